@@ -1,0 +1,490 @@
+"""The params file: one YAML file per planning run, validated against one schema.
+
+`load(path)` reads a file safely and returns a `Params`; every problem is reported at once in a
+`ParamsError` that names the file, the line, the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner import CATEGORIES
+
+__all__ = [
+    "Bound",
+    "DataSpec",
+    "ModelSpec",
+    "OutputSpec",
+    "Params",
+    "ParamsError",
+    "PlanSpec",
+    "ReportSpec",
+    "SpendSpec",
+    "load",
+    "load_dict",
+]
+
+
+class ParamsError(ValueError):
+    """Invalid params file: `problems` lists every problem as one line each."""
+
+    def __init__(self, path: str | Path | None, problems: list[str]):
+        self.path = str(path) if path is not None else "<params>"
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"{self.path}: {len(problems)} problem(s) in the params file:\n{lines}"
+        )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _check_split(value: dict[str, float], what: str) -> dict[str, float]:
+    missing = [c for c in CATEGORIES if c not in value]
+    if missing:
+        raise ValueError(f"{what} needs a share for every category; missing: {', '.join(missing)}")
+    if any(v < 0 or v > 1 for v in value.values()):
+        raise ValueError(f"{what} shares must be between 0 and 1")
+    total = sum(value.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"{what} shares must add up to 1 (they add up to {total:g})")
+    return {c: float(value[c]) for c in CATEGORIES}
+
+
+Category = Literal["content", "design", "technology"]
+
+
+class ReportSpec(_Strict):
+    """What the brief is called and in which language it is written."""
+
+    title: str = Field("Content-impact budget plan", description="Title of the brief and report.")
+    organisation: str = Field("", description="Organisation name shown in the brief's header and footer.")
+    language: Literal["en", "fi"] = Field("en", description="Language of the brief: en (English) or fi (Finnish).")
+
+
+class SpendSpec(_Strict):
+    """Spend columns per category; the sub-channel columns of a category are summed."""
+
+    content: list[str] = Field(min_length=1, description="Columns of content spend (EUR), summed.")
+    design: list[str] = Field(min_length=1, description="Columns of design spend (EUR), summed.")
+    technology: list[str] = Field(min_length=1, description="Columns of technology spend (EUR), summed.")
+
+    def columns(self) -> dict[str, list[str]]:
+        return {c: list(getattr(self, c)) for c in CATEGORIES}
+
+
+class DataSpec(_Strict):
+    """Where the weekly (or daily) data lives and what its columns mean."""
+
+    path: str = Field(description="Data file (CSV, .xlsx or .parquet), relative to the params file.")
+    date_column: str = Field("week_start", description="Column holding the date of each row.")
+    frequency: Literal["weekly", "daily"] = Field(
+        "weekly", description="weekly: one row a week; daily: summed to weeks starting on Monday."
+    )
+    sheet: str | None = Field(None, description="Excel sheet name (default: the first sheet).")
+    encounters: dict[str, float] = Field(
+        min_length=1, description="Encounter columns and their quality weights (weight > 0)."
+    )
+    digital: list[str] | None = Field(
+        None,
+        description="Encounter columns that are digital (web, self-service, chat); "
+        "default: columns whose name contains web, online, self, digital or chat.",
+    )
+    spend: SpendSpec = Field(description="Spend columns per category.")
+    controls: list[str] = Field(default_factory=list, description="Numeric control columns.")
+    events: list[str] = Field(default_factory=list, description="Event columns holding 0 or 1.")
+
+    @field_validator("encounters")
+    @classmethod
+    def _weights_positive(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, w in v.items() if not (isinstance(w, (int, float)) and w > 0)]
+        if bad:
+            raise ValueError(f"quality weights must be numbers > 0; not so for: {', '.join(bad)}")
+        return v
+
+    @model_validator(mode="after")
+    def _no_column_twice(self) -> DataSpec:
+        seen: dict[str, str] = {}
+        clashes = []
+        named = [("date_column", [self.date_column]), ("encounters", list(self.encounters))]
+        named += [(f"spend.{c}", cols) for c, cols in self.spend.columns().items()]
+        named += [("controls", self.controls), ("events", self.events)]
+        for where, cols in named:
+            for col in cols:
+                if col in seen and seen[col] != where:
+                    clashes.append(f"'{col}' is in both {seen[col]} and {where}")
+                seen.setdefault(col, where)
+        if clashes:
+            raise ValueError("a column can have only one role: " + "; ".join(clashes))
+        if self.digital is not None:
+            unknown = [c for c in self.digital if c not in self.encounters]
+            if unknown:
+                raise ValueError(f"digital names columns that are not encounter columns: {', '.join(unknown)}")
+        return self
+
+    def digital_columns(self) -> list[str]:
+        """The digital encounter columns, as given or guessed from the column names."""
+        if self.digital is not None:
+            return list(self.digital)
+        hints = ("web", "online", "self", "digital", "chat")
+        return [c for c in self.encounters if any(h in c.lower() for h in hints)]
+
+
+class SearchSpec(_Strict):
+    """Search ranges of the nonlinear parameters; a result at a bound is reported."""
+
+    decay: tuple[float, float] = Field((0.0, 0.9), description="Weekly carryover decay range, within [0, 1).")
+    half_saturation: tuple[float, float] = Field(
+        (0.2, 3.0), description="Half-saturation range, as multiples of the category's mean weekly spend."
+    )
+    shape: tuple[float, float] = Field((0.5, 3.0), description="Hill shape range (> 1 is S-shaped).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SearchSpec:
+        for name in ("decay", "half_saturation", "shape"):
+            lo, hi = getattr(self, name)
+            if not lo < hi:
+                raise ValueError(f"{name}: the lower end must be below the upper end (got [{lo}, {hi}])")
+        if not (0 <= self.decay[0] and self.decay[1] < 1):
+            raise ValueError("decay must lie within [0, 1)")
+        if self.half_saturation[0] <= 0 or self.shape[0] <= 0:
+            raise ValueError("half_saturation and shape must be > 0")
+        return self
+
+
+class ModelSpec(_Strict):
+    """How the encounter model is specified, estimated and checked."""
+
+    family: Literal["ols", "poisson", "negative_binomial"] = Field(
+        "ols", description="ols (HAC errors) for large counts; poisson or negative_binomial for small counts."
+    )
+    trend: bool = Field(True, description="Include a linear trend in the baseline.")
+    seasonality: int = Field(2, ge=0, le=6, description="Yearly Fourier harmonics in the baseline (0 = none).")
+    holidays: Literal["fi", "none"] = Field(
+        "fi", description="fi: baseline dips at Christmas/New Year and in July; none: no holiday terms."
+    )
+    holdout_weeks: int = Field(13, ge=0, description="Last weeks kept out of the fit for a final check.")
+    cv_folds: int = Field(4, ge=2, le=12, description="Rolling-origin cross-validation folds for the search.")
+    search: SearchSpec = Field(default_factory=SearchSpec, description="Search ranges.")
+    interval: float = Field(0.8, gt=0, lt=1, description="Width of the uncertainty intervals (0.8 = 80 %).")
+    n_bootstrap: int = Field(200, ge=0, le=5000, description="Bootstrap refits for the intervals (0 = none).")
+    block_weeks: int = Field(8, ge=1, description="Block length of the moving-block bootstrap.")
+    seed: int = Field(0, ge=0, description="Seed of every random step; same seed, same numbers.")
+
+
+class Bound(_Strict):
+    """Bounds of one category in the plan, as shares of the budget and/or euros."""
+
+    min_share: float | None = Field(None, ge=0, le=1, description="Smallest share of the budget.")
+    max_share: float | None = Field(None, ge=0, le=1, description="Largest share of the budget.")
+    min_eur: float | None = Field(None, ge=0, description="Smallest amount in euros over the horizon.")
+    max_eur: float | None = Field(None, ge=0, description="Largest amount in euros over the horizon.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bound:
+        if self.min_share is not None and self.max_share is not None and self.min_share > self.max_share:
+            raise ValueError(f"min_share {self.min_share} is above max_share {self.max_share}")
+        if self.min_eur is not None and self.max_eur is not None and self.min_eur > self.max_eur:
+            raise ValueError(f"min_eur {self.min_eur} is above max_eur {self.max_eur}")
+        return self
+
+
+DEFAULT_MIN_SHARE = 0.05
+DEFAULT_MAX_SHARE = 0.90
+
+
+class FrontierSpec(_Strict):
+    """Budget levels of the frontier, as multiples of the total budget."""
+
+    low: float = Field(0.5, gt=0, description="Lowest budget level (0.5 = 50 % of total_budget).")
+    high: float = Field(1.5, gt=0, description="Highest budget level.")
+    steps: int = Field(11, ge=2, le=101, description="Number of budget levels.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FrontierSpec:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class PlanSpec(_Strict):
+    """The planning period, budget, reference split and the optimiser's constraints."""
+
+    horizon_weeks: int = Field(13, gt=0, le=104, description="Weeks in the planning period.")
+    total_budget: float | None = Field(
+        None, gt=0, description="Euros for the horizon; default: actual spend of the last horizon_weeks."
+    )
+    reference_split: dict[Category, float] = Field(
+        default_factory=lambda: {"content": 0.8, "design": 0.1, "technology": 0.1},
+        description="The split the claims recommend (default 80/10/10).",
+    )
+    bounds: dict[Category, Bound] = Field(
+        default_factory=dict,
+        description=f"Per-category bounds; a category without one gets "
+        f"{DEFAULT_MIN_SHARE:.0%}..{DEFAULT_MAX_SHARE:.0%} of the budget.",
+    )
+    max_change: float | None = Field(
+        None, gt=0, description="Largest relative change per category vs the current split (0.5 = +-50 %)."
+    )
+    max_deviation_from_reference: float | None = Field(
+        None, gt=0, le=1, description="Largest deviation from reference_split, in share points (0.1 = 10 points)."
+    )
+    scenarios: dict[str, dict[Category, float]] = Field(
+        default_factory=dict, description="Further named splits to compare."
+    )
+    frontier: FrontierSpec = Field(default_factory=FrontierSpec, description="Budget frontier levels.")
+
+    @field_validator("reference_split")
+    @classmethod
+    def _reference_ok(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_split(v, "reference_split")
+
+    @field_validator("scenarios")
+    @classmethod
+    def _scenarios_ok(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        return {name: _check_split(split, f"scenario '{name}'") for name, split in v.items()}
+
+    def bound(self, category: str) -> Bound:
+        """The bound applied to a category: the user's, with default shares where none is given."""
+        given = self.bounds.get(category)
+        if given is None:
+            return Bound(min_share=DEFAULT_MIN_SHARE, max_share=DEFAULT_MAX_SHARE)
+        return given
+
+
+class OutputSpec(_Strict):
+    """Where run folders are written."""
+
+    dir: str = Field("reports", description="Folder for run folders, relative to the params file.")
+    name: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$",
+        description="Name of this plan's folder under dir (default: the params file's name). "
+        "Letters, digits, '_', '-' and '.' only.",
+    )
+
+
+class Params(_Strict):
+    """One planning run: report, data, model, plan and output."""
+
+    report: ReportSpec = Field(default_factory=ReportSpec, description="The brief.")
+    data: DataSpec = Field(description="The data.")
+    model: ModelSpec = Field(default_factory=ModelSpec, description="The encounter model.")
+    plan: PlanSpec = Field(default_factory=PlanSpec, description="The budget plan.")
+    output: OutputSpec = Field(default_factory=OutputSpec, description="Where runs are written.")
+
+    # Where the file was read from; the data and output paths are relative to it.
+    source: str | None = Field(None, exclude=True, description="Path of the params file (set by load).")
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+    @property
+    def data_path(self) -> Path:
+        return (self.base_dir / self.data.path).resolve()
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.base_dir / self.output.dir).resolve()
+
+    @property
+    def name(self) -> str:
+        if self.output.name:
+            return self.output.name
+        return Path(self.source).stem if self.source else "plan"
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping key."""
+
+
+def _key_lines(text: str) -> dict[tuple, int]:
+    """Map each key path, e.g. ('plan', 'horizon_weeks'), to its 1-based line in the file."""
+    lines: dict[tuple, int] = {}
+    try:
+        root = yaml.compose(text, Loader=_LineLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = path + (key.value,)
+                lines[sub] = key.start_mark.line + 1
+                walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[path + (i,)] = item.start_mark.line + 1
+                walk(item, path + (i,))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _model_for(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model whose fields are the keys at `loc` (for 'did you mean')."""
+    model: Any = Params
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        model = _unwrap(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", ())
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args:
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
+
+
+def _describe(err: dict, lines: dict[tuple, int]) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind = err["type"]
+    if loc and loc[-1] == "[key]":  # a key of a dict keyed by category is not a category
+        loc = loc[:-1]
+        kind = "not_a_category"
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    line = None
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in lines:
+            line = lines[loc[:cut]]
+            break
+    at = f"line {line}: " if line else ""
+
+    if kind == "extra_forbidden":
+        parent, key = loc[:-1], loc[-1]
+        model = _model_for(parent)
+        section = ".".join(str(p) for p in parent) or "the top level"
+        msg = f"unknown key '{key}' in {section}"
+        if model is not None:
+            close = difflib.get_close_matches(str(key), list(model.model_fields), n=1, cutoff=0.6)
+            if close:
+                msg += f"; did you mean '{close[0]}'?"
+            else:
+                known = [k for k in model.model_fields if k != "source"]
+                msg += f"; expected one of: {', '.join(known)}"
+        return at + msg
+    if kind == "missing":
+        return f"{at}{where}: required key is missing"
+    if kind == "not_a_category":
+        parent = ".".join(str(p) for p in loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), CATEGORIES, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(CATEGORIES)}"
+        return f"{at}{parent}: '{loc[-1]}' is not a category{hint}"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{at}{where}: expected {expected}, got {err.get('input')!r}"
+    ctx = err.get("ctx", {})
+    friendly = {
+        "greater_than": "must be > {gt}",
+        "greater_than_equal": "must be >= {ge}",
+        "less_than": "must be < {lt}",
+        "less_than_equal": "must be <= {le}",
+        "too_short": "needs at least {min_length} item(s)",
+        "int_parsing": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "float_parsing": "expected a number",
+        "int_type": "expected a whole number",
+        "float_type": "expected a number",
+        "bool_parsing": "expected true or false",
+        "bool_type": "expected true or false",
+        "string_type": "expected text",
+        "list_type": "expected a list, e.g. [a, b]",
+        "dict_type": "expected a mapping of keys to values",
+        "model_type": "expected a mapping of keys to values",
+        "string_pattern_mismatch": "expected letters, digits, '_', '-' or '.' only (no folders)",
+    }
+    msg = friendly[kind].format(**ctx) if kind in friendly else err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+    return f"{at}{where}: {msg}{shown}"
+
+
+def load_dict(raw: Any, path: str | Path | None = None, text: str | None = None) -> Params:
+    """Validate an already-parsed params mapping.
+
+    Parameters
+    ----------
+    raw : the parsed YAML (a mapping).
+    path : the file it came from; relative paths inside are resolved against its folder.
+    text : the file's text, used to name the line of each problem.
+
+    Raises
+    ------
+    ParamsError
+        Listing every problem at once.
+    """
+    if not isinstance(raw, dict):
+        kind = "empty" if raw is None else f"a {type(raw).__name__}"
+        raise ParamsError(path, [f"the file must hold a mapping of sections (report, data, model, plan, output); it is {kind}"])
+    if "source" in raw:
+        raise ParamsError(path, ["unknown key 'source' at the top level"])
+    try:
+        params = Params.model_validate({**raw, "source": str(path) if path else None})
+    except ValidationError as exc:
+        lines = _key_lines(text) if text else {}
+        problems = [_describe(e, lines) for e in exc.errors()]
+        problems.sort(key=lambda p: int(p.split(":")[0][5:]) if p.startswith("line ") else 10**9)
+        raise ParamsError(path, list(dict.fromkeys(problems))) from None
+    return params
+
+
+def load(path: str | Path) -> Params:
+    """Read and validate a params file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file. Read with a safe loader: nothing in it is executed.
+
+    Returns
+    -------
+    Params
+
+    Raises
+    ------
+    ParamsError
+        When the file is missing, is not valid YAML, or breaks the schema: every problem is listed
+        with its line, its key path and what was expected.
+
+    Examples
+    --------
+    >>> params = load("params/example.yaml")  # doctest: +SKIP
+    >>> params.plan.horizon_weeks             # doctest: +SKIP
+    13
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(path, [f"file not found (looked in {path.resolve().parent})"])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(path, [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParamsError(path, [f"{where}not valid YAML: {problem}"]) from None
+    return load_dict(raw, path, text)
