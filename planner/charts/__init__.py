@@ -1,0 +1,67 @@
+"""Charts: one colour-blind-safe palette (Okabe-Ito) with a fixed colour per category.
+
+Chart functions live in submodules (`charts.data`, `charts.model`, `charts.plan`), take computed
+results and return a `matplotlib.figure.Figure`; they never compute estimates themselves.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+from matplotlib.figure import Figure  # noqa: E402
+
+# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
+COLORS = {
+    "content": "#0072B2",  # blue
+    "design": "#E69F00",  # orange
+    "technology": "#CC79A7",  # reddish purple
+    "baseline": "#BBBBBB",  # grey
+    "reference": "#000000",
+    "current": "#999999",
+    "recommended": "#009E73",  # bluish green
+    "holdout": "#D55E00",  # vermillion
+    "actual": "#000000",
+    "fitted": "#56B4E9",  # sky blue
+}
+
+# the same order everywhere: categories, then the baseline
+ORDER = ("content", "design", "technology", "baseline")
+
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "font.family": "DejaVu Sans",
+}
+
+
+def figure(width: float = 8.0, height: float = 3.6, **kwargs) -> Figure:
+    """A new figure in the house style (not registered with pyplot, so it never leaks)."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width, height), layout="constrained", **kwargs)
+    return fig
+
+
+def styled():
+    """Context manager applying the house style while drawing."""
+    return matplotlib.rc_context(STYLE)
+
+
+def color(name: str) -> str:
+    """The fixed colour of a category or series name."""
+    return COLORS[name]
+
+
+__all__ = ["COLORS", "ORDER", "STYLE", "color", "figure", "styled"]
