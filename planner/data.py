@@ -1,0 +1,453 @@
+"""Read the user's data file, check it, and hand the model one clean weekly frame.
+
+`load_data(params)` reads CSV (comma or semicolon, decimal point or comma, as Finnish Excel exports
+it), Excel or Parquet; every problem is reported at once in a `DataError` naming file, row, column
+and value, with a hint how to fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import CATEGORIES
+from planner.params import Params
+
+__all__ = ["DataError", "Dataset", "from_frame", "load_data", "read_table"]
+
+MIN_WEEKS = 52
+# how many offending rows to name per problem before summarising the rest
+MAX_LISTED = 8
+
+
+class DataError(ValueError):
+    """The data cannot be used: `problems` lists every problem found, one line each."""
+
+    def __init__(self, path: str | Path, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{self.path}: {len(problems)} problem(s) in the data:\n{lines}")
+
+
+def _warning(code: str, text: str, **context) -> dict:
+    return {"code": code, "text": text, "context": context}
+
+
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        shown += f" and {len(items) - MAX_LISTED} more"
+    return shown
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _sniff_csv(text: str) -> tuple[str, str]:
+    """Guess (separator, decimal mark) of a CSV text: ';' with decimal comma is Finnish Excel."""
+    head = "\n".join(text.splitlines()[:20])
+    try:
+        sep = csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
+    except csv.Error:
+        sep = ";" if head.count(";") > head.count(",") else ","
+    decimal = "," if sep != "," and re.search(r"\d,\d", head) else "."
+    return sep, decimal
+
+
+def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, int]:
+    """Read a data file as text cells.
+
+    Returns
+    -------
+    (frame, first_row) : every cell as a string (or missing), and the spreadsheet row number of
+        the first data row (the header is row 1), used to point at rows in messages.
+    """
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+    elif suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame = frame.map(lambda v: None if v is None else str(v))
+    else:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+        sep, decimal = _sniff_csv(text)
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = frame.replace({"": None})
+        if decimal == ",":
+            frame.attrs["decimal"] = ","
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, 2
+
+
+_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f€]|EUR", re.IGNORECASE)
+
+
+def _to_number(value: str | None, decimal: str) -> float | None:
+    """Parse one cell: '1 234,50' (Finnish), '1,234.50', '1234.5', '12 €'. None if not a number."""
+    if value is None:
+        return None
+    s = _NUMBER_JUNK.sub("", str(value))
+    if s.startswith("−"):  # typographic minus
+        s = "-" + s[1:]
+    if decimal == ",":
+        s = s.replace(".", "").replace(",", ".") if "," in s else s
+    else:
+        s = s.replace(",", "")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _to_date(value: str) -> pd.Timestamp | None:
+    s = str(value).strip()
+    # ISO first (2024-01-29, possibly with a time), then day-first (29.1.2024, 29/01/2024)
+    for kwargs in ({"format": "ISO8601"}, {"dayfirst": True}):
+        try:
+            ts = pd.to_datetime(s, **kwargs)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if pd.isna(ts):
+            return None
+        return pd.Timestamp(ts).tz_localize(None) if ts.tzinfo else pd.Timestamp(ts)
+    return None
+
+
+# -- the dataset ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Clean weekly data for one planning run.
+
+    Attributes
+    ----------
+    params : the validated params.
+    frame : weekly DataFrame indexed by `week_start` (Mondays, no gaps) with every used column.
+    sha256 : fingerprint of the data file's bytes.
+    warnings : problems worth knowing that do not stop the run (warning dicts).
+    """
+
+    params: Params
+    frame: pd.DataFrame
+    sha256: str
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def weeks(self) -> int:
+        return len(self.frame)
+
+    @cached_property
+    def spend(self) -> pd.DataFrame:
+        """Euros per week per category (sub-channel columns summed)."""
+        cols = self.params.data.spend.columns()
+        return pd.DataFrame({c: self.frame[cols[c]].sum(axis=1) for c in CATEGORIES})
+
+    @cached_property
+    def encounters(self) -> pd.DataFrame:
+        return self.frame[list(self.params.data.encounters)]
+
+    @cached_property
+    def y(self) -> pd.Series:
+        """Quality-weighted encounters per week."""
+        weights = pd.Series(self.params.data.encounters)
+        return (self.encounters * weights).sum(axis=1).rename("weighted_encounters")
+
+    @cached_property
+    def controls(self) -> pd.DataFrame:
+        return self.frame[list(self.params.data.controls)]
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        return self.frame[list(self.params.data.events)]
+
+    def spend_by_category(self, last_weeks: int | None = None) -> pd.Series:
+        """Euros per category over all the data, or over its last `last_weeks` weeks."""
+        spend = self.spend if last_weeks is None else self.spend.iloc[-last_weeks:]
+        return spend.sum().rename("eur")
+
+    def split(self, last_weeks: int | None = None) -> pd.Series:
+        """Shares of spend per category (they add up to 1)."""
+        total = self.spend_by_category(last_weeks)
+        return (total / total.sum()).rename("share")
+
+    def digital_share(self) -> pd.Series:
+        """Weekly share of raw encounters in digital channels."""
+        digital = self.params.data.digital_columns()
+        total = self.encounters.sum(axis=1)
+        return (self.encounters[digital].sum(axis=1) / total.where(total > 0)).rename("digital_share")
+
+    def summary(self) -> dict:
+        """The `data` section of results.json."""
+        h = self.params.plan.horizon_weeks
+        return {
+            "rows": self.weeks,
+            "start": self.frame.index[0].date().isoformat(),
+            "end": self.frame.index[-1].date().isoformat(),
+            "sha256": self.sha256,
+            "spend_by_category": {
+                "all": {c: round(float(v), 2) for c, v in self.spend_by_category().items()},
+                "last_horizon": {c: round(float(v), 2) for c, v in self.spend_by_category(h).items()},
+            },
+        }
+
+
+# -- checking ---------------------------------------------------------------------------------
+
+
+def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> list[str]:
+    spec = params.data
+    needed = [spec.date_column, *spec.encounters]
+    for cols in spec.spend.columns().values():
+        needed += cols
+    needed += spec.controls + spec.events
+    present = list(frame.columns)
+    missing = [c for c in needed if c not in present]
+    for col in missing:
+        close = difflib.get_close_matches(col, present, n=3, cutoff=0.6)
+        hint = f"; close matches: {', '.join(close)}" if close else f"; the file has: {_listed(present)}"
+        problems.append(f"column '{col}' (named in the params file) is missing{hint}")
+    return [c for c in needed if c not in missing]
+
+
+def _parse_cells(frame, params, columns, decimal, first_row, problems):
+    """Parse dates and numbers, collecting empty, non-numeric and out-of-range cells per column."""
+    spec = params.data
+    date_column = spec.date_column
+    role = {c: f"{cat} spend" for cat, cols in spec.spend.columns().items() for c in cols}
+    role.update({c: "encounters" for c in spec.encounters})
+    role.update({c: "event" for c in spec.events})
+    rows = np.arange(len(frame)) + first_row
+    dates = [None] * len(frame)
+    if date_column in frame.columns:
+        bad, empty = [], []
+        for i, v in enumerate(frame[date_column]):
+            if v is None or str(v).strip() == "":
+                empty.append(str(rows[i]))
+                continue
+            dates[i] = _to_date(v)
+            if dates[i] is None:
+                bad.append(f"row {rows[i]} ({v!r})")
+        if empty:
+            problems.append(f"column '{date_column}': empty date in row(s) {_listed(empty)}; fill in or delete those rows")
+        if bad:
+            problems.append(
+                f"column '{date_column}': cannot read the date in {_listed(bad)}; use 2024-01-29 or 29.1.2024"
+            )
+    numbers = {}
+    for col in columns:
+        if col == date_column:
+            continue
+        values = np.full(len(frame), np.nan)
+        empty, bad, out = [], [], []
+        kind = role.get(col)
+        for i, v in enumerate(frame[col]):
+            if v is None or str(v).strip() == "":
+                empty.append(str(rows[i]))
+                continue
+            x = _to_number(v, decimal)
+            if x is None or not np.isfinite(x):
+                bad.append(f"row {rows[i]} ({v!r})")
+                continue
+            values[i] = x
+            if (kind == "event" and x not in (0, 1)) or (kind not in (None, "event") and x < 0):
+                out.append(f"row {rows[i]} ({v!r})")
+        where = f"column '{col}'" + (f" ({kind})" if kind else "")
+        if empty:
+            problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter 0 if nothing was spent or seen")
+        if bad:
+            problems.append(f"{where}: not a number in {_listed(bad)}; use digits only, e.g. 1234.50 or 1 234,50")
+        if out and kind == "event":
+            problems.append(f"{where}: must be 0 or 1, not so in {_listed(out)}")
+        elif out:
+            what = "spend" if kind.endswith("spend") else "a count"
+            problems.append(f"{where}: negative value in {_listed(out)}; {what} must be 0 or more")
+        numbers[col] = values
+    return dates, numbers
+
+
+def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings: list[dict]) -> pd.DataFrame:
+    """Index by week start (Monday); sum daily rows to weeks; check duplicates and gaps."""
+    spec = params.data
+    if spec.frequency == "daily":
+        day_dupes = table.index[table.index.duplicated()].unique()
+        if len(day_dupes):
+            problems.append(
+                f"column '{spec.date_column}': duplicate date(s) {_listed([d.date().isoformat() for d in day_dupes])}; "
+                "keep one row per day"
+            )
+            return table
+        days = pd.date_range(table.index.min(), table.index.max(), freq="D")
+        missing = days.difference(table.index)
+        if len(missing):
+            problems.append(f"missing days: {_gaps(missing, 'D')}; add rows (with 0 where nothing happened)")
+            return table
+        week = table.index.to_period("W-SUN").start_time
+        counts = table.groupby(week).size()
+        # counts and euros add up over a week; a control is a level (mean); an event happened or not
+        how = {c: "sum" for c in table.columns}
+        how.update({c: "mean" for c in spec.controls})
+        how.update({c: "max" for c in spec.events})
+        table = table.groupby(week).agg(how)
+        partial = counts[counts < 7]
+        if len(partial):
+            table = table.drop(index=partial.index)
+            weeks = [d.date().isoformat() for d in partial.index]
+            warnings.append(
+                _warning(
+                    "partial_week_dropped",
+                    f"Dropped incomplete week(s) starting {', '.join(weeks)}: daily data covers only part of them.",
+                    weeks=weeks,
+                )
+            )
+    else:
+        table.index = table.index.to_period("W-SUN").start_time
+        dupes = table.index[table.index.duplicated()].unique()
+        if len(dupes):
+            problems.append(
+                f"column '{spec.date_column}': more than one row for the week(s) starting "
+                f"{_listed([d.date().isoformat() for d in dupes])}; keep one row per week "
+                "(or set data.frequency: daily for daily rows)"
+            )
+            return table
+    table.index.name = "week_start"
+    table = table.sort_index()
+    weeks = pd.date_range(table.index.min(), table.index.max(), freq="W-MON")
+    missing = weeks.difference(table.index)
+    if len(missing):
+        problems.append(
+            f"missing weeks: {_gaps(missing, 'W')}; add a row for every week (0 where nothing was spent)"
+        )
+    return table
+
+
+def _gaps(missing: pd.DatetimeIndex, unit: str) -> str:
+    """Describe missing dates as ranges: '2023-07-03..2023-07-24 (4 weeks), 2023-12-25'."""
+    step = pd.Timedelta(days=7 if unit == "W" else 1)
+    runs, start, prev = [], missing[0], missing[0]
+    for d in list(missing[1:]) + [None]:
+        if d is not None and d - prev == step:
+            prev = d
+            continue
+        n = int((prev - start) / step) + 1
+        word = "weeks" if unit == "W" else "days"
+        runs.append(start.date().isoformat() if n == 1 else f"{start.date()}..{prev.date()} ({n} {word})")
+        if d is not None:
+            start = prev = d
+    return _listed(runs)
+
+
+def _check_values(table: pd.DataFrame, params: Params, problems: list[str]) -> None:
+    spec = params.data
+    for cat, cols in spec.spend.columns().items():
+        if (table[cols].sum(axis=1) == 0).all():
+            problems.append(
+                f"{cat} spend is zero in every week ({', '.join(cols)}): the planner cannot measure a "
+                "category that was never bought; check the columns named under data.spend"
+            )
+    if len(table) and (table[list(spec.encounters)].sum(axis=1) == 0).all():
+        problems.append(
+            f"encounters are zero in every week ({', '.join(spec.encounters)}): nothing to explain; "
+            "check the columns named under data.encounters"
+        )
+    if len(table) < MIN_WEEKS:
+        problems.append(
+            f"only {len(table)} weeks of data; the planner needs at least {MIN_WEEKS} "
+            "(a full year, so that season and spend can be told apart)"
+        )
+
+
+def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_row: int) -> Dataset:
+    problems: list[str] = []
+    warnings: list[dict] = []
+    spec = params.data
+    columns = _check_columns(frame, params, problems)
+    decimal = frame.attrs.get("decimal", ".")
+    dates, numbers = _parse_cells(frame, params, columns, decimal, first_row, problems)
+    if problems:
+        raise DataError(source, problems)
+    table = pd.DataFrame(numbers, index=pd.DatetimeIndex(dates, name=spec.date_column))
+    table = _to_weeks(table, params, problems, warnings)
+    if problems:
+        raise DataError(source, problems)
+    _check_values(table, params, problems)
+    if problems:
+        raise DataError(source, problems)
+    if len(table) < 104 and params.model.seasonality > 0:
+        warnings.append(
+            _warning(
+                "short_history",
+                f"Only {len(table)} weeks of data: with less than two years, yearly season and spend "
+                "effects are hard to tell apart.",
+                weeks=len(table),
+            )
+        )
+    for cat, cols in spec.spend.columns().items():
+        idle = [c for c in cols if (table[c] == 0).all()]
+        if idle:
+            warnings.append(
+                _warning(
+                    "idle_spend_column",
+                    f"{cat}: column(s) {', '.join(idle)} hold no spend in any week.",
+                    category=cat,
+                    columns=idle,
+                )
+            )
+    return Dataset(params=params, frame=table.astype(float), sha256=sha256, warnings=warnings)
+
+
+def load_data(params: Params) -> Dataset:
+    """Read and check the data file a params file names.
+
+    Parameters
+    ----------
+    params : Params
+        Validated params; `params.data_path` is the file (CSV, .xlsx or .parquet).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        Listing every problem found (file, row, column, value and how to fix it).
+    """
+    path = params.data_path
+    shown = params.data.path
+    if not path.is_file():
+        raise DataError(shown, [f"data file not found: {path} (data.path is relative to the params file)"])
+    try:
+        frame, first_row = read_table(path, params.data.sheet)
+    except UnicodeDecodeError as exc:
+        raise DataError(shown, [f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the CSV as UTF-8"]) from None
+    except (ValueError, KeyError, OSError, ImportError) as exc:
+        raise DataError(shown, [f"cannot read the file: {exc}"]) from None
+    except Exception as exc:  # parser errors of the CSV, Excel and Parquet readers
+        raise DataError(shown, [f"cannot read the file ({type(exc).__name__}): {exc}"]) from None
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _build(frame, params, shown, sha, first_row)
+
+
+def from_frame(frame: pd.DataFrame, params: Params, source: str = "<frame>") -> Dataset:
+    """Check an in-memory table the same way as a file (for tests, benchmarks and generators).
+
+    Cells may be numbers or text; the fingerprint is that of the frame written as CSV.
+    """
+    text = frame.to_csv(index=False)
+    cells = frame.astype(object).where(frame.notna(), None)
+    cells = cells.map(lambda v: None if v is None else (v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v)))
+    cells.columns = [str(c).strip() for c in cells.columns]
+    return _build(cells, params, source, hashlib.sha256(text.encode()).hexdigest(), 2)
