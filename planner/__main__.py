@@ -1,0 +1,4 @@
+from planner.cli import main
+import sys
+
+sys.exit(main())

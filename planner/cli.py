@@ -1,0 +1,174 @@
+"""The `planner` command: validate params files and run the notebook suite.
+
+Exit codes: 0 everything ok, 1 a run failed, 2 invalid input (params or data); nothing is written
+for invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from planner import CATEGORIES, __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+EPILOG = """\
+exit codes:
+  0  every run finished (or every file is valid)
+  1  at least one run failed; its folder is kept as <time>-failed with the failing notebook
+  2  invalid input: a params file or its data has problems (each is listed); nothing was written
+
+examples:
+  planner validate params/example.yaml
+  planner run params/example.yaml
+  planner run params/ --out /srv/reports      # every *.yaml in the folder
+"""
+
+
+def _params_files(items: list[str]) -> tuple[list[Path], list[str]]:
+    """Expand folders to their *.yaml files; report names that are neither."""
+    files, missing = [], []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not found:
+                missing.append(f"{item}: folder holds no *.yaml params files")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(f"{item}: no such params file or folder")
+    return files, missing
+
+
+def _fmt_eur(x: float) -> str:
+    return f"{x:,.0f} EUR"
+
+
+def cmd_validate(args) -> int:
+    from planner.runner import InputError, validate
+
+    files, missing = _params_files(args.params)
+    for m in missing:
+        print(f"error: {m}", file=sys.stderr)
+    status = EXIT_INVALID if missing else EXIT_OK
+    for path in files:
+        try:
+            p, data = validate(path)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = EXIT_INVALID
+            continue
+        h = p.plan.horizon_weeks
+        all_eur, last_eur = data.spend_by_category(), data.spend_by_category(h)
+        print(f"{path}: valid")
+        print(f"  data        {p.data_path}")
+        print(f"  rows        {data.weeks} weeks, {data.frame.index[0].date()} .. {data.frame.index[-1].date()}")
+        print(f"  sha256      {data.sha256}")
+        print(f"  {'spend mix':<12}{'all data':>18}{'share':>8}{f'last {h} weeks':>20}{'share':>8}")
+        for c in CATEGORIES:
+            print(
+                f"  {c:<12}{_fmt_eur(all_eur[c]):>18}{all_eur[c] / all_eur.sum():>8.0%}"
+                f"{_fmt_eur(last_eur[c]):>20}{last_eur[c] / last_eur.sum():>8.0%}"
+            )
+        ref = p.plan.reference_split
+        print("  reference   " + " / ".join(f"{c} {ref[c]:.0%}" for c in CATEGORIES))
+        budget = p.plan.total_budget or float(last_eur.sum())
+        source = "params" if p.plan.total_budget else f"actual spend of the last {h} weeks"
+        print(f"  budget      {_fmt_eur(budget)} for {h} weeks ({source})")
+        for w in data.warnings:
+            print(f"  warning: {w['text']}")
+    return status
+
+
+def cmd_run(args) -> int:
+    from planner.runner import run
+
+    files, missing = _params_files(args.params)
+    for m in missing:
+        print(f"error: {m}", file=sys.stderr)
+    if missing:
+        return EXIT_INVALID
+    outcomes = []
+    for path in files:
+        print(f"planner: running {path}", file=sys.stderr, flush=True)
+        outcome = run(path, args.out)
+        outcomes.append(outcome)
+        if outcome.status == "ok":
+            print(f"planner: {path}: done in {outcome.seconds:.1f} s -> {outcome.run_dir}", file=sys.stderr)
+        elif outcome.status == "failed":
+            print(f"planner: {path}: run FAILED: {outcome.message}", file=sys.stderr)
+        else:
+            print(f"error: {outcome.message}", file=sys.stderr)
+    if len(outcomes) > 1:
+        _print_summary(outcomes)
+    for o in outcomes:
+        if o.ok:
+            print(o.run_dir)
+    if any(o.status == "invalid" for o in outcomes):
+        return EXIT_INVALID if all(o.status != "failed" for o in outcomes) else EXIT_FAILED
+    return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+
+
+def _print_summary(outcomes) -> None:
+    print("\n| file | status | run folder | seconds | headline |", file=sys.stderr)
+    print("|---|---|---|---:|---|", file=sys.stderr)
+    for o in outcomes:
+        folder = o.run_dir if o.run_dir else "-"
+        print(f"| {o.params_file} | {o.status} | {folder} | {o.seconds:.1f} | {o.headline} |", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planner",
+        description="Measure how many customer encounters content, design and technology spend "
+        "generate, and plan next period's budget split.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    v = sub.add_parser(
+        "validate",
+        help="check params files and their data; print what was read",
+        description="Check params files and their data without running anything. Prints the rows, "
+        "date range, spend mix by category over the data and over the last horizon, and the budget.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    v.add_argument("params", nargs="+", metavar="PARAMS", help="params file(s), or folder(s) of *.yaml files")
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser(
+        "run",
+        help="run the notebook suite for params files",
+        description="Run the notebooks (data overview, model, budget plan, brief) with papermill for "
+        "each params file. Each run writes <output.dir>/<name>/<YYYYmmdd-HHMMSS>/ with the executed "
+        "notebooks, results.json, figures, plan.csv, brief.pdf, report.html, a copy of the params "
+        "file, the data's sha256 and a log; <name>/latest names the newest successful run. "
+        "The run folder paths are printed on standard output, progress on standard error.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("params", nargs="+", metavar="PARAMS", help="params file(s), or folder(s) of *.yaml files")
+    r.add_argument("--out", metavar="DIR", help="write run folders under DIR instead of each file's output.dir")
+    r.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("planner: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""What a notebook calls: one planning run's data, model and plan, each computed once.
+
+`Pipeline(params_path, run_dir)` loads and caches; in a run folder written by `planner run` the
+fitted model and plan are stored on disk so that later notebooks reuse them, and every notebook
+adds its sections to the run's `results.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import tempfile
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from planner import __version__, params as params_module
+from planner.data import Dataset, load_data
+
+__all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
+
+RESULTS_SCHEMA = 1
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write JSON atomically: a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(value, fh, indent=2, ensure_ascii=False, allow_nan=False, default=_jsonable)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to results.json")
+
+
+def read_results(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def base_results(params: params_module.Params, started: datetime | None = None) -> dict:
+    """The sections of results.json known before any notebook runs."""
+    return {
+        "schema": RESULTS_SCHEMA,
+        "planner_version": __version__,
+        "run": {
+            "params_file": str(params.source) if params.source else None,
+            "started": (started or datetime.now()).isoformat(timespec="seconds"),
+            "finished": None,
+        },
+        "params": params.model_dump(mode="json"),
+        "warnings": [],
+        "warning_codes": [],
+    }
+
+
+class Pipeline:
+    """One planning run as the notebooks see it.
+
+    Parameters
+    ----------
+    params_path : str
+        The params file.
+    run_dir : str
+        The run folder written by `planner run` (relative paths are taken from the current
+        folder, which is the run folder when papermill runs the notebooks). Empty when a notebook
+        is opened by hand: results then stay in memory and files go to `<output.dir>/<name>/interactive/`.
+
+    Examples
+    --------
+    >>> pipe = Pipeline("params/example.yaml")  # doctest: +SKIP
+    >>> pipe.model.summary()                    # doctest: +SKIP
+    """
+
+    def __init__(self, params_path: str | os.PathLike, run_dir: str | os.PathLike = ""):
+        self.params = params_module.load(params_path)
+        self.run_dir = Path(run_dir).resolve() if str(run_dir) else None
+        self._results: dict | None = None
+
+    # -- where things go ----------------------------------------------------------------------
+
+    @property
+    def folder(self) -> Path:
+        """The run folder, or the interactive scratch folder when opened by hand."""
+        if self.run_dir is not None:
+            return self.run_dir
+        return self.params.output_dir / self.params.name / "interactive"
+
+    def path(self, name: str) -> Path:
+        """A file in the run folder (its parent folders are created)."""
+        target = self.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    # -- computed once ------------------------------------------------------------------------
+
+    @cached_property
+    def data(self) -> Dataset:
+        return load_data(self.params)
+
+    def _cached(self, name: str, compute):
+        if self.run_dir is None:
+            return compute()
+        cache = self.run_dir / "cache" / f"{name}.pkl"
+        if cache.is_file():
+            with cache.open("rb") as fh:
+                return pickle.load(fh)
+        value = compute()
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+        return value
+
+    @cached_property
+    def model(self):
+        """The fitted encounter model (`planner.model.ModelResults`)."""
+        from planner.model import EncounterModel
+
+        return self._cached("model", lambda: EncounterModel(self.data, self.params.model).fit())
+
+    @cached_property
+    def plan(self):
+        """The budget plan (`planner.plan.PlanResults`)."""
+        from planner.plan import plan_budget
+
+        return self._cached("plan", lambda: plan_budget(self.model, self.params.plan, self.data.spend))
+
+    # -- results.json ---------------------------------------------------------------------------
+
+    @property
+    def _results_path(self) -> Path | None:
+        return self.run_dir / "results.json" if self.run_dir is not None else None
+
+    def _load_results(self) -> dict:
+        path = self._results_path
+        if path is not None and path.is_file():
+            return read_results(path)
+        if self._results is None:
+            self._results = base_results(self.params)
+        return self._results
+
+    def _store_results(self, results: dict) -> None:
+        path = self._results_path
+        if path is not None:
+            write_json(path, results)
+        else:
+            self._results = results
+
+    def record(self, section: str, value: Any) -> None:
+        """Set one section of results.json (e.g. "data", "model", "allocation")."""
+        results = self._load_results()
+        results[section] = json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
+        self._store_results(results)
+
+    def warn(self, warnings: list[dict]) -> None:
+        """Add warnings (dicts with code, text, context) to results.json, each once."""
+        results = self._load_results()
+        for w in warnings:
+            if w["text"] in results["warnings"]:
+                continue
+            results["warnings"].append(w["text"])
+            results["warning_codes"].append(json.loads(json.dumps({"code": w["code"], **w.get("context", {})}, default=_jsonable)))
+        self._store_results(results)
+
+    def results(self) -> dict:
+        """results.json as recorded so far, with any missing section computed now.
+
+        A notebook opened by hand on its own (say the brief) thereby still sees the whole run.
+        """
+        results = self._load_results()
+        if "data" not in results:
+            self.record("data", self.data.summary())
+            self.warn(self.data.warnings)
+        if "model" not in results:
+            self.record("model", self.model.to_dict())
+            self.record("contributions", self.model.contributions_dict())
+            self.warn(self.model.warnings)
+        if "allocation" not in results:
+            self.record("allocation", self.plan.to_dict())
+        return self._load_results()
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def save_figure(self, fig, name: str) -> Path:
+        """Save a figure as figures/NAME.png (for the report) and figures/NAME.pdf (vector)."""
+        png = self.path(f"figures/{name}.png")
+        fig.savefig(png, dpi=150)
+        fig.savefig(png.with_suffix(".pdf"))
+        return png
+
+    def save_table(self, frame, name: str) -> Path:
+        """Save a table as CSV in the run folder (e.g. plan.csv for the finance team)."""
+        target = self.path(name)
+        frame.to_csv(target, index=True)
+        return target
+
+    def brief(self) -> Path:
+        """Write brief.pdf from the run's results."""
+        from planner.brief import build_pdf
+
+        return build_pdf(self.results(), self.path("brief.pdf"), figures_dir=self.folder / "figures")
