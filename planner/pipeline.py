@@ -32,6 +32,7 @@ def write_json(path: Path, value: Any) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(value, fh, indent=2, ensure_ascii=False, allow_nan=False, default=_jsonable)
             fh.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for the team
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,61 @@
+"""Shared fixtures: the shipped example and helpers to write corrupted copies of it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CSV = ROOT / "data" / "example_weekly.csv"
+EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"
+
+
+@pytest.fixture
+def example_frame() -> pd.DataFrame:
+    return pd.read_csv(EXAMPLE_CSV, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture
+def write_case(tmp_path):
+    """Write a data frame and a params file beside it; return the params path.
+
+    `changes` are merged into the example params (nested dicts merge, other values replace).
+    """
+
+    def write(frame: pd.DataFrame | None = None, changes: dict | None = None, *, name="plan",
+              data_name="data.csv", **to_csv) -> Path:
+        raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+        raw["data"]["path"] = data_name
+        raw["output"]["dir"] = "reports"
+        for key, value in (changes or {}).items():
+            if isinstance(value, dict) and isinstance(raw.get(key), dict):
+                raw[key].update(value)
+            else:
+                raw[key] = value
+        if frame is not None:
+            if data_name.endswith(".csv"):
+                frame.to_csv(tmp_path / data_name, index=False, **to_csv)
+            elif data_name.endswith(".xlsx"):
+                frame.to_excel(tmp_path / data_name, index=False)
+            else:
+                frame.to_parquet(tmp_path / data_name, index=False)
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def example_copy(tmp_path) -> Path:
+    """The example params and data copied into a temporary folder; returns the params path."""
+    (tmp_path / "data").mkdir()
+    shutil.copy(EXAMPLE_CSV, tmp_path / "data" / EXAMPLE_CSV.name)
+    (tmp_path / "params").mkdir()
+    target = tmp_path / "params" / "example.yaml"
+    shutil.copy(EXAMPLE_PARAMS, target)
+    return target
