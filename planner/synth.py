@@ -1,0 +1,421 @@
+"""Synthetic weekly marketing data with a known truth, for the example, the tests and benchmarks.
+
+``python -m planner.synth OUTDIR`` writes the shipped example_weekly.csv and example_truth.json.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import CATEGORIES
+from planner.transforms import adstock, hill
+
+__all__ = ["GENERATOR_VERSION", "SCENARIOS", "Synthetic", "Truth", "generate", "write_example"]
+
+GENERATOR_VERSION = "1"
+
+#: Quality weight of one encounter per channel (a meeting is worth ten web sessions).
+WEIGHTS = {"enc_web": 1.0, "enc_calls": 3.0, "enc_meetings": 10.0}
+#: Expected share of each channel in the *weighted* encounters; web is then ~94 % of raw counts.
+CHANNEL_SHARES = {"enc_web": 0.78, "enc_calls": 0.13, "enc_meetings": 0.09}
+#: Named sub-channel spend columns and their average share of the category's spend.
+SUBCHANNELS = {
+    "content": {"content_articles_eur": 0.45, "content_video_eur": 0.30, "content_social_eur": 0.25},
+    "design": {"design_ux_eur": 0.60, "design_visual_eur": 0.40},
+    "technology": {"tech_automation_eur": 0.45, "tech_crm_eur": 0.35, "tech_analytics_eur": 0.20},
+}
+_PREFIX = {"content": "content", "design": "design", "technology": "tech"}
+#: Average spend in EUR/week over the generated weeks: a technology-led 20/10/70 split of 45 k.
+MEAN_SPEND = {"content": 9_000.0, "design": 4_500.0, "technology": 31_500.0}
+BURN_IN_WEEKS = 26
+
+#: True response parameters per scenario, in CATEGORIES order (content, design, technology).
+SCENARIOS = {
+    "content_driven": {
+        "decay": (0.5, 0.3, 0.6),
+        "half_saturation": (8_000.0, 5_000.0, 40_000.0),
+        "shape": (1.5, 1.2, 1.0),
+        "beta": (14_700.0, 2_100.0, 2_300.0),
+    },
+    "technology_driven": {
+        "decay": (0.5, 0.3, 0.6),
+        "half_saturation": (8_000.0, 5_000.0, 25_000.0),
+        "shape": (1.5, 1.2, 1.3),
+        "beta": (3_000.0, 2_100.0, 11_000.0),
+    },
+}
+#: Baseline of weighted encounters per week (the same in both scenarios).
+BASELINE = {
+    "intercept": 14_000.0,  # at the first generated week
+    "trend_per_week": 10.0,
+    "season_sin": 1_100.0,  # yearly cycle, phase from the Thursday's day of the year
+    "season_cos": 500.0,
+    "christmas": -4_500.0,  # the week whose Thursday is 25-31 Dec and the one whose is 1-7 Jan
+    "july": -3_000.0,  # weeks whose Thursday is in July
+    "trade_fair": 2_500.0,  # per event_trade_fair week
+    "market_index": 80.0,  # per point of market_index above 100
+}
+
+# Spend style per category: weekly jitter sd (log), burst probability per week, burst length
+# (weeks), burst multiplier, and the share that is fixed (technology's licences).
+_SPEND_STYLE = {
+    "content": (0.20, 0.10, (2, 4), (1.6, 2.6), 0.0),
+    "design": (0.25, 0.06, (3, 6), (2.0, 3.5), 0.0),
+    "technology": (0.15, 0.08, (3, 8), (1.6, 2.4), 0.30),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Truth:
+    """The true parameters behind a synthetic data set; implements the response protocol.
+
+    Attributes
+    ----------
+    scenario, seed, noise : str, int, float
+        How the data were generated.
+    decay, half_saturation, shape, beta : pandas.Series
+        Per category: carryover rate, Hill ``k`` (EUR/week), Hill ``s`` and the weighted
+        encounters per week at full saturation.
+    baseline : dict
+        The baseline coefficients (see ``BASELINE``) plus ``noise_sd`` in weighted encounters.
+    weights : dict
+        Quality weight per encounter channel.
+    spend : pandas.DataFrame
+        Spend per category (EUR/week) as summed from the data's spend columns.
+    contributions : pandas.DataFrame
+        True spend-driven weighted encounters per week and category.
+    baseline_encounters : pandas.Series
+        True baseline weighted encounters per week (without noise).
+    last_state : pandas.Series
+        Adstock state ``a[T]`` per category at the end of the data.
+    """
+
+    scenario: str
+    seed: int
+    noise: float
+    decay: pd.Series
+    half_saturation: pd.Series
+    shape: pd.Series
+    beta: pd.Series
+    baseline: dict
+    weights: dict
+    spend: pd.DataFrame
+    contributions: pd.DataFrame
+    baseline_encounters: pd.Series
+    last_state: pd.Series
+
+    def simulate(self, spend, *, draws: bool = False) -> np.ndarray:
+        """Spend-driven weighted encounters for weekly spend following the end of the data.
+
+        Parameters
+        ----------
+        spend : pandas.DataFrame or array_like
+            One row per future week, columns CATEGORIES (EUR/week); an array is read in that order.
+        draws : bool, default False
+            Return shape (1, weeks, 3): the truth is a single "draw".
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (weeks, 3), or (1, weeks, 3) with ``draws=True``.
+
+        Raises
+        ------
+        ValueError
+            If the spend is negative or not (weeks, 3).
+        """
+        if isinstance(spend, pd.DataFrame):
+            spend = spend[list(CATEGORIES)]
+        x = np.asarray(spend, dtype=float)
+        if x.ndim != 2 or x.shape[1] != len(CATEGORIES):
+            raise ValueError(f"spend must be (weeks, {len(CATEGORIES)}), got shape {x.shape}")
+        if np.any(x < 0):
+            raise ValueError("spend must not be negative")
+        a = adstock(x, self.decay.to_numpy(), initial=self.last_state.to_numpy())
+        out = self.beta.to_numpy() * hill(a, self.half_saturation.to_numpy(), self.shape.to_numpy())
+        return out[None, ...] if draws else out
+
+    def contribution_shares(self) -> pd.Series:
+        """Each category's share of all spend-driven weighted encounters over the data."""
+        totals = self.contributions.sum()
+        return totals / totals.sum()
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary: parameters, shares and baseline (rounded for a stable file)."""
+        shares = self.contribution_shares()
+        spend_shares = self.spend.sum() / self.spend.to_numpy().sum()
+        total = self.contributions.to_numpy().sum()
+        categories = {
+            cat: {
+                "decay": float(self.decay[cat]),
+                "half_saturation": float(self.half_saturation[cat]),
+                "shape": float(self.shape[cat]),
+                "beta": float(self.beta[cat]),
+                "contribution_share": round(float(shares[cat]), 6),
+                "spend_share": round(float(spend_shares[cat]), 6),
+                "spend_driven_encounters": round(float(self.contributions[cat].sum()), 2),
+                "last_state": round(float(self.last_state[cat]), 2),
+            }
+            for cat in CATEGORIES
+        }
+        return {
+            "generator": "planner.synth",
+            "generator_version": GENERATOR_VERSION,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "noise": self.noise,
+            "weeks": len(self.contributions),
+            "start": self.contributions.index[0].strftime("%Y-%m-%d"),
+            "categories": categories,
+            "spend_driven_fraction": round(float(total / (total + self.baseline_encounters.sum())), 6),
+            "baseline": {k: round(float(v), 4) for k, v in self.baseline.items()},
+            "weights": dict(self.weights),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Synthetic:
+    """A generated data set: the frame as written to CSV, its truth and the quality weights."""
+
+    frame: pd.DataFrame
+    truth: Truth
+    weights: dict
+    spend_columns: dict  # category -> list of spend columns in the frame
+
+
+def _flags(weeks: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Christmas/New Year and July weeks, judged by each week's Thursday (the ISO convention)."""
+    thu = weeks + pd.Timedelta(days=3)
+    christmas = ((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7))
+    return np.asarray(christmas), np.asarray(thu.month == 7)
+
+
+def _category_spend(rng, weeks: pd.DatetimeIndex, n_keep: int) -> pd.DataFrame:
+    """Spend per category: budget steps, jitter, campaign bursts, quiet and holiday weeks."""
+    n = len(weeks)
+    christmas, july = _flags(weeks)
+    out = {}
+    for cat in CATEGORIES:
+        jitter_sd, p_burst, (len_lo, len_hi), (mult_lo, mult_hi), fixed = _SPEND_STYLE[cat]
+        # Budget changes every 13 weeks, independently per category (keeps them apart).
+        level = np.repeat(rng.lognormal(0.0, 0.25, n // 13 + 1), 13)[:n]
+        burst = np.ones(n)
+        starts = np.flatnonzero(rng.random(n) < p_burst)
+        lengths = rng.integers(len_lo, len_hi + 1, size=starts.size)
+        mults = rng.uniform(mult_lo, mult_hi, size=starts.size)
+        for t, length, mult in zip(starts, lengths, mults, strict=True):
+            burst[t : t + length] = np.maximum(burst[t : t + length], mult)  # bursts do not stack
+        quiet = np.where(rng.random(n) < 0.04, rng.uniform(0.05, 0.3, n), 1.0)
+        holiday = np.where(christmas | july, 0.4 if fixed == 0 else 0.6, 1.0)
+        variable = level * rng.lognormal(0.0, jitter_sd, n) * burst * quiet * holiday
+        # Licences: a yearly step in a fixed amount, the rest varies like the other categories.
+        licences = np.repeat(rng.lognormal(0.0, 0.15, n // 52 + 1), 52)[:n]
+        series = fixed * licences + (1.0 - fixed) * variable / variable.mean()
+        out[cat] = series * MEAN_SPEND[cat] / series[-n_keep:].mean()
+    return pd.DataFrame(out, index=weeks)
+
+
+def _subchannel_names(n_subchannels: int | None) -> dict:
+    """Column names and average shares per category, named or ``<prefix>_subNN_eur``."""
+    if n_subchannels is None:
+        return {cat: dict(cols) for cat, cols in SUBCHANNELS.items()}
+    if n_subchannels < len(CATEGORIES):
+        raise ValueError(f"n_subchannels must be at least {len(CATEGORIES)}, got {n_subchannels}")
+    base, extra = divmod(n_subchannels, len(CATEGORIES))
+    # Leftover columns go to content first, then technology: they have the most spend.
+    counts = {cat: base + (i < extra) for i, cat in enumerate(("content", "technology", "design"))}
+    return {
+        cat: {f"{_PREFIX[cat]}_sub{i:02d}_eur": 1.0 / counts[cat] for i in range(1, counts[cat] + 1)}
+        for cat in CATEGORIES
+    }
+
+
+def generate(
+    seed: int = 0,
+    weeks: int = 156,
+    start: str = "2022-01-03",
+    scenario: str = "content_driven",
+    n_subchannels: int | None = None,
+    noise: float = 0.03,
+) -> Synthetic:
+    """Generate weekly spend, encounters and controls with a known truth.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed for ``numpy.random.default_rng``; the spend history depends on the seed only, so two
+        scenarios with the same seed share it.
+    weeks : int, default 156
+        Number of weeks (after a 26-week burn-in that is dropped).
+    start : str, default "2022-01-03"
+        The first week's Monday.
+    scenario : {"content_driven", "technology_driven"}
+        Which truth generates the encounters (see Notes).
+    n_subchannels : int, optional
+        Total number of spend columns across the categories, named ``content_sub01_eur``,
+        ``design_sub01_eur``, ``tech_sub01_eur``...; by default the eight named sub-channels.
+    noise : float, default 0.03
+        Gaussian noise sd on the weighted encounters, as a fraction of their mean.
+
+    Returns
+    -------
+    Synthetic
+        ``frame`` (``week_start``, ``enc_web``, ``enc_calls``, ``enc_meetings``, the spend columns,
+        ``event_trade_fair``, ``market_index``), ``truth``, ``weights`` and ``spend_columns``.
+
+    Raises
+    ------
+    ValueError
+        If the scenario is unknown, ``start`` is not a Monday or a count is out of range.
+
+    Notes
+    -----
+    True parameters (weighted encounters; ``k`` in EUR/week) and the spend-driven shares for
+    seed 0 over 2022-2024; spend is about 9.0 k / 4.5 k / 31.5 k EUR per week (20/10/70 %)::
+
+        scenario           category    decay     k       s    beta    share
+        content_driven     content     0.5     8 000    1.5  14 700   ~80 %
+                           design      0.3     5 000    1.2   2 100   ~10 %
+                           technology  0.6    40 000    1.0   2 300   ~11 %
+        technology_driven  content     0.5     8 000    1.5   3 000   ~17 %
+                           design      0.3     5 000    1.2   2 100   ~10 %
+                           technology  0.6    25 000    1.3  11 000   ~72 %
+
+    Baseline: 14 000 + 10 per week, a yearly cycle (1 100 sin + 500 cos), -4 500 at Christmas and
+    New Year, -3 000 in July weeks, +2 500 per trade-fair week, +80 per market_index point above
+    100. Spend-driven encounters are about 40 % of the weighted total.
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose one of {sorted(SCENARIOS)}")
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, got {weeks}")
+    first = pd.Timestamp(start)
+    if first.day_of_week != 0:
+        raise ValueError(f"start must be a Monday, got {first:%Y-%m-%d} ({first:%A})")
+    rng = np.random.default_rng(seed)
+    all_weeks = pd.date_range(first - pd.Timedelta(weeks=BURN_IN_WEEKS), periods=BURN_IN_WEEKS + weeks, freq="7D")
+    index = pd.DatetimeIndex(all_weeks[BURN_IN_WEEKS:], name="week_start")
+
+    # Spend, rounded to whole euros first so that the truth is computed from the data as written.
+    cat_spend = _category_spend(rng, all_weeks, weeks)
+    subs = _subchannel_names(n_subchannels)
+    columns, spend_columns = {}, {}
+    for cat in CATEGORIES:
+        props = rng.dirichlet(40.0 * np.array(list(subs[cat].values())), size=len(all_weeks))
+        parts = np.round(cat_spend[cat].to_numpy()[:, None] * props)
+        columns.update(zip(subs[cat], parts.T, strict=True))
+        spend_columns[cat] = list(subs[cat])
+    spend = pd.DataFrame(
+        {cat: np.sum([columns[c] for c in spend_columns[cat]], axis=0) for cat in CATEGORIES},
+        index=all_weeks,
+    )
+
+    params = {
+        name: pd.Series(values, index=list(CATEGORIES), dtype=float) for name, values in SCENARIOS[scenario].items()
+    }
+    state = adstock(spend.to_numpy(), params["decay"].to_numpy())
+    response = params["beta"].to_numpy() * hill(state, params["half_saturation"].to_numpy(), params["shape"].to_numpy())
+    contributions = pd.DataFrame(response[BURN_IN_WEEKS:], index=index, columns=list(CATEGORIES))
+
+    # Controls: a few trade-fair weeks a year (spring and autumn), a mean-reverting market index.
+    thu = index + pd.Timedelta(days=3)
+    christmas, july = _flags(index)
+    fair = np.zeros(weeks, dtype=int)
+    season_ok = np.isin(thu.month, (2, 3, 4, 5, 9, 10, 11))
+    for year in np.unique(thu.year):
+        eligible = np.flatnonzero(season_ok & (thu.year == year))
+        if eligible.size:
+            fair[rng.choice(eligible, size=min(3, eligible.size), replace=False)] = 1
+    walk = np.empty(weeks)
+    walk[0] = rng.normal(0.0, 3.0)
+    shocks = rng.normal(0.0, 1.0, weeks)
+    for t in range(1, weeks):
+        walk[t] = 0.95 * walk[t - 1] + shocks[t]
+    market = np.round(100.0 + walk, 2)
+
+    b = BASELINE
+    phase = 2 * np.pi * (thu.day_of_year.to_numpy() - 1) / 365.25
+    base = (
+        b["intercept"]
+        + b["trend_per_week"] * np.arange(weeks)
+        + b["season_sin"] * np.sin(phase)
+        + b["season_cos"] * np.cos(phase)
+        + b["christmas"] * christmas
+        + b["july"] * july
+        + b["trade_fair"] * fair
+        + b["market_index"] * (market - 100.0)
+    )
+    expected = base + contributions.to_numpy().sum(axis=1)
+    noise_sd = noise * expected.mean()
+    weighted = expected + rng.normal(0.0, noise_sd, weeks)
+
+    # Split the weighted total into channels; the shares wobble but always sum to one.
+    shares = rng.dirichlet(1500.0 * np.array(list(CHANNEL_SHARES.values())), size=weeks)
+    counts = {
+        ch: np.round(np.maximum(weighted, 0.0) * shares[:, i] / WEIGHTS[ch]).astype(int)
+        for i, ch in enumerate(CHANNEL_SHARES)
+    }
+
+    frame = pd.DataFrame({"week_start": index, **counts})
+    for cat in CATEGORIES:
+        for col in spend_columns[cat]:
+            frame[col] = columns[col][BURN_IN_WEEKS:].astype(int)
+    frame["event_trade_fair"] = fair
+    frame["market_index"] = market
+
+    truth = Truth(
+        scenario=scenario,
+        seed=seed,
+        noise=noise,
+        **params,
+        baseline={**b, "noise_sd": noise_sd},
+        weights=dict(WEIGHTS),
+        spend=spend.iloc[BURN_IN_WEEKS:].set_axis(index),
+        contributions=contributions,
+        baseline_encounters=pd.Series(base, index=index, name="baseline"),
+        last_state=pd.Series(state[-1], index=list(CATEGORIES), name="last_state"),
+    )
+    return Synthetic(frame=frame, truth=truth, weights=dict(WEIGHTS), spend_columns=spend_columns)
+
+
+def write_example(directory) -> tuple[Path, Path]:
+    """Write ``example_weekly.csv`` and ``example_truth.json`` (seed 0, content_driven, 2022-2024).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        Target folder, created if missing.
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The CSV and JSON paths.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    synthetic = generate(seed=0, weeks=156, start="2022-01-03", scenario="content_driven")
+    csv_path, json_path = directory / "example_weekly.csv", directory / "example_truth.json"
+    synthetic.frame.to_csv(
+        csv_path,
+        index=False,
+        encoding="utf-8",
+        date_format="%Y-%m-%d",
+        float_format="%.2f",
+        lineterminator="\n",
+    )
+    summary = {**synthetic.truth.to_dict(), "spend_columns": synthetic.spend_columns}
+    json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return csv_path, json_path
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m planner.synth OUTDIR")
+    for path in write_example(sys.argv[1]):
+        print(path)
