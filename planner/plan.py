@@ -1,0 +1,1018 @@
+"""The budget optimiser: the best split for the next horizon under visible bounds.
+
+`plan_budget(response, spec, history_spend)` works with anything that implements the response
+protocol (`simulate(spend, draws=False)`, `last_state`; see docs/architecture.md), so the fitted
+model and the synthetic generator's truth are planned for in the same way.
+
+How the optimum is found
+------------------------
+The spend in the horizon is flat per category: ``budget * share / horizon_weeks`` euros a week.
+Every bound (shares, euros, ``max_change``, ``max_deviation_from_reference``) is a lower and an
+upper share per category, so the feasible set is a box cut by the simplex ``sum(share) = 1``.
+S-shaped response curves give several local optima, so a local search alone is not enough:
+
+1. Global step. When each category's encounters depend only on its own spend (checked with a few
+   calls, true for the model and the generator), the horizon's encounters of every category are
+   tabulated once against the weekly euro level, and a fine grid over the feasible simplex
+   (~58 000 splits) is scored from that table. Otherwise a coarse grid is scored by calling the
+   response directly.
+2. Local step. SLSQP on the response itself, started from the best grid splits in distinct
+   regions, from the current split and (on the frontier) from the neighbouring budget's optimum.
+   The best end point wins. Everything is deterministic.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from planner import CATEGORIES
+from planner.params import PlanSpec
+
+__all__ = ["Allocation", "PlanError", "PlanResults", "PlanSummary", "optimise", "plan_budget"]
+
+_CATS = list(CATEGORIES)
+_TOL = 1e-4  # a share this close to a bound counts as "at the bound" (0.01 share points)
+_DIFFERS = 0.005  # the unbounded optimum is shown when a share differs by more than 0.5 points
+_N_LEVELS = 161  # weekly euro levels of the tabulated response curves
+_N_GRID = 241  # grid points per axis of the global step (separable case)
+_N_GRID_DIRECT = 13  # the same when the response has to be called for every split
+_N_STARTS = 4  # local searches started from the grid
+_START_DISTANCE = 0.05  # grid starts differ by at least this share in some category
+
+
+class PlanError(ValueError):
+    """The plan cannot be made: conflicting bounds, no budget, or a response of the wrong shape."""
+
+
+# -- bounds -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """One lower or upper share limit of a category and where it comes from."""
+
+    share: float
+    name: str  # as listed under `binding`, e.g. "technology.min_share"
+    note: str  # the limit in the user's terms, e.g. "0.6" or "100 000 EUR"
+
+
+@dataclass(frozen=True)
+class _Box:
+    lower: tuple[tuple[_Limit, ...], ...]  # per category
+    upper: tuple[tuple[_Limit, ...], ...]
+
+    @property
+    def lo(self) -> np.ndarray:
+        return np.array([max([0.0] + [li.share for li in ls]) for ls in self.lower])
+
+    @property
+    def hi(self) -> np.ndarray:
+        return np.array([min([1.0] + [li.share for li in ls]) for ls in self.upper])
+
+    def active_lower(self, i: int) -> list[_Limit]:
+        lo = self.lo[i]
+        return [li for li in self.lower[i] if abs(li.share - lo) <= _TOL]
+
+    def active_upper(self, i: int) -> list[_Limit]:
+        hi = self.hi[i]
+        return [li for li in self.upper[i] if abs(li.share - hi) <= _TOL]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %" if abs(100 * x - round(100 * x)) < 0.05 else f"{100 * x:.1f} %"
+
+
+def _eur(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ") + " EUR"
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ")
+
+
+def _box(spec: PlanSpec, budget: float, current: pd.Series, unbounded: bool = False) -> _Box:
+    """Every share limit per category, named after the params key that sets it."""
+    if unbounded:
+        return _Box(tuple(() for _ in _CATS), tuple(() for _ in _CATS))
+    lower, upper = [], []
+    for cat in _CATS:
+        lo: list[_Limit] = []
+        hi: list[_Limit] = []
+        given = cat in spec.bounds
+        b = spec.bound(cat)
+        tag = "" if given else " (default)"
+        if b.min_share is not None:
+            lo.append(_Limit(b.min_share, f"{cat}.min_share", f"{b.min_share:g}{tag}"))
+        if b.max_share is not None:
+            hi.append(_Limit(b.max_share, f"{cat}.max_share", f"{b.max_share:g}{tag}"))
+        if b.min_eur is not None:
+            lo.append(_Limit(b.min_eur / budget, f"{cat}.min_eur", f"{_eur(b.min_eur)} = {_pct(b.min_eur / budget)}"))
+        if b.max_eur is not None:
+            hi.append(_Limit(b.max_eur / budget, f"{cat}.max_eur", f"{_eur(b.max_eur)} = {_pct(b.max_eur / budget)}"))
+        if spec.max_change is not None:
+            cur = float(current[cat])
+            note = f"{spec.max_change:g} around the current {_pct(cur)}"
+            lo.append(_Limit(max(0.0, cur * (1 - spec.max_change)), f"{cat}.max_change", note))
+            hi.append(_Limit(min(1.0, cur * (1 + spec.max_change)), f"{cat}.max_change", note))
+        if spec.max_deviation_from_reference is not None:
+            ref = float(spec.reference_split[cat])
+            d = spec.max_deviation_from_reference
+            note = f"{d:g} around the reference {_pct(ref)}"
+            lo.append(_Limit(max(0.0, ref - d), f"{cat}.max_deviation_from_reference", note))
+            hi.append(_Limit(min(1.0, ref + d), f"{cat}.max_deviation_from_reference", note))
+        lower.append(tuple(lo))
+        upper.append(tuple(hi))
+    return _Box(tuple(lower), tuple(upper))
+
+
+def _describe_limits(limits: list[_Limit]) -> str:
+    return " + ".join(f"{li.name} {li.note}" for li in limits)
+
+
+def _check_feasible(box: _Box, budget: float) -> None:
+    """Raise a PlanError naming the bounds that cannot all hold."""
+    lo, hi = box.lo, box.hi
+    problems = []
+    for i, cat in enumerate(_CATS):
+        if lo[i] > hi[i] + 1e-9:
+            problems.append(
+                f"{cat}: the lower bound {_pct(lo[i])} ({_describe_limits(box.active_lower(i))}) is above "
+                f"the upper bound {_pct(hi[i])} ({_describe_limits(box.active_upper(i))})"
+            )
+    if not problems and lo.sum() > 1 + 1e-9:
+        parts = [box.active_lower(i) for i in range(len(_CATS))]
+        named = _describe_limits([li for p in parts for li in p])
+        problems.append(
+            f"min shares add up to {_pct(lo.sum())} of the {_eur(budget)} budget: {named}; "
+            "lower one of them so that they add up to 100 % or less"
+        )
+    if not problems and hi.sum() < 1 - 1e-9:
+        parts = [box.active_upper(i) for i in range(len(_CATS))]
+        named = _describe_limits([li for p in parts for li in p])
+        problems.append(
+            f"max shares add up to only {_pct(hi.sum())} of the {_eur(budget)} budget: {named}; "
+            "raise one of them so that they add up to 100 % or more"
+        )
+    if problems:
+        raise PlanError("the plan's bounds conflict: " + "; ".join(problems))
+
+
+def _project(w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The nearest split (Euclidean) within the box that adds up to one."""
+    a, b = float(np.min(w - hi)) - 1.0, float(np.max(w - lo)) + 1.0
+    for _ in range(100):  # sum(clip(w - t)) falls as t rises
+        t = 0.5 * (a + b)
+        if np.clip(w - t, lo, hi).sum() > 1:
+            a = t
+        else:
+            b = t
+    out = np.clip(w - 0.5 * (a + b), lo, hi)
+    # absorb the last rounding in the category with the most room
+    room = np.where(out.sum() < 1, hi - out, out - lo)
+    out[int(np.argmax(room))] += 1 - out.sum()
+    return np.clip(out, lo, hi)
+
+
+# -- the response -----------------------------------------------------------------------------
+
+
+class _Response:
+    """Horizon totals of a response for flat weekly spend, with the calls counted."""
+
+    def __init__(self, response, index: pd.Index):
+        self.response = response
+        self.index = index
+        self.weeks = len(index)
+        self.calls = 0
+        self._cache: dict[tuple, np.ndarray] = {}
+
+    def _frame(self, weekly: np.ndarray) -> pd.DataFrame:
+        values = np.tile(np.maximum(np.asarray(weekly, dtype=float), 0.0), (self.weeks, 1))
+        return pd.DataFrame(values, index=self.index, columns=_CATS)
+
+    def per_category(self, weekly) -> np.ndarray:
+        """Encounters over the horizon per category, shape (3,)."""
+        key = tuple(np.round(np.asarray(weekly, dtype=float), 9))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        self.calls += 1
+        out = np.asarray(self.response.simulate(self._frame(weekly)), dtype=float)
+        if out.shape != (self.weeks, len(_CATS)):
+            raise PlanError(
+                f"the response returned shape {out.shape} for {self.weeks} weeks; expected ({self.weeks}, {len(_CATS)})"
+            )
+        totals = out.sum(axis=0)
+        self._cache[key] = totals
+        return totals
+
+    def draws(self, weekly) -> np.ndarray:
+        """Encounters over the horizon per bootstrap draw, shape (n_draws,)."""
+        out = np.asarray(self.response.simulate(self._frame(weekly), draws=True), dtype=float)
+        if out.ndim != 3 or out.shape[1:] != (self.weeks, len(_CATS)):
+            raise PlanError(
+                f"the response returned shape {out.shape} for draws=True; "
+                f"expected (n_draws, {self.weeks}, {len(_CATS)})"
+            )
+        return out.sum(axis=(1, 2))
+
+    def separable(self, top: float) -> bool:
+        """Whether each category's encounters depend only on its own spend."""
+        levels = top * np.array([0.15, 0.55, 0.9])
+        a, b, c = levels
+        base = self.per_category([a, b, c])
+        checks = [
+            (self.per_category([a, c, b]), 0),
+            (self.per_category([c, b, a]), 1),
+            (self.per_category([b, a, c]), 2),
+        ]
+        scale = max(float(np.abs(base).max()), 1e-12)
+        return all(abs(out[i] - base[i]) <= 1e-9 * scale for out, i in checks)
+
+
+@dataclass
+class _Curves:
+    """Each category's horizon encounters against flat weekly spend, tabulated once."""
+
+    levels: np.ndarray  # weekly euros, (n,)
+    values: np.ndarray  # horizon encounters, (n, 3)
+
+    def __call__(self, weekly: np.ndarray, i: int) -> np.ndarray:
+        return np.interp(weekly, self.levels, self.values[:, i])
+
+
+def _tabulate(resp: _Response, top_weekly: float) -> _Curves:
+    levels = np.linspace(0.0, top_weekly, _N_LEVELS)
+    values = np.array([resp.per_category(np.full(len(_CATS), x)) for x in levels])
+    return _Curves(levels, values)
+
+
+# -- the search -------------------------------------------------------------------------------
+
+
+def _grid(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
+    """Splits covering the box cut by the simplex, shape (rows, cols, 3); includes its corners.
+
+    Rows run over the first category's share, columns over the second's within the range that the
+    third's bounds leave, so neighbours in the array are neighbours on the simplex.
+    """
+    a_lo, a_hi = max(lo[0], 1 - hi[1] - hi[2]), min(hi[0], 1 - lo[1] - lo[2])
+    w0 = np.linspace(a_lo, a_hi, n) if a_hi > a_lo else np.array([a_lo])
+    b_lo = np.maximum(lo[1], 1 - w0 - hi[2])
+    b_hi = np.minimum(hi[1], 1 - w0 - lo[2])
+    t = np.linspace(0.0, 1.0, n)
+    w1 = b_lo[:, None] + np.maximum(b_hi - b_lo, 0.0)[:, None] * t[None, :]
+    w0 = np.broadcast_to(w0[:, None], w1.shape)
+    return np.stack([w0, w1, 1 - w0 - w1], axis=-1)
+
+
+def _starts(splits: np.ndarray, scores: np.ndarray, k: int, within: float) -> list[np.ndarray]:
+    """Local maxima of the grid scores (best first), scoring within `within` (relative) of the
+    best and at least _START_DISTANCE apart.
+
+    Each local maximum of the grid marks a region where the response has a local optimum (S-shaped
+    curves have several); a local search from each finds them all.
+    """
+    padded = np.pad(scores, 1, constant_values=-np.inf)
+    rows, cols = scores.shape
+    peak = np.ones_like(scores, dtype=bool)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if dr or dc:
+                peak &= scores >= padded[1 + dr : 1 + dr + rows, 1 + dc : 1 + dc + cols]
+    best = float(scores.max())
+    floor = best - within * abs(best)
+    cand = np.flatnonzero(peak.ravel() & (scores.ravel() >= floor))
+    cand = cand[np.argsort(-scores.ravel()[cand], kind="stable")]
+    flat = splits.reshape(-1, 3)
+    taken: list[np.ndarray] = []
+    for j in cand:
+        if all(np.max(np.abs(flat[j] - t)) >= _START_DISTANCE for t in taken):
+            taken.append(flat[j])
+            if len(taken) == k:
+                break
+    if not taken:  # cannot happen with finite scores; kept so a NaN response fails loudly later
+        taken.append(flat[int(np.nanargmax(scores.ravel()))])
+    return taken
+
+
+@dataclass
+class _Solution:
+    split: np.ndarray
+    value: float
+
+
+def _solve(
+    resp: _Response,
+    curves: _Curves | None,
+    budget: float,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    extra_starts: list[np.ndarray],
+) -> _Solution:
+    """The best split within [lo, hi] for this budget: global grid step, then SLSQP."""
+    weekly = budget / resp.weeks
+
+    def value(w: np.ndarray) -> float:
+        return float(resp.per_category(w * weekly).sum())
+
+    if np.all(hi - lo <= 1e-12) or abs(hi.sum() - 1) <= 1e-12 or abs(lo.sum() - 1) <= 1e-12:
+        w = _project(0.5 * (lo + hi), lo, hi)
+        return _Solution(w, value(w))
+
+    if curves is not None:
+        # The tabulated curves are close to the response, so a grid peak far below the best cannot
+        # lead to the optimum: only near-best peaks get a local search.
+        splits = _grid(lo, hi, _N_GRID)
+        scores = sum(curves(splits[..., i] * weekly, i) for i in range(len(_CATS)))
+        starts = _starts(splits, scores, _N_STARTS, within=0.02)
+        top = value(starts[0])
+    else:
+        # Without separable curves the grid is coarse, so the extra starts (current split,
+        # neighbouring budget's optimum) are searched from as well.
+        splits = _grid(lo, hi, _N_GRID_DIRECT)
+        scores = np.array([value(w) for w in splits.reshape(-1, 3)]).reshape(splits.shape[:2])
+        starts = _starts(splits, scores, _N_STARTS, within=np.inf)
+        top = value(starts[0])
+        for s in extra_starts:
+            w = _project(s, lo, hi)
+            if all(np.max(np.abs(w - t)) >= 1e-3 for t in starts):
+                starts.append(w)
+
+    scale = max(abs(top), 1e-9)
+    step = 1e-7
+
+    def fun(w: np.ndarray) -> float:
+        return -value(np.clip(w, lo, hi)) / scale
+
+    def jac(w: np.ndarray) -> np.ndarray:
+        w = np.clip(w, lo, hi)
+        if curves is not None:  # separable: one call moves every category at once
+            base = resp.per_category(w * weekly)
+            up = resp.per_category((w + step) * weekly)
+            return -(up - base) / step / scale
+        f0 = value(w)
+        return np.array([-(value(w + step * np.eye(3)[i]) - f0) / step / scale for i in range(3)])
+
+    best = _Solution(starts[0], value(starts[0]))
+    for s in starts:
+        candidates = [s]
+        res = minimize(
+            fun,
+            s,
+            jac=jac,
+            method="SLSQP",
+            bounds=list(zip(lo, hi, strict=True)),
+            constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1, "jac": lambda w: np.ones(3)}],
+            options={"maxiter": 200, "ftol": 1e-12},
+        )
+        if np.all(np.isfinite(res.x)):
+            candidates.append(_project(res.x, lo, hi))
+        for w in candidates:
+            v = value(w)
+            if v > best.value + 1e-12 * scale:
+                best = _Solution(w, v)
+    return best
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One split of the budget and what the response expects it to bring in the horizon.
+
+    Attributes
+    ----------
+    name : str
+    split : pandas.Series
+        Share per category (adds up to one).
+    euros : pandas.Series
+        Euros per category over the horizon.
+    expected_encounters : float
+        Spend-driven quality-weighted encounters over the horizon (point estimate), including the
+        carryover of past spend into the horizon.
+    low, high : float or None
+        Interval from the bootstrap draws (None without draws).
+    draws : numpy.ndarray
+        Horizon encounters per draw (paired across allocations: draw i is the same refit).
+    """
+
+    name: str
+    split: pd.Series
+    euros: pd.Series
+    expected_encounters: float
+    low: float | None
+    high: float | None
+    draws: np.ndarray = field(repr=False)
+
+    @property
+    def total_eur(self) -> float:
+        return float(self.euros.sum())
+
+    @property
+    def cost_per_encounter(self) -> float | None:
+        """Euros of the horizon per expected encounter (None when none are expected)."""
+        return self.total_eur / self.expected_encounters if self.expected_encounters > 0 else None
+
+    def to_dict(self) -> dict:
+        """`{split, euros, expected_encounters, low, high, cost_per_encounter}`, JSON-ready."""
+        return {
+            "split": {c: round(float(self.split[c]), 6) for c in _CATS},
+            "euros": {c: round(float(self.euros[c]), 2) for c in _CATS},
+            "expected_encounters": round(float(self.expected_encounters), 2),
+            "low": _r(self.low),
+            "high": _r(self.high),
+            "cost_per_encounter": _r(self.cost_per_encounter, 4),
+        }
+
+
+def _r(x, digits: int = 2):
+    return None if x is None or not np.isfinite(x) else round(float(x), digits)
+
+
+class PlanSummary:
+    """The plan in a few lines: prints as text, renders as HTML in a notebook."""
+
+    def __init__(self, title: str, sections: list[tuple[str, list[str]]]):
+        self.title = title
+        self.sections = sections
+
+    def __str__(self) -> str:
+        out = [self.title, "=" * len(self.title)]
+        for head, lines in self.sections:
+            out.append("")
+            out.append(head)
+            out.extend(f"  {line}" for line in lines)
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h4>{html.escape(self.title)}</h4>"]
+        for head, lines in self.sections:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+            parts.append(f"<p><b>{html.escape(head)}</b></p><ul>{items}</ul>")
+        return "<div class='planner-summary'>" + "".join(parts) + "</div>"
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResults:
+    """The budget plan: recommended split, scenarios, frontier and the bounds behind them.
+
+    Attributes
+    ----------
+    total_budget : float
+        Euros over the horizon.
+    horizon_weeks : int
+    interval : float
+        Width of the intervals (the response's, 0.8 by default).
+    current, reference, recommended : Allocation
+        The last horizon's actual mix, the reference split and the optimum under the bounds, all
+        at `total_budget`.
+    unbounded : Allocation or None
+        The optimum with only "no negative spend" as bound; None when it is the recommended split.
+    user_scenarios : dict of Allocation
+        The further splits of ``plan.scenarios``.
+    gain_vs_current : dict
+        ``encounters``, ``low``, ``high``, ``probability_better`` (paired draws).
+    bounds : dict
+        The bounds as applied (defaults included) and the share range they give each category.
+    binding : list of str
+        The bounds the recommended split sits on, e.g. ``"technology.min_share"``.
+    frontier : pandas.DataFrame
+        One row per budget level: best expected encounters, interval, split, marginal cost.
+    week_index : pandas.DatetimeIndex
+        The horizon's weeks (Mondays following the data).
+    warnings : list of dict
+        ``{code, text, context}`` for results.json.
+    history_weekly : pandas.DataFrame
+        Smallest and largest weekly spend per category in the data (to flag extrapolation).
+    n_draws : int
+        Bootstrap draws behind the intervals (0 or 1: no intervals).
+    calls : int
+        Calls of ``response.simulate`` made for the optimisation.
+    timings : dict
+        Seconds spent: ``optimisation`` (the recommended split, including the tabulation of the
+        curves), ``unbounded``, ``scenarios``, ``frontier`` and ``total``.
+    """
+
+    total_budget: float
+    horizon_weeks: int
+    interval: float
+    current: Allocation
+    reference: Allocation
+    recommended: Allocation
+    unbounded: Allocation | None
+    user_scenarios: dict
+    gain_vs_current: dict
+    bounds: dict
+    binding: list
+    frontier: pd.DataFrame
+    week_index: pd.Index
+    warnings: list
+    history_weekly: pd.DataFrame
+    n_draws: int
+    calls: int
+    timings: dict
+
+    # -- tables --
+
+    @property
+    def scenarios(self) -> pd.DataFrame:
+        """One row per scenario: shares, euros, expected encounters with interval, cost per encounter."""
+        rows = {}
+        for kind, alloc in self._allocations():
+            row = {"kind": kind}
+            row.update({f"{c}_share": float(alloc.split[c]) for c in _CATS})
+            row.update({f"{c}_eur": float(alloc.euros[c]) for c in _CATS})
+            row["total_eur"] = alloc.total_eur
+            row["expected_encounters"] = alloc.expected_encounters
+            row["low"] = np.nan if alloc.low is None else alloc.low
+            row["high"] = np.nan if alloc.high is None else alloc.high
+            row["cost_per_encounter"] = np.nan if alloc.cost_per_encounter is None else alloc.cost_per_encounter
+            rows[alloc.name] = row
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "scenario"
+        return frame
+
+    def _allocations(self) -> list[tuple[str, Allocation]]:
+        out = [("current", self.current), ("reference", self.reference), ("recommended", self.recommended)]
+        if self.unbounded is not None:
+            out.append(("unbounded", self.unbounded))
+        out.extend(("user", a) for a in self.user_scenarios.values())
+        return out
+
+    def weekly_plan(self) -> pd.DataFrame:
+        """Recommended whole euros per category and week, indexed by ``week_start``.
+
+        Each category's horizon total is rounded to whole euros (the totals add up to the rounded
+        budget) and spread as evenly as whole euros allow, so every column sums exactly.
+        """
+        n = self.horizon_weeks
+        totals = _round_preserving(self.recommended.euros.to_numpy(), round(self.total_budget))
+        table = {}
+        for cat, total in zip(_CATS, totals, strict=True):
+            base, extra = divmod(int(total), n)
+            table[cat] = np.array([base + (1 if t < extra else 0) for t in range(n)], dtype=np.int64)
+        frame = pd.DataFrame(table, index=self.week_index)
+        frame["total"] = frame[_CATS].sum(axis=1)
+        return frame
+
+    # -- text --
+
+    def summary(self) -> PlanSummary:
+        """The plan in plain words, with the bounds in view."""
+        cur, rec = self.current, self.recommended
+        first = self.week_index[0]
+        start = first.strftime("%Y-%m-%d") if isinstance(first, pd.Timestamp) else str(first)
+        title = f"Budget plan: {_eur(self.total_budget)} over {self.horizon_weeks} weeks from {start}"
+        split_lines = [
+            f"{c:<11} {_pct(cur.split[c]):>5} -> {_pct(rec.split[c]):>5}   "
+            f"({_eur(cur.euros[c])} -> {_eur(rec.euros[c])})"
+            for c in _CATS
+        ]
+        width = f"{self.interval:.0%}"
+
+        def enc(a: Allocation) -> str:
+            text = f"{_num(a.expected_encounters)}"
+            if a.low is not None:
+                text += f" ({width} interval {_num(a.low)} .. {_num(a.high)})"
+            cpe = a.cost_per_encounter
+            return text + (f", {cpe:,.2f} EUR per encounter" if cpe is not None else "")
+
+        g = self.gain_vs_current
+        rel = g["encounters"] / cur.expected_encounters if cur.expected_encounters > 0 else float("nan")
+        gain = f"{g['encounters']:+,.0f} encounters ({rel:+.1%})".replace(",", " ")
+        if g["low"] is not None:
+            gain += f", {width} interval {g['low']:+,.0f} .. {g['high']:+,.0f}".replace(",", " ")
+            gain += f"; better than the current split in {g['probability_better']:.0%} of the bootstrap refits"
+        results = [f"{a.name}: {enc(a)}" for _, a in self._allocations()]
+        results.append(f"gain of recommended over current: {gain}")
+
+        bound_lines = []
+        for cat in _CATS:
+            row = self.bounds["applied"][cat]
+            if self.bounds["per_category"][cat]["default"] and not self._global_limits():
+                origin = "default bounds"
+            else:
+                lo_by = ", ".join(row["min_set_by"]) or "none"
+                hi_by = ", ".join(row["max_set_by"]) or "none"
+                origin = f"lower set by {lo_by}; upper set by {hi_by}"
+                if self.bounds["per_category"][cat]["default"]:
+                    origin += "; default share bounds"
+            bound_lines.append(f"{cat}: {_pct(row['min_share'])} .. {_pct(row['max_share'])} of the budget ({origin})")
+        mc = self.bounds["max_change"]
+        md = self.bounds["max_deviation_from_reference"]
+        bound_lines.append(f"max_change: {'none' if mc is None else f'{mc:g} (relative to the current share)'}")
+        bound_lines.append(f"max_deviation_from_reference: {'none' if md is None else f'{md:g} share points'}")
+        bound_lines.append("binding: " + (", ".join(self.binding) if self.binding else "none"))
+        if self.unbounded is None:
+            bound_lines.append("without any bounds the optimum is the same split")
+        else:
+            u = self.unbounded
+            bound_lines.append(
+                "without any bounds: "
+                + ", ".join(f"{c} {_pct(u.split[c])}" for c in _CATS)
+                + f" ({_num(u.expected_encounters)} encounters)"
+            )
+        sections = [
+            ("Recommended split (current -> recommended)", split_lines),
+            ("Expected spend-driven encounters in the horizon", results),
+            ("Bounds applied (defaults included)", bound_lines),
+        ]
+        frontier = self.frontier.dropna(subset=["expected_encounters"])
+        here = frontier.loc[np.isclose(frontier["budget"], self.total_budget), "marginal_cost_per_encounter"]
+        if len(here) and pd.notna(here.iloc[0]):
+            sections.append(
+                (
+                    "Budget frontier",
+                    [
+                        f"at this budget one more encounter costs about {here.iloc[0]:,.2f} EUR "
+                        f"(from {len(frontier)} budget levels, "
+                        f"{_eur(frontier['budget'].min())} .. {_eur(frontier['budget'].max())})"
+                    ],
+                )
+            )
+        if self.warnings:
+            sections.append(("Take note", [w["text"] for w in self.warnings]))
+        return PlanSummary(title, sections)
+
+    def _global_limits(self) -> bool:
+        return self.bounds["max_change"] is not None or self.bounds["max_deviation_from_reference"] is not None
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    # -- results.json --
+
+    def to_dict(self) -> dict:
+        """The ``allocation`` section of results.json (JSON-ready)."""
+        frontier = []
+        for _, row in self.frontier.iterrows():
+            frontier.append(
+                {
+                    "budget": round(float(row["budget"]), 2),
+                    "expected_encounters": _r(row["expected_encounters"]),
+                    "low": _r(row["low"]),
+                    "high": _r(row["high"]),
+                    "split": None
+                    if pd.isna(row["expected_encounters"])
+                    else {c: round(float(row[c]), 6) for c in _CATS},
+                    "marginal_cost_per_encounter": _r(row["marginal_cost_per_encounter"], 4),
+                }
+            )
+        g = self.gain_vs_current
+        return {
+            "total_budget": round(float(self.total_budget), 2),
+            "horizon_weeks": int(self.horizon_weeks),
+            "interval": float(self.interval),
+            "current": self.current.to_dict(),
+            "reference": self.reference.to_dict(),
+            "recommended": self.recommended.to_dict(),
+            "gain_vs_current": {
+                "encounters": round(float(g["encounters"]), 2),
+                "low": _r(g["low"]),
+                "high": _r(g["high"]),
+                "probability_better": _r(g["probability_better"], 4),
+            },
+            "bounds": self.bounds,
+            "binding": list(self.binding),
+            "scenarios": {name: a.to_dict() for name, a in self.user_scenarios.items()},
+            "unbounded": None if self.unbounded is None else self.unbounded.to_dict(),
+            "frontier": frontier,
+        }
+
+
+def _round_preserving(values: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers close to `values` that add up to `total` (largest remainders)."""
+    floors = np.floor(values).astype(np.int64)
+    short = int(total - floors.sum())
+    order = np.argsort(-(values - floors), kind="stable")
+    for j in range(abs(short)):
+        floors[order[j % len(values)]] += 1 if short > 0 else -1
+    return floors
+
+
+# -- the plan ---------------------------------------------------------------------------------
+
+
+def _future_weeks(history: pd.DataFrame, n: int) -> pd.Index:
+    idx = history.index
+    if isinstance(idx, pd.DatetimeIndex) and len(idx):
+        return pd.DatetimeIndex(pd.date_range(idx[-1] + pd.Timedelta(weeks=1), periods=n, freq="7D"), name="week_start")
+    return pd.RangeIndex(1, n + 1, name="week")
+
+
+def _current(history: pd.DataFrame, weeks: int) -> tuple[pd.Series, float]:
+    last = history.iloc[-weeks:]
+    eur = last.sum()
+    total = float(eur.sum())
+    if not total > 0:
+        raise PlanError(
+            f"no spend in the last {weeks} weeks of the data, so there is no current split; "
+            "set plan.total_budget and check the spend columns"
+        )
+    return eur / total, total
+
+
+def _bounds_dict(spec: PlanSpec, box: _Box) -> dict:
+    per_category = {}
+    applied = {}
+    lo, hi = box.lo, box.hi
+    for i, cat in enumerate(_CATS):
+        b = spec.bound(cat)
+        per_category[cat] = {
+            "min_share": b.min_share,
+            "max_share": b.max_share,
+            "min_eur": b.min_eur,
+            "max_eur": b.max_eur,
+            "default": cat not in spec.bounds,
+        }
+        applied[cat] = {
+            "min_share": round(float(lo[i]), 6),
+            "max_share": round(float(hi[i]), 6),
+            "min_set_by": sorted({li.name for li in box.active_lower(i)}) if lo[i] > 0 else [],
+            "max_set_by": sorted({li.name for li in box.active_upper(i)}) if hi[i] < 1 else [],
+        }
+    return {
+        "per_category": per_category,
+        "max_change": spec.max_change,
+        "max_change_relative_to": "current share",
+        "max_deviation_from_reference": spec.max_deviation_from_reference,
+        "applied": applied,
+    }
+
+
+def _binding(box: _Box, w: np.ndarray) -> list[str]:
+    out: list[str] = []
+    for i in range(len(_CATS)):
+        if w[i] <= box.lo[i] + _TOL and box.lo[i] > 0:
+            out.extend(li.name for li in box.active_lower(i))
+        if w[i] >= box.hi[i] - _TOL and box.hi[i] < 1:
+            out.extend(li.name for li in box.active_upper(i))
+    return list(dict.fromkeys(out))
+
+
+def _percentiles(draws: np.ndarray, interval: float) -> tuple[float | None, float | None]:
+    if draws.size < 2:
+        return None, None
+    q = 100 * (1 - interval) / 2
+    lo, hi = np.percentile(draws, [q, 100 - q])
+    return float(lo), float(hi)
+
+
+def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanResults:
+    """Recommend next horizon's split and compare it with the current and reference splits.
+
+    Parameters
+    ----------
+    response : object
+        Implements the response protocol: ``simulate(spend, draws=False)`` returning the
+        spend-driven quality-weighted encounters per week and category from the carryover state at
+        the end of the data; ``interval`` (optional) is the width of the intervals.
+    spec : PlanSpec
+        Horizon, budget, reference split, bounds, scenarios and frontier levels.
+    history_spend : pandas.DataFrame
+        Weekly spend per category of the data (``Dataset.spend``). The current split and the
+        default budget are those of its last ``spec.horizon_weeks`` weeks.
+
+    Returns
+    -------
+    PlanResults
+
+    Raises
+    ------
+    PlanError
+        When the bounds conflict (the message names them), when there is no budget, or when the
+        response does not follow the protocol.
+
+    Examples
+    --------
+    >>> from planner.synth import generate
+    >>> from planner.params import PlanSpec
+    >>> syn = generate(seed=0)
+    >>> plan = plan_budget(syn.truth, PlanSpec(), syn.truth.spend)  # doctest: +SKIP
+    >>> print(plan.summary())                                         # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    missing = [c for c in _CATS if c not in history_spend.columns]
+    if missing:
+        raise PlanError(f"history_spend lacks the spend of: {', '.join(missing)}")
+    history = history_spend[_CATS].astype(float)
+    if len(history) == 0:
+        raise PlanError("history_spend has no rows")
+    weeks = spec.horizon_weeks
+    current_split, current_total = _current(history, weeks)
+    budget = float(spec.total_budget) if spec.total_budget is not None else current_total
+    interval = float(getattr(response, "interval", 0.8) or 0.8)
+
+    box = _box(spec, budget, current_split)
+    _check_feasible(box, budget)
+
+    resp = _Response(response, _future_weeks(history, weeks))
+    levels = np.linspace(spec.frontier.low, spec.frontier.high, spec.frontier.steps)
+    top = max(1.0, float(levels.max())) * budget / weeks
+    curves = _tabulate(resp, top) if resp.separable(top) else None
+
+    cur_w = current_split.to_numpy()
+    best = _solve(resp, curves, budget, box.lo, box.hi, [cur_w])
+    timings = {"optimisation": time.perf_counter() - started}
+    free = _solve(resp, curves, budget, np.zeros(3), np.ones(3), [cur_w, best.split])
+    timings["unbounded"] = time.perf_counter() - started - timings["optimisation"]
+    mark = time.perf_counter()
+
+    def allocation(name: str, w: np.ndarray, at: float = budget) -> Allocation:
+        w = np.asarray(w, dtype=float)
+        point = float(resp.per_category(w * at / weeks).sum())
+        draws = resp.draws(w * at / weeks)
+        low, high = _percentiles(draws, interval)
+        return Allocation(
+            name=name,
+            split=pd.Series(w, index=_CATS, name=name),
+            euros=pd.Series(w * at, index=_CATS, name=name),
+            expected_encounters=point,
+            low=low,
+            high=high,
+            draws=draws,
+        )
+
+    current = allocation("current", cur_w)
+    reference = allocation("reference", np.array([spec.reference_split[c] for c in _CATS]))
+    recommended = allocation("recommended", best.split)
+    unbounded = None
+    if np.max(np.abs(free.split - best.split)) > _DIFFERS and free.value > best.value:
+        unbounded = allocation("unbounded", free.split)
+    user = {name: allocation(name, np.array([split[c] for c in _CATS])) for name, split in spec.scenarios.items()}
+
+    paired = recommended.draws.size == current.draws.size and current.draws.size >= 2
+    if paired:
+        diff = recommended.draws - current.draws
+        g_low, g_high = _percentiles(diff, interval)
+        prob = float(np.mean(diff > 0))
+    else:
+        g_low = g_high = prob = None
+    gain = {
+        "encounters": recommended.expected_encounters - current.expected_encounters,
+        "low": g_low,
+        "high": g_high,
+        "probability_better": prob,
+    }
+
+    timings["scenarios"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    frontier = _frontier(resp, curves, spec, budget, current_split, levels, best, interval)
+    timings["frontier"] = time.perf_counter() - mark
+    warnings = _warnings(recommended, current, box, history, weeks)
+    timings["total"] = time.perf_counter() - started
+
+    return PlanResults(
+        total_budget=budget,
+        horizon_weeks=weeks,
+        interval=interval,
+        current=current,
+        reference=reference,
+        recommended=recommended,
+        unbounded=unbounded,
+        user_scenarios=user,
+        gain_vs_current=gain,
+        bounds=_bounds_dict(spec, box),
+        binding=_binding(box, best.split),
+        frontier=frontier,
+        week_index=resp.index,
+        warnings=warnings,
+        history_weekly=pd.DataFrame({"min": history.min(), "max": history.max()}),
+        n_draws=int(recommended.draws.size),
+        calls=resp.calls,
+        timings={k: round(v, 4) for k, v in timings.items()},
+    )
+
+
+optimise = plan_budget  # the name used in docs/architecture.md
+
+
+def _frontier(
+    resp: _Response,
+    curves: _Curves | None,
+    spec: PlanSpec,
+    budget: float,
+    current_split: pd.Series,
+    levels: np.ndarray,
+    best: _Solution,
+    interval: float,
+) -> pd.DataFrame:
+    """Best expected encounters at each budget level, with split and marginal cost."""
+    rows = []
+    previous: np.ndarray | None = None
+    for m in levels:
+        at = float(m * budget)
+        row = {"budget_multiple": float(m), "budget": at}
+        box = _box(spec, at, current_split)
+        try:
+            _check_feasible(box, at)
+        except PlanError:
+            rows.append({**row, "expected_encounters": np.nan, "low": np.nan, "high": np.nan, "feasible": False})
+            continue
+        if math.isclose(m, 1.0, abs_tol=1e-9):
+            sol = best
+        else:
+            extra = [current_split.to_numpy(), best.split] + ([previous] if previous is not None else [])
+            sol = _solve(resp, curves, at, box.lo, box.hi, extra)
+        previous = sol.split
+        low, high = _percentiles(resp.draws(sol.split * at / resp.weeks), interval)
+        rows.append(
+            {
+                **row,
+                "expected_encounters": sol.value,
+                "low": np.nan if low is None else low,
+                "high": np.nan if high is None else high,
+                "feasible": True,
+                **{c: float(sol.split[i]) for i, c in enumerate(_CATS)},
+            }
+        )
+    frame = pd.DataFrame(rows)
+    for c in _CATS:
+        if c not in frame:
+            frame[c] = np.nan
+    frame["marginal_cost_per_encounter"] = _marginal_cost(
+        frame["budget"].to_numpy(), frame["expected_encounters"].to_numpy()
+    )
+    cols = [
+        "budget_multiple",
+        "budget",
+        "expected_encounters",
+        "low",
+        "high",
+        *_CATS,
+        "marginal_cost_per_encounter",
+        "feasible",
+    ]
+    return frame[cols]
+
+
+def _marginal_cost(budget: np.ndarray, encounters: np.ndarray) -> np.ndarray:
+    """Euros per extra encounter: central differences of the frontier (one-sided at its ends)."""
+    out = np.full(len(budget), np.nan)
+    ok = np.flatnonzero(np.isfinite(encounters))
+    for pos, j in enumerate(ok):
+        left = ok[pos - 1] if pos > 0 else j
+        right = ok[pos + 1] if pos + 1 < len(ok) else j
+        if left == right:
+            continue
+        d_enc = encounters[right] - encounters[left]
+        if d_enc > 0:
+            out[j] = (budget[right] - budget[left]) / d_enc
+    return out
+
+
+def _warnings(recommended: Allocation, current: Allocation, box: _Box, history: pd.DataFrame, weeks: int) -> list:
+    out = []
+    top, bottom = history.max(), history.min()
+    for i, cat in enumerate(_CATS):
+        weekly = float(recommended.euros[cat]) / weeks
+        if weekly > float(top[cat]) * 1.05:
+            out.append(
+                {
+                    "code": "plan_beyond_history",
+                    "text": f"The recommended {cat} spend of {_eur(weekly)} a week is above anything in the "
+                    f"data (at most {_eur(float(top[cat]))} a week); the model extrapolates there, so "
+                    "treat its encounters with caution or move in steps.",
+                    "context": {"category": cat, "weekly_eur": round(weekly, 2), "max_weekly_eur": float(top[cat])},
+                }
+            )
+        elif weekly < float(bottom[cat]) * 0.95:
+            out.append(
+                {
+                    "code": "plan_below_history",
+                    "text": f"The recommended {cat} spend of {_eur(weekly)} a week is below anything in the "
+                    f"data (at least {_eur(float(bottom[cat]))} a week); the model extrapolates there.",
+                    "context": {"category": cat, "weekly_eur": round(weekly, 2), "min_weekly_eur": float(bottom[cat])},
+                }
+            )
+        share = float(current.split[cat])
+        if share < box.lo[i] - _TOL or share > box.hi[i] + _TOL:
+            out.append(
+                {
+                    "code": "plan_current_outside_bounds",
+                    "text": f"The current {cat} share ({_pct(share)}) lies outside the bounds applied to the "
+                    f"plan ({_pct(box.lo[i])} .. {_pct(box.hi[i])}).",
+                    "context": {
+                        "category": cat,
+                        "share": round(share, 6),
+                        "min_share": round(float(box.lo[i]), 6),
+                        "max_share": round(float(box.hi[i]), 6),
+                    },
+                }
+            )
+    return out
