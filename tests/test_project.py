@@ -1,0 +1,68 @@
+"""Promises of the project itself: dependencies in step, notebooks thin and stripped, scripts wired."""
+
+import ast
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _requirement(spec: str) -> tuple[str, str]:
+    m = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(.*)$", spec.strip())
+    return m.group(1).lower(), m.group(3).replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {}
+    for spec in project["dependencies"] + project["optional-dependencies"]["test"]:
+        name, version = _requirement(spec)
+        if name == "dask":  # dask[distributed] is two packages on conda-forge
+            wanted["distributed"] = version
+        wanted[name] = version
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str):
+            name, version = _requirement(dep)
+            conda[name] = version
+    conda.pop("python"), conda.pop("pip")
+    assert conda == wanted
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_thin_and_stripped(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged parameters"
+    assert 'params_path: str = "../params/example.yaml"' in code[0].source
+    assert 'run_dir: str = ""' in code[0].source
+    for cell in code:
+        assert not cell.outputs and cell.execution_count is None, "outputs must be stripped"
+        tree = ast.parse(cell.source)
+        assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))], (
+            "define functions in planner/, not in notebooks"
+        )
+    # every code cell after the parameters has a markdown cell telling the reader what they see
+    kinds = [c.cell_type for c in nb.cells]
+    assert kinds[0] == "markdown"
+
+
+def test_suite_has_the_four_notebooks_in_order():
+    names = [p.name for p in NOTEBOOKS]
+    assert names[0] == "01_data_overview.ipynb"
+    assert names == sorted(names)
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = "bash scripts/test"
+    assert command in readme and command in ci
+    assert "bash scripts/run-example" in readme

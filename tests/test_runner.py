@@ -1,0 +1,134 @@
+"""The runner and the CLI: atomic run folders, kept failures, latest pointer, exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from planner import cli, runner
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_suite(folder: Path, *, fail_in_second: bool) -> Path:
+    """A two-notebook suite: the first records a section, the second may raise half-way."""
+    folder.mkdir()
+    params_cell = nbformat.v4.new_code_cell('params_path: str = ""\nrun_dir: str = ""', metadata={"tags": ["parameters"]})
+    first = nbformat.v4.new_notebook(cells=[
+        params_cell,
+        nbformat.v4.new_code_cell("from planner.pipeline import Pipeline\npipe = Pipeline(params_path, run_dir)\n"
+                                  "pipe.record('data', pipe.data.summary())"),
+    ])
+    second = nbformat.v4.new_notebook(cells=[
+        params_cell,
+        nbformat.v4.new_code_cell("open('half-way.txt', 'w').write('x')"),
+        nbformat.v4.new_code_cell("raise RuntimeError('model exploded')" if fail_in_second else "1 + 1"),
+    ])
+    for nb, name in ((first, "01_first.ipynb"), (second, "02_second.ipynb")):
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / name)
+    return folder
+
+
+def finished_runs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and not p.name.endswith("-failed") and not p.is_symlink())
+
+
+def test_successful_run_folder(example_copy, tmp_path):
+    suite = make_suite(tmp_path / "nb", fail_in_second=False)
+    outcome = runner.run(example_copy, notebook_dir=suite, progress=lambda _: None)
+    assert outcome.status == "ok", outcome.message
+    run_dir = outcome.run_dir
+    assert run_dir.parent == tmp_path / "reports" / "example"
+    for name in ("01_first.ipynb", "02_second.ipynb", "results.json", "params.yaml", "data.sha256", "run.log"):
+        assert (run_dir / name).is_file(), name
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["schema"] == 1
+    assert results["data"]["rows"] == 156
+    assert results["run"]["finished"] is not None
+    assert results["params"]["plan"]["horizon_weeks"] == 13
+    assert (run_dir / "data.sha256").read_text().split()[0] == results["data"]["sha256"]
+    assert (run_dir / "params.yaml").read_bytes() == example_copy.read_bytes()
+    assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
+    # the executed notebook records the relative run folder, so the folder can be moved
+    nb = nbformat.read(run_dir / "01_first.ipynb", as_version=4)
+    assert 'run_dir = "."' in nb.cells[1].source
+
+
+def test_failed_run_is_kept_apart_and_earlier_runs_are_untouched(example_copy, tmp_path):
+    good = runner.run(example_copy, notebook_dir=make_suite(tmp_path / "ok", fail_in_second=False),
+                      progress=lambda _: None)
+    before = {p: p.stat().st_mtime_ns for p in good.run_dir.rglob("*")}
+    bad = runner.run(example_copy, notebook_dir=make_suite(tmp_path / "bad", fail_in_second=True),
+                     progress=lambda _: None)
+    assert bad.status == "failed"
+    assert bad.run_dir.name.endswith("-failed")
+    assert "02_second.ipynb" in bad.message and "RuntimeError: model exploded" in bad.message
+    assert str(bad.run_dir) in bad.message
+    # the failing notebook is kept, showing the error
+    nb = nbformat.read(bad.run_dir / "02_second.ipynb", as_version=4)
+    assert any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    root = good.run_dir.parent
+    assert finished_runs(root) == [good.run_dir]  # no finished-looking folder from the failure
+    assert not [p for p in root.iterdir() if p.name.endswith(".partial")]
+    assert {p: p.stat().st_mtime_ns for p in good.run_dir.rglob("*")} == before
+    assert (root / "latest").resolve() == good.run_dir.resolve()
+
+
+def test_two_runs_in_the_same_second_get_two_folders(example_copy, tmp_path):
+    root = tmp_path / "r"
+    root.mkdir()
+    a, b = root / ".a.partial", root / ".b.partial"
+    for p in (a, b):
+        p.mkdir()
+        (p / "f").write_text(p.name)
+    first = runner._claim_folder(root, "20260101-000000", a)
+    second = runner._claim_folder(root, "20260101-000000", b)
+    assert (first.name, second.name) == ("20260101-000000", "20260101-000000-2")
+    assert (first / "f").read_text() == ".a.partial" and (second / "f").read_text() == ".b.partial"
+
+
+def test_invalid_input_writes_nothing(example_copy, tmp_path):
+    example_copy.write_text(example_copy.read_text().replace("horizon_weeks: 13", "horizon_week: 13"))
+    outcome = runner.run(example_copy, progress=lambda _: None)
+    assert outcome.status == "invalid"
+    assert "did you mean 'horizon_weeks'" in outcome.message
+    assert not (tmp_path / "reports").exists()
+
+
+def test_cli_exit_codes(example_copy, tmp_path, capsys):
+    assert cli.main(["validate", str(example_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "156 weeks, 2022-01-03 .. 2024-12-23" in out
+    assert "technology" in out and "70%" in out  # the technology-led history
+    assert cli.main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such params file" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("data:\n  path: missing.csv\n  encounters: {a: 1}\n  spend: {content: [x], design: [y], technology: [z]}\n")
+    assert cli.main(["validate", str(bad)]) == 2
+    assert "data file not found" in capsys.readouterr().err
+    assert cli.main(["run", str(bad)]) == 2
+    assert not (tmp_path / "reports").exists()
+
+
+def test_help_is_complete():
+    for args in (["--help"], ["run", "--help"], ["validate", "--help"]):
+        result = subprocess.run([sys.executable, "-m", "planner", *args], capture_output=True, text=True)
+        assert result.returncode == 0
+        assert "exit codes" in result.stdout
+    run_help = subprocess.run([sys.executable, "-m", "planner", "run", "--help"], capture_output=True, text=True)
+    assert "--out DIR" in run_help.stdout and "results.json" in run_help.stdout
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX rename semantics")
+def test_params_name_cannot_escape_output_dir(example_copy):
+    from planner import params
+
+    p = params.load(example_copy)
+    assert runner._safe_name("../../etc") == "etc"
+    assert runner.run_folder_root(p).parent == p.output_dir
