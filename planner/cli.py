@@ -24,6 +24,8 @@ examples:
   planner validate params/example.yaml
   planner run params/example.yaml
   planner run params/ --out /srv/reports      # every *.yaml in the folder
+  planner run params/ --jobs 2                 # two at a time
+  planner run params/ --executor dask --scheduler tcp://scheduler:8786
 """
 
 
@@ -85,32 +87,41 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from planner.runner import run
+    from planner.runner import run_many
 
     files, missing = _params_files(args.params)
     for m in missing:
         print(f"error: {m}", file=sys.stderr)
     if missing:
         return EXIT_INVALID
-    outcomes = []
-    for path in files:
-        print(f"planner: running {path}", file=sys.stderr, flush=True)
-        outcome = run(path, args.out)
-        outcomes.append(outcome)
-        if outcome.status == "ok":
-            print(f"planner: {path}: done in {outcome.seconds:.1f} s -> {outcome.run_dir}", file=sys.stderr)
-        elif outcome.status == "failed":
-            print(f"planner: {path}: run FAILED: {outcome.message}", file=sys.stderr)
+    if args.jobs < 1:
+        print("error: --jobs must be 1 or more", file=sys.stderr)
+        return EXIT_INVALID
+    if args.scheduler and args.executor != "dask":
+        print("error: --scheduler goes with --executor dask", file=sys.stderr)
+        return EXIT_INVALID
+    if len(files) > 1:
+        how = f"{args.jobs} at a time" if args.executor == "local" else f"on Dask ({args.scheduler or 'local cluster'})"
+        print(f"planner: running {len(files)} params files, {how}", file=sys.stderr, flush=True)
+
+    def report(o) -> None:
+        if o.status == "ok":
+            print(f"planner: {o.params_file}: done in {o.seconds:.1f} s -> {o.run_dir}", file=sys.stderr, flush=True)
+        elif o.status == "failed":
+            print(f"planner: {o.params_file}: run FAILED: {o.message}", file=sys.stderr, flush=True)
         else:
-            print(f"error: {outcome.message}", file=sys.stderr)
+            print(f"error: {o.message}", file=sys.stderr, flush=True)
+
+    outcomes = run_many(files, args.out, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
+                        on_done=report)
     if len(outcomes) > 1:
         _print_summary(outcomes)
     for o in outcomes:
         if o.ok:
             print(o.run_dir)
-    if any(o.status == "invalid" for o in outcomes):
-        return EXIT_INVALID if all(o.status != "failed" for o in outcomes) else EXIT_FAILED
-    return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+    if any(o.status == "failed" for o in outcomes):
+        return EXIT_FAILED
+    return EXIT_INVALID if any(o.status == "invalid" for o in outcomes) else EXIT_OK
 
 
 def _print_summary(outcomes) -> None:
@@ -156,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("params", nargs="+", metavar="PARAMS", help="params file(s), or folder(s) of *.yaml files")
     r.add_argument("--out", metavar="DIR", help="write run folders under DIR instead of each file's output.dir")
+    r.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="run N params files at a time in parallel processes (default 1)")
+    r.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: processes on this machine (default); dask: a Dask distributed cluster")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --executor dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 "
+                   "(default: a local cluster of --jobs workers). Workers must see the same files.")
     r.set_defaults(func=cmd_run)
     return parser
 

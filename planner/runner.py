@@ -51,8 +51,9 @@ class RunOutcome:
         return self.status == "ok"
 
 
-def notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+def notebooks(folder: Path | None = None) -> list[Path]:
     """The suite's notebooks in the order they run (by their number prefix)."""
+    folder = folder or NOTEBOOKS_DIR
     found = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
     if not found:
         raise FileNotFoundError(f"no notebooks found in {folder}")
@@ -140,7 +141,7 @@ def run(
     out: str | os.PathLike | None = None,
     *,
     progress=None,
-    notebook_dir: Path = NOTEBOOKS_DIR,
+    notebook_dir: Path | None = None,
 ) -> RunOutcome:
     """Run the notebook suite for one params file.
 
@@ -194,6 +195,7 @@ def run(
                 progress_bar=False,
                 log_output=False,
                 report_mode=False,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up chatter
             )
             log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
             outcome.notebooks.append(nb.name)
@@ -243,3 +245,92 @@ def headline(results: dict) -> str:
     split = rec["split"]
     return "recommended " + "/".join(f"{round(100 * split[c])}" for c in ("content", "design", "technology"))
 
+
+
+def _run_quietly(params_path: str, out: str | None, notebook_dir: Path | None = None) -> RunOutcome:
+    """`run` for a worker process: never raises, so one bad file cannot stop a batch."""
+    try:
+        return run(params_path, out, notebook_dir=notebook_dir)
+    except Exception as exc:  # a crash outside the notebooks (disk full, ...): report, go on
+        return RunOutcome(params_file=str(params_path), status="failed", message=f"{type(exc).__name__}: {exc}")
+
+
+def run_many(
+    files: list[str | os.PathLike],
+    out: str | os.PathLike | None = None,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    on_done=None,
+    notebook_dir: Path | None = None,
+) -> list[RunOutcome]:
+    """Run several params files; one failing file does not stop the others.
+
+    Parameters
+    ----------
+    files : params files.
+    out : folder for run folders instead of each file's `output.dir`.
+    jobs : parallel runs (local processes, or workers of a local Dask cluster).
+    executor : "local" (processes on this machine) or "dask" (a Dask distributed cluster).
+    scheduler : address of an existing Dask scheduler (tcp://host:8786); with executor "dask" and no
+        address, a local cluster of `jobs` workers is started for the batch.
+    on_done : called with each RunOutcome as it finishes.
+    notebook_dir : the notebook suite to run.
+
+    Returns
+    -------
+    list of RunOutcome, in the order of `files`.
+    """
+    files = [str(Path(f).resolve()) for f in files]
+    out = str(Path(out).resolve()) if out else None
+    done = on_done or (lambda outcome: None)
+    if executor == "dask":
+        return _run_dask(files, out, jobs, scheduler, done, notebook_dir)
+    if executor != "local":
+        raise ValueError(f"unknown executor {executor!r}; expected 'local' or 'dask'")
+    if jobs <= 1 or len(files) == 1:
+        outcomes = []
+        for f in files:
+            outcomes.append(_run_quietly(f, out, notebook_dir))
+            done(outcomes[-1])
+        return outcomes
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[str, RunOutcome] = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_run_quietly, f, out, notebook_dir): i for i, f in enumerate(files)}
+        for future in as_completed(futures):
+            outcome = future.result()
+            results[futures[future]] = outcome
+            done(outcome)
+    return [results[i] for i in range(len(files))]
+
+
+def _run_dask(files, out, jobs, scheduler, done, notebook_dir) -> list[RunOutcome]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+    try:
+        with Client(scheduler or cluster) as client:
+            futures = [client.submit(_run_quietly, f, out, notebook_dir, pure=False,
+                                     key=f"planner-run-{i}-{Path(f).stem}")
+                       for i, f in enumerate(files)]
+            index = {f.key: i for i, f in enumerate(futures)}
+            results: dict[int, RunOutcome] = {}
+            for future in as_completed(futures):
+                i = index[future.key]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the worker died or the task could not run
+                    outcome = RunOutcome(params_file=files[i], status="failed",
+                                         message=f"Dask worker failed: {type(exc).__name__}: {exc}")
+                results[i] = outcome
+                done(outcome)
+            return [results[i] for i in range(len(files))]
+    finally:
+        if cluster is not None:
+            cluster.close()

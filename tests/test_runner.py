@@ -132,3 +132,39 @@ def test_params_name_cannot_escape_output_dir(example_copy):
     p = params.load(example_copy)
     assert runner._safe_name("../../etc") == "etc"
     assert runner.run_folder_root(p).parent == p.output_dir
+
+
+def batch_folder(example_copy: Path) -> list[Path]:
+    """Three params files beside the example: two good, one naming a missing data file."""
+    folder = example_copy.parent
+    text = example_copy.read_text()
+    (folder / "second.yaml").write_text(text.replace("organisation: Example Oy", "organisation: Toinen Oy"))
+    (folder / "broken.yaml").write_text(text.replace("example_weekly.csv", "missing.csv"))
+    return sorted(folder.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_batch_runs_in_parallel_and_one_bad_file_does_not_stop_the_others(example_copy, tmp_path, executor):
+    files = batch_folder(example_copy)
+    suite = make_suite(tmp_path / "nb", fail_in_second=False)
+    seen = []
+    outcomes = runner.run_many(files, tmp_path / "out", jobs=2, executor=executor, notebook_dir=suite,
+                               on_done=seen.append)
+    assert [Path(o.params_file).name for o in outcomes] == ["broken.yaml", "example.yaml", "second.yaml"]
+    assert [o.status for o in outcomes] == ["invalid", "ok", "ok"]
+    assert "data file not found" in outcomes[0].message
+    assert len(seen) == 3
+    # each plan gets its own folder, named after its file
+    assert {o.run_dir.parent.name for o in outcomes[1:]} == {"example", "second"}
+    for o in outcomes[1:]:
+        assert json.loads((o.run_dir / "results.json").read_text())["data"]["rows"] == 156
+
+
+def test_cli_batch_summary_and_exit_code(example_copy, tmp_path, capsys, monkeypatch):
+    batch_folder(example_copy)
+    monkeypatch.setattr(runner, "NOTEBOOKS_DIR", make_suite(tmp_path / "nb", fail_in_second=True))
+    code = cli.main(["run", str(example_copy.parent), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1  # one invalid file and failed runs: failed wins
+    assert "| file | status | run folder | seconds | headline |" in err
+    assert err.count("| failed |") == 2 and err.count("| invalid |") == 1
