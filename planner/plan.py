@@ -119,14 +119,14 @@ def _box(spec: PlanSpec, budget: float, current: pd.Series, unbounded: bool = Fa
         if spec.max_change is not None:
             cur = float(current[cat])
             note = f"{spec.max_change:g} around the current {_pct(cur)}"
-            lo.append(_Limit(max(0.0, cur * (1 - spec.max_change)), f"{cat}.max_change", note))
-            hi.append(_Limit(min(1.0, cur * (1 + spec.max_change)), f"{cat}.max_change", note))
+            lo.append(_Limit(max(0.0, cur * (1 - spec.max_change)), f"{cat}.max_change (lower)", note))
+            hi.append(_Limit(min(1.0, cur * (1 + spec.max_change)), f"{cat}.max_change (upper)", note))
         if spec.max_deviation_from_reference is not None:
             ref = float(spec.reference_split[cat])
             d = spec.max_deviation_from_reference
             note = f"{d:g} around the reference {_pct(ref)}"
-            lo.append(_Limit(max(0.0, ref - d), f"{cat}.max_deviation_from_reference", note))
-            hi.append(_Limit(min(1.0, ref + d), f"{cat}.max_deviation_from_reference", note))
+            lo.append(_Limit(max(0.0, ref - d), f"{cat}.max_deviation_from_reference (lower)", note))
+            hi.append(_Limit(min(1.0, ref + d), f"{cat}.max_deviation_from_reference (upper)", note))
         lower.append(tuple(lo))
         upper.append(tuple(hi))
     return _Box(tuple(lower), tuple(upper))
@@ -600,14 +600,14 @@ class PlanResults:
 
         bound_lines = []
         for cat in _CATS:
-            row = self.bounds["applied"][cat]
-            if self.bounds["per_category"][cat]["default"] and not self._global_limits():
+            row = self.bounds[cat]
+            if row["default"] and not self._global_limits():
                 origin = "default bounds"
             else:
                 lo_by = ", ".join(row["min_set_by"]) or "none"
                 hi_by = ", ".join(row["max_set_by"]) or "none"
                 origin = f"lower set by {lo_by}; upper set by {hi_by}"
-                if self.bounds["per_category"][cat]["default"]:
+                if row["default"]:
                     origin += "; default share bounds"
             bound_lines.append(f"{cat}: {_pct(row['min_share'])} .. {_pct(row['max_share'])} of the budget ({origin})")
         mc = self.bounds["max_change"]
@@ -727,32 +727,27 @@ def _current(history: pd.DataFrame, weeks: int) -> tuple[pd.Series, float]:
     return eur / total, total
 
 
-def _bounds_dict(spec: PlanSpec, box: _Box) -> dict:
-    per_category = {}
-    applied = {}
+def _bounds_dict(spec: PlanSpec, box: _Box, budget: float) -> dict:
+    """The bounds as applied: per category the share range the optimiser used, what sets each
+    end, and the bound as given (defaults included); then the limits that apply to every category."""
+    out: dict = {}
     lo, hi = box.lo, box.hi
     for i, cat in enumerate(_CATS):
         b = spec.bound(cat)
-        per_category[cat] = {
-            "min_share": b.min_share,
-            "max_share": b.max_share,
-            "min_eur": b.min_eur,
-            "max_eur": b.max_eur,
-            "default": cat not in spec.bounds,
-        }
-        applied[cat] = {
+        out[cat] = {
             "min_share": round(float(lo[i]), 6),
             "max_share": round(float(hi[i]), 6),
+            "min_eur": round(float(lo[i] * budget), 2),
+            "max_eur": round(float(hi[i] * budget), 2),
             "min_set_by": sorted({li.name for li in box.active_lower(i)}) if lo[i] > 0 else [],
             "max_set_by": sorted({li.name for li in box.active_upper(i)}) if hi[i] < 1 else [],
+            "default": cat not in spec.bounds,
+            "given": {"min_share": b.min_share, "max_share": b.max_share, "min_eur": b.min_eur, "max_eur": b.max_eur},
         }
-    return {
-        "per_category": per_category,
-        "max_change": spec.max_change,
-        "max_change_relative_to": "current share",
-        "max_deviation_from_reference": spec.max_deviation_from_reference,
-        "applied": applied,
-    }
+    out["max_change"] = spec.max_change
+    out["max_change_relative_to"] = "current share"
+    out["max_deviation_from_reference"] = spec.max_deviation_from_reference
+    return out
 
 
 def _binding(box: _Box, w: np.ndarray) -> list[str]:
@@ -887,7 +882,7 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         unbounded=unbounded,
         user_scenarios=user,
         gain_vs_current=gain,
-        bounds=_bounds_dict(spec, box),
+        bounds=_bounds_dict(spec, box, budget),
         binding=_binding(box, best.split),
         frontier=frontier,
         week_index=resp.index,

@@ -1,0 +1,213 @@
+"""Charts of the budget plan: scenarios side by side, the budget frontier and the weekly plan.
+
+Each function takes a `planner.plan.PlanResults` and returns a `matplotlib.figure.Figure` whose
+title states what the chart shows; nothing here computes an estimate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from planner import CATEGORIES
+from planner.charts import COLORS, figure, styled
+
+__all__ = ["frontier_chart", "scenario_chart", "weekly_plan_chart"]
+
+_OTHER = "#56B4E9"  # user scenarios (sky blue, not a category colour)
+
+
+def _thousands(x: float, _pos=None) -> str:
+    return f"{x / 1000:,.0f} k".replace(",", " ") if abs(x) >= 1000 else f"{x:,.0f}"
+
+
+def _eur(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ") + " EUR"
+
+
+def _scenario_colour(kind: str) -> str:
+    if kind == "reference":
+        return "#555555"  # the palette's black reads as a heavy block in a bar
+    return COLORS.get(kind, _OTHER if kind == "user" else COLORS["current"])
+
+
+def _label(name: str, kind: str) -> str:
+    return {"unbounded": "without bounds"}.get(kind, name)
+
+
+def scenario_chart(plan) -> Figure:
+    """The splits side by side (left) and the encounters each is expected to bring (right).
+
+    Parameters
+    ----------
+    plan : planner.plan.PlanResults
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    table = plan.scenarios
+    names = list(table.index)[::-1]  # first scenario on top
+    y = np.arange(len(names))
+    gain = plan.gain_vs_current
+    base = plan.current.expected_encounters
+    rel = gain["encounters"] / base if base > 0 else float("nan")
+    if not np.isfinite(rel) or abs(rel) < 0.01:
+        title = "The current split is already about as good as the best one under the bounds"
+    else:
+        title = f"The recommended split brings {rel:+.0%} encounters over the current one"
+        if gain["probability_better"] is not None:
+            title += f" (better in {gain['probability_better']:.0%} of the model's refits)"
+
+    with styled():
+        fig = figure(9.0, 0.55 * len(names) + 1.9)
+        left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.25, 1]})
+        start = np.zeros(len(names))
+        for cat in CATEGORIES:
+            shares = table.loc[names, f"{cat}_share"].to_numpy()
+            left.barh(y, shares, left=start, color=COLORS[cat], label=cat, height=0.62)
+            for yi, (s0, s) in enumerate(zip(start, shares, strict=True)):
+                if s >= 0.07:
+                    left.text(s0 + s / 2, yi, f"{s:.0%}", ha="center", va="center", color="white", fontsize=8)
+            start += shares
+        left.set_yticks(y, [_label(n, table.loc[n, "kind"]) for n in names])
+        left.set_xlim(0, 1)
+        left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        left.set_xlabel("share of the budget")
+        left.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
+        left.grid(axis="y", visible=False)
+
+        expected = table.loc[names, "expected_encounters"].to_numpy()
+        low = table.loc[names, "low"].to_numpy()
+        high = table.loc[names, "high"].to_numpy()
+        kinds = [table.loc[n, "kind"] for n in names]
+        colours = [_scenario_colour(k) for k in kinds]
+        bars = right.barh(y, expected, color=colours, height=0.62, alpha=0.85)
+        for bar, kind in zip(bars, kinds, strict=True):
+            if kind == "unbounded":  # the optimum without bounds: outlined, not a plan on offer
+                bar.set_facecolor("white")
+                bar.set_edgecolor(COLORS["recommended"])
+                bar.set_hatch("//")
+        if np.isfinite(low).all():
+            right.errorbar(
+                expected, y, xerr=[expected - low, high - expected], fmt="none", ecolor="black", capsize=3, lw=1
+            )
+        for yi, (e, h) in enumerate(zip(expected, np.where(np.isfinite(high), high, expected), strict=True)):
+            right.text(h, yi, "  " + _thousands(e), va="center", fontsize=8)
+        right.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        width = f"{plan.interval:.0%} interval" if np.isfinite(low).all() else "no interval"
+        right.set_xlabel(f"spend-driven encounters in {plan.horizon_weeks} weeks ({width})")
+        right.set_xlim(0, float(np.nanmax(np.where(np.isfinite(high), high, expected))) * 1.18)
+        right.grid(axis="y", visible=False)
+        fig.suptitle(title, fontweight="bold", fontsize=11)
+    return fig
+
+
+def frontier_chart(plan) -> Figure:
+    """Best expected encounters against the total budget, with the recommended split at each level.
+
+    The current budget is marked, with the current split's encounters below the frontier: the gap
+    between the two is what re-splitting the same money gains.
+    """
+    f = plan.frontier[plan.frontier["feasible"]]
+    budget = f["budget"].to_numpy()
+    enc = f["expected_encounters"].to_numpy()
+    mc = plan.frontier.loc[np.isclose(plan.frontier["budget"], plan.total_budget), "marginal_cost_per_encounter"]
+    mc_here = float(mc.iloc[0]) if len(mc) and np.isfinite(mc.iloc[0]) else None
+    last = f["marginal_cost_per_encounter"].dropna()
+    if mc_here is not None and len(last):
+        title = (
+            f"At today's budget one more encounter costs about {mc_here:,.1f} EUR; "
+            f"at the top of the range {float(last.iloc[-1]):,.1f} EUR"
+        )
+    else:
+        title = "Best expected encounters at each total budget"
+
+    with styled():
+        fig = figure(9.0, 3.8)
+        left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+        if f["low"].notna().all() and len(f):
+            left.fill_between(
+                budget,
+                f["low"],
+                f["high"],
+                color=COLORS["recommended"],
+                alpha=0.18,
+                label=f"{plan.interval:.0%} interval",
+                lw=0,
+            )
+        left.plot(budget, enc, color=COLORS["recommended"], marker="o", ms=3, label="best split at each budget")
+        left.axvline(plan.total_budget, color=COLORS["reference"], ls="--", lw=0.8)
+        left.annotate(
+            "planned budget",
+            (plan.total_budget, left.get_ylim()[0]),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+        left.plot(
+            [plan.total_budget],
+            [plan.current.expected_encounters],
+            "D",
+            color=COLORS["current"],
+            ms=6,
+            label="current split, planned budget",
+            zorder=3,
+        )
+        left.plot(
+            [plan.total_budget],
+            [plan.recommended.expected_encounters],
+            "o",
+            color=COLORS["recommended"],
+            ms=7,
+            zorder=3,
+        )
+        left.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        left.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        left.set_xlabel(f"total budget over {plan.horizon_weeks} weeks (EUR)")
+        left.set_ylabel("spend-driven encounters")
+        left.legend(loc="lower right")
+
+        bottom = np.zeros(len(f))
+        for cat in CATEGORIES:
+            shares = f[cat].to_numpy()
+            right.fill_between(budget, bottom, bottom + shares, color=COLORS[cat], label=cat, lw=0)
+            bottom = bottom + shares
+        right.axvline(plan.total_budget, color=COLORS["reference"], ls="--", lw=0.8)
+        right.set_ylim(0, 1)
+        if len(budget):
+            right.set_xlim(budget.min(), budget.max())
+        right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        right.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        right.set_xlabel(f"total budget over {plan.horizon_weeks} weeks (EUR)")
+        right.set_ylabel("recommended share")
+        right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
+        right.grid(visible=False)
+        fig.suptitle(title, fontweight="bold", fontsize=11)
+    return fig
+
+
+def weekly_plan_chart(plan) -> Figure:
+    """Recommended euros per week and category over the horizon (stacked bars)."""
+    weekly = plan.weekly_plan()
+    per_week = plan.total_budget / plan.horizon_weeks
+    top = max(CATEGORIES, key=lambda c: float(plan.recommended.split[c]))
+    title = f"Spend about {_eur(round(per_week, -2))} a week, {plan.recommended.split[top]:.0%} of it on {top}"
+    with styled():
+        fig = figure(9.0, 3.4)
+        ax = fig.subplots()
+        x = np.arange(len(weekly))
+        bottom = np.zeros(len(weekly))
+        for cat in CATEGORIES:
+            ax.bar(x, weekly[cat], bottom=bottom, color=COLORS[cat], label=cat, width=0.75)
+            bottom += weekly[cat].to_numpy()
+        labels = [d.strftime("%d.%m.") if hasattr(d, "strftime") else str(d) for d in weekly.index]
+        ax.set_xticks(x, labels, rotation=0 if len(x) <= 13 else 90)
+        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.set_ylabel("EUR per week")
+        ax.set_xlabel("week starting")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
+        ax.grid(axis="x", visible=False)
+        ax.set_title(title, pad=22)
+    return fig

@@ -1,0 +1,413 @@
+"""The budget optimiser against brute force, its bounds and errors, and the synthetic truth."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+
+from planner import CATEGORIES
+from planner.params import PlanSpec
+from planner.plan import PlanError, PlanResults, plan_budget
+from planner.synth import generate
+from planner.transforms import adstock, hill
+
+CATS = list(CATEGORIES)
+
+
+class HillResponse:
+    """A handmade response (adstock + Hill per category) with optional multiplicative draws."""
+
+    def __init__(self, beta, k, s, decay=(0.0, 0.0, 0.0), last_state=None, n_draws=0, interval=0.8, seed=0):
+        self.beta = np.asarray(beta, dtype=float)
+        self.k = np.asarray(k, dtype=float)
+        self.s = np.asarray(s, dtype=float)
+        self.decay = np.asarray(decay, dtype=float)
+        state = self.k if last_state is None else last_state
+        self.last_state = pd.Series(np.asarray(state, dtype=float), index=CATS)
+        self.interval = interval
+        # each draw scales every category's beta (correlated like bootstrap refits would be)
+        rng = np.random.default_rng(seed)
+        self.multipliers = rng.lognormal(0.0, 0.1, size=(n_draws, 3))
+
+    def simulate(self, spend, *, draws=False):
+        x = spend[CATS].to_numpy(dtype=float)
+        a = adstock(x, self.decay, initial=self.last_state.to_numpy())
+        out = self.beta * hill(a, self.k, self.s)
+        if draws:
+            return out[None] * self.multipliers[:, None, :]
+        return out
+
+    def horizon_total(self, weekly: np.ndarray, weeks: int) -> np.ndarray:
+        """Total over a flat horizon for many weekly spend rows at once (m, 3) -> (m,)."""
+        t = np.arange(1, weeks + 1)[:, None, None]
+        a0 = self.last_state.to_numpy()
+        a = weekly[None] + self.decay**t * (a0 - weekly[None])  # closed form of flat adstock
+        return (self.beta * hill(a, self.k, self.s)).sum(axis=(0, 2))
+
+
+def history(weekly=(20.0, 10.0, 70.0), weeks=26, start="2024-01-01") -> pd.DataFrame:
+    index = pd.date_range(start, periods=weeks, freq="7D", name="week_start")
+    return pd.DataFrame([list(weekly)] * weeks, index=index, columns=CATS)
+
+
+def brute_force(resp: HillResponse, budget: float, weeks: int, lo, hi, step=0.001):
+    """Best split on a fine simplex grid within the box."""
+    grid = np.arange(0.0, 1.0 + step / 2, step)
+    w0, w1 = np.meshgrid(grid, grid, indexing="ij")
+    w = np.column_stack([w0.ravel(), w1.ravel(), 1 - w0.ravel() - w1.ravel()])
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    ok = np.all((w >= lo - 1e-12) & (w <= hi + 1e-12), axis=1)
+    w = w[ok]
+    values = resp.horizon_total(w * budget / weeks, weeks)
+    j = int(np.argmax(values))
+    return w[j], float(values[j])
+
+
+CONCAVE = HillResponse(beta=[100.0, 30.0, 20.0], k=[30.0, 10.0, 40.0], s=[1.0, 0.8, 1.0], decay=[0.5, 0.3, 0.7])
+# Two S-shaped categories: a local search from the current, design-led split (or from an even one)
+# ends in a corner, while the best split funds both content and design above their thresholds.
+S_SHAPED = HillResponse(
+    beta=[150.0, 100.0, 10.0], k=[60.0, 55.0, 20.0], s=[4.0, 4.0, 1.0], decay=[0.0, 0.0, 0.0], last_state=[0, 0, 0]
+)
+S_HISTORY = (14.0, 84.0, 42.0)  # 140 EUR a week, 10/60/30
+
+
+def test_matches_brute_force_on_a_concave_case():
+    spec = PlanSpec(horizon_weeks=8, frontier={"steps": 3})
+    plan = plan_budget(CONCAVE, spec, history())
+    budget = 100.0 * 8
+    assert plan.total_budget == pytest.approx(budget)
+    w, best = brute_force(CONCAVE, budget, 8, [0.05] * 3, [0.9] * 3, step=0.002)
+    assert plan.recommended.expected_encounters >= best - 1e-9 * best
+    assert np.allclose(plan.recommended.split.to_numpy(), w, atol=2e-3)
+
+
+def test_matches_brute_force_on_an_s_shaped_case_where_one_local_search_fails():
+    spec = PlanSpec(horizon_weeks=4, frontier={"steps": 3})
+    plan = plan_budget(S_SHAPED, spec, history(weekly=S_HISTORY))
+    weekly = 140.0
+    w, best = brute_force(S_SHAPED, weekly * 4, 4, [0.05] * 3, [0.9] * 3)
+    assert plan.recommended.expected_encounters == pytest.approx(best, rel=1e-6)
+    assert np.allclose(plan.recommended.split.to_numpy(), w, atol=2e-3)
+    assert 0.3 < w[0] < 0.7 and 0.3 < w[1] < 0.7  # an interior optimum, not a corner
+
+    # One local search, from the current split or from an even one, ends in a worse optimum.
+    def neg(x):
+        return -float(S_SHAPED.horizon_total(np.asarray(x)[None] * weekly, 4)[0])
+
+    for start in ([0.1, 0.6, 0.3], [1 / 3, 1 / 3, 1 / 3]):
+        naive = minimize(
+            neg,
+            np.array(start),
+            method="SLSQP",
+            bounds=[(0.05, 0.9)] * 3,
+            constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1}],
+        )
+        assert -naive.fun < 0.9 * best
+
+
+def test_unbounded_matches_brute_force_and_is_shown_when_it_differs():
+    spec = PlanSpec(horizon_weeks=4, bounds={"technology": {"min_share": 0.3}}, frontier={"steps": 3})
+    plan = plan_budget(S_SHAPED, spec, history(weekly=S_HISTORY))
+    w, best = brute_force(S_SHAPED, 560.0, 4, [0.0] * 3, [1.0] * 3)
+    assert plan.unbounded is not None
+    assert plan.unbounded.expected_encounters == pytest.approx(best, rel=1e-6)
+    assert plan.recommended.split["technology"] == pytest.approx(0.3, abs=1e-6)
+    assert "technology.min_share" in plan.binding
+    assert "unbounded" in plan.scenarios.index
+    assert plan.to_dict()["unbounded"]["split"]["technology"] < 0.3
+
+
+def test_unbounded_is_none_when_the_bounds_do_not_matter():
+    spec = PlanSpec(horizon_weeks=8, frontier={"steps": 3})
+    resp = HillResponse(beta=[50.0, 50.0, 50.0], k=[30.0, 30.0, 30.0], s=[1.0, 1.0, 1.0])
+    plan = plan_budget(resp, spec, history())
+    assert plan.unbounded is None
+    assert plan.to_dict()["unbounded"] is None
+    assert np.allclose(plan.recommended.split.to_numpy(), 1 / 3, atol=2e-3)
+    assert plan.binding == []
+
+
+def test_share_bounds_are_respected_and_reported_as_binding():
+    spec = PlanSpec(
+        horizon_weeks=8,
+        bounds={"content": {"max_share": 0.5}, "design": {"min_share": 0.2}},
+        frontier={"steps": 3},
+    )
+    plan = plan_budget(CONCAVE, spec, history())
+    split = plan.recommended.split
+    assert split["content"] <= 0.5 + 1e-9
+    assert split["design"] >= 0.2 - 1e-9
+    assert "content.max_share" in plan.binding
+    w, best = brute_force(CONCAVE, 800.0, 8, [0.0, 0.2, 0.0], [0.5, 1.0, 1.0], step=0.002)
+    assert plan.recommended.expected_encounters == pytest.approx(best, rel=1e-6)
+    # a category the user bounded loses the defaults; the others keep 5-90 %
+    applied = plan.bounds
+    assert applied["technology"]["min_share"] == pytest.approx(0.05)
+    assert applied["technology"]["max_share"] == pytest.approx(0.9)
+    assert plan.bounds["technology"]["default"] is True
+    assert plan.bounds["content"]["default"] is False
+    assert "(default bounds)" in str(plan.summary())
+
+
+def test_euro_bounds_are_respected_and_reported_as_binding():
+    spec = PlanSpec(horizon_weeks=8, bounds={"technology": {"min_eur": 240.0}}, frontier={"steps": 3})
+    plan = plan_budget(CONCAVE, spec, history())
+    assert plan.recommended.euros["technology"] >= 240.0 - 1e-6
+    assert plan.binding == ["technology.min_eur"]
+    assert plan.bounds["technology"]["min_share"] == pytest.approx(0.3)
+    assert plan.bounds["technology"]["min_set_by"] == ["technology.min_eur"]
+
+
+def test_max_change_is_relative_to_the_current_share_and_binds():
+    spec = PlanSpec(horizon_weeks=8, max_change=0.5, frontier={"steps": 3})
+    plan = plan_budget(CONCAVE, spec, history(weekly=(20.0, 10.0, 70.0)))
+    split = plan.recommended.split
+    current = pd.Series([0.2, 0.1, 0.7], index=CATS)
+    assert np.all(split >= current * 0.5 - 1e-9)
+    assert np.all(split <= current * 1.5 + 1e-9)
+    assert "content.max_change (upper)" in plan.binding  # content wants far more than +50 %
+    assert split["content"] == pytest.approx(0.3, abs=1e-6)
+    w, best = brute_force(CONCAVE, 800.0, 8, current * 0.5, np.minimum(current * 1.5, 1), step=0.002)
+    assert plan.recommended.expected_encounters == pytest.approx(best, rel=1e-6)
+
+
+def test_max_deviation_from_reference_is_respected():
+    spec = PlanSpec(horizon_weeks=8, max_deviation_from_reference=0.05, frontier={"steps": 3})
+    plan = plan_budget(HillResponse(beta=[10.0, 10.0, 100.0], k=[30.0, 30.0, 30.0], s=[1.0, 1.0, 1.0]), spec, history())
+    assert plan.recommended.split["technology"] == pytest.approx(0.15, abs=1e-6)
+    assert "technology.max_deviation_from_reference (upper)" in plan.binding
+
+
+@pytest.mark.parametrize(
+    ("bounds", "extra", "weekly", "message"),
+    [
+        (
+            {"content": {"min_share": 0.6}, "technology": {"min_share": 0.5}},
+            {},
+            (20.0, 10.0, 70.0),
+            r"min shares add up to 115 %.*content\.min_share 0\.6 \+ design\.min_share 0\.05 \(default\)"
+            r" \+ technology\.min_share 0\.5",
+        ),
+        (
+            {"content": {"max_share": 0.3}, "design": {"max_share": 0.2}, "technology": {"max_share": 0.3}},
+            {},
+            (20.0, 10.0, 70.0),
+            r"max shares add up to only 80 %.*content\.max_share 0\.3 \+ design\.max_share 0\.2",
+        ),
+        (
+            {"technology": {"min_eur": 400.0, "max_share": 0.4}},
+            {},
+            (20.0, 10.0, 70.0),
+            r"technology: the lower bound 50 % \(technology\.min_eur 400 EUR = 50 %\) is above the upper "
+            r"bound 40 % \(technology\.max_share 0\.4\)",
+        ),
+        (  # the default 5 % floor cannot hold when a 2 % share may change by only 20 %
+            {},
+            {"max_change": 0.2},
+            (2.0, 8.0, 90.0),
+            r"content: the lower bound 5 % \(content\.min_share 0\.05 \(default\)\) is above the upper "
+            r"bound 2\.4 % \(content\.max_change \(upper\) 0\.2 around the current 2 %\)",
+        ),
+    ],
+)
+def test_infeasible_bounds_name_the_conflict(bounds, extra, weekly, message):
+    spec = PlanSpec(horizon_weeks=8, bounds=bounds, frontier={"steps": 3}, **extra)
+    with pytest.raises(PlanError, match=message):
+        plan_budget(CONCAVE, spec, history(weekly=weekly))
+
+
+def test_no_spend_in_the_last_horizon_asks_for_a_budget():
+    with pytest.raises(PlanError, match="set plan.total_budget"):
+        plan_budget(CONCAVE, PlanSpec(horizon_weeks=4), history(weekly=(0.0, 0.0, 0.0)))
+
+
+def test_a_response_of_the_wrong_shape_is_a_plan_error():
+    class Wrong:
+        def simulate(self, spend, *, draws=False):
+            return np.zeros((len(spend), 2))
+
+    with pytest.raises(PlanError, match="expected \\(8, 3\\)"):
+        plan_budget(Wrong(), PlanSpec(horizon_weeks=8), history())
+
+
+def test_scenarios_gain_and_probability_from_paired_draws():
+    resp = HillResponse(beta=[100.0, 30.0, 20.0], k=[30.0, 10.0, 40.0], s=[1.0, 0.8, 1.0], n_draws=200, interval=0.9)
+    spec = PlanSpec(horizon_weeks=8, scenarios={"even": {"content": 0.4, "design": 0.3, "technology": 0.3}})
+    plan = plan_budget(resp, spec, history())
+    table = plan.scenarios
+    assert list(table.index) == ["current", "reference", "recommended", "even"]
+    assert np.allclose(table[[f"{c}_eur" for c in CATS]].sum(axis=1), 800.0)
+    assert (table["low"] <= table["expected_encounters"]).all()
+    assert (table["expected_encounters"] <= table["high"]).all()
+    assert np.allclose(table["cost_per_encounter"], 800.0 / table["expected_encounters"])
+    assert plan.interval == 0.9
+    g = plan.gain_vs_current
+    draws = plan.recommended.draws - plan.current.draws
+    assert g["low"] == pytest.approx(np.percentile(draws, 5))
+    assert g["high"] == pytest.approx(np.percentile(draws, 95))
+    assert g["probability_better"] == pytest.approx(np.mean(draws > 0))
+    assert g["encounters"] > 0 and g["probability_better"] > 0.9
+    assert plan.to_dict()["scenarios"]["even"]["split"] == {"content": 0.4, "design": 0.3, "technology": 0.3}
+
+
+def test_without_draws_intervals_are_none():
+    plan = plan_budget(CONCAVE, PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
+    assert plan.recommended.low is None and plan.gain_vs_current["probability_better"] is None
+    assert plan.scenarios["low"].isna().all()
+    assert "interval" not in str(plan.summary()).split("Bounds")[0].split("horizon")[1]
+
+
+def test_is_deterministic():
+    resp = HillResponse(beta=[100.0, 30.0, 20.0], k=[30.0, 10.0, 40.0], s=[1.5, 0.8, 2.0], n_draws=50)
+    spec = PlanSpec(horizon_weeks=8)
+    a = plan_budget(resp, spec, history()).to_dict()
+    b = plan_budget(resp, spec, history()).to_dict()
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_frontier_is_monotone_and_includes_the_recommended_split():
+    plan = plan_budget(S_SHAPED, PlanSpec(horizon_weeks=4), history(weekly=S_HISTORY))
+    f = plan.frontier
+    assert len(f) == 11 and f["feasible"].all()
+    assert np.allclose(f["budget"], np.linspace(0.5, 1.5, 11) * 560.0)
+    assert (np.diff(f["expected_encounters"]) > 0).all()
+    here = f.loc[np.isclose(f["budget_multiple"], 1.0)].iloc[0]
+    assert here["expected_encounters"] == pytest.approx(plan.recommended.expected_encounters)
+    assert np.allclose(f[CATS].sum(axis=1), 1.0)
+    # each level is the brute-force optimum at that budget
+    for _, row in f.iloc[::5].iterrows():
+        _, best = brute_force(S_SHAPED, row["budget"], 4, [0.05] * 3, [0.9] * 3)
+        assert row["expected_encounters"] >= best * (1 - 1e-6)
+    mc = f["marginal_cost_per_encounter"]
+    assert (mc.dropna() > 0).all()
+    b, e = f["budget"].to_numpy(), f["expected_encounters"].to_numpy()
+    assert mc.iloc[5] == pytest.approx((b[6] - b[4]) / (e[6] - e[4]))
+
+
+def test_frontier_marks_levels_where_euro_bounds_cannot_hold():
+    spec = PlanSpec(horizon_weeks=8, bounds={"technology": {"min_eur": 500.0, "max_share": 0.9}})
+    plan = plan_budget(CONCAVE, spec, history())
+    f = plan.frontier
+    assert not f.loc[f["budget"] < 500 / 0.9 - 1e-9, "feasible"].any()
+    assert f.loc[f["budget"] >= 800 - 1e-9, "feasible"].all()
+    entries = plan.to_dict()["frontier"]
+    assert entries[0]["expected_encounters"] is None and entries[0]["split"] is None
+
+
+def test_weekly_plan_follows_the_data_and_sums_to_the_budget():
+    spec = PlanSpec(horizon_weeks=13, total_budget=100_001.0, frontier={"steps": 3})
+    hist = history(weeks=30)
+    plan = plan_budget(CONCAVE, spec, hist)
+    weekly = plan.weekly_plan()
+    assert len(weekly) == 13
+    assert weekly.index[0] == hist.index[-1] + pd.Timedelta(weeks=1)
+    assert (weekly.index.day_of_week == 0).all() and weekly.index.name == "week_start"
+    assert weekly[CATS].to_numpy().sum() == 100_001
+    assert (weekly["total"] == weekly[CATS].sum(axis=1)).all()
+    assert np.allclose(weekly[CATS].sum(), plan.recommended.euros, atol=1.0)
+    assert (weekly[CATS].max() - weekly[CATS].min() <= 1).all()  # flat to the euro
+    csv = weekly.to_csv()
+    assert csv.splitlines()[0] == "week_start,content,design,technology,total"
+
+
+def test_to_dict_is_the_allocation_section_and_serialisable():
+    resp = HillResponse(beta=[100.0, 30.0, 20.0], k=[30.0, 10.0, 40.0], s=[1.0, 0.8, 1.0], n_draws=20)
+    plan = plan_budget(resp, PlanSpec(horizon_weeks=8), history())
+    d = json.loads(json.dumps(plan.to_dict(), allow_nan=False))
+    for key in [
+        "total_budget",
+        "horizon_weeks",
+        "current",
+        "reference",
+        "recommended",
+        "gain_vs_current",
+        "bounds",
+        "binding",
+        "scenarios",
+        "unbounded",
+        "frontier",
+    ]:
+        assert key in d
+    for key in ["current", "reference", "recommended"]:
+        assert {"split", "euros", "expected_encounters", "low", "high"} <= set(d[key])
+        assert sum(d[key]["split"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert set(d["gain_vs_current"]) == {"encounters", "low", "high", "probability_better"}
+    assert set(d["frontier"][0]) == {
+        "budget",
+        "expected_encounters",
+        "low",
+        "high",
+        "split",
+        "marginal_cost_per_encounter",
+    }
+    again = pickle.loads(pickle.dumps(plan))
+    assert isinstance(again, PlanResults)
+    assert again.to_dict() == plan.to_dict()
+
+
+def test_summary_reads_current_to_recommended_and_states_bounds():
+    plan = plan_budget(CONCAVE, PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
+    text = str(plan.summary())
+    assert "technology   70 % ->" in text
+    assert "5 % .. 90 % of the budget (default bounds)" in text
+    assert "binding:" in text
+    html = plan.summary()._repr_html_()
+    assert html.startswith("<div") and "default bounds" in html
+
+
+@pytest.fixture(scope="module")
+def synthetic_plans():
+    out = {}
+    for scenario in ("content_driven", "technology_driven"):
+        syn = generate(seed=1, weeks=104, scenario=scenario)
+        out[scenario] = (syn, plan_budget(syn.truth, PlanSpec(), syn.truth.spend))
+    return out
+
+
+def test_technology_driven_truth_recommends_technology_not_80_10_10(synthetic_plans):
+    syn, plan = synthetic_plans["technology_driven"]
+    split = plan.recommended.split
+    assert split["technology"] > 0.3
+    assert split["technology"] > split["content"]
+    reference = pd.Series({"content": 0.8, "design": 0.1, "technology": 0.1})
+    assert (split - reference).abs().max() > 0.2
+    assert plan.recommended.expected_encounters > plan.reference.expected_encounters * 1.2
+
+
+def test_content_driven_truth_moves_budget_to_content(synthetic_plans):
+    syn, plan = synthetic_plans["content_driven"]
+    assert plan.recommended.split["content"] > plan.current.split["content"] + 0.3
+    assert plan.gain_vs_current["encounters"] > 0
+    # the truth is a single draw: no interval, no probability
+    assert plan.gain_vs_current["probability_better"] is None
+
+
+def test_the_recommendation_beats_every_split_on_a_coarse_grid_of_the_truth(synthetic_plans):
+    syn, plan = synthetic_plans["content_driven"]
+    weekly = plan.total_budget / plan.horizon_weeks
+    best = -np.inf
+    for a in np.arange(0.05, 0.91, 0.05):
+        for b in np.arange(0.05, 0.91, 0.05):
+            c = 1 - a - b
+            if 0.05 - 1e-9 <= c <= 0.9 + 1e-9:
+                spend = pd.DataFrame([[a * weekly, b * weekly, c * weekly]] * plan.horizon_weeks, columns=CATS)
+                best = max(best, float(syn.truth.simulate(spend).sum()))
+    assert plan.recommended.expected_encounters >= best
+
+
+def test_charts_return_figures(synthetic_plans):
+    from matplotlib.figure import Figure
+
+    from planner.charts import plan as charts
+
+    _, plan = synthetic_plans["content_driven"]
+    for fig in (charts.scenario_chart(plan), charts.frontier_chart(plan), charts.weekly_plan_chart(plan)):
+        assert isinstance(fig, Figure)
+        title = fig.axes[0].get_title() or fig._suptitle.get_text()
+        assert title
