@@ -281,7 +281,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col_recommended": {"en": "Recommended", "fi": "Suositus"},
     "col_reference": {"en": "Reference {ref}", "fi": "Vertailu {ref}"},
     "col_unbounded": {"en": "Without limits", "fi": "Ilman rajoja"},
-    "row_encounters": {"en": "Customer encounters from spend", "fi": "Asiakaskohtaamiset panostuksista"},
+    "row_encounters": {"en": "Encounters from spend", "fi": "Kohtaamiset panostuksista"},
     "row_interval": {"en": "{level} interval", "fi": "{level}:n vaihteluväli"},
     "row_cost": {"en": "Cost per encounter", "fi": "Hinta per kohtaaminen"},
     "row_total": {"en": "Total", "fi": "Yhteensä"},
@@ -358,7 +358,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # detail page
     "col_scenario": {"en": "Scenario", "fi": "Vaihtoehto"},
     "col_encounters": {"en": "Encounters", "fi": "Kohtaamiset"},
-    "col_interval": {"en": "Interval", "fi": "Vaihteluväli"},
+    "col_interval": {"en": "{level} interval", "fi": "{level}:n vaihteluväli"},
     "col_cost": {"en": "Cost / encounter", "fi": "Hinta / kohtaaminen"},
     "col_category": {"en": "Category", "fi": "Osa-alue"},
     "col_share": {"en": "Share of encounters", "fi": "Osuus kohtaamisista"},
@@ -381,11 +381,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fi": "Budjetilla {budget} yksi lisäkohtaaminen maksaa parhaalla jaolla noin {marginal}; "
               "jokainen lisä-{step} tuo noin {per_step} kohtaamista.",
     },
-    "chart_frontier_x": {"en": "budget for {period}", "fi": "budjetti, {period}"},
-    "chart_frontier_y": {"en": "customer encounters from spend", "fi": "asiakaskohtaamiset panostuksista"},
+    "chart_frontier_x": {"en": "budget for {period} (EUR thousand)", "fi": "budjetti: {period} (tuhatta €)"},
+    "chart_frontier_y": {"en": "encounters (thousand)", "fi": "kohtaamiset (tuhatta)"},
     "chart_frontier_best": {"en": "best split", "fi": "paras jako"},
     "chart_frontier_today": {"en": "planned budget", "fi": "suunniteltu budjetti"},
     "chart_frontier_current": {"en": "current split", "fi": "nykyinen jako"},
+    "sec_curves": {"en": "How spend turns into encounters", "fi": "Miten kulut muuttuvat kohtaamisiksi"},
+    "col_halflife": {"en": "Effect half-life", "fi": "Vaikutuksen puoliintumisaika"},
+    "col_half_sat": {"en": "Half of full effect at", "fi": "Puolet täydestä vaikutuksesta"},
+    "col_spend_week": {"en": "Spend per week, last {weeks} weeks", "fi": "Kulut viikossa, viim. {weeks} vk"},
+    "col_saturation": {"en": "Share of full effect now", "fi": "Osuus täydestä vaikutuksesta nyt"},
+    "halflife_short": {"en": "under a week", "fi": "alle viikko"},
+    "halflife_weeks": {"en": "{n} weeks", "fi": "{n} viikkoa"},
+    "curves_note": {
+        "en": "Half-life: after this many weeks, half of a week's spend effect has worn off. "
+              "Near 100 % of the full effect, more money buys few extra encounters.",
+        "fi": "Puoliintumisaika: näin monen viikon kuluttua puolet viikon panostuksen vaikutuksesta on "
+              "hiipunut. Lähellä 100 %:a täydestä vaikutuksesta lisäraha tuo enää vähän uusia kohtaamisia.",
+    },
     "stat_r2": {"en": "R² {value} on the weeks it was fitted to",
                 "fi": "selitysaste R² {value} sovitusviikoilla"},
     "stat_mape": {"en": "off by {value} on average on the {weeks} held-out weeks",
@@ -467,17 +480,18 @@ WARNING_TEXTS: dict[str, dict[str, list[str]]] = {
                "varmemmat arviot vuodenaikavaihtelusta.",
                "Aineisto kattaa alle kaksi vuotta; pidempi aineisto antaa varmemmat arviot."],
     },
-    "zero_spend_weeks": {
-        "en": ["{Category} had no spend in {weeks} weeks.",
-               "Some categories had weeks without any spend."],
-        "fi": ["{Category_nom} oli ilman kuluja {weeks} viikolla.",
-               "Joillakin osa-alueilla oli viikkoja ilman kuluja."],
+    "idle_spend_column": {
+        "en": ["{Category_gen} column(s) {columns} hold no spend in any week.",
+               "Some spend columns hold no spend in any week."],
+        "fi": ["{Category_gen} sarakkeissa {columns} ei ole kuluja yhdelläkään viikolla.",
+               "Joissakin kulusarakkeissa ei ole kuluja yhdelläkään viikolla."],
     },
-    "outliers": {
-        "en": ["{count} weeks stand out as unusual ({column}); check them for data errors.",
-               "Some weeks stand out as unusual; check them for data errors."],
-        "fi": ["{count} viikkoa poikkeaa selvästi muista ({column}); tarkista, onko niissä virheitä.",
-               "Jotkin viikot poikkeavat selvästi muista; tarkista, onko niissä virheitä."],
+    "partial_week_dropped": {
+        "en": ["Dropped the incomplete week(s) starting {dates}: the daily data cover only part of them.",
+               "Dropped incomplete weeks: the daily data cover only part of them."],
+        "fi": ["Vajaat viikot ({dates} alkaen) jätettiin pois: päivittäinen aineisto kattaa niistä "
+               "vain osan.",
+               "Vajaat viikot jätettiin pois: päivittäinen aineisto kattaa niistä vain osan."],
     },
 }
 
@@ -639,8 +653,15 @@ class Messages:
         mape = context.get("mape", context.get("holdout_mape"))
         if isinstance(mape, (int, float)):
             values["mape"] = self.pct(mape)
-        if isinstance(context.get("column"), str):
-            values["column"] = context["column"]
+        columns = context.get("columns")
+        if isinstance(columns, (list, tuple)) and columns:
+            values["columns"] = ", ".join(str(c) for c in columns)
+        weeks = context.get("weeks")
+        if isinstance(weeks, (list, tuple)) and weeks:
+            try:
+                values["dates"] = ", ".join(self.date(w) for w in weeks)
+            except (TypeError, ValueError):
+                pass
         return values
 
 

@@ -1,0 +1,199 @@
+"""Small figures for the executive brief, drawn from the results.json dict at print size.
+
+Each function returns a `Figure` sized in inches as it appears on the A4 page (fonts 7-8 pt), with
+labels from the brief's message catalogue so the charts speak the brief's language. The section
+heading above each chart in the PDF states the finding; the charts carry no titles of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+import matplotlib.ticker as mticker
+from matplotlib.figure import Figure
+
+from planner import CATEGORIES
+from planner.charts import COLORS, STYLE, figure
+from planner.i18n import Messages
+
+__all__ = ["BRIEF_STYLE", "claim_shares", "frontier", "split_bars"]
+
+INK = "#222222"
+MUTED = "#6b6b6b"
+
+#: The house style, scaled down for charts printed a few centimetres wide.
+BRIEF_STYLE = {
+    **STYLE,
+    "font.size": 7,
+    "axes.labelsize": 7,
+    "axes.labelcolor": MUTED,
+    "axes.edgecolor": "#9a9a9a",
+    "axes.linewidth": 0.6,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 7,
+    "xtick.color": MUTED,
+    "ytick.color": INK,
+    "xtick.major.width": 0.5,
+    "ytick.major.width": 0.5,
+    "xtick.major.size": 2.5,
+    "ytick.major.size": 0,
+    "legend.fontsize": 6.5,
+    "grid.linewidth": 0.5,
+    "grid.alpha": 0.35,
+    "pdf.fonttype": 42,  # embed TrueType, so the chart text stays text in the PDF
+    "svg.fonttype": "none",
+}
+
+
+def _styled():
+    return matplotlib.rc_context(BRIEF_STYLE)
+
+
+def _small_figure(width: float, height: float) -> Figure:
+    with _styled():
+        fig = figure(width, height)
+        fig.get_layout_engine().set(w_pad=0.02, h_pad=0.02, wspace=0, hspace=0)
+    return fig
+
+
+def _pct_formatter(m: Messages) -> mticker.FuncFormatter:
+    return mticker.FuncFormatter(lambda x, _: m.pct(x))
+
+
+def split_bars(rows: Sequence[tuple[str, Mapping[str, float]]], m: Messages, *, width: float = 2.9,
+               height: float | None = None, highlight: str | None = None) -> Figure:
+    """Splits side by side as 100 % bars, one per row, each category in its fixed colour.
+
+    Parameters
+    ----------
+    rows : sequence of (label, split)
+        e.g. [("Current", {"content": 0.2, ...}), ("Recommended", {...})], top to bottom.
+    m : Messages
+        Language of the labels.
+    highlight : str, optional
+        Label of the row drawn with a bold label (the recommendation).
+    """
+    height = height or 0.42 * len(rows) + 0.35
+    fig = _small_figure(width, height)
+    with _styled():
+        ax = fig.subplots()
+        for y, (_label, split) in enumerate(rows):
+            left = 0.0
+            for c in CATEGORIES:
+                share = float(split.get(c, 0.0))
+                ax.barh(y, share, left=left, color=COLORS[c], height=0.62, linewidth=0.8,
+                        edgecolor="white")
+                if share >= 0.14:
+                    ax.text(left + share / 2, y, m.pct(share), ha="center", va="center", color="white",
+                            fontsize=6.5, fontweight="bold")
+                left += share
+        ax.set_yticks(range(len(rows)), [label for label, _ in rows])
+        for tick, (label, _) in zip(ax.get_yticklabels(), rows, strict=True):
+            if label == highlight:
+                tick.set_fontweight("bold")
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_locator(mticker.MultipleLocator(0.25))
+        ax.xaxis.set_major_formatter(_pct_formatter(m))
+        ax.grid(False)
+        ax.spines[["left", "bottom"]].set_visible(False)
+        ax.tick_params(axis="x", length=0, pad=1)
+        handles = [matplotlib.patches.Patch(color=COLORS[c]) for c in CATEGORIES]
+        ax.legend(handles, [m.category(c) for c in CATEGORIES], loc="lower center", ncols=3,
+                  bbox_to_anchor=(0.5, 1.0), handlelength=1.0, handleheight=0.8, columnspacing=1.2,
+                  borderaxespad=0.1)
+    return fig
+
+
+def claim_shares(contributions: Mapping[str, Mapping[str, float]], spend_shares: Mapping[str, float] | None,
+                 claim: Mapping[str, tuple[float, float]], m: Messages, *, width: float = 3.0,
+                 height: float = 1.75) -> Figure:
+    """Each category's share of spend-driven encounters (dot, interval) against the claim's range.
+
+    Parameters
+    ----------
+    contributions : mapping
+        results.json ``contributions``: ``{category: {share, low, high, ...}}``.
+    spend_shares : mapping or None
+        Each category's share of spend over the data, drawn as a pale bar behind the dots.
+    claim : mapping
+        The claim's range per category, e.g. ``{"content": (0.8, 0.8), "design": (0.1, 0.15)}``.
+    """
+    fig = _small_figure(width, height)
+    with _styled():
+        ax = fig.subplots()
+        cats = [c for c in CATEGORIES if c in contributions]
+        for y, c in enumerate(cats):
+            row = contributions[c]
+            if spend_shares is not None and c in spend_shares:
+                ax.barh(y, spend_shares[c], height=0.62, color=COLORS[c], alpha=0.18, linewidth=0,
+                        label=m("chart_claim_spend") if y == 0 else None)
+            lo, hi = claim.get(c, (None, None))
+            if lo is not None:
+                span = max(hi - lo, 0.008)
+                ax.barh(y, span, left=lo - (span / 2 if hi == lo else 0), height=0.9,
+                        color=COLORS["reference"], alpha=0.22, linewidth=0,
+                        label=m("chart_claim_claim") if y == 0 else None)
+            ax.errorbar(row["share"], y, xerr=[[row["share"] - row["low"]], [row["high"] - row["share"]]],
+                        fmt="o", color=COLORS[c], markersize=5, elinewidth=1.6, capsize=2.5, capthick=1.2,
+                        label=m("chart_claim_effect") if y == 0 else None, zorder=3)
+            ax.annotate(m.pct(row["share"]), (row["high"], y), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=6.5, color=INK)
+        ax.set_yticks(range(len(cats)), [m.category(c, "cap") for c in cats])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_locator(mticker.MultipleLocator(0.2))
+        ax.xaxis.set_major_formatter(_pct_formatter(m))
+        ax.grid(axis="y", visible=False)
+        ax.spines[["left"]].set_visible(False)
+        handles, labels = ax.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: [m("chart_claim_effect"), m("chart_claim_spend"),
+                                                          m("chart_claim_claim")].index(labels[i]))
+        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower center", ncols=3,
+                  bbox_to_anchor=(0.5, 1.0), handlelength=1.4, columnspacing=1.0, borderaxespad=0.1)
+    return fig
+
+
+def frontier(rows: Sequence[Mapping[str, float]], m: Messages, *, budget: float | None = None,
+             current: tuple[float, float] | None = None, period: str = "", width: float = 3.0,
+             height: float = 1.9) -> Figure:
+    """Best expected encounters against the total budget, with the interval as a band.
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        results.json ``allocation.frontier``: ``{budget, expected_encounters, low, high, ...}``.
+    budget : float, optional
+        The planned budget, marked with a vertical line.
+    current : (budget, encounters), optional
+        The current split at the planned budget, marked as a grey dot.
+    period : str
+        The horizon in words, for the x-axis label.
+    """
+    fig = _small_figure(width, height)
+    rows = sorted(rows, key=lambda r: r["budget"])
+    x = [r["budget"] for r in rows]
+    with _styled():
+        ax = fig.subplots()
+        if all("low" in r and "high" in r for r in rows):
+            ax.fill_between(x, [r["low"] for r in rows], [r["high"] for r in rows],
+                            color=COLORS["recommended"], alpha=0.15, linewidth=0)
+        ax.plot(x, [r["expected_encounters"] for r in rows], color=COLORS["recommended"], linewidth=1.6,
+                label=m("chart_frontier_best"))
+        if budget is not None:
+            ax.axvline(budget, color=COLORS["reference"], linewidth=0.7, linestyle=(0, (3, 2)),
+                       label=m("chart_frontier_today"))
+        if current is not None:
+            ax.plot([current[0]], [current[1]], "o", color=COLORS["current"], markersize=4.5,
+                    label=m("chart_frontier_current"), zorder=3)
+        thousands = mticker.FuncFormatter(lambda v, _: m.int(v / 1000))
+        ax.xaxis.set_major_formatter(thousands)
+        ax.yaxis.set_major_formatter(thousands)
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(5))
+        ax.yaxis.set_major_locator(mticker.MaxNLocator(4))
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel(m("chart_frontier_x", period=period))
+        ax.set_ylabel(m("chart_frontier_y"))
+        ax.legend(loc="lower right", handlelength=1.4)
+    return fig
