@@ -111,6 +111,31 @@ def test_matches_brute_force_on_an_s_shaped_case_where_one_local_search_fails():
         assert -naive.fun < 0.9 * best
 
 
+class Interacting(HillResponse):
+    """Design multiplies what content brings: each category's encounters are not its own alone."""
+
+    def simulate(self, spend, *, draws=False):
+        out = super().simulate(spend, draws=draws)
+        x = spend[CATS].to_numpy(dtype=float)
+        lift = 1 + 0.8 * hill(x[:, 1], 20.0, 2.0)
+        out[..., 0] = out[..., 0] * lift
+        return out
+
+    def horizon_total(self, weekly, weeks):
+        per_week = self.beta * hill(weekly, self.k, self.s)  # decay 0: flat spend gives flat state
+        per_week[:, 0] *= 1 + 0.8 * hill(weekly[:, 1], 20.0, 2.0)
+        return weeks * per_week.sum(axis=1)
+
+
+def test_a_response_whose_categories_interact_is_optimised_directly():
+    resp = Interacting(beta=[100.0, 5.0, 20.0], k=[30.0, 10.0, 40.0], s=[1.0, 1.0, 1.0], last_state=[30, 10, 40])
+    plan = plan_budget(resp, PlanSpec(horizon_weeks=4, frontier={"steps": 2}), history())
+    w, best = brute_force(resp, 400.0, 4, [0.05] * 3, [0.9] * 3)
+    assert plan.recommended.expected_encounters == pytest.approx(best, rel=1e-6)
+    assert np.allclose(plan.recommended.split.to_numpy(), w, atol=2e-3)
+    assert plan.recommended.split["design"] > 0.15  # design pays through content
+
+
 def test_unbounded_matches_brute_force_and_is_shown_when_it_differs():
     spec = PlanSpec(horizon_weeks=4, bounds={"technology": {"min_share": 0.3}}, frontier={"steps": 3})
     plan = plan_budget(S_SHAPED, spec, history(weekly=S_HISTORY))
