@@ -112,8 +112,9 @@ def cmd_run(args) -> int:
         else:
             print(f"error: {o.message}", file=sys.stderr, flush=True)
 
-    outcomes = run_many(files, args.out, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
-                        on_done=report)
+    outcomes = run_many(
+        files, args.out, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, on_done=report
+    )
     if len(outcomes) > 1:
         _print_summary(outcomes)
     for o in outcomes:
@@ -167,13 +168,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("params", nargs="+", metavar="PARAMS", help="params file(s), or folder(s) of *.yaml files")
     r.add_argument("--out", metavar="DIR", help="write run folders under DIR instead of each file's output.dir")
-    r.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
-                   help="run N params files at a time in parallel processes (default 1)")
-    r.add_argument("--executor", choices=("local", "dask"), default="local",
-                   help="local: processes on this machine (default); dask: a Dask distributed cluster")
-    r.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --executor dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 "
-                   "(default: a local cluster of --jobs workers). Workers must see the same files.")
+    r.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N params files at a time in parallel processes (default 1)",
+    )
+    r.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local: processes on this machine (default); dask: a Dask distributed cluster",
+    )
+    r.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --executor dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 "
+        "(default: a local cluster of --jobs workers). Workers must see the same files.",
+    )
     r.set_defaults(func=cmd_run)
     return parser
 

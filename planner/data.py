@@ -27,6 +27,8 @@ __all__ = ["DataError", "Dataset", "from_frame", "load_data", "read_table"]
 MIN_WEEKS = 52
 # how many offending rows to name per problem before summarising the rest
 MAX_LISTED = 8
+# no week has a trillion euros or encounters: such a cell is a typo or a unit mix-up
+MAX_VALUE = 1e12
 
 
 class DataError(ValueError):
@@ -241,7 +243,9 @@ def _parse_cells(frame, params, columns, decimal, first_row, problems):
             if dates[i] is None:
                 bad.append(f"row {rows[i]} ({v!r})")
         if empty:
-            problems.append(f"column '{date_column}': empty date in row(s) {_listed(empty)}; fill in or delete those rows")
+            problems.append(
+                f"column '{date_column}': empty date in row(s) {_listed(empty)}; fill in or delete those rows"
+            )
         if bad:
             problems.append(
                 f"column '{date_column}': cannot read the date in {_listed(bad)}; use 2024-01-29 or 29.1.2024"
@@ -251,7 +255,7 @@ def _parse_cells(frame, params, columns, decimal, first_row, problems):
         if col == date_column:
             continue
         values = np.full(len(frame), np.nan)
-        empty, bad, out = [], [], []
+        empty, bad, out, huge = [], [], [], []
         kind = role.get(col)
         for i, v in enumerate(frame[col]):
             if v is None or str(v).strip() == "":
@@ -264,6 +268,8 @@ def _parse_cells(frame, params, columns, decimal, first_row, problems):
             values[i] = x
             if (kind == "event" and x not in (0, 1)) or (kind not in (None, "event") and x < 0):
                 out.append(f"row {rows[i]} ({v!r})")
+            elif abs(x) > MAX_VALUE:
+                huge.append(f"row {rows[i]} ({v!r})")
         where = f"column '{col}'" + (f" ({kind})" if kind else "")
         if empty:
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter 0 if nothing was spent or seen")
@@ -274,6 +280,8 @@ def _parse_cells(frame, params, columns, decimal, first_row, problems):
         elif out:
             what = "spend" if kind.endswith("spend") else "a count"
             problems.append(f"{where}: negative value in {_listed(out)}; {what} must be 0 or more")
+        if huge:
+            problems.append(f"{where}: implausibly large value in {_listed(huge)}; check the unit and the decimal mark")
         numbers[col] = values
     return dates, numbers
 
@@ -327,9 +335,7 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
     weeks = pd.date_range(table.index.min(), table.index.max(), freq="W-MON")
     missing = weeks.difference(table.index)
     if len(missing):
-        problems.append(
-            f"missing weeks: {_gaps(missing, 'W')}; add a row for every week (0 where nothing was spent)"
-        )
+        problems.append(f"missing weeks: {_gaps(missing, 'W')}; add a row for every week (0 where nothing was spent)")
     return table
 
 
@@ -448,6 +454,8 @@ def from_frame(frame: pd.DataFrame, params: Params, source: str = "<frame>") -> 
     """
     text = frame.to_csv(index=False)
     cells = frame.astype(object).where(frame.notna(), None)
-    cells = cells.map(lambda v: None if v is None else (v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v)))
+    cells = cells.map(
+        lambda v: None if v is None else (v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
+    )
     cells.columns = [str(c).strip() for c in cells.columns]
     return _build(cells, params, source, hashlib.sha256(text.encode()).hexdigest(), 2)

@@ -38,9 +38,7 @@ class ParamsError(ValueError):
         self.path = str(path) if path is not None else "<params>"
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(
-            f"{self.path}: {len(problems)} problem(s) in the params file:\n{lines}"
-        )
+        super().__init__(f"{self.path}: {len(problems)} problem(s) in the params file:\n{lines}")
 
 
 class _Strict(BaseModel):
@@ -436,7 +434,9 @@ def load_dict(raw: Any, path: str | Path | None = None, text: str | None = None)
     """
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else f"a {type(raw).__name__}"
-        raise ParamsError(path, [f"the file must hold a mapping of sections (report, data, model, plan, output); it is {kind}"])
+        raise ParamsError(
+            path, [f"the file must hold a mapping of sections (report, data, model, plan, output); it is {kind}"]
+        )
     if "source" in raw:
         raise ParamsError(path, ["unknown key 'source' at the top level"])
     try:

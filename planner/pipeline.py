@@ -16,7 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from planner import __version__, params as params_module
+from planner import __version__
+from planner import params as params_module
 from planner.data import Dataset, load_data
 
 __all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
@@ -176,7 +177,9 @@ class Pipeline:
             if w["text"] in results["warnings"]:
                 continue
             results["warnings"].append(w["text"])
-            results["warning_codes"].append(json.loads(json.dumps({"code": w["code"], **w.get("context", {})}, default=_jsonable)))
+            results["warning_codes"].append(
+                json.loads(json.dumps({"code": w["code"], **w.get("context", {})}, default=_jsonable))
+            )
         self._store_results(results)
 
     def results(self) -> dict:

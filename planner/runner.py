@@ -246,7 +246,6 @@ def headline(results: dict) -> str:
     return "recommended " + "/".join(f"{round(100 * split[c])}" for c in ("content", "design", "technology"))
 
 
-
 def _run_quietly(params_path: str, out: str | None, notebook_dir: Path | None = None) -> RunOutcome:
     """`run` for a worker process: never raises, so one bad file cannot stop a batch."""
     try:
@@ -312,13 +311,13 @@ def _run_dask(files, out, jobs, scheduler, done, notebook_dir) -> list[RunOutcom
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True, dashboard_address=None)
     try:
         with Client(scheduler or cluster) as client:
-            futures = [client.submit(_run_quietly, f, out, notebook_dir, pure=False,
-                                     key=f"planner-run-{i}-{Path(f).stem}")
-                       for i, f in enumerate(files)]
+            futures = [
+                client.submit(_run_quietly, f, out, notebook_dir, pure=False, key=f"planner-run-{i}-{Path(f).stem}")
+                for i, f in enumerate(files)
+            ]
             index = {f.key: i for i, f in enumerate(futures)}
             results: dict[int, RunOutcome] = {}
             for future in as_completed(futures):
@@ -326,8 +325,11 @@ def _run_dask(files, out, jobs, scheduler, done, notebook_dir) -> list[RunOutcom
                 try:
                     outcome = future.result()
                 except Exception as exc:  # the worker died or the task could not run
-                    outcome = RunOutcome(params_file=files[i], status="failed",
-                                         message=f"Dask worker failed: {type(exc).__name__}: {exc}")
+                    outcome = RunOutcome(
+                        params_file=files[i],
+                        status="failed",
+                        message=f"Dask worker failed: {type(exc).__name__}: {exc}",
+                    )
                 results[i] = outcome
                 done(outcome)
             return [results[i] for i in range(len(files))]

@@ -26,8 +26,9 @@ def write_case(tmp_path):
     `changes` are merged into the example params (nested dicts merge, other values replace).
     """
 
-    def write(frame: pd.DataFrame | None = None, changes: dict | None = None, *, name="plan",
-              data_name="data.csv", **to_csv) -> Path:
+    def write(
+        frame: pd.DataFrame | None = None, changes: dict | None = None, *, name="plan", data_name="data.csv", **to_csv
+    ) -> Path:
         raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
         raw["data"]["path"] = data_name
         raw["output"]["dir"] = "reports"

@@ -101,8 +101,11 @@ def test_missing_file(write_case):
 
 def test_missing_column_lists_close_matches(write_case, example_frame):
     renamed = example_frame.rename(columns={"content_video_eur": "content_videos_eur"})
-    expect_error(write_case(renamed), r"column 'content_video_eur' \(named in the params file\) is missing; "
-                                      r"close matches: content_videos_eur")
+    expect_error(
+        write_case(renamed),
+        r"column 'content_video_eur' \(named in the params file\) is missing; "
+        r"close matches: content_videos_eur",
+    )
 
 
 def test_unparseable_date(write_case, example_frame):
@@ -122,8 +125,11 @@ def test_missing_weeks_are_listed_as_gaps(write_case, example_frame):
 
 def test_negative_spend(write_case, example_frame):
     example_frame.loc[7, "tech_crm_eur"] = "-500"
-    expect_error(write_case(example_frame), r"column 'tech_crm_eur' \(technology spend\): negative value in "
-                                            r"row 9 \('-500'\); spend must be 0 or more")
+    expect_error(
+        write_case(example_frame),
+        r"column 'tech_crm_eur' \(technology spend\): negative value in "
+        r"row 9 \('-500'\); spend must be 0 or more",
+    )
 
 
 def test_non_numeric_and_empty_cells_all_at_once(write_case, example_frame):
@@ -166,7 +172,7 @@ def test_many_bad_rows_are_summarised(write_case, example_frame):
 
 def test_undecodable_file(write_case, example_frame, tmp_path):
     path = write_case(example_frame)
-    (tmp_path / "data.csv").write_bytes("week_start;enc\n".encode() + "ä".encode("latin-1"))
+    (tmp_path / "data.csv").write_bytes(b"week_start;enc\n" + "ä".encode("latin-1"))
     expect_error(path, r"not UTF-8 text")
 
 
@@ -174,5 +180,17 @@ def test_weighted_encounters_and_digital_share(write_case, example_frame):
     ds = load(write_case(example_frame))
     share = ds.digital_share()
     assert ((share > 0.5) & (share < 1)).all()
-    assert np.isclose(share.iloc[0], float(example_frame["enc_web"][0]) /
-                      sum(float(example_frame[c][0]) for c in ("enc_web", "enc_calls", "enc_meetings")))
+    assert np.isclose(
+        share.iloc[0],
+        float(example_frame["enc_web"][0])
+        / sum(float(example_frame[c][0]) for c in ("enc_web", "enc_calls", "enc_meetings")),
+    )
+
+
+def test_implausibly_large_value(write_case, example_frame):
+    example_frame.loc[0, "content_video_eur"] = "9" * 20
+    expect_error(
+        write_case(example_frame),
+        r"column 'content_video_eur' \(content spend\): implausibly large value "
+        r"in row 2",
+    )

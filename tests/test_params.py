@@ -39,8 +39,11 @@ def test_shipped_example_is_valid():
 
 
 def test_unknown_key_suggests_the_right_one():
-    with pytest.raises(ParamsError, match=r"(?s)wrong_typo.yaml.*line 9: unknown key 'horizon_week' in plan; "
-                                          r"did you mean 'horizon_weeks'\?"):
+    with pytest.raises(
+        ParamsError,
+        match=r"(?s)wrong_typo.yaml.*line 9: unknown key 'horizon_week' in plan; "
+        r"did you mean 'horizon_weeks'\?",
+    ):
         params.load(HERE / "wrong_typo.yaml")
 
 

@@ -17,17 +17,25 @@ ROOT = Path(__file__).resolve().parent.parent
 def make_suite(folder: Path, *, fail_in_second: bool) -> Path:
     """A two-notebook suite: the first records a section, the second may raise half-way."""
     folder.mkdir()
-    params_cell = nbformat.v4.new_code_cell('params_path: str = ""\nrun_dir: str = ""', metadata={"tags": ["parameters"]})
-    first = nbformat.v4.new_notebook(cells=[
-        params_cell,
-        nbformat.v4.new_code_cell("from planner.pipeline import Pipeline\npipe = Pipeline(params_path, run_dir)\n"
-                                  "pipe.record('data', pipe.data.summary())"),
-    ])
-    second = nbformat.v4.new_notebook(cells=[
-        params_cell,
-        nbformat.v4.new_code_cell("open('half-way.txt', 'w').write('x')"),
-        nbformat.v4.new_code_cell("raise RuntimeError('model exploded')" if fail_in_second else "1 + 1"),
-    ])
+    params_cell = nbformat.v4.new_code_cell(
+        'params_path: str = ""\nrun_dir: str = ""', metadata={"tags": ["parameters"]}
+    )
+    first = nbformat.v4.new_notebook(
+        cells=[
+            params_cell,
+            nbformat.v4.new_code_cell(
+                "from planner.pipeline import Pipeline\npipe = Pipeline(params_path, run_dir)\n"
+                "pipe.record('data', pipe.data.summary())"
+            ),
+        ]
+    )
+    second = nbformat.v4.new_notebook(
+        cells=[
+            params_cell,
+            nbformat.v4.new_code_cell("open('half-way.txt', 'w').write('x')"),
+            nbformat.v4.new_code_cell("raise RuntimeError('model exploded')" if fail_in_second else "1 + 1"),
+        ]
+    )
     for nb, name in ((first, "01_first.ipynb"), (second, "02_second.ipynb")):
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, folder / name)
@@ -35,8 +43,11 @@ def make_suite(folder: Path, *, fail_in_second: bool) -> Path:
 
 
 def finished_runs(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-                  and not p.name.endswith("-failed") and not p.is_symlink())
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and not p.name.endswith("-failed") and not p.is_symlink()
+    )
 
 
 def test_successful_run_folder(example_copy, tmp_path):
@@ -61,11 +72,13 @@ def test_successful_run_folder(example_copy, tmp_path):
 
 
 def test_failed_run_is_kept_apart_and_earlier_runs_are_untouched(example_copy, tmp_path):
-    good = runner.run(example_copy, notebook_dir=make_suite(tmp_path / "ok", fail_in_second=False),
-                      progress=lambda _: None)
+    good = runner.run(
+        example_copy, notebook_dir=make_suite(tmp_path / "ok", fail_in_second=False), progress=lambda _: None
+    )
     before = {p: p.stat().st_mtime_ns for p in good.run_dir.rglob("*")}
-    bad = runner.run(example_copy, notebook_dir=make_suite(tmp_path / "bad", fail_in_second=True),
-                     progress=lambda _: None)
+    bad = runner.run(
+        example_copy, notebook_dir=make_suite(tmp_path / "bad", fail_in_second=True), progress=lambda _: None
+    )
     assert bad.status == "failed"
     assert bad.run_dir.name.endswith("-failed")
     assert "02_second.ipynb" in bad.message and "RuntimeError: model exploded" in bad.message
@@ -109,7 +122,9 @@ def test_cli_exit_codes(example_copy, tmp_path, capsys):
     assert cli.main(["validate", str(tmp_path / "nope.yaml")]) == 2
     assert "no such params file" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
-    bad.write_text("data:\n  path: missing.csv\n  encounters: {a: 1}\n  spend: {content: [x], design: [y], technology: [z]}\n")
+    bad.write_text(
+        "data:\n  path: missing.csv\n  encounters: {a: 1}\n  spend: {content: [x], design: [y], technology: [z]}\n"
+    )
     assert cli.main(["validate", str(bad)]) == 2
     assert "data file not found" in capsys.readouterr().err
     assert cli.main(["run", str(bad)]) == 2
@@ -148,8 +163,9 @@ def test_batch_runs_in_parallel_and_one_bad_file_does_not_stop_the_others(exampl
     files = batch_folder(example_copy)
     suite = make_suite(tmp_path / "nb", fail_in_second=False)
     seen = []
-    outcomes = runner.run_many(files, tmp_path / "out", jobs=2, executor=executor, notebook_dir=suite,
-                               on_done=seen.append)
+    outcomes = runner.run_many(
+        files, tmp_path / "out", jobs=2, executor=executor, notebook_dir=suite, on_done=seen.append
+    )
     assert [Path(o.params_file).name for o in outcomes] == ["broken.yaml", "example.yaml", "second.yaml"]
     assert [o.status for o in outcomes] == ["invalid", "ok", "ok"]
     assert "data file not found" in outcomes[0].message

@@ -21,14 +21,25 @@ def spend_mix(data: Dataset) -> Figure:
     with styled():
         fig = figure(8, 4.8)
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
-        top.stackplot(monthly.index, *(monthly[c] for c in CATEGORIES), labels=CATEGORIES,
-                      colors=[COLORS[c] for c in CATEGORIES], alpha=0.9, step="post")
+        top.stackplot(
+            monthly.index,
+            *(monthly[c] for c in CATEGORIES),
+            labels=CATEGORIES,
+            colors=[COLORS[c] for c in CATEGORIES],
+            alpha=0.9,
+            step="post",
+        )
         top.yaxis.set_major_formatter(_EUR)
         top.set_ylabel("spend per month (EUR)")
         top.set_title(f"Spend mix by month: {lead} takes {data.split()[lead]:.0%} of all spend")
         top.legend(loc="upper left", ncols=3)
-        bottom.stackplot(shares.index, *(shares[c] for c in CATEGORIES),
-                         colors=[COLORS[c] for c in CATEGORIES], alpha=0.9, step="post")
+        bottom.stackplot(
+            shares.index,
+            *(shares[c] for c in CATEGORIES),
+            colors=[COLORS[c] for c in CATEGORIES],
+            alpha=0.9,
+            step="post",
+        )
         bottom.yaxis.set_major_formatter(_PCT)
         bottom.set_ylabel("share of spend")
         bottom.set_ylim(0, 1)
@@ -42,14 +53,22 @@ def split_vs_reference(data: Dataset) -> Figure:
     with styled():
         fig = figure(8, 2.2)
         ax = fig.subplots()
-        for y, (label, split) in enumerate(rows.items()):
+        for y, split in enumerate(rows.values()):
             left = 0.0
             for c in CATEGORIES:
                 share = float(split[c])
                 ax.barh(y, share, left=left, color=COLORS[c], label=c if y == 0 else None, height=0.6)
                 if share >= 0.06:
-                    ax.text(left + share / 2, y, f"{share:.0%}", ha="center", va="center", color="white",
-                            fontsize=9, fontweight="bold")
+                    ax.text(
+                        left + share / 2,
+                        y,
+                        f"{share:.0%}",
+                        ha="center",
+                        va="center",
+                        color="white",
+                        fontsize=9,
+                        fontweight="bold",
+                    )
                 left += share
         ax.set_yticks(range(len(rows)), list(rows))
         ax.invert_yaxis()
@@ -91,8 +110,13 @@ def weighted_encounters(data: Dataset) -> Figure:
         fig = figure(8, 2.8)
         ax = fig.subplots()
         ax.plot(y.index, y, color=COLORS["actual"], lw=1.2)
-        ax.plot(y.index, y.rolling(13, center=True, min_periods=4).mean(), color=COLORS["fitted"], lw=2,
-                label="13-week average")
+        ax.plot(
+            y.index,
+            y.rolling(13, center=True, min_periods=4).mean(),
+            color=COLORS["fitted"],
+            lw=2,
+            label="13-week average",
+        )
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
         ax.set_ylabel("weighted encounters per week")
         ax.set_title(f"Quality-weighted encounters: {y.mean():,.0f} a week on average")
