@@ -209,6 +209,11 @@ class _Response:
             raise PlanError(
                 f"the response returned shape {out.shape} for {self.weeks} weeks; expected ({self.weeks}, {len(_CATS)})"
             )
+        if not np.all(np.isfinite(out)):
+            raise PlanError(
+                "the response returned encounters that are not finite numbers for the weekly spend "
+                + ", ".join(f"{c} {_eur(float(v))}" for c, v in zip(_CATS, weekly, strict=True))
+            )
         totals = out.sum(axis=0)
         self._cache[key] = totals
         return totals
@@ -716,15 +721,16 @@ def _future_weeks(history: pd.DataFrame, n: int) -> pd.Index:
 
 
 def _current(history: pd.DataFrame, weeks: int) -> tuple[pd.Series, float]:
+    """The last horizon's split and its spend, scaled to a full horizon if the data are shorter."""
     last = history.iloc[-weeks:]
     eur = last.sum()
-    total = float(eur.sum())
+    total = float(eur.sum()) * weeks / len(last)
     if not total > 0:
         raise PlanError(
             f"no spend in the last {weeks} weeks of the data, so there is no current split; "
             "set plan.total_budget and check the spend columns"
         )
-    return eur / total, total
+    return eur / float(eur.sum()), total
 
 
 def _bounds_dict(spec: PlanSpec, box: _Box, budget: float) -> dict:

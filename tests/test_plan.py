@@ -252,6 +252,11 @@ def test_no_spend_in_the_last_horizon_asks_for_a_budget():
         plan_budget(CONCAVE, PlanSpec(horizon_weeks=4), history(weekly=(0.0, 0.0, 0.0)))
 
 
+def test_short_data_give_a_budget_for_the_whole_horizon():
+    plan = plan_budget(CONCAVE, PlanSpec(horizon_weeks=13, frontier={"steps": 2}), history(weeks=5))
+    assert plan.total_budget == pytest.approx(100.0 * 13)
+
+
 def test_a_response_of_the_wrong_shape_is_a_plan_error():
     class Wrong:
         def simulate(self, spend, *, draws=False):
@@ -259,6 +264,13 @@ def test_a_response_of_the_wrong_shape_is_a_plan_error():
 
     with pytest.raises(PlanError, match="expected \\(8, 3\\)"):
         plan_budget(Wrong(), PlanSpec(horizon_weeks=8), history())
+
+    class Broken:
+        def simulate(self, spend, *, draws=False):
+            return np.full((len(spend), 3), np.nan)
+
+    with pytest.raises(PlanError, match="not finite"):
+        plan_budget(Broken(), PlanSpec(horizon_weeks=8), history())
 
 
 def test_scenarios_gain_and_probability_from_paired_draws():
