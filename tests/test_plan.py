@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -448,3 +449,39 @@ def test_charts_return_figures(synthetic_plans):
         assert isinstance(fig, Figure)
         title = fig.axes[0].get_title() or fig._suptitle.get_text()
         assert title
+
+
+@pytest.mark.slow
+def test_notebook_runs_end_to_end_with_papermill(write_case, tmp_path):
+    pytest.importorskip("planner.model", reason="the encounter model is needed to plan from data")
+    papermill = pytest.importorskip("papermill")
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    frame = pd.read_csv(root / "data" / "example_weekly.csv")
+    params = write_case(frame, {"model": {"n_bootstrap": 10}})
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    out = run_dir / "03_budget_plan.ipynb"
+    papermill.execute_notebook(
+        str(root / "notebooks" / "03_budget_plan.ipynb"),
+        str(out),
+        parameters={"params_path": str(params), "run_dir": str(run_dir)},
+        cwd=str(run_dir),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    results = json.loads((run_dir / "results.json").read_text())
+    allocation = results["allocation"]
+    assert allocation["horizon_weeks"] == 13
+    assert sum(allocation["recommended"]["split"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert allocation["gain_vs_current"]["probability_better"] is not None
+    plan_csv = pd.read_csv(run_dir / "plan.csv", index_col="week_start", parse_dates=True)
+    assert len(plan_csv) == 13
+    assert plan_csv[CATS].to_numpy().sum() == pytest.approx(allocation["total_budget"], abs=1.0)
+    for name in ("03_scenarios", "03_frontier", "03_weekly_plan"):
+        assert (run_dir / "figures" / f"{name}.png").is_file()
+    nb = nbformat.read(out, as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
+    summary_output = nb.cells[2].outputs[-1]["data"]
+    assert "text/html" in summary_output and "Bounds applied" in summary_output["text/plain"]
