@@ -97,6 +97,10 @@ def _num(x: float) -> str:
     return f"{x:,.0f}".replace(",", " ")
 
 
+def _signed(x: float, digits: int = 0) -> str:
+    return f"{x:+,.{digits}f}".replace(",", " ")
+
+
 def _box(spec: PlanSpec, budget: float, current: pd.Series, unbounded: bool = False) -> _Box:
     """Every share limit per category, named after the params key that sets it."""
     if unbounded:
@@ -384,7 +388,21 @@ def _solve(
             v = value(w)
             if v > best.value + 1e-12 * scale:
                 best = _Solution(w, v)
-    return best
+    w = _snap(best.split, lo, hi)
+    return _Solution(w, value(w))
+
+
+def _snap(w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Put shares within rounding of a bound exactly on it (0 stays 0, not 1e-17)."""
+    w = w.copy()
+    at = np.isclose(w, lo, rtol=0, atol=1e-9) | np.isclose(w, hi, rtol=0, atol=1e-9)
+    w = np.where(np.isclose(w, lo, rtol=0, atol=1e-9), lo, w)
+    w = np.where(np.isclose(w, hi, rtol=0, atol=1e-9), hi, w)
+    free = ~at
+    if free.any():
+        j = int(np.flatnonzero(free)[np.argmax(w[free])])
+        w[j] += 1 - w.sum()
+    return w
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -549,6 +567,19 @@ class PlanResults:
         frame.index.name = "scenario"
         return frame
 
+    def scenario_table(self) -> pd.DataFrame:
+        """The scenarios rounded for reading: shares in %, whole euros and encounters."""
+        t = self.scenarios
+        out = pd.DataFrame(index=t.index)
+        for c in _CATS:
+            out[f"{c} %"] = (100 * t[f"{c}_share"]).round(1)
+        for c in _CATS:
+            out[f"{c} EUR"] = t[f"{c}_eur"].round().astype("Int64")
+        for col, name in (("expected_encounters", "encounters"), ("low", "low"), ("high", "high")):
+            out[name] = t[col].round().astype("Int64")
+        out["EUR per encounter"] = t["cost_per_encounter"].round(2)
+        return out
+
     def _allocations(self) -> list[tuple[str, Allocation]]:
         out = [("current", self.current), ("reference", self.reference), ("recommended", self.recommended)]
         if self.unbounded is not None:
@@ -585,7 +616,7 @@ class PlanResults:
             f"({_eur(cur.euros[c])} -> {_eur(rec.euros[c])})"
             for c in _CATS
         ]
-        width = f"{self.interval:.0%}"
+        width = _pct(self.interval)
 
         def enc(a: Allocation) -> str:
             text = f"{_num(a.expected_encounters)}"
@@ -596,12 +627,19 @@ class PlanResults:
 
         g = self.gain_vs_current
         rel = g["encounters"] / cur.expected_encounters if cur.expected_encounters > 0 else float("nan")
-        gain = f"{g['encounters']:+,.0f} encounters ({rel:+.1%})".replace(",", " ")
+        gain = f"{_signed(g['encounters'])} encounters ({_signed(100 * rel, 1)} %)"
         if g["low"] is not None:
-            gain += f", {width} interval {g['low']:+,.0f} .. {g['high']:+,.0f}".replace(",", " ")
-            gain += f"; better than the current split in {g['probability_better']:.0%} of the bootstrap refits"
+            gain += f", {width} interval {_signed(g['low'])} .. {_signed(g['high'])}"
+            gain += f"; better than the current split in {_pct(g['probability_better'])} of the bootstrap refits"
         results = [f"{a.name}: {enc(a)}" for _, a in self._allocations()]
         results.append(f"gain of recommended over current: {gain}")
+        if g["low"] is not None and g["low"] <= 0:
+            results.append(
+                "the interval of the gain includes zero: the data do not show the recommended split to be "
+                "better than the current one"
+            )
+        elif g["low"] is None:
+            results.append("no intervals: the response has no bootstrap draws")
 
         bound_lines = []
         for cat in _CATS:
