@@ -85,8 +85,9 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(ttf / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFont(TTFont(FONT + "-Oblique", str(ttf / "DejaVuSans-Oblique.ttf")))
     pdfmetrics.registerFont(TTFont(FONT + "-BoldOblique", str(ttf / "DejaVuSans-BoldOblique.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT + "-Oblique",
-                                  boldItalic=FONT + "-BoldOblique")
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT + "-Oblique", boldItalic=FONT + "-BoldOblique"
+    )
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -96,21 +97,28 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", base, fontName=FONT_BOLD, fontSize=17, leading=21),
         "meta": ParagraphStyle("meta", base, fontSize=8, leading=11, textColor=MUTED),
         "headline": ParagraphStyle("headline", base, fontName=FONT_BOLD, fontSize=12.2, leading=16.5),
-        "h2": ParagraphStyle("h2", base, fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=0,
-                             spaceAfter=0),
+        "h2": ParagraphStyle("h2", base, fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=0, spaceAfter=0),
         "small": ParagraphStyle("small", base, fontSize=7.2, leading=9.6, textColor=MUTED),
         "cell": ParagraphStyle("cell", base, fontSize=8.2, leading=10.5),
         "cell_r": ParagraphStyle("cell_r", base, fontSize=8.2, leading=10.5, alignment=2),
-        "cell_r_small": ParagraphStyle("cell_r_small", base, fontSize=7.2, leading=10.5, alignment=2,
-                                       textColor=MUTED),
-        "cell_head": ParagraphStyle("cell_head", base, fontName=FONT_BOLD, fontSize=7.8, leading=10,
-                                    textColor=MUTED),
-        "cell_head_r": ParagraphStyle("cell_head_r", base, fontName=FONT_BOLD, fontSize=7.8, leading=10,
-                                      textColor=MUTED, alignment=2),
-        "mark": ParagraphStyle("mark", base, fontName=FONT_BOLD, fontSize=9, leading=11,
-                               textColor=colors.white, alignment=1),
-        "bullet": ParagraphStyle("bullet", base, fontSize=8.2, leading=11, leftIndent=9, bulletIndent=0,
-                                 bulletFontName=FONT, bulletFontSize=8.2),
+        "cell_r_small": ParagraphStyle("cell_r_small", base, fontSize=7.2, leading=10.5, alignment=2, textColor=MUTED),
+        "cell_head": ParagraphStyle("cell_head", base, fontName=FONT_BOLD, fontSize=7.8, leading=10, textColor=MUTED),
+        "cell_head_r": ParagraphStyle(
+            "cell_head_r", base, fontName=FONT_BOLD, fontSize=7.8, leading=10, textColor=MUTED, alignment=2
+        ),
+        "mark": ParagraphStyle(
+            "mark", base, fontName=FONT_BOLD, fontSize=9, leading=11, textColor=colors.white, alignment=1
+        ),
+        "bullet": ParagraphStyle(
+            "bullet",
+            base,
+            fontSize=8.2,
+            leading=11,
+            leftIndent=9,
+            bulletIndent=0,
+            bulletFontName=FONT,
+            bulletFontSize=8.2,
+        ),
     }
 
 
@@ -288,8 +296,7 @@ class _ChartSlot(Flowable):
         super().__init__()
         buffer = io.BytesIO()
         with matplotlib.rc_context({"pdf.fonttype": 42}):
-            fig.savefig(buffer, format="pdf", metadata={"Creator": None, "Producer": None,
-                                                        "CreationDate": None})
+            fig.savefig(buffer, format="pdf", metadata={"Creator": None, "Producer": None, "CreationDate": None})
         self.pdf = buffer.getvalue()
         width, height = fig.get_size_inches()
         self.width, self.height = float(width) * 72, float(height) * 72
@@ -397,26 +404,34 @@ def _title(results: Mapping, m: Messages) -> str:
 
 def _section(text: str, st) -> list:
     rule = Table([[Paragraph(_esc(text), st["h2"])]], colWidths=[CONTENT_W])
-    rule.setStyle(TableStyle([
-        ("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    rule.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return [Spacer(1, 11), rule, Spacer(1, 6)]
 
 
 def _side_by_side(left, right, left_width: float, gap: float = 10) -> Table:
     table = Table([[left, right]], colWidths=[left_width, CONTENT_W - left_width])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (0, -1), gap),
-        ("RIGHTPADDING", (1, 0), (1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, -1), gap),
+                ("RIGHTPADDING", (1, 0), (1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return table
 
 
@@ -425,9 +440,13 @@ def _header(results: Mapping, m: Messages, st) -> list:
     data = results.get("data") or {}
     weeks = int(alloc.get("horizon_weeks") or 13)
     org = _get(results, "params", "report", "organisation")
-    meta = m("subtitle", budget=m.eur(_budget(alloc)) if alloc else "–", period=m.period(weeks, "for"),
-             weeks=m.int(data.get("rows", 0)),
-             data_period=m.period_dates(data["start"], data["end"]) if data.get("start") else "")
+    meta = m(
+        "subtitle",
+        budget=m.eur(_budget(alloc)) if alloc else "–",
+        period=m.period(weeks, "for"),
+        weeks=m.int(data.get("rows", 0)),
+        data_period=m.period_dates(data["start"], data["end"]) if data.get("start") else "",
+    )
     items = [Paragraph(_esc(_title(results, m)), st["title"])]
     if org:
         items.append(Paragraph(_esc(org), ParagraphStyle("org", st["meta"], fontName=FONT_BOLD, textColor=INK)))
@@ -438,19 +457,22 @@ def _header(results: Mapping, m: Messages, st) -> list:
 def _headline_box(results: Mapping, m: Messages, st) -> tuple[list, Headline]:
     head = headline(results)
     quality = _get(results, "model", "quality")
-    accent = QUALITY_COLORS.get(quality if head.kind in ("move", "uncertain", "weak") else None,
-                                QUALITY_COLORS[None])
+    accent = QUALITY_COLORS.get(quality if head.kind in ("move", "uncertain", "weak") else None, QUALITY_COLORS[None])
     if head.kind == "move":
         accent = COLORS["recommended"]
     box = Table([[Paragraph(_esc(head.text), st["headline"])]], colWidths=[CONTENT_W])
-    box.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, -1), PANEL),
-        ("LINEBEFORE", (0, 0), (0, -1), 4, colors.HexColor(accent)),
-        ("LEFTPADDING", (0, 0), (-1, -1), 12),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 12),
-        ("TOPPADDING", (0, 0), (-1, -1), 9),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 11),
-    ]))
+    box.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
+                ("LINEBEFORE", (0, 0), (0, -1), 4, colors.HexColor(accent)),
+                ("LEFTPADDING", (0, 0), (-1, -1), 12),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+                ("TOPPADDING", (0, 0), (-1, -1), 9),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 11),
+            ]
+        )
+    )
     return [box], head
 
 
@@ -466,7 +488,16 @@ def _warnings(results: Mapping, m: Messages) -> list[str]:
         out.append((entry.get("code"), m.warning(entry, text)))
     if not codes:
         out = [(None, t) for t in texts]
-    priority = ["poor_holdout", "low_variation", "collinearity", "at_bound", "autocorrelation", "short_history"]
+    priority = [
+        "poor_holdout",
+        "plan_beyond_history",
+        "low_variation",
+        "collinearity",
+        "at_bound",
+        "plan_below_history",
+        "autocorrelation",
+        "short_history",
+    ]
     out.sort(key=lambda p: priority.index(p[0]) if p[0] in priority else len(priority))
     return [t for _, t in out]
 
@@ -484,28 +515,37 @@ def _quality_box(results: Mapping, m: Messages, st) -> list:
     if len(warnings) > len(shown):
         cells.append(Paragraph(_esc(m("more_warnings", n=len(warnings) - len(shown))), st["small"]))
     pill = Table([[Paragraph(_esc(mark), st["mark"])]], colWidths=[25 * mm], rowHeights=[16])
-    pill.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(QUALITY_COLORS[key])),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ROUNDEDCORNERS", [3, 3, 3, 3]),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    pill.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(QUALITY_COLORS[key])),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ROUNDEDCORNERS", [3, 3, 3, 3]),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     table = Table([[pill, cells]], colWidths=[25 * mm + 10, CONTENT_W - 25 * mm - 10])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(TINT[key])),
-        ("LEFTPADDING", (0, 0), (0, -1), 8),
-        ("LEFTPADDING", (1, 0), (1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-        ("TOPPADDING", (0, 0), (-1, -1), 7),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(TINT[key])),
+                ("LEFTPADDING", (0, 0), (0, -1), 8),
+                ("LEFTPADDING", (1, 0), (1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+            ]
+        )
+    )
     return [Spacer(1, 6), table]
 
 
 def _interval_level(results: Mapping, m: Messages) -> str:
-    return m.pct(float(_get(results, "params", "model", "interval", default=0.8)))
+    level = _get(results, "allocation", "interval") or _get(results, "params", "model", "interval", default=0.8)
+    return m.pct(float(level))
 
 
 def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dict) -> list:
@@ -514,8 +554,11 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
     step = _money_step(budget)
     weeks = int(alloc.get("horizon_weeks") or 13)
     ref_label = _split_label(_get(alloc, "reference", "split", default={}))
-    cols = [("current", m("col_current")), ("recommended", m("col_recommended")),
-            ("reference", m("col_reference", ref=ref_label))]
+    cols = [
+        ("current", m("col_current")),
+        ("recommended", m("col_recommended")),
+        ("reference", m("col_reference", ref=ref_label)),
+    ]
     cols = [(k, label) for k, label in cols if isinstance(alloc.get(k), Mapping)]
     head = [Paragraph("", st["cell_head"])] + [Paragraph(_esc(label), st["cell_head_r"]) for _, label in cols]
     rows = [head]
@@ -526,9 +569,13 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
             entry = alloc[k]
             share = float(_get(entry, "split", c, default=0.0))
             euros = float(_get(entry, "euros", c, default=share * budget))
-            row.append(Paragraph(
-                f"<b>{_esc(m.pct(share))}</b><br/><font size=7 color='#5f6670'>"
-                f"{_esc(m.eur(round(euros / step) * step))}</font>", st["cell_r"]))
+            row.append(
+                Paragraph(
+                    f"<b>{_esc(m.pct(share))}</b><br/><font size=7 color='#5f6670'>"
+                    f"{_esc(m.eur(round(euros / step) * step))}</font>",
+                    st["cell_r"],
+                )
+            )
         rows.append(row)
     enc_row = [Paragraph(_esc(m("row_encounters")), st["cell"])]
     int_row = [Paragraph(_esc(m("row_interval", level=_interval_level(results, m))), st["cell"])]
@@ -538,8 +585,9 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
         enc = entry.get("expected_encounters")
         enc_row.append(Paragraph(f"<b>{_esc(m.int(_enc(enc)))}</b>" if enc is not None else "–", st["cell_r"]))
         if entry.get("low") is not None and entry.get("high") is not None:
-            int_row.append(Paragraph(_esc(f"{m.int(_enc(entry['low']))}–{m.int(_enc(entry['high']))}"),
-                                     st["cell_r_small"]))
+            int_row.append(
+                Paragraph(_esc(f"{m.int(_enc(entry['low']))}–{m.int(_enc(entry['high']))}"), st["cell_r_small"])
+            )
         else:
             int_row.append(Paragraph("–", st["cell_r"]))
         cost = _cost(entry, budget)
@@ -568,8 +616,9 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
     short = {"current": m("col_current"), "recommended": m("col_recommended"), "reference": ref_label}
     bars = [(short[k], alloc[k]["split"]) for k, _ in cols]
     gap = 14
-    fig = brief_charts.split_bars(bars, m, width=(CONTENT_W - first_w - col_w * len(cols) - gap) / 72,
-                                  height=1.5, highlight=m("col_recommended"))
+    fig = brief_charts.split_bars(
+        bars, m, width=(CONTENT_W - first_w - col_w * len(cols) - gap) / 72, height=1.5, highlight=m("col_recommended")
+    )
     figures["brief_split"] = fig
     right = [Spacer(1, 6), _ChartSlot(fig, placed)]
     return [_side_by_side(left, right, first_w + col_w * len(cols) + gap, gap=gap)]
@@ -577,11 +626,21 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
 
 CLAIM_RANGES = {"design": (0.10, 0.15), "technology": (0.10, 0.15)}
 VERDICTS = {
-    "consistent": "consistent", "supported": "consistent", "supports": "consistent",
-    "partly": "partly", "partial": "partly", "partially": "partly", "mixed": "partly",
-    "contradicted": "contradicted", "contradicts": "contradicted", "inconsistent": "contradicted",
-    "not_consistent": "contradicted", "rejected": "contradicted",
-    "inconclusive": "inconclusive", "uncertain": "inconclusive", "unclear": "inconclusive",
+    "consistent": "consistent",
+    "supported": "consistent",
+    "supports": "consistent",
+    "partly": "partly",
+    "partial": "partly",
+    "partially": "partly",
+    "mixed": "partly",
+    "contradicted": "contradicted",
+    "contradicts": "contradicted",
+    "inconsistent": "contradicted",
+    "not_consistent": "contradicted",
+    "rejected": "contradicted",
+    "inconclusive": "inconclusive",
+    "uncertain": "inconclusive",
+    "unclear": "inconclusive",
     "undetermined": "inconclusive",
 }
 
@@ -604,9 +663,17 @@ def _claim_section(results: Mapping, m: Messages, st, placed: list, figures: dic
     fig = brief_charts.claim_shares(contrib, spend, ranges, m, width=86 / 25.4, height=1.5)
     figures["brief_claim"] = fig
 
-    parts = [m("claim_part", category=m.category(c, "nom"), share=m.pct(contrib[c]["share"]),
-               low=m.number(100 * contrib[c]["low"]), high=m.pct(contrib[c]["high"]))
-             for c in CATEGORIES if c in contrib]
+    parts = [
+        m(
+            "claim_part",
+            category=m.category(c, "nom"),
+            share=m.pct(contrib[c]["share"]),
+            low=m.number(100 * contrib[c]["low"]),
+            high=m.pct(contrib[c]["high"]),
+        )
+        for c in CATEGORIES
+        if c in contrib
+    ]
     joined = ", ".join(parts[:-1]) + m("and") + parts[-1] if len(parts) > 1 else "".join(parts)
     texts = [m("claim_shares", parts=joined)]
     claim = _get(results, "model", "claim", default={})
@@ -620,8 +687,14 @@ def _claim_section(results: Mapping, m: Messages, st, placed: list, figures: dic
         gaps = {c: spend[c] - contrib[c]["share"] for c in CATEGORIES if c in spend and c in contrib}
         worst = max(gaps, key=gaps.get) if gaps else None
         if worst and gaps[worst] >= 0.15:
-            texts.append(m("claim_gap", category=m.category(worst, "cap"), spend=m.pct(spend[worst]),
-                           effect=m.pct(contrib[worst]["share"])))
+            texts.append(
+                m(
+                    "claim_gap",
+                    category=m.category(worst, "cap"),
+                    spend=m.pct(spend[worst]),
+                    effect=m.pct(contrib[worst]["share"]),
+                )
+            )
     right = []
     for i, t in enumerate(texts):
         right += [Paragraph(_esc(t), st["body"]), Spacer(1, 5 if i < len(texts) - 1 else 0)]
@@ -638,19 +711,27 @@ def _frontier_section(results: Mapping, m: Messages, st, placed: list, figures: 
     story = _section(m("sec_frontier"), st)
     cur = alloc.get("current") or {}
     current_point = (budget, cur["expected_encounters"]) if cur.get("expected_encounters") else None
-    fig = brief_charts.frontier(rows_f, m, budget=budget, current=current_point,
-                                period=m.period(weeks, "noun"), width=86 / 25.4, height=1.6)
+    fig = brief_charts.frontier(
+        rows_f, m, budget=budget, current=current_point, period=m.period(weeks, "noun"), width=86 / 25.4, height=1.6
+    )
     figures["brief_frontier"] = fig
     near = min(rows_f, key=lambda r: abs(r["budget"] - budget))
     texts = []
     marginal = near.get("marginal_cost_per_encounter")
     if marginal:
         per_step = 10 ** max(len(str(int(budget))) - 2, 2)  # EUR 10,000 on a budget of 100,000s
-        texts.append(m("frontier_text", budget=m.eur(round_sig(near["budget"], 3)),
-                       marginal=m.eur_cost(marginal), step=m.eur(per_step),
-                       per_step=m.int(round_sig(per_step / marginal))))
-    story.append(_side_by_side([_ChartSlot(fig, placed)],
-                               [Paragraph(_esc(t), st["body"]) for t in texts], 86 * mm + 10))
+        texts.append(
+            m(
+                "frontier_text",
+                budget=m.eur(round_sig(near["budget"], 3)),
+                marginal=m.eur_cost(marginal),
+                step=m.eur(per_step),
+                per_step=m.int(round_sig(per_step / marginal)),
+            )
+        )
+    story.append(
+        _side_by_side([_ChartSlot(fig, placed)], [Paragraph(_esc(t), st["body"]) for t in texts], 86 * mm + 10)
+    )
     return story
 
 
@@ -660,14 +741,21 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
     step = _money_step(budget)
     weeks = int(alloc.get("horizon_weeks") or 13)
     data = results.get("data") or {}
-    story: list = [Paragraph(_esc(f"{m('detail_title')} · {_title(results, m)}"), st["title"].clone(
-        "t2", fontSize=13, leading=16)), Spacer(1, 2)]
+    story: list = [
+        Paragraph(
+            _esc(f"{m('detail_title')} · {_title(results, m)}"), st["title"].clone("t2", fontSize=13, leading=16)
+        ),
+        Spacer(1, 2),
+    ]
 
     # scenarios
     if alloc:
         story += _section(m("sec_scenarios", period=m.period(weeks, "noun")), st)
-        head = [m("col_scenario")] + [m.category(c, "cap") for c in CATEGORIES] + [
-            m("col_encounters"), m("col_interval", level=_interval_level(results, m)), m("col_cost")]
+        head = (
+            [m("col_scenario")]
+            + [m.category(c, "cap") for c in CATEGORIES]
+            + [m("col_encounters"), m("col_interval", level=_interval_level(results, m)), m("col_cost")]
+        )
         rows = [[Paragraph(_esc(h), st["cell_head"] if i == 0 else st["cell_head_r"]) for i, h in enumerate(head)]]
         pairs = _scenarios(alloc)
         unbounded = alloc.get("unbounded")
@@ -680,13 +768,22 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
             for c in CATEGORIES:
                 share = float(_get(entry, "split", c, default=0.0))
                 euros = float(_get(entry, "euros", c, default=share * budget))
-                row.append(Paragraph(f"{_esc(m.eur(round(euros / step) * step))}<br/>"
-                                     f"<font size=7 color='#5f6670'>{_esc(m.pct(share))}</font>", st["cell_r"]))
+                row.append(
+                    Paragraph(
+                        f"{_esc(m.eur(round(euros / step) * step))}<br/>"
+                        f"<font size=7 color='#5f6670'>{_esc(m.pct(share))}</font>",
+                        st["cell_r"],
+                    )
+                )
             enc = entry.get("expected_encounters")
             row.append(Paragraph(f"<b>{_esc(m.int(_enc(enc)))}</b>" if enc is not None else "–", st["cell_r"]))
             lo, hi = entry.get("low"), entry.get("high")
-            row.append(Paragraph(_esc(f"{m.int(_enc(lo))}–{m.int(_enc(hi))}") if lo is not None and hi is not None
-                                 else "–", st["cell_r"]))
+            row.append(
+                Paragraph(
+                    _esc(f"{m.int(_enc(lo))}–{m.int(_enc(hi))}") if lo is not None and hi is not None else "–",
+                    st["cell_r"],
+                )
+            )
             cost = _cost(entry, budget)
             row.append(Paragraph(_esc(m.eur_cost(cost)) if cost else "–", st["cell_r"]))
             rows.append(row)
@@ -707,8 +804,7 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
         period = m.period_dates(data["start"], data["end"]) if data.get("start") else ""
         story += _section(m("sec_contrib", data_period=period), st)
         spend = _get(data, "spend_by_category", "all", default={})
-        head = [m("col_category"), m("col_spend"), m("col_share"), m("col_generated"), m("row_cost"),
-                m("col_marginal")]
+        head = [m("col_category"), m("col_spend"), m("col_share"), m("col_generated"), m("row_cost"), m("col_marginal")]
         rows = [[Paragraph(_esc(h), st["cell_head"] if i == 0 else st["cell_head_r"]) for i, h in enumerate(head)]]
         for c in CATEGORIES:
             if c not in contrib:
@@ -716,25 +812,36 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
             row_c = contrib[c]
             swatch = f'<font color="{COLORS[c]}">■</font> '
             spend_c = spend.get(c)
-            rows.append([
-                Paragraph(swatch + _esc(m.category(c, "cap")), st["cell"]),
-                Paragraph(_esc(m.eur(round_sig(spend_c, 3))) if spend_c is not None else "–", st["cell_r"]),
-                Paragraph(f"<b>{_esc(m.pct(row_c['share']))}</b> <font size=7 color='#5f6670'>"
-                          f"({_esc(m.number(100 * row_c['low']))}–{_esc(m.pct(row_c['high']))})</font>",
-                          st["cell_r"]),
-                Paragraph(_esc(m.int(_enc(row_c["encounters"]))) if row_c.get("encounters") is not None else "–",
-                          st["cell_r"]),
-                Paragraph(_esc(m.eur_cost(row_c["cost_per_encounter"]))
-                          if row_c.get("cost_per_encounter") else "–", st["cell_r"]),
-                Paragraph(_esc(m.eur_cost(row_c["marginal_cost_per_encounter"]))
-                          if row_c.get("marginal_cost_per_encounter") else "–", st["cell_r"]),
-            ])
+            rows.append(
+                [
+                    Paragraph(swatch + _esc(m.category(c, "cap")), st["cell"]),
+                    Paragraph(_esc(m.eur(round_sig(spend_c, 3))) if spend_c is not None else "–", st["cell_r"]),
+                    Paragraph(
+                        f"<b>{_esc(m.pct(row_c['share']))}</b> <font size=7 color='#5f6670'>"
+                        f"({_esc(m.number(100 * row_c['low']))}–{_esc(m.pct(row_c['high']))})</font>",
+                        st["cell_r"],
+                    ),
+                    Paragraph(
+                        _esc(m.int(_enc(row_c["encounters"]))) if row_c.get("encounters") is not None else "–",
+                        st["cell_r"],
+                    ),
+                    Paragraph(
+                        _esc(m.eur_cost(row_c["cost_per_encounter"])) if row_c.get("cost_per_encounter") else "–",
+                        st["cell_r"],
+                    ),
+                    Paragraph(
+                        _esc(m.eur_cost(row_c["marginal_cost_per_encounter"]))
+                        if row_c.get("marginal_cost_per_encounter")
+                        else "–",
+                        st["cell_r"],
+                    ),
+                ]
+            )
         widths = [78, 72, 100, 75, 72]
         widths.append(CONTENT_W - sum(widths))
         table = Table(rows, colWidths=widths)
         table.setStyle(_table_style(len(rows)))
-        story += [table, Spacer(1, 3),
-                  Paragraph(_esc(m("contrib_note", weeks=m.int(weeks))), st["small"])]
+        story += [table, Spacer(1, 3), Paragraph(_esc(m("contrib_note", weeks=m.int(weeks))), st["small"])]
         story += _curves_section(results, m, st)
 
     # model checks and warnings
@@ -743,16 +850,19 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
     key = quality if quality in ("good", "fair", "weak") else None
     mark, _ = m.quality(quality)
     stats = _stats_line(results, m)
-    story.append(Paragraph(
-        f"<font color='{QUALITY_COLORS[key]}'><b>● {_esc(m('quality_label'))}: {_esc(mark)}</b></font>"
-        + (f" · {_esc(stats)}" if stats else ""), st["body"]))
+    story.append(
+        Paragraph(
+            f"<font color='{QUALITY_COLORS[key]}'><b>● {_esc(m('quality_label'))}: {_esc(mark)}</b></font>"
+            + (f" · {_esc(stats)}" if stats else ""),
+            st["body"],
+        )
+    )
     warnings = _warnings(results, m)
     story.append(Spacer(1, 3))
     for w in warnings[:MAX_WARNINGS_PAGE2]:
         story.append(Paragraph(_esc(w), st["bullet"], bulletText="•"))
     if len(warnings) > MAX_WARNINGS_PAGE2:
-        story.append(Paragraph(_esc(m("more_warnings_report", n=len(warnings) - MAX_WARNINGS_PAGE2)),
-                               st["small"]))
+        story.append(Paragraph(_esc(m("more_warnings_report", n=len(warnings) - MAX_WARNINGS_PAGE2)), st["small"]))
     if not warnings:
         story.append(Paragraph(_esc(m("no_warnings")), st["body"]))
 
@@ -769,11 +879,18 @@ def _curves_section(results: Mapping, m: Messages, st) -> list:
     decay, half, shape = (model.get(k) or {} for k in ("decay", "half_saturation", "shape"))
     if not (decay and half and shape):
         return []
-    weeks = int(_get(results, "allocation", "horizon_weeks", default=0)
-                or _get(results, "params", "plan", "horizon_weeks", default=13))
+    weeks = int(
+        _get(results, "allocation", "horizon_weeks", default=0)
+        or _get(results, "params", "plan", "horizon_weeks", default=13)
+    )
     last = _get(results, "data", "spend_by_category", "last_horizon", default={})
-    head = [m("col_category"), m("col_halflife"), m("col_half_sat"), m("col_spend_week", weeks=m.int(weeks)),
-            m("col_saturation")]
+    head = [
+        m("col_category"),
+        m("col_halflife"),
+        m("col_half_sat"),
+        m("col_spend_week", weeks=m.int(weeks)),
+        m("col_saturation"),
+    ]
     rows = [[Paragraph(_esc(h), st["cell_head"] if i == 0 else st["cell_head_r"]) for i, h in enumerate(head)]]
     for c in CATEGORIES:
         if c not in decay or c not in half or c not in shape:
@@ -784,15 +901,17 @@ def _curves_section(results: Mapping, m: Messages, st) -> list:
         else:
             life = m("halflife_weeks", n=m.number(math.log(0.5) / math.log(lam), 1))
         per_week = float(last[c]) / weeks if c in last and weeks else None
-        level = per_week ** s / (per_week ** s + k ** s) if per_week else None
+        level = per_week**s / (per_week**s + k**s) if per_week else None
         swatch = f'<font color="{COLORS[c]}">■</font> '
-        rows.append([
-            Paragraph(swatch + _esc(m.category(c, "cap")), st["cell"]),
-            Paragraph(_esc(life), st["cell_r"]),
-            Paragraph(_esc(m.eur(round_sig(k, 2))), st["cell_r"]),
-            Paragraph(_esc(m.eur(round_sig(per_week, 2))) if per_week else "–", st["cell_r"]),
-            Paragraph(f"<b>{_esc(m.pct(level))}</b>" if level is not None else "–", st["cell_r"]),
-        ])
+        rows.append(
+            [
+                Paragraph(swatch + _esc(m.category(c, "cap")), st["cell"]),
+                Paragraph(_esc(life), st["cell_r"]),
+                Paragraph(_esc(m.eur(round_sig(k, 2))), st["cell_r"]),
+                Paragraph(_esc(m.eur(round_sig(per_week, 2))) if per_week else "–", st["cell_r"]),
+                Paragraph(f"<b>{_esc(m.pct(level))}</b>" if level is not None else "–", st["cell_r"]),
+            ]
+        )
     widths = [78, 100, 100, 110]
     widths.append(CONTENT_W - sum(widths))
     table = Table(rows, colWidths=widths)
@@ -801,15 +920,17 @@ def _curves_section(results: Mapping, m: Messages, st) -> list:
 
 
 def _table_style(n_rows: int) -> TableStyle:
-    style = TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
-    ])
+    style = TableStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+            ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
+        ]
+    )
     for r in range(2, n_rows, 2):
         style.add("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f8f9"))
     return style
@@ -832,8 +953,11 @@ def _stats_line(results: Mapping, m: Messages) -> str:
     mape = hold.get("mape")
     if mape is not None:
         weeks = hold.get("weeks") or _get(results, "params", "model", "holdout_weeks")
-        parts.append(m("stat_mape", value=m.pct(mape, 1), weeks=m.int(weeks)) if weeks
-                     else m("stat_mape_noweeks", value=m.pct(mape, 1)))
+        parts.append(
+            m("stat_mape", value=m.pct(mape, 1), weeks=m.int(weeks))
+            if weeks
+            else m("stat_mape_noweeks", value=m.pct(mape, 1))
+        )
     if hold.get("nrmse") is not None:
         parts.append(m("stat_nrmse", value=m.number(hold["nrmse"], 2)))
     if model.get("n_bootstrap"):
@@ -843,27 +967,32 @@ def _stats_line(results: Mapping, m: Messages) -> str:
 
 def _bounds_texts(alloc: Mapping, m: Messages, budget: float) -> list[str]:
     texts = []
-    bounds = alloc.get("bounds")
-    if isinstance(bounds, Mapping):
-        items = []
-        for c in CATEGORIES:
-            b = bounds.get(c)
-            if isinstance(b, Mapping):
-                lo = b.get("min_share")
-                hi = b.get("max_share")
-                if lo is not None or hi is not None:
-                    rng = f"{m.number(100 * (lo or 0))}–{m.pct(hi if hi is not None else 1)}"
-                else:
-                    rng = f"{m.eur(b.get('min_eur') or 0)}–{m.eur(b.get('max_eur') or budget)}"
-                items.append(m("bounds_line", category=m.category(c, "cap"), range=rng))
-            elif isinstance(b, Sequence) and len(b) == 2:
-                items.append(m("bounds_line", category=m.category(c, "cap"),
-                               range=f"{m.eur(float(b[0]))}–{m.eur(float(b[1]))}"))
-        if items:
-            texts.append(" · ".join(items))
+    bounds = alloc.get("bounds") if isinstance(alloc.get("bounds"), Mapping) else {}
+    items = []
+    for c in CATEGORIES:
+        b = bounds.get(c)
+        if isinstance(b, Mapping):
+            lo, hi = b.get("min_share"), b.get("max_share")
+            if lo is not None or hi is not None:
+                rng = f"{m.number(100 * (lo or 0))}–{m.pct(hi if hi is not None else 1)}"
+            else:
+                rng = f"{m.eur(b.get('min_eur') or 0)}–{m.eur(b.get('max_eur') or budget)}"
+            if b.get("default"):
+                rng += f" ({m('bound_default')})"
+            items.append(m("bounds_line", category=m.category(c, "cap"), range=rng))
+        elif isinstance(b, Sequence) and len(b) == 2:
+            items.append(
+                m("bounds_line", category=m.category(c, "cap"), range=f"{m.eur(float(b[0]))}–{m.eur(float(b[1]))}")
+            )
+    if items:
+        texts.append(" · ".join(items))
+    if bounds.get("max_change"):
+        texts.append(m("bounds_max_change", pct=m.pct(float(bounds["max_change"]))))
+    if bounds.get("max_deviation_from_reference"):
+        texts.append(m("bounds_max_dev", points=m.number(100 * float(bounds["max_deviation_from_reference"]))))
     binding = alloc.get("binding")
     if binding:
-        names = [_binding_text(b, m) for b in binding]
+        names = list(dict.fromkeys(_binding_text(b, m, bounds) for b in binding))
         texts.append(m("bounds_binding", items=", ".join(names)))
     elif binding is not None:
         texts.append(m("bounds_none_binding"))
@@ -875,20 +1004,26 @@ def _bounds_texts(alloc: Mapping, m: Messages, budget: float) -> list[str]:
     return texts
 
 
-def _binding_text(item: Any, m: Messages) -> str:
+def _binding_text(item: Any, m: Messages, bounds: Mapping) -> str:
+    """A binding bound in words: "technology.min_share" -> "Technology at its minimum (5 %)"."""
     if isinstance(item, Mapping):
         cat = item.get("category")
         side = str(item.get("bound") or item.get("side") or "")
     else:
         text = str(item)
-        cat = next((c for c in CATEGORIES if c in text), None)
-        side = text
+        cat = next((c for c in CATEGORIES if text.startswith(c)), None)
+        side = text[len(cat) :] if cat else text
     if cat in CATEGORIES:
+        b = bounds.get(cat) if isinstance(bounds.get(cat), Mapping) else {}
         if "min" in side or "lower" in side:
-            return m("bound_at_min", category=m.category(cat, "cap"))
+            value = b.get("min_share")
+            return m("bound_at_min", category=m.category(cat, "cap"), value=m.pct(value) if value is not None else "–")
         if "max" in side or "upper" in side:
-            return m("bound_at_max", category=m.category(cat, "cap"))
-    return str(item if not isinstance(item, Mapping) else ", ".join(f"{k} {v}" for k, v in item.items()))
+            value = b.get("max_share")
+            return m("bound_at_max", category=m.category(cat, "cap"), value=m.pct(value) if value is not None else "–")
+    if isinstance(item, Mapping):
+        return ", ".join(f"{k} {v}" for k, v in item.items())
+    return str(item)
 
 
 # -- the PDF ----------------------------------------------------------------------------------
@@ -939,19 +1074,37 @@ def build_pdf(results: Mapping, path: str | os.PathLike, *, figures_dir: str | o
     page1 += _frontier_section(results, m, st, placed, figures)
     page2 = _detail_page(results, m, st, placed, figures)
 
-    story = [KeepInFrame(CONTENT_W, CONTENT_H, page1, mode="shrink"), PageBreak(),
-             KeepInFrame(CONTENT_W, CONTENT_H, page2, mode="shrink")]
+    story = [
+        KeepInFrame(CONTENT_W, CONTENT_H, page1, mode="shrink"),
+        PageBreak(),
+        KeepInFrame(CONTENT_W, CONTENT_H, page2, mode="shrink"),
+    ]
 
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM, title=_title(results, m),
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=_title(results, m),
         author=_get(results, "params", "report", "organisation", default="") or "",
         subject=headline(results).text if results.get("allocation") else "",
-        creator=f"planner {results.get('planner_version') or __version__}", lang=m.lang,
+        creator=f"planner {results.get('planner_version') or __version__}",
+        lang=m.lang,
     )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_W, CONTENT_H, id="body", leftPadding=0, rightPadding=0,
-                  topPadding=0, bottomPadding=0)
+    frame = Frame(
+        MARGIN_X,
+        MARGIN_BOTTOM,
+        CONTENT_W,
+        CONTENT_H,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(story, canvasmaker=_canvas_maker(results, m))
     pdf = _stamp_charts(buffer.getvalue(), placed)
@@ -982,7 +1135,8 @@ class PagesPreview:
         imgs = "".join(
             f'<img src="data:image/png;base64,{base64.b64encode(p).decode()}" alt="page {i + 1}" '
             'style="max-width:48%;margin:0 1% 12px 0;border:1px solid #ccc;box-shadow:0 1px 4px #0002">'
-            for i, p in enumerate(self.pngs))
+            for i, p in enumerate(self.pngs)
+        )
         note = f"<p><em>{html.escape(self.note)}</em></p>" if self.note else ""
         return f"<div>{imgs}{note}</div>"
 
@@ -1033,8 +1187,8 @@ def show_pages(pdf_path: str | os.PathLike, dpi: int = 80) -> PagesPreview:
         text = "\n\n".join(page.extract_text() for page in PdfReader(pdf_path).pages)
         preview = PagesPreview([], pdf_path, note=f"{exc}. The brief's text:")
         preview._repr_html_ = lambda: (  # type: ignore[method-assign]
-            f"<p><em>{html.escape(preview.note)}</em></p><pre style='white-space:pre-wrap'>"
-            f"{html.escape(text)}</pre>")
+            f"<p><em>{html.escape(preview.note)}</em></p><pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"
+        )
         return preview
 
 
@@ -1058,8 +1212,9 @@ EXTERNAL_RESOURCE = re.compile(
 )
 
 
-def export_html(notebook_paths: Iterable[str | os.PathLike], out_path: str | os.PathLike, *,
-                title: str | None = None) -> Path:
+def export_html(
+    notebook_paths: Iterable[str | os.PathLike], out_path: str | os.PathLike, *, title: str | None = None
+) -> Path:
     """Bundle executed notebooks into one HTML file that opens offline, code hidden.
 
     Parameters

@@ -46,10 +46,34 @@ MINUS = "\u2212"
 EN_DASH = "\u2013"
 
 _MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"],
-    "fi": ["tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu",
-           "elokuu", "syyskuu", "lokakuu", "marraskuu", "joulukuu"],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "fi": [
+        "tammikuu",
+        "helmikuu",
+        "maaliskuu",
+        "huhtikuu",
+        "toukokuu",
+        "kesäkuu",
+        "heinäkuu",
+        "elokuu",
+        "syyskuu",
+        "lokakuu",
+        "marraskuu",
+        "joulukuu",
+    ],
 }
 
 
@@ -192,12 +216,30 @@ CATEGORY_FORMS: dict[str, dict[str, dict[str, str]]] = {
         for c in ("content", "design", "technology")
     },
     "fi": {
-        "content": {"nom": "sisältö", "gen": "sisällön", "ela": "sisällöstä", "ill": "sisältöön",
-                    "par": "sisältöä", "cap": "Sisältö"},
-        "design": {"nom": "muotoilu", "gen": "muotoilun", "ela": "muotoilusta", "ill": "muotoiluun",
-                   "par": "muotoilua", "cap": "Muotoilu"},
-        "technology": {"nom": "teknologia", "gen": "teknologian", "ela": "teknologiasta",
-                       "ill": "teknologiaan", "par": "teknologiaa", "cap": "Teknologia"},
+        "content": {
+            "nom": "sisältö",
+            "gen": "sisällön",
+            "ela": "sisällöstä",
+            "ill": "sisältöön",
+            "par": "sisältöä",
+            "cap": "Sisältö",
+        },
+        "design": {
+            "nom": "muotoilu",
+            "gen": "muotoilun",
+            "ela": "muotoilusta",
+            "ill": "muotoiluun",
+            "par": "muotoilua",
+            "cap": "Muotoilu",
+        },
+        "technology": {
+            "nom": "teknologia",
+            "gen": "teknologian",
+            "ela": "teknologiasta",
+            "ill": "teknologiaan",
+            "par": "teknologiaa",
+            "cap": "Teknologia",
+        },
     },
 }
 
@@ -210,13 +252,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fi": "Budjetti {budget} {period} · pohjana {weeks} viikon aineisto {data_period}",
     },
     "sec_split": {"en": "The split", "fi": "Budjetin jako"},
-    "sec_claim": {"en": "What your data says about the 80/10/10 claim",
-                  "fi": "Mitä oma aineistonne kertoo 80/10/10-väitteestä"},
+    "sec_claim": {
+        "en": "What your data says about the 80/10/10 claim",
+        "fi": "Mitä oma aineistonne kertoo 80/10/10-väitteestä",
+    },
     "sec_quality": {"en": "How far to trust this", "fi": "Kuinka paljon tähän voi luottaa"},
     "sec_scenarios": {"en": "Scenarios for {period}", "fi": "Vaihtoehdot: {period}"},
     "sec_frontier": {"en": "If the budget changes", "fi": "Jos budjetti muuttuu"},
-    "sec_contrib": {"en": "What each category generated, {data_period}",
-                    "fi": "Mitä kukin osa-alue tuotti, {data_period}"},
+    "sec_contrib": {
+        "en": "What each category generated, {data_period}",
+        "fi": "Mitä kukin osa-alue tuotti, {data_period}",
+    },
     "sec_model": {"en": "Model checks and warnings", "fi": "Mallin tarkistukset ja varoitukset"},
     "sec_bounds": {"en": "Limits the plan respects", "fi": "Rajat, joita suunnitelma noudattaa"},
     "detail_title": {"en": "Detail", "fi": "Tarkemmin"},
@@ -237,40 +283,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # headlines
     "headline_move": {
         "en": "Move {amount} from {sources} to {targets} {period}: about {gain} more customer "
-              "encounters ({low} to {high}), {prob} likely to beat the current split.",
+        "encounters ({low} to {high}), {prob} likely to beat the current split.",
         "fi": "Siirrä {period} {amount} {sources} {targets}: se tuo noin {gain} asiakaskohtaamista "
-              "lisää ({low}{nbsp}– {high}) ja on {prob}:n todennäköisyydellä parempi kuin nykyinen jako.",
+        "lisää ({low}{nbsp}– {high}) ja on {prob}:n todennäköisyydellä parempi kuin nykyinen jako.",
     },
     "headline_uncertain": {
         "en": "Moving {amount} from {sources} to {targets} {period} would bring about {gain} more "
-              "customer encounters ({low} to {high}), but it is only {prob} likely to beat the current "
-              "split: the gain is not certain.",
+        "customer encounters ({low} to {high}), but it is only {prob} likely to beat the current "
+        "split: the gain is not certain.",
         "fi": "Jos siirrät {period} {amount} {sources} {targets}, malli odottaa noin {gain} "
-              "asiakaskohtaamista lisää ({low}{nbsp}– {high}), mutta todennäköisyys sille, että jako "
-              "voittaa nykyisen, on vain {prob}. Hyöty ei ole varma.",
+        "asiakaskohtaamista lisää ({low}{nbsp}– {high}), mutta todennäköisyys sille, että jako "
+        "voittaa nykyisen, on vain {prob}. Hyöty ei ole varma.",
     },
     "headline_weak": {
         "en": "A direction to test, not a plan: the model is weak. It points to moving {amount} from "
-              "{sources} to {targets} {period}, for about {gain} more customer encounters ({low} to "
-              "{high}), {prob} likely to beat the current split.",
+        "{sources} to {targets} {period}, for about {gain} more customer encounters ({low} to "
+        "{high}), {prob} likely to beat the current split.",
         "fi": "Suunta kokeiltavaksi, ei vielä päätös: malli on heikko. Se viittaa siihen, että "
-              "{period} kannattaisi siirtää {amount} {sources} {targets}: noin {gain} "
-              "asiakaskohtaamista lisää ({low}{nbsp}– {high}), {prob}:n todennäköisyydellä parempi "
-              "kuin nykyinen jako.",
+        "{period} kannattaisi siirtää {amount} {sources} {targets}: noin {gain} "
+        "asiakaskohtaamista lisää ({low}{nbsp}– {high}), {prob}:n todennäköisyydellä parempi "
+        "kuin nykyinen jako.",
     },
     "headline_keep": {
         "en": "Keep the current split {period}: the best split the model finds would move only "
-              "{amount} and change customer encounters by about {gain} ({low} to {high}), too little "
-              "to justify a change.",
+        "{amount} and change customer encounters by about {gain} ({low} to {high}), too little "
+        "to justify a change.",
         "fi": "Pidä nykyinen jako {period}: paras löydetty jako siirtäisi vain {amount} ja muuttaisi "
-              "asiakaskohtaamisia noin {gain} ({low}{nbsp}– {high}). Ero on liian pieni muutokseen.",
+        "asiakaskohtaamisia noin {gain} ({low}{nbsp}– {high}). Ero on liian pieni muutokseen.",
     },
     "headline_keep_none": {
         "en": "Keep the current split {period}: the model finds no split that does clearly better. "
-              "Expect about {encounters} spend-driven customer encounters ({low} to {high}).",
+        "Expect about {encounters} spend-driven customer encounters ({low} to {high}).",
         "fi": "Pidä nykyinen jako {period}: malli ei löydä jakoa, joka olisi selvästi parempi. "
-              "Odotettavissa on noin {encounters} panostuksista syntyvää asiakaskohtaamista "
-              "({low}{nbsp}– {high}).",
+        "Odotettavissa on noin {encounters} panostuksista syntyvää asiakaskohtaamista "
+        "({low}{nbsp}– {high}).",
     },
     "weak_caveat": {
         "en": "Test it on part of the budget before moving the whole amount.",
@@ -287,10 +333,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "row_total": {"en": "Total", "fi": "Yhteensä"},
     "split_note": {
         "en": "Current = the actual mix of the last {weeks} weeks. Encounters are quality-weighted "
-              "and counted over {period}, above the baseline that would come without spend.",
+        "and counted over {period}, above the baseline that would come without spend.",
         "fi": "Nykyinen = viimeisten {weeks} viikon toteutunut jako. Kohtaamiset on painotettu "
-              "laadun mukaan ja laskettu jaksolle {period}; mukana vain panostusten tuoma osuus "
-              "perustason päälle.",
+        "laadun mukaan ja laskettu jaksolle {period}; mukana vain panostusten tuoma osuus "
+        "perustason päälle.",
     },
     # claim
     "claim_shares": {
@@ -300,19 +346,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "claim_part": {"en": "{category} {share} ({low}–{high})", "fi": "{category} {share} ({low}–{high})"},
     "claim_consistent": {
         "en": "This is consistent with the claim that content weighs about 80 % and design and "
-              "technology 10–15 % each.",
-        "fi": "Tämä tukee väitettä, että sisällön paino on noin 80 % ja muotoilun ja teknologian "
-              "kummankin 10–15 %.",
+        "technology 10–15 % each.",
+        "fi": "Tämä tukee väitettä, että sisällön paino on noin 80 % ja muotoilun ja teknologian kummankin 10–15 %.",
     },
     "claim_partly": {
         "en": "This partly supports the 80/10–15/10–15 claim: the direction holds, the sizes differ.",
         "fi": "Tämä tukee 80/10–15/10–15-väitettä osittain: suunta pitää, mutta painot poikkeavat.",
     },
     "claim_contradicted": {
-        "en": "This contradicts the 80/10–15/10–15 claim: in your data, content is not what "
-              "generates most encounters.",
+        "en": "This contradicts the 80/10–15/10–15 claim: in your data, content is not what generates most encounters.",
         "fi": "Tämä on ristiriidassa 80/10–15/10–15-väitteen kanssa: teidän aineistossanne "
-              "kohtaamisia ei synny pääosin sisällöstä.",
+        "kohtaamisia ei synny pääosin sisällöstä.",
     },
     "claim_inconclusive": {
         "en": "The data cannot tell whether the 80/10–15/10–15 claim holds: the intervals are too wide.",
@@ -333,9 +377,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "quality_weak": {"en": "WEAK", "fi": "HEIKKO"},
     "quality_good_text": {
         "en": "The model explains past encounters well and held up on weeks it had not seen. "
-              "The numbers are a sound basis for the decision.",
+        "The numbers are a sound basis for the decision.",
         "fi": "Malli selittää aiemmat kohtaamiset hyvin ja osui myös viikkoihin, joita se ei ollut "
-              "nähnyt. Luvut ovat hyvä pohja päätökselle.",
+        "nähnyt. Luvut ovat hyvä pohja päätökselle.",
     },
     "quality_fair_text": {
         "en": "Trust the direction; treat the exact numbers with care.",
@@ -343,9 +387,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "quality_weak_text": {
         "en": "The data cannot support firm conclusions. Every number here is indicative: test a "
-              "change on part of the budget before committing.",
+        "change on part of the budget before committing.",
         "fi": "Aineisto ei riitä varmoihin johtopäätöksiin. Kaikki luvut ovat suuntaa antavia: "
-              "kokeile muutosta osalla budjetista ennen kuin sitoudut siihen.",
+        "kokeile muutosta osalla budjetista ennen kuin sitoudut siihen.",
     },
     "quality_unknown": {"en": "NOT RATED", "fi": "EI ARVIOITU"},
     "quality_unknown_text": {
@@ -371,15 +415,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "scenario_unbounded": {"en": "Without limits", "fi": "Ilman rajoja"},
     "contrib_note": {
         "en": "Cost of one more = what one extra encounter costs at the last {weeks} weeks' spend "
-              "level; it rises as a category saturates.",
+        "level; it rises as a category saturates.",
         "fi": "Seuraavan hinta = mitä yksi lisäkohtaaminen maksaa viimeisten {weeks} viikon "
-              "kulutasolla; hinta nousee, kun osa-alue kyllästyy.",
+        "kulutasolla; hinta nousee, kun osa-alue kyllästyy.",
     },
     "frontier_text": {
         "en": "At {budget}, one more encounter costs about {marginal} with the best split; "
-              "each extra {step} brings about {per_step} encounters.",
+        "each extra {step} brings about {per_step} encounters.",
         "fi": "Budjetilla {budget} yksi lisäkohtaaminen maksaa parhaalla jaolla noin {marginal}; "
-              "jokainen lisä-{step} tuo noin {per_step} kohtaamista.",
+        "jokainen lisä-{step} tuo noin {per_step} kohtaamista.",
     },
     "chart_frontier_x": {"en": "budget for {period} (EUR thousand)", "fi": "budjetti: {period} (tuhatta €)"},
     "chart_frontier_y": {"en": "encounters (thousand)", "fi": "kohtaamiset (tuhatta)"},
@@ -395,24 +439,38 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "halflife_weeks": {"en": "{n} weeks", "fi": "{n} viikkoa"},
     "curves_note": {
         "en": "Half-life: after this many weeks, half of a week's spend effect has worn off. "
-              "Near 100 % of the full effect, more money buys few extra encounters.",
+        "Near 100 % of the full effect, more money buys few extra encounters.",
         "fi": "Puoliintumisaika: näin monen viikon kuluttua puolet viikon panostuksen vaikutuksesta on "
-              "hiipunut. Lähellä 100 %:a täydestä vaikutuksesta lisäraha tuo enää vähän uusia kohtaamisia.",
+        "hiipunut. Lähellä 100 %:a täydestä vaikutuksesta lisäraha tuo enää vähän uusia kohtaamisia.",
     },
-    "stat_r2": {"en": "R² {value} on the weeks it was fitted to",
-                "fi": "selitysaste R² {value} sovitusviikoilla"},
-    "stat_mape": {"en": "off by {value} on average on the {weeks} held-out weeks",
-                  "fi": "keskimäärin {value} ohi {weeks} sivuun jätetyllä viikolla"},
-    "stat_mape_noweeks": {"en": "off by {value} on average on held-out weeks",
-                          "fi": "keskimäärin {value} ohi sivuun jätetyillä viikoilla"},
+    "stat_r2": {"en": "R² {value} on the weeks it was fitted to", "fi": "selitysaste R² {value} sovitusviikoilla"},
+    "stat_mape": {
+        "en": "off by {value} on average on the {weeks} held-out weeks",
+        "fi": "keskimäärin {value} ohi {weeks} sivuun jätetyllä viikolla",
+    },
+    "stat_mape_noweeks": {
+        "en": "off by {value} on average on held-out weeks",
+        "fi": "keskimäärin {value} ohi sivuun jätetyillä viikoilla",
+    },
     "stat_nrmse": {"en": "NRMSE {value}", "fi": "NRMSE {value}"},
     "stat_bootstrap": {"en": "intervals from {n} refits", "fi": "vaihteluvälit {n} uudelleensovituksesta"},
     "bounds_line": {"en": "{category} {range}", "fi": "{category} {range}"},
     "bounds_binding": {"en": "Binding: {items}.", "fi": "Rajoittavat: {items}."},
-    "bounds_none_binding": {"en": "No limit binds: the recommendation is the model's free choice.",
-                            "fi": "Mikään raja ei rajoita: suositus on mallin vapaa valinta."},
-    "bound_at_min": {"en": "{category} at its minimum", "fi": "{category} alarajallaan"},
-    "bound_at_max": {"en": "{category} at its maximum", "fi": "{category} ylärajallaan"},
+    "bounds_none_binding": {
+        "en": "No limit binds: the recommendation is the model's free choice.",
+        "fi": "Mikään raja ei rajoita: suositus on mallin vapaa valinta.",
+    },
+    "bound_at_min": {"en": "{category} at its minimum ({value})", "fi": "{category} alarajallaan ({value})"},
+    "bound_at_max": {"en": "{category} at its maximum ({value})", "fi": "{category} ylärajallaan ({value})"},
+    "bound_default": {"en": "default", "fi": "oletus"},
+    "bounds_max_change": {
+        "en": "Each category may change by at most ±{pct} of its current share.",
+        "fi": "Kunkin osa-alueen osuus saa muuttua enintään ±{pct} nykyisestä.",
+    },
+    "bounds_max_dev": {
+        "en": "Each category stays within {points} percentage points of the reference split.",
+        "fi": "Kukin osa-alue pysyy enintään {points} prosenttiyksikön päässä vertailujaosta.",
+    },
     "unbounded_note": {
         "en": "Without these limits the model would choose {split}, for about {encounters} encounters.",
         "fi": "Ilman rajoja malli valitsisi jaon {split}, jolloin kohtaamisia olisi noin {encounters}.",
@@ -429,69 +487,130 @@ CATALOGUE: dict[str, dict[str, str]] = {
 # all in the warning's context is used (so a warning with less context still reads well).
 WARNING_TEXTS: dict[str, dict[str, list[str]]] = {
     "low_variation": {
-        "en": ["{Category_gen} spend hardly varied, so the data cannot show how many encounters "
-               "{category} generates; its estimate rests on the model's assumptions.",
-               "Spend in one category hardly varied, so the data cannot show what it generates."],
-        "fi": ["{Category_gen} kulut vaihtelivat niin vähän, ettei aineistosta näe, montako "
-               "kohtaamista {category} tuottaa; arvio nojaa mallin oletuksiin.",
-               "Yhden osa-alueen kulut vaihtelivat niin vähän, ettei aineistosta näe sen vaikutusta."],
+        "en": [
+            "{Category_gen} spend hardly varied, so the data cannot show how many encounters "
+            "{category} generates; its estimate rests on the model's assumptions.",
+            "Spend in one category hardly varied, so the data cannot show what it generates.",
+        ],
+        "fi": [
+            "{Category_gen} kulut vaihtelivat niin vähän, ettei aineistosta näe, montako "
+            "kohtaamista {category} tuottaa; arvio nojaa mallin oletuksiin.",
+            "Yhden osa-alueen kulut vaihtelivat niin vähän, ettei aineistosta näe sen vaikutusta.",
+        ],
     },
     "collinearity": {
-        "en": ["{Categories_gen} spend rose and fell together, so the model cannot fully tell their "
-               "effects apart.",
-               "Spend in some categories rose and fell together, so the model cannot fully tell their "
-               "effects apart."],
-        "fi": ["{Categories_gen} kulut nousivat ja laskivat samaan tahtiin, joten malli ei pysty "
-               "täysin erottamaan niiden vaikutuksia.",
-               "Osa-alueiden kulut nousivat ja laskivat samaan tahtiin, joten malli ei pysty täysin "
-               "erottamaan niiden vaikutuksia."],
+        "en": [
+            "{Categories_gen} spend rose and fell together, so the model cannot fully tell their effects apart.",
+            "Spend in some categories rose and fell together, so the model cannot fully tell their effects apart.",
+        ],
+        "fi": [
+            "{Categories_gen} kulut nousivat ja laskivat samaan tahtiin, joten malli ei pysty "
+            "täysin erottamaan niiden vaikutuksia.",
+            "Osa-alueiden kulut nousivat ja laskivat samaan tahtiin, joten malli ei pysty täysin "
+            "erottamaan niiden vaikutuksia.",
+        ],
     },
     "poor_holdout": {
-        "en": ["On the last {weeks} weeks, which the model had not seen, its predictions were off by "
-               "{mape} on average: treat the numbers with care.",
-               "On weeks the model had not seen, its predictions were off by {mape} on average: treat "
-               "the numbers with care.",
-               "The model predicted weeks it had not seen poorly: treat the numbers with care."],
-        "fi": ["Viimeisillä {weeks} viikolla, joita malli ei ollut nähnyt, ennusteet heittivät "
-               "keskimäärin {mape}. Suhtaudu lukuihin varauksella.",
-               "Viikoilla, joita malli ei ollut nähnyt, ennusteet heittivät keskimäärin {mape}. "
-               "Suhtaudu lukuihin varauksella.",
-               "Malli ennusti huonosti viikkoja, joita se ei ollut nähnyt. Suhtaudu lukuihin "
-               "varauksella."],
+        "en": [
+            "On the last {weeks} weeks, which the model had not seen, its predictions were off by "
+            "{mape} on average: treat the numbers with care.",
+            "On weeks the model had not seen, its predictions were off by {mape} on average: treat "
+            "the numbers with care.",
+            "The model predicted weeks it had not seen poorly: treat the numbers with care.",
+        ],
+        "fi": [
+            "Viimeisillä {weeks} viikolla, joita malli ei ollut nähnyt, ennusteet heittivät "
+            "keskimäärin {mape}. Suhtaudu lukuihin varauksella.",
+            "Viikoilla, joita malli ei ollut nähnyt, ennusteet heittivät keskimäärin {mape}. "
+            "Suhtaudu lukuihin varauksella.",
+            "Malli ennusti huonosti viikkoja, joita se ei ollut nähnyt. Suhtaudu lukuihin varauksella.",
+        ],
     },
     "at_bound": {
-        "en": ["The {parameter} of {category} sits at the edge of its search range; the true value may "
-               "lie beyond it.",
-               "A model parameter sits at the edge of its search range; the true value may lie beyond it."],
-        "fi": ["{Category_gen} {parameter} on hakualueensa reunalla; todellinen arvo voi olla alueen "
-               "ulkopuolella.",
-               "Jokin mallin parametri on hakualueensa reunalla; todellinen arvo voi olla alueen "
-               "ulkopuolella."],
+        "en": [
+            "The {parameter} of {category} sits at the edge of its search range; the true value may lie beyond it.",
+            "A model parameter sits at the edge of its search range; the true value may lie beyond it.",
+        ],
+        "fi": [
+            "{Category_gen} {parameter} on hakualueensa reunalla; todellinen arvo voi olla alueen ulkopuolella.",
+            "Jokin mallin parametri on hakualueensa reunalla; todellinen arvo voi olla alueen ulkopuolella.",
+        ],
     },
     "autocorrelation": {
         "en": ["The model's errors repeat from week to week, so the intervals may be too narrow."],
-        "fi": ["Mallin virheet toistuvat viikosta toiseen samansuuntaisina, joten vaihteluvälit "
-               "voivat olla todellista kapeampia."],
+        "fi": [
+            "Mallin virheet toistuvat viikosta toiseen samansuuntaisina, joten vaihteluvälit "
+            "voivat olla todellista kapeampia."
+        ],
     },
     "short_history": {
-        "en": ["Only {weeks} weeks of data: two years or more give firmer estimates of the yearly season.",
-               "The data cover less than two years: longer data give firmer estimates."],
-        "fi": ["Aineistoa on vain {weeks} viikolta; vähintään kahden vuoden aineisto antaa "
-               "varmemmat arviot vuodenaikavaihtelusta.",
-               "Aineisto kattaa alle kaksi vuotta; pidempi aineisto antaa varmemmat arviot."],
+        "en": [
+            "Only {weeks} weeks of data: two years or more give firmer estimates of the yearly season.",
+            "The data cover less than two years: longer data give firmer estimates.",
+        ],
+        "fi": [
+            "Aineistoa on vain {weeks} viikolta; vähintään kahden vuoden aineisto antaa "
+            "varmemmat arviot vuodenaikavaihtelusta.",
+            "Aineisto kattaa alle kaksi vuotta; pidempi aineisto antaa varmemmat arviot.",
+        ],
     },
     "idle_spend_column": {
-        "en": ["{Category_gen} column(s) {columns} hold no spend in any week.",
-               "Some spend columns hold no spend in any week."],
-        "fi": ["{Category_gen} sarakkeissa {columns} ei ole kuluja yhdelläkään viikolla.",
-               "Joissakin kulusarakkeissa ei ole kuluja yhdelläkään viikolla."],
+        "en": [
+            "{Category_gen} column(s) {columns} hold no spend in any week.",
+            "Some spend columns hold no spend in any week.",
+        ],
+        "fi": [
+            "{Category_gen} sarakkeissa {columns} ei ole kuluja yhdelläkään viikolla.",
+            "Joissakin kulusarakkeissa ei ole kuluja yhdelläkään viikolla.",
+        ],
+    },
+    "plan_beyond_history": {
+        "en": [
+            "The recommended {category} spend of {weekly} a week is more than the data ever saw (at most "
+            "{max_weekly}); the model extrapolates there, so make the change in steps.",
+            "The recommended spend of one category is beyond anything in the data; make the change in steps.",
+        ],
+        "fi": [
+            "Suositus nostaa {category_gen} kulut tasolle {weekly} viikossa, enemmän kuin aineistossa "
+            "koskaan (enintään {max_weekly}). Malli arvioi tässä aineistonsa ulkopuolelta, joten tee "
+            "muutos portaittain.",
+            "Yhden osa-alueen suositeltu kulutaso ylittää kaiken aineistossa nähdyn; tee muutos portaittain.",
+        ],
+    },
+    "plan_below_history": {
+        "en": [
+            "The recommended {category} spend of {weekly} a week is below anything in the data (at least "
+            "{min_weekly}); the model extrapolates there.",
+            "The recommended spend of one category is below anything in the data; the model extrapolates there.",
+        ],
+        "fi": [
+            "Suositus laskee {category_gen} kulut tasolle {weekly} viikossa, vähemmän kuin aineistossa "
+            "koskaan (vähintään {min_weekly}). Malli arvioi tässä aineistonsa ulkopuolelta.",
+            "Yhden osa-alueen suositeltu kulutaso alittaa kaiken aineistossa nähdyn; malli arvioi tässä "
+            "aineistonsa ulkopuolelta.",
+        ],
+    },
+    "plan_current_outside_bounds": {
+        "en": [
+            "The current {category} share ({share}) lies outside the limits set for the plan "
+            "({min_share}–{max_share}).",
+            "The current split lies outside the limits set for the plan.",
+        ],
+        "fi": [
+            "{Category_gen} nykyinen osuus ({share}) on suunnitelmalle asetettujen rajojen "
+            "({min_share}–{max_share}) ulkopuolella.",
+            "Nykyinen jako on suunnitelmalle asetettujen rajojen ulkopuolella.",
+        ],
     },
     "partial_week_dropped": {
-        "en": ["Dropped the incomplete week(s) starting {dates}: the daily data cover only part of them.",
-               "Dropped incomplete weeks: the daily data cover only part of them."],
-        "fi": ["Vajaat viikot ({dates} alkaen) jätettiin pois: päivittäinen aineisto kattaa niistä "
-               "vain osan.",
-               "Vajaat viikot jätettiin pois: päivittäinen aineisto kattaa niistä vain osan."],
+        "en": [
+            "Dropped the incomplete week(s) starting {dates}: the daily data cover only part of them.",
+            "Dropped incomplete weeks: the daily data cover only part of them.",
+        ],
+        "fi": [
+            "Vajaat viikot ({dates} alkaen) jätettiin pois: päivittäinen aineisto kattaa niistä vain osan.",
+            "Vajaat viikot jätettiin pois: päivittäinen aineisto kattaa niistä vain osan.",
+        ],
     },
 }
 
@@ -641,6 +760,7 @@ class Messages:
             values["Category"] = _cap(self.category(category))
             values["Category_nom"] = _cap(self.category(category))
             values["Category_gen"] = _cap(self.category(category, "gen"))
+            values["category_gen"] = self.category(category, "gen")
         cats = context.get("categories") or context.get("pair")
         if isinstance(cats, (list, tuple)) and cats and all(isinstance(c, str) for c in cats):
             values["Categories_gen"] = _cap(self.categories(cats, "gen"))
@@ -650,9 +770,15 @@ class Messages:
         for key in ("weeks", "count"):
             if isinstance(context.get(key), (int, float)):
                 values[key] = self.int(context[key])
+        for key, name in (("weekly_eur", "weekly"), ("max_weekly_eur", "max_weekly"), ("min_weekly_eur", "min_weekly")):
+            if isinstance(context.get(key), (int, float)):
+                values[name] = self.eur(round_sig(context[key], 3))
+        for key in ("share", "min_share", "max_share"):
+            if isinstance(context.get(key), (int, float)):
+                values[key] = self.pct(context[key])
         mape = context.get("mape", context.get("holdout_mape"))
         if isinstance(mape, (int, float)):
-            values["mape"] = self.pct(mape)
+            values["mape"] = self.pct(mape, 1)
         columns = context.get("columns")
         if isinstance(columns, (list, tuple)) and columns:
             values["columns"] = ", ".join(str(c) for c in columns)

@@ -61,8 +61,14 @@ def _pct_formatter(m: Messages) -> mticker.FuncFormatter:
     return mticker.FuncFormatter(lambda x, _: m.pct(x))
 
 
-def split_bars(rows: Sequence[tuple[str, Mapping[str, float]]], m: Messages, *, width: float = 2.9,
-               height: float | None = None, highlight: str | None = None) -> Figure:
+def split_bars(
+    rows: Sequence[tuple[str, Mapping[str, float]]],
+    m: Messages,
+    *,
+    width: float = 2.9,
+    height: float | None = None,
+    highlight: str | None = None,
+) -> Figure:
     """Splits side by side as 100 % bars, one per row, each category in its fixed colour.
 
     Parameters
@@ -82,11 +88,18 @@ def split_bars(rows: Sequence[tuple[str, Mapping[str, float]]], m: Messages, *, 
             left = 0.0
             for c in CATEGORIES:
                 share = float(split.get(c, 0.0))
-                ax.barh(y, share, left=left, color=COLORS[c], height=0.62, linewidth=0.8,
-                        edgecolor="white")
+                ax.barh(y, share, left=left, color=COLORS[c], height=0.62, linewidth=0.8, edgecolor="white")
                 if share >= 0.14:
-                    ax.text(left + share / 2, y, m.pct(share), ha="center", va="center", color="white",
-                            fontsize=6.5, fontweight="bold")
+                    ax.text(
+                        left + share / 2,
+                        y,
+                        m.pct(share),
+                        ha="center",
+                        va="center",
+                        color="white",
+                        fontsize=6.5,
+                        fontweight="bold",
+                    )
                 left += share
         ax.set_yticks(range(len(rows)), [label for label, _ in rows])
         for tick, (label, _) in zip(ax.get_yticklabels(), rows, strict=True):
@@ -100,15 +113,29 @@ def split_bars(rows: Sequence[tuple[str, Mapping[str, float]]], m: Messages, *, 
         ax.spines[["left", "bottom"]].set_visible(False)
         ax.tick_params(axis="x", length=0, pad=1)
         handles = [matplotlib.patches.Patch(color=COLORS[c]) for c in CATEGORIES]
-        ax.legend(handles, [m.category(c) for c in CATEGORIES], loc="lower center", ncols=3,
-                  bbox_to_anchor=(0.5, 1.0), handlelength=1.0, handleheight=0.8, columnspacing=1.2,
-                  borderaxespad=0.1)
+        ax.legend(
+            handles,
+            [m.category(c) for c in CATEGORIES],
+            loc="lower center",
+            ncols=3,
+            bbox_to_anchor=(0.5, 1.0),
+            handlelength=1.0,
+            handleheight=0.8,
+            columnspacing=1.2,
+            borderaxespad=0.1,
+        )
     return fig
 
 
-def claim_shares(contributions: Mapping[str, Mapping[str, float]], spend_shares: Mapping[str, float] | None,
-                 claim: Mapping[str, tuple[float, float]], m: Messages, *, width: float = 3.0,
-                 height: float = 1.75) -> Figure:
+def claim_shares(
+    contributions: Mapping[str, Mapping[str, float]],
+    spend_shares: Mapping[str, float] | None,
+    claim: Mapping[str, tuple[float, float]],
+    m: Messages,
+    *,
+    width: float = 3.0,
+    height: float = 1.75,
+) -> Figure:
     """Each category's share of spend-driven encounters (dot, interval) against the claim's range.
 
     Parameters
@@ -127,19 +154,50 @@ def claim_shares(contributions: Mapping[str, Mapping[str, float]], spend_shares:
         for y, c in enumerate(cats):
             row = contributions[c]
             if spend_shares is not None and c in spend_shares:
-                ax.barh(y, spend_shares[c], height=0.62, color=COLORS[c], alpha=0.18, linewidth=0,
-                        label=m("chart_claim_spend") if y == 0 else None)
+                ax.barh(
+                    y,
+                    spend_shares[c],
+                    height=0.62,
+                    color=COLORS[c],
+                    alpha=0.18,
+                    linewidth=0,
+                    label=m("chart_claim_spend") if y == 0 else None,
+                )
             lo, hi = claim.get(c, (None, None))
             if lo is not None:
                 span = max(hi - lo, 0.008)
-                ax.barh(y, span, left=lo - (span / 2 if hi == lo else 0), height=0.9,
-                        color=COLORS["reference"], alpha=0.22, linewidth=0,
-                        label=m("chart_claim_claim") if y == 0 else None)
-            ax.errorbar(row["share"], y, xerr=[[row["share"] - row["low"]], [row["high"] - row["share"]]],
-                        fmt="o", color=COLORS[c], markersize=5, elinewidth=1.6, capsize=2.5, capthick=1.2,
-                        label=m("chart_claim_effect") if y == 0 else None, zorder=3)
-            ax.annotate(m.pct(row["share"]), (row["high"], y), xytext=(4, 0), textcoords="offset points",
-                        va="center", fontsize=6.5, color=INK)
+                ax.barh(
+                    y,
+                    span,
+                    left=lo - (span / 2 if hi == lo else 0),
+                    height=0.9,
+                    color=COLORS["reference"],
+                    alpha=0.22,
+                    linewidth=0,
+                    label=m("chart_claim_claim") if y == 0 else None,
+                )
+            ax.errorbar(
+                row["share"],
+                y,
+                xerr=[[row["share"] - row["low"]], [row["high"] - row["share"]]],
+                fmt="o",
+                color=COLORS[c],
+                markersize=5,
+                elinewidth=1.6,
+                capsize=2.5,
+                capthick=1.2,
+                label=m("chart_claim_effect") if y == 0 else None,
+                zorder=3,
+            )
+            ax.annotate(
+                m.pct(row["share"]),
+                (row["high"], y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6.5,
+                color=INK,
+            )
         ax.set_yticks(range(len(cats)), [m.category(c, "cap") for c in cats])
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
@@ -148,16 +206,33 @@ def claim_shares(contributions: Mapping[str, Mapping[str, float]], spend_shares:
         ax.grid(axis="y", visible=False)
         ax.spines[["left"]].set_visible(False)
         handles, labels = ax.get_legend_handles_labels()
-        order = sorted(range(len(labels)), key=lambda i: [m("chart_claim_effect"), m("chart_claim_spend"),
-                                                          m("chart_claim_claim")].index(labels[i]))
-        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower center", ncols=3,
-                  bbox_to_anchor=(0.5, 1.0), handlelength=1.4, columnspacing=1.0, borderaxespad=0.1)
+        order = sorted(
+            range(len(labels)),
+            key=lambda i: [m("chart_claim_effect"), m("chart_claim_spend"), m("chart_claim_claim")].index(labels[i]),
+        )
+        ax.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            loc="lower center",
+            ncols=3,
+            bbox_to_anchor=(0.5, 1.0),
+            handlelength=1.4,
+            columnspacing=1.0,
+            borderaxespad=0.1,
+        )
     return fig
 
 
-def frontier(rows: Sequence[Mapping[str, float]], m: Messages, *, budget: float | None = None,
-             current: tuple[float, float] | None = None, period: str = "", width: float = 3.0,
-             height: float = 1.9) -> Figure:
+def frontier(
+    rows: Sequence[Mapping[str, float]],
+    m: Messages,
+    *,
+    budget: float | None = None,
+    current: tuple[float, float] | None = None,
+    period: str = "",
+    width: float = 3.0,
+    height: float = 1.9,
+) -> Figure:
     """Best expected encounters against the total budget, with the interval as a band.
 
     Parameters
@@ -177,16 +252,35 @@ def frontier(rows: Sequence[Mapping[str, float]], m: Messages, *, budget: float 
     with _styled():
         ax = fig.subplots()
         if all("low" in r and "high" in r for r in rows):
-            ax.fill_between(x, [r["low"] for r in rows], [r["high"] for r in rows],
-                            color=COLORS["recommended"], alpha=0.15, linewidth=0)
-        ax.plot(x, [r["expected_encounters"] for r in rows], color=COLORS["recommended"], linewidth=1.6,
-                label=m("chart_frontier_best"))
+            ax.fill_between(
+                x,
+                [r["low"] for r in rows],
+                [r["high"] for r in rows],
+                color=COLORS["recommended"],
+                alpha=0.15,
+                linewidth=0,
+            )
+        ax.plot(
+            x,
+            [r["expected_encounters"] for r in rows],
+            color=COLORS["recommended"],
+            linewidth=1.6,
+            label=m("chart_frontier_best"),
+        )
         if budget is not None:
-            ax.axvline(budget, color=COLORS["reference"], linewidth=0.7, linestyle=(0, (3, 2)),
-                       label=m("chart_frontier_today"))
+            ax.axvline(
+                budget, color=COLORS["reference"], linewidth=0.7, linestyle=(0, (3, 2)), label=m("chart_frontier_today")
+            )
         if current is not None:
-            ax.plot([current[0]], [current[1]], "o", color=COLORS["current"], markersize=4.5,
-                    label=m("chart_frontier_current"), zorder=3)
+            ax.plot(
+                [current[0]],
+                [current[1]],
+                "o",
+                color=COLORS["current"],
+                markersize=4.5,
+                label=m("chart_frontier_current"),
+                zorder=3,
+            )
         thousands = mticker.FuncFormatter(lambda v, _: m.int(v / 1000))
         ax.xaxis.set_major_formatter(thousands)
         ax.yaxis.set_major_formatter(thousands)
