@@ -195,6 +195,12 @@ def _money_step(budget: float) -> int:
     return 1000 if budget >= 100_000 else 100 if budget >= 10_000 else 1
 
 
+def _round_money(euros: float, budget: float) -> float:
+    """Euros as tables show them: to the thousand on a budget of hundreds of thousands."""
+    step = _money_step(budget)
+    return round(euros / step) * step
+
+
 # -- the headline -----------------------------------------------------------------------------
 
 
@@ -239,47 +245,53 @@ def headline(results: Mapping) -> Headline:
     sources = sorted((c for c in CATEGORIES if diff[c] < -threshold), key=lambda c: diff[c])
     targets = sorted((c for c in CATEGORIES if diff[c] > threshold), key=lambda c: -diff[c])
     gain = alloc.get("gain_vs_current") or {}
-    g = float(gain.get("encounters", 0.0))
-    low, high = float(gain.get("low", g)), float(gain.get("high", g))
-    prob = gain.get("probability_better")
+    g = float(gain.get("encounters") or 0.0)
+    low, high, prob = gain.get("low"), gain.get("high"), gain.get("probability_better")
+    has_interval = low is not None and high is not None
     quality = _get(results, "model", "quality")
     period = m.period(weeks)
 
-    numbers = {
-        "amount": m.eur(round_sig(moved)),
-        "gain": m.int(round_sig(g)),
-        "low": m.signed(round_sig(low)),
-        "high": m.signed(round_sig(high)),
-    }
+    numbers = {"amount": m.eur(round_sig(moved)), "gain": m.int(round_sig(g))}
+    if has_interval:
+        numbers.update(low=m.signed(round_sig(low)), high=m.signed(round_sig(high)))
     if prob is not None:
         numbers["prob"] = m.prob(float(prob))
+    interval = m("hl_interval", low=numbers["low"], high=numbers["high"]) if has_interval else ""
+    prob_clause = m("hl_prob", prob=numbers["prob"]) if prob is not None else ""
     words = {
         "sources": m.categories(sources, "ela"),
         "targets": m.categories(targets, "ill"),
         "period": period,
+        "amount": numbers["amount"],
+        "gain": numbers["gain"],
+        "interval": interval,
     }
+    note = "" if has_interval else " " + m("hl_no_interval")
+
     if round_sig(g) <= 0 or moved < 0.005 * budget:
         cur = alloc["current"]
-        numbers = {
-            "encounters": m.int(round_sig(cur["expected_encounters"])),
-            "low": m.int(round_sig(cur.get("low", cur["expected_encounters"]))),
-            "high": m.int(round_sig(cur.get("high", cur["expected_encounters"]))),
-        }
-        return Headline("keep_none", m("headline_keep_none", period=period, **numbers), numbers)
+        numbers = {"encounters": m.int(round_sig(cur["expected_encounters"]))}
+        interval = ""
+        if cur.get("low") is not None and cur.get("high") is not None:
+            numbers.update(low=m.int(round_sig(cur["low"])), high=m.int(round_sig(cur["high"])))
+            interval = m("hl_interval", low=numbers["low"], high=numbers["high"])
+        text = m("headline_keep_none", period=period, encounters=numbers["encounters"], interval=interval)
+        return Headline("keep_none", text, numbers)
     if moved < KEEP_BELOW * budget or not sources or not targets:
-        numbers["gain"] = m.signed(round_sig(g))
+        numbers["gain"] = words["gain"] = m.signed(round_sig(g))
         numbers.pop("prob", None)
-        return Headline("keep", m("headline_keep", period=period, **numbers), numbers)
-    if "prob" not in numbers:
-        numbers["prob"] = m.prob(0.5)
+        return Headline("keep", m("headline_keep", **words) + note, numbers)
     if quality == "weak":
+        text = m("headline_weak", **words, prob_clause=prob_clause)
         kind = "weak"
-    elif low <= 0 or float(prob if prob is not None else 0) < 0.8:
+    elif has_interval and (low <= 0 or (prob is not None and float(prob) < 0.8)):
+        doubt = m("hl_doubt_prob", prob=numbers["prob"]) if prob is not None else m("hl_doubt_interval")
+        text = m("headline_uncertain", **words, doubt=doubt)
         kind = "uncertain"
     else:
+        text = m("headline_move", **words, prob_clause=prob_clause)
         kind = "move"
-    text = m(f"headline_{kind}", **words, **numbers)
-    return Headline(kind, text[:1].upper() + text[1:], numbers)
+    return Headline(kind, text[:1].upper() + text[1:] + note, numbers)
 
 
 # -- charts as vector graphics ----------------------------------------------------------------
@@ -440,9 +452,10 @@ def _header(results: Mapping, m: Messages, st) -> list:
     data = results.get("data") or {}
     weeks = int(alloc.get("horizon_weeks") or 13)
     org = _get(results, "params", "report", "organisation")
+    budget = _budget(alloc) if alloc else None
     meta = m(
         "subtitle",
-        budget=m.eur(_budget(alloc)) if alloc else "–",
+        budget=m.eur(_round_money(budget, budget)) if budget else "–",
         period=m.period(weeks, "for"),
         weeks=m.int(data.get("rows", 0)),
         data_period=m.period_dates(data["start"], data["end"]) if data.get("start") else "",
@@ -551,7 +564,6 @@ def _interval_level(results: Mapping, m: Messages) -> str:
 def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dict) -> list:
     alloc = results["allocation"]
     budget = _budget(alloc)
-    step = _money_step(budget)
     weeks = int(alloc.get("horizon_weeks") or 13)
     ref_label = _split_label(_get(alloc, "reference", "split", default={}))
     cols = [
@@ -572,7 +584,7 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
             row.append(
                 Paragraph(
                     f"<b>{_esc(m.pct(share))}</b><br/><font size=7 color='#5f6670'>"
-                    f"{_esc(m.eur(round(euros / step) * step))}</font>",
+                    f"{_esc(m.eur(_round_money(euros, budget)))}</font>",
                     st["cell_r"],
                 )
             )
@@ -610,7 +622,7 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
         ci = 1 + [k for k, _ in cols].index("recommended")
         style.append(("BACKGROUND", (ci, 0), (ci, -1), colors.HexColor("#e6f4ee")))
     table.setStyle(TableStyle(style))
-    note = Paragraph(_esc(m("split_note", weeks=m.int(weeks), period=m.period(weeks, "noun"))), st["small"])
+    note = Paragraph(_esc(m("split_note", weeks=m.int(weeks), period=m.period(weeks, "for"))), st["small"])
     left = [table, Spacer(1, 4), note]
 
     short = {"current": m("col_current"), "recommended": m("col_recommended"), "reference": ref_label}
@@ -703,7 +715,7 @@ def _claim_section(results: Mapping, m: Messages, st, placed: list, figures: dic
 
 def _frontier_section(results: Mapping, m: Messages, st, placed: list, figures: dict) -> list:
     alloc = results.get("allocation") or {}
-    rows_f = alloc.get("frontier") or []
+    rows_f = [r for r in alloc.get("frontier") or [] if r.get("expected_encounters") is not None]
     if len(rows_f) < 2:
         return []
     budget = _budget(alloc)
@@ -738,7 +750,6 @@ def _frontier_section(results: Mapping, m: Messages, st, placed: list, figures: 
 def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict) -> list:
     alloc = results.get("allocation") or {}
     budget = _budget(alloc) if alloc else 0.0
-    step = _money_step(budget)
     weeks = int(alloc.get("horizon_weeks") or 13)
     data = results.get("data") or {}
     story: list = [
@@ -770,7 +781,7 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
                 euros = float(_get(entry, "euros", c, default=share * budget))
                 row.append(
                     Paragraph(
-                        f"{_esc(m.eur(round(euros / step) * step))}<br/>"
+                        f"{_esc(m.eur(_round_money(euros, budget)))}<br/>"
                         f"<font size=7 color='#5f6670'>{_esc(m.pct(share))}</font>",
                         st["cell_r"],
                     )
@@ -787,7 +798,7 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
             cost = _cost(entry, budget)
             row.append(Paragraph(_esc(m.eur_cost(cost)) if cost else "–", st["cell_r"]))
             rows.append(row)
-        widths = [88, 64, 64, 64, 62, 84]
+        widths = [86, 64, 64, 64, 68, 82]
         widths.append(CONTENT_W - sum(widths))
         table = Table(rows, colWidths=widths, repeatRows=1)
         style = _table_style(len(rows))

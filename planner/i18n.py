@@ -283,40 +283,51 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # headlines
     "headline_move": {
         "en": "Move {amount} from {sources} to {targets} {period}: about {gain} more customer "
-        "encounters ({low} to {high}), {prob} likely to beat the current split.",
+        "encounters{interval}{prob_clause}.",
         "fi": "Siirrä {period} {amount} {sources} {targets}: se tuo noin {gain} asiakaskohtaamista "
-        "lisää ({low}{nbsp}– {high}) ja on {prob}:n todennäköisyydellä parempi kuin nykyinen jako.",
+        "lisää{interval}{prob_clause}.",
     },
     "headline_uncertain": {
         "en": "Moving {amount} from {sources} to {targets} {period} would bring about {gain} more "
-        "customer encounters ({low} to {high}), but it is only {prob} likely to beat the current "
-        "split: the gain is not certain.",
+        "customer encounters{interval}, but {doubt}: the gain is not certain.",
         "fi": "Jos siirrät {period} {amount} {sources} {targets}, malli odottaa noin {gain} "
-        "asiakaskohtaamista lisää ({low}{nbsp}– {high}), mutta todennäköisyys sille, että jako "
-        "voittaa nykyisen, on vain {prob}. Hyöty ei ole varma.",
+        "asiakaskohtaamista lisää{interval}, mutta {doubt}. Hyöty ei ole varma.",
     },
     "headline_weak": {
         "en": "A direction to test, not a plan: the model is weak. It points to moving {amount} from "
-        "{sources} to {targets} {period}, for about {gain} more customer encounters ({low} to "
-        "{high}), {prob} likely to beat the current split.",
+        "{sources} to {targets} {period}, for about {gain} more customer encounters{interval}{prob_clause}.",
         "fi": "Suunta kokeiltavaksi, ei vielä päätös: malli on heikko. Se viittaa siihen, että "
         "{period} kannattaisi siirtää {amount} {sources} {targets}: noin {gain} "
-        "asiakaskohtaamista lisää ({low}{nbsp}– {high}), {prob}:n todennäköisyydellä parempi "
-        "kuin nykyinen jako.",
+        "asiakaskohtaamista lisää{interval}{prob_clause}.",
     },
     "headline_keep": {
         "en": "Keep the current split {period}: the best split the model finds would move only "
-        "{amount} and change customer encounters by about {gain} ({low} to {high}), too little "
-        "to justify a change.",
+        "{amount} and change customer encounters by about {gain}{interval}, too little to justify a change.",
         "fi": "Pidä nykyinen jako {period}: paras löydetty jako siirtäisi vain {amount} ja muuttaisi "
-        "asiakaskohtaamisia noin {gain} ({low}{nbsp}– {high}). Ero on liian pieni muutokseen.",
+        "asiakaskohtaamisia noin {gain}{interval}. Ero on liian pieni muutokseen.",
     },
     "headline_keep_none": {
         "en": "Keep the current split {period}: the model finds no split that does clearly better. "
-        "Expect about {encounters} spend-driven customer encounters ({low} to {high}).",
+        "Expect about {encounters} spend-driven customer encounters{interval}.",
         "fi": "Pidä nykyinen jako {period}: malli ei löydä jakoa, joka olisi selvästi parempi. "
-        "Odotettavissa on noin {encounters} panostuksista syntyvää asiakaskohtaamista "
-        "({low}{nbsp}– {high}).",
+        "Odotettavissa on noin {encounters} panostuksista syntyvää asiakaskohtaamista{interval}.",
+    },
+    "hl_interval": {"en": " ({low} to {high})", "fi": " ({low}{nbsp}– {high})"},
+    "hl_prob": {
+        "en": ", {prob} likely to beat the current split",
+        "fi": ", ja siirto on {prob}:n todennäköisyydellä parempi kuin nykyinen jako",
+    },
+    "hl_doubt_prob": {
+        "en": "it is only {prob} likely to beat the current split",
+        "fi": "todennäköisyys sille, että jako voittaa nykyisen, on vain {prob}",
+    },
+    "hl_doubt_interval": {
+        "en": "its interval reaches into a loss",
+        "fi": "vaihteluväli ulottuu tappion puolelle",
+    },
+    "hl_no_interval": {
+        "en": "The model ran without bootstrap refits, so this gain has no interval.",
+        "fi": "Malli ajettiin ilman bootstrap-uudelleensovituksia, joten hyödylle ei ole vaihteluväliä.",
     },
     "weak_caveat": {
         "en": "Test it on part of the budget before moving the whole amount.",
@@ -325,7 +336,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # split table
     "col_current": {"en": "Current", "fi": "Nykyinen"},
     "col_recommended": {"en": "Recommended", "fi": "Suositus"},
-    "col_reference": {"en": "Reference {ref}", "fi": "Vertailu {ref}"},
+    "col_reference": {"en": "Reference {ref}", "fi": "Vertailujako {ref}"},
     "col_unbounded": {"en": "Without limits", "fi": "Ilman rajoja"},
     "row_encounters": {"en": "Encounters from spend", "fi": "Kohtaamiset panostuksista"},
     "row_interval": {"en": "{level} interval", "fi": "{level}:n vaihteluväli"},
@@ -335,8 +346,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Current = the actual mix of the last {weeks} weeks. Encounters are quality-weighted "
         "and counted over {period}, above the baseline that would come without spend.",
         "fi": "Nykyinen = viimeisten {weeks} viikon toteutunut jako. Kohtaamiset on painotettu "
-        "laadun mukaan ja laskettu jaksolle {period}; mukana vain panostusten tuoma osuus "
-        "perustason päälle.",
+        "laadun mukaan ja laskettu {period}; mukana vain panostusten tuoma osuus perustason päälle.",
     },
     # claim
     "claim_shares": {
@@ -410,7 +420,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col_marginal": {"en": "Cost of one more", "fi": "Seuraavan hinta"},
     "col_spend": {"en": "Spend", "fi": "Kulut"},
     "scenario_current": {"en": "Current", "fi": "Nykyinen"},
-    "scenario_reference": {"en": "Reference {ref}", "fi": "Vertailu {ref}"},
+    "scenario_reference": {"en": "Reference {ref}", "fi": "Vertailujako {ref}"},
     "scenario_recommended": {"en": "Recommended", "fi": "Suositus"},
     "scenario_unbounded": {"en": "Without limits", "fi": "Ilman rajoja"},
     "contrib_note": {
@@ -423,7 +433,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "At {budget}, one more encounter costs about {marginal} with the best split; "
         "each extra {step} brings about {per_step} encounters.",
         "fi": "Budjetilla {budget} yksi lisäkohtaaminen maksaa parhaalla jaolla noin {marginal}; "
-        "jokainen lisä-{step} tuo noin {per_step} kohtaamista.",
+        "jokainen lisätty {step} tuo noin {per_step} kohtaamista lisää.",
     },
     "chart_frontier_x": {"en": "budget for {period} (EUR thousand)", "fi": "budjetti: {period} (tuhatta €)"},
     "chart_frontier_y": {"en": "encounters (thousand)", "fi": "kohtaamiset (tuhatta)"},

@@ -130,7 +130,7 @@ def test_finnish_brief_uses_finnish_words_and_number_format(built):
     expected = (
         f"Siirrä seuraavalla neljänneksellä {amount} teknologiasta sisältöön: se tuo noin "
         f"{fmt_int(round_sig(gain['encounters']), 'fi')} asiakaskohtaamista lisää "
-        f"({fmt_signed(round_sig(gain['low']), 'fi')} – {fmt_signed(round_sig(gain['high']), 'fi')}) ja on "
+        f"({fmt_signed(round_sig(gain['low']), 'fi')} – {fmt_signed(round_sig(gain['high']), 'fi')}), ja siirto on "
         f"{fmt_pct(gain['probability_better'], 'fi')}:n todennäköisyydellä parempi kuin nykyinen jako."
     )
     assert norm(expected) in text

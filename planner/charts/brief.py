@@ -251,7 +251,7 @@ def frontier(
     x = [r["budget"] for r in rows]
     with _styled():
         ax = fig.subplots()
-        if all("low" in r and "high" in r for r in rows):
+        if all(r.get("low") is not None and r.get("high") is not None for r in rows):
             ax.fill_between(
                 x,
                 [r["low"] for r in rows],
