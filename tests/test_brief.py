@@ -449,3 +449,23 @@ def test_brief_notebook_is_thin_and_stored_without_outputs():
         "pdf = pipe.brief()",
     ):
         assert line in source
+
+
+def test_brief_from_a_real_plan_without_bootstrap(tmp_path):
+    """The allocation section as planner.plan writes it (here on the generator's truth: no draws,
+    so no intervals and no probability) still gives an honest two-page brief."""
+    from planner.params import PlanSpec
+    from planner.plan import plan_budget
+    from planner.synth import generate
+
+    truth = generate(seed=1, weeks=104).truth
+    results = load("content_en")
+    results["allocation"] = plan_budget(truth, PlanSpec(), truth.spend).to_dict()
+    gain = results["allocation"]["gain_vs_current"]
+    assert gain["low"] is None and gain["probability_better"] is None
+    head = headline(results)
+    assert head.text.endswith(Messages("en")("hl_no_interval"))
+    assert "likely" not in head.text
+    path = build_pdf(results, tmp_path / "real.pdf")
+    assert len(PdfReader(path).pages) == 2
+    assert norm(head.text) in pdf_text(path)
