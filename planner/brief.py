@@ -636,7 +636,9 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
     return [_side_by_side(left, right, first_w + col_w * len(cols) + gap, gap=gap)]
 
 
-CLAIM_RANGES = {"design": (0.10, 0.15), "technology": (0.10, 0.15)}
+# The claim's bands, as the model's verdict reads "about 80 %, 10-15 %, 10-15 %"
+# (the same as planner.diagnostics.CLAIM_BANDS).
+CLAIM_BANDS = {"content": (0.75, 0.85), "design": (0.10, 0.15), "technology": (0.10, 0.15)}
 VERDICTS = {
     "consistent": "consistent",
     "supported": "consistent",
@@ -665,38 +667,85 @@ def _spend_shares(results: Mapping) -> dict[str, float] | None:
     return {c: float(spend[c]) / total for c in CATEGORIES if c in spend} if total > 0 else None
 
 
+def _identified(results: Mapping, category: str) -> bool:
+    return bool(_get(results, "model", "identified", category, default=True))
+
+
+def _claim_parts(results: Mapping, contrib: Mapping, m: Messages) -> list[str]:
+    parts = []
+    for c in CATEGORIES:
+        row = contrib.get(c)
+        if not isinstance(row, Mapping):
+            continue
+        name = m.category(c, "nom")
+        share, low, high = row.get("share"), row.get("low"), row.get("high")
+        if not _identified(results, c) or share is None:
+            parts.append(m("claim_part_unknown", category=name))
+        elif low is None or high is None:
+            parts.append(m("claim_part_point", category=name, share=m.pct(share)))
+        else:
+            parts.append(m("claim_part", category=name, share=m.pct(share), low=m.number(100 * low), high=m.pct(high)))
+    return parts
+
+
+def _claim_verdict_text(results: Mapping, contrib: Mapping, m: Messages) -> str | None:
+    claim = _get(results, "model", "claim", default={})
+    verdict = VERDICTS.get(str(claim.get("verdict", "")).lower())
+    if verdict == "contradicted":
+        # the category whose interval lies farthest outside the claim's band, as the verdict reads it
+        outside = {}
+        for c, (band_lo, band_hi) in CLAIM_BANDS.items():
+            row = contrib.get(c) or {}
+            lo, hi = row.get("low"), row.get("high")
+            if not _identified(results, c) or lo is None or hi is None:
+                continue
+            if lo > band_hi:
+                outside[c] = ("claim_more", lo - band_hi)
+            elif hi < band_lo:
+                outside[c] = ("claim_less", band_lo - hi)
+        if outside:
+            c, (direction, _) = max(outside.items(), key=lambda kv: kv[1][1])
+            band = f"{m.number(100 * CLAIM_BANDS[c][0])}–{m.pct(CLAIM_BANDS[c][1])}"
+            return m("claim_contradicted_by", category=m.category(c), direction=m(direction), band=band)
+    if verdict == "inconclusive":
+        unknown = [c for c in CATEGORIES if not _identified(results, c)]
+        if unknown:
+            return m("claim_inconclusive_unknown", categories=m.categories(unknown, "gen"))
+    if verdict:
+        return m(f"claim_{verdict}")
+    return str(claim["text"]) if claim.get("text") else None
+
+
 def _claim_section(results: Mapping, m: Messages, st, placed: list, figures: dict) -> list:
     contrib = results.get("contributions") or {}
     if not contrib:
         return []
-    reference = _get(results, "params", "plan", "reference_split", default={"content": 0.8})
-    ranges = {"content": (float(reference.get("content", 0.8)),) * 2, **CLAIM_RANGES}
     spend = _spend_shares(results)
-    fig = brief_charts.claim_shares(contrib, spend, ranges, m, width=86 / 25.4, height=1.5)
+    shown = {c: row for c, row in contrib.items() if isinstance(row, Mapping) and _identified(results, c)}
+    fig = brief_charts.claim_shares(
+        {c: contrib[c] for c in CATEGORIES if c in contrib},
+        spend,
+        CLAIM_BANDS,
+        m,
+        width=86 / 25.4,
+        height=1.5,
+        unknown=[c for c in CATEGORIES if c in contrib and c not in shown],
+    )
     figures["brief_claim"] = fig
 
-    parts = [
-        m(
-            "claim_part",
-            category=m.category(c, "nom"),
-            share=m.pct(contrib[c]["share"]),
-            low=m.number(100 * contrib[c]["low"]),
-            high=m.pct(contrib[c]["high"]),
-        )
-        for c in CATEGORIES
-        if c in contrib
-    ]
+    parts = _claim_parts(results, contrib, m)
     joined = ", ".join(parts[:-1]) + m("and") + parts[-1] if len(parts) > 1 else "".join(parts)
     texts = [m("claim_shares", parts=joined)]
-    claim = _get(results, "model", "claim", default={})
-    verdict = VERDICTS.get(str(claim.get("verdict", "")).lower())
+    verdict = _claim_verdict_text(results, contrib, m)
     if verdict:
-        texts.append(m(f"claim_{verdict}"))
-    elif claim.get("text"):
-        texts.append(str(claim["text"]))
+        texts.append(verdict)
     quality = _get(results, "model", "quality")
     if spend and quality != "weak":
-        gaps = {c: spend[c] - contrib[c]["share"] for c in CATEGORIES if c in spend and c in contrib}
+        gaps = {
+            c: spend[c] - shown[c]["share"]
+            for c in CATEGORIES
+            if c in spend and shown.get(c, {}).get("share") is not None
+        }
         worst = max(gaps, key=gaps.get) if gaps else None
         if worst and gaps[worst] >= 0.15:
             texts.append(
@@ -704,7 +753,7 @@ def _claim_section(results: Mapping, m: Messages, st, placed: list, figures: dic
                     "claim_gap",
                     category=m.category(worst, "cap"),
                     spend=m.pct(spend[worst]),
-                    effect=m.pct(contrib[worst]["share"]),
+                    effect=m.pct(shown[worst]["share"]),
                 )
             )
     right = []
@@ -827,11 +876,7 @@ def _detail_page(results: Mapping, m: Messages, st, placed: list, figures: dict)
                 [
                     Paragraph(swatch + _esc(m.category(c, "cap")), st["cell"]),
                     Paragraph(_esc(m.eur(round_sig(spend_c, 3))) if spend_c is not None else "–", st["cell_r"]),
-                    Paragraph(
-                        f"<b>{_esc(m.pct(row_c['share']))}</b> <font size=7 color='#5f6670'>"
-                        f"({_esc(m.number(100 * row_c['low']))}–{_esc(m.pct(row_c['high']))})</font>",
-                        st["cell_r"],
-                    ),
+                    Paragraph(_share_cell(results, c, row_c, m), st["cell_r"]),
                     Paragraph(
                         _esc(m.int(_enc(row_c["encounters"]))) if row_c.get("encounters") is not None else "–",
                         st["cell_r"],
@@ -928,6 +973,16 @@ def _curves_section(results: Mapping, m: Messages, st) -> list:
     table = Table(rows, colWidths=widths)
     table.setStyle(_table_style(len(rows)))
     return [*_section(m("sec_curves"), st), table, Spacer(1, 3), Paragraph(_esc(m("curves_note")), st["small"])]
+
+
+def _share_cell(results: Mapping, category: str, row: Mapping, m: Messages) -> str:
+    share, low, high = row.get("share"), row.get("low"), row.get("high")
+    if not _identified(results, category) or share is None:
+        return f"<i>{_esc(m('chart_claim_unknown'))}</i>"
+    text = f"<b>{_esc(m.pct(share))}</b>"
+    if low is not None and high is not None:
+        text += f" <font size=7 color='#5f6670'>({_esc(m.number(100 * low))}–{_esc(m.pct(high))})</font>"
+    return text
 
 
 def _table_style(n_rows: int) -> TableStyle:

@@ -354,6 +354,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fi": "Oma aineistonne: {parts} panostusten tuottamista asiakaskohtaamisista.",
     },
     "claim_part": {"en": "{category} {share} ({low}–{high})", "fi": "{category} {share} ({low}–{high})"},
+    "claim_part_point": {"en": "{category} {share}", "fi": "{category} {share}"},
+    "claim_part_unknown": {"en": "{category} unknown", "fi": "{category} tuntematon"},
+    "claim_contradicted_by": {
+        "en": "This contradicts the 80/10–15/10–15 claim: in your data {category} generates {direction} "
+        "than the {band} the claim gives it.",
+        "fi": "Tämä on ristiriidassa 80/10–15/10–15-väitteen kanssa: teidän aineistossanne {category} "
+        "tuottaa {direction} kuin väitteen {band}.",
+    },
+    "claim_more": {"en": "more", "fi": "enemmän"},
+    "claim_less": {"en": "less", "fi": "vähemmän"},
+    "claim_inconclusive_unknown": {
+        "en": "The data can neither confirm nor rule out the claim, because {categories} spend never varied.",
+        "fi": "Aineisto ei vahvista eikä kumoa väitettä, koska {categories} kulut eivät vaihdelleet lainkaan.",
+    },
+    "chart_claim_unknown": {"en": "unknown", "fi": "tuntematon"},
     "claim_consistent": {
         "en": "This is consistent with the claim that content weighs about 80 % and design and "
         "technology 10–15 % each.",
@@ -498,11 +513,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
 WARNING_TEXTS: dict[str, dict[str, list[str]]] = {
     "low_variation": {
         "en": [
+            "{Category_unidentified} spend never varied beyond trend and season, so the data cannot show "
+            "its effect at all: {category} is left out of the model and its share is unknown.",
             "{Category_gen} spend hardly varied, so the data cannot show how many encounters "
             "{category} generates; its estimate rests on the model's assumptions.",
             "Spend in one category hardly varied, so the data cannot show what it generates.",
         ],
         "fi": [
+            "{Category_unidentified} kulut eivät vaihdelleet trendin ja kauden lisäksi lainkaan, joten "
+            "aineistosta ei näe niiden vaikutusta: {category} on jätetty mallin ulkopuolelle ja sen "
+            "osuus on tuntematon.",
             "{Category_gen} kulut vaihtelivat niin vähän, ettei aineistosta näe, montako "
             "kohtaamista {category} tuottaa; arvio nojaa mallin oletuksiin.",
             "Yhden osa-alueen kulut vaihtelivat niin vähän, ettei aineistosta näe sen vaikutusta.",
@@ -572,6 +592,26 @@ WARNING_TEXTS: dict[str, dict[str, list[str]]] = {
         "fi": [
             "{Category_gen} sarakkeissa {columns} ei ole kuluja yhdelläkään viikolla.",
             "Joissakin kulusarakkeissa ei ole kuluja yhdelläkään viikolla.",
+        ],
+    },
+    "holdout_shortened": {
+        "en": [
+            "The data are short, so the final check on unseen weeks used only {weeks} weeks.",
+            "The data are short, so the final check on unseen weeks was shortened.",
+        ],
+        "fi": [
+            "Aineisto on lyhyt, joten lopputarkistus näkemättömillä viikoilla tehtiin vain {weeks} viikolla.",
+            "Aineisto on lyhyt, joten lopputarkistus näkemättömillä viikoilla jäi tavallista lyhyemmäksi.",
+        ],
+    },
+    "not_counts": {
+        "en": [
+            "The count model was used on weighted encounters that are not whole numbers, so its "
+            "intervals are approximate."
+        ],
+        "fi": [
+            "Lukumäärämallia käytettiin painotettuihin kohtaamisiin, jotka eivät ole kokonaislukuja, "
+            "joten vaihteluvälit ovat likimääräisiä."
         ],
     },
     "plan_beyond_history": {
@@ -771,6 +811,8 @@ class Messages:
             values["Category_nom"] = _cap(self.category(category))
             values["Category_gen"] = _cap(self.category(category, "gen"))
             values["category_gen"] = self.category(category, "gen")
+            if context.get("identified") is False:
+                values["Category_unidentified"] = values["Category_gen"]
         cats = context.get("categories") or context.get("pair")
         if isinstance(cats, (list, tuple)) and cats and all(isinstance(c, str) for c in cats):
             values["Categories_gen"] = _cap(self.categories(cats, "gen"))

@@ -469,3 +469,25 @@ def test_brief_from_a_real_plan_without_bootstrap(tmp_path):
     path = build_pdf(results, tmp_path / "real.pdf")
     assert len(PdfReader(path).pages) == 2
     assert norm(head.text) in pdf_text(path)
+
+
+def test_unidentified_category_and_missing_intervals_read_as_unknown(tmp_path):
+    results = load("weak_en")
+    results["model"]["identified"] = {"content": True, "design": False, "technology": True}
+    results["model"]["claim"] = {"verdict": "inconclusive", "text": "..."}
+    results["contributions"]["design"].update(share=0.0, low=0.0, high=1.0)
+    results["contributions"]["technology"].update(low=None, high=None)
+    results["warning_codes"][0] = {"code": "low_variation", "category": "design", "identified": False}
+    text = pdf_text(build_pdf(results, tmp_path / "unknown.pdf"))
+    assert "design unknown" in text and "technology 35 %" in text
+    assert "because design spend never varied" in text
+    assert "left out of the model and its share is unknown" in text
+
+
+def test_contradicted_claim_names_the_category_and_direction(tmp_path):
+    results = load("content_en")
+    results["model"]["claim"] = {"verdict": "contradicted", "text": "..."}
+    results["contributions"]["technology"].update(share=0.45, low=0.38, high=0.52)
+    results["params"]["report"]["language"] = "fi"
+    text = pdf_text(build_pdf(results, tmp_path / "contra.pdf"))
+    assert "teknologia tuottaa enemmän kuin väitteen 10–15 %" in text

@@ -135,19 +135,24 @@ def claim_shares(
     *,
     width: float = 3.0,
     height: float = 1.75,
+    unknown: Sequence[str] = (),
 ) -> Figure:
-    """Each category's share of spend-driven encounters (dot, interval) against the claim's range.
+    """Each category's share of spend-driven encounters (dot, interval) against the claim's band.
 
     Parameters
     ----------
     contributions : mapping
-        results.json ``contributions``: ``{category: {share, low, high, ...}}``.
+        results.json ``contributions``: ``{category: {share, low, high, ...}}``; a missing
+        ``low``/``high`` draws the dot alone.
     spend_shares : mapping or None
         Each category's share of spend over the data, drawn as a pale bar behind the dots.
     claim : mapping
-        The claim's range per category, e.g. ``{"content": (0.8, 0.8), "design": (0.1, 0.15)}``.
+        The claim's band per category, e.g. ``{"content": (0.75, 0.85), "design": (0.10, 0.15)}``.
+    unknown : sequence of str
+        Categories whose effect the data cannot show: labelled "unknown" instead of a dot.
     """
     fig = _small_figure(width, height)
+    labels = {"effect": m("chart_claim_effect"), "spend": m("chart_claim_spend"), "claim": m("chart_claim_claim")}
     with _styled():
         ax = fig.subplots()
         cats = [c for c in CATEGORIES if c in contributions]
@@ -155,44 +160,52 @@ def claim_shares(
             row = contributions[c]
             if spend_shares is not None and c in spend_shares:
                 ax.barh(
-                    y,
-                    spend_shares[c],
-                    height=0.62,
-                    color=COLORS[c],
-                    alpha=0.18,
-                    linewidth=0,
-                    label=m("chart_claim_spend") if y == 0 else None,
+                    y, spend_shares[c], height=0.62, color=COLORS[c], alpha=0.18, linewidth=0, label=labels["spend"]
                 )
             lo, hi = claim.get(c, (None, None))
             if lo is not None:
-                span = max(hi - lo, 0.008)
                 ax.barh(
                     y,
-                    span,
-                    left=lo - (span / 2 if hi == lo else 0),
+                    max(hi - lo, 0.008),
+                    left=lo,
                     height=0.9,
                     color=COLORS["reference"],
                     alpha=0.22,
                     linewidth=0,
-                    label=m("chart_claim_claim") if y == 0 else None,
+                    label=labels["claim"],
                 )
+            share = row.get("share")
+            if c in unknown or share is None:
+                ax.text(
+                    0.5,
+                    y,
+                    m("chart_claim_unknown"),
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color=MUTED,
+                    style="italic",
+                )
+                continue
+            low, high = row.get("low"), row.get("high")
+            xerr = None if low is None or high is None else [[share - low], [high - share]]
             ax.errorbar(
-                row["share"],
+                share,
                 y,
-                xerr=[[row["share"] - row["low"]], [row["high"] - row["share"]]],
+                xerr=xerr,
                 fmt="o",
                 color=COLORS[c],
                 markersize=5,
                 elinewidth=1.6,
                 capsize=2.5,
                 capthick=1.2,
-                label=m("chart_claim_effect") if y == 0 else None,
+                label=labels["effect"],
                 zorder=3,
             )
             ax.annotate(
-                m.pct(row["share"]),
-                (row["high"], y),
-                xytext=(4, 0),
+                m.pct(share),
+                (high if high is not None else share, y),
+                xytext=(5, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=6.5,
@@ -205,14 +218,13 @@ def claim_shares(
         ax.xaxis.set_major_formatter(_pct_formatter(m))
         ax.grid(axis="y", visible=False)
         ax.spines[["left"]].set_visible(False)
-        handles, labels = ax.get_legend_handles_labels()
-        order = sorted(
-            range(len(labels)),
-            key=lambda i: [m("chart_claim_effect"), m("chart_claim_spend"), m("chart_claim_claim")].index(labels[i]),
-        )
+        found: dict = {}
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            found.setdefault(label, handle)  # the first category's marker stands for all
+        order = [labels[k] for k in ("effect", "spend", "claim") if labels[k] in found]
         ax.legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
+            [found[k] for k in order],
+            order,
             loc="lower center",
             ncols=3,
             bbox_to_anchor=(0.5, 1.0),
