@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -182,23 +183,24 @@ def run(
         (tmp / "data.sha256").write_text(f"{data.sha256}  {p.data_path.name}\n", encoding="utf-8")
         write_json(tmp / "results.json", base_results(p, started))
         log.info("planner run %s (data %s, sha256 %s)", source, p.data_path, data.sha256)
-        for nb in notebooks(notebook_dir):
-            current = tmp / nb.name
-            say(f"  {p.name}: {nb.stem} ...")
-            t_nb = time.perf_counter()
-            papermill.execute_notebook(
-                str(nb),
-                str(current),
-                parameters={"params_path": str(source), "run_dir": "."},
-                cwd=str(tmp),
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                report_mode=False,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up chatter
-            )
-            log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
-            outcome.notebooks.append(nb.name)
+        with _kernel(tmp) as km:
+            for nb in notebooks(notebook_dir):
+                current = tmp / nb.name
+                say(f"  {p.name}: {nb.stem} ...")
+                t_nb = time.perf_counter()
+                _fresh_namespace(km)
+                papermill.execute_notebook(
+                    str(nb),
+                    str(current),
+                    parameters={"params_path": str(source), "run_dir": "."},
+                    km=km,
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    report_mode=False,
+                )
+                log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
+                outcome.notebooks.append(nb.name)
         _export_html(tmp, outcome.notebooks)
         results = read_results(tmp / "results.json")
         results["run"]["finished"] = datetime.now().isoformat(timespec="seconds")
@@ -227,6 +229,36 @@ def run(
     outcome.run_dir = final
     outcome.seconds = time.perf_counter() - t0
     return outcome
+
+
+@contextmanager
+def _kernel(cwd: Path):
+    """One kernel for all notebooks of a run, started in the run folder.
+
+    Starting a kernel and importing pandas, statsmodels and matplotlib costs seconds; paying it
+    once per run instead of once per notebook is most of the suite's fixed cost.
+    """
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    try:
+        yield km
+    finally:
+        km.shutdown_kernel(now=True)
+
+
+def _fresh_namespace(km) -> None:
+    """Clear the shared kernel's variables so each notebook runs as if alone (imports stay warm)."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        reply = kc.execute_interactive("get_ipython().reset(new_session=True)", timeout=60, output_hook=lambda m: None)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("could not reset the kernel between notebooks")
+    finally:
+        kc.stop_channels()
 
 
 def _export_html(folder: Path, names: list[str]) -> None:
@@ -294,10 +326,12 @@ def run_many(
             outcomes.append(_run_quietly(f, out, notebook_dir))
             done(outcomes[-1])
         return outcomes
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results: dict[str, RunOutcome] = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawn, not fork: a forked copy of a process that has talked to a kernel (ZMQ threads) can hang
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_run_quietly, f, out, notebook_dir): i for i, f in enumerate(files)}
         for future in as_completed(futures):
             outcome = future.result()
