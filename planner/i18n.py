@@ -5,9 +5,10 @@ percentages and dates are formatted by the `fmt_*` functions so that the text a 
 test extracts from the PDF) is produced in exactly one place.
 
 Finnish formatting uses a NO-BREAK SPACE (U+00A0) as the thousands separator and before "%" and
-"€" (so "310 000 €" never breaks across lines), a decimal comma and d.m.yyyy dates. pypdf extracts
-U+00A0 from the brief unchanged, so a test can search the PDF text for `fmt_eur(310000, "fi")`.
-English uses a comma separator, "EUR 310,000" and a no-break space before "%" ("78 %"), as the
+"€" (so "310 000 €" never breaks across lines), a decimal comma and d.m.yyyy dates. In the PDF the
+no-break space is drawn with the space glyph, so pypdf extracts it as an ordinary space (U+0020): to
+find `fmt_eur(310000, "fi")` in extracted text, replace U+00A0 with a space first (tests/test_brief.py
+`norm`). English uses a comma separator, "EUR 310,000" and a no-break space before "%" ("78 %"), as the
 product's examples do. Negative numbers use the minus sign U+2212 in both languages.
 """
 
