@@ -487,5 +487,6 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, tmp_path):
         assert (run_dir / "figures" / f"{name}.png").is_file()
     nb = nbformat.read(out, as_version=4)
     assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
-    summary_output = nb.cells[2].outputs[-1]["data"]
+    summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("plan.summary()"))
+    summary_output = summary_cell.outputs[-1]["data"]
     assert "text/html" in summary_output and "Bounds applied" in summary_output["text/plain"]
