@@ -254,7 +254,9 @@ def _fresh_namespace(km) -> None:
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=120)
-        reply = kc.execute_interactive("get_ipython().reset(new_session=True)", timeout=60, output_hook=lambda m: None)
+        # reset() also drops __spec__ from __main__, which multiprocessing needs to start workers
+        code = "get_ipython().reset(new_session=True)\n__spec__ = None"
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda m: None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError("could not reset the kernel between notebooks")
     finally:

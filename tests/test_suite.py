@@ -1,0 +1,95 @@
+"""End to end: the whole notebook suite on the shipped example, in English and in Finnish."""
+
+import json
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from planner import CATEGORIES, runner
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Run the suite twice on the example (fewer bootstrap refits, to keep the tests quick)."""
+    from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
+
+    folder = tmp_path_factory.mktemp("suite")
+    (folder / "data").mkdir()
+    (folder / "data" / EXAMPLE_CSV.name).write_bytes(EXAMPLE_CSV.read_bytes())
+    (folder / "params").mkdir()
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
+    raw["model"]["n_bootstrap"] = 40
+    out = {}
+    for lang in ("en", "fi"):
+        raw["report"]["language"] = lang
+        path = folder / "params" / f"example_{lang}.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+        outcome = runner.run(path, progress=lambda _: None)
+        assert outcome.status == "ok", outcome.message
+        out[lang] = outcome.run_dir
+    return out
+
+
+def test_every_notebook_ran_with_the_injected_parameters(runs):
+    names = [p.name for p in runner.notebooks()]
+    assert names == ["01_data_overview.ipynb", "02_model.ipynb", "03_budget_plan.ipynb", "04_brief.ipynb"]
+    for name in names:
+        nb = nbformat.read(runs["en"] / name, as_version=4)
+        assert nb.metadata.papermill.parameters["run_dir"] == "."
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert outputs, f"{name} shows nothing"
+        assert not [o for o in outputs if o.output_type == "error"]
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.execution_count]
+        assert counts[0] == 1, "each notebook starts with a fresh kernel session"
+
+
+def test_results_json_has_every_section(runs):
+    results = json.loads((runs["en"] / "results.json").read_text())
+    assert results["schema"] == 1
+    assert {"params", "data", "model", "contributions", "allocation", "warnings", "warning_codes"} <= set(results)
+    assert results["data"]["rows"] == 156
+    shares = [results["contributions"][c]["share"] for c in CATEGORIES]
+    assert sum(shares) == pytest.approx(1, abs=1e-6)
+    for c in CATEGORIES:
+        assert results["contributions"][c]["low"] <= results["contributions"][c]["share"] <= \
+            results["contributions"][c]["high"]
+    alloc = results["allocation"]
+    assert sum(alloc["recommended"]["split"].values()) == pytest.approx(1, abs=1e-6)
+    assert alloc["total_budget"] == pytest.approx(sum(results["data"]["spend_by_category"]["last_horizon"].values()))
+    assert 0 <= alloc["gain_vs_current"]["probability_better"] <= 1
+    # the example history is technology-led and content truly drives encounters: the data must show it
+    assert shares[0] > 0.5
+    assert alloc["recommended"]["split"]["content"] > alloc["current"]["split"]["content"]
+
+
+def test_outputs_of_the_run(runs):
+    folder = runs["en"]
+    figures = {p.name[:2] for p in (folder / "figures").glob("*.png")}
+    assert {"01", "02", "03"} <= figures
+    plan = pd.read_csv(folder / "plan.csv")
+    results = json.loads((folder / "results.json").read_text())
+    assert len(plan) == results["allocation"]["horizon_weeks"]
+    assert plan[list(CATEGORIES)].to_numpy().sum() == pytest.approx(results["allocation"]["total_budget"], rel=1e-6)
+    pages = PdfReader(folder / "brief.pdf").pages
+    assert 1 <= len(pages) <= 2
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=[\"']https?:", html)
+    assert not re.search(r"<link[^>]+href=[\"']https?:", html)
+    assert "data:image/png;base64" in html
+
+
+def test_language_changes_words_not_numbers(runs):
+    en = json.loads((runs["en"] / "results.json").read_text())
+    fi = json.loads((runs["fi"] / "results.json").read_text())
+    for section in ("data", "model", "contributions", "allocation"):
+        assert en[section] == fi[section], f"{section} differs between two runs of the same data"
+    text_fi = "".join(p.extract_text() for p in PdfReader(runs["fi"] / "brief.pdf").pages)
+    text_en = "".join(p.extract_text() for p in PdfReader(runs["en"] / "brief.pdf").pages)
+    assert "kohtaami" in text_fi.lower()
+    assert "encounters" in text_en.lower()
