@@ -1,0 +1,209 @@
+"""Checks of a fitted encounter model, and the plain-language warnings and verdicts built on them.
+
+Pure functions on arrays: `planner.model` calls them; thresholds live here as named constants.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from statsmodels.stats.diagnostic import acorr_ljungbox
+from statsmodels.stats.stattools import durbin_watson
+
+from planner import CATEGORIES
+
+__all__ = [
+    "CLAIM_BANDS",
+    "CLAIM_LABEL",
+    "CLAIM_TOLERANCE",
+    "COLLINEARITY_VIF",
+    "LOW_VARIATION_CV",
+    "NO_VARIATION_CV",
+    "POOR_HOLDOUT_MAPE",
+    "POOR_HOLDOUT_RATIO",
+    "QUALITY_RULES",
+    "AUTOCORRELATION_P",
+    "claim_verdict",
+    "fit_stats",
+    "ljung_box",
+    "quality",
+    "residual_variation",
+    "vif",
+]
+
+#: A category whose weekly spend, once the baseline terms (trend, season, holidays, events,
+#: controls) are taken out, varies by less than this fraction of its mean "hardly varied".
+LOW_VARIATION_CV = 0.10
+#: Below this the spend is as good as constant: its effect cannot be told from the baseline at all,
+#: so the category is left out of the fit and its share is reported as anywhere from 0 to 100 %.
+NO_VARIATION_CV = 0.02
+#: Variance inflation factor of a category's carryover series, given the other categories'
+#: (after the baseline), above which the effects cannot be told well apart. R^2 = 0.9 between them.
+COLLINEARITY_VIF = 10.0
+#: Ljung-Box p-value of the residuals below which they are called autocorrelated.
+AUTOCORRELATION_P = 0.01
+#: Holdout error more than this many times the in-sample error, or (ols) a holdout MAPE above
+#: POOR_HOLDOUT_MAPE, is a poor holdout.
+POOR_HOLDOUT_RATIO = 2.0
+POOR_HOLDOUT_MAPE = 0.20
+#: (label, minimum in-sample R^2, maximum out-of-sample / in-sample RMSE ratio), checked in order.
+QUALITY_RULES = (("good", 0.70, 1.5), ("fair", 0.40, 2.5))
+
+#: The claim under test (DOMAIN.md): content about 80 %, design and technology 10-15 % each.
+CLAIM_BANDS = {"content": (0.75, 0.85), "design": (0.10, 0.15), "technology": (0.10, 0.15)}
+CLAIM_LABEL = "80/10-15/10-15"
+#: The claim's numbers are approximate ("about 80 %"): each band is widened by this much before
+#: the shares are set against it.
+CLAIM_TOLERANCE = 0.025
+
+
+def fit_stats(actual: np.ndarray, predicted: np.ndarray) -> dict:
+    """R^2, MAPE (weeks with a positive actual), RMSE and NRMSE (RMSE over the mean actual)."""
+    actual = np.asarray(actual, dtype=float)
+    predicted = np.asarray(predicted, dtype=float)
+    err = actual - predicted
+    sst = float(np.sum((actual - actual.mean()) ** 2))
+    rmse = float(np.sqrt(np.mean(err**2))) if err.size else math.nan
+    pos = actual > 0
+    mape = float(np.mean(np.abs(err[pos]) / actual[pos])) if pos.any() else math.nan
+    mean = float(actual.mean()) if actual.size else math.nan
+    return {
+        "r2": 1.0 - float(np.sum(err**2)) / sst if sst > 0 else math.nan,
+        "mape": mape,
+        "rmse": rmse,
+        "nrmse": rmse / mean if mean > 0 else math.nan,
+    }
+
+
+def ljung_box(resid: np.ndarray) -> tuple[int, float, float]:
+    """(lags, Ljung-Box p-value, Durbin-Watson) of the residuals; lags = min(10, weeks // 5)."""
+    resid = np.asarray(resid, dtype=float)
+    lags = int(max(1, min(10, resid.size // 5)))
+    table = acorr_ljungbox(resid, lags=[lags])
+    return lags, float(table["lb_pvalue"].iloc[0]), float(durbin_watson(resid))
+
+
+def residual_variation(spend: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Per column of `spend`: sd of what the baseline columns do not explain, over its mean.
+
+    A spend series that only follows the trend, the season or the holidays is as uninformative as
+    a constant one: its effect cannot be told apart from the baseline.
+    """
+    spend = np.asarray(spend, dtype=float)
+    coef, *_ = np.linalg.lstsq(base, spend, rcond=None)
+    rest = spend - base @ coef
+    mean = spend.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mean > 0, rest.std(axis=0) / mean, 0.0)
+
+
+def vif(series: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Variance inflation factor of each column of `series` given the others, after the baseline."""
+    series = np.asarray(series, dtype=float)
+    coef, *_ = np.linalg.lstsq(base, series, rcond=None)
+    rest = series - base @ coef
+    m = rest.shape[1]
+    out = np.full(m, 1.0)
+    for j in range(m):
+        others = np.delete(rest, j, axis=1)
+        target = rest[:, j]
+        sst = float(target @ target)
+        if others.shape[1] == 0 or sst <= 0:
+            out[j] = math.inf if sst <= 0 else 1.0
+            continue
+        b, *_ = np.linalg.lstsq(others, target, rcond=None)
+        r2 = 1.0 - float(np.sum((target - others @ b) ** 2)) / sst
+        out[j] = math.inf if r2 >= 1.0 - 1e-12 else 1.0 / (1.0 - r2)
+    return out
+
+
+def quality(r2: float, ratio: float | None) -> str:
+    """good | fair | weak from the in-sample R^2 and the out-of-sample / in-sample RMSE ratio.
+
+    See QUALITY_RULES. Without any out-of-sample check (`ratio` None) the best mark is "fair".
+    """
+    if not np.isfinite(r2):
+        return "weak"
+    for label, min_r2, max_ratio in QUALITY_RULES:
+        if ratio is None:
+            if label == "good":
+                continue
+            if r2 >= min_r2:
+                return label
+        elif r2 >= min_r2 and np.isfinite(ratio) and ratio <= max_ratio:
+            return label
+    return "weak"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}"
+
+
+def claim_verdict(shares: dict[str, tuple[float, float, float]], identified: dict[str, bool]) -> dict:
+    """Set the contribution shares against the claim (CLAIM_BANDS).
+
+    Parameters
+    ----------
+    shares : {category: (share, low, high)}; low and high NaN when there are no intervals.
+    identified : {category: whether the data can show its effect at all}
+
+    Returns
+    -------
+    dict
+        ``{"verdict": "consistent" | "contradicted" | "inconclusive", "text": sentence}``.
+
+    Notes
+    -----
+    Each band is widened by CLAIM_TOLERANCE. contradicted: some category's interval lies wholly
+    outside its band. consistent: every point estimate lies within its band and every category's
+    effect can be told from the data. Otherwise inconclusive. Without intervals (no bootstrap) the
+    point estimates stand in for them.
+    """
+    no_intervals = any(math.isnan(shares[c][1]) or math.isnan(shares[c][2]) for c in CATEGORIES)
+    parts = []
+    for cat in CATEGORIES:
+        s, lo, hi = shares[cat]
+        if not identified.get(cat, True):
+            parts.append(f"{cat} unknown (its spend never varied)")
+        elif no_intervals:
+            parts.append(f"{cat} {_pct(s)} %")
+        else:
+            parts.append(f"{cat} {_pct(s)} % ({_pct(lo)}-{_pct(hi)} %)")
+    head = "Your data: " + ", ".join(parts) + " of spend-driven encounters"
+    if no_intervals:
+        head += " (no intervals: the model was fitted without bootstrap refits)"
+
+    outside = {}
+    for cat in CATEGORIES:
+        if not identified.get(cat, True):
+            continue
+        s, lo, hi = shares[cat]
+        band_lo, band_hi = CLAIM_BANDS[cat][0] - CLAIM_TOLERANCE, CLAIM_BANDS[cat][1] + CLAIM_TOLERANCE
+        if no_intervals:
+            lo = hi = s
+        if lo > band_hi:
+            outside[cat] = ("more", lo - band_hi)
+        elif hi < band_lo:
+            outside[cat] = ("less", band_lo - hi)
+    if outside:
+        cat, (direction, _) = max(outside.items(), key=lambda kv: kv[1][1])
+        band_lo, band_hi = CLAIM_BANDS[cat]
+        allows = f"{_pct(band_lo)}-{_pct(band_hi)} %"
+        text = (
+            f"{head}: this contradicts the {CLAIM_LABEL} claim ({cat} generates {direction} than "
+            f"the {allows} the claim gives it)."
+        )
+        return {"verdict": "contradicted", "text": text}
+
+    close = all(
+        CLAIM_BANDS[c][0] - CLAIM_TOLERANCE <= shares[c][0] <= CLAIM_BANDS[c][1] + CLAIM_TOLERANCE for c in CATEGORIES
+    )
+    if close and all(identified.get(c, True) for c in CATEGORIES):
+        return {"verdict": "consistent", "text": f"{head}: consistent with the {CLAIM_LABEL} claim."}
+    unknown = [c for c in CATEGORIES if not identified.get(c, True)]
+    why = f" because {' and '.join(unknown)} spend never varied" if unknown else " (the intervals are too wide)"
+    return {
+        "verdict": "inconclusive",
+        "text": f"{head}: the data can neither confirm nor rule out the {CLAIM_LABEL} claim{why}.",
+    }
