@@ -40,7 +40,7 @@ __all__ = ["Allocation", "PlanError", "PlanResults", "PlanSummary", "optimise", 
 _CATS = list(CATEGORIES)
 _TOL = 1e-4  # a share this close to a bound counts as "at the bound" (0.01 share points)
 _DIFFERS = 0.005  # the unbounded optimum is shown when a share differs by more than 0.5 points
-_N_LEVELS = 161  # weekly euro levels of the tabulated response curves
+_N_LEVELS = 121  # weekly euro levels of the tabulated response curves
 _N_GRID = 241  # grid points per axis of the global step (separable case)
 _N_GRID_DIRECT = 13  # the same when the response has to be called for every split
 _N_STARTS = 4  # local searches started from the grid
@@ -258,7 +258,8 @@ class _Curves:
 
 
 def _tabulate(resp: _Response, top_weekly: float) -> _Curves:
-    levels = np.linspace(0.0, top_weekly, _N_LEVELS)
+    # Quadratic spacing: S-shaped curves bend at low spend, where a category near its minimum sits.
+    levels = top_weekly * np.linspace(0.0, 1.0, _N_LEVELS) ** 2
     values = np.array([resp.per_category(np.full(len(_CATS), x)) for x in levels])
     return _Curves(levels, values)
 
