@@ -648,9 +648,9 @@ class PlanResults:
             if row["default"] and not self._global_limits():
                 origin = "default bounds"
             else:
-                lo_by = ", ".join(row["min_set_by"]) or "none"
-                hi_by = ", ".join(row["max_set_by"]) or "none"
-                origin = f"lower set by {lo_by}; upper set by {hi_by}"
+                lo_by = "lower set by " + ", ".join(row["min_set_by"]) if row["min_set_by"] else "no lower bound"
+                hi_by = "upper set by " + ", ".join(row["max_set_by"]) if row["max_set_by"] else "no upper bound"
+                origin = f"{lo_by}; {hi_by}"
                 if row["default"]:
                     origin += "; default share bounds"
             bound_lines.append(f"{cat}: {_pct(row['min_share'])} .. {_pct(row['max_share'])} of the budget ({origin})")

@@ -56,9 +56,9 @@ def scenario_chart(plan) -> Figure:
     if not np.isfinite(rel) or abs(rel) < 0.01:
         title = "The current split is already about as good as the best one under the bounds"
     else:
-        title = f"The recommended split brings {rel:+.0%} encounters over the current one"
+        title = f"Recommended split: {rel:+.0%} encounters against the current split"
         if gain["probability_better"] is not None:
-            title += f" (better in {gain['probability_better']:.0%} of the model's refits)"
+            title += f", better in {gain['probability_better']:.0%} of refits"
 
     with styled():
         fig = figure(9.0, 0.55 * len(names) + 1.9)
@@ -118,7 +118,7 @@ def frontier_chart(plan) -> Figure:
     last = f["marginal_cost_per_encounter"].dropna()
     if mc_here is not None and len(last):
         title = (
-            f"At today's budget one more encounter costs about {mc_here:,.1f} EUR; "
+            f"At the planned budget one more encounter costs about {mc_here:,.1f} EUR; "
             f"at the top of the range {float(last.iloc[-1]):,.1f} EUR"
         )
     else:
@@ -141,9 +141,11 @@ def frontier_chart(plan) -> Figure:
         left.axvline(plan.total_budget, color=COLORS["reference"], ls="--", lw=0.8)
         left.annotate(
             "planned budget",
-            (plan.total_budget, left.get_ylim()[0]),
-            xytext=(3, 3),
+            (plan.total_budget, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
             textcoords="offset points",
+            va="top",
             fontsize=8,
         )
         left.plot(
