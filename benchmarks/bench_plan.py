@@ -115,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds
     ]
     table = pd.DataFrame(rows)
+    limits = f", max_change {args.max_change:g}" if args.max_change is not None else ""
     print(
         f"## Budget plan vs the true response ({args.response}, {args.weeks} weeks, "
-        f"n_bootstrap={args.n_bootstrap}, default bounds 5-90 %)\n"
+        f"n_bootstrap={args.n_bootstrap}, default bounds 5-90 %{limits})\n"
     )
     print(markdown(table))
     worst = float(table["loss %"].max())
