@@ -40,8 +40,11 @@ numbers do not depend on how many processes run the draws.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import html
 import math
+import warnings as _warnings
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from itertools import combinations
@@ -53,6 +56,7 @@ import statsmodels.api as sm
 from scipy.optimize import minimize
 from scipy.signal import lfilter
 from scipy.stats import qmc
+from statsmodels.tools.sm_exceptions import DomainWarning
 
 from planner import CATEGORIES
 from planner import diagnostics as diag
@@ -72,6 +76,53 @@ MIN_TRAIN_WEEKS = 52  # the holdout is shortened to keep at least a year for the
 MIN_DRAWS_FOR_INTERVALS = 10
 PARAMETERS = ("decay", "half_saturation", "shape")
 _TINY = 1e-9
+
+
+# -- BLAS threads -------------------------------------------------------------------------------
+
+_BLAS_SET = ("openblas_set_num_threads", "scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_")
+_BLAS_GET = ("openblas_get_num_threads", "scipy_openblas_get_num_threads", "scipy_openblas_get_num_threads64_")
+
+
+def _openblas_handles() -> list[tuple]:
+    """(set, get) functions of every OpenBLAS loaded in this process (Linux; else none)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as fh:
+            paths = sorted({line.split()[-1] for line in fh if "openblas" in line and line.rstrip().endswith(".so")})
+    except OSError:
+        return []
+    out = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        setter = next((getattr(lib, n) for n in _BLAS_SET if hasattr(lib, n)), None)
+        getter = next((getattr(lib, n) for n in _BLAS_GET if hasattr(lib, n)), None)
+        if setter is not None and getter is not None:
+            out.append((setter, getter))
+    return out
+
+
+@contextlib.contextmanager
+def _single_threaded_blas():
+    """Run BLAS on one thread: the model's matrices are tiny, and OpenBLAS threads that wait for
+    work on every call of the search make a fit several times slower (about 8x on two cores)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        handles = _openblas_handles()
+        before = [int(get()) for _, get in handles]
+        for setter, _ in handles:
+            setter(1)
+        try:
+            yield
+        finally:
+            for (setter, _), n in zip(handles, before, strict=True):
+                setter(n)
+    else:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
 
 
 # -- the baseline -------------------------------------------------------------------------------
@@ -117,7 +168,7 @@ def baseline_design(
     if spec.trend:
         cols["trend"] = np.asarray((index - origin).days / 7.0, dtype=float)
     thu = index + pd.Timedelta(days=3)
-    phase = 2.0 * np.pi * (np.asarray(thu.dayofyear, dtype=float) - 1.0) / 365.25
+    phase = 2.0 * np.pi * (np.asarray(thu.day_of_year, dtype=float) - 1.0) / 365.25
     for k in range(1, spec.seasonality + 1):
         cols[f"sin{k}"] = np.sin(k * phase)
         cols[f"cos{k}"] = np.cos(k * phase)
@@ -343,6 +394,12 @@ def _bootstrap_draws(payload: dict, seeds: list) -> np.ndarray:
     sw, tau, u_hat, block = payload["sw"], payload["tau"], payload["u_hat"], payload["block"]
     n = fitted.size
     block = max(1, min(block, n))
+    with _single_threaded_blas():
+        return _draws(core, fitted, resid, scale, sw, tau, u_hat, block, payload["count"], seeds)
+
+
+def _draws(core, fitted, resid, scale, sw, tau, u_hat, block, count, seeds) -> np.ndarray:
+    n = fitted.size
     linear = _Linear(core.base, sw, n)
     rows = []
     for seq in seeds:
@@ -350,7 +407,7 @@ def _bootstrap_draws(payload: dict, seeds: list) -> np.ndarray:
         first = rng.integers(0, n - block + 1, size=-(-n // block))
         e = np.concatenate([resid[i : i + block] for i in first])[:n]
         y = fitted + (e - e.mean()) * scale
-        if payload["count"]:
+        if count:
             y = np.maximum(y, 0.0)
         starts = [u_hat] + [rng.random(core.m * 3) for _ in range(BOOT_STARTS)]
         u, beta, gamma = _fit_rows(core, y, sw, n, tau, starts, linear)
@@ -411,6 +468,10 @@ class EncounterModel:
         -------
         ModelResults
         """
+        with _single_threaded_blas(), np.errstate(over="ignore", under="ignore"):
+            return self._fit()
+
+    def _fit(self) -> ModelResults:
         spec, ds = self.spec, self.dataset
         y = np.asarray(ds.y, dtype=float)
         index = pd.DatetimeIndex(ds.y.index)
@@ -586,7 +647,9 @@ def _statsmodels_fit(family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha):
             )
             start = np.concatenate([beta_ls[active], gamma_ls])
             try:
-                with np.errstate(all="ignore"):
+                with np.errstate(all="ignore"), _warnings.catch_warnings():
+                    # the identity link is chosen on purpose (see the module docstring)
+                    _warnings.simplefilter("ignore", DomainWarning)
                     res = sm.GLM(y, exog, family=fam).fit(start_params=start, maxiter=100)
                 if not np.all(np.isfinite(res.params)) or np.any(res.fittedvalues <= 0):
                     raise ValueError("identity-link GLM left the valid region")

@@ -1,0 +1,435 @@
+"""Tests of the encounter model against the synthetic generator's truth and data made to break it."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy.optimize import nnls
+
+from planner import CATEGORIES
+from planner.charts import model as charts
+from planner.data import from_frame
+from planner.model import EncounterModel, ModelResults, _Core, _nnls_gram, baseline_design
+from planner.params import load_dict
+from planner.synth import generate
+from planner.transforms import adstock, hill
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"
+CATS = list(CATEGORIES)
+CONTENT_COLS = ["content_articles_eur", "content_video_eur", "content_social_eur"]
+DESIGN_COLS = ["design_ux_eur", "design_visual_eur"]
+TECH_COLS = ["tech_automation_eur", "tech_crm_eur", "tech_analytics_eur"]
+
+
+def make_params(data: dict | None = None, **model):
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    raw["model"].update(model)
+    raw["data"].update(data or {})
+    return load_dict(raw, EXAMPLE_PARAMS)
+
+
+def fit(frame: pd.DataFrame, data: dict | None = None, n_jobs=None, **model) -> ModelResults:
+    params = make_params(data, **model)
+    return EncounterModel(from_frame(frame, params), params.model, n_jobs=n_jobs).fit()
+
+
+def codes(res: ModelResults) -> list[str]:
+    return [w["code"] for w in res.warnings]
+
+
+@pytest.fixture(scope="module")
+def content_case():
+    syn = generate(seed=0, scenario="content_driven")
+    return syn, fit(syn.frame, n_bootstrap=30)
+
+
+@pytest.fixture(scope="module")
+def tech_case():
+    syn = generate(seed=1, scenario="technology_driven")
+    return syn, fit(syn.frame, n_bootstrap=30)
+
+
+# -- recovery of the truth ------------------------------------------------------------------------
+
+
+def test_recovers_content_driven_shares(content_case):
+    syn, res = content_case
+    truth = syn.truth.contribution_shares()
+    shares = res.shares()
+    assert np.abs(shares["share"] - truth[CATS]).max() < 0.08
+    assert shares["share"].sum() == pytest.approx(1.0)
+    assert (shares["low"] <= shares["share"]).all() and (shares["share"] <= shares["high"]).all()
+    covered = ((shares["low"] <= truth[CATS]) & (truth[CATS] <= shares["high"])).sum()
+    assert covered >= 2
+    claim = res.claim()
+    assert claim["verdict"] == "consistent"
+    assert claim["text"].startswith("Your data: content 8") or claim["text"].startswith("Your data: content 7")
+    assert "consistent with the 80/10-15/10-15 claim" in claim["text"]
+
+
+def test_recovers_technology_driven_shares_and_contradicts_the_claim(tech_case):
+    syn, res = tech_case
+    truth = syn.truth.contribution_shares()
+    shares = res.shares()
+    assert np.abs(shares["share"] - truth[CATS]).max() < 0.08
+    assert shares["share"].idxmax() == "technology"
+    claim = res.claim()
+    assert claim["verdict"] == "contradicted"
+    assert "contradicts" in claim["text"] and "technology" in claim["text"]
+
+
+def test_parameters_are_near_the_truth(content_case):
+    syn, res = content_case
+    t = syn.truth
+    assert res.params["decay[content]"] == pytest.approx(t.decay["content"], abs=0.15)
+    assert res.params["trend"] == pytest.approx(t.baseline["trend_per_week"], abs=5)
+    assert res.params["christmas_new_year"] == pytest.approx(t.baseline["christmas"], rel=0.3)
+    assert res.params["event_trade_fair"] == pytest.approx(t.baseline["trade_fair"], rel=0.3)
+    assert (res.params[[f"beta[{c}]" for c in CATS]] >= 0).all()
+    assert res.quality == "good"
+    assert res.holdout["weeks"] == 13 and res.holdout["mape"] < 0.1
+
+
+# -- count families ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_counts():
+    """Meetings only, thinned to about ten a week: small counts with the same structure."""
+    syn = generate(seed=2, scenario="content_driven")
+    frame = syn.frame.copy()
+    frame["enc_meetings"] = np.random.default_rng(0).binomial(frame["enc_meetings"].to_numpy(), 0.05)
+    return frame
+
+
+@pytest.mark.parametrize("family", ["poisson", "negative_binomial"])
+def test_count_family_on_small_counts(small_counts, family):
+    res = fit(small_counts, {"encounters": {"enc_meetings": 1.0}, "digital": []}, family=family, n_bootstrap=20)
+    assert 5 < res.y.mean() < 20
+    assert res.sm_results.model.__class__.__name__ == "GLM"
+    assert res.sm_results.model.family.link.__class__.__name__ == "Identity"
+    assert (res.fitted > 0).all()
+    shares = res.shares()
+    assert shares["share"].sum() == pytest.approx(1.0)
+    assert shares["share"].idxmax() == "content"
+    assert (shares["low"] <= shares["high"]).all()
+    assert "not_counts" not in codes(res)
+    json.dumps(res.to_dict(), allow_nan=False)
+    assert res.to_dict()["family"] == family
+
+
+def test_count_family_on_weighted_encounters_says_they_are_not_counts():
+    syn = generate(seed=0)
+    res = fit(
+        syn.frame,
+        {"encounters": {"enc_web": 1.0, "enc_calls": 2.5}, "digital": ["enc_web"]},
+        family="poisson",
+        n_bootstrap=0,
+    )
+    assert "not_counts" in codes(res)
+
+
+# -- determinism ------------------------------------------------------------------------------------
+
+
+def test_same_seed_same_numbers_whatever_the_worker_count():
+    syn = generate(seed=3)
+    a = fit(syn.frame, n_bootstrap=8, n_jobs=1)
+    b = fit(syn.frame, n_bootstrap=8, n_jobs=2)
+    pd.testing.assert_series_equal(a.params, b.params)
+    pd.testing.assert_frame_equal(a.draws, b.draws)
+    pd.testing.assert_frame_equal(a.shares(), b.shares())
+    c = fit(syn.frame, n_bootstrap=8, seed=1)
+    assert not np.allclose(a.draws.to_numpy(), c.draws.to_numpy())
+
+
+# -- warnings on data made to trigger them ----------------------------------------------------------
+
+
+def test_constant_spend_is_flagged_and_left_unknown():
+    frame = generate(seed=0).frame.copy()
+    frame["design_ux_eur"], frame["design_visual_eur"] = 2700, 1800
+    res = fit(frame, n_bootstrap=10)
+    warning = next(w for w in res.warnings if w["code"] == "low_variation")
+    assert warning["context"]["category"] == "design" and warning["context"]["identified"] is False
+    assert "cannot tell its effect" in warning["text"]
+    shares = res.shares()
+    assert not shares.loc["design", "identified"]
+    assert (shares.loc["design", "low"], shares.loc["design", "high"]) == (0.0, 1.0)
+    assert res.claim()["verdict"] == "inconclusive"
+    assert "design unknown" in res.claim()["text"]
+    plan = pd.DataFrame(np.full((4, 3), 5000.0), columns=CATS)
+    assert np.all(res.simulate(plan)[:, CATS.index("design")] == 0)
+    d = res.to_dict()
+    assert "design" not in d["decay"] and d["identified"]["design"] is False
+    json.dumps(res.contributions_dict(), allow_nan=False)
+
+
+def test_hardly_varying_spend_widens_the_interval_to_zero():
+    frame = generate(seed=0).frame.copy()
+    noise = np.random.default_rng(1).normal(0, 0.06, (len(frame), 2))
+    frame["design_ux_eur"] = np.round(2700 * (1 + noise[:, 0]))
+    frame["design_visual_eur"] = np.round(1800 * (1 + noise[:, 1]))
+    res = fit(frame, n_bootstrap=10)
+    warning = next(w for w in res.warnings if w["code"] == "low_variation")
+    assert warning["context"] == {"category": "design", "variation": pytest.approx(0.04, abs=0.03), "identified": True}
+    assert res.shares().loc["design", "low"] == 0.0
+
+
+def test_collinear_categories_are_flagged():
+    frame = generate(seed=0).frame.copy()
+    for tech, content in zip(TECH_COLS, CONTENT_COLS, strict=True):
+        frame[tech] = frame[content] * 3.5
+    res = fit(frame, n_bootstrap=0)
+    warning = next(w for w in res.warnings if w["code"] == "collinearity")
+    assert set(warning["context"]["categories"]) >= {"content", "technology"}
+
+
+def test_poor_holdout_is_flagged():
+    frame = generate(seed=0).frame.copy()
+    enc = ["enc_web", "enc_calls", "enc_meetings"]
+    frame.loc[frame.index[-13:], enc] = (frame.loc[frame.index[-13:], enc] * 1.6).round()
+    res = fit(frame, n_bootstrap=0)
+    warning = next(w for w in res.warnings if w["code"] == "poor_holdout")
+    assert warning["context"]["weeks"] == 13 and warning["context"]["mape"] > 0.2
+    assert res.quality == "weak"
+
+
+def test_parameter_at_its_search_bound_is_flagged():
+    frame = generate(seed=0).frame
+    # content's true carryover is 0.5: a range that stops at 0.1 holds it at the edge
+    res = fit(frame, n_bootstrap=0, search={"decay": [0.0, 0.1], "half_saturation": [0.2, 3.0], "shape": [0.5, 3.0]})
+    hit = next(w for w in res.warnings if w["code"] == "at_bound")
+    assert hit["context"] == {"category": "content", "parameter": "decay", "side": "upper", "value": 0.1}
+    assert "edge of its search range" in hit["text"]
+
+
+def test_autocorrelated_errors_are_flagged():
+    frame = generate(seed=0).frame.copy()
+    wave = 1500 * np.sin(2 * np.pi * np.arange(len(frame)) / 9.0)
+    frame["enc_web"] = (frame["enc_web"] + wave).round()
+    res = fit(frame, n_bootstrap=0)
+    assert "autocorrelation" in codes(res)
+
+
+def test_short_data_shortens_the_holdout():
+    syn = generate(seed=0, weeks=60)
+    res = fit(syn.frame, n_bootstrap=0)
+    assert res.holdout["weeks"] == 8
+    assert "holdout_shortened" in codes(res)
+
+
+def test_clean_example_has_no_warnings(content_case):
+    _, res = content_case
+    assert res.warnings == []
+
+
+# -- the response protocol, predictions and curves -------------------------------------------------
+
+
+def test_simulate_starts_from_the_last_state(content_case):
+    _, res = content_case
+    lam = res.params[[f"decay[{c}]" for c in CATS]].to_numpy()
+    k = res.params[[f"half_saturation[{c}]" for c in CATS]].to_numpy()
+    s = res.params[[f"shape[{c}]" for c in CATS]].to_numpy()
+    beta = res.params[[f"beta[{c}]" for c in CATS]].to_numpy()
+    np.testing.assert_allclose(res.last_state, adstock(res.spend[CATS].to_numpy(), lam)[-1])
+    plan = pd.DataFrame([[0.0, 0.0, 0.0]] * 3 + [[9000.0, 4500.0, 30000.0]] * 3, columns=CATS)
+    expected = beta * hill(adstock(plan.to_numpy(), lam, initial=res.last_state.to_numpy()), k, s)
+    np.testing.assert_allclose(res.simulate(plan), expected)
+    draws = res.simulate(plan, draws=True)
+    assert draws.shape == (30, 6, 3)
+    d = res.draws.iloc[4]
+    lam4 = d[[f"decay[{c}]" for c in CATS]].to_numpy()
+    state4 = adstock(res.spend[CATS].to_numpy(), lam4)[-1]
+    a4 = adstock(plan.to_numpy(), lam4, initial=state4)
+    exp4 = d[[f"beta[{c}]" for c in CATS]].to_numpy() * hill(
+        a4, d[[f"half_saturation[{c}]" for c in CATS]].to_numpy(), d[[f"shape[{c}]" for c in CATS]].to_numpy()
+    )
+    np.testing.assert_allclose(draws[4], exp4, rtol=1e-10)
+    with pytest.raises(ValueError, match="negative"):
+        res.simulate(-plan)
+
+
+def test_predict_continues_after_the_data(content_case):
+    _, res = content_case
+    plan = pd.DataFrame(np.tile(res.spend.iloc[-13:].mean().to_numpy(), (13, 1)), columns=CATS)
+    out = res.predict(plan)
+    assert out.index[0] == res.index[-1] + pd.Timedelta(weeks=1) and len(out) == 13
+    np.testing.assert_allclose(out["total"], out["baseline"] + out[CATS].sum(axis=1))
+    for col in [*CATS, "spend_driven", "baseline", "total"]:
+        assert (out[f"{col}_low"] <= out[f"{col}_high"]).all()
+    # the trend keeps counting weeks from the first week of the data
+    design = baseline_design(out.index, res.spec, origin=res.index[0])
+    assert design["trend"].iloc[0] == len(res.index)
+
+
+def test_response_curve_rises_from_zero(content_case):
+    _, res = content_case
+    curve = res.response_curve("content")
+    assert curve["encounters"].iloc[0] == 0
+    assert (np.diff(curve["encounters"]) >= 0).all()
+    assert (curve["low"] <= curve["high"]).all()
+    with pytest.raises(ValueError, match="unknown category"):
+        res.response_curve("sales")
+
+
+# -- results object -----------------------------------------------------------------------------------
+
+
+def test_results_pickle(content_case):
+    _, res = content_case
+    again = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_frame_equal(again.shares(), res.shares())
+    plan = pd.DataFrame(np.full((2, 3), 1000.0), columns=CATS)
+    np.testing.assert_array_equal(again.simulate(plan, draws=True), res.simulate(plan, draws=True))
+
+
+def test_summary_renders_as_text_and_html(content_case):
+    _, res = content_case
+    summary = res.summary()
+    text = str(summary)
+    assert "Contribution shares" in text and "beta[content]" in text and "Ljung-Box" in text
+    assert "consistent with the 80/10-15/10-15 claim" in text
+    assert "<table" in summary._repr_html_()
+
+
+def test_sections_of_results_json(content_case):
+    _, res = content_case
+    model = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    for key in (
+        "family",
+        "decay",
+        "half_saturation",
+        "shape",
+        "fit",
+        "holdout",
+        "n_bootstrap",
+        "seed",
+        "quality",
+        "claim",
+    ):
+        assert key in model
+    assert set(model["decay"]) == set(CATS) and model["n_bootstrap"] == 30
+    assert model["claim"]["verdict"] in ("consistent", "contradicted", "inconclusive")
+    contrib = json.loads(json.dumps(res.contributions_dict(), allow_nan=False))
+    for cat in CATS:
+        assert set(contrib[cat]) == {
+            "share",
+            "low",
+            "high",
+            "encounters",
+            "cost_per_encounter",
+            "marginal_cost_per_encounter",
+        }
+        assert contrib[cat]["marginal_cost_per_encounter"] > 0
+    assert sum(contrib[c]["share"] for c in CATS) == pytest.approx(1.0)
+
+
+def test_conf_int_and_contributions(content_case):
+    _, res = content_case
+    ci = res.conf_int()
+    assert list(ci.columns) == ["lower", "upper"] and ci.index.equals(res.params.index)
+    assert (ci["lower"] <= ci["upper"]).all()
+    parts = res.contributions()
+    assert list(parts.columns) == ["baseline", *CATS]
+    np.testing.assert_allclose(parts.sum(axis=1), res.fitted)
+
+
+def test_charts_return_figures_with_findings_as_titles(content_case):
+    _, res = content_case
+    for chart in (charts.actual_vs_fitted, charts.decomposition, charts.shares_vs_claim, charts.response_curves):
+        fig = chart(res)
+        title = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title(loc="left")
+        assert len(title) > 20
+
+
+# -- numerical core --------------------------------------------------------------------------------------
+
+
+def test_features_match_transforms_and_their_gradient():
+    rng = np.random.default_rng(0)
+    spend = rng.lognormal(8, 0.5, (80, 3))
+    box = np.array([[0.0, 0.2, 0.5]] * 3), np.array([[0.9, 3.0, 3.0]] * 3)
+    core = _Core(spend, np.ones((80, 1)), *box)
+    u = rng.random(9)
+    theta = core.theta(u)
+    expected = hill(adstock(spend, theta[:, 0]), theta[:, 1] * core.scale, theta[:, 2])
+    h, d = core.features(u, grad=True)
+    np.testing.assert_allclose(h, expected, rtol=1e-10)
+    for j in range(9):
+        step = np.zeros(9)
+        step[j] = 1e-6
+        numeric = (core.features(u + step) - core.features(u - step)) / 2e-6
+        np.testing.assert_allclose(d[:, j // 3, j % 3], numeric[:, j // 3], rtol=1e-4, atol=1e-8)
+
+
+def test_small_nnls_is_exact():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        a = rng.normal(size=(30, 3))
+        b = rng.normal(size=30)
+        expected, _ = nnls(a, b)
+        np.testing.assert_allclose(_nnls_gram(a.T @ a, a.T @ b), expected, atol=1e-8)
+
+
+# -- the notebook -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_notebook_runs_end_to_end_with_papermill(tmp_path):
+    papermill = pytest.importorskip("papermill")
+    import nbformat
+
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    raw["data"]["path"] = str(ROOT / "data" / "example_weekly.csv")
+    raw["model"]["n_bootstrap"] = 10
+    raw["output"]["dir"] = str(tmp_path / "reports")
+    params = tmp_path / "plan.yaml"
+    params.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    out = run_dir / "02_model.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "02_model.ipynb"),
+        str(out),
+        parameters={"params_path": str(params), "run_dir": str(run_dir)},
+        cwd=str(run_dir),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["model"]["n_bootstrap"] == 10
+    assert set(results["contributions"]) == set(CATS)
+    for name in ("02_actual_vs_fitted", "02_decomposition", "02_shares_vs_claim", "02_response_curves"):
+        assert (run_dir / "figures" / f"{name}.png").is_file()
+    nb = nbformat.read(out, as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
+    summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("res.summary()"))
+    data = summary_cell.outputs[-1]["data"]
+    assert "text/html" in data and "Contribution shares" in data["text/plain"]
+
+
+def test_notebook_is_thin_and_stored_without_outputs():
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "02_model.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    assert code[0].source == (
+        'params_path: str = "../params/example.yaml"  # the planning run to execute\n'
+        "run_dir: str = \"\"  # run folder written by 'planner run'; empty when opened by hand"
+    )
+    for cell in code:
+        assert not cell.outputs and cell.execution_count is None
+        assert "def " not in cell.source and "class " not in cell.source
+    for before, cell in zip(nb.cells, nb.cells[1:], strict=False):
+        if cell.cell_type == "code":
+            assert before.cell_type == "markdown", f"no markdown line above {cell.source!r}"
