@@ -95,7 +95,8 @@ def residual_variation(spend: np.ndarray, base: np.ndarray) -> np.ndarray:
     rest = spend - base @ coef
     mean = spend.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(mean > 0, rest.std(axis=0) / mean, 0.0)
+        out = np.where(mean > 0, rest.std(axis=0) / mean, 0.0)
+    return np.where(out < 1e-9, 0.0, out)  # rounding noise of a constant series
 
 
 def vif(series: np.ndarray, base: np.ndarray) -> np.ndarray:

@@ -924,6 +924,7 @@ class ModelResults:
         lam, _, _ = self._filled(self._theta)
         carried = adstock(spend.to_numpy(), lam)
         vifs = diag.vif(carried, self.design.to_numpy())
+        vifs[~self.identified.to_numpy()] = np.nan  # a left-out category has no effect to inflate
         return {
             **stats,
             "weeks": self.n_weeks,
@@ -1315,7 +1316,11 @@ class ModelResults:
                     f"VIF {c}",
                     d["vif"][c],
                     f"<= {diag.COLLINEARITY_VIF:g}",
-                    "ok" if d["vif"][c] <= diag.COLLINEARITY_VIF else "collinear",
+                    "left out"
+                    if not self.identified[c]
+                    else "ok"
+                    if d["vif"][c] <= diag.COLLINEARITY_VIF
+                    else "collinear",
                 )
             )
         for c in CATEGORIES:

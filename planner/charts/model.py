@@ -153,7 +153,15 @@ def shares_vs_claim(res) -> Figure:
             ax.fill_betweenx([yi - 0.42, yi + 0.42], lo, hi, color=COLORS["reference"], alpha=0.10, lw=0)
             if not table.loc[cat, "identified"]:
                 ax.barh(yi, 1.0, color="white", edgecolor=COLORS[cat], hatch="//", height=0.5)
-                ax.text(0.5, yi, "unknown: spend never varied", ha="center", va="center", fontsize=8)
+                ax.text(
+                    0.5,
+                    yi,
+                    "unknown: spend never varied",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    bbox={"facecolor": "white", "edgecolor": "none"},
+                )
                 continue
             share = table.loc[cat, "share"]
             ax.barh(yi, share, color=COLORS[cat], height=0.5)
