@@ -77,6 +77,8 @@ def run_case(scenario: str, seed: int, weeks: int, n_bootstrap: int, response: s
         "loss %": 100 * (best - got) / best,
         "gain vs current %": 100 * (got - current) / current,
         "model says gain %": 100 * plan_m.gain_vs_current["encounters"] / plan_m.current.expected_encounters,
+        "gain interval %": _interval(plan_m),
+        "P(better)": plan_m.gain_vs_current["probability_better"],
         "fit s": fit_s,
         "optimise s": plan_m.timings["optimisation"],
         "frontier s": plan_m.timings["frontier"],
@@ -84,8 +86,17 @@ def run_case(scenario: str, seed: int, weeks: int, n_bootstrap: int, response: s
     }
 
 
+def _interval(plan) -> str:
+    g, base = plan.gain_vs_current, plan.current.expected_encounters
+    if g["low"] is None:
+        return "-"
+    return f"{100 * g['low'] / base:+.1f} .. {100 * g['high'] / base:+.1f}"
+
+
 def markdown(frame: pd.DataFrame) -> str:
     def cell(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return "-"
         if isinstance(v, float):
             return f"{v:,.0f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.2f}"
         return str(v)
