@@ -838,6 +838,21 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         When the bounds conflict (the message names them), when there is no budget, or when the
         response does not follow the protocol.
 
+    Notes
+    -----
+    Every bound becomes a share range per category; the tightest end wins and is named in
+    ``bounds[category]["min_set_by"]`` / ``["max_set_by"]``:
+
+    - ``min_share`` / ``max_share`` and ``min_eur`` / ``max_eur`` (euros over the horizon) from
+      ``spec.bound(category)``: a category the user gives no bound gets 5 %..90 %; a category the
+      user bounds gets exactly the keys given.
+    - ``max_change``: within ``current_share * (1 -/+ max_change)`` (relative to the current
+      *share*, so it also holds at another total budget and on the frontier).
+    - ``max_deviation_from_reference``: within ``reference_share -/+ max_deviation`` (share points).
+
+    Expected encounters are the horizon's spend-driven encounters, including what the carryover of
+    past spend still brings; they are the same for every split, so comparisons are unaffected.
+
     Examples
     --------
     >>> from planner.synth import generate
