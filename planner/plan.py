@@ -850,8 +850,9 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
       *share*, so it also holds at another total budget and on the frontier).
     - ``max_deviation_from_reference``: within ``reference_share -/+ max_deviation`` (share points).
 
-    Expected encounters are the horizon's spend-driven encounters, including what the carryover of
-    past spend still brings; they are the same for every split, so comparisons are unaffected.
+    Expected encounters are the horizon's spend-driven encounters starting from the carryover state
+    at the end of the data, so they include what past spend still brings in the first weeks; the
+    cost per encounter is therefore a little lower than the new spend alone would buy.
 
     Examples
     --------
