@@ -1364,7 +1364,7 @@ class ModelResults:
                 "quality",
                 "R^2",
                 "holdout MAPE",
-                "prior sd (chosen by CV)",
+                "prior sd (chosen by CV)" if self.cv else "prior sd (default: too few weeks for CV)",
                 "bootstrap refits",
                 "intervals",
             ],
