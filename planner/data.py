@@ -119,9 +119,9 @@ def _to_date(value: str) -> pd.Timestamp | None:
     for kwargs in ({"format": "ISO8601"}, {"dayfirst": True}):
         try:
             ts = pd.to_datetime(s, **kwargs)
-        except (ValueError, TypeError, OverflowError):
+        except Exception:  # pandas raises several types (ValueError, OverflowError, NotImplementedError, ...)
             continue
-        if pd.isna(ts):
+        if pd.isna(ts) or not 1970 <= ts.year <= 2100:  # '-5' or '12' parse as years; not plan dates
             return None
         return pd.Timestamp(ts).tz_localize(None) if ts.tzinfo else pd.Timestamp(ts)
     return None

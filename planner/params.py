@@ -170,7 +170,13 @@ class ModelSpec(_Strict):
         "fi", description="fi: baseline dips at Christmas/New Year and in July; none: no holiday terms."
     )
     holdout_weeks: int = Field(13, ge=0, description="Last weeks kept out of the fit for a final check.")
-    cv_folds: int = Field(4, ge=2, le=12, description="Rolling-origin cross-validation folds for the search.")
+    cv_folds: int = Field(
+        4,
+        ge=2,
+        le=12,
+        description="Rolling-origin cross-validation folds; they choose how strongly the search is "
+        "pulled toward the middle of the search ranges.",
+    )
     search: SearchSpec = Field(default_factory=SearchSpec, description="Search ranges.")
     interval: float = Field(0.8, gt=0, lt=1, description="Width of the uncertainty intervals (0.8 = 80 %).")
     n_bootstrap: int = Field(200, ge=0, le=5000, description="Bootstrap refits for the intervals (0 = none).")

@@ -194,3 +194,9 @@ def test_implausibly_large_value(write_case, example_frame):
         r"column 'content_video_eur' \(content spend\): implausibly large value "
         r"in row 2",
     )
+
+
+def test_numbers_in_the_date_column_are_not_dates(write_case, example_frame):
+    example_frame.loc[0, "week_start"] = "-5"
+    example_frame.loc[1, "week_start"] = "12"
+    expect_error(write_case(example_frame), r"cannot read the date in row 2 \('-5'\), row 3 \('12'\)")
