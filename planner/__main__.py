@@ -1,4 +1,5 @@
-from planner.cli import main
 import sys
+
+from planner.cli import main
 
 sys.exit(main())

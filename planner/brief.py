@@ -49,6 +49,7 @@ from reportlab.platypus import (
 from planner import CATEGORIES, __version__
 from planner.charts import COLORS
 from planner.charts import brief as brief_charts
+from planner.diagnostics import CLAIM_BANDS
 from planner.i18n import Messages, round_sig
 
 __all__ = ["Headline", "build_pdf", "export_html", "headline", "register_fonts", "show_pages"]
@@ -636,9 +637,6 @@ def _split_section(results: Mapping, m: Messages, st, placed: list, figures: dic
     return [_side_by_side(left, right, first_w + col_w * len(cols) + gap, gap=gap)]
 
 
-# The claim's bands, as the model's verdict reads "about 80 %, 10-15 %, 10-15 %"
-# (the same as planner.diagnostics.CLAIM_BANDS).
-CLAIM_BANDS = {"content": (0.75, 0.85), "design": (0.10, 0.15), "technology": (0.10, 0.15)}
 VERDICTS = {
     "consistent": "consistent",
     "supported": "consistent",

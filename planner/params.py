@@ -232,8 +232,8 @@ class PlanSpec(_Strict):
     )
     bounds: dict[Category, Bound] = Field(
         default_factory=dict,
-        description=f"Per-category bounds; a category without one gets "
-        f"{DEFAULT_MIN_SHARE:.0%}..{DEFAULT_MAX_SHARE:.0%} of the budget.",
+        description=f"Per-category bounds; a share a category is not given is "
+        f"{DEFAULT_MIN_SHARE:.0%} (min_share) or {DEFAULT_MAX_SHARE:.0%} (max_share) of the budget.",
     )
     max_change: float | None = Field(
         None, gt=0, description="Largest relative change per category vs the current split (0.5 = +-50 %)."
@@ -257,11 +257,20 @@ class PlanSpec(_Strict):
         return {name: _check_split(split, f"scenario '{name}'") for name, split in v.items()}
 
     def bound(self, category: str) -> Bound:
-        """The bound applied to a category: the user's, with default shares where none is given."""
+        """The bound applied to a category: the keys the user set, and the default share range
+        (5 % .. 90 %) on any side the user left open; `min_share: 0` or `max_share: 1` lifts one."""
+        given = self.bounds.get(category) or Bound()
+        return given.model_copy(
+            update={
+                "min_share": DEFAULT_MIN_SHARE if given.min_share is None else given.min_share,
+                "max_share": DEFAULT_MAX_SHARE if given.max_share is None else given.max_share,
+            }
+        )
+
+    def is_default(self, category: str, key: str) -> bool:
+        """True when `bound(category)`'s `key` comes from the defaults, not from the params file."""
         given = self.bounds.get(category)
-        if given is None:
-            return Bound(min_share=DEFAULT_MIN_SHARE, max_share=DEFAULT_MAX_SHARE)
-        return given
+        return given is None or getattr(given, key) is None
 
 
 class OutputSpec(_Strict):

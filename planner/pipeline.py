@@ -197,6 +197,7 @@ class Pipeline:
             self.warn(self.model.warnings)
         if "allocation" not in results:
             self.record("allocation", self.plan.to_dict())
+            self.warn(self.plan.warnings)
         return self._load_results()
 
     # -- files ------------------------------------------------------------------------------------

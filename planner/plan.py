@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from planner import CATEGORIES
+from planner.i18n import fmt_eur, fmt_int, fmt_number, fmt_pct
 from planner.params import PlanSpec
 
 __all__ = ["Allocation", "PlanError", "PlanResults", "PlanSummary", "optimise", "plan_budget"]
@@ -85,20 +86,26 @@ class _Box:
         return [li for li in self.upper[i] if abs(li.share - hi) <= _TOL]
 
 
+# English texts (summary, warnings, errors) use the brief's formatting, with plain spaces
+def _plain(text: str) -> str:
+    return text.replace("\u00a0", " ")
+
+
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %" if abs(100 * x - round(100 * x)) < 0.05 else f"{100 * x:.1f} %"
+    return _plain(fmt_pct(x, "en", 0 if abs(100 * x - round(100 * x)) < 0.05 else 1))
 
 
 def _eur(x: float) -> str:
-    return f"{x:,.0f}".replace(",", " ") + " EUR"
+    return _plain(fmt_eur(x, "en"))
 
 
 def _num(x: float) -> str:
-    return f"{x:,.0f}".replace(",", " ")
+    return fmt_int(x, "en")
 
 
 def _signed(x: float, digits: int = 0) -> str:
-    return f"{x:+,.{digits}f}".replace(",", " ")
+    text = fmt_number(x, "en", digits)
+    return text if text.startswith(("\u2212", "-")) or text.strip("0.") == "" else "+" + text
 
 
 def _box(spec: PlanSpec, budget: float, current: pd.Series, unbounded: bool = False) -> _Box:
@@ -109,13 +116,13 @@ def _box(spec: PlanSpec, budget: float, current: pd.Series, unbounded: bool = Fa
     for cat in _CATS:
         lo: list[_Limit] = []
         hi: list[_Limit] = []
-        given = cat in spec.bounds
         b = spec.bound(cat)
-        tag = "" if given else " (default)"
-        if b.min_share is not None:
-            lo.append(_Limit(b.min_share, f"{cat}.min_share", f"{b.min_share:g}{tag}"))
-        if b.max_share is not None:
-            hi.append(_Limit(b.max_share, f"{cat}.max_share", f"{b.max_share:g}{tag}"))
+
+        def tag(key: str, cat=cat) -> str:
+            return " (default)" if spec.is_default(cat, key) else ""
+
+        lo.append(_Limit(b.min_share, f"{cat}.min_share", f"{b.min_share:g}{tag('min_share')}"))
+        hi.append(_Limit(b.max_share, f"{cat}.max_share", f"{b.max_share:g}{tag('max_share')}"))
         if b.min_eur is not None:
             lo.append(_Limit(b.min_eur / budget, f"{cat}.min_eur", f"{_eur(b.min_eur)} = {_pct(b.min_eur / budget)}"))
         if b.max_eur is not None:
@@ -651,8 +658,8 @@ class PlanResults:
                 lo_by = "lower set by " + ", ".join(row["min_set_by"]) if row["min_set_by"] else "no lower bound"
                 hi_by = "upper set by " + ", ".join(row["max_set_by"]) if row["max_set_by"] else "no upper bound"
                 origin = f"{lo_by}; {hi_by}"
-                if row["default"]:
-                    origin += "; default share bounds"
+                if row["defaulted"]:
+                    origin += "; default " + " and ".join(row["defaulted"])
             bound_lines.append(f"{cat}: {_pct(row['min_share'])} .. {_pct(row['max_share'])} of the budget ({origin})")
         mc = self.bounds["max_change"]
         md = self.bounds["max_deviation_from_reference"]
@@ -787,6 +794,7 @@ def _bounds_dict(spec: PlanSpec, box: _Box, budget: float) -> dict:
             "min_set_by": sorted({li.name for li in box.active_lower(i)}) if lo[i] > 0 else [],
             "max_set_by": sorted({li.name for li in box.active_upper(i)}) if hi[i] < 1 else [],
             "default": cat not in spec.bounds,
+            "defaulted": [k for k in ("min_share", "max_share") if spec.is_default(cat, k)],
             "given": {"min_share": b.min_share, "max_share": b.max_share, "min_eur": b.min_eur, "max_eur": b.max_eur},
         }
     out["max_change"] = spec.max_change
@@ -844,8 +852,8 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
     ``bounds[category]["min_set_by"]`` / ``["max_set_by"]``:
 
     - ``min_share`` / ``max_share`` and ``min_eur`` / ``max_eur`` (euros over the horizon) from
-      ``spec.bound(category)``: a category the user gives no bound gets 5 %..90 %; a category the
-      user bounds gets exactly the keys given.
+      ``spec.bound(category)``: the keys the user gives, and 5 % (min_share) / 90 % (max_share)
+      on any side left open.
     - ``max_change``: within ``current_share * (1 -/+ max_change)`` (relative to the current
       *share*, so it also holds at another total budget and on the frontier).
     - ``max_deviation_from_reference``: within ``reference_share -/+ max_deviation`` (share points).

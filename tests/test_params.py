@@ -111,3 +111,16 @@ def test_scenarios_must_be_complete_splits(tmp_path):
     )
     with pytest.raises(ParamsError, match=r"scenario 'bold' needs a share for every category; missing: technology"):
         params.load(f)
+
+
+def test_a_side_left_open_keeps_its_default(tmp_path):
+    f = tmp_path / "b.yaml"
+    f.write_text(
+        "data:\n  path: d.csv\n  encounters: {a: 1}\n  spend: {content: [x], design: [b], technology: [c]}\n"
+        "plan:\n  bounds:\n    technology: {min_share: 0.1}\n    content: {min_eur: 1000, max_share: 1}\n"
+    )
+    plan = params.load(f).plan
+    assert (plan.bound("technology").min_share, plan.bound("technology").max_share) == (0.1, 0.9)
+    assert plan.is_default("technology", "max_share") and not plan.is_default("technology", "min_share")
+    content = plan.bound("content")
+    assert (content.min_share, content.max_share, content.min_eur) == (0.05, 1.0, 1000)

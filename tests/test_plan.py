@@ -170,14 +170,17 @@ def test_share_bounds_are_respected_and_reported_as_binding():
     assert split["content"] <= 0.5 + 1e-9
     assert split["design"] >= 0.2 - 1e-9
     assert "content.max_share" in plan.binding
-    w, best = brute_force(CONCAVE, 800.0, 8, [0.0, 0.2, 0.0], [0.5, 1.0, 1.0], step=0.002)
+    w, best = brute_force(CONCAVE, 800.0, 8, [0.05, 0.2, 0.05], [0.5, 0.9, 0.9], step=0.002)
     assert plan.recommended.expected_encounters == pytest.approx(best, rel=1e-6)
-    # a category the user bounded loses the defaults; the others keep 5-90 %
+    # a side the user left open keeps its default; an unbounded category keeps 5-90 %
     applied = plan.bounds
     assert applied["technology"]["min_share"] == pytest.approx(0.05)
     assert applied["technology"]["max_share"] == pytest.approx(0.9)
+    assert applied["content"]["min_share"] == pytest.approx(0.05)
+    assert applied["design"]["max_share"] == pytest.approx(0.9)
     assert plan.bounds["technology"]["default"] is True
     assert plan.bounds["content"]["default"] is False
+    assert plan.bounds["content"]["defaulted"] == ["min_share"]
     assert "(default bounds)" in str(plan.summary())
 
 
@@ -230,7 +233,7 @@ def test_max_deviation_from_reference_is_respected():
             {"technology": {"min_eur": 400.0, "max_share": 0.4}},
             {},
             (20.0, 10.0, 70.0),
-            r"technology: the lower bound 50 % \(technology\.min_eur 400 EUR = 50 %\) is above the upper "
+            r"technology: the lower bound 50 % \(technology\.min_eur EUR 400 = 50 %\) is above the upper "
             r"bound 40 % \(technology\.max_share 0\.4\)",
         ),
         (  # the default 5 % floor cannot hold when a 2 % share may change by only 20 %
