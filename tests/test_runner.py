@@ -184,3 +184,15 @@ def test_cli_batch_summary_and_exit_code(example_copy, tmp_path, capsys, monkeyp
     assert code == 1  # one invalid file and failed runs: failed wins
     assert "| file | status | run folder | seconds | headline |" in err
     assert err.count("| failed |") == 2 and err.count("| invalid |") == 1
+
+
+def test_same_params_twice_at_once_gives_two_intact_runs(example_copy, tmp_path):
+    suite = make_suite(tmp_path / "nb", fail_in_second=False)
+    outcomes = runner.run_many([example_copy, example_copy], jobs=2, notebook_dir=suite)
+    assert [o.status for o in outcomes] == ["ok", "ok"]
+    first, second = (o.run_dir for o in outcomes)
+    assert first != second and first.parent == second.parent
+    for folder in (first, second):
+        assert json.loads((folder / "results.json").read_text())["run"]["finished"]
+        assert (folder / "02_second.ipynb").is_file()
+    assert (first.parent / "latest").resolve() in (first.resolve(), second.resolve())
