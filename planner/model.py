@@ -52,10 +52,12 @@ from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.optimize import minimize
 from scipy.signal import lfilter
 from scipy.stats import qmc
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import OLS, WLS
 from statsmodels.tools.sm_exceptions import DomainWarning
 
 from planner import CATEGORIES
@@ -637,24 +639,24 @@ def _statsmodels_fit(family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha):
         )
         if family == "ols":
             lags = int(math.floor(4 * (n / 100.0) ** (2.0 / 9.0)))
-            res = sm.OLS(y, exog).fit(cov_type="HAC", cov_kwds={"maxlags": max(lags, 1)})
+            res = OLS(y, exog).fit(cov_type="HAC", cov_kwds={"maxlags": max(lags, 1)})
         else:
-            link = sm.families.links.Identity()
+            link = families.links.Identity()
             fam = (
-                sm.families.Poisson(link=link)
+                families.Poisson(link=link)
                 if family == "poisson"
-                else sm.families.NegativeBinomial(link=link, alpha=max(alpha, 1e-8))
+                else families.NegativeBinomial(link=link, alpha=max(alpha, 1e-8))
             )
             start = np.concatenate([beta_ls[active], gamma_ls])
             try:
                 with np.errstate(all="ignore"), _warnings.catch_warnings():
                     # the identity link is chosen on purpose (see the module docstring)
                     _warnings.simplefilter("ignore", DomainWarning)
-                    res = sm.GLM(y, exog, family=fam).fit(start_params=start, maxiter=100)
+                    res = GLM(y, exog, family=fam).fit(start_params=start, maxiter=100)
                 if not np.all(np.isfinite(res.params)) or np.any(res.fittedvalues <= 0):
                     raise ValueError("identity-link GLM left the valid region")
             except Exception:  # noqa: BLE001 - fall back to the weighted least squares solution
-                res = sm.WLS(y, exog, weights=sw**2).fit()
+                res = WLS(y, exog, weights=sw**2).fit()
         b = res.params.to_numpy()
         negative = [active[i] for i in range(len(active)) if b[i] < 0]
         if not negative:
