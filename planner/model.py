@@ -41,7 +41,6 @@ numbers do not depend on how many processes run the draws.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import html
 import math
 import warnings as _warnings
@@ -59,6 +58,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.regression.linear_model import OLS, WLS
 from statsmodels.tools.sm_exceptions import DomainWarning
+from threadpoolctl import threadpool_limits
 
 from planner import CATEGORIES
 from planner import diagnostics as diag
@@ -82,49 +82,13 @@ _TINY = 1e-9
 
 # -- BLAS threads -------------------------------------------------------------------------------
 
-_BLAS_SET = ("openblas_set_num_threads", "scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_")
-_BLAS_GET = ("openblas_get_num_threads", "scipy_openblas_get_num_threads", "scipy_openblas_get_num_threads64_")
-
-
-def _openblas_handles() -> list[tuple]:
-    """(set, get) functions of every OpenBLAS loaded in this process (Linux; else none)."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as fh:
-            paths = sorted({line.split()[-1] for line in fh if "openblas" in line and line.rstrip().endswith(".so")})
-    except OSError:
-        return []
-    out = []
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        setter = next((getattr(lib, n) for n in _BLAS_SET if hasattr(lib, n)), None)
-        getter = next((getattr(lib, n) for n in _BLAS_GET if hasattr(lib, n)), None)
-        if setter is not None and getter is not None:
-            out.append((setter, getter))
-    return out
-
 
 @contextlib.contextmanager
 def _single_threaded_blas():
     """Run BLAS on one thread: the model's matrices are tiny, and OpenBLAS threads that wait for
     work on every call of the search make a fit several times slower (about 8x on two cores)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        handles = _openblas_handles()
-        before = [int(get()) for _, get in handles]
-        for setter, _ in handles:
-            setter(1)
-        try:
-            yield
-        finally:
-            for (setter, _), n in zip(handles, before, strict=True):
-                setter(n)
-    else:
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 # -- the baseline -------------------------------------------------------------------------------
@@ -428,6 +392,18 @@ def _run_bootstrap(payload: dict, n: int, seed: int, n_jobs: int) -> np.ndarray:
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
         futures = [pool.submit(_bootstrap_draws, payload, [seeds[i] for i in c]) for c in chunks]
         return np.vstack([f.result() for f in futures])
+
+
+def _centred(point, draws: np.ndarray) -> np.ndarray:
+    """Bootstrap draws of a quantity, moved so that their median is the point estimate.
+
+    The estimate is pulled toward the middle of the search ranges, and every refit on data made
+    from it is pulled again, so raw draws centre on a twice-pulled value and their percentile
+    interval can miss the estimate altogether. Centring on the estimate (a median-bias correction,
+    in the spirit of the basic bootstrap) keeps the spread and removes that double pull.
+    """
+    draws = np.asarray(draws, dtype=float)
+    return draws - np.median(draws, axis=0) + np.asarray(point, dtype=float)
 
 
 # -- the model ----------------------------------------------------------------------------------
@@ -1003,8 +979,8 @@ class ModelResults:
         if self._draw_contrib_totals is not None and len(self._draw_contrib_totals) >= MIN_DRAWS_FOR_INTERVALS:
             t = self._draw_contrib_totals
             s = np.divide(t, t.sum(axis=1, keepdims=True), out=np.zeros_like(t), where=t.sum(axis=1, keepdims=True) > 0)
+            s = np.clip(_centred(share, s), 0.0, 1.0)
             low, high = np.quantile(s, lo_q, axis=0), np.quantile(s, hi_q, axis=0)
-            low, high = np.minimum(low, share), np.maximum(high, share)
         else:
             low, high = np.full(3, np.nan), np.full(3, np.nan)
         for i, cat in enumerate(CATEGORIES):
@@ -1033,7 +1009,10 @@ class ModelResults:
         """
         alpha = 1.0 - self.interval if alpha is None else float(alpha)
         if self.draws is not None and len(self.draws) >= MIN_DRAWS_FOR_INTERVALS:
-            q = self.draws.quantile([alpha / 2, 1 - alpha / 2]).T
+            centred = pd.DataFrame(
+                _centred(self.params[self.draws.columns].to_numpy(), self.draws.to_numpy()), columns=self.draws.columns
+            )
+            q = centred.quantile([alpha / 2, 1 - alpha / 2]).T
             q.columns = ["lower", "upper"]
             return q
         out = pd.DataFrame(np.nan, index=self.params.index, columns=["lower", "upper"])
@@ -1083,6 +1062,7 @@ class ModelResults:
                     for d in range(len(self._draw_theta))
                 ]
             )
+            curves = np.maximum(_centred(point, curves), 0.0)
             lo_q, hi_q = (1 - self.interval) / 2, 1 - (1 - self.interval) / 2
             low, high = np.quantile(curves, lo_q, axis=0), np.quantile(curves, hi_q, axis=0)
         return pd.DataFrame({"encounters": point, "low": low, "high": high}, index=pd.Index(x, name="spend"))
@@ -1145,7 +1125,7 @@ class ModelResults:
         for t in range(x.shape[0]):  # the adstock recursion, vectorised over the draws
             a = lam * a + (1.0 - lam) * x[t]
             out[:, t, :] = self._draw_beta * hill(a, k, s)
-        return out
+        return np.maximum(_centred(self.simulate(x), out), 0.0)
 
     def predict(self, spend_plan: pd.DataFrame, events=None, controls=None) -> pd.DataFrame:
         """Expected encounters in the weeks following the data, for a weekly spend plan.
@@ -1182,7 +1162,7 @@ class ModelResults:
         cols = list(CATEGORIES) + ["spend_driven", "baseline", "total"]
         if self._draw_theta is not None and len(self._draw_theta) >= MIN_DRAWS_FOR_INTERVALS:
             sim = self.simulate(x, draws=True)  # (d, weeks, 3)
-            base_d = self._draw_gamma @ base_x.T  # (d, weeks)
+            base_d = _centred(out["baseline"].to_numpy(), self._draw_gamma @ base_x.T)  # (d, weeks)
             parts = {c: sim[:, :, i] for i, c in enumerate(CATEGORIES)}
             parts["spend_driven"] = sim.sum(axis=2)
             parts["baseline"] = base_d

@@ -182,6 +182,22 @@ class Pipeline:
             )
         self._store_results(results)
 
+    def record_data(self) -> None:
+        """Write the data overview's sections (data, its warnings) to results.json."""
+        self.record("data", self.data.summary())
+        self.warn(self.data.warnings)
+
+    def record_model(self) -> None:
+        """Write the model's sections (model, contributions, its warnings) to results.json."""
+        self.record("model", self.model.to_dict())
+        self.record("contributions", self.model.contributions_dict())
+        self.warn(self.model.warnings)
+
+    def record_plan(self) -> None:
+        """Write the plan's sections (allocation, its warnings) to results.json."""
+        self.record("allocation", self.plan.to_dict())
+        self.warn(self.plan.warnings)
+
     def results(self) -> dict:
         """results.json as recorded so far, with any missing section computed now.
 
@@ -189,15 +205,11 @@ class Pipeline:
         """
         results = self._load_results()
         if "data" not in results:
-            self.record("data", self.data.summary())
-            self.warn(self.data.warnings)
+            self.record_data()
         if "model" not in results:
-            self.record("model", self.model.to_dict())
-            self.record("contributions", self.model.contributions_dict())
-            self.warn(self.model.warnings)
+            self.record_model()
         if "allocation" not in results:
-            self.record("allocation", self.plan.to_dict())
-            self.warn(self.plan.warnings)
+            self.record_plan()
         return self._load_results()
 
     # -- files ------------------------------------------------------------------------------------

@@ -246,14 +246,18 @@ def test_simulate_starts_from_the_last_state(content_case):
     np.testing.assert_allclose(res.simulate(plan), expected)
     draws = res.simulate(plan, draws=True)
     assert draws.shape == (30, 6, 3)
-    d = res.draws.iloc[4]
-    lam4 = d[[f"decay[{c}]" for c in CATS]].to_numpy()
-    state4 = adstock(res.spend[CATS].to_numpy(), lam4)[-1]
-    a4 = adstock(plan.to_numpy(), lam4, initial=state4)
-    exp4 = d[[f"beta[{c}]" for c in CATS]].to_numpy() * hill(
-        a4, d[[f"half_saturation[{c}]" for c in CATS]].to_numpy(), d[[f"shape[{c}]" for c in CATS]].to_numpy()
-    )
-    np.testing.assert_allclose(draws[4], exp4, rtol=1e-10)
+
+    def from_draw(i):  # the draw's own parameters, from its own carryover state
+        d = res.draws.iloc[i]
+        lam_i = d[[f"decay[{c}]" for c in CATS]].to_numpy()
+        a = adstock(plan.to_numpy(), lam_i, initial=adstock(res.spend[CATS].to_numpy(), lam_i)[-1])
+        return d[[f"beta[{c}]" for c in CATS]].to_numpy() * hill(
+            a, d[[f"half_saturation[{c}]" for c in CATS]].to_numpy(), d[[f"shape[{c}]" for c in CATS]].to_numpy()
+        )
+
+    # draws differ as their parameters do, and are centred on the point estimate
+    np.testing.assert_allclose(draws[4] - draws[7], from_draw(4) - from_draw(7), rtol=1e-8, atol=1e-6)
+    np.testing.assert_allclose(np.median(draws, axis=0), expected, rtol=1e-10)
     with pytest.raises(ValueError, match="negative"):
         res.simulate(-plan)
 
@@ -433,3 +437,19 @@ def test_notebook_is_thin_and_stored_without_outputs():
     for before, cell in zip(nb.cells, nb.cells[1:], strict=False):
         if cell.cell_type == "code":
             assert before.cell_type == "markdown", f"no markdown line above {cell.source!r}"
+
+
+def test_intervals_contain_their_estimates():
+    """Seed 7's refits all lie on one side of the estimate; the intervals must still hold it."""
+    res = fit(generate(seed=7, scenario="content_driven").frame, n_bootstrap=30)
+    shares = res.shares()
+    assert (shares["low"] <= shares["share"]).all() and (shares["share"] <= shares["high"]).all()
+    plan = pd.DataFrame([[9000.0, 4500.0, 30000.0]] * 13, columns=CATS)
+    pred = res.predict(plan)
+    assert (pred["spend_driven_low"] <= pred["spend_driven"]).all()
+    assert (pred["spend_driven"] <= pred["spend_driven_high"]).all()
+    ci = res.conf_int()
+    inside = (ci["lower"] <= res.params[ci.index] + 1e-9) & (res.params[ci.index] <= ci["upper"] + 1e-9)
+    assert inside.all(), ci[~inside]
+    curve = res.response_curve("content")
+    assert ((curve["low"] <= curve["encounters"] + 1e-9) & (curve["encounters"] <= curve["high"] + 1e-9)).all()

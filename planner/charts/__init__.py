@@ -59,9 +59,24 @@ def styled():
     return matplotlib.rc_context(STYLE)
 
 
+def interval(ax, y, low, high, *, color: str = "black", lw: float = 1.0, cap: float = 0.12) -> None:
+    """Draw horizontal intervals from `low` to `high` at heights `y`, with end caps.
+
+    Drawn from the interval's own ends rather than as +- errors around an estimate: a bootstrap
+    percentile interval need not contain the point estimate, and must still be shown as it is.
+    """
+    import numpy as np
+
+    y, low, high = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (y, low, high))
+    ok = np.isfinite(low) & np.isfinite(high)
+    ax.hlines(y[ok], low[ok], high[ok], color=color, lw=lw, zorder=3)
+    for end in (low[ok], high[ok]):
+        ax.vlines(end, y[ok] - cap, y[ok] + cap, color=color, lw=lw, zorder=3)
+
+
 def color(name: str) -> str:
     """The fixed colour of a category or series name."""
     return COLORS[name]
 
 
-__all__ = ["COLORS", "ORDER", "STYLE", "color", "figure", "styled"]
+__all__ = ["COLORS", "ORDER", "STYLE", "color", "figure", "interval", "styled"]

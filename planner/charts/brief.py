@@ -14,7 +14,7 @@ import matplotlib.ticker as mticker
 from matplotlib.figure import Figure
 
 from planner import CATEGORIES
-from planner.charts import COLORS, STYLE, figure
+from planner.charts import COLORS, STYLE, figure, interval
 from planner.i18n import Messages
 
 __all__ = ["BRIEF_STYLE", "claim_shares", "frontier", "split_bars"]
@@ -188,20 +188,9 @@ def claim_shares(
                 )
                 continue
             low, high = row.get("low"), row.get("high")
-            xerr = None if low is None or high is None else [[share - low], [high - share]]
-            ax.errorbar(
-                share,
-                y,
-                xerr=xerr,
-                fmt="o",
-                color=COLORS[c],
-                markersize=5,
-                elinewidth=1.6,
-                capsize=2.5,
-                capthick=1.2,
-                label=labels["effect"],
-                zorder=3,
-            )
+            if low is not None and high is not None:
+                interval(ax, y, low, high, color=COLORS[c], lw=1.6, cap=0.1)
+            ax.plot(share, y, "o", color=COLORS[c], markersize=5, label=labels["effect"], zorder=4)
             ax.annotate(
                 m.pct(share),
                 (high if high is not None else share, y),

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, styled
+from planner.charts import COLORS, figure, interval, styled
 from planner.diagnostics import CLAIM_BANDS, CLAIM_LABEL
 
 __all__ = ["actual_vs_fitted", "decomposition", "response_curves", "shares_vs_claim"]
@@ -167,7 +167,7 @@ def shares_vs_claim(res) -> Figure:
             ax.barh(yi, share, color=COLORS[cat], height=0.5)
             low, high = table.loc[cat, "low"], table.loc[cat, "high"]
             if np.isfinite(low) and np.isfinite(high):
-                ax.errorbar(share, yi, xerr=[[share - low], [high - share]], color="black", capsize=3, lw=1)
+                interval(ax, yi, low, high)
                 label = f"{share:.0%} ({low:.0%}-{high:.0%})"
                 ax.text(min(high + 0.02, 0.98), yi + 0.08, label, va="center", fontsize=8)
             else:

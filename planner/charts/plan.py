@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, styled
+from planner.charts import COLORS, figure, interval, styled
 
 __all__ = ["frontier_chart", "scenario_chart", "weekly_plan_chart"]
 
@@ -89,10 +89,7 @@ def scenario_chart(plan) -> Figure:
                 bar.set_facecolor("white")
                 bar.set_edgecolor(COLORS["recommended"])
                 bar.set_hatch("//")
-        if np.isfinite(low).all():
-            right.errorbar(
-                expected, y, xerr=[expected - low, high - expected], fmt="none", ecolor="black", capsize=3, lw=1
-            )
+        interval(right, y, low, high)
         for yi, (e, h) in enumerate(zip(expected, np.where(np.isfinite(high), high, expected), strict=True)):
             right.text(h, yi, "  " + _thousands(e), va="center", fontsize=8)
         right.xaxis.set_major_formatter(FuncFormatter(_thousands))
