@@ -47,8 +47,15 @@ def timed(fn, repeat: int = 1) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def case(folder: Path, name: str, *, weeks: int = 156, n_subchannels: int | None = None, seed: int = 0,
-         n_bootstrap: int | None = None) -> Path:
+def case(
+    folder: Path,
+    name: str,
+    *,
+    weeks: int = 156,
+    n_subchannels: int | None = None,
+    seed: int = 0,
+    n_bootstrap: int | None = None,
+) -> Path:
     """Write generated data and a params file for it (the example's settings otherwise)."""
     syn = generate(seed=seed, weeks=weeks, n_subchannels=n_subchannels)
     data = folder / f"{name}.csv"
@@ -102,25 +109,20 @@ def stage_times(folder: Path) -> list[tuple[str, float, str]]:
 
 
 def growth(folder: Path, years: list[int], subchannels: list[int]) -> list[tuple[str, float, float]]:
+    cases = [
+        (f"{y} year(s), {{weeks}} weeks, 8 spend columns", f"years{y}", {"weeks": 52 * y + (y >= 5)}) for y in years
+    ]
+    cases += [(f"3 years, {n} spend columns", f"sub{n}", {"n_subchannels": n}) for n in subchannels]
     rows = []
-    for y in years:
-        path = case(folder, f"years{y}", weeks=52 * y + (1 if y >= 5 else 0))
+    for label, name, kwargs in cases:
+        path = case(folder, name, **kwargs)
         params = load_params(path)
         data = load_data(params)
         spec0 = params.model.model_copy(update={"n_bootstrap": 0})
         t_fit, _ = timed(lambda data=data, spec0=spec0: EncounterModel(data, spec0).fit())
         t_suite, outcome = timed(lambda path=path: runner.run(path, progress=lambda _: None))
         assert outcome.ok, outcome.message
-        rows.append((f"{y} year(s), {data.weeks} weeks, 8 spend columns", t_fit, t_suite))
-    for n in subchannels:
-        path = case(folder, f"sub{n}", n_subchannels=n)
-        params = load_params(path)
-        data = load_data(params)
-        spec0 = params.model.model_copy(update={"n_bootstrap": 0})
-        t_fit, _ = timed(lambda data=data, spec0=spec0: EncounterModel(data, spec0).fit())
-        t_suite, outcome = timed(lambda path=path: runner.run(path, progress=lambda _: None))
-        assert outcome.ok, outcome.message
-        rows.append((f"3 years, {n} spend columns", t_fit, t_suite))
+        rows.append((label.format(weeks=data.weeks), t_fit, t_suite))
     return rows
 
 
@@ -142,26 +144,37 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sweep and a batch of 4 files")
     ap.add_argument("--batch", type=int, default=None, help="params files in the batch test (default 20)")
+    ap.add_argument(
+        "--parts",
+        nargs="+",
+        choices=("stages", "growth", "batch"),
+        default=["stages", "growth", "batch"],
+        help="which tables to measure (default: all)",
+    )
     args = ap.parse_args(argv)
     years = [1, 3] if args.quick else [1, 3, 5, 10]
     subchannels = [3, 30] if args.quick else [3, 10, 30]
     n_batch = args.batch or (4 if args.quick else 20)
 
-    print(f"planner {__version__} on {platform.platform()}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores\n")
+    print(
+        f"planner {__version__} on {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores\n"
+    )
     with tempfile.TemporaryDirectory(prefix="planner-bench-") as tmp:
         folder = Path(tmp)
-        print("| stage | seconds | note |\n|---|---:|---|")
-        for name, t, note in stage_times(folder):
-            print(f"| {name} | {t:.2f} | {note} |", flush=True)
-        print("\n| data | fit with search (s) | whole suite (s) |\n|---|---:|---:|")
-        for name, t_fit, t_suite in growth(folder, years, subchannels):
-            print(f"| {name} | {t_fit:.2f} | {t_suite:.1f} |", flush=True)
-        print(f"\n| batch of {n_batch} params files | seconds | runs per minute |\n|---|---:|---:|")
-        rows = batch(folder, n_batch)
-        for jobs, t, rate in rows:
-            print(f"| --jobs {jobs} | {t:.1f} | {rate:.2f} |", flush=True)
-        print(f"\nspeed-up of --jobs 2 over --jobs 1: {rows[1][2] / rows[0][2]:.2f}x")
+        if "stages" in args.parts:
+            print("| stage | seconds | note |\n|---|---:|---|")
+            for name, t, note in stage_times(folder):
+                print(f"| {name} | {t:.2f} | {note} |", flush=True)
+        if "growth" in args.parts:
+            print("\n| data | fit with search (s) | whole suite (s) |\n|---|---:|---:|")
+            for name, t_fit, t_suite in growth(folder, years, subchannels):
+                print(f"| {name} | {t_fit:.2f} | {t_suite:.1f} |", flush=True)
+        if "batch" in args.parts:
+            print(f"\n| batch of {n_batch} params files | seconds | runs per minute |\n|---|---:|---:|")
+            rows = batch(folder, n_batch)
+            for jobs, t, rate in rows:
+                print(f"| --jobs {jobs} | {t:.1f} | {rate:.2f} |", flush=True)
+            print(f"\nspeed-up of --jobs 2 over --jobs 1: {rows[1][2] / rows[0][2]:.2f}x")
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: this process {self_mb:.0f} MB; largest child process (kernel, worker) {kids_mb:.0f} MB")
