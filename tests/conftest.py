@@ -60,3 +60,27 @@ def example_copy(tmp_path) -> Path:
     target = tmp_path / "params" / "example.yaml"
     shutil.copy(EXAMPLE_PARAMS, target)
     return target
+
+
+@pytest.fixture
+def run_notebook(tmp_path):
+    """Execute one notebook of the suite with papermill into tmp_path/run; return (notebook, run_dir)."""
+
+    def execute(name: str, params_path: Path):
+        import nbformat
+        import papermill
+
+        run_dir = tmp_path / "run"
+        run_dir.mkdir(exist_ok=True)
+        out = run_dir / f"{name}.ipynb"
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / f"{name}.ipynb"),
+            str(out),
+            parameters={"params_path": str(params_path), "run_dir": str(run_dir)},
+            cwd=str(run_dir),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        return nbformat.read(out, as_version=4), run_dir
+
+    return execute

@@ -388,33 +388,19 @@ def test_small_nnls_is_exact():
 
 
 @pytest.mark.slow
-def test_notebook_runs_end_to_end_with_papermill(tmp_path):
-    papermill = pytest.importorskip("papermill")
-    import nbformat
-
+def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
     raw["data"]["path"] = str(ROOT / "data" / "example_weekly.csv")
     raw["model"]["n_bootstrap"] = 10
     raw["output"]["dir"] = str(tmp_path / "reports")
     params = tmp_path / "plan.yaml"
     params.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    out = run_dir / "02_model.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "02_model.ipynb"),
-        str(out),
-        parameters={"params_path": str(params), "run_dir": str(run_dir)},
-        cwd=str(run_dir),
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    nb, run_dir = run_notebook("02_model", params)
     results = json.loads((run_dir / "results.json").read_text())
     assert results["model"]["n_bootstrap"] == 10
     assert set(results["contributions"]) == set(CATS)
     for name in ("02_actual_vs_fitted", "02_decomposition", "02_shares_vs_claim", "02_response_curves"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
-    nb = nbformat.read(out, as_version=4)
     assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
     summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("res.summary()"))
     data = summary_cell.outputs[-1]["data"]

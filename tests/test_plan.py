@@ -459,24 +459,11 @@ def test_charts_return_figures(synthetic_plans):
 
 
 @pytest.mark.slow
-def test_notebook_runs_end_to_end_with_papermill(write_case, tmp_path):
-    import nbformat
-    import papermill
-
+def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
     root = Path(__file__).resolve().parents[1]
     frame = pd.read_csv(root / "data" / "example_weekly.csv")
     params = write_case(frame, {"model": {"n_bootstrap": 10}})
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    out = run_dir / "03_budget_plan.ipynb"
-    papermill.execute_notebook(
-        str(root / "notebooks" / "03_budget_plan.ipynb"),
-        str(out),
-        parameters={"params_path": str(params), "run_dir": str(run_dir)},
-        cwd=str(run_dir),
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    nb, run_dir = run_notebook("03_budget_plan", params)
     results = json.loads((run_dir / "results.json").read_text())
     allocation = results["allocation"]
     assert allocation["horizon_weeks"] == 13
@@ -487,7 +474,6 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, tmp_path):
     assert plan_csv[CATS].to_numpy().sum() == pytest.approx(allocation["total_budget"], abs=1.0)
     for name in ("03_scenarios", "03_frontier", "03_weekly_plan"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
-    nb = nbformat.read(out, as_version=4)
     assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
     summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("plan.summary()"))
     summary_output = summary_cell.outputs[-1]["data"]
