@@ -15,9 +15,6 @@ import io
 import math
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1192,8 +1189,8 @@ def build_pdf(results: Mapping, path: str | os.PathLike, *, figures_dir: str | o
 class PagesPreview:
     """PNG renderings of a PDF's pages that display inline in Jupyter (and in report.html)."""
 
-    def __init__(self, pngs: list[bytes], path: Path, note: str = ""):
-        self.pngs, self.path, self.note = pngs, path, note
+    def __init__(self, pngs: list[bytes], path: Path):
+        self.pngs, self.path = pngs, path
 
     def _repr_html_(self) -> str:
         imgs = "".join(
@@ -1201,59 +1198,31 @@ class PagesPreview:
             'style="max-width:48%;margin:0 1% 12px 0;border:1px solid #ccc;box-shadow:0 1px 4px #0002">'
             for i, p in enumerate(self.pngs)
         )
-        note = f"<p><em>{html.escape(self.note)}</em></p>" if self.note else ""
-        return f"<div>{imgs}{note}</div>"
+        return f"<div>{imgs}</div>"
 
     def __repr__(self) -> str:
         return f"<{len(self.pngs)} page(s) of {self.path}>"
 
 
 def render_pages(pdf_path: str | os.PathLike, dpi: int = 80) -> list[bytes]:
-    """Render a PDF's pages to PNG bytes with pypdfium2, or pdftoppm (poppler) if that is missing.
+    """Render a PDF's pages to PNG bytes (pypdfium2: a wheel on every platform, no poppler)."""
+    import pypdfium2 as pdfium
 
-    Raises
-    ------
-    RuntimeError
-        When neither renderer is available.
-    """
-    pdf_path = Path(pdf_path)
+    pngs = []
+    document = pdfium.PdfDocument(str(pdf_path))
     try:
-        import pypdfium2 as pdfium
-    except ImportError:
-        pdfium = None
-    if pdfium is not None:
-        pngs = []
-        document = pdfium.PdfDocument(str(pdf_path))
-        try:
-            for page in document:
-                image = page.render(scale=dpi / 72).to_pil()
-                out = io.BytesIO()
-                image.save(out, format="PNG", optimize=True)
-                pngs.append(out.getvalue())
-        finally:
-            document.close()
-        return pngs
-    if shutil.which("pdftoppm"):
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf_path), f"{tmp}/page"], check=True)
-            return [p.read_bytes() for p in sorted(Path(tmp).glob("page*.png"))]
-    raise RuntimeError("rendering PDF pages needs pypdfium2 (pip install pypdfium2) or pdftoppm (poppler)")
+        for page in document:
+            out = io.BytesIO()
+            page.render(scale=dpi / 72).to_pil().save(out, format="PNG", optimize=True)
+            pngs.append(out.getvalue())
+    finally:
+        document.close()
+    return pngs
 
 
 def show_pages(pdf_path: str | os.PathLike, dpi: int = 80) -> PagesPreview:
-    """The brief's pages as images for a notebook; the text of the pages if no renderer is there."""
-    pdf_path = Path(pdf_path)
-    try:
-        return PagesPreview(render_pages(pdf_path, dpi), pdf_path)
-    except RuntimeError as exc:
-        from pypdf import PdfReader
-
-        text = "\n\n".join(page.extract_text() for page in PdfReader(pdf_path).pages)
-        preview = PagesPreview([], pdf_path, note=f"{exc}. The brief's text:")
-        preview._repr_html_ = lambda: (  # type: ignore[method-assign]
-            f"<p><em>{html.escape(preview.note)}</em></p><pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"
-        )
-        return preview
+    """The brief's pages as images for a notebook."""
+    return PagesPreview(render_pages(pdf_path, dpi), Path(pdf_path))
 
 
 # -- the HTML report --------------------------------------------------------------------------

@@ -256,15 +256,12 @@ def test_default_title_is_translated():
     assert brief._title(results, m) == CATALOGUE["default_title"]["fi"]
 
 
-def test_show_pages_renders_or_falls_back_to_text(built, monkeypatch):
+def test_show_pages_renders_every_page(built):
     _, path, _ = built["content_en"]
-
-    def no_renderer(*args, **kwargs):
-        raise RuntimeError("no renderer")
-
-    monkeypatch.setattr(brief, "render_pages", no_renderer)
-    html = show_pages(path)._repr_html_()
-    assert "no renderer" in html and "Move EUR" in html
+    preview = show_pages(path)
+    assert len(preview.pngs) == len(PdfReader(path).pages)
+    assert all(png.startswith(b"\x89PNG") for png in preview.pngs)
+    assert preview._repr_html_().count("data:image/png;base64") == len(preview.pngs)
 
 
 # -- i18n -------------------------------------------------------------------------------------
