@@ -683,25 +683,14 @@ def _claim_parts(results: Mapping, contrib: Mapping, m: Messages) -> list[str]:
     return parts
 
 
-def _claim_verdict_text(results: Mapping, contrib: Mapping, m: Messages) -> str | None:
+def _claim_verdict_text(results: Mapping, m: Messages) -> str | None:
     claim = _get(results, "model", "claim", default={})
     verdict = VERDICTS.get(str(claim.get("verdict", "")).lower())
-    if verdict == "contradicted":
-        # the category whose interval lies farthest outside the claim's band, as the verdict reads it
-        outside = {}
-        for c, (band_lo, band_hi) in CLAIM_BANDS.items():
-            row = contrib.get(c) or {}
-            lo, hi = row.get("low"), row.get("high")
-            if not _identified(results, c) or lo is None or hi is None:
-                continue
-            if lo > band_hi:
-                outside[c] = ("claim_more", lo - band_hi)
-            elif hi < band_lo:
-                outside[c] = ("claim_less", band_lo - hi)
-        if outside:
-            c, (direction, _) = max(outside.items(), key=lambda kv: kv[1][1])
-            band = f"{m.number(100 * CLAIM_BANDS[c][0])}–{m.pct(CLAIM_BANDS[c][1])}"
-            return m("claim_contradicted_by", category=m.category(c), direction=m(direction), band=band)
+    if verdict == "contradicted" and claim.get("category") in CLAIM_BANDS:
+        c = claim["category"]
+        band = f"{m.number(100 * CLAIM_BANDS[c][0])}–{m.pct(CLAIM_BANDS[c][1])}"
+        direction = m("claim_more" if claim.get("direction") == "more" else "claim_less")
+        return m("claim_contradicted_by", category=m.category(c), direction=direction, band=band)
     if verdict == "inconclusive":
         unknown = [c for c in CATEGORIES if not _identified(results, c)]
         if unknown:
@@ -731,7 +720,7 @@ def _claim_section(results: Mapping, m: Messages, st, placed: list, figures: dic
     parts = _claim_parts(results, contrib, m)
     joined = ", ".join(parts[:-1]) + m("and") + parts[-1] if len(parts) > 1 else "".join(parts)
     texts = [m("claim_shares", parts=joined)]
-    verdict = _claim_verdict_text(results, contrib, m)
+    verdict = _claim_verdict_text(results, m)
     if verdict:
         texts.append(verdict)
     quality = _get(results, "model", "quality")

@@ -152,7 +152,9 @@ def claim_verdict(shares: dict[str, tuple[float, float, float]], identified: dic
     Returns
     -------
     dict
-        ``{"verdict": "consistent" | "contradicted" | "inconclusive", "text": sentence}``.
+        ``{"verdict": "consistent" | "contradicted" | "inconclusive", "text": sentence}``; a
+        contradiction also names the ``category`` farthest outside its band and the ``direction``
+        ("more" or "less" than the claim gives it), so the brief words it without judging again.
 
     Notes
     -----
@@ -195,7 +197,7 @@ def claim_verdict(shares: dict[str, tuple[float, float, float]], identified: dic
             f"{head}: this contradicts the {CLAIM_LABEL} claim ({cat} generates {direction} than "
             f"the {allows} the claim gives it)."
         )
-        return {"verdict": "contradicted", "text": text}
+        return {"verdict": "contradicted", "text": text, "category": cat, "direction": direction}
 
     close = all(
         CLAIM_BANDS[c][0] - CLAIM_TOLERANCE <= shares[c][0] <= CLAIM_BANDS[c][1] + CLAIM_TOLERANCE for c in CATEGORIES

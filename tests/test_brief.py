@@ -483,7 +483,12 @@ def test_unidentified_category_and_missing_intervals_read_as_unknown(tmp_path):
 
 def test_contradicted_claim_names_the_category_and_direction(tmp_path):
     results = load("content_en")
-    results["model"]["claim"] = {"verdict": "contradicted", "text": "..."}
+    results["model"]["claim"] = {
+        "verdict": "contradicted",
+        "text": "...",
+        "category": "technology",
+        "direction": "more",
+    }
     results["contributions"]["technology"].update(share=0.45, low=0.38, high=0.52)
     results["params"]["report"]["language"] = "fi"
     text = pdf_text(build_pdf(results, tmp_path / "contra.pdf"))

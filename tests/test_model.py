@@ -83,6 +83,8 @@ def test_recovers_technology_driven_shares_and_contradicts_the_claim(tech_case):
     claim = res.claim()
     assert claim["verdict"] == "contradicted"
     assert "contradicts" in claim["text"] and "technology" in claim["text"]
+    # the brief words the contradiction from these, so they must agree with the text
+    assert claim["category"] in claim["text"] and claim["direction"] in ("more", "less")
 
 
 def test_parameters_are_near_the_truth(content_case):
