@@ -36,7 +36,7 @@ from planner import CATEGORIES
 from planner.i18n import fmt_eur, fmt_int, fmt_number, fmt_pct
 from planner.params import PlanSpec
 
-__all__ = ["Allocation", "PlanError", "PlanResults", "PlanSummary", "optimise", "plan_budget"]
+__all__ = ["Allocation", "PlanError", "PlanResults", "PlanSummary", "plan_budget"]
 
 _CATS = list(CATEGORIES)
 _TOL = 1e-4  # a share this close to a bound counts as "at the bound" (0.01 share points)
@@ -961,9 +961,6 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         calls=resp.calls,
         timings={k: round(v, 4) for k, v in timings.items()},
     )
-
-
-optimise = plan_budget  # the name used in docs/architecture.md
 
 
 def _frontier(
