@@ -1,0 +1,924 @@
+"""Synthetic weekly histories with a known truth, most of them deliberately unlike the model.
+
+The calibration benchmark (``benchmarks/bench_calibration.py``) fits the planner to these and
+scores its shares, intervals, verdicts and plans against the truth. ``make(name, seed)`` returns a
+`Case`; every seed draws a different truth (carryover, saturation, shares, spend levels), not
+only different noise. The model assumes normalised geometric adstock, Hill saturation, an additive
+baseline (linear trend, two yearly harmonics, Finnish holiday dips, events, controls) and Gaussian
+noise. The generators, and where each departs from that:
+
+``additive_hill``
+    Like the model: Hill on normalised adstock, additive baseline, Gaussian noise of 2-4 % of the
+    mean. Content-led truth: content 76-86 %, the rest split between design and technology.
+``multiplicative_baseline``
+    Baseline = level * (1 + growth)**t * (1 + season(t)) * holiday and market factors, so season
+    and trend scale each other (the model adds them). Spend effects additive, Hill on *un-normalised*
+    carryover ``a[t] = decay * a[t-1] + x[t]``. Content 60-85 %.
+``logistic_bursts``
+    Saturation ``(1 - exp(-a/k)) / (1 + exp(-a/k))`` (logistic, always concave), spend in on/off
+    bursts with many zero weeks, a concave (logarithmic) trend. Content 45-75 %.
+``no_effect``
+    Design truly generates nothing (share 0) while its spend varies as much as the others'. Hill on
+    normalised adstock, additive baseline. Content 55-90 %, technology the rest.
+``small_counts``
+    Two years (104 weeks) of one encounter column (meetings, weight 1) with Poisson noise around a
+    mean of about 40 a week. Hill on normalised adstock. Content 60-85 %.
+``technology_driven``
+    Technology truly generates 60-70 %, content most of the rest. Hill on normalised adstock.
+``collinear``
+    Content and technology spend move together (a shared campaign calendar; correlation about
+    0.9), design independent. Content 65-85 %.
+``drifting_mix``
+    Each category's spend is split into sub-channels of different effectiveness, carryover and
+    saturation, and the mix drifts over the years (video and automation grow): a category's true
+    response is not one curve of its summed spend. Content 60-85 %.
+
+Every generator writes ``week_start`` (Mondays), encounter columns, spend columns (one or more per
+category; the model sums them) and, except ``small_counts``, an event (``event_trade_fair``) and a
+control (``market_index``). The first 26 weeks are a burn-in that is dropped, so the carryover at
+the start of the data is that of real past spend.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+
+from planner import CATEGORIES
+from planner.transforms import adstock, hill
+
+__all__ = ["GENERATORS", "Case", "Response", "make", "oracle_shares"]
+
+CATS = list(CATEGORIES)
+BURN_IN_WEEKS = 26
+START = "2022-01-03"
+#: Quality weights of the encounter channels (a meeting is worth ten web sessions).
+WEIGHTS = {"enc_web": 1.0, "enc_calls": 3.0, "enc_meetings": 10.0}
+#: Expected share of each channel in the weighted encounters.
+CHANNEL_SHARES = np.array([0.78, 0.13, 0.09])
+#: Spend columns per category (an average split; the truth acts on their sum unless the
+#: generator says otherwise).
+SPEND_COLUMNS = {
+    "content": ("content_articles_eur", "content_video_eur", "content_social_eur"),
+    "design": ("design_ux_eur", "design_visual_eur"),
+    "technology": ("tech_automation_eur", "tech_crm_eur", "tech_analytics_eur"),
+}
+
+
+# -- the true response -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Response:
+    """The true spend-driven response, per spend channel; a category has one channel or more.
+
+    Attributes
+    ----------
+    category : numpy.ndarray of int
+        Per channel, the index of its category in CATEGORIES.
+    names : tuple of str
+        Channel names (the category's name when it has a single channel).
+    decay : numpy.ndarray
+        Weekly carryover rate per channel.
+    half_saturation : numpy.ndarray
+        ``k`` per channel, in the units of the carryover state (EUR/week when normalised).
+    shape : numpy.ndarray
+        Hill ``s`` per channel (unused by the logistic curve).
+    beta : numpy.ndarray
+        Weighted encounters per week at full saturation, per channel.
+    normalised : bool
+        ``a[t] = d a[t-1] + (1 - d) x[t]`` when True, else ``a[t] = d a[t-1] + x[t]``.
+    saturation : {"hill", "logistic"}
+        ``a**s / (a**s + k**s)`` or ``(1 - exp(-a/k)) / (1 + exp(-a/k))``.
+    mix : numpy.ndarray
+        Share of its category's spend each channel gets after the end of the data.
+    """
+
+    category: np.ndarray
+    names: tuple
+    decay: np.ndarray
+    half_saturation: np.ndarray
+    shape: np.ndarray
+    beta: np.ndarray
+    normalised: bool
+    saturation: str
+    mix: np.ndarray
+
+    def carryover(self, x: np.ndarray, initial: np.ndarray | None = None) -> np.ndarray:
+        """Carryover state per week and channel for channel spend ``x`` (weeks, channels)."""
+        d = self.decay
+        if self.normalised:
+            return adstock(x, d, initial=initial)
+        # a = b / (1 - d) where b is the normalised adstock: a[t] = d a[t-1] + x[t].
+        start = None if initial is None else np.asarray(initial) * (1.0 - d)
+        return adstock(x, d, initial=start) / (1.0 - d)
+
+    def saturate(self, a: np.ndarray) -> np.ndarray:
+        """Saturation in [0, 1) of the carryover state."""
+        if self.saturation == "hill":
+            return hill(a, self.half_saturation, self.shape)
+        z = np.exp(-np.maximum(a, 0.0) / self.half_saturation)
+        return (1.0 - z) / (1.0 + z)
+
+    def per_category(self, per_channel: np.ndarray) -> np.ndarray:
+        """Sum channels (last axis) into the three categories."""
+        out = np.zeros(per_channel.shape[:-1] + (len(CATS),))
+        for j, c in enumerate(self.category):
+            out[..., c] += per_channel[..., j]
+        return out
+
+    def split_spend(self, spend: np.ndarray) -> np.ndarray:
+        """Category spend (..., 3) to channel spend (..., channels) with the future mix."""
+        return spend[..., self.category] * self.mix
+
+
+# -- the case ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """One synthetic history with its truth; implements the response protocol.
+
+    Attributes
+    ----------
+    name : str
+        The generator's name (a key of GENERATORS).
+    seed : int
+        The seed it was made with.
+    frame : pandas.DataFrame
+        The data exactly as a user's file would hold it: ``week_start``, encounter columns, spend
+        columns, event and control columns.
+    params : dict
+        A raw params mapping (as YAML would give) for ``planner.params.load_dict``; ``data.path``
+        is a dummy name, the data go through ``planner.data.from_frame``. Model keys are left at
+        their defaults.
+    contributions : pandas.DataFrame
+        True spend-driven weighted encounters per week (index ``week_start``) and category.
+    features : pandas.DataFrame
+        Per category the true shape of its effect (carried-over, saturated spend), so that
+        ``contributions == features * coefficients``; for a category of several channels, their
+        effectiveness-weighted mean.
+    coefficients : pandas.Series
+        Per category, weighted encounters per unit of ``features`` (0 for a category with no effect).
+    spend : pandas.DataFrame
+        Spend per category (EUR/week), the sum of its columns in ``frame``.
+    baseline : pandas.Series
+        True expected encounters without any spend effect, per week.
+    expected : pandas.Series
+        True expected weighted encounters per week (baseline + spend effects), before noise.
+    last_state : pandas.Series
+        Carryover state per channel at the end of the data (the response continues from it).
+    response : Response
+        The true curves.
+    truth : dict
+        A readable summary of the true parameters (for reports).
+    """
+
+    name: str
+    seed: int
+    frame: pd.DataFrame
+    params: dict
+    contributions: pd.DataFrame
+    features: pd.DataFrame
+    coefficients: pd.Series
+    spend: pd.DataFrame
+    baseline: pd.Series
+    expected: pd.Series
+    last_state: pd.Series
+    response: Response
+    truth: dict = field(default_factory=dict)
+
+    #: The truth is one "draw"; the plan asks for it to make intervals.
+    interval = 0.8
+
+    def true_shares(self) -> pd.Series:
+        """Each category's share of the true spend-driven weighted encounters over the data."""
+        totals = self.contributions[CATS].sum()
+        return (totals / totals.sum()).rename("share")
+
+    def simulate(self, spend, *, draws: bool = False) -> np.ndarray:
+        """True spend-driven weighted encounters for weekly spend following the end of the data.
+
+        Parameters
+        ----------
+        spend : pandas.DataFrame or array_like
+            One row per future week, columns CATEGORIES (EUR/week); an array is read in that order.
+            A category's spend is split among its channels by the mix of the data's last weeks.
+        draws : bool, default False
+            Return shape (1, weeks, 3): the truth is a single "draw".
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (weeks, 3), or (1, weeks, 3) with ``draws=True``.
+
+        Raises
+        ------
+        ValueError
+            If the spend is negative or not (weeks, 3).
+        """
+        if isinstance(spend, pd.DataFrame):
+            spend = spend[CATS]
+        x = np.asarray(spend, dtype=float)
+        if x.ndim != 2 or x.shape[1] != len(CATS):
+            raise ValueError(f"spend must be (weeks, {len(CATS)}), got shape {x.shape}")
+        if np.any(x < 0):
+            raise ValueError("spend must not be negative")
+        r = self.response
+        a = r.carryover(r.split_spend(x), initial=self.last_state.to_numpy())
+        out = r.per_category(r.beta * r.saturate(a))
+        return out[None, ...] if draws else out
+
+    def horizon_totals(self, weekly: np.ndarray, weeks: int) -> np.ndarray:
+        """True spend-driven encounters over ``weeks`` per category for flat weekly spend.
+
+        Vectorised (closed-form carryover) for searching many splits at once; equal to summing
+        `simulate` over the weeks.
+
+        Parameters
+        ----------
+        weekly : array_like
+            Shape (n, 3): EUR/week per category, the same every week.
+        weeks : int
+            Length of the horizon.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n, 3).
+        """
+        r = self.response
+        x = r.split_spend(np.atleast_2d(np.asarray(weekly, dtype=float)))  # (n, m)
+        t = np.arange(1, weeks + 1)[:, None]  # (H, 1)
+        dt = r.decay[None, :] ** t  # (H, m)
+        steady = x if r.normalised else x / (1.0 - r.decay)
+        a = dt[None] * self.last_state.to_numpy()[None, None, :] + (1.0 - dt)[None] * steady[:, None, :]
+        return r.per_category((r.beta * r.saturate(a)).sum(axis=1))
+
+
+# -- building blocks ---------------------------------------------------------------------------
+
+
+def _weeks(n: int, start: str = START) -> pd.DatetimeIndex:
+    """Burn-in weeks and data weeks, Mondays."""
+    first = pd.Timestamp(start) - pd.Timedelta(weeks=BURN_IN_WEEKS)
+    return pd.date_range(first, periods=BURN_IN_WEEKS + n, freq="7D")
+
+
+def _flags(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Christmas/New Year and July weeks, judged by each week's Thursday."""
+    thu = index + pd.Timedelta(days=3)
+    christmas = ((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7))
+    return np.asarray(christmas, dtype=float), np.asarray(thu.month == 7, dtype=float)
+
+
+def _phase(index: pd.DatetimeIndex) -> np.ndarray:
+    thu = index + pd.Timedelta(days=3)
+    return 2.0 * np.pi * (np.asarray(thu.day_of_year, dtype=float) - 1.0) / 365.25
+
+
+def _season(rng, index: pd.DatetimeIndex, amplitude: float) -> np.ndarray:
+    """A yearly cycle of the given amplitude (two harmonics, random phases), mean zero."""
+    p = _phase(index)
+    a1, a2 = rng.uniform(0, 2 * np.pi, 2)
+    return amplitude * (0.85 * np.sin(p + a1) + 0.35 * np.sin(2 * p + a2))
+
+
+def _spend(
+    rng,
+    index: pd.DatetimeIndex,
+    mean: float,
+    *,
+    jitter: float = 0.2,
+    p_burst: float = 0.08,
+    burst_len: tuple[int, int] = (2, 5),
+    burst_mult: tuple[float, float] = (1.6, 2.6),
+    step_sd: float = 0.25,
+    fixed: float = 0.0,
+) -> np.ndarray:
+    """One category's weekly spend: quarterly budget steps, jitter, bursts, quiet and holiday weeks."""
+    n = len(index)
+    christmas, july = _flags(index)
+    level = np.repeat(rng.lognormal(0.0, step_sd, n // 13 + 1), 13)[:n]
+    burst = np.ones(n)
+    starts = np.flatnonzero(rng.random(n) < p_burst)
+    for t in starts:
+        length = rng.integers(burst_len[0], burst_len[1] + 1)
+        burst[t : t + length] = np.maximum(burst[t : t + length], rng.uniform(*burst_mult))
+    quiet = np.where(rng.random(n) < 0.04, rng.uniform(0.05, 0.3, n), 1.0)
+    holiday = np.where((christmas + july) > 0, 0.5, 1.0)
+    variable = level * rng.lognormal(0.0, jitter, n) * burst * quiet * holiday
+    series = fixed + (1.0 - fixed) * variable / variable.mean()
+    return series * mean / series.mean()
+
+
+def _on_off(rng, index: pd.DatetimeIndex, mean: float, on: tuple[int, int], off: tuple[int, int]) -> np.ndarray:
+    """Flights: runs of spend weeks and runs of zero weeks; the last 13 weeks hold a flight."""
+    n = len(index)
+    out = np.zeros(n)
+    t = int(rng.integers(0, off[1]))
+    while t < n:
+        length = int(rng.integers(on[0], on[1] + 1))
+        out[t : t + length] = rng.lognormal(0.0, 0.3) * rng.lognormal(0.0, 0.2, min(length, n - t))
+        t += length + int(rng.integers(off[0], off[1] + 1))
+    if not out[-13:].any():  # a plan needs a current split with this category in it
+        out[-6:-2] = rng.lognormal(0.0, 0.2, 4)
+    return out * mean / out.mean()
+
+
+def _split_columns(rng, cat: str, total: np.ndarray, drift: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Whole-euro sub-channel columns of a category that add up to about ``total``."""
+    cols = SPEND_COLUMNS[cat]
+    if drift is None:
+        base = rng.dirichlet(np.full(len(cols), 4.0))
+        props = rng.dirichlet(60.0 * base + 1e-3, size=len(total))
+    else:
+        props = drift
+    parts = np.round(total[:, None] * props)
+    return dict(zip(cols, parts.T, strict=True))
+
+
+def _market_index(rng, n: int) -> np.ndarray:
+    """A mean-reverting index around 100."""
+    walk = np.empty(n)
+    walk[0] = rng.normal(0.0, 3.0)
+    shocks = rng.normal(0.0, 1.0, n)
+    for t in range(1, n):
+        walk[t] = 0.95 * walk[t - 1] + shocks[t]
+    return np.round(100.0 + walk, 2)
+
+
+def _trade_fairs(rng, index: pd.DatetimeIndex, per_year: int = 3) -> np.ndarray:
+    """A few event weeks a year, in spring and autumn."""
+    thu = index + pd.Timedelta(days=3)
+    out = np.zeros(len(index), dtype=int)
+    ok = np.isin(thu.month, (2, 3, 4, 5, 9, 10, 11))
+    for year in np.unique(thu.year):
+        eligible = np.flatnonzero(ok & (thu.year == year))
+        if eligible.size:
+            out[rng.choice(eligible, size=min(per_year, eligible.size), replace=False)] = 1
+    return out
+
+
+def _split_rest(rng, first: float, lo: float = 0.3, hi: float = 0.7) -> tuple[float, float]:
+    """Split ``1 - first`` between the two other categories."""
+    f = rng.uniform(lo, hi)
+    return (1.0 - first) * f, (1.0 - first) * (1.0 - f)
+
+
+def _hill_curves(rng, mean_spend: np.ndarray, normalised: bool = True) -> dict:
+    """Seeded carryover and Hill parameters per category around plausible values."""
+    decay = np.array([rng.uniform(0.3, 0.65), rng.uniform(0.1, 0.45), rng.uniform(0.4, 0.75)])
+    level = mean_spend if normalised else mean_spend / (1.0 - decay)
+    return {
+        "decay": decay,
+        "half_saturation": level * rng.uniform(0.5, 1.6, 3),
+        "shape": rng.uniform(0.8, 2.0, 3),
+    }
+
+
+def _mean_spend(rng) -> np.ndarray:
+    """Average EUR/week per category: usually technology-led, as many organisations run it."""
+    return np.array([rng.uniform(8_000, 15_000), rng.uniform(3_000, 7_000), rng.uniform(15_000, 35_000)])
+
+
+def _params(name: str, seed: int, encounters: dict, spend_columns: dict, events, controls) -> dict:
+    data = {
+        "path": f"{name}_{seed}.csv",
+        "encounters": dict(encounters),
+        "spend": {c: list(cols) for c, cols in spend_columns.items()},
+    }
+    if events:
+        data["events"] = list(events)
+    if controls:
+        data["controls"] = list(controls)
+    if "enc_web" in encounters:
+        data["digital"] = ["enc_web"]
+    return {"report": {"title": f"{name} seed {seed}"}, "data": data, "plan": {"horizon_weeks": 13}}
+
+
+@dataclass
+class _Spec:
+    """What a generator decides; `_assemble` turns it into a Case."""
+
+    name: str
+    seed: int
+    rng: np.random.Generator
+    index: pd.DatetimeIndex  # burn-in + data weeks
+    columns: dict  # category -> {spend column: whole euros per week (burn-in included)}
+    response: dict  # Response fields except beta and mix, plus "effectiveness" per channel
+    channel_spend: np.ndarray | None  # (weeks, channels), None: one channel per category (its sum)
+    shares: np.ndarray  # target true shares per category
+    effect_fraction: float  # spend-driven part of the expected encounters over the data
+    baseline: np.ndarray  # over the data weeks
+    noise: str = "gaussian"  # or "poisson"
+    noise_sd: float = 0.03  # Gaussian: sd as a fraction of the mean expected encounters
+    extra: dict = field(default_factory=dict)  # events and controls over the data weeks
+    events: tuple = ()
+    controls: tuple = ()
+    single_column: str | None = None  # poisson: the one encounter column (weight 1)
+    truth: dict = field(default_factory=dict)
+
+
+def _assemble(s: _Spec) -> Case:
+    """Calibrate the effect sizes to the target shares, add noise and write the frame."""
+    n_all = len(s.index)
+    data_index = pd.DatetimeIndex(s.index[BURN_IN_WEEKS:], name="week_start")
+    cat_spend = np.column_stack([np.sum(list(s.columns[c].values()), axis=0) for c in CATS])
+    r = dict(s.response)
+    eff = np.asarray(r.pop("effectiveness"), dtype=float)
+    category = np.asarray(r["category"])
+    x = cat_spend if s.channel_spend is None else s.channel_spend
+    last = slice(n_all - 13, n_all)
+    cat_last = cat_spend[last].sum(axis=0)[category]
+    mix = np.where(cat_last > 0, x[last].sum(axis=0) / np.where(cat_last > 0, cat_last, 1.0), 0.0)
+    unit = Response(beta=np.ones(len(category)), mix=mix, **r)
+    state = unit.carryover(x)
+    h = unit.saturate(state)[BURN_IN_WEEKS:]  # (n, m)
+
+    # Effect sizes so that the true shares are exactly the target ones over the data.
+    total_effect = s.effect_fraction / (1.0 - s.effect_fraction) * s.baseline.sum()
+    feature = np.zeros((len(data_index), len(CATS)))
+    coef = np.zeros(len(CATS))
+    beta = np.zeros(len(category))
+    for c in range(len(CATS)):
+        mine = category == c
+        f = (h[:, mine] * eff[mine]).sum(axis=1) / eff[mine].sum()
+        feature[:, c] = f
+        coef[c] = s.shares[c] * total_effect / f.sum() if f.sum() > 0 else 0.0
+        beta[mine] = coef[c] * eff[mine] / eff[mine].sum()
+    response = Response(beta=beta, mix=mix, **r)
+    contrib = feature * coef
+    expected = s.baseline + contrib.sum(axis=1)
+
+    rng = s.rng
+    frame = pd.DataFrame({"week_start": data_index})
+    if s.noise == "poisson":
+        counts = rng.poisson(np.maximum(expected, 0.0))
+        frame[s.single_column] = counts.astype(int)
+        encounters = {s.single_column: 1.0}
+    else:
+        weighted = expected + rng.normal(0.0, s.noise_sd * expected.mean(), len(expected))
+        props = rng.dirichlet(1500.0 * CHANNEL_SHARES, size=len(expected))
+        for i, (col, w) in enumerate(WEIGHTS.items()):
+            frame[col] = np.round(np.maximum(weighted, 0.0) * props[:, i] / w).astype(int)
+        encounters = dict(WEIGHTS)
+    spend_columns = {}
+    for c in CATS:
+        spend_columns[c] = list(s.columns[c])
+        for col, values in s.columns[c].items():
+            frame[col] = values[BURN_IN_WEEKS:].astype(int)
+    for col, values in s.extra.items():
+        frame[col] = values
+
+    names = tuple(r["names"])
+    truth = {
+        "generator": s.name,
+        "seed": s.seed,
+        "shares": dict(zip(CATS, np.round(s.shares, 4).tolist(), strict=True)),
+        "effect_fraction": s.effect_fraction,
+        "noise": s.noise if s.noise == "poisson" else f"gaussian sd {s.noise_sd:.3f} of the mean",
+        "channels": {
+            nm: {
+                "category": CATS[int(category[j])],
+                "decay": round(float(r["decay"][j]), 4),
+                "half_saturation": round(float(r["half_saturation"][j]), 1),
+                "shape": round(float(r["shape"][j]), 3),
+                "beta": round(float(beta[j]), 2),
+            }
+            for j, nm in enumerate(names)
+        },
+        **s.truth,
+    }
+    return Case(
+        name=s.name,
+        seed=s.seed,
+        frame=frame,
+        params=_params(s.name, s.seed, encounters, spend_columns, s.events, s.controls),
+        contributions=pd.DataFrame(contrib, index=data_index, columns=CATS),
+        features=pd.DataFrame(feature, index=data_index, columns=CATS),
+        coefficients=pd.Series(coef, index=CATS, name="coefficient"),
+        spend=pd.DataFrame(cat_spend[BURN_IN_WEEKS:], index=data_index, columns=CATS),
+        baseline=pd.Series(s.baseline, index=data_index, name="baseline"),
+        expected=pd.Series(expected, index=data_index, name="expected"),
+        last_state=pd.Series(state[-1], index=list(names), name="last_state"),
+        response=response,
+        truth=truth,
+    )
+
+
+def _category_columns(rng, index, means: np.ndarray, **styles) -> dict:
+    """Spend columns of each category from `_spend` with per-category styles."""
+    default = {"content": {}, "design": {"jitter": 0.25, "p_burst": 0.06}, "technology": {"fixed": 0.3}}
+    out = {}
+    for i, c in enumerate(CATS):
+        total = _spend(rng, index, means[i], **{**default[c], **styles.get(c, {})})
+        out[c] = _split_columns(rng, c, total)
+    return out
+
+
+def _additive_baseline(rng, data_index, level: float) -> tuple[np.ndarray, dict]:
+    """Level + linear trend + season + holiday dips + trade fairs + market index (the model's form)."""
+    n = len(data_index)
+    christmas, july = _flags(data_index)
+    fair = _trade_fairs(rng, data_index)
+    market = _market_index(rng, n)
+    base = (
+        level * (1.0 + rng.uniform(-0.1, 0.25) * np.arange(n) / n)
+        + _season(rng, data_index, level * rng.uniform(0.05, 0.12))
+        - level * rng.uniform(0.2, 0.35) * christmas
+        - level * rng.uniform(0.1, 0.25) * july
+        + level * rng.uniform(0.1, 0.2) * fair
+        + level * 0.005 * (market - 100.0)
+    )
+    return base, {"event_trade_fair": fair, "market_index": market}
+
+
+def _one_channel(curves: dict, saturation: str = "hill", normalised: bool = True) -> dict:
+    return {
+        "category": np.arange(3),
+        "names": tuple(CATS),
+        "normalised": normalised,
+        "saturation": saturation,
+        "effectiveness": np.ones(3),
+        **curves,
+    }
+
+
+def _hill_case(name: str, seed: int, shares_of, n: int = 156, **spend_styles) -> Case:
+    """An additive-baseline, Hill-on-normalised-adstock history with the shares ``shares_of(rng)``."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])  # a stream per generator
+    index = _weeks(n)
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means, **spend_styles)
+    shares = np.asarray(shares_of(rng), dtype=float)
+    base, extra = _additive_baseline(rng, index[BURN_IN_WEEKS:], rng.uniform(12_000, 18_000))
+    return _assemble(
+        _Spec(
+            name=name,
+            seed=seed,
+            rng=rng,
+            index=index,
+            columns=columns,
+            response=_one_channel(_hill_curves(rng, means)),
+            channel_spend=None,
+            shares=shares,
+            effect_fraction=rng.uniform(0.35, 0.45),
+            baseline=base,
+            noise_sd=rng.uniform(0.02, 0.04),
+            extra=extra,
+            events=("event_trade_fair",),
+            controls=("market_index",),
+        )
+    )
+
+
+# -- the generators ----------------------------------------------------------------------------
+
+
+def additive_hill(seed: int) -> Case:
+    """Like the model: Hill on normalised adstock, additive baseline; content 76-86 %."""
+
+    def shares(rng):
+        content = rng.uniform(0.76, 0.86)
+        return (content, *_split_rest(rng, content, 0.35, 0.65))
+
+    return _hill_case("additive_hill", seed, shares)
+
+
+def no_effect(seed: int) -> Case:
+    """Design truly generates nothing while its spend varies; content 55-90 %, technology the rest."""
+
+    def shares(rng):
+        content = rng.uniform(0.55, 0.9)
+        return (content, 0.0, 1.0 - content)
+
+    return _hill_case("no_effect", seed, shares)
+
+
+def technology_driven(seed: int) -> Case:
+    """Technology truly generates 60-70 %, content 60-85 % of the rest."""
+
+    def shares(rng):
+        tech = rng.uniform(0.6, 0.7)
+        content, design = _split_rest(rng, tech, 0.6, 0.85)
+        return (content, design, tech)
+
+    return _hill_case("technology_driven", seed, shares)
+
+
+def multiplicative_baseline(seed: int) -> Case:
+    """Season and trend scale each other; Hill on un-normalised carryover; content 60-85 %."""
+    rng = np.random.default_rng([seed, 2])
+    index = _weeks(156)
+    data_index = index[BURN_IN_WEEKS:]
+    n = len(data_index)
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means)
+    content = rng.uniform(0.6, 0.85)
+    shares = np.array([content, *_split_rest(rng, content)])
+    christmas, july = _flags(data_index)
+    fair = _trade_fairs(rng, data_index)
+    market = _market_index(rng, n)
+    growth = rng.uniform(0.0015, 0.004)  # 26-86 % over three years, compounding
+    level = rng.uniform(10_000, 15_000)
+    base = (
+        level
+        * (1.0 + growth) ** np.arange(n)
+        * (1.0 + _season(rng, data_index, rng.uniform(0.12, 0.2)))
+        * (1.0 - rng.uniform(0.2, 0.35) * christmas)
+        * (1.0 - rng.uniform(0.1, 0.25) * july)
+        * (1.0 + rng.uniform(0.1, 0.2) * fair)
+        * (1.0 + 0.005 * (market - 100.0))
+    )
+    return _assemble(
+        _Spec(
+            name="multiplicative_baseline",
+            seed=seed,
+            rng=rng,
+            index=index,
+            columns=columns,
+            response=_one_channel(_hill_curves(rng, means, normalised=False), normalised=False),
+            channel_spend=None,
+            shares=shares,
+            effect_fraction=rng.uniform(0.3, 0.42),
+            baseline=base,
+            noise_sd=rng.uniform(0.02, 0.04),
+            extra={"event_trade_fair": fair, "market_index": market},
+            events=("event_trade_fair",),
+            controls=("market_index",),
+            truth={"baseline": "level * (1 + growth)**t * (1 + season)", "growth_per_week": round(growth, 5)},
+        )
+    )
+
+
+def logistic_bursts(seed: int) -> Case:
+    """Logistic saturation, spend in on/off flights (many zero weeks), concave trend; content 45-75 %."""
+    rng = np.random.default_rng([seed, 3])
+    index = _weeks(156)
+    data_index = index[BURN_IN_WEEKS:]
+    n = len(data_index)
+    means = _mean_spend(rng)
+    flights = {"content": ((3, 8), (2, 6)), "design": ((2, 5), (3, 9)), "technology": ((4, 10), (2, 6))}
+    columns = {c: _split_columns(rng, c, _on_off(rng, index, means[i], *flights[c])) for i, c in enumerate(CATS)}
+    content = rng.uniform(0.45, 0.75)
+    shares = np.array([content, *_split_rest(rng, content)])
+    decay = np.array([rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.4), rng.uniform(0.3, 0.7)])
+    curves = {"decay": decay, "half_saturation": means * rng.uniform(0.4, 1.2, 3), "shape": np.ones(3)}
+    christmas, july = _flags(data_index)
+    fair = _trade_fairs(rng, data_index)
+    market = _market_index(rng, n)
+    level = rng.uniform(10_000, 16_000)
+    base = (
+        level * (1.0 + rng.uniform(0.15, 0.35) * np.log1p(np.arange(n) / rng.uniform(8.0, 30.0)) / np.log1p(n / 15))
+        + _season(rng, data_index, level * rng.uniform(0.05, 0.12))
+        - level * rng.uniform(0.2, 0.35) * christmas
+        - level * rng.uniform(0.1, 0.25) * july
+        + level * rng.uniform(0.1, 0.2) * fair
+        + level * 0.005 * (market - 100.0)
+    )
+    return _assemble(
+        _Spec(
+            name="logistic_bursts",
+            seed=seed,
+            rng=rng,
+            index=index,
+            columns=columns,
+            response=_one_channel(curves, saturation="logistic"),
+            channel_spend=None,
+            shares=shares,
+            effect_fraction=rng.uniform(0.3, 0.45),
+            baseline=base,
+            noise_sd=rng.uniform(0.02, 0.04),
+            extra={"event_trade_fair": fair, "market_index": market},
+            events=("event_trade_fair",),
+            controls=("market_index",),
+            truth={"saturation": "(1 - exp(-a/k)) / (1 + exp(-a/k))", "trend": "concave (log)"},
+        )
+    )
+
+
+def small_counts(seed: int) -> Case:
+    """Two years of Poisson meeting counts around 40 a week, one column of weight 1; content 60-85 %."""
+    rng = np.random.default_rng([seed, 4])
+    n = 104
+    index = _weeks(n)
+    data_index = index[BURN_IN_WEEKS:]
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means)
+    content = rng.uniform(0.6, 0.85)
+    shares = np.array([content, *_split_rest(rng, content)])
+    effect_fraction = rng.uniform(0.35, 0.45)
+    christmas, july = _flags(data_index)
+    fair = _trade_fairs(rng, data_index, per_year=4)
+    level = 40.0 * (1.0 - effect_fraction) / 0.97  # the dips take ~3 % off the mean
+    base = (
+        level * (1.0 + rng.uniform(-0.05, 0.15) * np.arange(n) / n)
+        + _season(rng, data_index, level * rng.uniform(0.05, 0.12))
+        - level * rng.uniform(0.2, 0.35) * christmas
+        - level * rng.uniform(0.1, 0.25) * july
+        + level * rng.uniform(0.15, 0.3) * fair
+    )
+    return _assemble(
+        _Spec(
+            name="small_counts",
+            seed=seed,
+            rng=rng,
+            index=index,
+            columns=columns,
+            response=_one_channel(_hill_curves(rng, means)),
+            channel_spend=None,
+            shares=shares,
+            effect_fraction=effect_fraction,
+            baseline=base,
+            noise="poisson",
+            extra={"event_trade_fair": fair},
+            events=("event_trade_fair",),
+            single_column="enc_meetings",
+        )
+    )
+
+
+def collinear(seed: int) -> Case:
+    """Content and technology spend follow one campaign calendar (correlation ~0.9); content 65-85 %."""
+    rng = np.random.default_rng([seed, 5])
+    index = _weeks(156)
+    means = _mean_spend(rng)
+    common = _spend(rng, index, 1.0, jitter=0.15, p_burst=0.1, step_sd=0.3)
+    design = _spend(rng, index, means[1], jitter=0.25, p_burst=0.06)
+    content_total = means[0] * common * rng.lognormal(0.0, 0.2, len(index))
+    tech_total = means[2] * (0.15 + 0.85 * common * rng.lognormal(0.0, 0.2, len(index)))
+    columns = {
+        "content": _split_columns(rng, "content", content_total),
+        "design": _split_columns(rng, "design", design),
+        "technology": _split_columns(rng, "technology", tech_total),
+    }
+    content = rng.uniform(0.65, 0.85)
+    shares = np.array([content, *_split_rest(rng, content)])
+    base, extra = _additive_baseline(rng, index[BURN_IN_WEEKS:], rng.uniform(12_000, 18_000))
+    return _assemble(
+        _Spec(
+            name="collinear",
+            seed=seed,
+            rng=rng,
+            index=index,
+            columns=columns,
+            response=_one_channel(_hill_curves(rng, means)),
+            channel_spend=None,
+            shares=shares,
+            effect_fraction=rng.uniform(0.35, 0.45),
+            baseline=base,
+            noise_sd=rng.uniform(0.02, 0.04),
+            extra=extra,
+            events=("event_trade_fair",),
+            controls=("market_index",),
+        )
+    )
+
+
+def drifting_mix(seed: int) -> Case:
+    """Sub-channels of different effectiveness whose mix drifts over the years; content 60-85 %."""
+    rng = np.random.default_rng([seed, 6])
+    index = _weeks(156)
+    n_all = len(index)
+    means = _mean_spend(rng)
+    ramp = np.linspace(0.0, 1.0, n_all)[:, None]
+    columns, names, category, effectiveness, decay, k, shape, spend = {}, [], [], [], [], [], [], []
+    for i, c in enumerate(CATS):
+        total = _spend(rng, index, means[i], **({"fixed": 0.3} if c == "technology" else {}))
+        cols = SPEND_COLUMNS[c]
+        start, end = rng.dirichlet(np.full(len(cols), 3.0)), rng.dirichlet(np.full(len(cols), 3.0))
+        mix = (1 - ramp) * start + ramp * end
+        mix = mix * rng.lognormal(0.0, 0.1, mix.shape)
+        mix /= mix.sum(axis=1, keepdims=True)
+        columns[c] = _split_columns(rng, c, total, drift=mix)
+        for col, values in columns[c].items():
+            names.append(col)
+            category.append(i)
+            effectiveness.append(rng.lognormal(0.0, 0.6))
+            decay.append(rng.uniform(0.1, 0.7))
+            k.append(max(values.mean(), 1.0) * rng.uniform(0.5, 1.6))
+            shape.append(rng.uniform(0.8, 2.0))
+            spend.append(values)
+    content = rng.uniform(0.6, 0.85)
+    shares = np.array([content, *_split_rest(rng, content)])
+    base, extra = _additive_baseline(rng, index[BURN_IN_WEEKS:], rng.uniform(12_000, 18_000))
+    response = {
+        "category": np.array(category),
+        "names": tuple(names),
+        "decay": np.array(decay),
+        "half_saturation": np.array(k),
+        "shape": np.array(shape),
+        "normalised": True,
+        "saturation": "hill",
+        "effectiveness": np.array(effectiveness),
+    }
+    return _assemble(
+        _Spec(
+            name="drifting_mix",
+            seed=seed,
+            rng=rng,
+            index=index,
+            columns=columns,
+            response=response,
+            channel_spend=np.column_stack(spend),
+            shares=shares,
+            effect_fraction=rng.uniform(0.35, 0.45),
+            baseline=base,
+            noise_sd=rng.uniform(0.02, 0.04),
+            extra=extra,
+            events=("event_trade_fair",),
+            controls=("market_index",),
+            truth={"effectiveness": dict(zip(names, np.round(effectiveness, 3).tolist(), strict=True))},
+        )
+    )
+
+
+#: Generator name -> function of the seed returning a Case.
+GENERATORS: dict[str, Callable[[int], Case]] = {
+    "additive_hill": additive_hill,
+    "multiplicative_baseline": multiplicative_baseline,
+    "logistic_bursts": logistic_bursts,
+    "no_effect": no_effect,
+    "small_counts": small_counts,
+    "technology_driven": technology_driven,
+    "collinear": collinear,
+    "drifting_mix": drifting_mix,
+}
+
+
+def make(name: str, seed: int = 0) -> Case:
+    """Generate one case.
+
+    Parameters
+    ----------
+    name : str
+        A key of GENERATORS.
+    seed : int, default 0
+        Seeds the truth (curves, shares, spend levels), the spend history and the noise.
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    ValueError
+        If the generator is unknown.
+
+    Examples
+    --------
+    >>> case = make("no_effect", seed=3)
+    >>> float(case.true_shares()["design"])
+    0.0
+    """
+    if name not in GENERATORS:
+        raise ValueError(f"unknown generator {name!r}; choose one of {', '.join(GENERATORS)}")
+    return GENERATORS[name](int(seed))
+
+
+# -- the oracle --------------------------------------------------------------------------------
+
+
+def oracle_shares(case: Case, params, data) -> pd.Series:
+    """Shares of a least-squares fit handed the true curves: the error the noise alone causes.
+
+    ``y`` (the data's weighted encounters) is regressed on the case's true ``features`` and the
+    model's own baseline design (`planner.model.baseline_design`); the baseline is projected out and
+    the spend coefficients are held >= 0 (non-negative least squares).
+
+    Parameters
+    ----------
+    case : Case
+        The truth behind the data.
+    params : planner.params.Params
+        Validated params (``params.model`` sets the baseline terms).
+    data : planner.data.Dataset
+        The case's frame as `planner.data.from_frame` read it.
+
+    Returns
+    -------
+    pandas.Series
+        Share per category (content, design, technology); all zero if no effect is found.
+    """
+    from planner.model import baseline_design  # the model module is heavy; load it when used
+
+    y = np.asarray(data.y, dtype=float)
+    index = pd.DatetimeIndex(data.y.index)
+    design = baseline_design(index, params.model, data.events.set_axis(index), data.controls.set_axis(index))
+    base = design.to_numpy(dtype=float)
+    feats = case.features.reindex(index)[CATS].to_numpy(dtype=float)
+
+    def resid(a):
+        coef, *_ = np.linalg.lstsq(base, a, rcond=None)
+        return a - base @ coef
+
+    coef, _ = nnls(resid(feats), resid(y))
+    totals = coef * feats.sum(axis=0)
+    shares = totals / totals.sum() if totals.sum() > 0 else np.zeros(len(CATS))
+    return pd.Series(shares, index=CATS, name="oracle")
