@@ -751,8 +751,8 @@ def collinear(seed: int) -> Case:
     means = _mean_spend(rng)
     common = _spend(rng, index, 1.0, jitter=0.15, p_burst=0.1, step_sd=0.3)
     design = _spend(rng, index, means[1], jitter=0.25, p_burst=0.06)
-    content_total = means[0] * common * rng.lognormal(0.0, 0.2, len(index))
-    tech_total = means[2] * (0.15 + 0.85 * common * rng.lognormal(0.0, 0.2, len(index)))
+    content_total = means[0] * common * rng.lognormal(0.0, 0.15, len(index))
+    tech_total = means[2] * (0.15 + 0.85 * common * rng.lognormal(0.0, 0.15, len(index)))
     columns = {
         "content": _split_columns(rng, "content", content_total),
         "design": _split_columns(rng, "design", design),
