@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -140,7 +141,10 @@ def true_best(case, budget: float, weeks: int, lo, hi, steps: int = 1000) -> tup
 
 def _error_text(exc: BaseException) -> str:
     tb = traceback.extract_tb(exc.__traceback__)
-    where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+    # Name the last line of the planner's own code that was running, and where it finally broke.
+    ours = [f for f in tb if f"{os.sep}planner{os.sep}" in f.filename]
+    frames = list(dict.fromkeys(f"{Path(f.filename).name}:{f.lineno}" for f in [*ours[-1:], *tb[-1:]]))
+    where = f" ({', '.join(frames)})" if frames else ""
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}{where}"[:200]
 
 
@@ -236,6 +240,33 @@ def false_contradicted(row: dict, bands: dict) -> bool:
     return not (truth[cat] > hi if direction == "more" else truth[cat] < lo)
 
 
+SCORE_COLUMNS = [
+    "generator",
+    "seed",
+    "error",
+    "stage",
+    "oracle_err",
+    "err",
+    "covered",
+    "intervals",
+    "verdict",
+    "quality",
+    "truth_in_bands",
+    "false_contradicted",
+    "weak_not_inconclusive",
+    "fit_s",
+    "truth",
+    "estimate",
+    "oracle",
+    "action",
+    "plan_s",
+    "loss",
+    "current_loss",
+    "recommended",
+    "best",
+]
+
+
 def score(rows: list[dict]) -> pd.DataFrame:
     """One row per case with the derived numbers."""
     bands = _bands()
@@ -268,7 +299,8 @@ def score(rows: list[dict]) -> pd.DataFrame:
             d["recommended"] = "/".join(f"{100 * r['recommended'][c]:.0f}" for c in CATS)
             d["best"] = "/".join(f"{100 * r['best'][c]:.0f}" for c in CATS)
         out.append(d)
-    return pd.DataFrame(out)
+    # Every column exists even when every fit failed, so the tables still print.
+    return pd.DataFrame(out).reindex(columns=SCORE_COLUMNS)
 
 
 def _q(values: pd.Series, q: float) -> float:
@@ -381,6 +413,8 @@ def markdown(frame: pd.DataFrame, digits: int = 1) -> str:
             return f"{v:.{digits}f}"
         return str(v)
 
+    if frame.empty:
+        return "(no fitted cases)"
     head = "| " + " | ".join(map(str, frame.columns)) + " |"
     rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
@@ -406,8 +440,10 @@ def _model_version() -> str:
             ["git", "status", "--porcelain", "--", "planner/model.py"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit[:60] + (" + uncommitted changes" if dirty else "")
+        commit, dirty = "", ""
+    digest = hashlib.sha256((ROOT / "planner" / "model.py").read_bytes()).hexdigest()[:10]
+    head = f"{commit[:60]}{' + uncommitted changes' if dirty else ''}; " if commit else ""
+    return f"{head}model.py sha256 {digest}"
 
 
 def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int) -> list[dict]:
