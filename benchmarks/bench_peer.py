@@ -1,0 +1,382 @@
+"""The planner and PyMC-Marketing's MMM side by side on the same generated histories; prints markdown.
+
+For each history (by default `additive_hill` and `multiplicative_baseline` of `planner.generators`,
+seed 0) both models are fitted to the same weekly data, and their contribution shares of the
+spend-driven encounters are compared with the truth: share and 80 % interval per category, error in
+percentage points, the worst category's error, how many of the three intervals cover the true share,
+and the wall time of each fit.
+
+- planner: `EncounterModel(data, params.model).fit()` with the case's params and the model defaults
+  (bootstrap intervals included, one process), exactly as `planner run` fits it.
+- PyMC-Marketing: its `MMM` (`pymc_marketing.mmm.multidimensional.MMM`; the older
+  `pymc_marketing.mmm.MMM` is deprecated since 0.19 and builds the same model with the same
+  defaults) with `GeometricAdstock` and `LogisticSaturation` at their default priors, NUTS
+  (PyMC's sampler), 4 chains on 2 cores, the default draws and tuning unless asked otherwise.
+  y is the quality-weighted encounters the planner models (encounter columns times their weights),
+  the channels are the three category spend totals (the planner also sums a category's columns).
+  Baseline information as close to the planner's as the MMM allows: yearly Fourier seasonality of
+  the same order, a linear trend, the planner's holiday dips (the same Christmas/New Year and July
+  weeks), the events, and the controls. The MMM does not scale controls, so the trend runs from 0
+  to 1 and each control is centred and divided by its standard deviation; 0/1 columns are passed
+  as they are. A share is a channel's contribution summed over the weeks (original units) over the
+  sum of the three, per posterior draw; the table shows the posterior mean and the 10th-90th
+  percentiles (the planner's `model.interval`).
+
+The "oracle" is a yardstick only (`planner.generators.oracle_shares`): least squares handed the
+true curves, i.e. the error that the noise alone causes.
+
+Install (a separate environment, outside the repository: PyMC-Marketing brings PyMC and PyTensor,
+which compiles C code with the system's gcc):
+
+    python3.11 -m venv ../peer-venv
+    ../peer-venv/bin/pip install -e ".[peer]"
+
+Run (a full run takes a few minutes; the PyMC-Marketing fits dominate):
+
+    ../peer-venv/bin/python benchmarks/bench_peer.py --out peer.md
+    ../peer-venv/bin/python benchmarks/bench_peer.py --cases additive_hill --draws 500 --tune 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import CATEGORIES
+from planner.data import from_frame
+from planner.model import EncounterModel
+from planner.params import load_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+CATS = list(CATEGORIES)
+DEFAULT_CASES = ("additive_hill", "multiplicative_baseline")
+#: Weeks of carryover the MMM's geometric adstock keeps. PyMC-Marketing's weekly examples use 8;
+#: 12 leaves out less than 1 % of the effect up to a decay of 0.68 and 3 % at 0.75.
+L_MAX = 12
+PEER_CORES = 2
+PEER_CHAINS = 4
+
+
+@dataclass
+class History:
+    """One generated history: the user's table, its params and the true shares."""
+
+    name: str
+    seed: int
+    frame: pd.DataFrame
+    params: object  # planner.params.Params
+    truth: pd.Series
+    oracle: pd.Series | None
+
+
+@dataclass
+class Fit:
+    """One model's shares (columns share, low, high; index CATS) and its wall time."""
+
+    model: str
+    shares: pd.DataFrame
+    seconds: float
+    notes: str
+
+
+def load_history(name: str, seed: int) -> History:
+    """Generate the named history with `planner.generators` (or `planner.synth`'s scenarios)."""
+    try:
+        from planner import generators
+    except ImportError:
+        generators = None
+    if generators is not None and name in generators.GENERATORS:
+        case = generators.make(name, seed)
+        params = load_dict(case.params, ROOT / "params" / f"{name}.yaml")
+        data = from_frame(case.frame, params, source=f"generators:{name}:{seed}")
+        try:
+            oracle = generators.oracle_shares(case, params, data)[CATS]
+        except Exception as exc:  # the yardstick is optional; the comparison does not need it
+            print(f"oracle unavailable for {name}: {exc}", file=sys.stderr)
+            oracle = None
+        return History(name, seed, case.frame, params, case.true_shares()[CATS], oracle)
+
+    from planner.synth import SCENARIOS, generate
+
+    if name not in SCENARIOS:
+        known = sorted(SCENARIOS) + (sorted(generators.GENERATORS) if generators else [])
+        raise SystemExit(f"unknown case {name!r}; choose from {', '.join(known)}")
+    import yaml
+
+    path = ROOT / "params" / "example.yaml"
+    syn = generate(seed=seed, scenario=name)
+    params = load_dict(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+    return History(name, seed, syn.frame, params, syn.truth.contribution_shares()[CATS], None)
+
+
+# -- the planner -------------------------------------------------------------------------------
+
+
+def fit_planner(history: History) -> tuple[Fit, object]:
+    """Fit the planner as a planning run does (its params, one process) and time it."""
+    data = from_frame(history.frame, history.params, source=f"{history.name}:{history.seed}")
+    start = time.perf_counter()
+    res = EncounterModel(data, history.params.model).fit()
+    seconds = time.perf_counter() - start
+    shares = res.shares()[["share", "low", "high"]].reindex(CATS).astype(float)
+    n_boot = getattr(history.params.model, "n_bootstrap", None)
+    notes = [f"quality {getattr(res, 'quality', '?')}"]
+    if n_boot is not None:
+        notes.append(f"{n_boot} bootstrap refits")
+    family = getattr(res, "family", None)
+    if family:
+        notes.append(f"family {family}")
+    return Fit("planner", shares, seconds, ", ".join(notes)), data
+
+
+# -- PyMC-Marketing ----------------------------------------------------------------------------
+
+
+def _holiday_flags(index: pd.DatetimeIndex) -> dict[str, np.ndarray]:
+    """The planner's holiday dips: Christmas/New Year and July weeks, judged by each Thursday."""
+    thu = index + pd.Timedelta(days=3)
+    christmas = ((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7))
+    return {"christmas_new_year": np.asarray(christmas, float), "july": np.asarray(thu.month == 7, float)}
+
+
+def peer_inputs(data, spec) -> tuple[pd.DataFrame, pd.Series, list[str], int | None]:
+    """X (date, channels, controls), y, the control columns and the Fourier order for the MMM."""
+    index = pd.DatetimeIndex(data.y.index)
+    n = len(index)
+    x = pd.DataFrame({"date": index})
+    spend = data.spend[CATS].astype(float)
+    for cat in CATS:
+        x[cat] = spend[cat].to_numpy()
+    controls: dict[str, np.ndarray] = {}
+    if getattr(spec, "trend", True):
+        controls["trend"] = np.arange(n, dtype=float) / max(n - 1, 1)
+    if getattr(spec, "holidays", "fi") == "fi":
+        controls.update(_holiday_flags(index))
+    for frame in (data.events, data.controls):
+        for col in frame.columns:
+            v = np.asarray(frame[col], dtype=float)
+            binary = set(np.unique(v)) <= {0.0, 1.0}
+            controls[col] = v if binary or v.std() == 0 else (v - v.mean()) / v.std()
+    used = []
+    for name, v in controls.items():
+        if np.ptp(v) == 0:  # a column that never varies says nothing beside the intercept
+            continue
+        key = name if name not in x.columns and name != "y" else f"control_{name}"
+        x[key] = v
+        used.append(key)
+    order = int(getattr(spec, "seasonality", 2) or 0) or None
+    y = pd.Series(np.asarray(data.y, dtype=float), name="y")
+    return x, y, used, order
+
+
+def fit_peer(data, spec, seed: int, chains: int, draws: int | None, tune: int | None) -> Fit:
+    """PyMC-Marketing's MMM at its defaults: build and sample (timed), then shares per draw."""
+    import arviz as az
+    from pymc_marketing.mmm import GeometricAdstock, LogisticSaturation
+    from pymc_marketing.mmm.multidimensional import MMM
+
+    x, y, controls, order = peer_inputs(data, spec)
+    sample_kwargs = {"chains": chains, "cores": PEER_CORES, "random_seed": seed, "progressbar": False}
+    if draws is not None:
+        sample_kwargs["draws"] = draws
+    if tune is not None:
+        sample_kwargs["tune"] = tune
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        mmm = MMM(
+            date_column="date",
+            channel_columns=CATS,
+            target_column="y",
+            adstock=GeometricAdstock(l_max=L_MAX),
+            saturation=LogisticSaturation(),
+            control_columns=controls or None,
+            yearly_seasonality=order,
+        )
+        idata = mmm.fit(x, y, **sample_kwargs)
+    seconds = time.perf_counter() - start
+
+    post = idata.posterior
+    scale = float(np.asarray(idata.constant_data["target_scale"])) if "target_scale" in idata.constant_data else 1.0
+    totals = (post["channel_contribution"] * scale).sum("date").transpose("chain", "draw", "channel")
+    totals = totals.sel(channel=CATS).to_numpy().reshape(-1, len(CATS))
+    share_draws = totals / totals.sum(axis=1, keepdims=True)
+    interval = float(getattr(spec, "interval", 0.8))
+    q = (1 - interval) / 2
+    shares = pd.DataFrame(
+        {
+            "share": share_draws.mean(axis=0),
+            "low": np.quantile(share_draws, q, axis=0),
+            "high": np.quantile(share_draws, 1 - q, axis=0),
+        },
+        index=CATS,
+    )
+    divergences = int(idata.sample_stats["diverging"].sum()) if "diverging" in idata.sample_stats else -1
+    free = [v.name for v in mmm.model.free_RVs if v.name in post]
+    rhat = float(az.rhat(post[free]).to_array().max())
+    notes = (
+        f"{post.sizes['chain']} chains x {post.sizes['draw']} draws, {divergences} divergences, max R-hat {rhat:.3f}"
+    )
+    return Fit("PyMC-Marketing", shares, seconds, notes)
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def _pct(v: float) -> str:
+    return "-" if not np.isfinite(v) else f"{100 * v:.1f}"
+
+
+def _interval(row) -> str:
+    return f"{_pct(row['share'])} ({_pct(row['low'])}-{_pct(row['high'])})"
+
+
+def score(fit: Fit, truth: pd.Series) -> dict:
+    err = (fit.shares["share"] - truth).abs()
+    covered = (fit.shares["low"] <= truth) & (truth <= fit.shares["high"])
+    return {"errors": err, "worst": float(err.max()), "covered": int(covered.sum())}
+
+
+def history_table(history: History, fits: list[Fit], interval: float) -> str:
+    truth = history.truth
+    scores = [score(f, truth) for f in fits]
+    level = f"{100 * interval:.0f} %"
+    head = ["category", "true %"]
+    for f in fits:
+        head += [f"{f.model} % ({level} interval)", f"{f.model} error (pp)"]
+    if history.oracle is not None:
+        head.append("oracle error (pp)")
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for cat in CATS:
+        cells = [cat, _pct(truth[cat])]
+        for f, s in zip(fits, scores, strict=True):
+            cells += [_interval(f.shares.loc[cat]), f"{100 * s['errors'][cat]:.1f}"]
+        if history.oracle is not None:
+            cells.append(f"{100 * abs(history.oracle[cat] - truth[cat]):.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    worst = ["**worst category**", ""]
+    cover = ["**intervals covering the truth**", ""]
+    for s in scores:
+        worst += ["", f"**{100 * s['worst']:.1f}**"]
+        cover += [f"{s['covered']} of 3", ""]
+    if history.oracle is not None:
+        worst.append(f"{100 * float((history.oracle - truth).abs().max()):.1f}")
+        cover.append("")
+    lines += ["| " + " | ".join(worst) + " |", "| " + " | ".join(cover) + " |"]
+    return "\n".join(lines)
+
+
+def summary_table(rows: list[tuple[History, list[Fit]]]) -> str:
+    lines = [
+        "| history | model | worst error (pp) | intervals covering | wall time (s) | notes |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for history, fits in rows:
+        for f in fits:
+            s = score(f, history.truth)
+            lines.append(
+                f"| {history.name} seed {history.seed} | {f.model} | {100 * s['worst']:.1f} | {s['covered']} of 3 "
+                f"| {f.seconds:.1f} | {f.notes} |"
+            )
+        if len(fits) == 2:
+            lines.append(
+                f"| {history.name} seed {history.seed} | wall-time ratio | | | "
+                f"{fits[1].seconds / fits[0].seconds:.1f}x | {fits[1].model} / {fits[0].model} |"
+            )
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _planner_commit() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "planner"], capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} (with uncommitted changes in planner/)" if dirty else head
+
+
+def machine() -> str:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    pkgs = ["planner", "numpy", "pandas", "scipy", "statsmodels", "pymc-marketing", "pymc", "pytensor", "arviz"]
+    return "\n".join(
+        [
+            f"- machine: {_cpu_model()}, {os.cpu_count()} cores ({usable} usable), {platform.platform()}",
+            f"- Python {platform.python_version()}; " + ", ".join(f"{p} {_version(p)}" for p in pkgs),
+            f"- planner commit {_planner_commit()}",
+        ]
+    )
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), help="generator names (planner.generators)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the histories and of the sampler (default 0)")
+    ap.add_argument("--chains", type=int, default=PEER_CHAINS, help=f"NUTS chains (default {PEER_CHAINS})")
+    ap.add_argument("--draws", type=int, default=None, help="draws per chain (default: PyMC's, 1000)")
+    ap.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default: PyMC's, 1000)")
+    ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    args = ap.parse_args(argv)
+
+    parts = [
+        "## The planner and PyMC-Marketing side by side\n",
+        f"PyMC-Marketing: MMM, GeometricAdstock(l_max={L_MAX}) + LogisticSaturation, default priors, NUTS, "
+        f"{args.chains} chains on {PEER_CORES} cores, random_seed {args.seed}. "
+        "Planner: `EncounterModel(data, params.model).fit()` with the model defaults, one process. "
+        "Errors in percentage points of share; wall time of the planner's fit with its intervals and of "
+        "the MMM's build + sampling.\n",
+    ]
+    rows = []
+    for name in args.cases:
+        history = load_history(name, args.seed)
+        print(f"{name} seed {args.seed}: planner ...", file=sys.stderr, flush=True)
+        planner_fit, data = fit_planner(history)
+        print(f"  {planner_fit.seconds:.1f} s; PyMC-Marketing ...", file=sys.stderr, flush=True)
+        peer_fit = fit_peer(data, history.params.model, args.seed, args.chains, args.draws, args.tune)
+        print(f"  {peer_fit.seconds:.1f} s", file=sys.stderr, flush=True)
+        fits = [planner_fit, peer_fit]
+        rows.append((history, fits))
+        interval = float(getattr(history.params.model, "interval", 0.8))
+        parts.append(f"### {name}, seed {args.seed} ({len(data.y)} weeks)\n")
+        parts.append(history_table(history, fits, interval) + "\n")
+    parts += ["### Summary\n", summary_table(rows) + "\n", "### Machine\n", machine() + "\n"]
+    text = "\n".join(parts)
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
