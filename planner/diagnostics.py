@@ -15,6 +15,7 @@ from planner import CATEGORIES
 
 __all__ = [
     "CLAIM_BANDS",
+    "CLAIM_INTERVAL",
     "CLAIM_LABEL",
     "CLAIM_TOLERANCE",
     "COLLINEARITY_VIF",
@@ -56,6 +57,10 @@ CLAIM_LABEL = "80/10-15/10-15"
 #: The claim's numbers are approximate ("about 80 %"): each band is widened by this much before
 #: the shares are set against it.
 CLAIM_TOLERANCE = 0.025
+#: "contradicted" needs the interval of this width (not the display interval) wholly outside the
+#: widened band, so that false alarms stay rare: a 95 % interval misses on one given side about
+#: 2.5 % of the time when it is honest.
+CLAIM_INTERVAL = 0.95
 
 
 def fit_stats(actual: np.ndarray, predicted: np.ndarray) -> dict:
@@ -141,13 +146,23 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}"
 
 
-def claim_verdict(shares: dict[str, tuple[float, float, float]], identified: dict[str, bool]) -> dict:
+def claim_verdict(
+    shares: dict[str, tuple[float, float, float]],
+    identified: dict[str, bool],
+    judged: dict[str, tuple[float, float, float]] | None = None,
+    quality: str | None = None,
+) -> dict:
     """Set the contribution shares against the claim (CLAIM_BANDS).
 
     Parameters
     ----------
-    shares : {category: (share, low, high)}; low and high NaN when there are no intervals.
+    shares : {category: (share, low, high)}, the display intervals; low and high NaN when there
+        are no intervals. They are what the text shows.
     identified : {category: whether the data can show its effect at all}
+    judged : {category: (share, low, high)}, optional
+        The CLAIM_INTERVAL intervals the verdict is judged on (default: `shares`).
+    quality : str, optional
+        The model's quality mark; a "weak" model's verdict is always "inconclusive".
 
     Returns
     -------
@@ -158,11 +173,14 @@ def claim_verdict(shares: dict[str, tuple[float, float, float]], identified: dic
 
     Notes
     -----
-    Each band is widened by CLAIM_TOLERANCE. contradicted: some category's interval lies wholly
-    outside its band. consistent: every point estimate lies within its band and every category's
-    effect can be told from the data. Otherwise inconclusive. Without intervals (no bootstrap) the
-    point estimates stand in for them.
+    Each band is widened by CLAIM_TOLERANCE. contradicted: the model is not weak and some
+    category's judged interval lies wholly outside its band. consistent: the model is not weak,
+    every point estimate lies within its band and every category's effect can be told from the
+    data. Otherwise inconclusive. Without intervals (no posterior draws) nothing is contradicted:
+    a point estimate alone cannot rule a claim out.
     """
+    judged = shares if judged is None else judged
+    weak = quality == "weak"
     no_intervals = any(math.isnan(shares[c][1]) or math.isnan(shares[c][2]) for c in CATEGORIES)
     parts = []
     for cat in CATEGORIES:
@@ -179,12 +197,12 @@ def claim_verdict(shares: dict[str, tuple[float, float, float]], identified: dic
 
     outside = {}
     for cat in CATEGORIES:
-        if not identified.get(cat, True):
+        if weak or no_intervals or not identified.get(cat, True):
             continue
-        s, lo, hi = shares[cat]
+        s, lo, hi = judged[cat]
+        if math.isnan(lo) or math.isnan(hi):
+            continue
         band_lo, band_hi = CLAIM_BANDS[cat][0] - CLAIM_TOLERANCE, CLAIM_BANDS[cat][1] + CLAIM_TOLERANCE
-        if no_intervals:
-            lo = hi = s
         if lo > band_hi:
             outside[cat] = ("more", lo - band_hi)
         elif hi < band_lo:
@@ -202,10 +220,17 @@ def claim_verdict(shares: dict[str, tuple[float, float, float]], identified: dic
     close = all(
         CLAIM_BANDS[c][0] - CLAIM_TOLERANCE <= shares[c][0] <= CLAIM_BANDS[c][1] + CLAIM_TOLERANCE for c in CATEGORIES
     )
-    if close and all(identified.get(c, True) for c in CATEGORIES):
+    if close and not weak and all(identified.get(c, True) for c in CATEGORIES):
         return {"verdict": "consistent", "text": f"{head}: consistent with the {CLAIM_LABEL} claim."}
     unknown = [c for c in CATEGORIES if not identified.get(c, True)]
-    why = f" because {' and '.join(unknown)} spend never varied" if unknown else " (the intervals are too wide)"
+    if unknown:
+        why = f" because {' and '.join(unknown)} spend never varied"
+    elif weak:
+        why = " because the model fits the data too poorly to judge it"
+    elif no_intervals:
+        why = " (a point estimate without intervals cannot rule it out)"
+    else:
+        why = " (the intervals are too wide)"
     return {
         "verdict": "inconclusive",
         "text": f"{head}: the data can neither confirm nor rule out the {CLAIM_LABEL} claim{why}.",

@@ -6,36 +6,35 @@ top of a baseline of trend, yearly season, Finnish holidays, events and controls
 
 How it is estimated
 -------------------
-Variable projection. For given carryover and saturation parameters (per category: decay,
-half-saturation as a multiple of the category's mean weekly spend, shape) the rest of the model is
-linear: the baseline is projected out and the three spend effects are solved in closed form under
-``beta >= 0`` (an exact non-negative least squares on three columns). The nine nonlinear
-parameters are then found by bounded L-BFGS-B from several deterministic starts (the middle of the
-search box and a Latin hypercube seeded by ``spec.seed``), with exact gradients.
+A posterior, computed in `planner.posterior`. For given carryover and saturation parameters (per
+category: decay, half-saturation as a multiple of the category's mean weekly spend, shape) the
+rest of the model is linear: the baseline is projected out and the three spend effects are solved
+exactly under ``beta >= 0``. The nine nonlinear parameters get an explicit prior, a Gaussian
+centred on the middle of each search range with sd ``spec.prior_sd`` on the unit scale of the
+range (log scale for half-saturation and shape), truncated to the range. Their posterior (the
+linear part profiled, the noise variance integrated out) is sampled with emcee's ensemble sampler
+started around the posterior mode; for every kept draw the linear part is drawn from its own
+conditional posterior. Shares, curves, scenario outcomes and gains are posterior means and
+percentiles of the same draws: weekly data rarely pin down all nine nonlinear parameters, and an
+average over the flat ridges they leave is a better answer than any one point on them.
 
-The criterion is a penalised profile likelihood: ``n/2 log(SSE/n)`` plus a Gaussian penalty that
-pulls each parameter, on a unit scale across its search range (log scale for half-saturation and
-shape), toward the middle of the range with sd ``tau``. Weekly data rarely pin down all nine
-nonlinear parameters; without the penalty the fit wanders along flat ridges where an effect trades
-places with the baseline. The strength ``tau`` is chosen by rolling-origin time-series
-cross-validation on the weeks before the holdout (``spec.cv_folds`` folds; each fold refits the
-whole search and forecasts the next block of weeks). The criterion never looks at how the effect
-shares compare with the spend shares.
+The errors may run in streaks (a baseline that misses a pattern does that): their first-order
+autocorrelation, measured on the residuals at the mode, enters the likelihood as an AR(1) error
+process (Prais-Winsten), so streaks widen the intervals instead of reading as signal.
 
-The last ``spec.holdout_weeks`` weeks are kept out of one fit and forecast as a final check; the
-reported estimates then come from a fit on all weeks (the same search, warm-started).
+The last ``spec.holdout_weeks`` weeks are forecast blind by the posterior mode of a fit without
+them, and rolling-origin cross-validation (``spec.cv_folds`` folds) checks forecasts the same way;
+both feed the quality mark. Nothing in the estimate looks at how effect shares compare with spend
+shares.
 
-Families: ``ols`` is least squares with Newey-West (HAC) standard errors. ``poisson`` and
-``negative_binomial`` keep the model additive (an identity link): the expected count is baseline
-plus spend-driven encounters, so contributions add up exactly as in the OLS model and a
-category's effect does not scale with the season. The search weights weeks by the family's
-variance and the final linear part is a statsmodels GLM; a spend effect that would turn negative
-is held at zero.
+Families: ``auto`` (the default) picks a count family when the weighted encounters are small whole
+numbers (see `choose_family`), else ``ols``. ``ols`` is least squares (the final linear fit in
+statsmodels with Newey-West errors). ``poisson`` and ``negative_binomial`` keep the model additive
+(an identity link): each week is weighted by the family's variance and the final linear part is a
+statsmodels GLM; a GLM that does not converge falls back to weighted least squares with a warning.
 
-Uncertainty: a moving-block bootstrap of the residuals (``spec.block_weeks``) that refits
-everything, the nonlinear search included (warm-started at the estimate plus one random start),
-``spec.n_bootstrap`` times. Draw ``i`` uses ``SeedSequence(spec.seed).spawn(n)[i]``, so the
-numbers do not depend on how many processes run the draws.
+Draw ``i`` of everything is seeded from ``spec.seed``: the same data and params give the same
+numbers.
 """
 
 from __future__ import annotations
@@ -45,37 +44,33 @@ import html
 import math
 import warnings as _warnings
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
-from itertools import combinations
-from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.signal import lfilter
-from scipy.stats import qmc
 from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.regression.linear_model import OLS, WLS
-from statsmodels.tools.sm_exceptions import DomainWarning
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, DomainWarning
 from threadpoolctl import threadpool_limits
 
 from planner import CATEGORIES
 from planner import diagnostics as diag
+from planner import posterior as post
 from planner.params import ModelSpec
 from planner.transforms import adstock, hill
 
-__all__ = ["PRIOR_GRID", "EncounterModel", "ModelResults", "ModelSummary", "baseline_design"]
+__all__ = ["EncounterModel", "ModelResults", "ModelSummary", "baseline_design", "choose_family"]
 
-#: Candidate prior sds (unit scale of the search range); rolling-origin CV picks one.
-PRIOR_GRID = (0.1, 0.2, 0.4, 0.8)
-#: Used when the data are too short for any cross-validation fold.
-DEFAULT_PRIOR = 0.25
-N_STARTS = 8  # starts of the main searches (the middle of the box + a Latin hypercube)
-CV_STARTS = 4  # starts of each cross-validation search
-BOOT_STARTS = 1  # random starts of a bootstrap refit, besides the estimate itself
+N_STARTS = 8  # starts of the main mode search (the middle of the box + a Latin hypercube)
+CV_STARTS = 3  # starts of each cross-validation search
 MIN_TRAIN_WEEKS = 52  # the holdout is shortened to keep at least a year for the fit
 MIN_DRAWS_FOR_INTERVALS = 10
+MAX_RHO = 0.9  # the AR(1) coefficient of the errors is capped: beyond it, trends and effects blur
+#: ``family: auto`` chooses a count family when the weighted encounters are whole numbers and their
+#: median week is at most this (larger counts are as well served by least squares).
+COUNT_MEDIAN_MAX = 500
+#: ... and a negative binomial instead of Poisson when the Pearson dispersion exceeds this.
+OVERDISPERSION = 1.5
 PARAMETERS = ("decay", "half_saturation", "shape")
 _TINY = 1e-9
 
@@ -149,261 +144,62 @@ def baseline_design(
     return pd.DataFrame(cols, index=index)
 
 
-# -- numerical core (plain arrays; also runs in worker processes) -------------------------------
+def independent_columns(design: pd.DataFrame, protected: int = 1) -> tuple[list[str], list[tuple[str, str]]]:
+    """Columns of `design` that add something to the ones before them; the others with a reason.
 
+    A column is dropped when it does not vary (an event that never happens) or when it is, up to
+    rounding, a combination of the columns kept before it (an event column that repeats the
+    built-in holiday dips, a control that is a copy of another). The first `protected` columns
+    (the intercept) are always kept.
 
-class _Core:
-    """Spend, baseline columns and search box of one problem; `m` modelled categories."""
-
-    def __init__(self, spend: np.ndarray, base: np.ndarray, lo: np.ndarray, hi: np.ndarray):
-        self.spend = np.ascontiguousarray(spend, dtype=float)  # (n, m)
-        self.base = np.ascontiguousarray(base, dtype=float)  # (n, p)
-        self.m = self.spend.shape[1]
-        self.scale = np.maximum(self.spend.mean(axis=0), _TINY)
-        self.lo = np.asarray(lo, dtype=float)  # (m, 3): decay, half-saturation multiple, shape
-        self.hi = np.asarray(hi, dtype=float)
-        self.span = self.hi - self.lo
-        self.logspan = np.log(self.hi[:, 1:] / self.lo[:, 1:])
-
-    def theta(self, u: np.ndarray) -> np.ndarray:
-        """Unit-box point -> (m, 3) decay, half-saturation multiple, shape."""
-        u = np.clip(np.asarray(u, dtype=float).reshape(self.m, 3), 0.0, 1.0)
-        out = np.empty_like(u)
-        out[:, 0] = self.lo[:, 0] + u[:, 0] * self.span[:, 0]
-        out[:, 1:] = self.lo[:, 1:] * np.exp(u[:, 1:] * self.logspan)
-        return out
-
-    def unit(self, theta: np.ndarray) -> np.ndarray:
-        theta = np.asarray(theta, dtype=float).reshape(self.m, 3)
-        out = np.empty_like(theta)
-        out[:, 0] = (theta[:, 0] - self.lo[:, 0]) / self.span[:, 0]
-        out[:, 1:] = np.log(theta[:, 1:] / self.lo[:, 1:]) / self.logspan
-        return np.clip(out, 0.0, 1.0).ravel()
-
-    def features(self, u: np.ndarray, rows: int | None = None, grad: bool = False):
-        """Saturation of the carried-over spend, (rows, m); with grad, d/du as (rows, m, 3).
-
-        The same recursion and curve as `planner.transforms.adstock` and `hill` (the start state
-        is the first week's spend), written for the inner loop of the search.
-        """
-        theta = self.theta(u)
-        x = self.spend if rows is None else self.spend[:rows]
-        lam, k, s = theta[:, 0], theta[:, 1] * self.scale, theta[:, 2]
-        a = np.empty_like(x)
-        for j in range(self.m):
-            a[:, j] = lfilter([1.0 - lam[j]], [1.0, -lam[j]], x[:, j], zi=[lam[j] * x[0, j]])[0]
-        a = np.maximum(a, _TINY * self.scale)
-        lr = np.log(k) - np.log(a)
-        q = np.exp(s * lr)
-        h = 1.0 / (1.0 + q)
-        if not grad:
-            return h
-        c = h * h * q  # h (1 - h)
-        a_prev = np.vstack([x[:1], a[:-1]])
-        da = np.empty_like(x)
-        for j in range(self.m):
-            da[:, j] = lfilter([1.0], [1.0, -lam[j]], a_prev[:, j] - x[:, j])
-        d = np.empty(x.shape + (3,))
-        d[:, :, 0] = c * s / a * da * self.span[:, 0]
-        d[:, :, 1] = -c * s * self.logspan[:, 0]
-        d[:, :, 2] = -c * lr * s * self.logspan[:, 1]
-        return h, d
-
-
-def _nnls_gram(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """min b'Gb - 2 r'b subject to b >= 0, for a handful of columns (exact, by active sets)."""
-    m = rhs.size
-    if m == 0:
-        return np.zeros(0)
-    gram = gram + np.eye(m) * (1e-12 * max(np.trace(gram), 1e-300))
-    try:
-        beta = np.linalg.solve(gram, rhs)
-        if np.all(beta >= 0):
-            return beta
-    except np.linalg.LinAlgError:
-        pass
-    best, best_obj = np.zeros(m), 0.0
-    for size in range(m - 1, 0, -1):
-        for subset in combinations(range(m), size):
-            idx = list(subset)
-            try:
-                b = np.linalg.solve(gram[np.ix_(idx, idx)], rhs[idx])
-            except np.linalg.LinAlgError:
-                continue
-            if np.all(b >= 0):
-                obj = -float(rhs[idx] @ b)
-                if obj < best_obj:
-                    best_obj, best = obj, np.zeros(m)
-                    best[idx] = b
-    return best
-
-
-class _Linear:
-    """Weighted least squares of y on [H, baseline] over the first `rows` weeks, H's betas >= 0."""
-
-    def __init__(self, base: np.ndarray, sw: np.ndarray, rows: int):
-        self.rows = rows
-        self.sw = sw[:rows]
-        xw = base[:rows] * self.sw[:, None]
-        u, sv, vt = np.linalg.svd(xw, full_matrices=False)
-        rank = int(np.sum(sv > sv[0] * 1e-10)) if sv.size and sv[0] > 0 else 0
-        self.u = u[:, :rank]
-        self.pinv = (vt[:rank].T / sv[:rank]) @ u[:, :rank].T  # (p, rows)
-
-    def solve(self, h: np.ndarray, y: np.ndarray):
-        """beta (m,), gamma (p,), projected weighted residual (rows,), projected weighted H."""
-        yw = y[: self.rows] * self.sw
-        hw = h[: self.rows] * self.sw[:, None]
-        ry = yw - self.u @ (self.u.T @ yw)
-        rh = hw - self.u @ (self.u.T @ hw)
-        beta = _nnls_gram(rh.T @ rh, rh.T @ ry)
-        resid = ry - rh @ beta
-        gamma = self.pinv @ (yw - hw @ beta)
-        return beta, gamma, resid
-
-
-class _Objective:
-    """Penalised profile likelihood of the nonlinear parameters on the first `rows` weeks."""
-
-    def __init__(self, core: _Core, y: np.ndarray, sw: np.ndarray, rows: int, tau: float, linear=None):
-        self.core, self.y, self.rows, self.tau = core, y, rows, tau
-        self.linear = linear if linear is not None else _Linear(core.base, sw, rows)
-        self.sw = sw[:rows]
-
-    def __call__(self, u: np.ndarray):
-        h, d = self.core.features(u, self.rows, grad=True)
-        beta, _, resid = self.linear.solve(h, self.y)
-        sse = max(float(resid @ resid), 1e-300)
-        n = self.rows
-        # envelope theorem: d SSE / d theta = -2 r' (dH/dtheta) beta at the optimal linear part
-        g_sse = -2.0 * np.einsum("t,tjk,j->jk", resid * self.sw, d, beta).ravel()
-        du = np.asarray(u, dtype=float) - 0.5
-        f = 0.5 * n * math.log(sse / n) + 0.5 * float(du @ du) / self.tau**2
-        return f, 0.5 * n * g_sse / sse + du / self.tau**2
-
-
-def _starts(dim: int, n: int, seed) -> list[np.ndarray]:
-    """The middle of the unit box, then n - 1 Latin-hypercube points."""
-    out = [np.full(dim, 0.5)]
-    if n > 1:
-        out += list(qmc.LatinHypercube(d=dim, seed=seed).random(n - 1))
-    return out
-
-
-def _search(objective: _Objective, starts: list[np.ndarray]) -> tuple[np.ndarray, float]:
-    dim = objective.core.m * 3
-    best_u, best_f = np.full(dim, 0.5), math.inf
-    for u0 in starts:
-        res = minimize(objective, u0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * dim)
-        if res.fun < best_f:
-            best_u, best_f = np.clip(res.x, 0.0, 1.0), float(res.fun)
-    return best_u, best_f
-
-
-def _fit_rows(core, y, sw, rows, tau, starts, linear=None):
-    """Search on the first `rows` weeks; returns u, beta, gamma."""
-    if core.m == 0:
-        lin = linear or _Linear(core.base, sw, rows)
-        _, gamma, _ = lin.solve(np.zeros((len(y), 0)), y)
-        return np.zeros(0), np.zeros(0), gamma
-    obj = _Objective(core, y, sw, rows, tau, linear)
-    u, _ = _search(obj, starts)
-    h = core.features(u, rows)
-    beta, gamma, _ = obj.linear.solve(h, y)
-    return u, beta, gamma
-
-
-def _predict(core, u, beta, gamma, rows=None) -> np.ndarray:
-    h = core.features(u, rows) if core.m else np.zeros((core.spend.shape[0] if rows is None else rows, 0))
-    base = core.base if rows is None else core.base[:rows]
-    return h @ beta + base @ gamma
-
-
-def _choose_prior(core, y, sw, n_train, folds, seed) -> tuple[float, dict | None]:
-    """Rolling-origin CV of the whole search for each prior sd in PRIOR_GRID."""
-    test = max(4, min(13, n_train // (folds + 3)))
-    min_rows = max(26, core.base.shape[1] + core.m + 5)
-    ends = [n_train - (folds - f) * test for f in range(folds)]
-    ends = [e for e in ends if e >= min_rows]
-    if not ends or core.m == 0:
-        return DEFAULT_PRIOR, None
-    linears = {e: _Linear(core.base, sw, e) for e in ends}
-    starts = _starts(core.m * 3, CV_STARTS, seed)
-    scores, forecasts = [], []
-    for tau in PRIOR_GRID:
-        sse, pred = 0.0, []
-        for e in ends:
-            u, beta, gamma = _fit_rows(core, y, sw, e, tau, starts, linears[e])
-            p = _predict(core, u, beta, gamma, e + test)[e:]
-            err = (y[e : e + test] - p) * sw[e : e + test]
-            sse += float(err @ err)
-            pred.append(p)
-        scores.append(sse)
-        forecasts.append(np.concatenate(pred))
-    best = int(np.argmin(scores))
-    actual = np.concatenate([y[e : e + test] for e in ends])
-    stats = diag.fit_stats(actual, forecasts[best])
-    table = {
-        "folds": len(ends),
-        "fold_weeks": test,
-        "prior_sd": PRIOR_GRID[best],
-        "scores": {str(t): s / actual.size for t, s in zip(PRIOR_GRID, scores, strict=True)},
-        **{k: stats[k] for k in ("mape", "rmse", "nrmse")},
-    }
-    return PRIOR_GRID[best], table
-
-
-def _bootstrap_draws(payload: dict, seeds: list) -> np.ndarray:
-    """Refit everything on residual-block resamples; one row (theta, beta, gamma) per seed."""
-    core: _Core = payload["core"]
-    fitted, resid, scale = payload["fitted"], payload["resid"], payload["resid_scale"]
-    sw, tau, u_hat, block = payload["sw"], payload["tau"], payload["u_hat"], payload["block"]
-    n = fitted.size
-    block = max(1, min(block, n))
-    with _single_threaded_blas():
-        return _draws(core, fitted, resid, scale, sw, tau, u_hat, block, payload["count"], seeds)
-
-
-def _draws(core, fitted, resid, scale, sw, tau, u_hat, block, count, seeds) -> np.ndarray:
-    n = fitted.size
-    linear = _Linear(core.base, sw, n)
-    rows = []
-    for seq in seeds:
-        rng = np.random.default_rng(seq)
-        first = rng.integers(0, n - block + 1, size=-(-n // block))
-        e = np.concatenate([resid[i : i + block] for i in first])[:n]
-        y = fitted + (e - e.mean()) * scale
-        if count:
-            y = np.maximum(y, 0.0)
-        starts = [u_hat] + [rng.random(core.m * 3) for _ in range(BOOT_STARTS)]
-        u, beta, gamma = _fit_rows(core, y, sw, n, tau, starts, linear)
-        theta = core.theta(u) if core.m else np.zeros((0, 3))
-        rows.append(np.concatenate([theta.ravel(), beta, gamma]))
-    return np.array(rows).reshape(len(seeds), -1)
-
-
-def _run_bootstrap(payload: dict, n: int, seed: int, n_jobs: int) -> np.ndarray:
-    seeds = np.random.SeedSequence(seed).spawn(n)
-    if n_jobs <= 1 or n < 2 * n_jobs:
-        return _bootstrap_draws(payload, seeds)
-    chunks = [list(c) for c in np.array_split(np.arange(n), 4 * n_jobs) if len(c)]
-    ctx = get_context("forkserver")
-    ctx.set_forkserver_preload(["planner.model"])
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(_bootstrap_draws, payload, [seeds[i] for i in c]) for c in chunks]
-        return np.vstack([f.result() for f in futures])
-
-
-def _centred(point, draws: np.ndarray) -> np.ndarray:
-    """Bootstrap draws of a quantity, moved so that their median is the point estimate.
-
-    The estimate is pulled toward the middle of the search ranges, and every refit on data made
-    from it is pulled again, so raw draws centre on a twice-pulled value and their percentile
-    interval can miss the estimate altogether. Centring on the estimate (a median-bias correction,
-    in the spirit of the basic bootstrap) keeps the spread and removes that double pull.
+    Returns
+    -------
+    keep : list of str
+    dropped : list of (column, reason) with reason ``"constant"`` or ``"duplicate"``
     """
-    draws = np.asarray(draws, dtype=float)
-    return draws - np.median(draws, axis=0) + np.asarray(point, dtype=float)
+    keep: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    kept_values: list[np.ndarray] = []
+    for pos, name in enumerate(design.columns):
+        col = design[name].to_numpy(dtype=float)
+        if pos < protected:
+            keep.append(name)
+            kept_values.append(col)
+            continue
+        if np.ptp(col) <= 0:
+            dropped.append((name, "constant"))
+            continue
+        basis = np.column_stack(kept_values)
+        coef, *_ = np.linalg.lstsq(basis, col, rcond=None)
+        rest = col - basis @ coef
+        centred = col - col.mean()
+        if float(rest @ rest) <= 1e-10 * max(float(centred @ centred), 1e-300):
+            dropped.append((name, "duplicate"))
+            continue
+        keep.append(name)
+        kept_values.append(col)
+    return keep, dropped
+
+
+def choose_family(y: np.ndarray, requested: str) -> tuple[str, str]:
+    """The family that runs and why (a sentence), for ``model.family`` = `requested`.
+
+    ``auto``: a count family when every week's weighted encounters are whole, non-negative numbers
+    and the median week is at most COUNT_MEDIAN_MAX (Poisson; the negative binomial is chosen
+    later, once the Pearson dispersion of a Poisson fit is known); otherwise ``ols``.
+    """
+    y = np.asarray(y, dtype=float)
+    if requested != "auto":
+        return requested, f"{requested.replace('_', ' ')} as set in the params file"
+    whole = bool(np.all(np.abs(y - np.round(y)) < 1e-9) and np.all(y >= 0))
+    median = float(np.median(y)) if y.size else 0.0
+    if whole and median <= COUNT_MEDIAN_MAX:
+        return "poisson", (
+            f"the weighted encounters are whole counts with a median of {median:,.0f} a week "
+            f"(at most {COUNT_MEDIAN_MAX}), so a count family suits them better than least squares"
+        )
+    why = "are not whole numbers" if not whole else f"are large counts (median {median:,.0f} a week)"
+    return "ols", f"least squares: the weighted encounters {why}"
 
 
 # -- the model ----------------------------------------------------------------------------------
@@ -411,6 +207,12 @@ def _centred(point, draws: np.ndarray) -> np.ndarray:
 
 def _label(cat: str, what: str) -> str:
     return f"{what}[{cat}]"
+
+
+def _stats_at(problem: post.Problem, u, y, rows_fit: int, rows_test: int) -> tuple[dict, np.ndarray]:
+    beta, gamma = problem.point(u)
+    pred = problem.predict(u, beta, gamma, rows_fit + rows_test)
+    return diag.fit_stats(y[rows_fit : rows_fit + rows_test], pred[rows_fit:]), pred
 
 
 class EncounterModel:
@@ -423,9 +225,8 @@ class EncounterModel:
     spec : ModelSpec, optional
         Default: ``dataset.params.model``.
     n_jobs : int, optional
-        Processes for the bootstrap refits (default 1: 200 refits take a few seconds in one
-        process). The numbers do not depend on it. Worker processes start from a fork server, so
-        a script that asks for more than one needs the ``if __name__ == "__main__":`` guard.
+        Accepted for compatibility; the sampler runs in one process (it is fast enough), so the
+        numbers never depend on it.
 
     Examples
     --------
@@ -440,7 +241,7 @@ class EncounterModel:
         self.n_jobs = n_jobs
 
     def fit(self) -> ModelResults:
-        """Search, fit, check and bootstrap; see the module docstring for the method.
+        """Mode, checks and posterior draws; see the module docstring for the method.
 
         Returns
         -------
@@ -449,6 +250,9 @@ class EncounterModel:
         with _single_threaded_blas(), np.errstate(over="ignore", under="ignore"):
             return self._fit()
 
+    def _problem(self, core_args: dict, sw, rho, rows=None) -> post.Problem:
+        return post.Problem(**core_args, sw=sw, rho=rho, rows=rows)
+
     def _fit(self) -> ModelResults:
         spec, ds = self.spec, self.dataset
         y = np.asarray(ds.y, dtype=float)
@@ -456,12 +260,14 @@ class EncounterModel:
         n = y.size
         spend = ds.spend[list(CATEGORIES)].astype(float).set_axis(index)
         design = baseline_design(index, spec, ds.events.set_axis(index), ds.controls.set_axis(index))
-        # a column that does not vary (an event that never happens) says nothing beside the intercept
-        keep = [c for c in design.columns if c == "intercept" or np.ptp(design[c].to_numpy()) > 0]
-        dropped = [c for c in design.columns if c not in keep]
+        warnings: list[dict] = []
+        keep, dropped_why = independent_columns(design)
+        for name, why in dropped_why:
+            if why == "duplicate":
+                warnings.append(_duplicate_column(name))
+        dropped = [name for name, _ in dropped_why]
         design = design[keep]
         base = design.to_numpy()
-        warnings: list[dict] = []
 
         # which categories the data can speak about at all
         variation = diag.residual_variation(spend.to_numpy(), base)
@@ -474,35 +280,52 @@ class EncounterModel:
         search = spec.search
         lo = np.tile([search.decay[0], search.half_saturation[0], search.shape[0]], (len(cats), 1))
         hi = np.tile([search.decay[1], search.half_saturation[1], search.shape[1]], (len(cats), 1))
-        core = _Core(spend[cats].to_numpy(), base, lo, hi)
-        dim = core.m * 3
-        count = spec.family != "ols"
+        core_args = {"spend": spend[cats].to_numpy(), "base": base, "y": y, "lo": lo, "hi": hi}
+        core_args["prior_sd"] = spec.prior_sd
+        dim = len(cats) * 3
+        starts = post.starts(dim, N_STARTS, spec.seed)
+
+        # the family, and the weights of a count family from a first fit
+        family, family_reason = choose_family(y, spec.family)
+        if family != "ols" and spec.family != "auto" and np.any(np.abs(y - np.round(y)) > 1e-9):
+            warnings.append(_not_counts(family))
+        sw = np.ones(n)
+        alpha = 0.0
+        first = self._problem(core_args, sw, 0.0)
+        u0, _ = post.find_mode(first, starts[:2])
+        if family != "ols":
+            b0, g0 = first.point(u0)
+            mu0 = first.predict(u0, b0, g0)
+            if spec.family == "auto":
+                dispersion = _pearson_dispersion(y, mu0, base.shape[1] + 4 * len(cats))
+                if dispersion > OVERDISPERSION:
+                    family = "negative_binomial"
+                    family_reason += (
+                        f"; negative binomial because the counts vary {dispersion:.1f} times as much as "
+                        f"Poisson counts would (above {OVERDISPERSION:g})"
+                    )
+            sw, alpha = _count_weights(family, y, mu0)
+            first = self._problem(core_args, sw, 0.0)
+            u0, _ = post.find_mode(first, [u0] + starts[1:2])
+
+        # streaks in the errors: their lag-1 autocorrelation at the mode
+        b0, g0 = first.point(u0)
+        rho = float(np.clip(post.lag1_correlation((y - first.predict(u0, b0, g0)) * sw), 0.0, MAX_RHO))
 
         # the holdout keeps at least a year of weeks for the fit
         holdout = int(max(0, min(spec.holdout_weeks, n - MIN_TRAIN_WEEKS)))
         if holdout < spec.holdout_weeks:
             warnings.append(_holdout_shortened(n, holdout, spec.holdout_weeks))
         n_train = n - holdout
-
-        # weights: 1 for least squares, 1/variance for the count families (from a first fit)
-        sw = np.ones(n)
-        alpha = 0.0
-        if count:
-            if np.any(np.abs(y - np.round(y)) > 1e-9):
-                warnings.append(_not_counts(spec.family))
-            _, _, mu0 = self._quick_mean(core, y, sw)
-            sw, alpha = _count_weights(spec.family, y, mu0)
-
-        tau, cv = _choose_prior(core, y, sw, n_train, spec.cv_folds, spec.seed)
-        starts = _starts(dim, N_STARTS, spec.seed)
+        cv = _cross_validate(self, core_args, y, sw, rho, n_train, spec, u0)
 
         hold = None
         u_train = None
         if holdout > 0:
-            u_train, beta_t, gamma_t = _fit_rows(core, y, sw, n_train, tau, starts)
-            pred = _predict(core, u_train, beta_t, gamma_t)
+            train = self._problem(core_args, sw, rho, rows=n_train)
+            u_train, _ = post.find_mode(train, [u0] + starts)
+            out, pred = _stats_at(train, u_train, y, n_train, holdout)
             inside = diag.fit_stats(y[:n_train], pred[:n_train])
-            out = diag.fit_stats(y[n_train:], pred[n_train:])
             hold = {
                 "weeks": holdout,
                 "mape": out["mape"],
@@ -513,37 +336,22 @@ class EncounterModel:
                 "predicted": pred[n_train:].copy(),
             }
 
-        final_starts = ([u_train] if u_train is not None else []) + starts
-        u_hat, beta_ls, gamma_ls = _fit_rows(core, y, sw, n, tau, final_starts)
-        theta = core.theta(u_hat) if core.m else np.zeros((0, 3))
-        h = core.features(u_hat) if core.m else np.zeros((n, 0))
+        problem = self._problem(core_args, sw, rho)
+        u_hat, _ = post.find_mode(problem, [u0] + ([u_train] if u_train is not None else []) + starts)
+        theta = problem.theta(u_hat) if problem.m else np.zeros((0, 3))
+        h = problem.features(u_hat) if problem.m else np.zeros((n, 0))
+        beta_ls, gamma_ls = problem.point(u_hat)
 
-        # the final linear part in statsmodels (HAC for ols, an identity-link GLM for counts)
-        sm_results, beta, gamma = _statsmodels_fit(spec.family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha)
-        fitted = h @ beta + base @ gamma
+        # the final linear part at the mode in statsmodels (HAC for ols, an identity-link GLM for counts)
+        sm_results, beta, gamma, ran = _statsmodels_fit(family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha)
+        if ran != family:
+            warnings.append(_glm_fallback(family, ran))
+            family_reason += f"; the {family.replace('_', ' ')} fit did not converge, so weighted least squares ran"
+            family = ran
 
-        # bootstrap: residual blocks, everything refitted
-        n_boot = int(spec.n_bootstrap)
-        draws = None
-        if n_boot > 0:
-            if count:
-                sd = 1.0 / sw
-                resid = (y - fitted) / sd
-            else:
-                sd = np.ones(n)
-                resid = y - fitted
-            payload = {
-                "core": core,
-                "fitted": fitted,
-                "resid": resid,
-                "resid_scale": sd,
-                "sw": sw,
-                "tau": tau,
-                "u_hat": u_hat,
-                "block": spec.block_weeks,
-                "count": count,
-            }
-            draws = _run_bootstrap(payload, n_boot, spec.seed, int(self.n_jobs or 1))
+        draws, sampler = None, None
+        if spec.draws > 0:
+            draws, sampler = post.draw_posterior(problem, u_hat, int(spec.draws), spec.seed)
 
         at_bound = []
         for j, cat in enumerate(cats):
@@ -552,11 +360,13 @@ class EncounterModel:
                 side = "lower" if uk <= 0.005 else "upper" if uk >= 0.995 else None
                 if side is None or (name == "decay" and side == "lower" and search.decay[0] == 0):
                     continue  # no carryover at all is an answer, not the edge of the search
-                value = float(theta[j, k] * (core.scale[j] if name == "half_saturation" else 1.0))
+                value = float(theta[j, k] * (problem.scale[j] if name == "half_saturation" else 1.0))
                 at_bound.append((cat, name, side, value))
 
         return ModelResults(
             spec=spec,
+            family=family,
+            family_reason=family_reason,
             index=index,
             y=pd.Series(y, index=index, name="weighted_encounters"),
             spend=spend,
@@ -565,30 +375,50 @@ class EncounterModel:
             categories=cats,
             variation=pd.Series(variation, index=list(CATEGORIES)),
             theta=theta,
-            scale=core.scale,
+            scale=problem.scale,
             beta=beta,
             gamma=gamma,
-            fitted=fitted,
             weights=sw**2,
             alpha=alpha,
-            tau=tau,
+            rho=rho,
             cv=cv,
             holdout=hold,
             sm_results=sm_results,
             draws=draws,
+            sampler=sampler,
             at_bound=at_bound,
             warnings=warnings,
             horizon_weeks=int(ds.params.plan.horizon_weeks),
-            event_columns=list(ds.events.columns),
-            control_columns=list(ds.controls.columns),
+            event_columns=[c for c in ds.events.columns if c in design.columns],
+            control_columns=[c for c in ds.controls.columns if c in design.columns],
             search_box={name: tuple(getattr(search, name)) for name in PARAMETERS},
         )
 
-    @staticmethod
-    def _quick_mean(core, y, sw):
-        """A one-start least-squares fit, for the variance weights of the count families."""
-        u, beta, gamma = _fit_rows(core, y, sw, y.size, DEFAULT_PRIOR, [np.full(core.m * 3, 0.5)])
-        return u, beta, _predict(core, u, beta, gamma)
+
+def _cross_validate(model, core_args, y, sw, rho, n_train, spec, u0) -> dict | None:
+    """Rolling-origin forecasts: fit the mode on the weeks before each fold, forecast the fold."""
+    m = core_args["spend"].shape[1]
+    folds = spec.cv_folds
+    test = max(4, min(13, n_train // (folds + 3)))
+    min_rows = max(26, core_args["base"].shape[1] + m + 5)
+    ends = [e for e in (n_train - (folds - f) * test for f in range(folds)) if e >= min_rows]
+    if not ends:
+        return None
+    starts = [u0] + post.starts(m * 3, CV_STARTS, spec.seed)[1:]
+    actual, forecast = [], []
+    for e in ends:
+        problem = model._problem(core_args, sw, rho, rows=e)
+        u, _ = post.find_mode(problem, starts)
+        _, pred = _stats_at(problem, u, y, e, test)
+        actual.append(y[e : e + test])
+        forecast.append(pred[e:])
+    stats = diag.fit_stats(np.concatenate(actual), np.concatenate(forecast))
+    return {"folds": len(ends), "fold_weeks": test, **{k: stats[k] for k in ("mape", "rmse", "nrmse")}}
+
+
+def _pearson_dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
+    mu = np.maximum(mu, 0.5)
+    return float(np.sum((y - mu) ** 2 / mu) / max(y.size - n_params, 1))
 
 
 def _count_weights(family: str, y: np.ndarray, mu0: np.ndarray) -> tuple[np.ndarray, float]:
@@ -604,9 +434,14 @@ def _count_weights(family: str, y: np.ndarray, mu0: np.ndarray) -> tuple[np.ndar
 
 
 def _statsmodels_fit(family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha):
-    """Final linear fit; spend effects the constrained solution holds at zero stay out."""
+    """Final linear fit at the mode; spend effects the constrained solution holds at zero stay out.
+
+    Returns the statsmodels results, beta, gamma and the family that actually ran: a count GLM that
+    fails to converge (or leaves the region of positive means) falls back to weighted least squares.
+    """
     names = [_label(c, "beta") for c in cats]
     n = y.size
+    ran = family
     active = [j for j in range(len(cats)) if beta_ls[j] > 0]
     for _ in range(len(cats) + 1):
         exog = pd.concat(
@@ -628,11 +463,14 @@ def _statsmodels_fit(family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha):
                 with np.errstate(all="ignore"), _warnings.catch_warnings():
                     # the identity link is chosen on purpose (see the module docstring)
                     _warnings.simplefilter("ignore", DomainWarning)
+                    _warnings.simplefilter("error", ConvergenceWarning)
                     res = GLM(y, exog, family=fam).fit(start_params=start, maxiter=100)
                 if not np.all(np.isfinite(res.params)) or np.any(res.fittedvalues <= 0):
                     raise ValueError("identity-link GLM left the valid region")
+                ran = family
             except Exception:  # noqa: BLE001 - fall back to the weighted least squares solution
                 res = WLS(y, exog, weights=sw**2).fit()
+                ran = "wls"
         b = res.params.to_numpy()
         negative = [active[i] for i in range(len(active)) if b[i] < 0]
         if not negative:
@@ -641,7 +479,7 @@ def _statsmodels_fit(family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha):
     beta = np.zeros(len(cats))
     beta[active] = b[: len(active)]
     gamma = b[len(active) :]
-    return res, beta, gamma
+    return res, beta, gamma, ran
 
 
 # -- warnings -------------------------------------------------------------------------------------
@@ -666,6 +504,23 @@ def _low_variation(cat: str, variation: float, identified: bool) -> dict:
             f"down to zero."
         )
     return _warning("low_variation", text, category=cat, variation=round(variation, 4), identified=identified)
+
+
+def _duplicate_column(name: str) -> dict:
+    text = (
+        f"The baseline column '{name}' repeats what other baseline terms already hold (for example an "
+        "event column that marks the same weeks as the built-in holiday dips), so it was left out: "
+        "two columns that say the same thing cannot both get an effect."
+    )
+    return _warning("baseline_column_dropped", text, column=name)
+
+
+def _glm_fallback(family: str, ran: str) -> dict:
+    text = (
+        f"The {family.replace('_', ' ')} fit did not converge, so the model fell back to weighted least "
+        "squares with the same weights; its numbers are approximate."
+    )
+    return _warning("glm_fallback", text, family=family, ran=ran)
 
 
 def _holdout_shortened(n: int, used: int, asked: int) -> dict:
@@ -734,25 +589,35 @@ class ModelSummary:
 class ModelResults:
     """A fitted encounter model, in the statsmodels spirit; implements the response protocol.
 
+    Point values are posterior means of the quantity asked for (shares, contributions, curves,
+    simulated encounters), computed from the same draws as their intervals; without draws
+    (``draws: 0``) they are those of the posterior mode.
+
     Attributes
     ----------
     params : Series
-        Point estimates: ``beta[cat]`` (weighted encounters per week at full saturation),
-        ``decay[cat]``, ``half_saturation[cat]`` (EUR/week), ``shape[cat]``, then the baseline
-        coefficients (``intercept``, ``trend`` per week, ``sin1``..., ``christmas_new_year``,
-        ``july``, events and controls).
+        Posterior medians (the mode without draws): ``beta[cat]`` (weighted encounters per week at
+        full saturation), ``decay[cat]``, ``half_saturation[cat]`` (EUR/week), ``shape[cat]``, then
+        the baseline coefficients (``intercept``, ``trend`` per week, ``sin1``...,
+        ``christmas_new_year``, ``july``, events and controls).
+    mode : Series
+        The posterior mode in the same layout (the linear part from statsmodels at the mode).
     draws : DataFrame or None
-        One row per bootstrap refit, the same columns as ``params``.
+        One row per posterior draw, the same columns as ``params``.
     last_state : Series
-        Carryover state per category at the end of the data (EUR/week).
+        Carryover state per category at the end of the data (EUR/week), at the mode.
     identified : Series of bool
         False for a category whose spend never varied: it is left out (its effect reads as 0).
+    family, family_reason : str
+        The family that ran, and why (``auto`` decides from the data).
+    rho : float
+        First-order autocorrelation of the errors used in the likelihood.
     warnings : list of dict
         ``{"code", "text", "context"}``; see docs/architecture.md.
     quality : str
         "good" | "fair" | "weak" (see `planner.diagnostics.quality`).
     sm_results : statsmodels results
-        The final linear fit at the chosen carryover and saturation.
+        The final linear fit at the posterior mode.
     interval : float
         Width of the intervals (``spec.interval``).
     """
@@ -761,6 +626,8 @@ class ModelResults:
         self,
         *,
         spec,
+        family,
+        family_reason,
         index,
         y,
         spend,
@@ -772,14 +639,14 @@ class ModelResults:
         scale,
         beta,
         gamma,
-        fitted,
         weights,
         alpha,
-        tau,
+        rho,
         cv,
         holdout,
         sm_results,
         draws,
+        sampler,
         at_bound,
         warnings,
         horizon_weeks,
@@ -788,7 +655,8 @@ class ModelResults:
         search_box,
     ):
         self.spec = spec
-        self.family = spec.family
+        self.family = family
+        self.family_reason = family_reason
         self.interval = float(spec.interval)
         self.index = index
         self.y = y
@@ -799,7 +667,9 @@ class ModelResults:
         self.variation = variation
         self.weights = weights
         self.alpha = alpha
-        self.prior_sd = tau
+        self.rho = rho
+        self.prior_sd = float(spec.prior_sd)
+        self.sampler = sampler
         self.cv = cv
         self.holdout = holdout
         self.sm_results = sm_results
@@ -814,51 +684,60 @@ class ModelResults:
         self._base_names = base_names
         m = len(cats)
         p = len(base_names)
+        pos = [CATEGORIES.index(c) for c in cats]
+        unscale = np.column_stack([np.ones(m), scale, np.ones(m)])
 
-        # point estimates, per category in CATEGORIES order (left-out categories: no effect)
+        # the mode, per category in CATEGORIES order (left-out categories: no effect)
         self._theta = np.full((3, 3), np.nan)
         self._beta = np.zeros(3)
-        pos = [CATEGORIES.index(c) for c in cats]
         if m:
-            self._theta[pos] = theta * np.column_stack([np.ones(m), scale, np.ones(m)])
+            self._theta[pos] = theta * unscale
             self._beta[pos] = beta
         self._gamma = np.asarray(gamma, dtype=float)
-        self.params = self._param_series(self._beta, self._theta, self._gamma)
+        self.mode = self._param_series(self._beta, self._theta, self._gamma).rename("mode")
 
         # draws in the same layout
-        if draws is not None and len(draws):
+        if draws is not None and len(draws) >= MIN_DRAWS_FOR_INTERVALS:
             nd = draws.shape[0]
             th = np.full((nd, 3, 3), np.nan)
             be = np.zeros((nd, 3))
             if m:
-                th[:, pos] = draws[:, : 3 * m].reshape(nd, m, 3) * np.column_stack([np.ones(m), scale, np.ones(m)])
+                th[:, pos] = draws[:, : 3 * m].reshape(nd, m, 3) * unscale
                 be[:, pos] = draws[:, 3 * m : 4 * m]
             ga = draws[:, 4 * m : 4 * m + p]
             self._draw_theta, self._draw_beta, self._draw_gamma = th, be, ga
             self.draws = pd.DataFrame(
                 [self._param_series(be[i], th[i], ga[i]).to_numpy() for i in range(nd)],
-                columns=self.params.index,
+                columns=self.mode.index,
             )
             self.draws.index.name = "draw"
+            self.params = self.draws.median().rename("params")
         else:
             self._draw_theta = self._draw_beta = self._draw_gamma = None
             self.draws = None
+            self.params = self.mode.rename("params")
 
-        # contributions and carryover state, point and per draw
+        # contributions and carryover state: per draw, and their means
         x = spend.to_numpy()
-        self._contrib, state = self._spend_effects(x, self._theta, self._beta)
+        mode_contrib, state = self._spend_effects(x, self._theta, self._beta)
         self.last_state = pd.Series(state, index=list(CATEGORIES), name="last_state")
+        base_mode = design.to_numpy() @ self._gamma
         if self.draws is not None:
             per = [
                 self._spend_effects(x, th_i, be_i) for th_i, be_i in zip(self._draw_theta, self._draw_beta, strict=True)
             ]
-            self._draw_contrib_totals = np.array([c.sum(axis=0) for c, _ in per])
+            contrib = np.array([c for c, _ in per])  # (d, weeks, 3)
+            self._draw_contrib_totals = contrib.sum(axis=1)
             self._draw_state = np.array([s for _, s in per])
+            self._contrib = contrib.mean(axis=0)
+            self._baseline = (self._draw_gamma @ design.to_numpy().T).mean(axis=0)
         else:
             self._draw_contrib_totals = None
             self._draw_state = None
+            self._contrib = mode_contrib
+            self._baseline = base_mode
 
-        self.fitted = pd.Series(fitted, index=index, name="fitted")
+        self.fitted = pd.Series(self._contrib.sum(axis=1) + self._baseline, index=index, name="fitted")
         self.resid = (y - self.fitted).rename("resid")
         self.diagnostics = self._diagnostics(spend)
         self.warnings = list(warnings) + self._more_warnings(at_bound)
@@ -866,7 +745,8 @@ class ModelResults:
             self.diagnostics["r2"],
             holdout["rmse_ratio"] if holdout else (cv["rmse"] / self.diagnostics["rmse"] if cv else None),
         )
-        self._shares = self._share_table()
+        self._shares = self._share_table(self.interval)
+        self._claim_shares = self._share_table(diag.CLAIM_INTERVAL)
 
     # -- construction helpers ---------------------------------------------------------------
 
@@ -899,7 +779,7 @@ class ModelResults:
         y = self.y.to_numpy()
         stats = diag.fit_stats(y, self.fitted.to_numpy())
         lags, lb_p, dw = diag.ljung_box(self.resid.to_numpy())
-        lam, _, _ = self._filled(self._theta)
+        lam, _, _ = self._filled(self._point_theta())
         carried = adstock(spend.to_numpy(), lam)
         vifs = diag.vif(carried, self.design.to_numpy())
         vifs[~self.identified.to_numpy()] = np.nan  # a left-out category has no effect to inflate
@@ -911,7 +791,14 @@ class ModelResults:
             "durbin_watson": dw,
             "vif": dict(zip(CATEGORIES, vifs.tolist(), strict=True)),
             "prior_sd": self.prior_sd,
+            "rho": self.rho,
         }
+
+    def _point_theta(self) -> np.ndarray:
+        """Decay, half-saturation and shape per category: posterior medians, else the mode."""
+        if self._draw_theta is None:
+            return self._theta
+        return np.median(self._draw_theta, axis=0)
 
     def _more_warnings(self, at_bound) -> list[dict]:
         out = []
@@ -971,17 +858,17 @@ class ModelResults:
             )
         return out
 
-    def _share_table(self) -> pd.DataFrame:
-        totals = self._contrib.sum(axis=0)
-        share = totals / totals.sum() if totals.sum() > 0 else np.zeros(3)
-        lo_q, hi_q = (1 - self.interval) / 2, 1 - (1 - self.interval) / 2
-        low, high = share.copy(), share.copy()
-        if self._draw_contrib_totals is not None and len(self._draw_contrib_totals) >= MIN_DRAWS_FOR_INTERVALS:
+    def _share_table(self, level: float) -> pd.DataFrame:
+        """Posterior mean shares with their central `level` intervals (NaN without draws)."""
+        if self._draw_contrib_totals is not None:
             t = self._draw_contrib_totals
-            s = np.divide(t, t.sum(axis=1, keepdims=True), out=np.zeros_like(t), where=t.sum(axis=1, keepdims=True) > 0)
-            s = np.clip(_centred(share, s), 0.0, 1.0)
-            low, high = np.quantile(s, lo_q, axis=0), np.quantile(s, hi_q, axis=0)
+            total = t.sum(axis=1, keepdims=True)
+            s = np.divide(t, total, out=np.zeros_like(t), where=total > 0)
+            share = s.mean(axis=0)
+            low, high = np.quantile(s, (1 - level) / 2, axis=0), np.quantile(s, (1 + level) / 2, axis=0)
         else:
+            totals = self._contrib.sum(axis=0)
+            share = totals / totals.sum() if totals.sum() > 0 else np.zeros(3)
             low, high = np.full(3, np.nan), np.full(3, np.nan)
         for i, cat in enumerate(CATEGORIES):
             if not self.identified[cat]:
@@ -996,7 +883,7 @@ class ModelResults:
     # -- statsmodels-like API --------------------------------------------------------------------
 
     def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
-        """Intervals of `params`: bootstrap percentiles, else HAC/GLM normal intervals (linear only).
+        """Intervals of `params`: posterior percentiles, else HAC/GLM normal intervals (linear only).
 
         Parameters
         ----------
@@ -1009,10 +896,7 @@ class ModelResults:
         """
         alpha = 1.0 - self.interval if alpha is None else float(alpha)
         if self.draws is not None and len(self.draws) >= MIN_DRAWS_FOR_INTERVALS:
-            centred = pd.DataFrame(
-                _centred(self.params[self.draws.columns].to_numpy(), self.draws.to_numpy()), columns=self.draws.columns
-            )
-            q = centred.quantile([alpha / 2, 1 - alpha / 2]).T
+            q = self.draws.quantile([alpha / 2, 1 - alpha / 2]).T
             q.columns = ["lower", "upper"]
             return q
         out = pd.DataFrame(np.nan, index=self.params.index, columns=["lower", "upper"])
@@ -1025,7 +909,7 @@ class ModelResults:
     def contributions(self) -> pd.DataFrame:
         """Weekly encounters: ``baseline`` and each category's spend-driven encounters."""
         out = pd.DataFrame(self._contrib, index=self.index, columns=list(CATEGORIES))
-        out.insert(0, "baseline", self.design.to_numpy() @ self._gamma)
+        out.insert(0, "baseline", self._baseline)
         return out
 
     def shares(self) -> pd.DataFrame:
@@ -1052,30 +936,43 @@ class ModelResults:
         if spend is None:
             spend = np.linspace(0.0, 1.5 * float(self.spend[category].max()), 121)
         x = np.asarray(spend, dtype=float)
-        lam, k, s = self._filled(self._theta)
-        point = self._beta[i] * hill(x, k[i], s[i])
         low = high = np.full(x.shape, np.nan)
-        if self._draw_theta is not None and len(self._draw_theta) >= MIN_DRAWS_FOR_INTERVALS:
-            curves = np.array(
-                [
-                    self._draw_beta[d, i] * hill(x, *[v[i] for v in self._filled(self._draw_theta[d])[1:]])
-                    for d in range(len(self._draw_theta))
-                ]
-            )
-            curves = np.maximum(_centred(point, curves), 0.0)
+        if self._draw_theta is not None:
+            _, k, s = self._filled_draws()
+            curves = self._draw_beta[:, i, None] * hill(x[None, :], k[:, i, None], s[:, i, None])
+            point = curves.mean(axis=0)
             lo_q, hi_q = (1 - self.interval) / 2, 1 - (1 - self.interval) / 2
             low, high = np.quantile(curves, lo_q, axis=0), np.quantile(curves, hi_q, axis=0)
+        else:
+            _, k, s = self._filled(self._theta)
+            point = self._beta[i] * hill(x, k[i], s[i])
         return pd.DataFrame({"encounters": point, "low": low, "high": high}, index=pd.Index(x, name="spend"))
 
     def marginal(self, weekly_spend: Mapping[str, float] | pd.Series) -> pd.Series:
-        """Extra steady-state encounters per week per extra euro a week, at the given spend."""
-        lam, k, s = self._filled(self._theta)
-        out = {}
-        for i, cat in enumerate(CATEGORIES):
-            x = max(float(weekly_spend[cat]), _TINY)
-            h = float(hill(x, k[i], s[i]))
-            out[cat] = self._beta[i] * s[i] * h * (1 - h) / x
-        return pd.Series(out, name="encounters_per_eur")
+        """Extra steady-state encounters per week per extra euro a week, at the given spend.
+
+        The posterior mean of the slope of each category's steady-state curve (the mode's slope
+        without draws).
+        """
+        x = np.maximum(np.array([float(weekly_spend[c]) for c in CATEGORIES]), _TINY)
+        if self._draw_theta is not None:
+            _, k, s = self._filled_draws()
+            beta = self._draw_beta
+        else:
+            _, k, s = (v[None, :] for v in self._filled(self._theta))
+            beta = self._beta[None, :]
+        h = hill(x[None, :], k, s)
+        slope = (beta * s * h * (1 - h) / x[None, :]).mean(axis=0)
+        return pd.Series(slope, index=list(CATEGORIES), name="encounters_per_eur")
+
+    def _filled_draws(self):
+        """Per draw (d, 3): decay, k, s with harmless values for left-out categories."""
+        th = self._draw_theta
+        return (
+            np.nan_to_num(th[:, :, 0], nan=0.0),
+            np.nan_to_num(th[:, :, 1], nan=1.0),
+            np.nan_to_num(th[:, :, 2], nan=1.0),
+        )
 
     # -- the response protocol ------------------------------------------------------------------
 
@@ -1100,32 +997,34 @@ class ModelResults:
         spend : DataFrame or array_like
             One row per future week, columns CATEGORIES (EUR/week); an array in that order.
         draws : bool, default False
-            One result per bootstrap refit, each from its own carryover state (the point estimate
-            alone when there are no draws).
+            One result per posterior draw, each from its own carryover state (the mode alone when
+            there are no draws).
 
         Returns
         -------
         ndarray
-            (weeks, 3), or (n_draws, weeks, 3) with ``draws=True``.
+            (weeks, 3): the posterior mean; or (n_draws, weeks, 3) with ``draws=True``.
         """
         x = self._spend_array(spend)
-        if not draws or self._draw_theta is None:
-            lam, k, s = self._filled(self._theta)
-            if x.shape[0] == 0:
-                out = np.zeros((0, 3))
-            else:
-                a = adstock(x, lam, initial=self.last_state.to_numpy())
-                out = self._beta * hill(a, k, s)
-            return out[None, ...] if draws else out
-        lam = np.nan_to_num(self._draw_theta[:, :, 0], nan=0.0)  # (n_draws, 3)
-        k = np.nan_to_num(self._draw_theta[:, :, 1], nan=1.0)
-        s = np.nan_to_num(self._draw_theta[:, :, 2], nan=1.0)
+        if self._draw_theta is not None:
+            out = self._simulate_draws(x)
+            return out if draws else out.mean(axis=0)
+        lam, k, s = self._filled(self._theta)
+        if x.shape[0] == 0:
+            out = np.zeros((0, 3))
+        else:
+            a = adstock(x, lam, initial=self.last_state.to_numpy())
+            out = self._beta * hill(a, k, s)
+        return out[None, ...] if draws else out
+
+    def _simulate_draws(self, x: np.ndarray) -> np.ndarray:
+        lam, k, s = self._filled_draws()  # (n_draws, 3)
         a = self._draw_state.copy()
         out = np.empty((lam.shape[0], x.shape[0], 3))
         for t in range(x.shape[0]):  # the adstock recursion, vectorised over the draws
             a = lam * a + (1.0 - lam) * x[t]
             out[:, t, :] = self._draw_beta * hill(a, k, s)
-        return np.maximum(_centred(self.simulate(x), out), 0.0)
+        return out
 
     def predict(self, spend_plan: pd.DataFrame, events=None, controls=None) -> pd.DataFrame:
         """Expected encounters in the weeks following the data, for a weekly spend plan.
@@ -1156,13 +1055,13 @@ class ModelResults:
         point = self.simulate(x)
         out = pd.DataFrame(point, index=index, columns=list(CATEGORIES))
         out["spend_driven"] = point.sum(axis=1)
-        out["baseline"] = base_x @ self._gamma
+        base_d = None if self._draw_gamma is None else self._draw_gamma @ base_x.T  # (d, weeks)
+        out["baseline"] = base_x @ self._gamma if base_d is None else base_d.mean(axis=0)
         out["total"] = out["spend_driven"] + out["baseline"]
         lo_q, hi_q = (1 - self.interval) / 2, 1 - (1 - self.interval) / 2
         cols = list(CATEGORIES) + ["spend_driven", "baseline", "total"]
         if self._draw_theta is not None and len(self._draw_theta) >= MIN_DRAWS_FOR_INTERVALS:
             sim = self.simulate(x, draws=True)  # (d, weeks, 3)
-            base_d = _centred(out["baseline"].to_numpy(), self._draw_gamma @ base_x.T)  # (d, weeks)
             parts = {c: sim[:, :, i] for i, c in enumerate(CATEGORIES)}
             parts["spend_driven"] = sim.sum(axis=2)
             parts["baseline"] = base_d
@@ -1195,13 +1094,18 @@ class ModelResults:
     # -- verdicts and sections of results.json ---------------------------------------------------
 
     def claim(self) -> dict:
-        """The claim verdict: ``{"verdict": ..., "text": ...}`` (see `diagnostics.claim_verdict`)."""
-        table = self._shares
-        shares = {
-            c: (float(table.loc[c, "share"]), float(table.loc[c, "low"]), float(table.loc[c, "high"]))
-            for c in CATEGORIES
-        }
-        return diag.claim_verdict(shares, self.identified.to_dict())
+        """The claim verdict: ``{"verdict": ..., "text": ...}`` (see `diagnostics.claim_verdict`).
+
+        Shown with the display intervals; judged with the wider CLAIM_INTERVAL ones, and never more
+        than "inconclusive" from a weak model.
+        """
+
+        def rows(table):
+            return {c: tuple(float(table.loc[c, k]) for k in ("share", "low", "high")) for c in CATEGORIES}
+
+        return diag.claim_verdict(
+            rows(self._shares), self.identified.to_dict(), judged=rows(self._claim_shares), quality=self.quality
+        )
 
     def contributions_dict(self) -> dict:
         """The ``contributions`` section of results.json."""
@@ -1227,24 +1131,28 @@ class ModelResults:
         """The ``model`` section of results.json."""
         d = self.diagnostics
         cats = [c for c in CATEGORIES if self.identified[c]]
-        th = pd.DataFrame(self._theta, index=list(CATEGORIES), columns=list(PARAMETERS))
+        th = pd.DataFrame(self._point_theta(), index=list(CATEGORIES), columns=list(PARAMETERS))
+        beta = self.params[[_label(c, "beta") for c in CATEGORIES]].to_numpy()
         fit = {k: _num(d[k]) for k in ("r2", "mape", "rmse", "nrmse", "ljung_box_p", "durbin_watson")}
-        fit.update(weeks=self.n_weeks, prior_sd=self.prior_sd, vif={c: _num(v) for c, v in d["vif"].items()})
+        fit.update(weeks=self.n_weeks, prior_sd=self.prior_sd, rho=_num(self.rho), vif={c: _num(v) for c, v in d["vif"].items()})
         hold = {}
         if self.holdout:
             hold = {k: _num(self.holdout[k]) for k in ("mape", "nrmse", "rmse", "rmse_ratio")}
             hold["weeks"] = self.holdout["weeks"]
         return {
             "family": self.family,
+            "family_reason": self.family_reason,
+            "method": "posterior" if self.draws is not None else "mode",
             "decay": {c: _num(th.loc[c, "decay"]) for c in cats},
             "half_saturation": {c: _num(th.loc[c, "half_saturation"]) for c in cats},
             "shape": {c: _num(th.loc[c, "shape"]) for c in cats},
-            "beta": {c: _num(self._beta[CATEGORIES.index(c)]) for c in CATEGORIES},
+            "beta": {c: _num(beta[i]) for i, c in enumerate(CATEGORIES)},
             "identified": {c: bool(self.identified[c]) for c in CATEGORIES},
             "fit": fit,
             "holdout": hold,
             "cv": {k: (_num(v) if isinstance(v, float) else v) for k, v in (self.cv or {}).items()},
-            "n_bootstrap": 0 if self.draws is None else len(self.draws),
+            "draws": 0 if self.draws is None else len(self.draws),
+            "sampler": self.sampler,
             "interval": self.interval,
             "seed": self.spec.seed,
             "quality": self.quality,
@@ -1334,7 +1242,9 @@ class ModelResults:
                     self.quality,
                     self.diagnostics["r2"],
                     self.holdout["mape"] if self.holdout else None,
+                    self.family_reason,
                     self.prior_sd,
+                    self.rho,
                     n_draws,
                     f"{self.interval:.0%}",
                 ]
@@ -1346,8 +1256,10 @@ class ModelResults:
                 "quality",
                 "R^2",
                 "holdout MAPE",
-                "prior sd (chosen by CV)" if self.cv else "prior sd (default: too few weeks for CV)",
-                "bootstrap refits",
+                "why this family",
+                "prior sd (unit scale of the search ranges)",
+                "error autocorrelation (AR(1) rho)",
+                "posterior draws",
                 "intervals",
             ],
         )

@@ -161,8 +161,10 @@ class SearchSpec(_Strict):
 class ModelSpec(_Strict):
     """How the encounter model is specified, estimated and checked."""
 
-    family: Literal["ols", "poisson", "negative_binomial"] = Field(
-        "ols", description="ols (HAC errors) for large counts; poisson or negative_binomial for small counts."
+    family: Literal["auto", "ols", "poisson", "negative_binomial"] = Field(
+        "auto",
+        description="auto: a count family for small whole counts, else ols; ols (HAC errors) for large "
+        "counts; poisson or negative_binomial for small counts.",
     )
     trend: bool = Field(True, description="Include a linear trend in the baseline.")
     seasonality: int = Field(2, ge=0, le=6, description="Yearly Fourier harmonics in the baseline (0 = none).")
@@ -174,14 +176,32 @@ class ModelSpec(_Strict):
         4,
         ge=2,
         le=12,
-        description="Rolling-origin cross-validation folds; they choose how strongly the search is "
-        "pulled toward the middle of the search ranges.",
+        description="Rolling-origin cross-validation folds of the out-of-sample check behind the quality mark.",
     )
     search: SearchSpec = Field(default_factory=SearchSpec, description="Search ranges.")
+    prior_sd: float = Field(
+        0.25,
+        gt=0,
+        le=2,
+        description="Sd of the prior on the carryover and saturation parameters, as a fraction of their "
+        "search range (centred on its middle; log scale for half-saturation and shape).",
+    )
     interval: float = Field(0.8, gt=0, lt=1, description="Width of the uncertainty intervals (0.8 = 80 %).")
-    n_bootstrap: int = Field(200, ge=0, le=5000, description="Bootstrap refits for the intervals (0 = none).")
-    block_weeks: int = Field(8, ge=1, description="Block length of the moving-block bootstrap.")
+    draws: int = Field(
+        500, ge=0, le=5000, description="Posterior draws behind the intervals (0 = the posterior mode only)."
+    )
+    n_bootstrap: int | None = Field(
+        None, ge=0, le=5000, description="Deprecated: the former name of draws; used as draws when given."
+    )
+    block_weeks: int | None = Field(None, ge=1, description="Deprecated: no effect (the bootstrap is gone).")
     seed: int = Field(0, ge=0, description="Seed of every random step; same seed, same numbers.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("n_bootstrap") is not None and "draws" not in data:
+            data = {**data, "draws": data["n_bootstrap"]}
+        return data
 
 
 class Bound(_Strict):

@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from scipy.optimize import nnls
 
 from planner import CATEGORIES
 from planner.charts import model as charts
 from planner.data import from_frame
-from planner.model import EncounterModel, ModelResults, _Core, _nnls_gram, baseline_design
+from planner.model import EncounterModel, ModelResults, baseline_design
 from planner.params import load_dict
 from planner.synth import generate
 from planner.transforms import adstock, hill
@@ -355,35 +354,6 @@ def test_charts_return_figures_with_findings_as_titles(content_case):
         fig = chart(res)
         title = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title(loc="left")
         assert len(title) > 20
-
-
-# -- numerical core --------------------------------------------------------------------------------------
-
-
-def test_features_match_transforms_and_their_gradient():
-    rng = np.random.default_rng(0)
-    spend = rng.lognormal(8, 0.5, (80, 3))
-    box = np.array([[0.0, 0.2, 0.5]] * 3), np.array([[0.9, 3.0, 3.0]] * 3)
-    core = _Core(spend, np.ones((80, 1)), *box)
-    u = rng.random(9)
-    theta = core.theta(u)
-    expected = hill(adstock(spend, theta[:, 0]), theta[:, 1] * core.scale, theta[:, 2])
-    h, d = core.features(u, grad=True)
-    np.testing.assert_allclose(h, expected, rtol=1e-10)
-    for j in range(9):
-        step = np.zeros(9)
-        step[j] = 1e-6
-        numeric = (core.features(u + step) - core.features(u - step)) / 2e-6
-        np.testing.assert_allclose(d[:, j // 3, j % 3], numeric[:, j // 3], rtol=1e-4, atol=1e-8)
-
-
-def test_small_nnls_is_exact():
-    rng = np.random.default_rng(1)
-    for _ in range(50):
-        a = rng.normal(size=(30, 3))
-        b = rng.normal(size=30)
-        expected, _ = nnls(a, b)
-        np.testing.assert_allclose(_nnls_gram(a.T @ a, a.T @ b), expected, atol=1e-8)
 
 
 # -- the notebook -----------------------------------------------------------------------------------------

@@ -1,0 +1,429 @@
+"""The numerical core of the encounter model: log posterior, its mode and its draws.
+
+Plain arrays only (no pandas): `planner.model` builds the problem and reads the draws back.
+
+The model for weekly quality-weighted encounters ``y`` is ``y = H(theta) beta + B gamma + e``:
+``H`` holds each category's saturation of its carried-over spend (nonlinear in ``theta``: decay,
+half-saturation, shape per category), ``beta >= 0`` the spend effects, ``B`` the baseline columns.
+The errors are weighted (count families: 1 / variance) and follow an AR(1) process with a fixed
+``rho`` (the Prais-Winsten transform ``T``), so week-to-week runs of misfit widen the intervals
+instead of being read as signal.
+
+Posterior of the nonlinear parameters ``u`` (the nine parameters scaled to the unit box of the
+search ranges; log scale for half-saturation and shape)::
+
+    log p(u | y) = -|u - 1/2|^2 / (2 prior_sd^2) - (n - q) / 2 * log SSE(u) + const
+
+where ``SSE(u)`` is the residual sum of squares of the transformed data once ``gamma`` is
+projected out and ``beta >= 0`` solved exactly (a profile over the linear part with the noise
+variance integrated out under a scale-free prior; ``q`` counts the linear coefficients). The
+prior is a Gaussian centred on the middle of each search range, truncated to the range. Draws of
+``u`` come from emcee's affine-invariant ensemble sampler started around the mode; for each
+kept ``u`` the linear part is drawn from its conditional posterior (``sigma^2`` from a scaled
+inverse chi-square, ``beta`` from the truncated normal ``beta >= 0``, ``gamma`` given ``beta``).
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.signal import lfilter
+from scipy.stats import qmc
+
+__all__ = ["Problem", "draw_posterior", "find_mode", "nnls_gram"]
+
+_TINY = 1e-9
+
+
+def nnls_gram(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """min b'Gb - 2 r'b subject to b >= 0, for a handful of columns (exact, by active sets)."""
+    m = rhs.size
+    if m == 0:
+        return np.zeros(0)
+    gram = gram + np.eye(m) * (1e-12 * max(np.trace(gram), 1e-300))
+    try:
+        beta = np.linalg.solve(gram, rhs)
+        if np.all(beta >= 0):
+            return beta
+    except np.linalg.LinAlgError:
+        pass
+    best, best_obj = np.zeros(m), 0.0
+    for size in range(m - 1, 0, -1):
+        for subset in combinations(range(m), size):
+            idx = list(subset)
+            try:
+                b = np.linalg.solve(gram[np.ix_(idx, idx)], rhs[idx])
+            except np.linalg.LinAlgError:
+                continue
+            if np.all(b >= 0):
+                obj = -float(rhs[idx] @ b)
+                if obj < best_obj:
+                    best_obj, best = obj, np.zeros(m)
+                    best[idx] = b
+    return best
+
+
+def _batched_nnls_gain(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """max over b >= 0 of 2 r'b - b'Gb for each of W small problems, (W, m, m), (W, m) -> (W,).
+
+    The unconstrained solution answers most problems; the others try every active set at once,
+    and the best feasible one is the exact solution (the problem is convex, so the best feasible
+    stationary point of a face is the optimum).
+    """
+    w, m, _ = gram.shape
+    ridge = 1e-12 * np.trace(gram, axis1=1, axis2=2)[:, None, None] * np.eye(m)
+    gram = gram + ridge
+    b = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+    best = np.einsum("wi,wi->w", rhs, b)  # at a stationary point, 2 r'b - b'Gb = r'b
+    bad = np.flatnonzero(~np.all(b >= 0, axis=1))
+    if bad.size == 0:
+        return best
+    g_bad, r_bad = gram[bad], rhs[bad]
+    sub_best = np.zeros(bad.size)
+    for size in range(1, m):
+        for subset in combinations(range(m), size):
+            idx = list(subset)
+            r = r_bad[:, idx]
+            bs = np.linalg.solve(g_bad[:, idx][:, :, idx], r[:, :, None])[:, :, 0]
+            gain = np.einsum("wi,wi->w", r, bs)
+            sub_best = np.where(np.all(bs >= 0, axis=1) & (gain > sub_best), gain, sub_best)
+    best[bad] = sub_best
+    return best
+
+
+def ar1_transform(v: np.ndarray, rho: float) -> np.ndarray:
+    """Prais-Winsten: ``out[0] = sqrt(1 - rho^2) v[0]``, ``out[t] = v[t] - rho v[t-1]`` (axis 0)."""
+    if rho == 0.0:
+        return v
+    out = np.empty_like(v)
+    out[0] = math.sqrt(1.0 - rho * rho) * v[0]
+    out[1:] = v[1:] - rho * v[:-1]
+    return out
+
+
+def lag1_correlation(r: np.ndarray) -> float:
+    """First-order autocorrelation of a residual series (0 for fewer than three weeks)."""
+    r = np.asarray(r, dtype=float) - float(np.mean(r))
+    den = float(r @ r)
+    if r.size < 3 or den <= 0:
+        return 0.0
+    return float(r[1:] @ r[:-1]) / den
+
+
+class Problem:
+    """Spend, baseline, weights, error correlation and search box of one fit on the first `rows` weeks.
+
+    Parameters
+    ----------
+    spend : (n, m) array
+        Weekly spend of the modelled categories.
+    base : (n, p) array
+        Baseline columns (full column rank).
+    y : (n,) array
+        Weighted encounters.
+    lo, hi : (m, 3) arrays
+        Search box: decay, half-saturation (multiple of the category's mean weekly spend), shape.
+    prior_sd : float
+        Sd of the prior on the unit scale of the box.
+    sw : (n,) array, optional
+        Square roots of the weights (1 / sd of each week's error up to a common factor).
+    rho : float
+        AR(1) coefficient of the errors.
+    rows : int, optional
+        Fit to the first `rows` weeks only (default all).
+    """
+
+    def __init__(self, spend, base, y, lo, hi, prior_sd, sw=None, rho=0.0, rows=None):
+        self.spend = np.ascontiguousarray(spend, dtype=float)
+        self.base = np.ascontiguousarray(base, dtype=float)
+        self.y = np.asarray(y, dtype=float)
+        n = self.y.size
+        self.n = n
+        self.rows = n if rows is None else int(rows)
+        self.m = self.spend.shape[1]
+        self.p = self.base.shape[1]
+        self.scale = np.maximum(self.spend.mean(axis=0), _TINY)
+        self.lo = np.asarray(lo, dtype=float).reshape(self.m, 3)
+        self.hi = np.asarray(hi, dtype=float).reshape(self.m, 3)
+        self.span = self.hi - self.lo
+        self.logspan = np.log(self.hi[:, 1:] / self.lo[:, 1:])
+        self.prior_sd = float(prior_sd)
+        self.sw = np.ones(n) if sw is None else np.asarray(sw, dtype=float)
+        self.rho = float(rho)
+        r = self.rows
+        self.yt = ar1_transform(self.y[:r] * self.sw[:r], self.rho)
+        bt = ar1_transform(self.base[:r] * self.sw[:r, None], self.rho)
+        u, sv, vt = np.linalg.svd(bt, full_matrices=False)
+        rank = int(np.sum(sv > sv[0] * 1e-10)) if sv.size and sv[0] > 0 else 0
+        self.rank = rank
+        self.q_base = u[:, :rank]
+        self.pinv_base = (vt[:rank].T / sv[:rank]) @ u[:, :rank].T  # (p, rows)
+        self.base_cov = (vt[:rank].T / sv[:rank] ** 2) @ vt[:rank]  # (B'B)^-1 of the transformed base
+        self.ry = self.yt - self.q_base @ (self.q_base.T @ self.yt)
+        self.dof = max(r - rank - self.m, 1)
+
+    # -- parameters ---------------------------------------------------------------------------
+
+    def theta(self, u: np.ndarray) -> np.ndarray:
+        """Unit-box point -> (m, 3) decay, half-saturation multiple, shape."""
+        u = np.clip(np.asarray(u, dtype=float).reshape(self.m, 3), 0.0, 1.0)
+        out = np.empty_like(u)
+        out[:, 0] = self.lo[:, 0] + u[:, 0] * self.span[:, 0]
+        out[:, 1:] = self.lo[:, 1:] * np.exp(u[:, 1:] * self.logspan)
+        return out
+
+    def unit(self, theta: np.ndarray) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float).reshape(self.m, 3)
+        out = np.empty_like(theta)
+        out[:, 0] = (theta[:, 0] - self.lo[:, 0]) / self.span[:, 0]
+        out[:, 1:] = np.log(theta[:, 1:] / self.lo[:, 1:]) / self.logspan
+        return np.clip(out, 0.0, 1.0).ravel()
+
+    # -- features -------------------------------------------------------------------------------
+
+    def features(self, u: np.ndarray, rows: int | None = None, grad: bool = False):
+        """Saturation of the carried-over spend, (rows, m); with grad, d/du as (rows, m, 3).
+
+        The same recursion and curve as `planner.transforms.adstock` and `hill` (the start state
+        is the first week's spend), written for the inner loop.
+        """
+        theta = self.theta(u)
+        x = self.spend if rows is None else self.spend[:rows]
+        lam, k, s = theta[:, 0], theta[:, 1] * self.scale, theta[:, 2]
+        a = np.empty_like(x)
+        for j in range(self.m):
+            a[:, j] = lfilter([1.0 - lam[j]], [1.0, -lam[j]], x[:, j], zi=[lam[j] * x[0, j]])[0]
+        a = np.maximum(a, _TINY * self.scale)
+        lr = np.log(k) - np.log(a)
+        q = np.exp(s * lr)
+        h = 1.0 / (1.0 + q)
+        if not grad:
+            return h
+        c = h * h * q  # h (1 - h)
+        a_prev = np.vstack([x[:1], a[:-1]])
+        da = np.empty_like(x)
+        for j in range(self.m):
+            da[:, j] = lfilter([1.0], [1.0, -lam[j]], a_prev[:, j] - x[:, j])
+        d = np.empty(x.shape + (3,))
+        d[:, :, 0] = c * s / a * da * self.span[:, 0]
+        d[:, :, 1] = -c * s * self.logspan[:, 0]
+        d[:, :, 2] = -c * lr * s * self.logspan[:, 1]
+        return h, d
+
+    def _transformed(self, h: np.ndarray) -> np.ndarray:
+        return ar1_transform(h * self.sw[: h.shape[0], None], self.rho)
+
+    def linear(self, h: np.ndarray):
+        """Projected transformed features, their Gram matrix, rhs and the NNLS beta and residual."""
+        ht = self._transformed(h[: self.rows])
+        rh = ht - self.q_base @ (self.q_base.T @ ht)
+        gram, rhs = rh.T @ rh, rh.T @ self.ry
+        beta = nnls_gram(gram, rhs)
+        resid = self.ry - rh @ beta
+        return ht, rh, gram, rhs, beta, resid
+
+    def gamma(self, ht: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        return self.pinv_base @ (self.yt - ht @ beta)
+
+    # -- the posterior ------------------------------------------------------------------------------
+
+    def log_prior(self, u: np.ndarray) -> float:
+        du = np.asarray(u, dtype=float) - 0.5
+        return -0.5 * float(du @ du) / self.prior_sd**2
+
+    def log_post(self, u: np.ndarray) -> float:
+        """Log posterior up to a constant; -inf outside the box."""
+        u = np.asarray(u, dtype=float)
+        if np.any(u < 0.0) or np.any(u > 1.0):
+            return -math.inf
+        if self.m == 0:
+            return 0.0
+        h = self.features(u, self.rows)
+        *_, resid = self.linear(h)
+        sse = max(float(resid @ resid), 1e-300)
+        return self.log_prior(u) - 0.5 * (self.dof + self.m) * math.log(sse)
+
+    def log_post_many(self, us: np.ndarray) -> np.ndarray:
+        """`log_post` for many points at once, (W, dim) -> (W,): the sampler's inner loop."""
+        us = np.atleast_2d(np.asarray(us, dtype=float))
+        w = us.shape[0]
+        out = np.full(w, -math.inf)
+        inside = np.all((us >= 0.0) & (us <= 1.0), axis=1)
+        if self.m == 0:
+            out[inside] = 0.0
+            return out
+        if not inside.any():
+            return out
+        uu = us[inside].reshape(-1, self.m, 3)
+        lam = self.lo[:, 0] + uu[:, :, 0] * self.span[:, 0]  # (W, m)
+        k = self.lo[:, 1] * np.exp(uu[:, :, 1] * self.logspan[:, 0]) * self.scale
+        s = self.lo[:, 2] * np.exp(uu[:, :, 2] * self.logspan[:, 1])
+        x = self.spend[: self.rows]
+        # the adstock recursion a[t] = lam a[t-1] + (1 - lam) x[t] (a[0] = x[0]) as a prefix scan:
+        # log2(weeks) whole-array steps instead of one small step per week
+        a = (1.0 - lam) * x[:, None, :]
+        a[0] = np.broadcast_to(x[0], lam.shape)
+        power, shift = lam, 1
+        while shift < a.shape[0]:
+            a[shift:] += power * a[:-shift]
+            power, shift = power * power, 2 * shift
+        a = np.maximum(a, _TINY * self.scale)
+        h = 1.0 / (1.0 + (k / a) ** s)  # (rows, W, m)
+        ht = ar1_transform(h * self.sw[: self.rows, None, None], self.rho)
+        flat = ht.reshape(ht.shape[0], -1)
+        rh = (flat - self.q_base @ (self.q_base.T @ flat)).reshape(ht.shape)
+        rw = rh.transpose(1, 0, 2)  # (W, rows, m)
+        gram = rw.transpose(0, 2, 1) @ rw
+        rhs = np.einsum("wti,t->wi", rw, self.ry)
+        gain = _batched_nnls_gain(gram, rhs)
+        sse = np.maximum(float(self.ry @ self.ry) - gain, 1e-300)
+        du = uu.reshape(uu.shape[0], -1) - 0.5
+        prior = -0.5 * np.sum(du * du, axis=1) / self.prior_sd**2
+        out[inside] = prior - 0.5 * (self.dof + self.m) * np.log(sse)
+        return out
+
+    def neg_log_post_grad(self, u: np.ndarray):
+        """-log posterior and its gradient (envelope theorem over the linear part), for L-BFGS-B."""
+        h, d = self.features(u, self.rows, grad=True)
+        _, _, _, _, beta, resid = self.linear(h)
+        sse = max(float(resid @ resid), 1e-300)
+        # d(resid)/du = -(projected transformed dH/du) beta; projection is idempotent, so r'P = r'
+        dt = ar1_transform(d * self.sw[: self.rows, None, None], self.rho)
+        g_sse = -2.0 * np.einsum("t,tjk,j->jk", resid, dt, beta).ravel()
+        du = np.asarray(u, dtype=float) - 0.5
+        half = 0.5 * (self.dof + self.m)
+        f = half * math.log(sse) + 0.5 * float(du @ du) / self.prior_sd**2
+        return f, half * g_sse / sse + du / self.prior_sd**2
+
+    def point(self, u: np.ndarray):
+        """beta and gamma of the best linear part at `u`."""
+        if self.m == 0:
+            return np.zeros(0), self.pinv_base @ self.yt
+        h = self.features(u, self.rows)
+        ht, _, _, _, beta, _ = self.linear(h)
+        return beta, self.gamma(ht, beta)
+
+    def predict(self, u, beta, gamma, rows=None) -> np.ndarray:
+        n = self.n if rows is None else rows
+        h = self.features(u, n) if self.m else np.zeros((n, 0))
+        return h @ beta + self.base[:n] @ gamma
+
+
+def starts(dim: int, n: int, seed) -> list[np.ndarray]:
+    """The middle of the unit box, then n - 1 Latin-hypercube points."""
+    out = [np.full(dim, 0.5)]
+    if n > 1:
+        out += list(qmc.LatinHypercube(d=dim, seed=seed).random(n - 1))
+    return out
+
+
+def find_mode(problem: Problem, start_points: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """The posterior mode by L-BFGS-B from each start; returns (u, log posterior)."""
+    dim = problem.m * 3
+    if dim == 0:
+        return np.zeros(0), 0.0
+    best_u, best_f = np.full(dim, 0.5), math.inf
+    for u0 in start_points:
+        res = minimize(problem.neg_log_post_grad, u0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * dim)
+        if res.fun < best_f:
+            best_u, best_f = np.clip(res.x, 0.0, 1.0), float(res.fun)
+    return best_u, -best_f
+
+
+def _truncated_beta(rng, mean, cov_chol, tries: int = 64) -> np.ndarray:
+    """A draw of N(mean, L L') restricted to beta >= 0: rejection, then Gibbs sweeps if rare."""
+    m = mean.size
+    z = rng.standard_normal((tries, m))
+    cand = mean + z @ cov_chol.T
+    ok = np.all(cand >= 0, axis=1)
+    if ok.any():
+        return cand[int(np.argmax(ok))]
+    # Gibbs on the coordinates (the orthant holds little mass: most of it sits at zero)
+    cov = cov_chol @ cov_chol.T
+    prec = np.linalg.inv(cov)
+    b = np.maximum(mean, 0.0)
+    for _ in range(20):
+        for j in range(m):
+            cond_var = 1.0 / prec[j, j]
+            others = np.delete(np.arange(m), j)
+            cond_mean = mean[j] - cond_var * prec[j, others] @ (b[others] - mean[others])
+            sd = math.sqrt(cond_var)
+            # inverse-cdf draw from N(cond_mean, sd) restricted to [0, inf)
+            from scipy.stats import norm
+
+            lo = norm.cdf(-cond_mean / sd)
+            p = lo + (1.0 - lo) * rng.random()
+            b[j] = max(cond_mean + sd * norm.ppf(min(p, 1 - 1e-16)), 0.0)
+    return b
+
+
+def linear_draw(problem: Problem, u: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """One draw of (beta, gamma) from their conditional posterior at `u`."""
+    if problem.m == 0:
+        sigma = math.sqrt(float(problem.ry @ problem.ry) / rng.chisquare(max(problem.dof, 1)))
+        gamma = problem.pinv_base @ problem.yt
+        chol = np.linalg.cholesky(problem.base_cov + 1e-12 * np.eye(problem.p))
+        return np.zeros(0), gamma + sigma * chol @ rng.standard_normal(problem.p)
+    h = problem.features(u, problem.rows)
+    ht, rh, gram, rhs, beta_c, resid = problem.linear(h)
+    sigma2 = float(resid @ resid) / rng.chisquare(problem.dof)
+    m = problem.m
+    reg = gram + np.eye(m) * (1e-10 * max(np.trace(gram), 1e-300))
+    mean = np.linalg.solve(reg, rhs)
+    chol = np.linalg.cholesky(np.linalg.inv(reg) * sigma2)
+    beta = _truncated_beta(rng, mean, chol)
+    gamma = problem.gamma(ht, beta)
+    bchol = np.linalg.cholesky(problem.base_cov * sigma2 + 1e-12 * np.eye(problem.p))
+    return beta, gamma + bchol @ rng.standard_normal(problem.p)
+
+
+def draw_posterior(
+    problem: Problem,
+    u_mode: np.ndarray,
+    n_draws: int,
+    seed,
+    walkers: int | None = None,
+    burn: int = 300,
+    steps: int = 400,
+) -> tuple[np.ndarray, dict]:
+    """Posterior draws, one row (theta (m*3), beta (m), gamma (p)) each, and sampler facts.
+
+    emcee's ensemble sampler (a mix of differential-evolution moves, which cross the flat ridges
+    of these models better than the stretch move alone) runs `burn` steps from a small ball
+    around the mode, then `steps` more; `n_draws` states are taken evenly from the kept steps.
+    Everything is seeded by `seed`, so the same data give the same draws.
+    """
+    import emcee
+
+    ss = np.random.SeedSequence(seed)
+    walker_seed, ball_seed, linear_seed = ss.spawn(3)
+    dim = problem.m * 3
+    rng_lin = np.random.default_rng(linear_seed)
+    if dim == 0:
+        rows = []
+        for _ in range(n_draws):
+            beta, gamma = linear_draw(problem, np.zeros(0), rng_lin)
+            rows.append(np.concatenate([beta, gamma]))
+        return np.array(rows).reshape(n_draws, -1), {"walkers": 0, "steps": 0, "acceptance": math.nan}
+    nw = walkers or max(24, 2 * dim + 2)
+    nw += nw % 2
+    ball = np.random.default_rng(ball_seed)
+    p0 = np.clip(u_mode + 0.03 * ball.standard_normal((nw, dim)), 1e-4, 1 - 1e-4)
+    moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+    sampler = emcee.EnsembleSampler(nw, dim, problem.log_post_many, moves=moves, vectorize=True)
+    sampler.random_state = np.random.RandomState(np.random.default_rng(walker_seed).integers(2**31)).get_state()
+    state = sampler.run_mcmc(p0, burn, skip_initial_state_check=True)
+    sampler.reset()
+    sampler.run_mcmc(state, steps, skip_initial_state_check=True)
+    chain = sampler.get_chain(flat=True)  # (steps * nw, dim)
+    pick = np.linspace(0, chain.shape[0] - 1, n_draws).round().astype(int)
+    rows = []
+    for i in pick:
+        u = chain[i]
+        beta, gamma = linear_draw(problem, u, rng_lin)
+        rows.append(np.concatenate([problem.theta(u).ravel(), beta, gamma]))
+    info = {"walkers": nw, "steps": burn + steps, "acceptance": float(np.mean(sampler.acceptance_fraction))}
+    return np.array(rows), info
