@@ -131,10 +131,12 @@ def fit_planner(history: History) -> tuple[Fit, object]:
     res = EncounterModel(data, history.params.model).fit()
     seconds = time.perf_counter() - start
     shares = res.shares()[["share", "low", "high"]].reindex(CATS).astype(float)
-    n_boot = getattr(history.params.model, "n_bootstrap", None)
+    spec = history.params.model
     notes = [f"quality {getattr(res, 'quality', '?')}"]
-    if n_boot is not None:
-        notes.append(f"{n_boot} bootstrap refits")
+    if getattr(spec, "draws", None) is not None:  # the posterior sampler's draws
+        notes.append(f"{spec.draws} posterior draws")
+    elif getattr(spec, "n_bootstrap", None) is not None:  # the former bootstrap
+        notes.append(f"{spec.n_bootstrap} bootstrap refits")
     family = getattr(res, "family", None)
     if family:
         notes.append(f"family {family}")
