@@ -329,14 +329,14 @@ def _planner_commit() -> str:
     return f"{head} (with uncommitted changes in planner/)" if dirty else head
 
 
-def machine() -> str:
+def machine(commit: str) -> str:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     pkgs = ["planner", "numpy", "pandas", "scipy", "statsmodels", "pymc-marketing", "pymc", "pytensor", "arviz"]
     return "\n".join(
         [
             f"- machine: {_cpu_model()}, {os.cpu_count()} cores ({usable} usable), {platform.platform()}",
             f"- Python {platform.python_version()}; " + ", ".join(f"{p} {_version(p)}" for p in pkgs),
-            f"- planner commit {_planner_commit()}",
+            f"- planner commit {commit} (read when the run started)",
         ]
     )
 
@@ -350,6 +350,7 @@ def main(argv=None) -> int:
     ap.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default: PyMC's, 1000)")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
     args = ap.parse_args(argv)
+    commit = _planner_commit()  # before the fits: others may commit while they run
 
     parts = [
         "## The planner and PyMC-Marketing side by side\n",
@@ -372,7 +373,7 @@ def main(argv=None) -> int:
         interval = float(getattr(history.params.model, "interval", 0.8))
         parts.append(f"### {name}, seed {args.seed} ({len(data.y)} weeks)\n")
         parts.append(history_table(history, fits, interval) + "\n")
-    parts += ["### Summary\n", summary_table(rows) + "\n", "### Machine\n", machine() + "\n"]
+    parts += ["### Summary\n", summary_table(rows) + "\n", "### Machine\n", machine(commit) + "\n"]
     text = "\n".join(parts)
     print(text)
     if args.out is not None:
