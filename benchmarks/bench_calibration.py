@@ -388,9 +388,7 @@ def target_table(summary: pd.DataFrame) -> pd.DataFrame:
                 "generator": s["generator"],
                 f"median - oracle's (<= {TARGET_MEDIAN_PP:g} pp)": cell(d_med, d_med <= TARGET_MEDIAN_PP, "{:+.1f}"),
                 f"p90 - oracle's (<= {TARGET_P90_PP:g} pp)": cell(d_p90, d_p90 <= TARGET_P90_PP, "{:+.1f}"),
-                "coverage 75-90 %": cell(
-                    cov, 100 * TARGET_COVERAGE[0] <= cov <= 100 * TARGET_COVERAGE[1], "{:.0f} %"
-                ),
+                "coverage 75-90 %": cell(cov, 100 * TARGET_COVERAGE[0] <= cov <= 100 * TARGET_COVERAGE[1], "{:.0f} %"),
                 "false contradicted <= 5 %": cell(fc, fc <= 100 * TARGET_FALSE_CONTRADICTED, "{:.0f} %"),
                 "weak -> inconclusive": f"{weak} exceptions ({_met(weak == 0)})",
                 "move loss median <= 0.3 %": cell(lm, lm <= 100 * TARGET_LOSS_MEDIAN, "{:.2f} %"),
