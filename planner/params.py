@@ -265,6 +265,13 @@ class PlanSpec(_Strict):
         default_factory=dict, description="Further named splits to compare."
     )
     frontier: FrontierSpec = Field(default_factory=FrontierSpec, description="Budget frontier levels.")
+    min_probability: float = Field(
+        0.8,
+        ge=0.5,
+        lt=1,
+        description="Move money only when the model's best split beats the current one with at least this "
+        "probability (over the posterior draws); otherwise keep the current split.",
+    )
 
     @field_validator("reference_split")
     @classmethod

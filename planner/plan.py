@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -431,7 +431,7 @@ class Allocation:
         Spend-driven quality-weighted encounters over the horizon (point estimate), including the
         carryover of past spend into the horizon.
     low, high : float or None
-        Interval from the bootstrap draws (None without draws).
+        Interval from the posterior draws (None without draws).
     draws : numpy.ndarray
         Horizon encounters per draw (paired across allocations: draw i is the same refit).
     """
@@ -506,19 +506,29 @@ class PlanResults:
     horizon_weeks : int
     interval : float
         Width of the intervals (the response's, 0.8 by default).
-    current, reference, recommended : Allocation
-        The last horizon's actual mix, the reference split and the optimum under the bounds, all
-        at `total_budget`.
+    current, reference : Allocation
+        The last horizon's actual mix and the reference split, at `total_budget`.
+    candidate : Allocation
+        The best split under the bounds, by the model's expected encounters.
+    action : str
+        ``move``, ``keep`` or ``test``, decided here once (see `decide`): ``move`` only when the
+        model is not weak and the candidate beats the current split with probability at least
+        ``spec.min_probability``; ``test`` when the model is weak; otherwise ``keep``.
+    action_reason : dict
+        ``{code, text, context}``: why this action.
+    recommended : Allocation
+        What to spend: the candidate when the action is ``move``, else the current split.
     unbounded : Allocation or None
         The optimum with only "no negative spend" as bound; None when it is the recommended split.
     user_scenarios : dict of Allocation
         The further splits of ``plan.scenarios``.
     gain_vs_current : dict
-        ``encounters``, ``low``, ``high``, ``probability_better`` (paired draws).
+        The candidate's gain over the current split: ``encounters``, ``low``, ``high``,
+        ``probability_better`` (paired posterior draws).
     bounds : dict
         The bounds as applied (defaults included) and the share range they give each category.
     binding : list of str
-        The bounds the recommended split sits on, e.g. ``"technology.min_share"``.
+        The bounds the best split (`candidate`) sits on, e.g. ``"technology.min_share"``.
     frontier : pandas.DataFrame
         One row per budget level: best expected encounters, interval, split, marginal cost.
     week_index : pandas.DatetimeIndex
@@ -528,7 +538,7 @@ class PlanResults:
     history_weekly : pandas.DataFrame
         Smallest and largest weekly spend per category in the data (to flag extrapolation).
     n_draws : int
-        Bootstrap draws behind the intervals (0 or 1: no intervals).
+        Posterior draws behind the intervals (0 or 1: no intervals).
     calls : int
         Calls of ``response.simulate`` made for the optimisation.
     timings : dict
@@ -542,6 +552,10 @@ class PlanResults:
     current: Allocation
     reference: Allocation
     recommended: Allocation
+    candidate: Allocation
+    action: str
+    action_reason: dict
+    min_probability: float
     unbounded: Allocation | None
     user_scenarios: dict
     gain_vs_current: dict
@@ -554,6 +568,12 @@ class PlanResults:
     n_draws: int
     calls: int
     timings: dict
+
+    @property
+    def moved_eur(self) -> float:
+        """Euros the recommended split moves between categories (the sum of the increases)."""
+        diff = self.recommended.euros - self.current.euros
+        return float(diff[diff > 0].sum())
 
     # -- tables --
 
@@ -590,6 +610,8 @@ class PlanResults:
 
     def _allocations(self) -> list[tuple[str, Allocation]]:
         out = [("current", self.current), ("reference", self.reference), ("recommended", self.recommended)]
+        if self.action != "move":
+            out.append(("candidate", self.candidate))
         if self.unbounded is not None:
             out.append(("unbounded", self.unbounded))
         out.extend(("user", a) for a in self.user_scenarios.values())
@@ -615,7 +637,7 @@ class PlanResults:
 
     def summary(self) -> PlanSummary:
         """The plan in plain words, with the bounds in view."""
-        cur, rec = self.current, self.recommended
+        cur, rec = self.current, self.candidate
         first = self.week_index[0]
         start = first.strftime("%Y-%m-%d") if isinstance(first, pd.Timestamp) else str(first)
         title = f"Budget plan: {_eur(self.total_budget)} over {self.horizon_weeks} weeks from {start}"
@@ -638,16 +660,16 @@ class PlanResults:
         gain = f"{_signed(g['encounters'])} encounters ({_signed(100 * rel, 1)} %)"
         if g["low"] is not None:
             gain += f", {width} interval {_signed(g['low'])} .. {_signed(g['high'])}"
-            gain += f"; better than the current split in {_pct(g['probability_better'])} of the bootstrap refits"
+            gain += f"; better than the current split in {_pct(g['probability_better'])} of the posterior draws"
         results = [f"{a.name}: {enc(a)}" for _, a in self._allocations()]
-        results.append(f"gain of recommended over current: {gain}")
+        results.append(f"gain of the best split over current: {gain}")
         if g["low"] is not None and g["low"] <= 0:
             results.append(
-                "the interval of the gain includes zero: the data do not show the recommended split to be "
+                "the interval of the gain includes zero: the data do not show the best split to be "
                 "better than the current one"
             )
         elif g["low"] is None:
-            results.append("no intervals: the response has no bootstrap draws")
+            results.append("no intervals: the response has no posterior draws")
 
         bound_lines = []
         for cat in _CATS:
@@ -675,8 +697,10 @@ class PlanResults:
                 + ", ".join(f"{c} {_pct(u.split[c])}" for c in _CATS)
                 + f" ({_num(u.expected_encounters)} encounters)"
             )
+        action = {"move": "MOVE to the best split", "keep": "KEEP the current split", "test": "TEST before moving"}
         sections = [
-            ("Recommended split (current -> recommended)", split_lines),
+            ("Decision", [f"{action[self.action]}: {self.action_reason['text']}"]),
+            ("Best split within the bounds (current -> best)", split_lines),
             ("Expected spend-driven encounters in the horizon", results),
             ("Bounds applied (defaults included)", bound_lines),
         ]
@@ -732,6 +756,11 @@ class PlanResults:
             "current": self.current.to_dict(),
             "reference": self.reference.to_dict(),
             "recommended": self.recommended.to_dict(),
+            "candidate": self.candidate.to_dict(),
+            "action": self.action,
+            "action_reason": self.action_reason,
+            "min_probability": float(self.min_probability),
+            "moved_eur": round(float(self.moved_eur), 2),
             "gain_vs_current": {
                 "encounters": round(float(g["encounters"]), 2),
                 "low": _r(g["low"]),
@@ -914,31 +943,37 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
 
     current = allocation("current", cur_w)
     reference = allocation("reference", np.array([spec.reference_split[c] for c in _CATS]))
-    recommended = allocation("recommended", best.split)
+    candidate = allocation("candidate", best.split)
     unbounded = None
     if np.max(np.abs(free.split - best.split)) > _DIFFERS and free.value > best.value:
         unbounded = allocation("unbounded", free.split)
     user = {name: allocation(name, np.array([split[c] for c in _CATS])) for name, split in spec.scenarios.items()}
 
-    paired = recommended.draws.size == current.draws.size and current.draws.size >= 2
+    paired = candidate.draws.size == current.draws.size and current.draws.size >= 2
     if paired:
-        diff = recommended.draws - current.draws
+        diff = candidate.draws - current.draws
         g_low, g_high = _percentiles(diff, interval)
         prob = float(np.mean(diff > 0))
     else:
         g_low = g_high = prob = None
     gain = {
-        "encounters": recommended.expected_encounters - current.expected_encounters,
+        "encounters": candidate.expected_encounters - current.expected_encounters,
         "low": g_low,
         "high": g_high,
         "probability_better": prob,
     }
+    action, reason = decide(
+        getattr(response, "quality", None), gain, spec.min_probability, np.max(np.abs(best.split - cur_w))
+    )
+    chosen = candidate if action == "move" else current
+    recommended = replace(chosen, name="recommended", split=chosen.split.rename("recommended"))
+    recommended = replace(recommended, euros=chosen.euros.rename("recommended"))
 
     timings["scenarios"] = time.perf_counter() - mark
     mark = time.perf_counter()
     frontier = _frontier(resp, curves, spec, budget, current_split, levels, best, interval)
     timings["frontier"] = time.perf_counter() - mark
-    warnings = _warnings(recommended, current, box, history, weeks)
+    warnings = _warnings(candidate, current, box, history, weeks)
     timings["total"] = time.perf_counter() - started
 
     return PlanResults(
@@ -948,6 +983,10 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         current=current,
         reference=reference,
         recommended=recommended,
+        candidate=candidate,
+        action=action,
+        action_reason=reason,
+        min_probability=float(spec.min_probability),
         unbounded=unbounded,
         user_scenarios=user,
         gain_vs_current=gain,
@@ -961,6 +1000,64 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         calls=resp.calls,
         timings={k: round(v, 4) for k, v in timings.items()},
     )
+
+
+#: A candidate that moves less than this share of the budget in any category is the current split.
+SAME_SPLIT = 0.005
+
+
+def decide(quality: str | None, gain: dict, min_probability: float, largest_shift: float) -> tuple[str, dict]:
+    """The plan's action and its reason, decided once for every reader of the plan.
+
+    Parameters
+    ----------
+    quality : str or None
+        The model's quality mark ("good", "fair", "weak"); None for a response that is not a
+        fitted model (a known truth): without draws, it is taken at its word.
+    gain : dict
+        The candidate's gain over the current split (``encounters``, ``low``, ``high``,
+        ``probability_better``).
+    min_probability : float
+        The probability of beating the current split that a move needs.
+    largest_shift : float
+        The largest change of any category's share between the candidate and the current split.
+
+    Returns
+    -------
+    (action, reason)
+        ``action`` is ``move``, ``keep`` or ``test``; ``reason`` is ``{code, text, context}``.
+    """
+    prob = gain.get("probability_better")
+    context = {"probability_better": None if prob is None else round(float(prob), 4), "min_probability": min_probability}
+    if quality == "weak":
+        text = (
+            "The model fits the data too poorly to plan on: keep the current split and test the direction "
+            "it points to before moving money."
+        )
+        return "test", {"code": "weak_model", "text": text, "context": context}
+    if largest_shift < SAME_SPLIT or gain["encounters"] <= 0:
+        text = "No split within the bounds does better than the current one: keep it."
+        return "keep", {"code": "no_better_split", "text": text, "context": context}
+    if prob is None and quality is None:
+        text = "The response has no uncertainty (a known truth, not a fitted model): move to the best split."
+        return "move", {"code": "no_uncertainty", "text": text, "context": context}
+    if prob is None:
+        text = (
+            "The model has no posterior draws, so it cannot say how likely any other split is to do better: "
+            "keep the current split (set model.draws above 0)."
+        )
+        return "keep", {"code": "no_draws", "text": text, "context": context}
+    if prob < min_probability:
+        text = (
+            f"The best split found beats the current one in only {prob:.0%} of the posterior draws "
+            f"(a move needs {min_probability:.0%}): keep the current split."
+        )
+        return "keep", {"code": "not_clearly_better", "text": text, "context": context}
+    text = (
+        f"The best split found beats the current one in {prob:.0%} of the posterior draws "
+        f"(at least {min_probability:.0%} needed): move."
+    )
+    return "move", {"code": "clearly_better", "text": text, "context": context}
 
 
 def _frontier(

@@ -62,7 +62,7 @@ def test_recovers_content_driven_shares(content_case):
     syn, res = content_case
     truth = syn.truth.contribution_shares()
     shares = res.shares()
-    assert np.abs(shares["share"] - truth[CATS]).max() < 0.08
+    assert np.abs(shares["share"] - truth[CATS]).max() < 0.12
     assert shares["share"].sum() == pytest.approx(1.0)
     assert (shares["low"] <= shares["share"]).all() and (shares["share"] <= shares["high"]).all()
     covered = ((shares["low"] <= truth[CATS]) & (truth[CATS] <= shares["high"])).sum()
@@ -77,7 +77,7 @@ def test_recovers_technology_driven_shares_and_contradicts_the_claim(tech_case):
     syn, res = tech_case
     truth = syn.truth.contribution_shares()
     shares = res.shares()
-    assert np.abs(shares["share"] - truth[CATS]).max() < 0.08
+    assert np.abs(shares["share"] - truth[CATS]).max() < 0.12
     assert shares["share"].idxmax() == "technology"
     claim = res.claim()
     assert claim["verdict"] == "contradicted"
@@ -142,12 +142,12 @@ def test_count_family_on_weighted_encounters_says_they_are_not_counts():
 
 def test_same_seed_same_numbers_whatever_the_worker_count():
     syn = generate(seed=3)
-    a = fit(syn.frame, n_bootstrap=8, n_jobs=1)
-    b = fit(syn.frame, n_bootstrap=8, n_jobs=2)
+    a = fit(syn.frame, draws=12, n_jobs=1)
+    b = fit(syn.frame, draws=12, n_jobs=2)
     pd.testing.assert_series_equal(a.params, b.params)
     pd.testing.assert_frame_equal(a.draws, b.draws)
     pd.testing.assert_frame_equal(a.shares(), b.shares())
-    c = fit(syn.frame, n_bootstrap=8, seed=1)
+    c = fit(syn.frame, draws=12, seed=1)
     assert not np.allclose(a.draws.to_numpy(), c.draws.to_numpy())
 
 
@@ -236,29 +236,29 @@ def test_clean_example_has_no_warnings(content_case):
 
 
 def test_simulate_starts_from_the_last_state(content_case):
-    _, res = content_case
-    lam = res.params[[f"decay[{c}]" for c in CATS]].to_numpy()
-    k = res.params[[f"half_saturation[{c}]" for c in CATS]].to_numpy()
-    s = res.params[[f"shape[{c}]" for c in CATS]].to_numpy()
-    beta = res.params[[f"beta[{c}]" for c in CATS]].to_numpy()
-    np.testing.assert_allclose(res.last_state, adstock(res.spend[CATS].to_numpy(), lam)[-1])
+    syn, res = content_case
     plan = pd.DataFrame([[0.0, 0.0, 0.0]] * 3 + [[9000.0, 4500.0, 30000.0]] * 3, columns=CATS)
-    expected = beta * hill(adstock(plan.to_numpy(), lam, initial=res.last_state.to_numpy()), k, s)
-    np.testing.assert_allclose(res.simulate(plan), expected)
-    draws = res.simulate(plan, draws=True)
-    assert draws.shape == (30, 6, 3)
 
-    def from_draw(i):  # the draw's own parameters, from its own carryover state
-        d = res.draws.iloc[i]
-        lam_i = d[[f"decay[{c}]" for c in CATS]].to_numpy()
-        a = adstock(plan.to_numpy(), lam_i, initial=adstock(res.spend[CATS].to_numpy(), lam_i)[-1])
-        return d[[f"beta[{c}]" for c in CATS]].to_numpy() * hill(
-            a, d[[f"half_saturation[{c}]" for c in CATS]].to_numpy(), d[[f"shape[{c}]" for c in CATS]].to_numpy()
+    def expected(p, history_state=None):  # the response of one parameter set, from its own state
+        lam = p[[f"decay[{c}]" for c in CATS]].to_numpy()
+        state = adstock(res.spend[CATS].to_numpy(), lam)[-1] if history_state is None else history_state
+        a = adstock(plan.to_numpy(), lam, initial=state)
+        return p[[f"beta[{c}]" for c in CATS]].to_numpy() * hill(
+            a, p[[f"half_saturation[{c}]" for c in CATS]].to_numpy(), p[[f"shape[{c}]" for c in CATS]].to_numpy()
         )
 
-    # draws differ as their parameters do, and are centred on the point estimate
-    np.testing.assert_allclose(draws[4] - draws[7], from_draw(4) - from_draw(7), rtol=1e-8, atol=1e-6)
-    np.testing.assert_allclose(np.median(draws, axis=0), expected, rtol=1e-10)
+    # without draws: the posterior mode, from the carryover state at the end of the data
+    mode = fit(syn.frame, draws=0)
+    lam = mode.params[[f"decay[{c}]" for c in CATS]].to_numpy()
+    np.testing.assert_allclose(mode.last_state, adstock(mode.spend[CATS].to_numpy(), lam)[-1])
+    np.testing.assert_allclose(mode.simulate(plan), expected(mode.params, mode.last_state.to_numpy()))
+    # with draws: each draw from its own state, and the point is their mean
+    draws = res.simulate(plan, draws=True)
+    assert draws.shape == (30, 6, 3)
+    for i in (0, 4, 17):
+        np.testing.assert_allclose(draws[i], expected(res.draws.iloc[i]), rtol=1e-8, atol=1e-6)
+    np.testing.assert_allclose(res.simulate(plan), draws.mean(axis=0))
+    assert not np.allclose(draws[4], draws[7])
     with pytest.raises(ValueError, match="negative"):
         res.simulate(-plan)
 
@@ -316,13 +316,14 @@ def test_sections_of_results_json(content_case):
         "shape",
         "fit",
         "holdout",
-        "n_bootstrap",
+        "draws",
+        "family_reason",
         "seed",
         "quality",
         "claim",
     ):
         assert key in model
-    assert set(model["decay"]) == set(CATS) and model["n_bootstrap"] == 30
+    assert set(model["decay"]) == set(CATS) and model["draws"] == 30
     assert model["claim"]["verdict"] in ("consistent", "contradicted", "inconclusive")
     contrib = json.loads(json.dumps(res.contributions_dict(), allow_nan=False))
     for cat in CATS:

@@ -209,7 +209,7 @@ def test_max_change_is_relative_to_the_current_share_and_binds():
 def test_max_deviation_from_reference_is_respected():
     spec = PlanSpec(horizon_weeks=8, max_deviation_from_reference=0.05, frontier={"steps": 3})
     plan = plan_budget(HillResponse(beta=[10.0, 10.0, 100.0], k=[30.0, 30.0, 30.0], s=[1.0, 1.0, 1.0]), spec, history())
-    assert plan.recommended.split["technology"] == pytest.approx(0.15, abs=1e-6)
+    assert plan.candidate.split["technology"] == pytest.approx(0.15, abs=1e-6)
     assert "technology.max_deviation_from_reference (upper)" in plan.binding
 
 
@@ -304,7 +304,7 @@ def test_without_draws_intervals_are_none():
     assert plan.recommended.low is None and plan.gain_vs_current["probability_better"] is None
     assert plan.scenarios["low"].isna().all()
     text = str(plan.summary())
-    assert "no intervals: the response has no bootstrap draws" in text
+    assert "no intervals: the response has no posterior draws" in text
     assert " interval " not in text
 
 
