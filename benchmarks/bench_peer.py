@@ -4,7 +4,7 @@ For each history (by default `additive_hill` and `multiplicative_baseline` of `p
 seed 0) both models are fitted to the same weekly data, and their contribution shares of the
 spend-driven encounters are compared with the truth: share and 80 % interval per category, error in
 percentage points, the worst category's error, how many of the three intervals cover the true share,
-and the wall time of each fit.
+and the wall and CPU time of each fit.
 
 - planner: `EncounterModel(data, params.model).fit()` with the case's params and the model defaults
   (bootstrap intervals included, one process), exactly as `planner run` fits it.
@@ -43,6 +43,7 @@ import argparse
 import contextlib
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -88,7 +89,25 @@ class Fit:
     model: str
     shares: pd.DataFrame
     seconds: float
+    cpu_seconds: float
     notes: str
+
+
+class Stopwatch:
+    """Wall time and CPU time of this process and of the child processes it waited for (samplers)."""
+
+    def __enter__(self):
+        self._wall, self._cpu = time.perf_counter(), self._cpu_now()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = self._cpu_now() - self._cpu
+
+    @staticmethod
+    def _cpu_now() -> float:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + kids.ru_utime + kids.ru_stime
 
 
 def load_history(name: str, seed: int) -> History:
@@ -127,9 +146,8 @@ def load_history(name: str, seed: int) -> History:
 def fit_planner(history: History) -> tuple[Fit, object]:
     """Fit the planner as a planning run does (its params, one process) and time it."""
     data = from_frame(history.frame, history.params, source=f"{history.name}:{history.seed}")
-    start = time.perf_counter()
-    res = EncounterModel(data, history.params.model).fit()
-    seconds = time.perf_counter() - start
+    with Stopwatch() as clock:
+        res = EncounterModel(data, history.params.model).fit()
     shares = res.shares()[["share", "low", "high"]].reindex(CATS).astype(float)
     spec = history.params.model
     notes = [f"quality {getattr(res, 'quality', '?')}"]
@@ -140,7 +158,7 @@ def fit_planner(history: History) -> tuple[Fit, object]:
     family = getattr(res, "family", None)
     if family:
         notes.append(f"family {family}")
-    return Fit("planner", shares, seconds, ", ".join(notes)), data
+    return Fit("planner", shares, clock.wall, clock.cpu, ", ".join(notes)), data
 
 
 # -- PyMC-Marketing ----------------------------------------------------------------------------
@@ -196,8 +214,7 @@ def fit_peer(data, spec, seed: int, chains: int, draws: int | None, tune: int | 
     if tune is not None:
         sample_kwargs["tune"] = tune
 
-    start = time.perf_counter()
-    with warnings.catch_warnings():
+    with Stopwatch() as clock, warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         mmm = MMM(
             date_column="date",
@@ -209,7 +226,6 @@ def fit_peer(data, spec, seed: int, chains: int, draws: int | None, tune: int | 
             yearly_seasonality=order,
         )
         idata = mmm.fit(x, y, **sample_kwargs)
-    seconds = time.perf_counter() - start
 
     post = idata.posterior
     scale = float(np.asarray(idata.constant_data["target_scale"])) if "target_scale" in idata.constant_data else 1.0
@@ -232,7 +248,7 @@ def fit_peer(data, spec, seed: int, chains: int, draws: int | None, tune: int | 
     notes = (
         f"{post.sizes['chain']} chains x {post.sizes['draw']} draws, {divergences} divergences, max R-hat {rhat:.3f}"
     )
-    return Fit("PyMC-Marketing", shares, seconds, notes)
+    return Fit("PyMC-Marketing", shares, clock.wall, clock.cpu, notes)
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -283,20 +299,20 @@ def history_table(history: History, fits: list[Fit], interval: float) -> str:
 
 def summary_table(rows: list[tuple[History, list[Fit]]]) -> str:
     lines = [
-        "| history | model | worst error (pp) | intervals covering | wall time (s) | notes |",
-        "|---|---|---:|---:|---:|---|",
+        "| history | model | worst error (pp) | intervals covering | wall time (s) | CPU time (s) | notes |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for history, fits in rows:
         for f in fits:
             s = score(f, history.truth)
             lines.append(
                 f"| {history.name} seed {history.seed} | {f.model} | {100 * s['worst']:.1f} | {s['covered']} of 3 "
-                f"| {f.seconds:.1f} | {f.notes} |"
+                f"| {f.seconds:.1f} | {f.cpu_seconds:.1f} | {f.notes} |"
             )
         if len(fits) == 2:
             lines.append(
-                f"| {history.name} seed {history.seed} | wall-time ratio | | | "
-                f"{fits[1].seconds / fits[0].seconds:.1f}x | {fits[1].model} / {fits[0].model} |"
+                f"| {history.name} seed {history.seed} | ratio | | | {fits[1].seconds / fits[0].seconds:.1f}x "
+                f"| {fits[1].cpu_seconds / fits[0].cpu_seconds:.1f}x | {fits[1].model} / {fits[0].model} |"
             )
     return "\n".join(lines)
 
@@ -329,7 +345,7 @@ def _planner_commit() -> str:
     return f"{head} (with uncommitted changes in planner/)" if dirty else head
 
 
-def machine(commit: str) -> str:
+def machine(commit: str, load: tuple[float, float]) -> str:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     pkgs = ["planner", "numpy", "pandas", "scipy", "statsmodels", "pymc-marketing", "pymc", "pytensor", "arviz"]
     return "\n".join(
@@ -337,6 +353,8 @@ def machine(commit: str) -> str:
             f"- machine: {_cpu_model()}, {os.cpu_count()} cores ({usable} usable), {platform.platform()}",
             f"- Python {platform.python_version()}; " + ", ".join(f"{p} {_version(p)}" for p in pkgs),
             f"- planner commit {commit} (read when the run started)",
+            f"- load average (1 min) at the start {load[0]:.1f}, at the end {load[1]:.1f}: other work on the "
+            "machine slows both fits' wall time; CPU time counts this process and its sampler processes only",
         ]
     )
 
@@ -351,14 +369,15 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
     args = ap.parse_args(argv)
     commit = _planner_commit()  # before the fits: others may commit while they run
+    load0 = os.getloadavg()[0]
 
     parts = [
         "## The planner and PyMC-Marketing side by side\n",
         f"PyMC-Marketing: MMM, GeometricAdstock(l_max={L_MAX}) + LogisticSaturation, default priors, NUTS, "
         f"{args.chains} chains on {PEER_CORES} cores, random_seed {args.seed}. "
         "Planner: `EncounterModel(data, params.model).fit()` with the model defaults, one process. "
-        "Errors in percentage points of share; wall time of the planner's fit with its intervals and of "
-        "the MMM's build + sampling.\n",
+        "Errors in percentage points of share; wall and CPU time of the planner's fit with its intervals and "
+        "of the MMM's build + sampling.\n",
     ]
     rows = []
     for name in args.cases:
@@ -373,7 +392,12 @@ def main(argv=None) -> int:
         interval = float(getattr(history.params.model, "interval", 0.8))
         parts.append(f"### {name}, seed {args.seed} ({len(data.y)} weeks)\n")
         parts.append(history_table(history, fits, interval) + "\n")
-    parts += ["### Summary\n", summary_table(rows) + "\n", "### Machine\n", machine(commit) + "\n"]
+    parts += [
+        "### Summary\n",
+        summary_table(rows) + "\n",
+        "### Machine\n",
+        machine(commit, (load0, os.getloadavg()[0])) + "\n",
+    ]
     text = "\n".join(parts)
     print(text)
     if args.out is not None:
