@@ -206,9 +206,10 @@ def _round_money(euros: float, budget: float) -> float:
 class Headline:
     """The brief's one-sentence recommendation and the formatted numbers it contains.
 
-    kind is "move" (a clear gain), "uncertain" (a gain that may not materialise), "weak" (the model
-    is weak: a direction to test), "keep" (the best split is close to the current one) or
-    "keep_none" (no split does clearly better).
+    kind follows the plan's ``action``: "move" (a clear gain), "weak" (``test``: the model is weak,
+    the best split is a direction to test), and for ``keep`` "uncertain" (the best split may not beat
+    the current one), "keep" (the best split is close to the current one) or "keep_none" (no split
+    does better).
     """
 
     kind: str
@@ -235,8 +236,10 @@ def headline(results: Mapping) -> Headline:
     alloc = results["allocation"]
     weeks = int(alloc.get("horizon_weeks") or _get(results, "params", "plan", "horizon_weeks", default=13))
     budget = _budget(alloc)
+    action = alloc.get("action", "move")
     current = alloc["current"]["euros"]
-    recommended = alloc["recommended"]["euros"]
+    # keep and test leave the money where it is; the sentence then describes the best split found
+    recommended = (alloc.get("candidate") or alloc["recommended"])["euros"]
     diff = {c: float(recommended.get(c, 0)) - float(current.get(c, 0)) for c in CATEGORIES}
     moved = sum(d for d in diff.values() if d > 0)
     threshold = 0.01 * budget
@@ -246,7 +249,6 @@ def headline(results: Mapping) -> Headline:
     g = float(gain.get("encounters") or 0.0)
     low, high, prob = gain.get("low"), gain.get("high"), gain.get("probability_better")
     has_interval = low is not None and high is not None
-    quality = _get(results, "model", "quality")
     period = m.period(weeks)
 
     numbers = {"amount": m.eur(round_sig(moved)), "gain": m.int(round_sig(g))}
@@ -266,6 +268,12 @@ def headline(results: Mapping) -> Headline:
     }
     note = "" if has_interval else " " + m("hl_no_interval")
 
+    if action == "move":
+        text = m("headline_move", **words, prob_clause=prob_clause)
+        return Headline("move", text[:1].upper() + text[1:] + note, numbers)
+    if action == "test" and round_sig(g) > 0 and moved >= 0.005 * budget and sources and targets:
+        text = m("headline_weak", **words, prob_clause=prob_clause)
+        return Headline("weak", text[:1].upper() + text[1:] + note, numbers)
     if round_sig(g) <= 0 or moved < 0.005 * budget:
         cur = alloc["current"]
         numbers = {"encounters": m.int(round_sig(cur["expected_encounters"]))}
@@ -275,21 +283,12 @@ def headline(results: Mapping) -> Headline:
             interval = m("hl_interval", low=numbers["low"], high=numbers["high"])
         text = m("headline_keep_none", period=period, encounters=numbers["encounters"], interval=interval)
         return Headline("keep_none", text, numbers)
-    if moved < KEEP_BELOW * budget or not sources or not targets:
-        numbers["gain"] = words["gain"] = m.signed(round_sig(g))
-        numbers.pop("prob", None)
-        return Headline("keep", m("headline_keep", **words) + note, numbers)
-    if quality == "weak":
-        text = m("headline_weak", **words, prob_clause=prob_clause)
-        kind = "weak"
-    elif has_interval and (low <= 0 or (prob is not None and float(prob) < 0.8)):
-        doubt = m("hl_doubt_prob", prob=numbers["prob"]) if prob is not None else m("hl_doubt_interval")
-        text = m("headline_uncertain", **words, doubt=doubt)
-        kind = "uncertain"
-    else:
-        text = m("headline_move", **words, prob_clause=prob_clause)
-        kind = "move"
-    return Headline(kind, text[:1].upper() + text[1:] + note, numbers)
+    if prob is not None and sources and targets and moved >= KEEP_BELOW * budget:
+        text = m("headline_uncertain", **words, doubt=m("hl_doubt_prob", prob=numbers["prob"]))
+        return Headline("uncertain", text[:1].upper() + text[1:] + note, numbers)
+    numbers["gain"] = words["gain"] = m.signed(round_sig(g))
+    numbers.pop("prob", None)
+    return Headline("keep", m("headline_keep", **words) + note, numbers)
 
 
 # -- charts as vector graphics ----------------------------------------------------------------
@@ -1010,8 +1009,8 @@ def _stats_line(results: Mapping, m: Messages) -> str:
         )
     if hold.get("nrmse") is not None:
         parts.append(m("stat_nrmse", value=m.number(hold["nrmse"], 2)))
-    if model.get("n_bootstrap"):
-        parts.append(m("stat_bootstrap", n=m.int(model["n_bootstrap"])))
+    if model.get("draws"):
+        parts.append(m("stat_draws", n=m.int(model["draws"])))
     return " · ".join(parts)
 
 

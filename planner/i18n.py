@@ -479,7 +479,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fi": "keskimäärin {value} ohi sivuun jätetyillä viikoilla",
     },
     "stat_nrmse": {"en": "NRMSE {value}", "fi": "NRMSE {value}"},
-    "stat_bootstrap": {"en": "intervals from {n} refits", "fi": "vaihteluvälit {n} uudelleensovituksesta"},
+    "stat_draws": {"en": "intervals from {n} posterior draws", "fi": "vaihteluvälit {n} posterioriotoksesta"},
     "bounds_line": {"en": "{category} {range}", "fi": "{category} {range}"},
     "bounds_binding": {"en": "Binding: {items}.", "fi": "Rajoittavat: {items}."},
     "bounds_none_binding": {

@@ -1134,7 +1134,12 @@ class ModelResults:
         th = pd.DataFrame(self._point_theta(), index=list(CATEGORIES), columns=list(PARAMETERS))
         beta = self.params[[_label(c, "beta") for c in CATEGORIES]].to_numpy()
         fit = {k: _num(d[k]) for k in ("r2", "mape", "rmse", "nrmse", "ljung_box_p", "durbin_watson")}
-        fit.update(weeks=self.n_weeks, prior_sd=self.prior_sd, rho=_num(self.rho), vif={c: _num(v) for c, v in d["vif"].items()})
+        fit.update(
+            weeks=self.n_weeks,
+            prior_sd=self.prior_sd,
+            rho=_num(self.rho),
+            vif={c: _num(v) for c, v in d["vif"].items()},
+        )
         hold = {}
         if self.holdout:
             hold = {k: _num(self.holdout[k]) for k in ("mape", "nrmse", "rmse", "rmse_ratio")}

@@ -1028,7 +1028,10 @@ def decide(quality: str | None, gain: dict, min_probability: float, largest_shif
         ``action`` is ``move``, ``keep`` or ``test``; ``reason`` is ``{code, text, context}``.
     """
     prob = gain.get("probability_better")
-    context = {"probability_better": None if prob is None else round(float(prob), 4), "min_probability": min_probability}
+    context = {
+        "probability_better": None if prob is None else round(float(prob), 4),
+        "min_probability": min_probability,
+    }
     if quality == "weak":
         text = (
             "The model fits the data too poorly to plan on: keep the current split and test the direction "

@@ -272,12 +272,22 @@ def _export_html(folder: Path, names: list[str]) -> None:
 
 
 def headline(results: dict) -> str:
-    """One line for summaries: the recommended split, if the run got that far."""
-    rec = results.get("allocation", {}).get("recommended")
+    """One line for summaries: the plan's action and the split it leads to, if the run got that far."""
+    alloc = results.get("allocation", {})
+    rec = alloc.get("recommended")
     if not rec:
         return ""
-    split = rec["split"]
-    return "recommended " + "/".join(f"{round(100 * split[c])}" for c in ("content", "design", "technology"))
+
+    def split(a: dict) -> str:
+        return "/".join(f"{round(100 * a['split'][c])}" for c in ("content", "design", "technology"))
+
+    action = alloc.get("action", "move")
+    if action == "move":
+        return f"move to {split(rec)}"
+    candidate = alloc.get("candidate") or rec
+    if action == "test":
+        return f"test {split(candidate)} (weak model); keep {split(rec)}"
+    return f"keep {split(rec)}"
 
 
 def _run_quietly(params_path: str, out: str | None, notebook_dir: Path | None = None) -> RunOutcome:

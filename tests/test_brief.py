@@ -196,7 +196,9 @@ def test_close_to_current_split_says_keep(built):
 def test_no_better_split_and_uncertain_gain_are_said_plainly(tmp_path):
     same = load("content_en")
     alloc = same["allocation"]
+    alloc["candidate"] = copy.deepcopy(alloc["current"])
     alloc["recommended"] = copy.deepcopy(alloc["current"])
+    alloc["action"] = "keep"
     alloc["gain_vs_current"] = {"encounters": 0.0, "low": -150.0, "high": 150.0, "probability_better": 0.5}
     head = headline(same)
     assert head.kind == "keep_none"
@@ -210,6 +212,9 @@ def test_no_better_split_and_uncertain_gain_are_said_plainly(tmp_path):
         "high": 20_100.0,
         "probability_better": 0.74,
     }
+    shaky["allocation"]["action"] = "keep"  # the plan's decision below its min_probability
+    shaky["allocation"]["candidate"] = shaky["allocation"]["recommended"]
+    shaky["allocation"]["recommended"] = copy.deepcopy(shaky["allocation"]["current"])
     head = headline(shaky)
     assert head.kind == "uncertain"
     assert "only 74 % likely" in norm(head.text) and "the gain is not certain" in head.text
