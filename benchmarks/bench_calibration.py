@@ -61,7 +61,7 @@ TARGET_FALSE_CONTRADICTED = 0.05
 TARGET_LOSS_MEDIAN = 0.003
 TARGET_LOSS_MAX = 0.01
 #: Keys of the model spec that set how many draws (bootstrap refits or posterior draws) it makes.
-DRAW_KEYS = ("n_draws", "n_bootstrap", "draws", "n_samples")
+DRAW_KEYS = ("draws", "n_bootstrap")
 
 
 # -- one case (runs in a worker process) --------------------------------------------------------

@@ -5,8 +5,8 @@ budget with the model, and score the recommended split with the *true* response 
 best split (the optimiser run on the truth itself, same budget and bounds). Target: the loss is at
 most 1 % of the spend-driven encounters; one optimisation under 1 s and the frontier under 5 s.
 
-    python benchmarks/bench_plan.py                      # 5 seeds per scenario, 20 bootstrap refits
-    python benchmarks/bench_plan.py --seeds 0 1 2 --n-bootstrap 0
+    python benchmarks/bench_plan.py                      # 5 seeds per scenario, 20 posterior draws
+    python benchmarks/bench_plan.py --seeds 0 1 2 --draws 0
     python benchmarks/bench_plan.py --response truth     # the optimiser alone (no model error)
 """
 
@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CATS = list(CATEGORIES)
 
 
-def _params(n_bootstrap: int, plan: dict | None):
+def _params(draws: int, plan: dict | None):
     raw = yaml.safe_load((ROOT / "params" / "example.yaml").read_text(encoding="utf-8"))
-    raw["model"]["n_bootstrap"] = n_bootstrap
+    raw["model"]["draws"] = draws
     raw["plan"] = plan if plan is not None else {"horizon_weeks": 13}
     return load_dict(raw, ROOT / "params" / "example.yaml")
 
@@ -43,9 +43,9 @@ def true_total(truth, split: pd.Series, budget: float, weeks: int) -> float:
     return float(truth.simulate(spend).sum())
 
 
-def run_case(scenario: str, seed: int, weeks: int, n_bootstrap: int, response: str, plan: dict | None) -> dict:
+def run_case(scenario: str, seed: int, weeks: int, draws: int, response: str, plan: dict | None) -> dict:
     syn = generate(seed=seed, weeks=weeks, scenario=scenario)
-    params = _params(n_bootstrap, plan)
+    params = _params(draws, plan)
     data = from_frame(syn.frame, params, source=f"synth:{scenario}:{seed}")
     spec = params.plan
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--scenarios", nargs="+", default=["content_driven", "technology_driven"])
     ap.add_argument("--weeks", type=int, default=156)
-    ap.add_argument("--n-bootstrap", type=int, default=20, help="bootstrap refits of the model (speed)")
+    ap.add_argument("--draws", type=int, default=20, help="posterior draws of the model (speed)")
     ap.add_argument("--response", choices=["model", "truth"], default="model")
     ap.add_argument("--max-change", type=float, default=None, help="also bound each share to +-this")
     args = ap.parse_args(argv)
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_change is not None:
         plan["max_change"] = args.max_change
     rows = [
-        run_case(sc, seed, args.weeks, args.n_bootstrap, args.response, plan)
+        run_case(sc, seed, args.weeks, args.draws, args.response, plan)
         for sc in args.scenarios
         for seed in args.seeds
     ]
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     limits = f", max_change {args.max_change:g}" if args.max_change is not None else ""
     print(
         f"## Budget plan vs the true response ({args.response}, {args.weeks} weeks, "
-        f"n_bootstrap={args.n_bootstrap}, default bounds 5-90 %{limits})\n"
+        f"draws={args.draws}, default bounds 5-90 %{limits})\n"
     )
     print(markdown(table))
     worst = float(table["loss %"].max())

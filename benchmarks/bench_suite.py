@@ -54,7 +54,7 @@ def case(
     weeks: int = 156,
     n_subchannels: int | None = None,
     seed: int = 0,
-    n_bootstrap: int | None = None,
+    draws: int | None = None,
 ) -> Path:
     """Write generated data and a params file for it (the example's settings otherwise)."""
     syn = generate(seed=seed, weeks=weeks, n_subchannels=n_subchannels)
@@ -64,8 +64,8 @@ def case(
     raw["data"]["path"] = data.name
     raw["data"]["spend"] = {c: list(cols) for c, cols in syn.spend_columns.items()}
     raw["output"] = {"dir": "reports"}
-    if n_bootstrap is not None:
-        raw["model"]["n_bootstrap"] = n_bootstrap
+    if draws is not None:
+        raw["model"]["draws"] = draws
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
@@ -77,11 +77,11 @@ def stage_times(folder: Path) -> list[tuple[str, float, str]]:
     t, _ = timed(lambda: runner.validate(EXAMPLE), repeat=3)
     rows.append(("validate (params + data)", t, "planner validate on the example"))
     data = load_data(params)
-    spec0 = params.model.model_copy(update={"n_bootstrap": 0})
+    spec0 = params.model.model_copy(update={"draws": 0})
     t, _ = timed(lambda: EncounterModel(data, spec0).fit(), repeat=3)
-    rows.append(("fit with search", t, "n_bootstrap 0"))
+    rows.append(("posterior mode only", t, "draws 0"))
     t, res = timed(lambda: EncounterModel(data, params.model).fit())
-    rows.append((f"fit + {params.model.n_bootstrap} bootstrap refits", t, "the notebook's fit"))
+    rows.append((f"fit + {params.model.draws} posterior draws", t, "the notebook's fit"))
     t, plan = timed(lambda: plan_budget(res, params.plan, data.spend), repeat=3)
     timings = getattr(plan, "timings", {}) or {}
     if "optimisation" in timings:
@@ -118,7 +118,7 @@ def growth(folder: Path, years: list[int], subchannels: list[int]) -> list[tuple
         path = case(folder, name, **kwargs)
         params = load_params(path)
         data = load_data(params)
-        spec0 = params.model.model_copy(update={"n_bootstrap": 0})
+        spec0 = params.model.model_copy(update={"draws": 0})
         t_fit, _ = timed(lambda data=data, spec0=spec0: EncounterModel(data, spec0).fit())
         t_suite, outcome = timed(lambda path=path: runner.run(path, progress=lambda _: None))
         assert outcome.ok, outcome.message

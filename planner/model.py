@@ -18,6 +18,10 @@ conditional posterior. Shares, curves, scenario outcomes and gains are posterior
 percentiles of the same draws: weekly data rarely pin down all nine nonlinear parameters, and an
 average over the flat ridges they leave is a better answer than any one point on them.
 
+The first ``WARMUP_WEEKS`` weeks only warm the carryover up: the spend before the data is unseen
+(its state is estimated by `planner.transforms.backcast`), so those weeks' encounters stay out of
+the likelihood instead of pushing their misfit onto the effects.
+
 The errors may run in streaks (a baseline that misses a pattern does that): their first-order
 autocorrelation, measured on the residuals at the mode, enters the likelihood as an AR(1) error
 process (Prais-Winsten), so streaks widen the intervals instead of reading as signal.
@@ -57,7 +61,7 @@ from planner import CATEGORIES
 from planner import diagnostics as diag
 from planner import posterior as post
 from planner.params import ModelSpec
-from planner.transforms import adstock, hill
+from planner.transforms import adstock, backcast, hill
 
 __all__ = ["EncounterModel", "ModelResults", "ModelSummary", "baseline_design", "choose_family"]
 
@@ -65,6 +69,9 @@ N_STARTS = 8  # starts of the main mode search (the middle of the box + a Latin 
 CV_STARTS = 3  # starts of each cross-validation search
 MIN_TRAIN_WEEKS = 52  # the holdout is shortened to keep at least a year for the fit
 MIN_DRAWS_FOR_INTERVALS = 10
+#: The first weeks warm the carryover up: the spend before the data is unseen, so their
+#: encounters stay out of the likelihood (at most a tenth of the data).
+WARMUP_WEEKS = 8
 MAX_RHO = 0.9  # the AR(1) coefficient of the errors is capped: beyond it, trends and effects blur
 #: ``family: auto`` chooses a count family when the weighted encounters are whole numbers and their
 #: median week is at most this (larger counts are as well served by least squares).
@@ -251,7 +258,8 @@ class EncounterModel:
             return self._fit()
 
     def _problem(self, core_args: dict, sw, rho, rows=None) -> post.Problem:
-        return post.Problem(**core_args, sw=sw, rho=rho, rows=rows)
+        warmup = min(WARMUP_WEEKS, len(core_args["y"]) // 10)
+        return post.Problem(**core_args, sw=sw, rho=rho, rows=rows, warmup=warmup)
 
     def _fit(self) -> ModelResults:
         spec, ds = self.spec, self.dataset
@@ -261,7 +269,7 @@ class EncounterModel:
         spend = ds.spend[list(CATEGORIES)].astype(float).set_axis(index)
         design = baseline_design(index, spec, ds.events.set_axis(index), ds.controls.set_axis(index))
         warnings: list[dict] = []
-        keep, dropped_why = independent_columns(design)
+        keep, dropped_why = independent_columns(design.iloc[min(WARMUP_WEEKS, n // 10) :])
         for name, why in dropped_why:
             if why == "duplicate":
                 warnings.append(_duplicate_column(name))
@@ -343,7 +351,10 @@ class EncounterModel:
         beta_ls, gamma_ls = problem.point(u_hat)
 
         # the final linear part at the mode in statsmodels (HAC for ols, an identity-link GLM for counts)
-        sm_results, beta, gamma, ran = _statsmodels_fit(family, y, h, cats, design, beta_ls, gamma_ls, sw, alpha)
+        w0 = problem.w0
+        sm_results, beta, gamma, ran = _statsmodels_fit(
+            family, y[w0:], h[w0:], cats, design.iloc[w0:], beta_ls, gamma_ls, sw[w0:], alpha
+        )
         if ran != family:
             warnings.append(_glm_fallback(family, ran))
             family_reason += f"; the {family.replace('_', ' ')} fit did not converge, so weighted least squares ran"
@@ -772,7 +783,7 @@ class ModelResults:
 
     def _spend_effects(self, x, theta, beta):
         lam, k, s = self._filled(theta)
-        a = adstock(x, lam)
+        a = adstock(x, lam, initial=backcast(x, lam))
         return beta * hill(a, k, s), a[-1]
 
     def _diagnostics(self, spend) -> dict:
@@ -780,7 +791,7 @@ class ModelResults:
         stats = diag.fit_stats(y, self.fitted.to_numpy())
         lags, lb_p, dw = diag.ljung_box(self.resid.to_numpy())
         lam, _, _ = self._filled(self._point_theta())
-        carried = adstock(spend.to_numpy(), lam)
+        carried = adstock(spend.to_numpy(), lam, initial=backcast(spend.to_numpy(), lam))
         vifs = diag.vif(carried, self.design.to_numpy())
         vifs[~self.identified.to_numpy()] = np.nan  # a left-out category has no effect to inflate
         return {

@@ -33,6 +33,8 @@ from scipy.optimize import minimize
 from scipy.signal import lfilter
 from scipy.stats import qmc
 
+from planner.transforms import BACKCAST_WEEKS, backcast
+
 __all__ = ["Problem", "draw_posterior", "find_mode", "nnls_gram"]
 
 _TINY = 1e-9
@@ -134,9 +136,12 @@ class Problem:
         AR(1) coefficient of the errors.
     rows : int, optional
         Fit to the first `rows` weeks only (default all).
+    warmup : int
+        The first weeks only carry spend over: their encounters are left out of the likelihood,
+        because the carryover from the unseen weeks before the data is only estimated there.
     """
 
-    def __init__(self, spend, base, y, lo, hi, prior_sd, sw=None, rho=0.0, rows=None):
+    def __init__(self, spend, base, y, lo, hi, prior_sd, sw=None, rho=0.0, rows=None, warmup=0):
         self.spend = np.ascontiguousarray(spend, dtype=float)
         self.base = np.ascontiguousarray(base, dtype=float)
         self.y = np.asarray(y, dtype=float)
@@ -146,6 +151,7 @@ class Problem:
         self.m = self.spend.shape[1]
         self.p = self.base.shape[1]
         self.scale = np.maximum(self.spend.mean(axis=0), _TINY)
+        self.early = self.spend[:BACKCAST_WEEKS]  # stands in for the weeks before the data
         self.lo = np.asarray(lo, dtype=float).reshape(self.m, 3)
         self.hi = np.asarray(hi, dtype=float).reshape(self.m, 3)
         self.span = self.hi - self.lo
@@ -154,8 +160,9 @@ class Problem:
         self.sw = np.ones(n) if sw is None else np.asarray(sw, dtype=float)
         self.rho = float(rho)
         r = self.rows
-        self.yt = ar1_transform(self.y[:r] * self.sw[:r], self.rho)
-        bt = ar1_transform(self.base[:r] * self.sw[:r, None], self.rho)
+        w0 = self.w0 = int(min(max(warmup, 0), max(r - 1, 0)))
+        self.yt = ar1_transform(self.y[w0:r] * self.sw[w0:r], self.rho)
+        bt = ar1_transform(self.base[w0:r] * self.sw[w0:r, None], self.rho)
         u, sv, vt = np.linalg.svd(bt, full_matrices=False)
         rank = int(np.sum(sv > sv[0] * 1e-10)) if sv.size and sv[0] > 0 else 0
         self.rank = rank
@@ -163,7 +170,7 @@ class Problem:
         self.pinv_base = (vt[:rank].T / sv[:rank]) @ u[:, :rank].T  # (p, rows)
         self.base_cov = (vt[:rank].T / sv[:rank] ** 2) @ vt[:rank]  # (B'B)^-1 of the transformed base
         self.ry = self.yt - self.q_base @ (self.q_base.T @ self.yt)
-        self.dof = max(r - rank - self.m, 1)
+        self.dof = max(r - w0 - rank - self.m, 1)
 
     # -- parameters ---------------------------------------------------------------------------
 
@@ -187,15 +194,16 @@ class Problem:
     def features(self, u: np.ndarray, rows: int | None = None, grad: bool = False):
         """Saturation of the carried-over spend, (rows, m); with grad, d/du as (rows, m, 3).
 
-        The same recursion and curve as `planner.transforms.adstock` and `hill` (the start state
-        is the first week's spend), written for the inner loop.
+        The same recursion and curve as `planner.transforms.adstock` and `hill`, from the start
+        state `planner.transforms.backcast`, written for the inner loop.
         """
         theta = self.theta(u)
         x = self.spend if rows is None else self.spend[:rows]
         lam, k, s = theta[:, 0], theta[:, 1] * self.scale, theta[:, 2]
+        start = backcast(self.early, lam)
         a = np.empty_like(x)
         for j in range(self.m):
-            a[:, j] = lfilter([1.0 - lam[j]], [1.0, -lam[j]], x[:, j], zi=[lam[j] * x[0, j]])[0]
+            a[:, j] = lfilter([1.0 - lam[j]], [1.0, -lam[j]], x[:, j], zi=[lam[j] * start[j]])[0]
         a = np.maximum(a, _TINY * self.scale)
         lr = np.log(k) - np.log(a)
         q = np.exp(s * lr)
@@ -203,10 +211,15 @@ class Problem:
         if not grad:
             return h
         c = h * h * q  # h (1 - h)
-        a_prev = np.vstack([x[:1], a[:-1]])
+        a_prev = np.vstack([start[None, :], a[:-1]])
+        # d start / d lam: the backcast is a weighted mean with weights lam**k
+        kk = np.arange(self.early.shape[0])[:, None]
+        w = lam**kk
+        dw = kk * lam ** np.maximum(kk - 1, 0)
+        dstart = (np.sum(dw * self.early, axis=0) - start * np.sum(dw, axis=0)) / np.sum(w, axis=0)
         da = np.empty_like(x)
         for j in range(self.m):
-            da[:, j] = lfilter([1.0], [1.0, -lam[j]], a_prev[:, j] - x[:, j])
+            da[:, j] = lfilter([1.0], [1.0, -lam[j]], a_prev[:, j] - x[:, j], zi=[lam[j] * dstart[j]])[0]
         d = np.empty(x.shape + (3,))
         d[:, :, 0] = c * s / a * da * self.span[:, 0]
         d[:, :, 1] = -c * s * self.logspan[:, 0]
@@ -214,11 +227,12 @@ class Problem:
         return h, d
 
     def _transformed(self, h: np.ndarray) -> np.ndarray:
-        return ar1_transform(h * self.sw[: h.shape[0], None], self.rho)
+        """Weighted and AR(1)-transformed fitted weeks of `h` (weeks from the first on)."""
+        return ar1_transform(h[self.w0 : self.rows] * self.sw[self.w0 : self.rows, None], self.rho)
 
     def linear(self, h: np.ndarray):
         """Projected transformed features, their Gram matrix, rhs and the NNLS beta and residual."""
-        ht = self._transformed(h[: self.rows])
+        ht = self._transformed(h)
         rh = ht - self.q_base @ (self.q_base.T @ ht)
         gram, rhs = rh.T @ rh, rh.T @ self.ry
         beta = nnls_gram(gram, rhs)
@@ -265,14 +279,14 @@ class Problem:
         # the adstock recursion a[t] = lam a[t-1] + (1 - lam) x[t] (a[0] = x[0]) as a prefix scan:
         # log2(weeks) whole-array steps instead of one small step per week
         a = (1.0 - lam) * x[:, None, :]
-        a[0] = np.broadcast_to(x[0], lam.shape)
+        a[0] += lam * backcast(self.early, lam)
         power, shift = lam, 1
         while shift < a.shape[0]:
             a[shift:] += power * a[:-shift]
             power, shift = power * power, 2 * shift
         a = np.maximum(a, _TINY * self.scale)
         h = 1.0 / (1.0 + (k / a) ** s)  # (rows, W, m)
-        ht = ar1_transform(h * self.sw[: self.rows, None, None], self.rho)
+        ht = ar1_transform(h[self.w0 :] * self.sw[self.w0 : self.rows, None, None], self.rho)
         flat = ht.reshape(ht.shape[0], -1)
         rh = (flat - self.q_base @ (self.q_base.T @ flat)).reshape(ht.shape)
         rw = rh.transpose(1, 0, 2)  # (W, rows, m)
@@ -291,7 +305,7 @@ class Problem:
         _, _, _, _, beta, resid = self.linear(h)
         sse = max(float(resid @ resid), 1e-300)
         # d(resid)/du = -(projected transformed dH/du) beta; projection is idempotent, so r'P = r'
-        dt = ar1_transform(d * self.sw[: self.rows, None, None], self.rho)
+        dt = ar1_transform(d[self.w0 :] * self.sw[self.w0 : self.rows, None, None], self.rho)
         g_sse = -2.0 * np.einsum("t,tjk,j->jk", resid, dt, beta).ravel()
         du = np.asarray(u, dtype=float) - 0.5
         half = 0.5 * (self.dof + self.m)

@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-__all__ = ["adstock", "hill"]
+__all__ = ["BACKCAST_WEEKS", "adstock", "backcast", "hill"]
+
+#: Weeks of the data that stand in for the unseen weeks before it (see `backcast`).
+BACKCAST_WEEKS = 26
 
 
 def _per_column(value, columns):
@@ -92,6 +95,45 @@ def adstock(x, decay, initial=None):
         for j, lam_j in enumerate(lam):
             out[:, j], _ = lfilter([1.0 - lam_j], [1.0, -lam_j], values[:, j], zi=[lam_j * start[j]])
     return _wrap(out, x)
+
+
+def backcast(x, decay, weeks: int = BACKCAST_WEEKS):
+    """The carryover state before the first week, ``a[-1]``, estimated from the first weeks.
+
+    The state is ``(1 - decay) * sum_k decay**k * x[-1-k]``, a weighted average of the spend before
+    the data, which is unseen. Spend that is as likely to run forward as backward in time makes
+    the first weeks, read backwards, a fair stand-in: the weighted average of ``x[0..weeks-1]``
+    with weights ``decay**k``. With no carryover (decay 0) that is ``x[0]``, the steady state of the
+    first week's spend. A start state taken from one week alone can be far off when that week was
+    unusual (a holiday, a burst), and the error then lands on the effects.
+
+    Parameters
+    ----------
+    x : array_like
+        Spend per week, (weeks,) or (weeks, columns).
+    decay : float or array_like
+        Carryover rate(s) in [0, 1), broadcasting against the columns of ``x``; leading dimensions
+        (e.g. one row of decays per draw) broadcast too.
+    weeks : int
+        How many of the first weeks stand in for the unseen past.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``a[-1]``, the shape of ``decay`` broadcast against ``x[0]``.
+
+    Examples
+    --------
+    >>> backcast([10.0, 20.0, 20.0], 0.0)
+    array(10.)
+    >>> float(backcast([10.0, 20.0], 0.5))  # (10 + 0.5 * 20) / 1.5
+    13.333333333333334
+    """
+    values = np.asarray(x, dtype=float)[:weeks]
+    lam = np.asarray(decay, dtype=float)[..., None] * np.ones(values.shape[1:])[..., None]
+    powers = lam ** np.arange(values.shape[0])  # (..., columns, k)
+    series = np.moveaxis(values, 0, -1)  # (columns, k)
+    return np.asarray(np.sum(powers * series, axis=-1) / np.sum(powers, axis=-1))
 
 
 def hill(a, half_saturation, shape):

@@ -18,7 +18,7 @@ def test_minimal_file_is_valid_and_defaulted():
     assert p.plan.total_budget is None
     assert p.plan.reference_split == {"content": 0.8, "design": 0.1, "technology": 0.1}
     assert p.output.dir == "reports"
-    assert p.model.family == "ols"
+    assert p.model.family == "auto"
     # data path and output dir are resolved against the params file's folder
     assert p.data_path == (HERE / "data.csv").resolve()
     assert p.output_dir == (HERE / "reports").resolve()
@@ -60,7 +60,7 @@ def test_every_problem_is_listed_at_once_with_line_and_key():
         r"line 11: plan.reference_split: reference_split shares must add up to 1 \(they add up to 0.9\)",
         r"line 13: plan.bounds: 'tech' is not a category; did you mean 'technology'\?",
         r"line 14: plan.bounds.design: min_share 0.5 is above max_share 0.2",
-        r"line 16: model.n_bootstrap: expected a whole number",
+        r"line 16: model.draws: expected a whole number",
     ]
     import re
 

@@ -462,7 +462,7 @@ def test_charts_return_figures(synthetic_plans):
 def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
     root = Path(__file__).resolve().parents[1]
     frame = pd.read_csv(root / "data" / "example_weekly.csv")
-    params = write_case(frame, {"model": {"n_bootstrap": 10}})
+    params = write_case(frame, {"model": {"draws": 10}})
     nb, run_dir = run_notebook("03_budget_plan", params)
     results = json.loads((run_dir / "results.json").read_text())
     allocation = results["allocation"]

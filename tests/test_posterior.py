@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import approx_fprime, nnls
 
 from planner import posterior as post
-from planner.transforms import adstock, hill
+from planner.transforms import adstock, backcast, hill
 
 BOX = np.array([[0.0, 0.2, 0.5]] * 3), np.array([[0.9, 3.0, 3.0]] * 3)
 
@@ -29,7 +29,8 @@ def test_features_match_transforms_and_their_gradient():
     core = post.Problem(spend, np.ones((80, 1)), np.zeros(80), *BOX, prior_sd=0.25)
     u = rng.random(9)
     theta = core.theta(u)
-    expected = hill(adstock(spend, theta[:, 0]), theta[:, 1] * core.scale, theta[:, 2])
+    carried = adstock(spend, theta[:, 0], initial=backcast(spend, theta[:, 0]))
+    expected = hill(carried, theta[:, 1] * core.scale, theta[:, 2])
     h, d = core.features(u, grad=True)
     np.testing.assert_allclose(h, expected, rtol=1e-10)
     for j in range(9):

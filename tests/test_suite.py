@@ -24,7 +24,7 @@ def runs(tmp_path_factory):
     (folder / "data" / EXAMPLE_CSV.name).write_bytes(EXAMPLE_CSV.read_bytes())
     (folder / "params").mkdir()
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
-    raw["model"]["n_bootstrap"] = 40
+    raw["model"]["draws"] = 40
     out = {}
     for lang in ("en", "fi"):
         raw["report"]["language"] = lang
