@@ -7,7 +7,7 @@ percentage points, the worst category's error, how many of the three intervals c
 and the wall and CPU time of each fit.
 
 - planner: `EncounterModel(data, params.model).fit()` with the case's params and the model defaults
-  (bootstrap intervals included, one process), exactly as `planner run` fits it.
+  (its intervals included, one process), exactly as `planner run` fits it.
 - PyMC-Marketing: its `MMM` (`pymc_marketing.mmm.multidimensional.MMM`; the older
   `pymc_marketing.mmm.MMM` is deprecated since 0.19 and builds the same model with the same
   defaults) with `GeometricAdstock` and `LogisticSaturation` at their default priors, NUTS
@@ -19,8 +19,8 @@ and the wall and CPU time of each fit.
   weeks), the events, and the controls. The MMM does not scale controls, so the trend runs from 0
   to 1 and each control is centred and divided by its standard deviation; 0/1 columns are passed
   as they are. A share is a channel's contribution summed over the weeks (original units) over the
-  sum of the three, per posterior draw; the table shows the posterior mean and the 10th-90th
-  percentiles (the planner's `model.interval`).
+  sum of the three, per posterior draw; the table shows the posterior mean and the central interval
+  of the planner's `model.interval` (80 %: the 10th-90th percentiles), as the planner reports its own.
 
 The "oracle" is a yardstick only (`planner.generators.oracle_shares`): least squares handed the
 true curves, i.e. the error that the noise alone causes.
@@ -31,7 +31,7 @@ which compiles C code with the system's gcc):
     python3.11 -m venv ../peer-venv
     ../peer-venv/bin/pip install -e ".[peer]"
 
-Run (a full run takes a few minutes; the PyMC-Marketing fits dominate):
+Run (the PyMC-Marketing fits dominate: about 4-6 minutes each on 2 busy cores, 10 minutes in all):
 
     ../peer-venv/bin/python benchmarks/bench_peer.py --out peer.md
     ../peer-venv/bin/python benchmarks/bench_peer.py --cases additive_hill --draws 500 --tune 500
