@@ -20,7 +20,8 @@ variance integrated out under a scale-free prior; ``q`` counts the linear coeffi
 prior is a Gaussian centred on the middle of each search range, truncated to the range. Draws of
 ``u`` come from emcee's affine-invariant ensemble sampler started around the mode; for each
 kept ``u`` the linear part is drawn from its conditional posterior (``sigma^2`` from a scaled
-inverse chi-square, ``beta`` from the truncated normal ``beta >= 0``, ``gamma`` given ``beta``).
+inverse chi-square, ``beta`` from the normal projected onto ``beta >= 0``, ``gamma`` given
+``beta``).
 """
 
 from __future__ import annotations
@@ -347,33 +348,6 @@ def find_mode(problem: Problem, start_points: list[np.ndarray]) -> tuple[np.ndar
     return best_u, -best_f
 
 
-def _truncated_beta(rng, mean, cov_chol, tries: int = 64) -> np.ndarray:
-    """A draw of N(mean, L L') restricted to beta >= 0: rejection, then Gibbs sweeps if rare."""
-    m = mean.size
-    z = rng.standard_normal((tries, m))
-    cand = mean + z @ cov_chol.T
-    ok = np.all(cand >= 0, axis=1)
-    if ok.any():
-        return cand[int(np.argmax(ok))]
-    # Gibbs on the coordinates (the orthant holds little mass: most of it sits at zero)
-    cov = cov_chol @ cov_chol.T
-    prec = np.linalg.inv(cov)
-    b = np.maximum(mean, 0.0)
-    for _ in range(20):
-        for j in range(m):
-            cond_var = 1.0 / prec[j, j]
-            others = np.delete(np.arange(m), j)
-            cond_mean = mean[j] - cond_var * prec[j, others] @ (b[others] - mean[others])
-            sd = math.sqrt(cond_var)
-            # inverse-cdf draw from N(cond_mean, sd) restricted to [0, inf)
-            from scipy.stats import norm
-
-            lo = norm.cdf(-cond_mean / sd)
-            p = lo + (1.0 - lo) * rng.random()
-            b[j] = max(cond_mean + sd * norm.ppf(min(p, 1 - 1e-16)), 0.0)
-    return b
-
-
 def linear_draw(problem: Problem, u: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
     """One draw of (beta, gamma) from their conditional posterior at `u`."""
     if problem.m == 0:
@@ -388,7 +362,11 @@ def linear_draw(problem: Problem, u: np.ndarray, rng) -> tuple[np.ndarray, np.nd
     reg = gram + np.eye(m) * (1e-10 * max(np.trace(gram), 1e-300))
     mean = np.linalg.solve(reg, rhs)
     chol = np.linalg.cholesky(np.linalg.inv(reg) * sigma2)
-    beta = _truncated_beta(rng, mean, chol)
+    free = mean + chol @ rng.standard_normal(m)
+    # projected onto beta >= 0 in the metric of the data (the nearest fit with no negative effect):
+    # an effect whose conditional posterior straddles zero is exactly zero in a matching share of
+    # the draws, so "no effect at all" stays inside its interval
+    beta = nnls_gram(reg, reg @ free)
     gamma = problem.gamma(ht, beta)
     bchol = np.linalg.cholesky(problem.base_cov * sigma2 + 1e-12 * np.eye(problem.p))
     return beta, gamma + bchol @ rng.standard_normal(problem.p)
