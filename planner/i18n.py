@@ -327,8 +327,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fi": "vaihteluväli ulottuu tappion puolelle",
     },
     "hl_no_interval": {
-        "en": "The model ran without bootstrap refits, so this gain has no interval.",
-        "fi": "Malli ajettiin ilman bootstrap-uudelleensovituksia, joten hyödylle ei ole vaihteluväliä.",
+        "en": "The model ran without posterior draws, so this gain has no interval.",
+        "fi": "Malli ajettiin ilman posteriorin otoksia, joten hyödylle ei ole vaihteluväliä.",
     },
     "weak_caveat": {
         "en": "Test it on part of the budget before moving the whole amount.",

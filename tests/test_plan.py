@@ -31,7 +31,7 @@ class HillResponse:
         state = self.k if last_state is None else last_state
         self.last_state = pd.Series(np.asarray(state, dtype=float), index=CATS)
         self.interval = interval
-        # each draw scales every category's beta (correlated like bootstrap refits would be)
+        # each draw scales every category's beta (correlated like posterior draws would be)
         rng = np.random.default_rng(seed)
         self.multipliers = rng.lognormal(0.0, 0.1, size=(n_draws, 3))
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Run the suite twice on the example (fewer bootstrap refits, to keep the tests quick)."""
+    """Run the suite twice on the example (fewer posterior draws, to keep the tests quick)."""
     from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
 
     folder = tmp_path_factory.mktemp("suite")

@@ -62,8 +62,8 @@ def styled():
 def interval(ax, y, low, high, *, color: str = "black", lw: float = 1.0, cap: float = 0.12) -> None:
     """Draw horizontal intervals from `low` to `high` at heights `y`, with end caps.
 
-    Drawn from the interval's own ends rather than as +- errors around an estimate: a bootstrap
-    percentile interval need not contain the point estimate, and must still be shown as it is.
+    Drawn from the interval's own ends rather than as +- errors around an estimate: a percentile
+    interval of skewed draws need not be centred on their mean, and must be shown as it is.
     """
     import numpy as np
 

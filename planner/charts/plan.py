@@ -58,7 +58,7 @@ def scenario_chart(plan) -> Figure:
     else:
         title = f"Recommended split: {rel:+.0%} encounters against the current split"
         if gain["probability_better"] is not None:
-            title += f", better in {gain['probability_better']:.0%} of refits"
+            title += f", better in {gain['probability_better']:.0%} of posterior draws"
 
     with styled():
         fig = figure(9.0, 0.55 * len(names) + 1.9)
