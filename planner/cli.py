@@ -50,6 +50,11 @@ def _fmt_eur(x: float) -> str:
     return f"{x:,.0f} EUR"
 
 
+def _fmt_eur2(x: float) -> str:
+    """Euros to the cent, so a sum can be checked against the spreadsheet's own."""
+    return f"{x:,.2f} EUR"
+
+
 def cmd_validate(args) -> int:
     from planner.runner import InputError, validate
 
@@ -76,6 +81,12 @@ def cmd_validate(args) -> int:
                 f"  {c:<12}{_fmt_eur(all_eur[c]):>18}{all_eur[c] / all_eur.sum():>8.0%}"
                 f"{_fmt_eur(last_eur[c]):>20}{last_eur[c] / last_eur.sum():>8.0%}"
             )
+        labels = {col: f"{c}: {col}" for c, cols in p.data.spend.columns().items() for col in cols}
+        width = max(30, *(len(label) + 2 for label in labels.values()))
+        print(f"  {'spend read, per column':<{width}}{'all data':>18}{f'last {h} weeks':>20}")
+        for col, label in labels.items():
+            total, last = data.frame[col].sum(), data.frame[col].iloc[-h:].sum()
+            print(f"  {label:<{width}}{_fmt_eur2(total):>18}{_fmt_eur2(last):>20}")
         ref = p.plan.reference_split
         print("  reference   " + " / ".join(f"{c} {ref[c]:.0%}" for c in CATEGORIES))
         budget = p.plan.total_budget or float(last_eur.sum())
@@ -148,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="check params files and their data; print what was read",
         description="Check params files and their data without running anything. Prints the rows, "
-        "date range, spend mix by category over the data and over the last horizon, and the budget.",
+        "date range, spend mix by category over the data and over the last horizon, the sum read "
+        "from every spend column (to check against your spreadsheet), and the budget.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

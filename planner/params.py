@@ -87,7 +87,14 @@ class DataSpec(_Strict):
     frequency: Literal["weekly", "daily"] = Field(
         "weekly", description="weekly: one row a week; daily: summed to weeks starting on Monday."
     )
-    sheet: str | None = Field(None, description="Excel sheet name (default: the first sheet).")
+    sheet: str | None = Field(
+        None, description="Excel sheet to read (default: the first sheet whose first row holds date_column)."
+    )
+    decimal: Literal[",", "."] | None = Field(
+        None,
+        description="Decimal mark of the file's numbers: ',' (1 234,50) or '.' (1,234.50); "
+        "default: decided per column from every cell.",
+    )
     encounters: dict[str, float] = Field(
         min_length=1, description="Encounter columns and their quality weights (weight > 0)."
     )
