@@ -447,7 +447,7 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
             )
     numbers = {}
     for col in columns:
-        if col == date_column:
+        if col == date_column or col not in marks:  # no date, or a column whose decimal mark is unclear
             continue
         values = np.full(len(frame), np.nan)
         empty, bad, out, huge = [], [], [], []
