@@ -111,10 +111,10 @@ def _excel(path: Path, sheet: str | None, date_column: str | None) -> pd.DataFra
                 f"the workbook has no sheet '{sheet}' (data.sheet); its sheets are: "
                 f"{', '.join(repr(n) for n in names)}{hint}"
             )
-        return _with_sheet(pd.read_excel(book, sheet_name=sheet, dtype=object), sheet)
+        return _with_sheet(pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False), sheet)
     headers = {}
     for name in names:
-        frame = pd.read_excel(book, sheet_name=name, dtype=object)
+        frame = pd.read_excel(book, sheet_name=name, dtype=object, keep_default_na=False)
         columns = [str(c).strip() for c in frame.columns]
         if date_column is None or date_column in columns:
             return _with_sheet(frame, name)

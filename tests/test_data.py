@@ -410,3 +410,83 @@ def test_any_convention_reads_back_the_same_numbers(
     ds = load(path)
     for col in numeric:
         np.testing.assert_array_equal(ds.frame[col].to_numpy(), expected[col], err_msg=f"{convention}: {col}")
+
+
+# -- Excel sheets and where the data came from ------------------------------------------------------
+
+
+def _workbook(path, sheets: dict[str, pd.DataFrame]) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns[1:]:
+        out[c] = pd.to_numeric(out[c])
+    return out
+
+
+INSTRUCTIONS = pd.DataFrame({"Ohjeet": ["Täytä viikot välilehdelle Tiedot", "Summat euroina"]})
+
+
+def test_excel_without_sheet_reads_the_first_sheet_with_the_date_column(write_case, example_frame, tmp_path):
+    plain = load(write_case(example_frame))
+    path = write_case(None, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": _numeric(example_frame)})
+    ds = load(path)
+    pd.testing.assert_frame_equal(ds.frame, plain.frame, check_freq=False)
+
+
+def test_excel_sheet_by_name(write_case, example_frame, tmp_path):
+    doubled = _numeric(example_frame)
+    doubled["enc_web"] *= 2
+    path = write_case(None, {"data": {"sheet": "Toinen"}}, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Tiedot": _numeric(example_frame), "Toinen": doubled})
+    ds = load(path)
+    assert ds.frame["enc_web"].iloc[0] == 2 * float(example_frame["enc_web"][0])
+
+
+def test_wrong_sheet_lists_the_workbook_sheets(write_case, example_frame, tmp_path):
+    path = write_case(None, {"data": {"sheet": "Data"}}, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": _numeric(example_frame)})
+    err = expect_error(
+        path,
+        r"book.xlsx: 1 problem\(s\) in the data \(data.path of .*plan.yaml\)",
+        r"the workbook has no sheet 'Data' \(data.sheet\); its sheets are: 'Ohjeet', 'Tiedot'",
+    )
+    assert len(err.problems) == 1
+
+
+def test_no_sheet_with_the_date_column_lists_sheets_and_their_headers(write_case, example_frame, tmp_path):
+    path = write_case(None, data_name="book.xlsx")
+    renamed = _numeric(example_frame).rename(columns={"week_start": "viikko"})
+    _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": renamed})
+    expect_error(
+        path,
+        r"no sheet of the workbook has the date column 'week_start' in its first row; its sheets are: "
+        r"'Ohjeet' \(first row: Ohjeet\); 'Tiedot' \(first row: viikko, enc_web",
+        r"set data.sheet .* or data.date_column",
+    )
+
+
+def test_excel_errors_name_the_sheet_and_text_cells_follow_the_number_rules(write_case, example_frame, tmp_path):
+    frame = _numeric(example_frame).astype(object)
+    frame.loc[0, "tech_crm_eur"] = "27 252,50"  # a cell typed as text, Finnish style
+    frame.loc[1, "enc_calls"] = "n/a"
+    path = write_case(None, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Tiedot": frame})
+    expect_error(
+        path, r"book.xlsx \(sheet 'Tiedot'\): 1 problem", r"column 'enc_calls' \(encounters\): not a number in row 3"
+    )
+    frame.loc[1, "enc_calls"] = 1011
+    _workbook(tmp_path / "book.xlsx", {"Tiedot": frame})
+    assert load(path).frame["tech_crm_eur"].iloc[0] == 27252.5
+
+
+def test_every_data_error_names_the_params_file(write_case, example_frame):
+    missing = write_case(None, name="market-fi")
+    expect_error(missing, r"data.csv: 1 problem\(s\) in the data \(data.path of .*market-fi.yaml\)")
+    example_frame.loc[3, "enc_calls"] = "x"
+    expect_error(write_case(example_frame, name="market-se"), r"\(data.path of .*market-se.yaml\)")
