@@ -196,3 +196,30 @@ def test_same_params_twice_at_once_gives_two_intact_runs(example_copy, tmp_path)
         assert json.loads((folder / "results.json").read_text())["run"]["finished"]
         assert (folder / "02_second.ipynb").is_file()
     assert (first.parent / "latest").resolve() in (first.resolve(), second.resolve())
+
+
+def test_notebooks_of_a_run_share_computed_stages_in_memory(example_copy, tmp_path):
+    """The kernel's variables are cleared between notebooks, but a stage computed in one is reused by the next."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    for i in (1, 2):
+        nb = nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_code_cell(
+                    'params_path: str = ""\nrun_dir: str = ""', metadata={"tags": ["parameters"]}
+                ),
+                nbformat.v4.new_code_cell(
+                    "import uuid\n"
+                    "from planner.pipeline import Pipeline\n"
+                    "assert 'pipe' not in dir()\n"
+                    "pipe = Pipeline(params_path, run_dir)\n"
+                    f"open('probe-{i}.txt', 'w').write(pipe._cached('probe', lambda: uuid.uuid4().hex))"
+                ),
+            ]
+        )
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / f"0{i}_probe.ipynb")
+    outcome = runner.run(example_copy, notebook_dir=folder, progress=lambda _: None)
+    assert outcome.status == "ok", outcome.message
+    assert (outcome.run_dir / "probe-1.txt").read_text() == (outcome.run_dir / "probe-2.txt").read_text()
+    assert not list(outcome.run_dir.rglob("*.pkl")) and not (outcome.run_dir / "cache").exists()
