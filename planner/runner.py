@@ -7,6 +7,7 @@ are never touched, and `latest` names the newest successful run.
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 import os
 import re
@@ -26,7 +27,13 @@ from planner.pipeline import base_results, read_results, write_json
 
 __all__ = ["InputError", "RunOutcome", "NOTEBOOKS_DIR", "notebooks", "run", "run_folder_root"]
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+def _shipped_notebooks() -> Path:
+    """The notebook suite shipped inside the package (package data), wherever it is installed."""
+    folder = importlib.resources.files("planner") / "notebooks"
+    return Path(str(folder))  # installed as files (wheel, editable or checkout); zip imports are not supported
+
+
+NOTEBOOKS_DIR = _shipped_notebooks()
 LATEST = "latest"
 log = logging.getLogger("planner")
 
@@ -177,6 +184,7 @@ def run(
     tmp.mkdir()
     handler = _file_logger(tmp / "run.log")
     current = None
+    stage = "set-up"
     try:
         source = Path(params_path).resolve()
         shutil.copyfile(source, tmp / "params.yaml")
@@ -201,6 +209,7 @@ def run(
                 )
                 log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
                 outcome.notebooks.append(nb.name)
+            current, stage = None, "finishing (report.html, results.json)"
         _export_html(tmp, outcome.notebooks)
         results = read_results(tmp / "results.json")
         results["run"]["finished"] = datetime.now().isoformat(timespec="seconds")
@@ -209,13 +218,13 @@ def run(
         log.info("finished in %.1f s", time.perf_counter() - t0)
     except BaseException as exc:
         cell = _failing_cell(current) if current is not None and current.exists() else ""
-        log.error("run failed in %s: %s", current.name if current else "set-up", cell or exc)
+        log.error("run failed in %s: %s", current.name if current else stage, cell or exc)
         log.removeHandler(handler)
         handler.close()
         failed = _claim_folder(root, stamp, tmp, suffix="-failed")
         outcome.status = "failed"
         outcome.run_dir = failed
-        where = f"{current.name}, {cell}" if cell else (current.name if current else "set-up")
+        where = f"{current.name}, {cell}" if cell else (current.name if current else f"{stage}: {exc}")
         outcome.message = f"failed in {where}; the executed notebook is kept in {failed}"
         outcome.seconds = time.perf_counter() - t0
         if isinstance(exc, KeyboardInterrupt):

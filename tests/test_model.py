@@ -412,11 +412,11 @@ def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
 def test_notebook_is_thin_and_stored_without_outputs():
     import nbformat
 
-    nb = nbformat.read(ROOT / "notebooks" / "02_model.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "planner" / "notebooks" / "02_model.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     assert code[0].source == (
-        'params_path: str = "../params/example.yaml"  # the planning run to execute\n'
+        'params_path: str = "../../params/example.yaml"  # the planning run to execute\n'
         "run_dir: str = \"\"  # run folder written by 'planner run'; empty when opened by hand"
     )
     for cell in code:

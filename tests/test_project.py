@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "planner" / "notebooks").glob("*.ipynb"))
 
 
 def _requirement(spec: str) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def test_notebook_is_thin_and_stripped(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged parameters"
-    assert 'params_path: str = "../params/example.yaml"' in code[0].source
+    assert 'params_path: str = "../../params/example.yaml"' in code[0].source
     assert 'run_dir: str = ""' in code[0].source
     for cell in code:
         assert not cell.outputs and cell.execution_count is None, "outputs must be stripped"
