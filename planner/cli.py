@@ -144,6 +144,26 @@ def _print_summary(outcomes) -> None:
         print(f"| {o.params_file} | {o.status} | {folder} | {o.seconds:.1f} | {o.headline} |", file=sys.stderr)
 
 
+def cmd_notebooks(args) -> int:
+    import shutil
+
+    from planner.runner import NOTEBOOKS_DIR, notebooks
+
+    if not args.copy:
+        print(NOTEBOOKS_DIR)
+        return EXIT_OK
+    target = Path(args.copy)
+    clashes = [nb.name for nb in notebooks() if (target / nb.name).exists()]
+    if clashes:
+        print(f"error: {target} already holds {', '.join(clashes)}; nothing was copied", file=sys.stderr)
+        return EXIT_INVALID
+    target.mkdir(parents=True, exist_ok=True)
+    for nb in notebooks():
+        shutil.copyfile(nb, target / nb.name)
+        print(target / nb.name)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planner",
@@ -201,6 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a local cluster of --jobs workers). Workers must see the same files.",
     )
     r.set_defaults(func=cmd_run)
+
+    n = sub.add_parser(
+        "notebooks",
+        help="print where the notebook suite is installed, or copy it to open in JupyterLab",
+        description="Print the folder of the notebook suite that 'planner run' executes (shipped inside "
+        "the package), or copy the notebooks into a folder of your own to open them in JupyterLab.",
+    )
+    n.add_argument("--copy", metavar="DIR", help="copy the notebooks into DIR (never overwrites)")
+    n.set_defaults(func=cmd_notebooks)
     return parser
 
 

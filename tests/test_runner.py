@@ -310,3 +310,12 @@ def test_latest_is_a_text_file_where_symlinks_fail_and_says_so(tmp_path, monkeyp
     assert "does not allow symbolic links" in note and "20260105-060000-2" in note
     assert runner.latest_run(root) == new
     assert runner._point_latest(root, old) is None and runner.latest_run(root) == new
+
+
+def test_cli_notebooks_prints_and_copies_the_shipped_suite(tmp_path, capsys):
+    assert cli.main(["notebooks"]) == 0
+    assert Path(capsys.readouterr().out.strip()) == runner.NOTEBOOKS_DIR == ROOT / "planner" / "notebooks"
+    assert cli.main(["notebooks", "--copy", str(tmp_path / "mine")]) == 0
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == [p.name for p in runner.notebooks()]
+    assert cli.main(["notebooks", "--copy", str(tmp_path / "mine")]) == 2  # never overwrites your edits
+    assert "already holds 01_data_overview.ipynb" in capsys.readouterr().err
