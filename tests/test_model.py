@@ -351,10 +351,18 @@ def test_conf_int_and_contributions(content_case):
 
 def test_charts_return_figures_with_findings_as_titles(content_case):
     _, res = content_case
+    titles = {}
     for chart in (charts.actual_vs_fitted, charts.decomposition, charts.shares_vs_claim, charts.response_curves):
         fig = chart(res)
-        title = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title(loc="left")
-        assert len(title) > 20
+        titles[chart.__name__] = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title(loc="left")
+    # each title states the chart's finding with the model's own numbers, not a generic caption
+    assert f"R\u00b2 {res.diagnostics['r2']:.2f}" in titles["actual_vs_fitted"]
+    shares = res.shares()["share"]
+    assert titles["decomposition"].startswith(f"Content drives {shares['content']:.0%}")  # the truth is content-led
+    verdict = res.claim()["verdict"]
+    words = {"consistent": "are consistent with", "contradicted": "contradict", "inconclusive": "cannot settle"}
+    assert words[verdict] in titles["shares_vs_claim"]
+    assert any(f"the most in {c} " in titles["response_curves"] for c in CATS)
 
 
 # -- numerical core --------------------------------------------------------------------------------------
