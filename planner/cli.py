@@ -50,6 +50,11 @@ def _fmt_eur(x: float) -> str:
     return f"{x:,.0f} EUR"
 
 
+def _fmt_eur2(x: float) -> str:
+    """Euros to the cent, so a sum can be checked against the spreadsheet's own."""
+    return f"{x:,.2f} EUR"
+
+
 def cmd_validate(args) -> int:
     from planner.runner import InputError, validate
 
@@ -76,6 +81,12 @@ def cmd_validate(args) -> int:
                 f"  {c:<12}{_fmt_eur(all_eur[c]):>18}{all_eur[c] / all_eur.sum():>8.0%}"
                 f"{_fmt_eur(last_eur[c]):>20}{last_eur[c] / last_eur.sum():>8.0%}"
             )
+        labels = {col: f"{c}: {col}" for c, cols in p.data.spend.columns().items() for col in cols}
+        width = max(30, *(len(label) + 2 for label in labels.values()))
+        print(f"  {'spend read, per column':<{width}}{'all data':>18}{f'last {h} weeks':>20}")
+        for col, label in labels.items():
+            total, last = data.frame[col].sum(), data.frame[col].iloc[-h:].sum()
+            print(f"  {label:<{width}}{_fmt_eur2(total):>18}{_fmt_eur2(last):>20}")
         ref = p.plan.reference_split
         print("  reference   " + " / ".join(f"{c} {ref[c]:.0%}" for c in CATEGORIES))
         budget = p.plan.total_budget or float(last_eur.sum())
@@ -133,6 +144,26 @@ def _print_summary(outcomes) -> None:
         print(f"| {o.params_file} | {o.status} | {folder} | {o.seconds:.1f} | {o.headline} |", file=sys.stderr)
 
 
+def cmd_notebooks(args) -> int:
+    import shutil
+
+    from planner.runner import NOTEBOOKS_DIR, notebooks
+
+    if not args.copy:
+        print(NOTEBOOKS_DIR)
+        return EXIT_OK
+    target = Path(args.copy)
+    clashes = [nb.name for nb in notebooks() if (target / nb.name).exists()]
+    if clashes:
+        print(f"error: {target} already holds {', '.join(clashes)}; nothing was copied", file=sys.stderr)
+        return EXIT_INVALID
+    target.mkdir(parents=True, exist_ok=True)
+    for nb in notebooks():
+        shutil.copyfile(nb, target / nb.name)
+        print(target / nb.name)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planner",
@@ -148,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="check params files and their data; print what was read",
         description="Check params files and their data without running anything. Prints the rows, "
-        "date range, spend mix by category over the data and over the last horizon, and the budget.",
+        "date range, spend mix by category over the data and over the last horizon, the sum read "
+        "from every spend column (to check against your spreadsheet), and the budget.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -189,6 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a local cluster of --jobs workers). Workers must see the same files.",
     )
     r.set_defaults(func=cmd_run)
+
+    n = sub.add_parser(
+        "notebooks",
+        help="print where the notebook suite is installed, or copy it to open in JupyterLab",
+        description="Print the folder of the notebook suite that 'planner run' executes (shipped inside "
+        "the package), or copy the notebooks into a folder of your own to open them in JupyterLab.",
+    )
+    n.add_argument("--copy", metavar="DIR", help="copy the notebooks into DIR (never overwrites)")
+    n.set_defaults(func=cmd_notebooks)
     return parser
 
 

@@ -1,13 +1,15 @@
 """Read the user's data file, check it, and hand the model one clean weekly frame.
 
 `load_data(params)` reads CSV (comma or semicolon, decimal point or comma, as Finnish Excel exports
-it), Excel or Parquet; every problem is reported at once in a `DataError` naming file, row, column
-and value, with a hint how to fix it.
+it), Excel or Parquet; numbers are read exactly or not at all (one decimal mark per column, decided
+from every cell); every problem is reported at once in a `DataError` naming file, row, column and
+value, with a hint how to fix it.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import hashlib
 import io
@@ -22,7 +24,7 @@ import pandas as pd
 from planner import CATEGORIES
 from planner.params import Params
 
-__all__ = ["DataError", "Dataset", "from_frame", "load_data", "read_table"]
+__all__ = ["DataError", "Dataset", "SheetError", "from_frame", "load_data", "read_table"]
 
 MIN_WEEKS = 52
 # how many offending rows to name per problem before summarising the rest
@@ -32,13 +34,18 @@ MAX_VALUE = 1e12
 
 
 class DataError(ValueError):
-    """The data cannot be used: `problems` lists every problem found, one line each."""
+    """The data cannot be used: `problems` lists every problem found, one line each.
 
-    def __init__(self, path: str | Path, problems: list[str]):
+    The message names the data file and, when known, the params file whose `data.path` points at it.
+    """
+
+    def __init__(self, path: str | Path, problems: list[str], params_file: str | Path | None = None):
         self.path = str(path)
+        self.params_file = str(params_file) if params_file else None
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{self.path}: {len(problems)} problem(s) in the data:\n{lines}")
+        named = f" (data.path of {self.params_file})" if self.params_file else ""
+        super().__init__(f"{self.path}: {len(problems)} problem(s) in the data{named}:\n{lines}")
 
 
 def _warning(code: str, text: str, **context) -> dict:
@@ -55,62 +62,250 @@ def _listed(items: list[str]) -> str:
 # -- reading ----------------------------------------------------------------------------------
 
 
-def _sniff_csv(text: str) -> tuple[str, str]:
-    """Guess (separator, decimal mark) of a CSV text: ';' with decimal comma is Finnish Excel."""
-    head = "\n".join(text.splitlines()[:20])
+def _separator(text: str) -> str:
+    """The CSV separator: the one of ';', tab and ',' that splits the header line most often."""
+    header = next(iter(text.splitlines()), "")
+    counts = {sep: len(next(csv.reader([header], delimiter=sep), [])) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda sep: counts[sep])  # ties keep the order above: ';' before ','
+    if counts[best] > 1:
+        return best
     try:
-        sep = csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
+        return csv.Sniffer().sniff("\n".join(text.splitlines()[:20]), delimiters=",;\t").delimiter
     except csv.Error:
-        sep = ";" if head.count(";") > head.count(",") else ","
-    decimal = "," if sep != "," and re.search(r"\d,\d", head) else "."
-    return sep, decimal
+        return ","
 
 
-def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, int]:
-    """Read a data file as text cells.
+def _cell(value):
+    """One typed cell as the checks see it: None, a float (a number cell) or text."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp | datetime.datetime | datetime.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell through `_cell`, kept as objects (pandas would turn None into NaN in number columns)."""
+    cells = frame.astype(object).map(_cell).astype(object)
+    return cells.where(cells.notna(), None)
+
+
+class SheetError(ValueError):
+    """The workbook has no sheet to read: the message lists its sheets."""
+
+
+def _excel(path: Path, sheet: str | None, date_column: str | None) -> pd.DataFrame:
+    """The sheet named `sheet`; without one, the first sheet whose header holds `date_column`."""
+    book = pd.ExcelFile(path, engine="openpyxl")
+    names = [str(n) for n in book.sheet_names]
+    if sheet is not None:
+        if sheet not in names:
+            close = difflib.get_close_matches(sheet, names, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise SheetError(
+                f"the workbook has no sheet '{sheet}' (data.sheet); its sheets are: "
+                f"{', '.join(repr(n) for n in names)}{hint}"
+            )
+        return _with_sheet(pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False), sheet)
+    headers = {}
+    for name in names:
+        frame = pd.read_excel(book, sheet_name=name, dtype=object, keep_default_na=False)
+        columns = [str(c).strip() for c in frame.columns]
+        if date_column is None or date_column in columns:
+            return _with_sheet(frame, name)
+        headers[name] = columns
+    listed = "; ".join(f"'{n}' (first row: {_listed(c) or 'empty'})" for n, c in headers.items())
+    raise SheetError(
+        f"no sheet of the workbook has the date column '{date_column}' in its first row; its sheets are: "
+        f"{listed}; set data.sheet to the sheet holding the data, or data.date_column to its date column"
+    )
+
+
+def _with_sheet(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
+    frame.attrs["sheet"] = sheet
+    return frame
+
+
+def read_table(path: Path, sheet: str | None = None, *, date_column: str | None = None) -> tuple[pd.DataFrame, int]:
+    """Read a data file as cells: text, numbers (typed cells of Excel and Parquet) or None.
+
+    Parameters
+    ----------
+    path : CSV (',', ';' or tab separated, UTF-8 with or without BOM), .xlsx/.xlsm or .parquet.
+    sheet : the Excel sheet to read; without it, the first sheet holding `date_column`.
+    date_column : the date column's name, used to find the sheet.
 
     Returns
     -------
-    (frame, first_row) : every cell as a string (or missing), and the spreadsheet row number of
-        the first data row (the header is row 1), used to point at rows in messages.
+    (frame, first_row) : the cells, and the spreadsheet row number of the first data row (the
+        header is row 1), used to point at rows in messages. `frame.attrs` holds the CSV
+        `separator` or the Excel `sheet` read.
+
+    Raises
+    ------
+    SheetError
+        When the workbook has no such sheet, or no sheet with the date column; it lists the sheets.
     """
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+        frame = _excel(path, sheet, date_column)
     elif suffix == ".parquet":
-        frame = pd.read_parquet(path)
-        frame = frame.astype(object).where(frame.notna(), None)
-        frame = frame.map(lambda v: None if v is None else str(v))
+        frame = pd.read_parquet(path).astype(object)
     else:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
-        sep, decimal = _sniff_csv(text)
+        text = path.read_bytes().decode("utf-8-sig")
+        sep = _separator(text)
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
-        frame = frame.replace({"": None})
-        if decimal == ",":
-            frame.attrs["decimal"] = ","
+        frame.attrs["separator"] = sep
+    attrs = dict(frame.attrs)
+    frame = _cells(frame)
+    frame.attrs.update(attrs)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, 2
 
 
-_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f€]|EUR", re.IGNORECASE)
+# -- numbers ----------------------------------------------------------------------------------
+#
+# A text cell is read under one decimal mark per column, decided from every cell of the column:
+# reading '1,234' as 1.234 in one column and as 1234 in another, or guessing from the first rows,
+# is how a euro becomes a hundred euros without anybody noticing.
+
+# spaces that thousands are grouped with: space, no-break space, narrow no-break space, thin space
+_SPACES = re.compile(r"[ \t\u00a0\u202f\u2009]+")
+_CURRENCY = re.compile(r"^(?:€|EUR)\s*|\s*(?:€|EUR)$", re.IGNORECASE)
+_SIGNS = {"\u2212": "-", "\u2013": "-"}  # typographic minus, en dash
+_SCIENTIFIC = re.compile(r"^(\d+)(?:([.,])(\d+))?[eE]([+-]?\d+)$")
+MARKS = (",", ".")
+
+
+def _clean_cell(value: str) -> tuple[str, str]:
+    """(sign, body) of a text cell: currency and surrounding spaces removed, spaces inside kept as ' '."""
+    s = str(value).strip()
+    s = _CURRENCY.sub("", s).strip()
+    sign = ""
+    if s[:1] in ("-", "+", *_SIGNS):
+        sign = "-" if s[0] != "+" else ""
+        s = s[1:].strip()
+        s = _CURRENCY.sub("", s).strip()  # '-12 €' and '- € 12'
+    return sign, _SPACES.sub(" ", s)
+
+
+def _read_as(sign: str, body: str, decimal: str) -> float | None:
+    """The value of a cleaned cell if `decimal` is its decimal mark, else None.
+
+    The other mark and spaces may only group thousands: '1.234.567,5', '1 234,50', '1,234.50'.
+    """
+    m = _SCIENTIFIC.match(body)
+    if m:
+        if m.group(2) not in (None, decimal):
+            return None
+        frac = f".{m.group(3)}" if m.group(2) else ""
+        return float(f"{sign}{m.group(1)}{frac}e{m.group(4)}")
+    whole, _, frac = body.partition(decimal)
+    if decimal in frac or (_ and not (frac.isdigit() and frac.isascii())) or not whole:
+        return None
+    other = MARKS[1] if decimal == MARKS[0] else MARKS[0]
+    groups = re.split(rf"[ {re.escape(other)}]", whole)
+    seps = set(re.findall(rf"[ {re.escape(other)}]", whole))
+    if len(seps) > 1 or not all(g.isdigit() and g.isascii() for g in groups):
+        return None
+    if len(groups) > 1 and (len(groups[0]) > 3 or groups[0].startswith("0") or any(len(g) != 3 for g in groups[1:])):
+        return None
+    return float(f"{sign}{''.join(groups)}{'.' + frac if frac else ''}")
+
+
+def _readings(value: str) -> dict[str, float]:
+    """Every way to read a text cell: {decimal mark: value}; empty when it is no number at all."""
+    sign, body = _clean_cell(value)
+    out = {}
+    for mark in MARKS:
+        x = _read_as(sign, body, mark)
+        if x is not None:
+            out[mark] = x
+    return out
 
 
 def _to_number(value: str | None, decimal: str) -> float | None:
-    """Parse one cell: '1 234,50' (Finnish), '1,234.50', '1234.5', '12 €'. None if not a number."""
+    """Parse one text cell with a known decimal mark: '1 234,50', '12 €', '−5' with ','; '1,234.50' with '.'."""
     if value is None:
         return None
-    s = _NUMBER_JUNK.sub("", str(value))
-    if s.startswith("−"):  # typographic minus
-        s = "-" + s[1:]
-    if decimal == ",":
-        s = s.replace(".", "").replace(",", ".") if "," in s else s
+    sign, body = _clean_cell(value)
+    return _read_as(sign, body, decimal)
+
+
+@dataclass
+class _ColumnMarks:
+    """What the cells of one column say about its decimal mark."""
+
+    only: dict[str, list[str]] = field(default_factory=lambda: {m: [] for m in MARKS})  # cells readable one way
+    ambiguous: list[str] = field(default_factory=list)  # readable both ways, to different numbers
+
+    @property
+    def marks(self) -> set[str]:
+        return {m for m, cells in self.only.items() if cells}
+
+
+def _column_marks(cells, rows) -> _ColumnMarks:
+    seen = _ColumnMarks()
+    for v, row in zip(cells, rows, strict=True):
+        if not isinstance(v, str) or not v.strip():
+            continue
+        r = _readings(v)
+        if len(r) == 1:
+            seen.only[next(iter(r))].append(f"row {row} ({v!r})")
+        elif len(r) == 2 and r[","] != r["."]:
+            seen.ambiguous.append(f"row {row} ({v!r})")
+    return seen
+
+
+_MARK_NAME = {",": "decimal comma", ".": "decimal point"}
+
+
+def _decide_marks(frame, columns, first_row, explicit, separator, problems) -> dict[str, str]:
+    """The decimal mark of each column, or a problem naming the column, its cells and the fix.
+
+    Rules, in order: `data.decimal` when set; else a column's own unambiguous cells ('12345,50',
+    '1,234.50', '1.5'); else, for a column whose cells could be read either way ('1,234'), the mark
+    that every other column of the file agrees on, or the comma in a ';'-separated CSV.
+    """
+    rows = np.arange(len(frame)) + first_row
+    seen = {c: _column_marks(frame[c], rows) for c in columns}
+    if explicit:
+        return {c: explicit for c in columns}
+    decided: dict[str, str] = {}
+    for col, s in seen.items():
+        if len(s.marks) > 1:
+            comma, point = s.only[","], s.only["."]
+            problems.append(
+                f"column '{col}' mixes decimal marks: {_listed(comma[:3])} read(s) only with a decimal comma, "
+                f"{_listed(point[:3])} only with a decimal point; write every number of the column the same "
+                "way, or set data.decimal: ',' or '.' in the params file to say which mark the file uses"
+            )
+        elif s.marks:
+            decided[col] = next(iter(s.marks))
+    file_marks = set(decided.values())
+    if len(file_marks) == 1:
+        fallback = next(iter(file_marks))
+    elif not file_marks and separator == ";":
+        fallback = ","
     else:
-        s = s.replace(",", "")
-    try:
-        return float(s)
-    except ValueError:
-        return None
+        fallback = None
+    for col, s in seen.items():
+        if col in decided or len(s.marks) > 1:
+            continue
+        if s.ambiguous and fallback is None:
+            clash = " (the other columns disagree on it)" if len(file_marks) > 1 else ""
+            problems.append(
+                f"column '{col}': cannot tell whether the mark in {_listed(s.ambiguous[:3])} is a decimal mark or "
+                f"a thousands separator{clash}; set data.decimal: ',' (1 234,50) or '.' (1,234.50) in the "
+                "params file"
+            )
+        decided[col] = fallback or "."
+    return decided
 
 
 def _to_date(value: str) -> pd.Timestamp | None:
@@ -224,7 +419,7 @@ def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> 
     return [c for c in needed if c not in missing]
 
 
-def _parse_cells(frame, params, columns, decimal, first_row, problems):
+def _parse_cells(frame, params, columns, marks, first_row, problems):
     """Parse dates and numbers, collecting empty, non-numeric and out-of-range cells per column."""
     spec = params.data
     date_column = spec.date_column
@@ -252,7 +447,7 @@ def _parse_cells(frame, params, columns, decimal, first_row, problems):
             )
     numbers = {}
     for col in columns:
-        if col == date_column:
+        if col == date_column or col not in marks:  # no date, or a column whose decimal mark is unclear
             continue
         values = np.full(len(frame), np.nan)
         empty, bad, out, huge = [], [], [], []
@@ -261,7 +456,7 @@ def _parse_cells(frame, params, columns, decimal, first_row, problems):
             if v is None or str(v).strip() == "":
                 empty.append(str(rows[i]))
                 continue
-            x = _to_number(v, decimal)
+            x = v if isinstance(v, float) else _to_number(v, marks[col])
             if x is None or not np.isfinite(x):
                 bad.append(f"row {rows[i]} ({v!r})")
                 continue
@@ -274,7 +469,10 @@ def _parse_cells(frame, params, columns, decimal, first_row, problems):
         if empty:
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter 0 if nothing was spent or seen")
         if bad:
-            problems.append(f"{where}: not a number in {_listed(bad)}; use digits only, e.g. 1234.50 or 1 234,50")
+            problems.append(
+                f"{where}: not a number in {_listed(bad)}; use digits only, e.g. 1234.50, 1,234.50 or "
+                f"1 234,50 (this column is read with a {_MARK_NAME[marks[col]]})"
+            )
         if out and kind == "event":
             problems.append(f"{where}: must be 0 or 1, not so in {_listed(out)}")
         elif out:
@@ -380,17 +578,18 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     warnings: list[dict] = []
     spec = params.data
     columns = _check_columns(frame, params, problems)
-    decimal = frame.attrs.get("decimal", ".")
-    dates, numbers = _parse_cells(frame, params, columns, decimal, first_row, problems)
+    numeric = [c for c in columns if c != spec.date_column]
+    marks = _decide_marks(frame, numeric, first_row, spec.decimal, frame.attrs.get("separator"), problems)
+    dates, numbers = _parse_cells(frame, params, columns, marks, first_row, problems)
     if problems:
-        raise DataError(source, problems)
+        raise DataError(source, problems, params.source)
     table = pd.DataFrame(numbers, index=pd.DatetimeIndex(dates, name=spec.date_column))
     table = _to_weeks(table, params, problems, warnings)
     if problems:
-        raise DataError(source, problems)
+        raise DataError(source, problems, params.source)
     _check_values(table, params, problems)
     if problems:
-        raise DataError(source, problems)
+        raise DataError(source, problems, params.source)
     if len(table) < 104 and params.model.seasonality > 0:
         warnings.append(
             _warning(
@@ -433,29 +632,36 @@ def load_data(params: Params) -> Dataset:
     """
     path = params.data_path
     shown = params.data.path
+    named_by = params.source
+
+    def error(problem: str) -> DataError:
+        return DataError(shown, [problem], named_by)
+
     if not path.is_file():
-        raise DataError(shown, [f"data file not found: {path} (data.path is relative to the params file)"])
+        raise error(f"data file not found: {path} (data.path is relative to the params file)")
     try:
-        frame, first_row = read_table(path, params.data.sheet)
+        frame, first_row = read_table(path, params.data.sheet, date_column=params.data.date_column)
     except UnicodeDecodeError as exc:
-        raise DataError(shown, [f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the CSV as UTF-8"]) from None
+        raise error(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the CSV as UTF-8") from None
+    except SheetError as exc:
+        raise error(str(exc)) from None
     except (ValueError, KeyError, OSError, ImportError) as exc:
-        raise DataError(shown, [f"cannot read the file: {exc}"]) from None
+        raise error(f"cannot read the file: {exc}") from None
     except Exception as exc:  # parser errors of the CSV, Excel and Parquet readers
-        raise DataError(shown, [f"cannot read the file ({type(exc).__name__}): {exc}"]) from None
+        raise error(f"cannot read the file ({type(exc).__name__}): {exc}") from None
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if "sheet" in frame.attrs:
+        shown = f"{shown} (sheet '{frame.attrs['sheet']}')"
     return _build(frame, params, shown, sha, first_row)
 
 
 def from_frame(frame: pd.DataFrame, params: Params, source: str = "<frame>") -> Dataset:
     """Check an in-memory table the same way as a file (for tests, benchmarks and generators).
 
-    Cells may be numbers or text; the fingerprint is that of the frame written as CSV.
+    Cells may be numbers (used as they are) or text (read by the file rules); the fingerprint is
+    that of the frame written as CSV.
     """
     text = frame.to_csv(index=False)
-    cells = frame.astype(object).where(frame.notna(), None)
-    cells = cells.map(
-        lambda v: None if v is None else (v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v))
-    )
+    cells = _cells(frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
     cells.columns = [str(c).strip() for c in cells.columns]
     return _build(cells, params, source, hashlib.sha256(text.encode()).hexdigest(), 2)

@@ -87,7 +87,14 @@ class DataSpec(_Strict):
     frequency: Literal["weekly", "daily"] = Field(
         "weekly", description="weekly: one row a week; daily: summed to weeks starting on Monday."
     )
-    sheet: str | None = Field(None, description="Excel sheet name (default: the first sheet).")
+    sheet: str | None = Field(
+        None, description="Excel sheet to read (default: the first sheet whose first row holds date_column)."
+    )
+    decimal: Literal[",", "."] | None = Field(
+        None,
+        description="Decimal mark of the file's numbers: ',' (1 234,50) or '.' (1,234.50); "
+        "default: decided per column from every cell.",
+    )
     encounters: dict[str, float] = Field(
         min_length=1, description="Encounter columns and their quality weights (weight > 0)."
     )
@@ -374,6 +381,38 @@ def _key_lines(text: str) -> dict[tuple, int]:
     return lines
 
 
+def _duplicate_keys(text: str) -> list[str]:
+    """Every key that appears twice in one mapping, with both lines (YAML itself keeps the last silently)."""
+    try:
+        root = yaml.compose(text, Loader=_LineLoader)
+    except yaml.YAMLError:
+        return []
+    problems: list[str] = []
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple, int] = {}
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                line = key.start_mark.line + 1
+                if name is not None and (key.tag, name) in first:
+                    where = ".".join(map(str, path)) or "the top level"
+                    problems.append(
+                        f"line {line}: duplicate key '{name}' in {where} (first at line {first[key.tag, name]}); "
+                        "keep one of the two"
+                    )
+                elif name is not None:
+                    first[key.tag, name] = line
+                walk(value, path + (name,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    if root is not None:
+        walk(root, ())
+    return problems
+
+
 def _model_for(loc: tuple) -> type[BaseModel] | None:
     """The pydantic model whose fields are the keys at `loc` (for 'did you mean')."""
     model: Any = Params
@@ -486,8 +525,7 @@ def load_dict(raw: Any, path: str | Path | None = None, text: str | None = None)
     except ValidationError as exc:
         lines = _key_lines(text) if text else {}
         problems = [_describe(e, lines) for e in exc.errors()]
-        problems.sort(key=lambda p: int(p.split(":")[0][5:]) if p.startswith("line ") else 10**9)
-        raise ParamsError(path, list(dict.fromkeys(problems))) from None
+        raise ParamsError(path, list(dict.fromkeys(_by_line(problems)))) from None
     return params
 
 
@@ -506,8 +544,8 @@ def load(path: str | Path) -> Params:
     Raises
     ------
     ParamsError
-        When the file is missing, is not valid YAML, or breaks the schema: every problem is listed
-        with its line, its key path and what was expected.
+        When the file is missing, is not valid YAML, holds a key twice in one mapping, or breaks
+        the schema: every problem is listed with its line, its key path and what was expected.
 
     Examples
     --------
@@ -529,4 +567,19 @@ def load(path: str | Path) -> Params:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ParamsError(path, [f"{where}not valid YAML: {problem}"]) from None
-    return load_dict(raw, path, text)
+    duplicates = _duplicate_keys(text)
+    try:
+        params = load_dict(raw, path, text)
+    except ParamsError as exc:
+        if not duplicates:
+            raise
+        problems = duplicates + [p for p in exc.problems if p not in duplicates]
+        raise ParamsError(path, _by_line(problems)) from None
+    if duplicates:
+        raise ParamsError(path, duplicates)
+    return params
+
+
+def _by_line(problems: list[str]) -> list[str]:
+    """Problems in the order of their lines in the file; those without a line last."""
+    return sorted(problems, key=lambda p: int(p.split(":")[0][5:]) if p.startswith("line ") else 10**9)

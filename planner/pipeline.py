@@ -1,15 +1,15 @@
 """What a notebook calls: one planning run's data, model and plan, each computed once.
 
-`Pipeline(params_path, run_dir)` loads and caches; in a run folder written by `planner run` the
-fitted model and plan are stored on disk so that later notebooks reuse them, and every notebook
-adds its sections to the run's `results.json`.
+`Pipeline(params_path, run_dir)` loads and caches; within a run of `planner run` the fitted model
+and plan stay in the kernel that runs every notebook of the run (nothing executable is written to
+the run folder), and every notebook adds its sections to the run's `results.json`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import pickle
 import tempfile
 from datetime import datetime
 from functools import cached_property
@@ -23,6 +23,12 @@ from planner.data import Dataset, load_data
 __all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
 
 RESULTS_SCHEMA = 1
+
+# Results computed in this process, shared by the notebooks of one run: `planner run` executes them
+# all in one kernel and clears only the notebook's variables in between, so module state survives.
+# Keyed by the run folder, the params file's bytes and the data's fingerprint; a notebook opened
+# alone starts empty and computes what it needs.
+_RUN_STORE: dict[tuple, Any] = {}
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -115,19 +121,15 @@ class Pipeline:
         return load_data(self.params)
 
     def _cached(self, name: str, compute):
+        """`compute()` once per run folder, params file and data in this process (the run's kernel)."""
         if self.run_dir is None:
             return compute()
-        cache = self.run_dir / "cache" / f"{name}.pkl"
-        if cache.is_file():
-            with cache.open("rb") as fh:
-                return pickle.load(fh)
-        value = compute()
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
-        return value
+        source = Path(self.params.source) if self.params.source else None
+        fingerprint = hashlib.sha256(source.read_bytes()).hexdigest() if source and source.is_file() else ""
+        key = (str(self.run_dir), fingerprint, self.data.sha256, name)
+        if key not in _RUN_STORE:
+            _RUN_STORE[key] = compute()
+        return _RUN_STORE[key]
 
     @cached_property
     def model(self):

@@ -2,11 +2,13 @@
 
 A run is built in a hidden `.<stamp>.partial` folder beside the finished ones and renamed into
 place only when every notebook succeeded; a failed run is kept as `<stamp>-failed`. Earlier runs
-are never touched, and `latest` names the newest successful run.
+are never touched, and `latest` names the newest successful run (by start time, then `-N` suffix),
+never moving back to an older one when runs finish out of order.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 import os
 import re
@@ -24,9 +26,24 @@ from planner.data import DataError, load_data
 from planner.params import ParamsError
 from planner.pipeline import base_results, read_results, write_json
 
-__all__ = ["InputError", "RunOutcome", "NOTEBOOKS_DIR", "notebooks", "run", "run_folder_root"]
+__all__ = [
+    "InputError",
+    "RunOutcome",
+    "NOTEBOOKS_DIR",
+    "latest_run",
+    "notebooks",
+    "run",
+    "run_folder_root",
+    "run_order",
+]
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+def _shipped_notebooks() -> Path:
+    """The notebook suite shipped inside the package (package data), wherever it is installed."""
+    folder = importlib.resources.files("planner") / "notebooks"
+    return Path(str(folder))  # installed as files (wheel, editable or checkout); zip imports are not supported
+
+
+NOTEBOOKS_DIR = _shipped_notebooks()
 LATEST = "latest"
 log = logging.getLogger("planner")
 
@@ -100,18 +117,90 @@ def _claim_folder(root: Path, stamp: str, tmp: Path, suffix: str = "") -> Path:
     raise RuntimeError(f"could not find a free run folder name under {root}")
 
 
-def _point_latest(root: Path, target: Path) -> None:
-    """Make `root/latest` name the newest successful run (a symlink; a text file where links fail)."""
-    latest = root / LATEST
-    current = latest.resolve().name if latest.is_symlink() else None
-    if current and current > target.name and (root / current).is_dir():
-        return  # a newer run finished first
-    tmp = root / f".{LATEST}.{uuid.uuid4().hex}"
+_RUN_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$")
+
+
+def run_order(name: str) -> tuple[datetime, int] | None:
+    """Sort key of a finished run folder's name: its start time, then its `-N` suffix as a number.
+
+    `20260105-060000-10` comes after `20260105-060000-9`; a name that is not a run's gives None.
+    """
+    m = _RUN_NAME.match(name)
+    if not m:
+        return None
     try:
-        os.symlink(target.name, tmp, target_is_directory=True)
-    except OSError:
-        tmp.write_text(target.name + "\n", encoding="utf-8")
-    os.replace(tmp, latest)
+        stamp = datetime.strptime(m.group(1), "%Y%m%d-%H%M%S")
+    except ValueError:
+        return None
+    return stamp, int(m.group(2) or 1)
+
+
+def latest_run(root: Path) -> Path | None:
+    """The run folder `root/latest` names (a symlink, or a text file where links are not possible)."""
+    latest = root / LATEST
+    if latest.is_symlink():
+        name = os.readlink(latest)
+    elif latest.is_file():
+        name = latest.read_text(encoding="utf-8").strip()
+    else:
+        return None
+    name = Path(name).name
+    return root / name if name and (root / name).is_dir() else None
+
+
+@contextmanager
+def _locked(path: Path):
+    """An exclusive lock on `path` between processes (and threads), released on exit."""
+    with open(path, "a+b") as fh:
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            import msvcrt
+
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+            return
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _point_latest(root: Path, target: Path) -> str | None:
+    """Make `root/latest` name the newest finished run, never an older one than it names now.
+
+    Under a lock, the run it names is compared with `target` by `run_order` (start time, then the
+    suffix as a number) and replaced only by a newer one, atomically (`os.replace`). The pointer is
+    a relative symlink; where the file system cannot hold one, a text file with the folder's name.
+
+    Returns
+    -------
+    A warning to show the user when the pointer had to be a text file, else None.
+    """
+    new = run_order(target.name)
+    with _locked(root / f".{LATEST}.lock"):
+        current = latest_run(root)
+        old = run_order(current.name) if current is not None else None
+        if new is None or (old is not None and old >= new):
+            return None
+        tmp = root / f".{LATEST}.{uuid.uuid4().hex}"
+        note = None
+        try:
+            os.symlink(target.name, tmp, target_is_directory=True)
+        except OSError as exc:
+            tmp.write_text(target.name + "\n", encoding="utf-8")
+            note = (
+                f"{root / LATEST} is a text file naming the newest run ({target.name}): this file system "
+                f"does not allow symbolic links ({exc.strerror or exc})"
+            )
+        os.replace(tmp, root / LATEST)
+        return note
 
 
 def _file_logger(path: Path) -> logging.Handler:
@@ -177,6 +266,7 @@ def run(
     tmp.mkdir()
     handler = _file_logger(tmp / "run.log")
     current = None
+    stage = "set-up"
     try:
         source = Path(params_path).resolve()
         shutil.copyfile(source, tmp / "params.yaml")
@@ -201,6 +291,7 @@ def run(
                 )
                 log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
                 outcome.notebooks.append(nb.name)
+            current, stage = None, "finishing (report.html, results.json)"
         _export_html(tmp, outcome.notebooks)
         results = read_results(tmp / "results.json")
         results["run"]["finished"] = datetime.now().isoformat(timespec="seconds")
@@ -209,13 +300,13 @@ def run(
         log.info("finished in %.1f s", time.perf_counter() - t0)
     except BaseException as exc:
         cell = _failing_cell(current) if current is not None and current.exists() else ""
-        log.error("run failed in %s: %s", current.name if current else "set-up", cell or exc)
+        log.error("run failed in %s: %s", current.name if current else stage, cell or exc)
         log.removeHandler(handler)
         handler.close()
         failed = _claim_folder(root, stamp, tmp, suffix="-failed")
         outcome.status = "failed"
         outcome.run_dir = failed
-        where = f"{current.name}, {cell}" if cell else (current.name if current else "set-up")
+        where = f"{current.name}, {cell}" if cell else (current.name if current else f"{stage}: {exc}")
         outcome.message = f"failed in {where}; the executed notebook is kept in {failed}"
         outcome.seconds = time.perf_counter() - t0
         if isinstance(exc, KeyboardInterrupt):
@@ -224,7 +315,9 @@ def run(
     log.removeHandler(handler)
     handler.close()
     final = _claim_folder(root, stamp, tmp)
-    _point_latest(root, final)
+    note = _point_latest(root, final)
+    if note:
+        say(f"  {p.name}: note: {note}")
     outcome.status = "ok"
     outcome.run_dir = final
     outcome.seconds = time.perf_counter() - t0

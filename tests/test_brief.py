@@ -39,7 +39,7 @@ from planner.i18n import (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
-NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "04_brief.ipynb"
+NOTEBOOK = Path(__file__).parents[1] / "planner" / "notebooks" / "04_brief.ipynb"
 CATS = ("content", "design", "technology")
 
 
@@ -439,7 +439,7 @@ def test_brief_notebook_is_thin_and_stored_without_outputs():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     assert code[0].source == (
-        'params_path: str = "../params/example.yaml"  # the planning run to execute\n'
+        'params_path: str = "../../params/example.yaml"  # the planning run to execute\n'
         "run_dir: str = \"\"  # run folder written by 'planner run'; empty when opened by hand"
     )
     assert all(not c.outputs and c.execution_count is None for c in code)

@@ -5,6 +5,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
 
 from planner import params
 from planner.data import DataError, load_data
@@ -200,3 +202,291 @@ def test_numbers_in_the_date_column_are_not_dates(write_case, example_frame):
     example_frame.loc[0, "week_start"] = "-5"
     example_frame.loc[1, "week_start"] = "12"
     expect_error(write_case(example_frame), r"cannot read the date in row 2 \('-5'\), row 3 \('12'\)")
+
+
+# -- numbers: read exactly or not at all ----------------------------------------------------------
+
+SPEND = [
+    "content_articles_eur",
+    "content_video_eur",
+    "content_social_eur",
+    "design_ux_eur",
+    "design_visual_eur",
+    "tech_automation_eur",
+    "tech_crm_eur",
+    "tech_analytics_eur",
+]
+
+
+def test_finnish_export_with_whole_euros_first_reads_exactly(write_case, example_frame, capsys):
+    """The reported case: ';'-separated, the first 30 rows whole euros ('12000'), later ones '12345,50'.
+
+    Guessing the decimal mark from the first rows read every later comma as a thousands separator:
+    a hundred times the spend, and a valid-looking run.
+    """
+    from planner import cli
+
+    fi = example_frame.copy()
+    expected = {}
+    for col in SPEND:
+        euros = fi[col].astype(int) * 10
+        cents = np.where(np.arange(len(fi)) < 30, 0, 50)
+        fi[col] = [f"{e}" if c == 0 else f"{e},{c:02d}" for e, c in zip(euros, cents, strict=True)]
+        expected[col] = (euros * 100 + cents) / 100
+    fi["market_index"] = fi["market_index"].str.replace(".", ",", regex=False)
+    path = write_case(fi, data_name="fi.csv", sep=";", encoding="utf-8-sig")
+    ds = load(path)
+    for col in SPEND:
+        np.testing.assert_array_equal(ds.frame[col].to_numpy(), expected[col].to_numpy())
+    assert ds.frame["market_index"].iloc[0] == 99.96
+    # validate prints the sums read, to the cent, per column and per category
+    assert cli.main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    content = sum(expected[c].sum() for c in SPEND[:3])
+    assert f"{content:,.0f} EUR" in out
+    for col in SPEND:
+        assert re.search(rf"{col}\s+{re.escape(f'{expected[col].sum():,.2f}')} EUR", out), col
+
+
+def test_mixed_decimal_marks_in_a_column_stop_naming_column_cells_and_fix(write_case, example_frame):
+    example_frame.loc[3, "tech_crm_eur"] = "1234,5"
+    example_frame.loc[7, "tech_crm_eur"] = "2345.5"
+    err = expect_error(
+        write_case(example_frame),
+        r"column 'tech_crm_eur' mixes decimal marks: row 5 \('1234,5'\) read\(s\) only with a decimal comma, "
+        r"row 9 \('2345.5'\) only with a decimal point",
+        r"set data.decimal: ',' or '.'",
+    )
+    assert len(err.problems) == 1
+
+
+def test_ambiguous_column_stops_unless_the_file_or_params_say(write_case, example_frame):
+    """'1,234' is 1.234 or 1234: with nothing else to go on, the planner asks instead of guessing."""
+    for col in SPEND:
+        example_frame[col] = (example_frame[col].astype(int) + 1000).map(lambda v: f"{v:,}")
+    index = example_frame["market_index"]
+    example_frame["market_index"] = "100"
+    expect_error(
+        write_case(example_frame, data_name="amb.csv"),
+        r"column 'content_articles_eur': cannot tell whether the mark in row 2 \('1,972'\)",
+        r"set data.decimal: ',' \(1 234,50\) or '.' \(1,234.50\)",
+    )
+    point = load(write_case(example_frame, {"data": {"decimal": "."}}, data_name="amb.csv"))
+    assert point.frame["content_articles_eur"].iloc[0] == 1972.0
+    comma = load(write_case(example_frame, {"data": {"decimal": ","}}, data_name="amb.csv"))
+    assert comma.frame["content_articles_eur"].iloc[0] == 1.972
+    # one unambiguous cell elsewhere in the file settles it for every column
+    example_frame["market_index"] = index
+    example_frame.loc[1, "tech_crm_eur"] = "1,234.50"
+    guessed = load(write_case(example_frame, data_name="amb.csv"))
+    assert guessed.frame["tech_crm_eur"].iloc[1] == 1234.5
+    for col in SPEND:
+        np.testing.assert_array_equal(guessed.frame[col].iloc[2:], point.frame[col].iloc[2:])
+
+
+def test_explicit_decimal_rejects_cells_that_do_not_fit(write_case, example_frame):
+    example_frame.loc[4, "enc_web"] = "12.5"
+    expect_error(
+        write_case(example_frame, {"data": {"decimal": ","}}),
+        r"column 'enc_web' \(encounters\): not a number in row 6 \('12.5'\).*read with a decimal comma",
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("1 234,50", 1234.5),
+        ("1\u00a0234,50", 1234.5),  # no-break space, as Excel writes it
+        ("1\u202f234,50", 1234.5),  # narrow no-break space
+        ("12 €", 12.0),
+        ("1 200 €", 1200.0),
+        ("−5,25", -5.25),  # typographic minus
+        ("1.234.567,5", 1234567.5),
+        ("0,125", 0.125),
+    ],
+)
+def test_finnish_forms(write_case, example_frame, cell, value):
+    fi = example_frame.copy()
+    fi["market_index"] = fi["market_index"].str.replace(".", ",", regex=False)
+    fi.loc[0, "market_index"] = cell
+    ds = load(write_case(fi, data_name="fi.csv", sep=";"))
+    assert ds.frame["market_index"].iloc[0] == value
+
+
+@pytest.mark.parametrize(("cell", "value"), [("1,234.50", 1234.5), ("1,234,567", 1234567.0), ("-0.5", -0.5)])
+def test_english_forms(write_case, example_frame, cell, value):
+    example_frame.loc[0, "market_index"] = cell
+    ds = load(write_case(example_frame))
+    assert ds.frame["market_index"].iloc[0] == value
+
+
+def test_thousands_groups_must_be_whole(write_case, example_frame):
+    """'1 2345' and '12,34,567' are typos, not numbers."""
+    example_frame.loc[0, "enc_calls"] = "1 2345"
+    example_frame.loc[1, "enc_calls"] = "12,34,567"
+    expect_error(
+        write_case(example_frame),
+        r"column 'enc_calls' \(encounters\): not a number in row 2 \('1 2345'\), "
+        r"row 3 \('12,34,567'\)",
+    )
+
+
+# The conventions a user's file may follow: (separator, decimal mark, thousands separator, decorations)
+CONVENTIONS = {
+    "english": (",", ".", ",", ""),
+    "point": (",", ".", "", ""),
+    "tab": ("\t", ".", "", ""),
+    "finnish": (";", ",", " ", ""),
+    "finnish_nbsp_eur": (";", ",", "\u00a0", " €"),
+    "finnish_narrow": (";", ",", "\u202f", ""),
+    "comma": (";", ",", "", ""),
+    "dotted": (";", ",", ".", ""),
+}
+
+
+def _write_number(cents: int, decimal: str, thousands: str, suffix: str, minus: str, with_cents: bool) -> str:
+    whole, frac = divmod(abs(cents), 100)
+    digits = f"{whole:,}".replace(",", thousands)
+    text = digits + (f"{decimal}{frac:02d}" if with_cents else "")
+    return (minus if cents < 0 else "") + text + suffix
+
+
+@pytest.mark.parametrize("convention", sorted(CONVENTIONS))
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],  # a failure prints its example; shrinking 60 rows takes minutes
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    share_with_cents=st.sampled_from([0.0, 0.02, 0.5, 1.0]),
+    scale=st.sampled_from([1, 10, 100]),
+    explicit=st.booleans(),
+    bom=st.booleans(),
+)
+# whole numbers only, below a million: nothing in the cells shows the decimal mark
+@example(seed=0, share_with_cents=0.0, scale=1, explicit=False, bom=False)
+@example(seed=0, share_with_cents=0.0, scale=1, explicit=True, bom=False)
+# one row with cents among whole numbers (the reported export's shape)
+@example(seed=1, share_with_cents=0.02, scale=10, explicit=False, bom=True)
+def test_any_convention_reads_back_the_same_numbers(
+    write_case, example_frame, convention, seed, share_with_cents, scale, explicit, bom
+):
+    """A frame written in any convention, with decimals in any subset of rows, reads back exactly.
+
+    The one exception is a file that gives no sign of its decimal mark ('1,234' and nothing else):
+    it must stop naming the column, and read exactly once `data.decimal` says the mark.
+    """
+    sep, decimal, thousands, suffix = CONVENTIONS[convention]
+    rng = np.random.default_rng(seed)
+    numeric = [c for c in example_frame.columns[1:] if c != "event_trade_fair"]
+    example_frame = example_frame.iloc[:60]  # a year and some: enough to be valid, quick to read
+    frame = example_frame.copy()
+    expected = {}
+    for col in numeric:
+        base = pd.to_numeric(example_frame[col]).to_numpy()
+        with_cents = rng.random(len(frame)) < share_with_cents
+        cents = np.round(base * 100 * scale).astype(np.int64)
+        cents = np.where(with_cents, cents + rng.integers(0, 100, len(frame)), cents - cents % 100)
+        if col == "market_index":
+            cents = cents - int(np.median(cents)) // 100 * 100  # a control may be negative
+        minus = "\u2212" if decimal == "," else "-"
+        frame[col] = [
+            _write_number(int(c), decimal, thousands, suffix, minus, bool(w))
+            for c, w in zip(cents, with_cents, strict=True)
+        ]
+        expected[col] = cents / 100
+    changes = {"data": {"decimal": decimal}} if explicit else {}
+    path = write_case(frame, changes, data_name="conv.csv", sep=sep, encoding="utf-8-sig" if bom else "utf-8")
+    cells = [v for col in numeric for v in frame[col]]
+    # the file shows its mark when a cell has cents or two thousands groups, or it is ';'-separated
+    shows_mark = sep == ";" or any(decimal in v or v.count(thousands) > 1 for v in cells if thousands)
+    any_ambiguous = thousands in (",", ".") and any(thousands in v for v in cells)
+    if not explicit and any_ambiguous and not shows_mark:
+        expect_error(path, r"cannot tell whether the mark in .* set data.decimal")
+        return
+    ds = load(path)
+    for col in numeric:
+        np.testing.assert_array_equal(ds.frame[col].to_numpy(), expected[col], err_msg=f"{convention}: {col}")
+
+
+# -- Excel sheets and where the data came from ------------------------------------------------------
+
+
+def _workbook(path, sheets: dict[str, pd.DataFrame]) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns[1:]:
+        out[c] = pd.to_numeric(out[c])
+    return out
+
+
+INSTRUCTIONS = pd.DataFrame({"Ohjeet": ["Täytä viikot välilehdelle Tiedot", "Summat euroina"]})
+
+
+def test_excel_without_sheet_reads_the_first_sheet_with_the_date_column(write_case, example_frame, tmp_path):
+    plain = load(write_case(example_frame))
+    path = write_case(None, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": _numeric(example_frame)})
+    ds = load(path)
+    pd.testing.assert_frame_equal(ds.frame, plain.frame, check_freq=False)
+
+
+def test_excel_sheet_by_name(write_case, example_frame, tmp_path):
+    doubled = _numeric(example_frame)
+    doubled["enc_web"] *= 2
+    path = write_case(None, {"data": {"sheet": "Toinen"}}, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Tiedot": _numeric(example_frame), "Toinen": doubled})
+    ds = load(path)
+    assert ds.frame["enc_web"].iloc[0] == 2 * float(example_frame["enc_web"][0])
+
+
+def test_wrong_sheet_lists_the_workbook_sheets(write_case, example_frame, tmp_path):
+    path = write_case(None, {"data": {"sheet": "Data"}}, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": _numeric(example_frame)})
+    err = expect_error(
+        path,
+        r"book.xlsx: 1 problem\(s\) in the data \(data.path of .*plan.yaml\)",
+        r"the workbook has no sheet 'Data' \(data.sheet\); its sheets are: 'Ohjeet', 'Tiedot'",
+    )
+    assert len(err.problems) == 1
+
+
+def test_no_sheet_with_the_date_column_lists_sheets_and_their_headers(write_case, example_frame, tmp_path):
+    path = write_case(None, data_name="book.xlsx")
+    renamed = _numeric(example_frame).rename(columns={"week_start": "viikko"})
+    _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": renamed})
+    expect_error(
+        path,
+        r"no sheet of the workbook has the date column 'week_start' in its first row; its sheets are: "
+        r"'Ohjeet' \(first row: Ohjeet\); 'Tiedot' \(first row: viikko, enc_web",
+        r"set data.sheet .* or data.date_column",
+    )
+
+
+def test_excel_errors_name_the_sheet_and_text_cells_follow_the_number_rules(write_case, example_frame, tmp_path):
+    frame = _numeric(example_frame).astype(object)
+    frame.loc[0, "tech_crm_eur"] = "27 252,50"  # a cell typed as text, Finnish style
+    frame.loc[1, "enc_calls"] = "n/a"
+    path = write_case(None, data_name="book.xlsx")
+    _workbook(tmp_path / "book.xlsx", {"Tiedot": frame})
+    expect_error(
+        path, r"book.xlsx \(sheet 'Tiedot'\): 1 problem", r"column 'enc_calls' \(encounters\): not a number in row 3"
+    )
+    frame.loc[1, "enc_calls"] = 1011
+    _workbook(tmp_path / "book.xlsx", {"Tiedot": frame})
+    assert load(path).frame["tech_crm_eur"].iloc[0] == 27252.5
+
+
+def test_every_data_error_names_the_params_file(write_case, example_frame):
+    missing = write_case(None, name="market-fi")
+    expect_error(missing, r"data.csv: 1 problem\(s\) in the data \(data.path of .*market-fi.yaml\)")
+    example_frame.loc[3, "enc_calls"] = "x"
+    expect_error(write_case(example_frame, name="market-se"), r"\(data.path of .*market-se.yaml\)")

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from planner import cli, params
+from planner import cli, params, runner
 from planner.data import load_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,12 +66,16 @@ def validate_exit(capsys, path: Path) -> tuple[int, str]:
     return code, captured.err
 
 
-def assert_clean_stop(code: int, err: str):
+def assert_clean_stop(code: int, err: str, path: Path):
     assert code in (0, 2)
     assert "Traceback" not in err
     if code == 2:
         assert err.startswith("error: ")
         assert re.search(r"problem\(s\) in the (data|params file)", err)
+        # what validate rejects, run rejects too, before writing anything (validate itself never writes)
+        outcome = runner.run(path, progress=lambda _: None)
+        assert outcome.status == "invalid", outcome.message
+        assert sorted(p.name for p in path.parent.iterdir()) == ["data.csv", "p.yaml"]
 
 
 @SETTINGS
@@ -85,8 +89,7 @@ def test_corrupted_data_passes_or_stops_cleanly(tmp_path_factory, capsys, ops):
     raw = {**RAW_PARAMS, "data": {**RAW_PARAMS["data"], "path": "data.csv"}, "output": {"dir": "reports"}}
     (folder / "p.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
     code, err = validate_exit(capsys, folder / "p.yaml")
-    assert_clean_stop(code, err)
-    assert not (folder / "reports").exists()
+    assert_clean_stop(code, err, folder / "p.yaml")
 
 
 @SETTINGS
@@ -157,8 +160,7 @@ def test_corrupted_params_pass_or_stop_cleanly(tmp_path_factory, capsys, ops):
     yaml.safe_dump(raw, buffer, allow_unicode=True)
     (folder / "p.yaml").write_text(buffer.getvalue(), encoding="utf-8")
     code, err = validate_exit(capsys, folder / "p.yaml")
-    assert_clean_stop(code, err)
-    assert not (folder / "reports").exists()
+    assert_clean_stop(code, err, folder / "p.yaml")
 
 
 def test_unicode_column_names_work(tmp_path):

@@ -353,10 +353,18 @@ def test_conf_int_and_contributions(content_case):
 
 def test_charts_return_figures_with_findings_as_titles(content_case):
     _, res = content_case
+    titles = {}
     for chart in (charts.actual_vs_fitted, charts.decomposition, charts.shares_vs_claim, charts.response_curves):
         fig = chart(res)
-        title = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title(loc="left")
-        assert len(title) > 20
+        titles[chart.__name__] = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title(loc="left")
+    # each title states the chart's finding with the model's own numbers, not a generic caption
+    assert f"R\u00b2 {res.diagnostics['r2']:.2f}" in titles["actual_vs_fitted"]
+    shares = res.shares()["share"]
+    assert titles["decomposition"].startswith(f"Content drives {shares['content']:.0%}")  # the truth is content-led
+    verdict = res.claim()["verdict"]
+    words = {"consistent": "are consistent with", "contradicted": "contradict", "inconclusive": "cannot settle"}
+    assert words[verdict] in titles["shares_vs_claim"]
+    assert any(f"the most in {c} " in titles["response_curves"] for c in CATS)
 
 
 # -- the notebook -----------------------------------------------------------------------------------------
@@ -385,11 +393,11 @@ def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
 def test_notebook_is_thin_and_stored_without_outputs():
     import nbformat
 
-    nb = nbformat.read(ROOT / "notebooks" / "02_model.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "planner" / "notebooks" / "02_model.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     assert code[0].source == (
-        'params_path: str = "../params/example.yaml"  # the planning run to execute\n'
+        'params_path: str = "../../params/example.yaml"  # the planning run to execute\n'
         "run_dir: str = \"\"  # run folder written by 'planner run'; empty when opened by hand"
     )
     for cell in code:

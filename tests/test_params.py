@@ -124,3 +124,20 @@ def test_a_side_left_open_keeps_its_default(tmp_path):
     assert plan.is_default("technology", "max_share") and not plan.is_default("technology", "min_share")
     content = plan.bound("content")
     assert (content.min_share, content.max_share, content.min_eur) == (0.05, 1.0, 1000)
+
+
+def test_duplicate_keys_are_errors_naming_both_lines():
+    """YAML keeps the last of two equal keys without a word; a plan would silently use the other value."""
+    with pytest.raises(ParamsError) as info:
+        params.load(HERE / "wrong_duplicate.yaml")
+    assert info.value.problems == [
+        "line 3: duplicate key 'enc_web' in data.encounters (first at line 3); keep one of the two",
+        "line 11: duplicate key 'horizon_weeks' in plan (first at line 9); keep one of the two",
+        "line 12: plan.max_change: must be > 0.0 (got -1)",
+    ]
+
+
+def test_same_key_in_different_sections_is_fine(tmp_path):
+    text = (HERE / "minimal.yaml").read_text() + "plan:\n  horizon_weeks: 26\noutput:\n  name: x\n"
+    (tmp_path / "p.yaml").write_text(text)
+    assert params.load(tmp_path / "p.yaml").plan.horizon_weeks == 26

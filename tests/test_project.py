@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "planner" / "notebooks").glob("*.ipynb"))
 
 
 def _requirement(spec: str) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def test_notebook_is_thin_and_stripped(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged parameters"
-    assert 'params_path: str = "../params/example.yaml"' in code[0].source
+    assert 'params_path: str = "../../params/example.yaml"' in code[0].source
     assert 'run_dir: str = ""' in code[0].source
     for cell in code:
         assert not cell.outputs and cell.execution_count is None, "outputs must be stripped"
@@ -49,9 +49,12 @@ def test_notebook_is_thin_and_stripped(path):
         assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))], (
             "define functions in planner/, not in notebooks"
         )
-    # every code cell after the parameters has a markdown cell telling the reader what they see
-    kinds = [c.cell_type for c in nb.cells]
-    assert kinds[0] == "markdown"
+    # the notebook opens with a markdown title, and every code cell has a markdown cell right above
+    # it telling the reader what they see
+    assert nb.cells[0].cell_type == "markdown"
+    for before, cell in zip(nb.cells, nb.cells[1:], strict=False):
+        if cell.cell_type == "code":
+            assert before.cell_type == "markdown", f"no markdown line above {cell.source[:60]!r}"
 
 
 def test_suite_has_the_four_notebooks_in_order():

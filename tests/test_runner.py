@@ -195,4 +195,126 @@ def test_same_params_twice_at_once_gives_two_intact_runs(example_copy, tmp_path)
     for folder in (first, second):
         assert json.loads((folder / "results.json").read_text())["run"]["finished"]
         assert (folder / "02_second.ipynb").is_file()
-    assert (first.parent / "latest").resolve() in (first.resolve(), second.resolve())
+    newest = max((first, second), key=lambda p: runner.run_order(p.name))
+    assert (first.parent / "latest").resolve() == newest.resolve()
+    assert runner.latest_run(first.parent) == newest
+
+
+def test_notebooks_of_a_run_share_computed_stages_in_memory(example_copy, tmp_path):
+    """The kernel's variables are cleared between notebooks, but a stage computed in one is reused by the next."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    for i in (1, 2):
+        nb = nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_code_cell(
+                    'params_path: str = ""\nrun_dir: str = ""', metadata={"tags": ["parameters"]}
+                ),
+                nbformat.v4.new_code_cell(
+                    "import uuid\n"
+                    "from planner.pipeline import Pipeline\n"
+                    "assert 'pipe' not in dir()\n"
+                    "pipe = Pipeline(params_path, run_dir)\n"
+                    f"open('probe-{i}.txt', 'w').write(pipe._cached('probe', lambda: uuid.uuid4().hex))"
+                ),
+            ]
+        )
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / f"0{i}_probe.ipynb")
+    outcome = runner.run(example_copy, notebook_dir=folder, progress=lambda _: None)
+    assert outcome.status == "ok", outcome.message
+    assert (outcome.run_dir / "probe-1.txt").read_text() == (outcome.run_dir / "probe-2.txt").read_text()
+
+
+# -- the latest pointer ------------------------------------------------------------------------------
+
+
+def _runs(root: Path, *names: str) -> list[Path]:
+    root.mkdir(exist_ok=True)
+    out = []
+    for name in names:
+        (root / name).mkdir()
+        out.append(root / name)
+    return out
+
+
+def test_run_order_compares_suffixes_as_numbers():
+    names = ["20260105-060000-10", "20260105-060000", "20260105-060001", "20260105-060000-9", "20260105-060000-2"]
+    assert sorted(names, key=runner.run_order) == [
+        "20260105-060000",
+        "20260105-060000-2",
+        "20260105-060000-9",
+        "20260105-060000-10",
+        "20260105-060001",
+    ]
+    assert runner.run_order("latest") is None and runner.run_order("20261399-000000") is None
+
+
+def test_latest_never_moves_back_to_an_older_run(tmp_path):
+    root = tmp_path / "plan"
+    nine, ten, later = _runs(root, "20260105-060000-9", "20260105-060000-10", "20260105-060001")
+    runner._point_latest(root, nine)
+    assert runner.latest_run(root) == nine
+    runner._point_latest(root, ten)
+    assert runner.latest_run(root) == ten  # -10 is newer than -9, though it sorts before it as text
+    runner._point_latest(root, later)
+    runner._point_latest(root, nine)  # an older run that finished last
+    assert runner.latest_run(root) == later
+    assert os.readlink(root / "latest") == later.name  # a relative symlink: the folder can be moved
+
+
+def test_latest_under_runs_finishing_at_once(tmp_path, monkeypatch):
+    """Threads finish in random order while reading the pointer is slow: the newest run must win."""
+    import random
+    import threading
+    import time
+
+    read = runner.latest_run
+
+    def slow_read(root):
+        found = read(root)
+        time.sleep(0.002)  # widen the window between reading the pointer and replacing it
+        return found
+
+    monkeypatch.setattr(runner, "latest_run", slow_read)
+    for attempt in range(5):
+        root = tmp_path / f"plan{attempt}"
+        names = [f"20260105-0600{s:02d}" + (f"-{n}" if n > 1 else "") for s in range(3) for n in range(1, 5)]
+        folders = _runs(root, *names)
+        random.Random(attempt).shuffle(folders)
+        barrier = threading.Barrier(len(folders))
+
+        def finish(folder, root=root, barrier=barrier):
+            barrier.wait()
+            runner._point_latest(root, folder)
+
+        threads = [threading.Thread(target=finish, args=(f,)) for f in folders]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert read(root) == root / "20260105-060002-4"
+
+
+def test_latest_is_a_text_file_where_symlinks_fail_and_says_so(tmp_path, monkeypatch):
+    root = tmp_path / "plan"
+    old, new = _runs(root, "20260105-060000", "20260105-060000-2")
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "symlink", no_links)
+    note = runner._point_latest(root, new)
+    assert (root / "latest").read_text() == "20260105-060000-2\n" and not (root / "latest").is_symlink()
+    assert "does not allow symbolic links" in note and "20260105-060000-2" in note
+    assert runner.latest_run(root) == new
+    assert runner._point_latest(root, old) is None and runner.latest_run(root) == new
+
+
+def test_cli_notebooks_prints_and_copies_the_shipped_suite(tmp_path, capsys):
+    assert cli.main(["notebooks"]) == 0
+    assert Path(capsys.readouterr().out.strip()) == runner.NOTEBOOKS_DIR == ROOT / "planner" / "notebooks"
+    assert cli.main(["notebooks", "--copy", str(tmp_path / "mine")]) == 0
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == [p.name for p in runner.notebooks()]
+    assert cli.main(["notebooks", "--copy", str(tmp_path / "mine")]) == 2  # never overwrites your edits
+    assert "already holds 01_data_overview.ipynb" in capsys.readouterr().err

@@ -82,6 +82,9 @@ def test_outputs_of_the_run(runs):
     assert not re.search(r"<script[^>]+src=[\"']https?:", html)
     assert not re.search(r"<link[^>]+href=[\"']https?:", html)
     assert "data:image/png;base64" in html
+    # nothing in the run folder runs code when opened: no pickles, no cache
+    assert not [p for p in folder.rglob("*") if p.suffix in (".pkl", ".pickle")]
+    assert not (folder / "cache").exists()
 
 
 def test_language_changes_words_not_numbers(runs):
