@@ -272,6 +272,13 @@ class PlanSpec(_Strict):
         default_factory=dict, description="Further named splits to compare."
     )
     frontier: FrontierSpec = Field(default_factory=FrontierSpec, description="Budget frontier levels.")
+    min_gain: float = Field(
+        0.005,
+        ge=0,
+        lt=1,
+        description="Move money only when the best split is expected to add at least this share of the "
+        "encounters of the last horizon in the data; smaller gains are not worth a change.",
+    )
     min_probability: float = Field(
         0.8,
         ge=0.5,

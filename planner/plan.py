@@ -962,8 +962,19 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         "high": g_high,
         "probability_better": prob,
     }
+    observed = getattr(response, "y", None)
+    recent = (
+        float(np.sum(observed.to_numpy()[-weeks:])) * weeks / min(weeks, len(observed))
+        if observed is not None
+        else None
+    )
     action, reason = decide(
-        getattr(response, "quality", None), gain, spec.min_probability, np.max(np.abs(best.split - cur_w))
+        getattr(response, "quality", None),
+        gain,
+        spec.min_probability,
+        np.max(np.abs(best.split - cur_w)),
+        min_gain=spec.min_gain,
+        recent_encounters=recent,
     )
     chosen = candidate if action == "move" else current
     recommended = replace(chosen, name="recommended", split=chosen.split.rename("recommended"))
@@ -1006,7 +1017,15 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
 SAME_SPLIT = 0.005
 
 
-def decide(quality: str | None, gain: dict, min_probability: float, largest_shift: float) -> tuple[str, dict]:
+def decide(
+    quality: str | None,
+    gain: dict,
+    min_probability: float,
+    largest_shift: float,
+    *,
+    min_gain: float = 0.0,
+    recent_encounters: float | None = None,
+) -> tuple[str, dict]:
     """The plan's action and its reason, decided once for every reader of the plan.
 
     Parameters
@@ -1021,6 +1040,11 @@ def decide(quality: str | None, gain: dict, min_probability: float, largest_shif
         The probability of beating the current split that a move needs.
     largest_shift : float
         The largest change of any category's share between the candidate and the current split.
+    min_gain : float
+        The smallest expected gain worth a move, as a share of `recent_encounters`.
+    recent_encounters : float, optional
+        All encounters (baseline included) of the last horizon in the data; without it (a
+        response that is not a fitted model) any gain counts.
 
     Returns
     -------
@@ -1041,6 +1065,14 @@ def decide(quality: str | None, gain: dict, min_probability: float, largest_shif
     if largest_shift < SAME_SPLIT or gain["encounters"] <= 0:
         text = "No split within the bounds does better than the current one: keep it."
         return "keep", {"code": "no_better_split", "text": text, "context": context}
+    if recent_encounters is not None and recent_encounters > 0 and gain["encounters"] < min_gain * recent_encounters:
+        share = gain["encounters"] / recent_encounters
+        context.update(gain_share=round(float(share), 5), min_gain=min_gain)
+        text = (
+            f"The best split found would add only {share:.1%} to the encounters of a horizon like the last "
+            f"(a move needs {min_gain:.1%}): keep the current split."
+        )
+        return "keep", {"code": "small_gain", "text": text, "context": context}
     if prob is None and quality is None:
         text = "The response has no uncertainty (a known truth, not a fitted model): move to the best split."
         return "move", {"code": "no_uncertainty", "text": text, "context": context}

@@ -478,3 +478,34 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
     summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("plan.summary()"))
     summary_output = summary_cell.outputs[-1]["data"]
     assert "text/html" in summary_output and "Bounds applied" in summary_output["text/plain"]
+
+
+# -- the decision ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quality", "gain", "prob", "shift", "recent", "action", "code"),
+    [
+        ("weak", 900.0, 0.99, 0.3, 10_000.0, "test", "weak_model"),
+        ("good", 900.0, 0.99, 0.001, 10_000.0, "keep", "no_better_split"),
+        ("good", -5.0, 0.40, 0.3, 10_000.0, "keep", "no_better_split"),
+        ("good", 30.0, 0.95, 0.3, 10_000.0, "keep", "small_gain"),
+        ("fair", 900.0, 0.79, 0.3, 10_000.0, "keep", "not_clearly_better"),
+        ("good", 900.0, None, 0.3, 10_000.0, "keep", "no_draws"),
+        ("fair", 900.0, 0.80, 0.3, 10_000.0, "move", "clearly_better"),
+        (None, 30.0, None, 0.3, None, "move", "no_uncertainty"),
+    ],
+)
+def test_decide_names_one_action_and_its_reason(quality, gain, prob, shift, recent, action, code):
+    from planner.plan import decide
+
+    got, reason = decide(
+        quality,
+        {"encounters": gain, "low": None, "high": None, "probability_better": prob},
+        0.8,
+        shift,
+        min_gain=0.005,
+        recent_encounters=recent,
+    )
+    assert (got, reason["code"]) == (action, code)
+    assert reason["text"] and reason["context"]["min_probability"] == 0.8
