@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 from pathlib import Path
@@ -13,12 +14,14 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from planner import CATEGORIES
 
 __all__ = [
     "Bound",
     "DataSpec",
+    "ExperimentSpec",
     "ModelSpec",
     "OutputSpec",
     "Params",
@@ -58,6 +61,16 @@ def _check_split(value: dict[str, float], what: str) -> dict[str, float]:
 
 
 Category = Literal["content", "design", "technology"]
+
+
+def _keyed(problems: list[tuple[tuple, str]]) -> PydanticCustomError:
+    """One error carrying several problems, each at a key path below the validated object.
+
+    A model validator can raise only one error, and pydantic locates it at the object; `_describe`
+    expands this one into a located line per problem (`line 88: experiments[1].lift_se: ...`).
+    """
+    text = "; ".join(f"{'.'.join(map(str, sub)) or '(here)'}: {msg}" for sub, msg in problems)
+    return PydanticCustomError("keyed", "{text}", {"text": text, "problems": problems})
 
 
 class ReportSpec(_Strict):
@@ -326,17 +339,163 @@ class OutputSpec(_Strict):
     )
 
 
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+class ExperimentSpec(_Strict):
+    """A lift test that was run: a spend change in a window of weeks and the extra encounters it measured."""
+
+    name: str = Field(min_length=1, description="Name of the experiment, unique in the list (used in messages).")
+    category: Category = Field(description="The category whose spend was changed: content, design or technology.")
+    start: datetime.date = Field(
+        description="First day of the test window; the whole week (Monday to Sunday) containing it counts."
+    )
+    end: datetime.date = Field(
+        description="Last day of the test window, inclusive; the whole week containing it counts."
+    )
+    spend_change_eur_per_week: float = Field(
+        description="Change against the usual spend of the category in each week of the window (EUR/week): "
+        "positive for an increase, negative for a cut; not 0."
+    )
+    lift: float = Field(
+        description="Measured extra quality-weighted encounters over the measured weeks (the window plus "
+        "measured_weeks_after), against what the usual spend would have given; negative for a cut."
+    )
+    lift_se: float | None = Field(
+        None, gt=0, description="Standard error of lift; give this or lift_low and lift_high."
+    )
+    lift_low: float | None = Field(None, description="Lower end of lift's interval at level (with lift_high).")
+    lift_high: float | None = Field(None, description="Upper end of lift's interval at level (with lift_low).")
+    level: float = Field(
+        0.9, gt=0, lt=1, description="Confidence level of lift_low..lift_high (0.9 = a 90 % interval)."
+    )
+    measured_weeks_after: int = Field(
+        0,
+        ge=0,
+        description="Weeks after the window that the lift was also measured over, to catch carryover "
+        "(0: the window only).",
+    )
+    note: str | None = Field(None, description="Free text: how the test was run and measured.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExperimentSpec:
+        problems: list[tuple[tuple, str]] = []
+        if self.end < self.start:
+            problems.append((("end",), f"end {self.end.isoformat()} is before start {self.start.isoformat()}"))
+        elif (self.last_week - self.first_week).days < 7:
+            problems.append(
+                (
+                    ("end",),
+                    f"the window {self.start.isoformat()}..{self.end.isoformat()} lies in one week (the week of "
+                    f"{self.first_week.isoformat()}); a test must run at least two weeks to be told apart from "
+                    "the weekly noise",
+                )
+            )
+        if self.spend_change_eur_per_week == 0:
+            problems.append(
+                (
+                    ("spend_change_eur_per_week",),
+                    "must not be 0: give the change against the usual weekly spend (negative for a cut)",
+                )
+            )
+        interval = (self.lift_low, self.lift_high)
+        if self.lift_se is not None and any(v is not None for v in interval):
+            given = [k for k in ("lift_low", "lift_high") if getattr(self, k) is not None]
+            problems.append(
+                (
+                    ("lift_se",),
+                    f"give the lift's uncertainty one way only: lift_se, or lift_low and lift_high "
+                    f"(both lift_se and {' and '.join(given)} are given)",
+                )
+            )
+        elif self.lift_se is None and all(v is None for v in interval):
+            problems.append(
+                (
+                    (),
+                    "the lift's uncertainty is missing: give lift_se (its standard error), or lift_low and "
+                    "lift_high (its interval at level, default 0.9)",
+                )
+            )
+        elif self.lift_se is None and any(v is None for v in interval):
+            missing = "lift_high" if self.lift_high is None else "lift_low"
+            present = "lift_low" if missing == "lift_high" else "lift_high"
+            problems.append(((present,), f"{present} needs {missing} too (or give lift_se instead)"))
+        elif self.lift_se is None and not self.lift_low < self.lift_high:
+            problems.append(
+                (
+                    ("lift_low",),
+                    f"lift_low ({self.lift_low:g}) must be below lift_high ({self.lift_high:g})",
+                )
+            )
+        if problems:
+            raise _keyed(problems)
+        return self
+
+    @property
+    def first_week(self) -> datetime.date:
+        """Monday of the window's first week."""
+        return _monday(self.start)
+
+    @property
+    def last_week(self) -> datetime.date:
+        """Monday of the window's last week."""
+        return _monday(self.end)
+
+    @property
+    def window_weeks(self) -> int:
+        """Number of weeks in the window (without measured_weeks_after)."""
+        return (self.last_week - self.first_week).days // 7 + 1
+
+    @property
+    def se(self) -> float:
+        """Standard error of `lift`: `lift_se`, or the interval's half-width over the normal quantile.
+
+        ``(lift_high - lift_low) / (2 * z)`` with ``z = scipy.stats.norm.ppf((1 + level) / 2)``.
+        """
+        if self.lift_se is not None:
+            return float(self.lift_se)
+        from scipy.stats import norm  # scipy is heavy; loading params should stay fast
+
+        z = float(norm.ppf((1.0 + self.level) / 2.0))
+        return float((self.lift_high - self.lift_low) / (2.0 * z))
+
+
 class Params(_Strict):
-    """One planning run: report, data, model, plan and output."""
+    """One planning run: report, data, model, plan, output and the lift tests run so far."""
 
     report: ReportSpec = Field(default_factory=ReportSpec, description="The brief.")
     data: DataSpec = Field(description="The data.")
     model: ModelSpec = Field(default_factory=ModelSpec, description="The encounter model.")
     plan: PlanSpec = Field(default_factory=PlanSpec, description="The budget plan.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Where runs are written.")
+    experiments: list[ExperimentSpec] = Field(
+        default_factory=list,
+        description="Lift tests run so far (spend changes in a window of weeks with their measured lift); "
+        "they calibrate the model. Default: none.",
+    )
 
     # Where the file was read from; the data and output paths are relative to it.
     source: str | None = Field(None, exclude=True, description="Path of the params file (set by load).")
+
+    @field_validator("experiments")
+    @classmethod
+    def _names_unique(cls, v: list[ExperimentSpec]) -> list[ExperimentSpec]:
+        first: dict[str, int] = {}
+        problems: list[tuple[tuple, str]] = []
+        for i, e in enumerate(v):
+            if e.name in first:
+                problems.append(
+                    (
+                        (i, "name"),
+                        f"'{e.name}' is already the name of experiments[{first[e.name]}]; give each "
+                        "experiment its own name",
+                    )
+                )
+            first.setdefault(e.name, i)
+        if problems:
+            raise _keyed(problems)
+        return v
 
     @property
     def base_dir(self) -> Path:
@@ -424,6 +583,8 @@ def _model_for(loc: tuple) -> type[BaseModel] | None:
     """The pydantic model whose fields are the keys at `loc` (for 'did you mean')."""
     model: Any = Params
     for part in loc:
+        if isinstance(part, int):  # an item of a list: the same model as the list's
+            continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
         field = model.model_fields.get(str(part))
@@ -443,24 +604,47 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _path(loc: tuple) -> str:
+    """A key path as the user reads it: `plan.bounds.design`, `experiments[1].lift_se`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
+
+
+def _line_of(loc: tuple, lines: dict[tuple, int]) -> str:
+    """'line N: ' of the deepest part of `loc` the file has a line for, else ''."""
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in lines:
+            return f"line {lines[loc[:cut]]}: "
+    return ""
+
+
+def _describe_all(err: dict, lines: dict[tuple, int]) -> list[str]:
+    """One located line per problem; an error of several keyed problems gives one line each."""
+    if err["type"] != "keyed":
+        return [_describe(err, lines)]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    out = []
+    for sub, msg in err["ctx"]["problems"]:
+        full = loc + tuple(sub)
+        out.append(f"{_line_of(full, lines)}{_path(full) or '(top level)'}: {msg}")
+    return out
+
+
 def _describe(err: dict, lines: dict[tuple, int]) -> str:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = err["type"]
     if loc and loc[-1] == "[key]":  # a key of a dict keyed by category is not a category
         loc = loc[:-1]
         kind = "not_a_category"
-    where = ".".join(str(p) for p in loc) or "(top level)"
-    line = None
-    for cut in range(len(loc), 0, -1):
-        if loc[:cut] in lines:
-            line = lines[loc[:cut]]
-            break
-    at = f"line {line}: " if line else ""
+    where = _path(loc) or "(top level)"
+    at = _line_of(loc, lines)
 
     if kind == "extra_forbidden":
         parent, key = loc[:-1], loc[-1]
         model = _model_for(parent)
-        section = ".".join(str(p) for p in parent) or "the top level"
+        section = _path(parent) or "the top level"
         msg = f"unknown key '{key}' in {section}"
         if model is not None:
             close = difflib.get_close_matches(str(key), list(model.model_fields), n=1, cutoff=0.6)
@@ -473,10 +657,9 @@ def _describe(err: dict, lines: dict[tuple, int]) -> str:
     if kind == "missing":
         return f"{at}{where}: required key is missing"
     if kind == "not_a_category":
-        parent = ".".join(str(p) for p in loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), CATEGORIES, n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(CATEGORIES)}"
-        return f"{at}{parent}: '{loc[-1]}' is not a category{hint}"
+        return f"{at}{_path(loc[:-1])}: '{loc[-1]}' is not a category{_category_hint(loc[-1])}"
+    if kind == "literal_error" and loc and loc[-1] == "category":
+        return f"{at}{where}: '{err.get('input')}' is not a category{_category_hint(err.get('input'))}"
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"{at}{where}: expected {expected}, got {err.get('input')!r}"
@@ -499,11 +682,21 @@ def _describe(err: dict, lines: dict[tuple, int]) -> str:
         "dict_type": "expected a mapping of keys to values",
         "model_type": "expected a mapping of keys to values",
         "string_pattern_mismatch": "expected letters, digits, '_', '-' or '.' only (no folders)",
+        "string_too_short": "must not be empty",
+        "date_parsing": "expected a date such as 2024-03-04",
+        "date_from_datetime_parsing": "expected a date such as 2024-03-04",
+        "date_from_datetime_inexact": "expected a date without a time of day, such as 2024-03-04",
+        "date_type": "expected a date such as 2024-03-04",
     }
     msg = friendly[kind].format(**ctx) if kind in friendly else err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
     return f"{at}{where}: {msg}{shown}"
+
+
+def _category_hint(value: Any) -> str:
+    close = difflib.get_close_matches(str(value), CATEGORIES, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(CATEGORIES)}"
 
 
 def load_dict(raw: Any, path: str | Path | None = None, text: str | None = None) -> Params:
@@ -531,7 +724,7 @@ def load_dict(raw: Any, path: str | Path | None = None, text: str | None = None)
         params = Params.model_validate({**raw, "source": str(path) if path else None})
     except ValidationError as exc:
         lines = _key_lines(text) if text else {}
-        problems = [_describe(e, lines) for e in exc.errors()]
+        problems = [line for e in exc.errors() for line in _describe_all(e, lines)]
         raise ParamsError(path, list(dict.fromkeys(_by_line(problems)))) from None
     return params
 

@@ -141,3 +141,117 @@ def test_same_key_in_different_sections_is_fine(tmp_path):
     text = (HERE / "minimal.yaml").read_text() + "plan:\n  horizon_weeks: 26\noutput:\n  name: x\n"
     (tmp_path / "p.yaml").write_text(text)
     assert params.load(tmp_path / "p.yaml").plan.horizon_weeks == 26
+
+
+# -- experiments ---------------------------------------------------------------------------------
+
+
+def test_experiments_default_to_none():
+    assert params.load(HERE / "minimal.yaml").experiments == []
+
+
+def _with_experiments(tmp_path, entries: str) -> Path:
+    f = tmp_path / "e.yaml"
+    f.write_text((HERE / "minimal.yaml").read_text() + "experiments:\n" + entries)
+    return f
+
+
+def test_experiment_is_read_with_its_weeks_and_standard_error(tmp_path):
+    f = _with_experiments(
+        tmp_path,
+        "  - {name: spring, category: content, start: 2023-03-08, end: 2023-03-19,\n"
+        "     spend_change_eur_per_week: 5000, lift: 1200, lift_se: 300, note: regional newsletter pause}\n"
+        "  - {name: autumn, category: design, start: '2023-09-04', end: '2023-09-30',\n"
+        "     spend_change_eur_per_week: -2000, lift: -300, lift_low: -500, lift_high: -100,\n"
+        "     measured_weeks_after: 2}\n",
+    )
+    spring, autumn = params.load(f).experiments
+    assert spring.lift_se == 300 and spring.se == 300
+    assert spring.level == 0.9 and spring.measured_weeks_after == 0
+    # any day of a week stands for its week: Wednesday 8 March is in the week of Monday 6 March
+    assert (spring.first_week.isoformat(), spring.last_week.isoformat(), spring.window_weeks) == (
+        "2023-03-06",
+        "2023-03-13",
+        2,
+    )
+    assert autumn.window_weeks == 4 and autumn.measured_weeks_after == 2
+    # a 90 % interval of half-width 200 is 200 / 1.6449 standard errors
+    assert autumn.se == pytest.approx(200 / 1.6448536269514722, rel=1e-12)
+
+
+def test_interval_level_sets_the_standard_error(tmp_path):
+    f = _with_experiments(
+        tmp_path,
+        "  - {name: a, category: technology, start: 2023-03-06, end: 2023-03-19,\n"
+        "     spend_change_eur_per_week: 5000, lift: 100, lift_low: 50, lift_high: 150, level: 0.95}\n",
+    )
+    assert params.load(f).experiments[0].se == pytest.approx(50 / 1.959963984540054, rel=1e-12)
+
+
+def test_a_lift_against_the_change_is_data_not_an_error(tmp_path):
+    f = _with_experiments(
+        tmp_path,
+        "  - {name: surprise, category: content, start: 2023-03-06, end: 2023-03-19,\n"
+        "     spend_change_eur_per_week: 5000, lift: -40, lift_se: 300}\n",
+    )
+    assert params.load(f).experiments[0].lift == -40
+
+
+def test_every_bad_experiment_has_its_message():
+    with pytest.raises(ParamsError) as info:
+        params.load(HERE / "wrong_experiments.yaml")
+    assert info.value.problems == [
+        "line 9: experiments[0]: the lift's uncertainty is missing: give lift_se (its standard error), "
+        "or lift_low and lift_high (its interval at level, default 0.9)",
+        "line 21: experiments[1].lift_se: give the lift's uncertainty one way only: lift_se, or lift_low and "
+        "lift_high (both lift_se and lift_low are given)",
+        "line 29: experiments[2].lift_low: lift_low (600) must be below lift_high (200)",
+        "line 35: experiments[3].spend_change_eur_per_week: must not be 0: give the change against the usual "
+        "weekly spend (negative for a cut)",
+        "line 41: experiments[4].end: the window 2023-09-04..2023-09-10 lies in one week (the week of "
+        "2023-09-04); a test must run at least two weeks to be told apart from the weekly noise",
+        "line 46: experiments[5].category: 'contnet' is not a category; did you mean 'content'?",
+        "line 58: unknown key 'lift_sd' in experiments[6]; did you mean 'lift_se'?",
+        "line 62: experiments[7].end: end 2024-01-22 is before start 2024-02-05",
+        "line 74: experiments[8].level: must be < 1.0 (got 1.5)",
+    ]
+
+
+def test_experiment_names_are_unique():
+    with pytest.raises(ParamsError) as info:
+        params.load(HERE / "wrong_experiment_names.yaml")
+    assert info.value.problems == [
+        "line 23: experiments[2].name: 'spring' is already the name of experiments[0]; give each experiment its "
+        "own name"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("lift_low: 10, lift_high: 10", r"experiments\[0\].lift_low: lift_low \(10\) must be below lift_high \(10\)"),
+        ("lift_low: 10", r"experiments\[0\].lift_low: lift_low needs lift_high too \(or give lift_se instead\)"),
+        ("lift_se: 0", r"experiments\[0\].lift_se: must be > 0"),
+        ("lift_se: 5, start: 2023-03-13", r"experiments\[0\].end: the window 2023-03-13..2023-03-19 lies in one week"),
+        ("lift_se: 5, start: 31.2.2023", r"experiments\[0\].start: expected a date such as 2024-03-04"),
+        ("lift_se: 5, measured_weeks_after: -1", r"experiments\[0\].measured_weeks_after: must be >= 0"),
+        ("lift_se: 5, category: tech", r"experiments\[0\].category: 'tech' is not a category"),
+        ("lift_se: 5, name: ''", r"experiments\[0\].name: must not be empty"),
+    ],
+)
+def test_one_bad_key(tmp_path, entry, message):
+    base = {
+        "name": "a",
+        "category": "content",
+        "start": "2023-03-06",
+        "end": "2023-03-19",
+        "spend_change_eur_per_week": 100,
+        "lift": 10,
+    }
+    for part in entry.split(", "):
+        key, value = part.split(": ")
+        base[key] = value
+    body = ", ".join(f"{k}: {v}" for k, v in base.items())
+    f = _with_experiments(tmp_path, f"  - {{{body}}}\n")
+    with pytest.raises(ParamsError, match=r"line 10: " + message):
+        params.load(f)
