@@ -486,6 +486,28 @@ def _headline_box(results: Mapping, m: Messages, st) -> tuple[list, Headline]:
     return [box], head
 
 
+def next_test_text(results: Mapping, m: Messages) -> str | None:
+    """The proposed lift test in one sentence, when the plan's action is ``test``."""
+    test = results.get("next_test")
+    if not test or (results.get("allocation") or {}).get("action") != "test":
+        return None
+    return m(
+        "next_test",
+        category=m.category(test["category"]),
+        category_gen=m.category(test["category"], "gen"),
+        change=m.eur(round_sig(test["spend_change_eur_per_week"])),
+        weeks=m.int(test["weeks"]),
+        lift=m.int(round_sig(abs(test["expected_lift"]))),
+        detectable=m.int(round_sig(test["detectable_lift"])),
+        power=m.prob(float(test["power"])),
+    )
+
+
+def _next_test(results: Mapping, m: Messages, st) -> list:
+    text = next_test_text(results, m)
+    return [Spacer(1, 4), Paragraph(_esc(text), st["body"]), Spacer(1, 2)] if text else []
+
+
 def _warnings(results: Mapping, m: Messages) -> list[str]:
     """Translated warnings, most decision-relevant first."""
     codes = results.get("warning_codes") or []
@@ -1113,6 +1135,7 @@ def build_pdf(results: Mapping, path: str | os.PathLike, *, figures_dir: str | o
     if results.get("allocation"):
         box, _ = _headline_box(results, m, st)
         page1 += box
+        page1 += _next_test(results, m, st)
     page1 += _quality_box(results, m, st)
     if results.get("allocation"):
         page1 += _section(m("sec_split"), st)

@@ -313,6 +313,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fi": "Pidä nykyinen jako {period}: malli ei löydä jakoa, joka olisi selvästi parempi. "
         "Odotettavissa on noin {encounters} panostuksista syntyvää asiakaskohtaamista{interval}.",
     },
+    "next_test": {
+        "en": "The test to run next: change {category} spend by {change} a week for {weeks} weeks. The model "
+        "expects about {lift} extra encounters; a test of that length detects {detectable} or more "
+        "({power} power).",
+        "fi": "Seuraavaksi kannattaa testata: muuta {category_gen} panostusta {change} viikossa {weeks} viikon "
+        "ajan. Malli odottaa noin {lift} lisäkohtaamista; näin pitkä testi havaitsee vähintään "
+        "{detectable} kohtaamisen muutoksen ({power} todennäköisyydellä).",
+    },
     "hl_interval": {"en": " ({low} to {high})", "fi": " ({low}{nbsp}– {high})"},
     "hl_prob": {
         "en": ", {prob} likely to beat the current split",

@@ -79,6 +79,9 @@ COUNT_MEDIAN_MAX = 500
 #: ... and a negative binomial instead of Poisson when the Pearson dispersion exceeds this.
 OVERDISPERSION = 1.5
 PARAMETERS = ("decay", "half_saturation", "shape")
+#: A lift test and the history disagree when the history's prediction (without the test) misses
+#: the measured lift by more than this many combined sds.
+EXPERIMENT_DISAGREEMENT_Z = 2.0
 _TINY = 1e-9
 
 
@@ -242,10 +245,13 @@ class EncounterModel:
     >>> res.shares()                                             # doctest: +SKIP
     """
 
-    def __init__(self, dataset, spec: ModelSpec | None = None, *, n_jobs: int | None = None):
+    def __init__(
+        self, dataset, spec: ModelSpec | None = None, *, n_jobs: int | None = None, use_experiments: bool = True
+    ):
         self.dataset = dataset
         self.spec = spec if spec is not None else dataset.params.model
         self.n_jobs = n_jobs
+        self.use_experiments = use_experiments
 
     def fit(self) -> ModelResults:
         """Mode, checks and posterior draws; see the module docstring for the method.
@@ -257,9 +263,33 @@ class EncounterModel:
         with _single_threaded_blas(), np.errstate(over="ignore", under="ignore"):
             return self._fit()
 
-    def _problem(self, core_args: dict, sw, rho, rows=None) -> post.Problem:
+    def _problem(self, core_args: dict, sw, rho, rows=None, lifts=None, noise_sd=None) -> post.Problem:
         warmup = min(WARMUP_WEEKS, len(core_args["y"]) // 10)
-        return post.Problem(**core_args, sw=sw, rho=rho, rows=rows, warmup=warmup)
+        return post.Problem(**core_args, sw=sw, rho=rho, rows=rows, warmup=warmup, experiments=lifts, noise_sd=noise_sd)
+
+    def _lifts(self, cats: list[str], index: pd.DatetimeIndex, warnings: list[dict]) -> list:
+        """The params' lift tests as the fit sees them (`planner.posterior.Lift`), with their names."""
+        specs = list(getattr(self.dataset.params, "experiments", None) or []) if self.use_experiments else []
+        out = []
+        for spec in specs:
+            if spec.category not in cats:
+                warnings.append(_experiment_unused(spec.name, spec.category))
+                continue
+            from planner.data import experiment_weeks
+
+            first, last = experiment_weeks(spec, index)
+            stop = min(last + 1 + int(spec.measured_weeks_after), len(index))
+            lift = post.Lift(
+                j=cats.index(spec.category),
+                first=first,
+                last=last,
+                stop=stop,
+                change=float(spec.spend_change_eur_per_week),
+                lift=float(spec.lift),
+                se=float(spec.se),
+            )
+            out.append((spec.name, spec.category, lift))
+        return out
 
     def _fit(self) -> ModelResults:
         spec, ds = self.spec, self.dataset
@@ -320,6 +350,21 @@ class EncounterModel:
         b0, g0 = first.point(u0)
         rho = float(np.clip(post.lag1_correlation((y - first.predict(u0, b0, g0)) * sw), 0.0, MAX_RHO))
 
+        # lift tests: one more observation each, on the scale of the weekly errors of a fit without them
+        named = self._lifts(cats, index, warnings)
+        lifts = [lift for _, _, lift in named]
+        noise_sd = None
+        before = []
+        if lifts:
+            plain = self._problem(core_args, sw, rho)
+            u_plain, _ = post.find_mode(plain, [u0] + starts[1:2])
+            *_, resid = plain.linear(plain.features(u_plain))
+            noise_sd = math.sqrt(float(resid @ resid) / plain.dof)
+            beta_plain, _ = plain.point(u_plain)
+            probe = self._problem(core_args, sw, rho, lifts=lifts, noise_sd=noise_sd)
+            d_plain = probe.lift_features(u_plain)
+            before = [float(beta_plain[lift.j] * d_plain[e]) for e, lift in enumerate(lifts)]
+
         # the holdout keeps at least a year of weeks for the fit
         holdout = int(max(0, min(spec.holdout_weeks, n - MIN_TRAIN_WEEKS)))
         if holdout < spec.holdout_weeks:
@@ -330,7 +375,7 @@ class EncounterModel:
         hold = None
         u_train = None
         if holdout > 0:
-            train = self._problem(core_args, sw, rho, rows=n_train)
+            train = self._problem(core_args, sw, rho, rows=n_train, lifts=lifts, noise_sd=noise_sd)
             u_train, _ = post.find_mode(train, [u0] + starts)
             out, pred = _stats_at(train, u_train, y, n_train, holdout)
             inside = diag.fit_stats(y[:n_train], pred[:n_train])
@@ -344,7 +389,7 @@ class EncounterModel:
                 "predicted": pred[n_train:].copy(),
             }
 
-        problem = self._problem(core_args, sw, rho)
+        problem = self._problem(core_args, sw, rho, lifts=lifts, noise_sd=noise_sd)
         u_hat, _ = post.find_mode(problem, [u0] + ([u_train] if u_train is not None else []) + starts)
         theta = problem.theta(u_hat) if problem.m else np.zeros((0, 3))
         h = problem.features(u_hat) if problem.m else np.zeros((n, 0))
@@ -363,6 +408,10 @@ class EncounterModel:
         draws, sampler = None, None
         if spec.draws > 0:
             draws, sampler = post.draw_posterior(problem, u_hat, int(spec.draws), spec.seed)
+        experiments = _experiment_table(problem, named, before, u_hat, draws, float(spec.interval))
+        for row in experiments:
+            if row["disagrees"]:
+                warnings.append(_experiment_disagrees(row))
 
         at_bound = []
         for j, cat in enumerate(cats):
@@ -403,7 +452,50 @@ class EncounterModel:
             event_columns=[c for c in ds.events.columns if c in design.columns],
             control_columns=[c for c in ds.controls.columns if c in design.columns],
             search_box={name: tuple(getattr(search, name)) for name in PARAMETERS},
+            experiments=experiments,
         )
+
+
+def _experiment_table(problem, named, before, u_hat, draws, interval) -> list[dict]:
+    """Each lift test: measured, predicted before calibration (the mode of a fit without the
+    tests) and after (posterior mean and interval), and whether the two disagree beyond both
+    uncertainties (the measurement's and the posterior's)."""
+    if not named:
+        return []
+    m = problem.m
+    if draws is not None and len(draws):
+        preds = []
+        for row in draws:
+            u = problem.unit(row[: 3 * m].reshape(m, 3))
+            d = problem.lift_features(u)
+            preds.append([row[3 * m + lift.j] * d[e] for e, (_, _, lift) in enumerate(named)])
+        preds = np.array(preds)
+    else:
+        beta, _ = problem.point(u_hat)
+        d = problem.lift_features(u_hat)
+        preds = np.array([[beta[lift.j] * d[e] for e, (_, _, lift) in enumerate(named)]])
+    out = []
+    for e, (name, category, lift) in enumerate(named):
+        p = preds[:, e]
+        mean, sd = float(p.mean()), float(p.std())
+        low, high = (float(v) for v in np.quantile(p, [(1 - interval) / 2, (1 + interval) / 2]))
+        gap = abs(lift.lift - before[e]) if before else abs(lift.lift - mean)
+        out.append(
+            {
+                "name": name,
+                "category": category,
+                "weeks": lift.last - lift.first + 1,
+                "spend_change_eur_per_week": lift.change,
+                "measured": lift.lift,
+                "measured_se": lift.se,
+                "predicted_before": before[e] if before else None,
+                "predicted": mean,
+                "low": low,
+                "high": high,
+                "disagrees": bool(gap > EXPERIMENT_DISAGREEMENT_Z * math.sqrt(lift.se**2 + sd**2)),
+            }
+        )
+    return out
 
 
 def _cross_validate(model, core_args, y, sw, rho, n_train, spec, u0) -> dict | None:
@@ -515,6 +607,31 @@ def _low_variation(cat: str, variation: float, identified: bool) -> dict:
             f"down to zero."
         )
     return _warning("low_variation", text, category=cat, variation=round(variation, 4), identified=identified)
+
+
+def _experiment_unused(name: str, category: str) -> dict:
+    text = (
+        f"The lift test '{name}' on {category} was left out: {category} spend never varied, so the model "
+        f"leaves {category} out and has no effect of it for the test to calibrate."
+    )
+    return _warning("experiment_unused", text, experiment=name, category=category)
+
+
+def _experiment_disagrees(row: dict) -> dict:
+    text = (
+        f"The lift test '{row['name']}' measured {row['measured']:,.0f} extra encounters from {row['category']}, "
+        f"but the history alone implies about {row['predicted_before']:,.0f}: the two disagree beyond both "
+        "uncertainties. Check the test (its window, its spend change, how the lift was measured) before "
+        "trusting either; the model now weighs both."
+    )
+    return _warning(
+        "experiment_disagrees",
+        text,
+        experiment=row["name"],
+        category=row["category"],
+        measured=round(row["measured"], 2),
+        predicted_before=None if row["predicted_before"] is None else round(row["predicted_before"], 2),
+    )
 
 
 def _duplicate_column(name: str) -> dict:
@@ -664,8 +781,10 @@ class ModelResults:
         event_columns,
         control_columns,
         search_box,
+        experiments=None,
     ):
         self.spec = spec
+        self.experiments = list(experiments or [])
         self.family = family
         self.family_reason = family_reason
         self.interval = float(spec.interval)
@@ -1173,7 +1292,22 @@ class ModelResults:
             "seed": self.spec.seed,
             "quality": self.quality,
             "claim": self.claim(),
+            "experiments": [
+                {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in self.experiments
+            ],
         }
+
+    def experiment_table(self) -> pd.DataFrame:
+        """The lift tests: measured lift against the model's prediction before and after calibration.
+
+        ``predicted_before`` is the posterior mode of a fit without the tests; ``predicted``,
+        ``low`` and ``high`` are the posterior mean and interval of the calibrated fit.
+        """
+        columns = ["category", "weeks", "spend_change_eur_per_week", "measured", "measured_se"]
+        columns += ["predicted_before", "predicted", "low", "high", "disagrees"]
+        if not self.experiments:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name="experiment"))
+        return pd.DataFrame(self.experiments).set_index("name").rename_axis("experiment")[columns]
 
     def diagnostics_table(self) -> pd.DataFrame:
         """The checks with their values, thresholds and verdicts, for people."""
@@ -1280,14 +1414,15 @@ class ModelResults:
             ],
         )
         notes = [self.claim()["text"]] + [w["text"] for w in self.warnings]
+        tables = [("Model", info), ("Contribution shares", shares)]
+        if self.experiments:
+            tables.append(
+                ("Lift tests (measured against predicted before and after calibration)", self.experiment_table())
+            )
+        tables += [("Parameters", params), ("Checks", self.diagnostics_table())]
         return ModelSummary(
             "Encounter model",
-            [
-                ("Model", info),
-                ("Contribution shares", shares),
-                ("Parameters", params),
-                ("Checks", self.diagnostics_table()),
-            ],
+            tables,
             notes,
         )
 

@@ -19,6 +19,7 @@ from typing import Any
 from planner import __version__
 from planner import params as params_module
 from planner.data import Dataset, load_data
+from planner.experiments import design_next_test, needs_test
 
 __all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
 
@@ -198,6 +199,8 @@ class Pipeline:
     def record_plan(self) -> None:
         """Write the plan's sections (allocation, its warnings) to results.json."""
         self.record("allocation", self.plan.to_dict())
+        proposed = design_next_test(self.model, self.plan) if needs_test(self.model, self.plan) else None
+        self.record("next_test", proposed)
         self.warn(self.plan.warnings)
 
     def results(self) -> dict:

@@ -27,6 +27,7 @@ inverse chi-square, ``beta`` from the normal projected onto ``beta >= 0``, ``gam
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -67,6 +68,40 @@ def nnls_gram(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
                     best_obj, best = obj, np.zeros(m)
                     best[idx] = b
     return best
+
+
+@dataclass(frozen=True)
+class Lift:
+    """One lift test as the fit sees it.
+
+    ``j`` is the test's category among the modelled ones; the spend of weeks ``first..last``
+    (positions, inclusive) was changed by ``change`` EUR a week; ``lift`` (sd ``se``) extra
+    weighted encounters were measured over weeks ``first..stop-1`` (the window and any weeks after
+    it that the measurement covered).
+    """
+
+    j: int
+    first: int
+    last: int
+    stop: int
+    change: float
+    lift: float
+    se: float
+
+
+def _scan_adstock(x: np.ndarray, lam: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """``a[t] = lam a[t-1] + (1 - lam) x[t]`` from ``a[-1] = start``, for many decays at once.
+
+    ``x`` is (weeks, m) with ``lam`` (W, m), or (weeks,) with ``lam`` (W,); returns (weeks, W, m) or
+    (weeks, W). A prefix scan: log2(weeks) whole-array steps instead of one small step per week.
+    """
+    a = (1.0 - lam) * x[:, None, ...]
+    a[0] += lam * start
+    power, shift = lam, 1
+    while shift < a.shape[0]:
+        a[shift:] += power * a[:-shift]
+        power, shift = power * power, 2 * shift
+    return a
 
 
 def _batched_nnls_gain(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -140,9 +175,30 @@ class Problem:
     warmup : int
         The first weeks only carry spend over: their encounters are left out of the likelihood,
         because the carryover from the unseen weeks before the data is only estimated there.
+    experiments : list of Lift, optional
+        Lift tests: each is one more observation, of the model's own prediction of the lift (see
+        `Lift`). Tests whose measured weeks reach past `rows` are left out of this fit.
+    noise_sd : float, optional
+        The sd of one week's (weighted, AR(1)-transformed) error, from a fit without the tests:
+        it puts each test's row on the scale of the weekly rows (a test of sd ``se`` counts as
+        ``(noise_sd / se)**2`` weeks' worth of information about its lift).
     """
 
-    def __init__(self, spend, base, y, lo, hi, prior_sd, sw=None, rho=0.0, rows=None, warmup=0):
+    def __init__(
+        self,
+        spend,
+        base,
+        y,
+        lo,
+        hi,
+        prior_sd,
+        sw=None,
+        rho=0.0,
+        rows=None,
+        warmup=0,
+        experiments=None,
+        noise_sd=None,
+    ):
         self.spend = np.ascontiguousarray(spend, dtype=float)
         self.base = np.ascontiguousarray(base, dtype=float)
         self.y = np.asarray(y, dtype=float)
@@ -172,6 +228,14 @@ class Problem:
         self.base_cov = (vt[:rank].T / sv[:rank] ** 2) @ vt[:rank]  # (B'B)^-1 of the transformed base
         self.ry = self.yt - self.q_base @ (self.q_base.T @ self.yt)
         self.dof = max(r - w0 - rank - self.m, 1)
+        self.lifts = [e for e in (experiments or []) if e.stop <= r and self.m > 0]
+        if self.lifts and not (noise_sd and noise_sd > 0):
+            raise ValueError("lift tests need the weekly noise sd of a fit without them")
+        self.noise_sd = float(noise_sd or 0.0)
+        # per test: the spend without the test, the row's scale and its scaled measurement
+        self._cf = [self.spend_without(e) for e in self.lifts]
+        self._lift_scale = np.array([self.noise_sd / e.se for e in self.lifts])
+        self._lift_obs = np.array([e.lift for e in self.lifts]) * self._lift_scale
 
     # -- parameters ---------------------------------------------------------------------------
 
@@ -192,16 +256,25 @@ class Problem:
 
     # -- features -------------------------------------------------------------------------------
 
-    def features(self, u: np.ndarray, rows: int | None = None, grad: bool = False):
+    def spend_without(self, lift: Lift) -> np.ndarray:
+        """The spend as it would have been without the test: its change taken out of the window."""
+        x = self.spend.copy()
+        x[lift.first : lift.last + 1, lift.j] -= lift.change
+        return np.maximum(x, 0.0)
+
+    def features(self, u: np.ndarray, rows: int | None = None, grad: bool = False, spend=None):
         """Saturation of the carried-over spend, (rows, m); with grad, d/du as (rows, m, 3).
 
         The same recursion and curve as `planner.transforms.adstock` and `hill`, from the start
-        state `planner.transforms.backcast`, written for the inner loop.
+        state `planner.transforms.backcast`, written for the inner loop. `spend` (default the
+        data's) gives the features of another history of the same weeks.
         """
         theta = self.theta(u)
-        x = self.spend if rows is None else self.spend[:rows]
+        full = self.spend if spend is None else spend
+        early = full[:BACKCAST_WEEKS]
+        x = full if rows is None else full[:rows]
         lam, k, s = theta[:, 0], theta[:, 1] * self.scale, theta[:, 2]
-        start = backcast(self.early, lam)
+        start = backcast(early, lam)
         a = np.empty_like(x)
         for j in range(self.m):
             a[:, j] = lfilter([1.0 - lam[j]], [1.0, -lam[j]], x[:, j], zi=[lam[j] * start[j]])[0]
@@ -214,10 +287,10 @@ class Problem:
         c = h * h * q  # h (1 - h)
         a_prev = np.vstack([start[None, :], a[:-1]])
         # d start / d lam: the backcast is a weighted mean with weights lam**k
-        kk = np.arange(self.early.shape[0])[:, None]
+        kk = np.arange(early.shape[0])[:, None]
         w = lam**kk
         dw = kk * lam ** np.maximum(kk - 1, 0)
-        dstart = (np.sum(dw * self.early, axis=0) - start * np.sum(dw, axis=0)) / np.sum(w, axis=0)
+        dstart = (np.sum(dw * early, axis=0) - start * np.sum(dw, axis=0)) / np.sum(w, axis=0)
         da = np.empty_like(x)
         for j in range(self.m):
             da[:, j] = lfilter([1.0], [1.0, -lam[j]], a_prev[:, j] - x[:, j], zi=[lam[j] * dstart[j]])[0]
@@ -231,13 +304,54 @@ class Problem:
         """Weighted and AR(1)-transformed fitted weeks of `h` (weeks from the first on)."""
         return ar1_transform(h[self.w0 : self.rows] * self.sw[self.w0 : self.rows, None], self.rho)
 
-    def linear(self, h: np.ndarray):
-        """Projected transformed features, their Gram matrix, rhs and the NNLS beta and residual."""
+    def lift_features(self, u: np.ndarray, h: np.ndarray | None = None, grad: bool = False):
+        """Per test, what its category's saturation gained from the test over the measured weeks.
+
+        ``D[e] = sum over the measured weeks of h_j(spend) - h_j(spend without the test)``, so the
+        model's predicted lift of test ``e`` is ``beta_j * D[e]``. With grad also dD/du, (k, m, 3).
+        """
+        k = len(self.lifts)
+        if grad:
+            if h is None:
+                h, dh = self.features(u, grad=True)
+            else:
+                h, dh = h
+        elif h is None:
+            h = self.features(u)
+        out = np.empty(k)
+        dout = np.zeros((k, self.m, 3)) if grad else None
+        for e, (lift, cf) in enumerate(zip(self.lifts, self._cf, strict=True)):
+            rows = slice(lift.first, lift.stop)
+            if grad:
+                hc, dc = self.features(u, lift.stop, grad=True, spend=cf)
+                dout[e, lift.j] = np.sum(dh[rows, lift.j] - dc[rows, lift.j], axis=0)
+            else:
+                hc = self.features(u, lift.stop, spend=cf)
+            out[e] = float(np.sum(h[rows, lift.j] - hc[rows, lift.j]))
+        return (out, dout) if grad else out
+
+    def _lift_rows(self, d: np.ndarray) -> np.ndarray:
+        """The tests' rows of the linear system, (k, m): scaled D in its category's column."""
+        rows = np.zeros((len(self.lifts), self.m))
+        for e, lift in enumerate(self.lifts):
+            rows[e, lift.j] = self._lift_scale[e] * d[e]
+        return rows
+
+    def linear(self, h: np.ndarray, u: np.ndarray | None = None, d: np.ndarray | None = None):
+        """Projected transformed features, their Gram matrix, rhs and the NNLS beta and residual.
+
+        With lift tests (`u` or their `d` given) their rows follow the weekly ones in all of these.
+        """
         ht = self._transformed(h)
         rh = ht - self.q_base @ (self.q_base.T @ ht)
-        gram, rhs = rh.T @ rh, rh.T @ self.ry
+        ry = self.ry
+        if self.lifts:
+            d = self.lift_features(u, h) if d is None else d
+            rh = np.vstack([rh, self._lift_rows(d)])
+            ry = np.concatenate([ry, self._lift_obs])
+        gram, rhs = rh.T @ rh, rh.T @ ry
         beta = nnls_gram(gram, rhs)
-        resid = self.ry - rh @ beta
+        resid = ry - rh @ beta
         return ht, rh, gram, rhs, beta, resid
 
     def gamma(self, ht: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -256,8 +370,8 @@ class Problem:
             return -math.inf
         if self.m == 0:
             return 0.0
-        h = self.features(u, self.rows)
-        *_, resid = self.linear(h)
+        h = self.features(u, self.rows if not self.lifts else None)
+        *_, resid = self.linear(h, u)
         sse = max(float(resid @ resid), 1e-300)
         return self.log_prior(u) - 0.5 * (self.dof + self.m) * math.log(sse)
 
@@ -277,14 +391,7 @@ class Problem:
         k = self.lo[:, 1] * np.exp(uu[:, :, 1] * self.logspan[:, 0]) * self.scale
         s = self.lo[:, 2] * np.exp(uu[:, :, 2] * self.logspan[:, 1])
         x = self.spend[: self.rows]
-        # the adstock recursion a[t] = lam a[t-1] + (1 - lam) x[t] (a[0] = x[0]) as a prefix scan:
-        # log2(weeks) whole-array steps instead of one small step per week
-        a = (1.0 - lam) * x[:, None, :]
-        a[0] += lam * backcast(self.early, lam)
-        power, shift = lam, 1
-        while shift < a.shape[0]:
-            a[shift:] += power * a[:-shift]
-            power, shift = power * power, 2 * shift
+        a = _scan_adstock(x, lam, backcast(self.early, lam))
         a = np.maximum(a, _TINY * self.scale)
         h = 1.0 / (1.0 + (k / a) ** s)  # (rows, W, m)
         ht = ar1_transform(h[self.w0 :] * self.sw[self.w0 : self.rows, None, None], self.rho)
@@ -293,8 +400,18 @@ class Problem:
         rw = rh.transpose(1, 0, 2)  # (W, rows, m)
         gram = rw.transpose(0, 2, 1) @ rw
         rhs = np.einsum("wti,t->wi", rw, self.ry)
+        total = float(self.ry @ self.ry)
+        for e, (lift, cf) in enumerate(zip(self.lifts, self._cf, strict=True)):
+            j, rows = lift.j, slice(lift.first, lift.stop)
+            ac = _scan_adstock(cf[: lift.stop, j], lam[:, j], backcast(cf[:BACKCAST_WEEKS, j], lam[:, j]))
+            ac = np.maximum(ac, _TINY * self.scale[j])
+            hc = 1.0 / (1.0 + (k[:, j] / ac) ** s[:, j])  # (stop, W)
+            row = self._lift_scale[e] * np.sum(h[rows, :, j] - hc[rows], axis=0)  # (W,)
+            gram[:, j, j] += row * row
+            rhs[:, j] += row * self._lift_obs[e]
+            total += float(self._lift_obs[e] ** 2)
         gain = _batched_nnls_gain(gram, rhs)
-        sse = np.maximum(float(self.ry @ self.ry) - gain, 1e-300)
+        sse = np.maximum(total - gain, 1e-300)
         du = uu.reshape(uu.shape[0], -1) - 0.5
         prior = -0.5 * np.sum(du * du, axis=1) / self.prior_sd**2
         out[inside] = prior - 0.5 * (self.dof + self.m) * np.log(sse)
@@ -302,12 +419,20 @@ class Problem:
 
     def neg_log_post_grad(self, u: np.ndarray):
         """-log posterior and its gradient (envelope theorem over the linear part), for L-BFGS-B."""
-        h, d = self.features(u, self.rows, grad=True)
-        _, _, _, _, beta, resid = self.linear(h)
+        h, d = self.features(u, self.rows if not self.lifts else None, grad=True)
+        lift_d = lift_grad = None
+        if self.lifts:
+            lift_d, lift_grad = self.lift_features(u, (h, d), grad=True)
+        _, _, _, _, beta, resid = self.linear(h, u, lift_d)
         sse = max(float(resid @ resid), 1e-300)
         # d(resid)/du = -(projected transformed dH/du) beta; projection is idempotent, so r'P = r'
-        dt = ar1_transform(d[self.w0 :] * self.sw[self.w0 : self.rows, None, None], self.rho)
-        g_sse = -2.0 * np.einsum("t,tjk,j->jk", resid, dt, beta).ravel()
+        dt = ar1_transform(d[self.w0 : self.rows] * self.sw[self.w0 : self.rows, None, None], self.rho)
+        weekly = resid[: dt.shape[0]]
+        g_sse = -2.0 * np.einsum("t,tjk,j->jk", weekly, dt, beta)
+        for e, lift in enumerate(self.lifts):  # the tests' rows: resid_e = obs_e - scale_e beta_j D_e
+            r_e = resid[dt.shape[0] + e]
+            g_sse[lift.j] -= 2.0 * r_e * self._lift_scale[e] * beta[lift.j] * lift_grad[e, lift.j]
+        g_sse = g_sse.ravel()
         du = np.asarray(u, dtype=float) - 0.5
         half = 0.5 * (self.dof + self.m)
         f = half * math.log(sse) + 0.5 * float(du @ du) / self.prior_sd**2
@@ -317,8 +442,8 @@ class Problem:
         """beta and gamma of the best linear part at `u`."""
         if self.m == 0:
             return np.zeros(0), self.pinv_base @ self.yt
-        h = self.features(u, self.rows)
-        ht, _, _, _, beta, _ = self.linear(h)
+        h = self.features(u, self.rows if not self.lifts else None)
+        ht, _, _, _, beta, _ = self.linear(h, u)
         return beta, self.gamma(ht, beta)
 
     def predict(self, u, beta, gamma, rows=None) -> np.ndarray:
@@ -355,8 +480,8 @@ def linear_draw(problem: Problem, u: np.ndarray, rng) -> tuple[np.ndarray, np.nd
         gamma = problem.pinv_base @ problem.yt
         chol = np.linalg.cholesky(problem.base_cov + 1e-12 * np.eye(problem.p))
         return np.zeros(0), gamma + sigma * chol @ rng.standard_normal(problem.p)
-    h = problem.features(u, problem.rows)
-    ht, rh, gram, rhs, beta_c, resid = problem.linear(h)
+    h = problem.features(u, problem.rows if not problem.lifts else None)
+    ht, rh, gram, rhs, beta_c, resid = problem.linear(h, u)
     sigma2 = float(resid @ resid) / rng.chisquare(problem.dof)
     m = problem.m
     reg = gram + np.eye(m) * (1e-10 * max(np.trace(gram), 1e-300))

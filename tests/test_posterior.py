@@ -106,3 +106,59 @@ def test_draws_are_seeded_and_centred_near_the_truth():
     assert np.all(beta >= 0)
     # the first category's effect (300 at full saturation) is recovered within its draws' spread
     assert np.quantile(beta[:, 0], 0.02) < 300 < np.quantile(beta[:, 0], 0.98)
+
+
+# -- lift tests as observations ---------------------------------------------------------------------
+
+
+def lift_problem(lift_value=500.0, se=50.0, rho=0.0):
+    base_problem = make_problem(rho=rho)
+    test = post.Lift(j=1, first=30, last=37, stop=42, change=2500.0, lift=lift_value, se=se)
+    return post.Problem(
+        base_problem.spend,
+        base_problem.base,
+        base_problem.y,
+        *BOX,
+        prior_sd=0.25,
+        rho=rho,
+        experiments=[test],
+        noise_sd=10.0,
+    )
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.4])
+def test_lift_rows_many_point_log_posterior_and_gradient(rho):
+    problem = lift_problem(rho=rho)
+    us = np.random.default_rng(8).uniform(0.05, 0.95, (12, 9))
+    single = np.array([problem.log_post(u) for u in us])
+    np.testing.assert_allclose(problem.log_post_many(us), single, rtol=1e-9)
+    u = us[3]
+    f, g = problem.neg_log_post_grad(u)
+    assert f == pytest.approx(-problem.log_post(u), rel=1e-12)
+    numeric = approx_fprime(u, lambda v: problem.neg_log_post_grad(v)[0], 1e-7)
+    np.testing.assert_allclose(g, numeric, rtol=2e-3, atol=1e-3)
+
+
+def test_an_exact_lift_pulls_the_predicted_lift_onto_it():
+    """A lift measured with a tiny error is matched by the fit; without the test it is not."""
+    free = make_problem()
+    u0, _ = post.find_mode(free, post.starts(9, 4, 0))
+    test = post.Lift(j=1, first=30, last=37, stop=42, change=2500.0, lift=0.0, se=1.0)
+    probe = post.Problem(free.spend, free.base, free.y, *BOX, prior_sd=0.25, experiments=[test], noise_sd=10.0)
+    beta0, _ = free.point(u0)
+    before = beta0[1] * probe.lift_features(u0)[0]
+    target = 3.0 * before  # three times what the history alone implies
+    exact = post.Problem(
+        free.spend,
+        free.base,
+        free.y,
+        *BOX,
+        prior_sd=0.25,
+        experiments=[post.Lift(j=1, first=30, last=37, stop=42, change=2500.0, lift=target, se=target * 0.01)],
+        noise_sd=10.0,
+    )
+    u1, _ = post.find_mode(exact, [u0] + post.starts(9, 4, 1))
+    beta1, _ = exact.point(u1)
+    after = beta1[1] * exact.lift_features(u1)[0]
+    assert abs(before - target) > 0.5 * target
+    assert after == pytest.approx(target, rel=0.05)

@@ -1,0 +1,167 @@
+"""The next lift test to run: which category, how large a spend change, how many weeks.
+
+`design_next_test(model, plan)` looks at time-based step tests that start after the data: one
+category's weekly spend changed by a share of its current level for a few weeks. For each it
+computes, from the model's own posterior draws:
+
+- the expected lift (extra quality-weighted encounters over the test weeks, posterior mean);
+- the noise of measuring it: a week's error sd (the model's residuals), summed over the weeks
+  with the error autocorrelation the model measured, ``se = sd * sqrt(weeks * (1 + rho) / (1 - rho))``;
+- the smallest lift the test detects with 80 % power at the 5 % level, ``(1.96 + 0.84) * se``, and
+  the power to detect the expected lift;
+- how much the test would narrow the category's share interval: the draws are weighted by the
+  likelihood of lifts the test might measure (simulated from the posterior predictive), and the
+  weighted interval's width is averaged over those simulated outcomes (a preposterior analysis).
+
+The proposal is the design with the largest expected narrowing among those with at least 80 %
+power (the most powerful design if none reaches it), within the plan's bounds when a plan is given.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from planner import CATEGORIES
+
+__all__ = ["CHANGES", "WEEKS", "design_next_test", "needs_test"]
+
+#: Spend changes tried, as shares of the category's current weekly spend.
+CHANGES = (0.5, 0.25, -0.25, -0.5)
+#: Test lengths tried, in weeks.
+WEEKS = (4, 8, 12)
+POWER = 0.8
+ALPHA = 0.05
+N_OUTCOMES = 40  # simulated test outcomes behind the expected narrowing
+
+
+def needs_test(model, plan=None) -> bool:
+    """Whether the planner should propose a test: a weak model, a category the data cannot show,
+    or a plan that keeps or tests with a gain interval that includes zero."""
+    if model.quality == "weak" or not bool(model.identified.all()):
+        return True
+    if plan is None:
+        return False
+    low = plan.gain_vs_current.get("low")
+    return plan.action == "test" or (plan.action == "keep" and (low is None or low <= 0))
+
+
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarray:
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    cum = np.cumsum(w)
+    cum = cum / cum[-1]
+    return np.interp(qs, cum, v)
+
+
+def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
+    """The most informative feasible lift test, or None when the model has no draws.
+
+    Parameters
+    ----------
+    model : planner.model.ModelResults
+        With posterior draws.
+    plan : planner.plan.PlanResults, optional
+        Its bounds limit the spend change (the test's weekly spend stays within each category's
+        share range at the plan's budget).
+    seed : int, optional
+        Seed of the simulated outcomes (default: the model's seed).
+
+    Returns
+    -------
+    dict or None
+        ``category``, ``spend_change_eur_per_week``, ``weeks``, ``expected_lift``,
+        ``detectable_lift`` (80 % power), ``power``, ``share_interval_now`` [low, high],
+        ``share_interval_after`` [low, high] (expected), ``measurement_se`` and ``candidates``
+        (how many designs were compared).
+    """
+    if model.draws is None:
+        return None
+    rng = np.random.default_rng(model.spec.seed if seed is None else seed)
+    horizon = int(model.horizon_weeks)
+    weekly_now = model.spend.iloc[-horizon:].mean()
+    resid = model.resid.to_numpy()
+    sd = float(np.std(resid[np.isfinite(resid)], ddof=1))
+    rho = float(min(max(model.rho, 0.0), 0.9))
+    inflation = math.sqrt((1.0 + rho) / (1.0 - rho))
+    z_alpha, z_power = norm.ppf(1 - ALPHA / 2), norm.ppf(POWER)
+    level = model.interval
+    qs = [(1 - level) / 2, (1 + level) / 2]
+
+    totals = model._draw_contrib_totals
+    total = totals.sum(axis=1, keepdims=True)
+    shares = np.divide(totals, total, out=np.zeros_like(totals), where=total > 0)
+
+    limits = _weekly_limits(plan, weekly_now)
+    candidates = []
+    for i, cat in enumerate(CATEGORIES):
+        if not model.identified[cat]:
+            continue
+        now = float(weekly_now[cat])
+        lo, hi = limits[cat]
+        for change_share in CHANGES:
+            change = change_share * max(now, 1.0)
+            if not lo - 1e-9 <= now + change <= hi + 1e-9:
+                continue
+            for weeks in WEEKS:
+                base = np.tile(weekly_now.to_numpy(), (weeks, 1))
+                test = base.copy()
+                test[:, i] += change
+                lift = (model.simulate(test, draws=True) - model.simulate(base, draws=True))[:, :, i].sum(axis=1)
+                se = sd * math.sqrt(weeks) * inflation
+                expected = float(lift.mean())
+                power = float(norm.cdf(abs(expected) / se - z_alpha)) if se > 0 else 1.0
+                after = _expected_interval(shares[:, i], lift, se, qs, rng)
+                candidates.append(
+                    {
+                        "category": cat,
+                        "spend_change_eur_per_week": round(change, 2),
+                        "weeks": weeks,
+                        "expected_lift": expected,
+                        "detectable_lift": float((z_alpha + z_power) * se),
+                        "power": power,
+                        "measurement_se": se,
+                        "share_interval_now": [float(v) for v in np.quantile(shares[:, i], qs)],
+                        "share_interval_after": after,
+                    }
+                )
+    if not candidates:
+        return None
+
+    def narrowing(c):
+        now, after = c["share_interval_now"], c["share_interval_after"]
+        return (now[1] - now[0]) - (after[1] - after[0])
+
+    powered = [c for c in candidates if c["power"] >= POWER]
+    pool = powered or sorted(candidates, key=lambda c: -c["power"])[:3]
+    best = max(pool, key=lambda c: (round(narrowing(c), 4), -c["weeks"], -abs(c["spend_change_eur_per_week"])))
+    return {**best, "candidates": len(candidates)}
+
+
+def _expected_interval(share: np.ndarray, lift: np.ndarray, se: float, qs, rng) -> list[float]:
+    """The share interval expected after a test of noise `se`: draws weighted by the likelihood of
+    simulated outcomes (a true lift from the posterior plus measurement noise), widths averaged."""
+    lows, highs = [], []
+    picks = rng.integers(0, lift.size, N_OUTCOMES)
+    for p in picks:
+        measured = lift[p] + se * rng.standard_normal()
+        logw = -0.5 * ((lift - measured) / se) ** 2
+        w = np.exp(logw - logw.max())
+        lo, hi = _weighted_quantiles(share, w, qs)
+        lows.append(lo)
+        highs.append(hi)
+    return [float(np.mean(lows)), float(np.mean(highs))]
+
+
+def _weekly_limits(plan, weekly_now: pd.Series) -> dict:
+    """Each category's weekly spend range for the test: the plan's bounds at its budget, else any."""
+    if plan is None:
+        return {c: (0.0, math.inf) for c in CATEGORIES}
+    out = {}
+    for c in CATEGORIES:
+        b = plan.bounds[c]
+        out[c] = (float(b["min_eur"]) / plan.horizon_weeks, float(b["max_eur"]) / plan.horizon_weeks)
+    return out

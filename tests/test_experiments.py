@@ -1,0 +1,92 @@
+"""Tests of the next-test design: when a test is proposed, what it promises, and its power."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner import CATEGORIES
+from planner.brief import next_test_text
+from planner.data import from_frame
+from planner.experiments import design_next_test, needs_test
+from planner.generators import make
+from planner.i18n import Messages
+from planner.model import EncounterModel
+from planner.params import load_dict
+from planner.plan import plan_budget
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def small_counts_fit():
+    case = make("small_counts", 1)
+    params = load_dict(case.params, ROOT / "params" / "example.yaml")
+    data = from_frame(case.frame, params)
+    res = EncounterModel(data, params.model.model_copy(update={"draws": 200})).fit()
+    return res, plan_budget(res, params.plan, data.spend)
+
+
+def test_the_design_is_feasible_and_says_what_it_promises(small_counts_fit):
+    res, plan = small_counts_fit
+    test = design_next_test(res, plan)
+    assert test["category"] in CATEGORIES and test["weeks"] in (4, 8, 12)
+    weekly = plan.bounds[test["category"]]
+    now = float(res.spend[test["category"]].iloc[-plan.horizon_weeks :].mean())
+    assert weekly["min_eur"] / plan.horizon_weeks - 1e-6 <= now + test["spend_change_eur_per_week"]
+    assert now + test["spend_change_eur_per_week"] <= weekly["max_eur"] / plan.horizon_weeks + 1e-6
+    now_lo, now_hi = test["share_interval_now"]
+    after_lo, after_hi = test["share_interval_after"]
+    assert now_lo < now_hi and after_lo < after_hi
+    assert after_hi - after_lo <= now_hi - now_lo + 1e-9  # a test never promises less knowledge
+    assert np.sign(test["expected_lift"]) == np.sign(test["spend_change_eur_per_week"])
+    json.dumps(test, allow_nan=False)
+    assert test == design_next_test(res, plan)  # seeded
+
+
+def test_the_power_matches_a_simulation_of_the_test(small_counts_fit):
+    res, plan = small_counts_fit
+    test = design_next_test(res, plan)
+    rng = np.random.default_rng(3)
+    se, lift = test["measurement_se"], test["expected_lift"]
+    measured = lift + se * rng.standard_normal(20_000)
+    detected = np.mean(np.abs(measured) / se > 1.959964)
+    assert detected == pytest.approx(test["power"], abs=0.02)
+    # a lift the size of the detectable one is found four times in five
+    at_detectable = test["detectable_lift"] + se * rng.standard_normal(20_000)
+    assert np.mean(np.abs(at_detectable) / se > 1.959964) == pytest.approx(0.8, abs=0.02)
+
+
+def test_a_test_is_proposed_only_when_the_data_cannot_decide(small_counts_fit):
+    res, plan = small_counts_fit
+    weak = copy.copy(res)
+    weak.quality = "weak"
+    assert needs_test(weak)
+    clear = dataclasses.replace(plan, action="move")
+    assert needs_test(res, clear) == (res.quality == "weak" or not res.identified.all())
+    unsure = dataclasses.replace(plan, action="keep", gain_vs_current={**plan.gain_vs_current, "low": -1.0})
+    assert needs_test(res, unsure)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "The test to run next"), ("fi", "Seuraavaksi kannattaa testata")])
+def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words):
+    results = json.loads((FIXTURES / "results_weak_en.json").read_text(encoding="utf-8"))
+    results["params"]["report"]["language"] = lang
+    results["next_test"] = {
+        "category": "design",
+        "spend_change_eur_per_week": 2500.0,
+        "weeks": 8,
+        "expected_lift": 1830.0,
+        "detectable_lift": 1400.0,
+        "power": 0.93,
+    }
+    text = next_test_text(results, Messages(lang))
+    assert text.startswith(words) and "8" in text
+    results["allocation"]["action"] = "move"
+    assert next_test_text(results, Messages(lang)) is None
