@@ -504,3 +504,39 @@ def test_intervals_cover_the_truth_about_as_often_as_they_claim():
         covered += [bool(shares.loc[c, "low"] <= truth[c] <= shares.loc[c, "high"]) for c in CATS]
         assert (shares["high"] - shares["low"]).min() > 0.005  # real intervals, not points
     assert 0.5 <= np.mean(covered) <= 1.0, covered
+
+
+# -- lift tests in the fit -------------------------------------------------------------------------
+
+
+def _lift_fit(lift: float, se: float, draws: int = 60):
+    syn = generate(seed=0, scenario="content_driven")
+    experiment = {
+        "name": "design_push",
+        "category": "design",
+        "start": "2024-03-04",
+        "end": "2024-04-22",
+        "spend_change_eur_per_week": 500.0,
+        "lift": lift,
+        "lift_se": se,
+    }
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    raw["model"]["draws"] = draws
+    raw["experiments"] = [experiment]
+    params = load_dict(raw, EXAMPLE_PARAMS)
+    return EncounterModel(from_frame(syn.frame, params), params.model).fit()
+
+
+def test_a_precise_lift_pulls_the_prediction_onto_it_and_a_contradicted_one_is_flagged():
+    plain = _lift_fit(0.0, 1e9)  # a test with no information leaves the history's answer
+    before = plain.experiment_table().loc["design_push", "predicted_before"]
+    assert before > 0
+    target = 4.0 * before
+    exact = _lift_fit(target, 0.02 * target)
+    row = exact.experiment_table().loc["design_push"]
+    assert row["predicted_before"] == pytest.approx(before, rel=1e-6)
+    assert row["predicted"] == pytest.approx(target, rel=0.1)
+    assert bool(row["disagrees"]) and "experiment_disagrees" in codes(exact)
+    assert exact.shares().loc["design", "share"] > plain.shares().loc["design", "share"]
+    assert "experiment_disagrees" not in codes(plain)
+    assert exact.to_dict()["experiments"][0]["name"] == "design_push"
