@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from planner import CATEGORIES
-from planner.params import Params
+from planner.params import ExperimentSpec, Params
 
-__all__ = ["DataError", "Dataset", "SheetError", "from_frame", "load_data", "read_table"]
+__all__ = ["DataError", "Dataset", "SheetError", "experiment_weeks", "from_frame", "load_data", "read_table"]
 
 MIN_WEEKS = 52
 # how many offending rows to name per problem before summarising the rest
@@ -573,6 +573,85 @@ def _check_values(table: pd.DataFrame, params: Params, problems: list[str]) -> N
         )
 
 
+def _week_position(day, index: pd.DatetimeIndex) -> int:
+    """Position of the week holding `day` in a gap-free weekly index of Mondays (may lie outside it)."""
+    monday = pd.Timestamp(day).normalize() - pd.Timedelta(days=pd.Timestamp(day).weekday())
+    return int((monday - index[0]).days // 7)
+
+
+def experiment_weeks(spec: ExperimentSpec, index: pd.DatetimeIndex) -> tuple[int, int]:
+    """Positions of an experiment's first and last window week in the data's weekly index.
+
+    Parameters
+    ----------
+    spec : ExperimentSpec
+        The experiment; its `start` and `end` may be any day of their weeks.
+    index : pandas.DatetimeIndex
+        The data's weeks (`Dataset.frame.index`: Mondays, no gaps).
+
+    Returns
+    -------
+    (first_pos, last_pos) : tuple of int
+        ``index[first_pos]`` is the Monday of the week holding `start`, ``index[last_pos]`` that of
+        the week holding `end`; the window is ``first_pos..last_pos`` inclusive. The weeks measured
+        after it are ``last_pos + 1 .. last_pos + spec.measured_weeks_after``.
+
+    Raises
+    ------
+    ValueError
+        If the window or the weeks measured after it do not lie within the index (`load_data`
+        reports this as a data problem before any model sees the experiment).
+    """
+    first, last = _week_position(spec.start, index), _week_position(spec.end, index)
+    if first < 0 or last + spec.measured_weeks_after >= len(index):
+        raise ValueError(
+            f"experiment '{spec.name}' ({spec.start.isoformat()}..{spec.end.isoformat()} and "
+            f"{spec.measured_weeks_after} week(s) after) is not within the data's weeks "
+            f"{index[0].date().isoformat()}..{index[-1].date().isoformat()}"
+        )
+    return first, last
+
+
+def _check_experiments(table: pd.DataFrame, params: Params, problems: list[str]) -> None:
+    """Each experiment's window (and the weeks measured after it) within the data, and a usual spend
+    (the spend in the data minus the change) that is not negative in any week of the window."""
+    if not params.experiments or not len(table):
+        return
+    index = pd.DatetimeIndex(table.index)
+    data_first, data_last = index[0].date().isoformat(), index[-1].date().isoformat()
+    spend_columns = params.data.spend.columns()
+    for i, e in enumerate(params.experiments):
+        who = f"experiments[{i}] '{e.name}' ({e.category}, {e.start.isoformat()}..{e.end.isoformat()})"
+        first, last = _week_position(e.start, index), _week_position(e.end, index)
+        measured = last + e.measured_weeks_after
+        after = f" plus the {e.measured_weeks_after} week(s) measured after it" if e.measured_weeks_after else ""
+        if first < 0 or measured >= len(index):
+            reach = (index[0] + pd.Timedelta(weeks=measured)).date().isoformat()
+            if first < 0:
+                side = f"starts in the week of {e.first_week.isoformat()}, before the data's first week {data_first}"
+            else:
+                side = f"reaches the week of {reach}, after the data's last week {data_last}"
+            problems.append(
+                f"{who}: the window{after} {side}; an experiment's weeks must lie within the data "
+                f"({data_first}..{data_last}): correct start and end, extend the data, or remove the experiment"
+            )
+            continue
+        if last < first:  # the params check reports it; nothing more to say here
+            continue
+        spend = table[spend_columns[e.category]].sum(axis=1).iloc[first : last + 1]
+        usual = spend - e.spend_change_eur_per_week
+        short = usual[usual < 0]
+        if len(short):
+            weeks = [f"{d.date().isoformat()} ({spend[d]:,.0f} EUR)" for d in short.index]
+            problems.append(
+                f"{who}: spend_change_eur_per_week is {e.spend_change_eur_per_week:+,.0f} but the data's "
+                f"{e.category} spend is below that in the week(s) of {_listed(weeks)}, so the usual spend "
+                "(the spend in the data minus the change) would be negative; the data must hold the spend "
+                "actually paid during the test and the change is against the usual spend (negative for a cut): "
+                "check its sign and size, and the window's dates"
+            )
+
+
 def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_row: int) -> Dataset:
     problems: list[str] = []
     warnings: list[dict] = []
@@ -588,6 +667,7 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     if problems:
         raise DataError(source, problems, params.source)
     _check_values(table, params, problems)
+    _check_experiments(table, params, problems)
     if problems:
         raise DataError(source, problems, params.source)
     if len(table) < 104 and params.model.seasonality > 0:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from planner import params
-from planner.data import DataError, load_data
+from planner.data import DataError, experiment_weeks, load_data
 
 
 def load(path):
@@ -490,3 +490,101 @@ def test_every_data_error_names_the_params_file(write_case, example_frame):
     expect_error(missing, r"data.csv: 1 problem\(s\) in the data \(data.path of .*market-fi.yaml\)")
     example_frame.loc[3, "enc_calls"] = "x"
     expect_error(write_case(example_frame, name="market-se"), r"\(data.path of .*market-se.yaml\)")
+
+
+# -- experiments against the data ---------------------------------------------------------------
+
+
+def _experiment(**changes) -> dict:
+    entry = {
+        "name": "spring",
+        "category": "design",
+        "start": "2023-03-06",
+        "end": "2023-03-26",
+        "spend_change_eur_per_week": 2000,
+        "lift": 500,
+        "lift_se": 150,
+    }
+    return {**entry, **changes}
+
+
+def test_experiment_within_the_data_loads_and_its_weeks_are_found(write_case, example_frame):
+    # Wednesday to Saturday: the weeks of Monday 2023-03-06 and Monday 2023-03-20
+    path = write_case(example_frame, {"experiments": [_experiment(start="2023-03-08", end="2023-03-25")]})
+    ds = load(path)
+    (spec,) = ds.params.experiments
+    first, last = experiment_weeks(spec, ds.frame.index)
+    assert (ds.frame.index[first], ds.frame.index[last]) == (pd.Timestamp("2023-03-06"), pd.Timestamp("2023-03-20"))
+    assert last - first + 1 == spec.window_weeks == 3
+    # the last possible window: its measured weeks end in the data's last week
+    end = _experiment(start="2024-11-25", end="2024-12-08", measured_weeks_after=3)
+    ds = load(write_case(example_frame, {"experiments": [end]}))
+    first, last = experiment_weeks(ds.params.experiments[0], ds.frame.index)
+    assert last + ds.params.experiments[0].measured_weeks_after == ds.weeks - 1
+
+
+def test_experiment_weeks_outside_the_index_raise():
+    index = pd.date_range("2023-01-02", periods=10, freq="W-MON")
+    spec = params.ExperimentSpec(**{**_experiment(start="2023-02-27", end="2023-03-12"), "measured_weeks_after": 0})
+    assert experiment_weeks(spec, index) == (8, 9)
+    late = spec.model_copy(update={"measured_weeks_after": 1})
+    with pytest.raises(
+        ValueError, match=r"experiment 'spring' .* is not within the data's weeks 2023-01-02..2023-03-06"
+    ):
+        experiment_weeks(late, index)
+
+
+def test_experiments_outside_the_data_are_named_with_their_dates(write_case, example_frame):
+    before = _experiment(name="old", start="2021-11-01", end="2021-11-14")
+    across = _experiment(name="late", start="2024-12-09", end="2025-01-05")
+    carried = _experiment(name="carried", start="2024-12-09", end="2024-12-22", measured_weeks_after=3)
+    err = expect_error(
+        write_case(example_frame, {"experiments": [before, across, carried]}, name="market-fi"),
+        r"\(data.path of .*market-fi.yaml\)",
+        r"experiments\[0\] 'old' \(design, 2021-11-01..2021-11-14\): the window starts in the week of 2021-11-01, "
+        r"before the data's first week 2022-01-03; an experiment's weeks must lie within the data "
+        r"\(2022-01-03..2024-12-23\)",
+        r"experiments\[1\] 'late' \(design, 2024-12-09..2025-01-05\): the window reaches the week of 2024-12-30, "
+        r"after the data's last week 2024-12-23",
+        r"experiments\[2\] 'carried' \(design, 2024-12-09..2024-12-22\): the window plus the 3 week\(s\) measured "
+        r"after it reaches the week of 2025-01-06, after the data's last week 2024-12-23",
+    )
+    assert len(err.problems) == 3
+
+
+def test_experiment_problems_come_with_the_other_data_problems(write_case, example_frame):
+    for c in ("enc_web", "enc_calls", "enc_meetings"):
+        example_frame[c] = "0"
+    err = expect_error(
+        write_case(example_frame, {"experiments": [_experiment(start="2021-01-04", end="2021-01-17")]}),
+        r"encounters are zero in every week",
+        r"experiments\[0\] 'spring'",
+    )
+    assert len(err.problems) == 2
+
+
+def test_an_increase_larger_than_the_spend_in_the_window(write_case, example_frame):
+    """The data hold the spend paid during the test; the usual spend is that minus the change, never negative."""
+    for c in ("design_ux_eur", "design_visual_eur"):
+        example_frame.loc[62:63, c] = "400"  # the weeks of 2023-03-13 and 2023-03-20
+    err = expect_error(
+        write_case(example_frame, {"experiments": [_experiment(spend_change_eur_per_week=2000)]}),
+        r"experiments\[0\] 'spring' \(design, 2023-03-06..2023-03-26\): spend_change_eur_per_week is \+2,000 but "
+        r"the data's design spend is below that in the week\(s\) of 2023-03-13 \(800 EUR\), 2023-03-20 \(800 EUR\), "
+        r"so the usual spend .* would be negative; .* check its sign and size",
+    )
+    assert len(err.problems) == 1
+
+
+def test_a_cut_to_zero_is_a_valid_test_but_an_increase_on_no_spend_is_not(write_case, example_frame):
+    for c in ("design_ux_eur", "design_visual_eur"):
+        example_frame.loc[61:63, c] = "0"  # design switched off for three weeks
+    off = _experiment(spend_change_eur_per_week=-5000, lift=-400)
+    assert load(write_case(example_frame, {"experiments": [off]})).params.experiments[0].lift == -400
+    # the same window entered as an increase (a sign mistake) is stopped: nothing was spent on top of
+    err = expect_error(
+        write_case(example_frame, {"experiments": [_experiment(spend_change_eur_per_week=5000)]}),
+        r"design spend is below that in the week\(s\) of 2023-03-06 \(0 EUR\), 2023-03-13 \(0 EUR\), "
+        r"2023-03-20 \(0 EUR\)",
+    )
+    assert len(err.problems) == 1
