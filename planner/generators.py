@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ from scipy.optimize import nnls
 from planner import CATEGORIES
 from planner.transforms import adstock, hill
 
-__all__ = ["GENERATORS", "Case", "Response", "make", "oracle_shares"]
+__all__ = ["GENERATORS", "Case", "Response", "make", "oracle_shares", "with_experiment"]
 
 CATS = list(CATEGORIES)
 BURN_IN_WEEKS = 26
@@ -176,7 +176,11 @@ class Case:
     response : Response
         The true curves.
     truth : dict
-        A readable summary of the true parameters (for reports).
+        A readable summary of the true parameters (for reports); ``truth["experiments"]`` lists the
+        experiments overlaid by `with_experiment`, each with its true lift.
+    history : dict
+        What `with_experiment` needs to regenerate the history with other spend: the spend columns
+        including the burn-in weeks, the channels' effectiveness and the noise draws.
     """
 
     name: str
@@ -192,6 +196,7 @@ class Case:
     last_state: pd.Series
     response: Response
     truth: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict, repr=False)
 
     #: The truth is one "draw"; the plan asks for it to make intervals.
     interval = 0.8
@@ -425,31 +430,61 @@ class _Spec:
     truth: dict = field(default_factory=dict)
 
 
+def _spend_arrays(columns: dict, per_column: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Category spend (weeks, 3) and the channel spend the truth acts on (weeks, channels)."""
+    cat_spend = np.column_stack([np.sum(list(columns[c].values()), axis=0) for c in CATS])
+    if not per_column:
+        return cat_spend, cat_spend
+    return cat_spend, np.column_stack([v for c in CATS for v in columns[c].values()])
+
+
+def _future_mix(cat_spend: np.ndarray, x: np.ndarray, category: np.ndarray) -> np.ndarray:
+    """Each channel's share of its category's spend over the last 13 weeks (the mix after the data)."""
+    n_all = len(x)
+    last = slice(n_all - 13, n_all)
+    cat_last = cat_spend[last].sum(axis=0)[category]
+    return np.where(cat_last > 0, x[last].sum(axis=0) / np.where(cat_last > 0, cat_last, 1.0), 0.0)
+
+
+def _true_features(unit: Response, x: np.ndarray, eff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Carryover state (all weeks, channels) and per category the effectiveness-weighted mean
+    saturation over the data weeks (the `features` of a Case)."""
+    state = unit.carryover(x)
+    h = unit.saturate(state)[BURN_IN_WEEKS:]  # (n, m)
+    feature = np.zeros((len(h), len(CATS)))
+    for c in range(len(CATS)):
+        mine = unit.category == c
+        feature[:, c] = (h[:, mine] * eff[mine]).sum(axis=1) / eff[mine].sum()
+    return state, feature
+
+
+def _gaussian_columns(weighted: np.ndarray, props: np.ndarray) -> dict[str, np.ndarray]:
+    """Whole encounters per channel from noisy weighted encounters and the channel proportions."""
+    return {
+        col: np.round(np.maximum(weighted, 0.0) * props[:, i] / w).astype(int)
+        for i, (col, w) in enumerate(WEIGHTS.items())
+    }
+
+
 def _assemble(s: _Spec) -> Case:
     """Calibrate the effect sizes to the target shares, add noise and write the frame."""
-    n_all = len(s.index)
     data_index = pd.DatetimeIndex(s.index[BURN_IN_WEEKS:], name="week_start")
-    cat_spend = np.column_stack([np.sum(list(s.columns[c].values()), axis=0) for c in CATS])
+    per_column = s.channel_spend is not None
+    cat_spend, x = _spend_arrays(s.columns, per_column)  # per column: the channels are the spend columns
     r = dict(s.response)
     eff = np.asarray(r.pop("effectiveness"), dtype=float)
     category = np.asarray(r["category"])
-    x = cat_spend if s.channel_spend is None else s.channel_spend
-    last = slice(n_all - 13, n_all)
-    cat_last = cat_spend[last].sum(axis=0)[category]
-    mix = np.where(cat_last > 0, x[last].sum(axis=0) / np.where(cat_last > 0, cat_last, 1.0), 0.0)
+    mix = _future_mix(cat_spend, x, category)
     unit = Response(beta=np.ones(len(category)), mix=mix, **r)
-    state = unit.carryover(x)
-    h = unit.saturate(state)[BURN_IN_WEEKS:]  # (n, m)
+    state, feature = _true_features(unit, x, eff)
 
     # Effect sizes so that the true shares are exactly the target ones over the data.
     total_effect = s.effect_fraction / (1.0 - s.effect_fraction) * s.baseline.sum()
-    feature = np.zeros((len(data_index), len(CATS)))
     coef = np.zeros(len(CATS))
     beta = np.zeros(len(category))
     for c in range(len(CATS)):
         mine = category == c
-        f = (h[:, mine] * eff[mine]).sum(axis=1) / eff[mine].sum()
-        feature[:, c] = f
+        f = feature[:, c]
         coef[c] = s.shares[c] * total_effect / f.sum() if f.sum() > 0 else 0.0
         beta[mine] = coef[c] * eff[mine] / eff[mine].sum()
     response = Response(beta=beta, mix=mix, **r)
@@ -458,16 +493,19 @@ def _assemble(s: _Spec) -> Case:
 
     rng = s.rng
     frame = pd.DataFrame({"week_start": data_index})
+    history = {"columns": s.columns, "per_column": per_column, "effectiveness": eff, "noise": s.noise}
     if s.noise == "poisson":
         counts = rng.poisson(np.maximum(expected, 0.0))
         frame[s.single_column] = counts.astype(int)
         encounters = {s.single_column: 1.0}
+        history["single_column"] = s.single_column
     else:
-        weighted = expected + rng.normal(0.0, s.noise_sd * expected.mean(), len(expected))
+        error = rng.normal(0.0, s.noise_sd * expected.mean(), len(expected))
         props = rng.dirichlet(1500.0 * CHANNEL_SHARES, size=len(expected))
-        for i, (col, w) in enumerate(WEIGHTS.items()):
-            frame[col] = np.round(np.maximum(weighted, 0.0) * props[:, i] / w).astype(int)
+        for col, values in _gaussian_columns(expected + error, props).items():
+            frame[col] = values
         encounters = dict(WEIGHTS)
+        history.update(error=error, props=props)
     spend_columns = {}
     for c in CATS:
         spend_columns[c] = list(s.columns[c])
@@ -509,6 +547,7 @@ def _assemble(s: _Spec) -> Case:
         last_state=pd.Series(state[-1], index=list(names), name="last_state"),
         response=response,
         truth=truth,
+        history=history,
     )
 
 
@@ -880,6 +919,196 @@ def make(name: str, seed: int = 0) -> Case:
     if name not in GENERATORS:
         raise ValueError(f"unknown generator {name!r}; choose one of {', '.join(GENERATORS)}")
     return GENERATORS[name](int(seed))
+
+
+# -- experiments -------------------------------------------------------------------------------
+
+
+def _whole_euros(parts: np.ndarray, total: int) -> np.ndarray:
+    """Round each row of ``parts`` to whole euros that add up to ``total`` (largest remainders).
+
+    Flooring keeps ``spend + part`` >= 0 wherever the unrounded sum is (spend is whole euros).
+    """
+    low = np.floor(parts)
+    short = np.rint(total - low.sum(axis=1)).astype(int)  # 0 .. columns - 1
+    order = np.argsort(-(parts - low), axis=1, kind="stable")
+    for i, k in enumerate(short):
+        low[i, order[i, :k]] += 1.0
+    return low
+
+
+def with_experiment(
+    case: Case,
+    category: str,
+    start,
+    weeks: int,
+    change_eur_per_week: float,
+    *,
+    measured_weeks_after: int = 0,
+    se: float | None = None,
+    seed: int = 0,
+) -> tuple[Case, dict, float]:
+    """Overlay a lift test on a case: a spend change in a window of weeks, and its lift measured with noise.
+
+    The new case is the old one with the category's spend changed by ``change_eur_per_week`` in
+    each of the ``weeks`` weeks from ``start``, spread over the category's spend columns in
+    proportion to their spend that week (whole euros, as the frame holds them), and everything
+    that follows from spend recomputed from the truth: ``frame``, ``spend``, ``features``,
+    ``contributions``, ``expected``, ``last_state`` and the response's future mix. The noise is
+    the original draw: Gaussian cases keep their noise and channel proportions, so only the
+    experiment's effect differs; count cases keep their counts, add Poisson counts where the
+    expected encounters rose and thin them binomially where they fell (both exact for Poisson
+    counts), so a change of 0 returns the case unchanged.
+
+    Parameters
+    ----------
+    case : Case
+        A case from `make` (or from an earlier `with_experiment`: experiments can be stacked).
+    category : {"content", "design", "technology"}
+        The category whose spend changes.
+    start : datetime.date, str, pandas.Timestamp or int
+        The window's first week: a day in it, or its position among the data's weeks (0 = first).
+    weeks : int
+        Length of the window in weeks (at least 2, as the params require).
+    change_eur_per_week : float
+        Change against the history's spend in each window week (EUR/week, rounded to whole euros);
+        negative for a cut, which must not exceed the category's spend in any window week.
+    measured_weeks_after : int, default 0
+        Weeks after the window that the lift is measured over too (they must lie in the data).
+    se : float, optional
+        Standard error of the measured lift; default 25 % of the true lift's absolute value, and
+        at least 1 % of the mean weekly expected encounters.
+    seed : int, default 0
+        Seeds the measurement noise (and the extra or thinned counts of a count case). The stream
+        also depends on the experiment's name (category and first week), so several experiments
+        overlaid with the same seed get independent errors.
+
+    Returns
+    -------
+    (case, entry, true_lift) : tuple of Case, dict and float
+        ``entry`` is a raw params entry for the ``experiments`` list, ready for
+        `planner.params.load_dict`: ``name`` (``"<category>_<first Monday>"``), ``category``,
+        ``start`` (the first week's Monday) and ``end`` (the last week's Sunday) as ISO dates,
+        ``spend_change_eur_per_week``, ``lift`` (the true lift plus Gaussian noise of sd ``se``),
+        ``lift_se`` and ``measured_weeks_after``. ``true_lift`` is the true extra weighted
+        encounters (with the change minus without it, window plus measured weeks after); it is
+        also recorded in the new case's ``truth["experiments"]``. The case's ``params`` are left
+        as they were: add the entry to ``params["experiments"]`` to calibrate with it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown category, a window shorter than two weeks or outside the data (measured
+        weeks included), or a cut larger than the category's spend in a window week.
+
+    Examples
+    --------
+    >>> case = make("additive_hill", seed=1)
+    >>> tested, entry, true_lift = with_experiment(case, "design", "2023-03-06", 4, 3000.0)
+    >>> entry["name"], entry["end"]
+    ('design_2023-03-06', '2023-04-02')
+    >>> bool(true_lift > 0)
+    True
+    """
+    history = case.history
+    if not history:
+        raise ValueError("this case holds no history to regenerate; make it with planner.generators.make")
+    if category not in CATS:
+        raise ValueError(f"unknown category {category!r}; choose one of {', '.join(CATS)}")
+    index = pd.DatetimeIndex(case.spend.index)
+    n = len(index)
+    if isinstance(start, int | np.integer):
+        first = int(start)
+    else:
+        day = pd.Timestamp(start)
+        first = int((day.normalize() - pd.Timedelta(days=day.weekday()) - index[0]).days // 7)
+    weeks, after = int(weeks), int(measured_weeks_after)
+    if weeks < 2:
+        raise ValueError(f"an experiment needs a window of at least two weeks (got {weeks})")
+    if after < 0:
+        raise ValueError(f"measured_weeks_after must be 0 or more (got {after})")
+    last = first + weeks - 1
+    if first < 0 or last + after >= n:
+        raise ValueError(
+            f"the window (weeks {first}..{last}) plus {after} measured week(s) after it must lie within the "
+            f"data's {n} weeks ({index[0].date()}..{index[-1].date()})"
+        )
+    change = float(np.rint(change_eur_per_week))
+
+    # the spend: the change spread over the category's columns by their spend in each week
+    columns = {c: {col: np.array(v, dtype=float) for col, v in cols.items()} for c, cols in history["columns"].items()}
+    rows = np.arange(BURN_IN_WEEKS + first, BURN_IN_WEEKS + last + 1)
+    names = list(columns[category])
+    block = np.column_stack([columns[category][col][rows] for col in names])
+    total = block.sum(axis=1)
+    if change < 0 and np.any(total + change < 0):
+        bad = [f"{index[first + i].date()} ({total[i]:,.0f} EUR)" for i in np.flatnonzero(total + change < 0)]
+        raise ValueError(
+            f"a cut of {-change:,.0f} EUR/week is larger than the {category} spend in the week(s) of {', '.join(bad)}"
+        )
+    overall = block.sum(axis=0) if block.sum() > 0 else np.ones(len(names))
+    weights = np.where(total[:, None] > 0, block / np.where(total > 0, total, 1.0)[:, None], overall / overall.sum())
+    block = block + _whole_euros(change * weights, int(change))
+    for j, col in enumerate(names):
+        columns[category][col][rows] = block[:, j]
+
+    # the truth's response to the new spend
+    cat_spend, x = _spend_arrays(columns, history["per_column"])
+    r = case.response
+    mix = _future_mix(cat_spend, x, r.category)
+    unit = replace(r, beta=np.ones(len(r.category)), mix=mix)
+    state, feature = _true_features(unit, x, history["effectiveness"])
+    coef = case.coefficients.to_numpy()
+    contrib = feature * coef
+    expected = case.baseline.to_numpy() + contrib.sum(axis=1)
+    old = case.expected.to_numpy()
+    measured = slice(first, last + after + 1)
+    true_lift = float(expected[measured].sum() - old[measured].sum())
+
+    name = f"{category}_{index[first].date().isoformat()}"
+    rng = np.random.default_rng([int(seed), zlib.crc32(name.encode())])
+    sd = float(se) if se is not None else max(0.25 * abs(true_lift), 0.01 * float(old.mean()))
+    lift = true_lift + float(rng.normal(0.0, sd))
+
+    frame = case.frame.copy()
+    for col in names:
+        frame[col] = columns[category][col][BURN_IN_WEEKS:].astype(int)
+    if history["noise"] == "poisson":
+        col = history["single_column"]
+        counts = frame[col].to_numpy().astype(np.int64)
+        lam_old, lam_new = np.maximum(old, 0.0), np.maximum(expected, 0.0)
+        extra = rng.poisson(np.maximum(lam_new - lam_old, 0.0))
+        keep = np.where(lam_new < lam_old, lam_new / np.where(lam_old > 0, lam_old, 1.0), 1.0)
+        frame[col] = (rng.binomial(counts, keep) + extra).astype(int)
+    else:
+        for col, values in _gaussian_columns(expected + history["error"], history["props"]).items():
+            frame[col] = values
+
+    entry = {
+        "name": name,
+        "category": category,
+        "start": index[first].date().isoformat(),
+        "end": (index[last] + pd.Timedelta(days=6)).date().isoformat(),
+        "spend_change_eur_per_week": change,
+        "lift": lift,
+        "lift_se": sd,
+        "measured_weeks_after": after,
+    }
+    data_index = case.spend.index
+    truth = {**case.truth, "experiments": [*case.truth.get("experiments", []), {**entry, "true_lift": true_lift}]}
+    tested = replace(
+        case,
+        frame=frame,
+        contributions=pd.DataFrame(contrib, index=data_index, columns=CATS),
+        features=pd.DataFrame(feature, index=data_index, columns=CATS),
+        spend=pd.DataFrame(cat_spend[BURN_IN_WEEKS:], index=data_index, columns=CATS),
+        expected=pd.Series(expected, index=data_index, name="expected"),
+        last_state=pd.Series(state[-1], index=case.last_state.index, name="last_state"),
+        response=replace(r, mix=mix),
+        truth=truth,
+        history={**history, "columns": columns},
+    )
+    return tested, entry, true_lift
 
 
 # -- the oracle --------------------------------------------------------------------------------

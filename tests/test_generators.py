@@ -10,8 +10,9 @@ import pytest
 
 from planner import CATEGORIES
 from planner.data import from_frame
-from planner.generators import GENERATORS, Case, make, oracle_shares
-from planner.params import load_dict
+from planner.generators import GENERATORS, Case, make, oracle_shares, with_experiment
+from planner.params import ParamsError, load_dict
+from planner.transforms import adstock, hill
 
 CATS = list(CATEGORIES)
 
@@ -159,3 +160,155 @@ def test_oracle_is_close_on_the_noisy_model_like_case(cases):
     got = oracle_shares(case, params, data)
     assert got.sum() == pytest.approx(1.0)
     assert (got - case.true_shares()).abs().max() < 0.08
+
+
+# -- experiments overlaid on a history -----------------------------------------------------------
+
+
+def _same_case(a: Case, b: Case) -> None:
+    """Bit for bit: the frame, everything derived from spend, and the truth's future mix."""
+    assert a.frame.equals(b.frame)
+    for field in ("contributions", "features", "spend"):
+        np.testing.assert_array_equal(getattr(a, field).to_numpy(), getattr(b, field).to_numpy())
+    np.testing.assert_array_equal(a.expected.to_numpy(), b.expected.to_numpy())
+    np.testing.assert_array_equal(a.last_state.to_numpy(), b.last_state.to_numpy())
+    np.testing.assert_array_equal(a.response.mix, b.response.mix)
+
+
+@pytest.mark.parametrize("name", list(GENERATORS))
+def test_a_change_of_zero_reproduces_the_case(name, cases):
+    case = cases[name]
+    # in the last 13 weeks too, where the spend sets the truth's future mix
+    for start in (30, len(case.spend) - 6):
+        again, entry, true_lift = with_experiment(case, "design", start, 4, 0.0)
+        _same_case(again, case)
+        assert true_lift == 0.0
+        # the measured lift is noise of the floor sd: 1 % of a week's mean encounters
+        assert entry["lift_se"] == pytest.approx(0.01 * case.expected.mean())
+
+
+def _content_response(case: Case, spend: np.ndarray) -> np.ndarray:
+    """Content's true weekly encounters recomputed from the readable truth (rounded parameters)."""
+    ch = case.truth["channels"]["content"]
+    return ch["beta"] * hill(adstock(spend, ch["decay"]), ch["half_saturation"], ch["shape"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_positive_change_gives_the_true_lift_of_the_curves(seed):
+    case = make("additive_hill", seed)
+    tested, entry, true_lift = with_experiment(case, "content", 60, 4, 2000.0, measured_weeks_after=6)
+    x = case.spend["content"].to_numpy()
+    changed = x.copy()
+    changed[60:64] += 2000.0
+    reference = (_content_response(case, changed) - _content_response(case, x))[60:70].sum()
+    assert true_lift > 0
+    assert true_lift == pytest.approx(reference, rel=2e-3)
+    assert tested.truth["experiments"] == [{**entry, "true_lift": true_lift}]
+    # the carryover after the window is part of the lift: measuring the window only catches less
+    _, _, window_only = with_experiment(case, "content", 60, 4, 2000.0)
+    assert 0 < window_only < true_lift
+    # a small cut loses about as much as a small increase adds (the curve is smooth)
+    up, cut = (with_experiment(case, "content", 60, 4, v, measured_weeks_after=6)[2] for v in (500.0, -500.0))
+    assert cut < 0 < up and abs(cut) == pytest.approx(up, rel=0.25)
+
+
+def test_a_category_without_effect_has_no_lift(cases):
+    _, _, true_lift = with_experiment(cases["no_effect"], "design", 50, 6, 5000.0, measured_weeks_after=4)
+    assert true_lift == 0.0
+
+
+@pytest.mark.parametrize("name", ["additive_hill", "drifting_mix", "small_counts"])
+def test_only_the_window_spend_of_the_category_changes(name, cases):
+    case = cases[name]
+    tested, entry, _ = with_experiment(case, "technology", "2022-06-15", 5, -3001.4)
+    window = np.arange(23, 28)  # 2022-06-13 is the data's week 23
+    assert (entry["start"], entry["end"]) == ("2022-06-13", "2022-07-17")
+    assert entry["spend_change_eur_per_week"] == -3001.0  # whole euros, as the frame holds spend
+    cols = case.params["data"]["spend"]["technology"]
+    others = [c for c in case.frame.columns if c not in cols and not c.startswith("enc_")]
+    pd.testing.assert_frame_equal(tested.frame[others], case.frame[others])
+    diff = tested.frame[cols].to_numpy() - case.frame[cols].to_numpy()
+    assert tested.frame[cols].dtypes.map(pd.api.types.is_integer_dtype).all()
+    assert set(np.flatnonzero(np.abs(diff).sum(axis=1))) == set(window)
+    np.testing.assert_array_equal(diff.sum(axis=1)[window], -3001.0)
+    # spread in proportion to each column's spend that week, to the euro
+    share = case.frame[cols].to_numpy()[window] / case.spend["technology"].to_numpy()[window, None]
+    np.testing.assert_allclose(diff[window], -3001.0 * share, atol=1.0)
+    np.testing.assert_array_equal(tested.spend["technology"] - case.spend["technology"], diff.sum(axis=1))
+    # the history before the window is untouched; the encounters change from the window on
+    enc = [c for c in case.frame.columns if c.startswith("enc_")]
+    pd.testing.assert_frame_equal(tested.frame[enc].iloc[:23], case.frame[enc].iloc[:23])
+    assert (tested.expected.iloc[:23] == case.expected.iloc[:23]).all()
+    assert (tested.expected.iloc[23:28] < case.expected.iloc[23:28]).all()
+    np.testing.assert_allclose(tested.contributions, tested.features * tested.coefficients, rtol=1e-9, atol=1e-9)
+
+
+def test_gaussian_noise_is_the_original_draw(cases):
+    case = cases["additive_hill"]
+    tested, _, _ = with_experiment(case, "content", 40, 4, 6000.0)
+    params, data = _read(case)
+    _, tested_data = _read(tested)
+    # the observed minus the expected encounters is the same noise (up to rounding to whole encounters)
+    noise, tested_noise = data.y - case.expected.to_numpy(), tested_data.y - tested.expected.to_numpy()
+    # whole encounters of weight up to 10 in three channels: the rounding moves a week by a few at most
+    assert (noise - tested_noise).abs().max() < 20 < 0.05 * noise.std()
+
+
+def test_counts_follow_the_expected_counts(cases):
+    case = cases["small_counts"]
+    tested, _, true_lift = with_experiment(case, "content", 20, 30, 20_000.0, seed=3)
+    col = "enc_meetings"
+    extra = tested.frame[col].iloc[20:50].sum() - case.frame[col].iloc[20:50].sum()
+    assert true_lift > 30
+    assert extra == pytest.approx(true_lift, abs=4 * np.sqrt(true_lift))  # Poisson sd of the added counts
+    assert (tested.frame[col] >= case.frame[col]).all()  # counts are only added where the expected rose
+
+
+def test_measured_lift_is_the_true_lift_with_noise_of_the_stated_se(cases):
+    case = cases["additive_hill"]
+    args = (case, "design", 70, 6, 3000.0)
+    a, b, c = (with_experiment(*args, seed=s)[1] for s in (5, 5, 6))
+    assert a == b and a["lift"] != c["lift"]
+    _, first, true_lift = with_experiment(*args)
+    assert first["lift_se"] == pytest.approx(max(0.25 * abs(true_lift), 0.01 * case.expected.mean()))
+    z = np.array([(with_experiment(*args, se=200.0, seed=s)[1]["lift"] - true_lift) / 200.0 for s in range(400)])
+    assert abs(z.mean()) < 0.15 and 0.88 < z.std() < 1.12
+    # two experiments overlaid with the same seed get different errors
+    errors = [
+        entry["lift"] - true
+        for _, entry, true in (with_experiment(case, "design", w, 6, 3000.0, se=200.0, seed=5) for w in (70, 90))
+    ]
+    assert errors[0] != pytest.approx(errors[1], abs=1.0)
+
+
+def test_experiments_stack_and_the_entries_are_valid_params(cases):
+    case = cases["collinear"]
+    first, e1, t1 = with_experiment(case, "content", 30, 4, 4000.0, measured_weeks_after=2, seed=1)
+    both, e2, t2 = with_experiment(first, "technology", "2023-09-04", 3, -5000.0, seed=2)
+    assert [x["name"] for x in both.truth["experiments"]] == ["content_2022-08-01", "technology_2023-09-04"]
+    assert t1 > 0 > t2
+    raw = {**both.params, "experiments": [e1, e2]}
+    params = load_dict(raw, "generated.yaml")
+    data = from_frame(both.frame, params, source="with experiments")
+    spec = params.experiments[1]
+    assert (spec.category, spec.window_weeks, spec.se, spec.lift) == ("technology", 3, e2["lift_se"], e2["lift"])
+    np.testing.assert_allclose(data.spend.to_numpy(), both.spend.to_numpy())
+    assert "experiments" not in case.params  # the case's own params are left alone
+
+
+def test_impossible_experiments_are_refused(cases):
+    case = cases["additive_hill"]
+    with pytest.raises(ValueError, match="larger than the design spend in the week"):
+        with_experiment(case, "design", 10, 3, -1e6)
+    with pytest.raises(ValueError, match="at least two weeks"):
+        with_experiment(case, "design", 10, 1, 100.0)
+    with pytest.raises(ValueError, match="must lie within the data's 156 weeks"):
+        with_experiment(case, "design", 150, 4, 100.0, measured_weeks_after=3)
+    with pytest.raises(ValueError, match="must lie within"):
+        with_experiment(case, "design", "2021-12-27", 4, 100.0)
+    with pytest.raises(ValueError, match="unknown category 'tech'"):
+        with_experiment(case, "tech", 10, 3, 100.0)
+    # a change of 0 is a valid overlay but not a valid experiment in params
+    _, entry, _ = with_experiment(case, "design", 10, 3, 0.0)
+    with pytest.raises(ParamsError, match=r"experiments\[0\].spend_change_eur_per_week: must not be 0"):
+        load_dict({**case.params, "experiments": [entry]})
