@@ -37,6 +37,10 @@ Every generator writes ``week_start`` (Mondays), encounter columns, spend column
 category; the model sums them) and, except ``small_counts``, an event (``event_trade_fair``) and a
 control (``market_index``). The first 26 weeks are a burn-in that is dropped, so the carryover at
 the start of the data is that of real past spend.
+
+``with_experiment(case, category, start, weeks, change)`` overlays a lift test on a case: the spend
+change in its window, the encounters regenerated from the truth with the case's own noise draw, and
+a params ``experiments`` entry whose lift is the true lift measured with noise.
 """
 
 from __future__ import annotations

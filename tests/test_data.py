@@ -1,10 +1,12 @@
 """Data loading: formats, daily to weekly, and every bad-input case against its message."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -588,3 +590,17 @@ def test_a_cut_to_zero_is_a_valid_test_but_an_increase_on_no_spend_is_not(write_
         r"2023-03-20 \(0 EUR\)",
     )
     assert len(err.problems) == 1
+
+
+def test_the_example_experiment_fits_the_example_data():
+    """The commented-out experiments block of params/example.yaml, switched on, is valid with its data."""
+    path = Path(__file__).parent.parent / "params" / "example.yaml"
+    text = path.read_text(encoding="utf-8")
+    block = text[text.index("# experiments:") :]
+    raw = yaml.safe_load(text)
+    raw.update(yaml.safe_load("\n".join(re.sub(r"^# ?", "", line) for line in block.splitlines())))
+    ds = load_data(params.load_dict(raw, path))
+    (spec,) = ds.params.experiments
+    assert (spec.window_weeks, spec.se, spec.measured_weeks_after) == (6, 1100, 2)
+    first, last = experiment_weeks(spec, ds.frame.index)
+    assert (ds.spend["content"].iloc[first : last + 1] >= spec.spend_change_eur_per_week).all()
