@@ -493,8 +493,7 @@ def next_test_text(results: Mapping, m: Messages) -> str | None:
         return None
     return m(
         "next_test",
-        category=m.category(test["category"]),
-        category_gen=m.category(test["category"], "gen"),
+        category=m.category(test["category"], "gen"),
         change=m.eur(round_sig(test["spend_change_eur_per_week"])),
         weeks=m.int(test["weeks"]),
         lift=m.int(round_sig(abs(test["expected_lift"]))),

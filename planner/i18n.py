@@ -317,7 +317,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The test to run next: change {category} spend by {change} a week for {weeks} weeks. The model "
         "expects about {lift} extra encounters; a test of that length detects {detectable} or more "
         "({power} power).",
-        "fi": "Seuraavaksi kannattaa testata: muuta {category_gen} panostusta {change} viikossa {weeks} viikon "
+        "fi": "Seuraavaksi kannattaa testata: muuta {category} panostusta {change} viikossa {weeks} viikon "
         "ajan. Malli odottaa noin {lift} lisäkohtaamista; näin pitkä testi havaitsee vähintään "
         "{detectable} kohtaamisen muutoksen ({power} todennäköisyydellä).",
     },
