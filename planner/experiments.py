@@ -27,7 +27,7 @@ from scipy.stats import norm
 
 from planner import CATEGORIES
 
-__all__ = ["CHANGES", "WEEKS", "design_next_test", "needs_test"]
+__all__ = ["CHANGES", "WEEKS", "design_next_test", "needs_test", "with_and_without"]
 
 #: Spend changes tried, as shares of the category's current weekly spend.
 CHANGES = (0.5, 0.25, -0.25, -0.5)
@@ -164,4 +164,41 @@ def _weekly_limits(plan, weekly_now: pd.Series) -> dict:
     for c in CATEGORIES:
         b = plan.bounds[c]
         out[c] = (float(b["min_eur"]) / plan.horizon_weeks, float(b["max_eur"]) / plan.horizon_weeks)
+    return out
+
+
+def with_and_without(model, plan, dataset) -> pd.DataFrame:
+    """Shares and the plan with the lift tests against a fit of the same data without them.
+
+    Parameters
+    ----------
+    model : planner.model.ModelResults
+        The fit with the params' lift tests.
+    plan : planner.plan.PlanResults
+        Its plan.
+    dataset : planner.data.Dataset
+        The data both fits read.
+
+    Returns
+    -------
+    DataFrame
+        One row per category: ``share`` (low, high) with and without the tests and the plan's
+        recommended share with and without; empty when the params list no tests.
+    """
+    if not model.experiments:
+        return pd.DataFrame()
+    from planner.model import EncounterModel
+    from planner.plan import plan_budget
+
+    plain = EncounterModel(dataset, model.spec, use_experiments=False).fit()
+    plain_plan = plan_budget(plain, dataset.params.plan, dataset.spend)
+    rows = {}
+    for name, res, p in (("with tests", model, plan), ("without tests", plain, plain_plan)):
+        shares = res.shares()
+        rows[(name, "share")] = shares["share"]
+        rows[(name, "low")] = shares["low"]
+        rows[(name, "high")] = shares["high"]
+        rows[(name, f"recommended ({p.action})")] = p.recommended.split
+    out = pd.DataFrame(rows)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
     return out

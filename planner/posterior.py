@@ -322,13 +322,28 @@ class Problem:
         dout = np.zeros((k, self.m, 3)) if grad else None
         for e, (lift, cf) in enumerate(zip(self.lifts, self._cf, strict=True)):
             rows = slice(lift.first, lift.stop)
+            # only the test's category differs between the two histories
+            sub = self._column_problem(lift.j)
             if grad:
-                hc, dc = self.features(u, lift.stop, grad=True, spend=cf)
-                dout[e, lift.j] = np.sum(dh[rows, lift.j] - dc[rows, lift.j], axis=0)
+                hc, dc = sub.features(u[3 * lift.j : 3 * lift.j + 3], lift.stop, grad=True, spend=cf[:, [lift.j]])
+                dout[e, lift.j] = np.sum(dh[rows, lift.j] - dc[rows, 0], axis=0)
             else:
-                hc = self.features(u, lift.stop, spend=cf)
-            out[e] = float(np.sum(h[rows, lift.j] - hc[rows, lift.j]))
+                hc = sub.features(u[3 * lift.j : 3 * lift.j + 3], lift.stop, spend=cf[:, [lift.j]])
+            out[e] = float(np.sum(h[rows, lift.j] - hc[rows, 0]))
         return (out, dout) if grad else out
+
+    def _column_problem(self, j: int) -> Problem:
+        """A one-category view of this problem (same box and scale), for that category's features."""
+        cache = self.__dict__.setdefault("_columns", {})
+        if j not in cache:
+            view = object.__new__(Problem)
+            view.spend = self.spend[:, [j]]
+            view.m = 1
+            view.scale = self.scale[[j]]
+            view.lo, view.hi = self.lo[[j]], self.hi[[j]]
+            view.span, view.logspan = self.span[[j]], self.logspan[[j]]
+            cache[j] = view
+        return cache[j]
 
     def _lift_rows(self, d: np.ndarray) -> np.ndarray:
         """The tests' rows of the linear system, (k, m): scaled D in its category's column."""

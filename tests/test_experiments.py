@@ -13,8 +13,8 @@ import pytest
 from planner import CATEGORIES
 from planner.brief import next_test_text
 from planner.data import from_frame
-from planner.experiments import design_next_test, needs_test
-from planner.generators import make
+from planner.experiments import design_next_test, needs_test, with_and_without
+from planner.generators import make, with_experiment
 from planner.i18n import Messages
 from planner.model import EncounterModel
 from planner.params import load_dict
@@ -90,3 +90,18 @@ def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words)
     assert text.startswith(words) and "8" in text
     results["allocation"]["action"] = "move"
     assert next_test_text(results, Messages(lang)) is None
+
+
+def test_with_and_without_the_tests_side_by_side():
+    syn_case = make("additive_hill", 3)
+    raw = copy.deepcopy(syn_case.params)
+    tested, entry, _ = with_experiment(syn_case, "design", 110, 8, 2000.0, seed=1)
+    raw["experiments"] = [entry]
+    params = load_dict(raw, ROOT / "params" / "example.yaml")
+    data = from_frame(tested.frame, params)
+    res = EncounterModel(data, params.model.model_copy(update={"draws": 60})).fit()
+    table = with_and_without(res, plan_budget(res, params.plan, data.spend), data)
+    assert list(table.index) == list(CATEGORIES)
+    assert table[("with tests", "share")].sum() == pytest.approx(1.0)
+    assert table[("without tests", "share")].sum() == pytest.approx(1.0)
+    assert not np.allclose(table[("with tests", "share")], table[("without tests", "share")])
