@@ -613,6 +613,46 @@ WARNING_TEXTS: dict[str, dict[str, list[str]]] = {
             "Aineisto on lyhyt, joten lopputarkistus näkemättömillä viikoilla jäi tavallista lyhyemmäksi.",
         ],
     },
+    "baseline_column_dropped": {
+        "en": [
+            "The baseline column '{column}' repeats what other baseline terms already hold (such as the "
+            "built-in holiday dips), so it was left out."
+        ],
+        "fi": [
+            "Perustason sarake '{column}' toistaa sen, minkä muut perustason termit jo kertovat (kuten "
+            "sisäänrakennetut lomaviikot), joten se jätettiin pois."
+        ],
+    },
+    "glm_fallback": {
+        "en": [
+            "The count model did not converge, so weighted least squares ran instead; its numbers are "
+            "approximate."
+        ],
+        "fi": [
+            "Lukumäärämalli ei konvergoinut, joten sen sijaan käytettiin painotettua pienimmän neliösumman "
+            "mallia; luvut ovat likimääräisiä."
+        ],
+    },
+    "experiment_disagrees": {
+        "en": [
+            "The lift test '{experiment}' on {category} and the history disagree beyond both uncertainties: "
+            "check the test before trusting either.",
+        ],
+        "fi": [
+            "Nostotesti '{experiment}' ({category}) ja historia-aineisto ovat ristiriidassa enemmän kuin "
+            "kummankaan epävarmuus selittää: tarkista testi ennen kuin luotat kumpaankaan.",
+        ],
+    },
+    "experiment_unused": {
+        "en": [
+            "The lift test '{experiment}' was left out: {category} spend never varied, so the model has no "
+            "effect of it to calibrate."
+        ],
+        "fi": [
+            "Nostotesti '{experiment}' jätettiin pois: {category_gen} kulut eivät vaihdelleet, joten mallissa "
+            "ei ole kalibroitavaa vaikutusta."
+        ],
+    },
     "not_counts": {
         "en": [
             "The count model was used on weighted encounters that are not whole numbers, so its "
@@ -840,6 +880,9 @@ class Messages:
         mape = context.get("mape", context.get("holdout_mape"))
         if isinstance(mape, (int, float)):
             values["mape"] = self.pct(mape, 1)
+        for key in ("column", "experiment"):
+            if isinstance(context.get(key), str):
+                values[key] = context[key]
         columns = context.get("columns")
         if isinstance(columns, (list, tuple)) and columns:
             values["columns"] = ", ".join(str(c) for c in columns)
