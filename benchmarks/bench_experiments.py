@@ -1,0 +1,539 @@
+"""Experiments benchmark: what lift tests buy, and whether the proposed next test keeps its promise.
+
+For every generator and seed of `planner.generators` (by default the weak-data case `small_counts`
+and the `collinear` case), fitted and planned exactly as `planner run` does with the defaults
+(params dict -> `load_dict` -> `from_frame` -> `EncounterModel(data, params.model).fit()` ->
+`plan_budget(res, params.plan, data.spend)`), and scored against the truth with the functions of
+`bench_calibration` (worst-category share error, coverage of the 80 % intervals, plan action and,
+for `move`, the loss against the truly best split under the same bounds):
+
+1. **0, 1 and 3 lift tests** (`generators.with_experiment`). 0 is the case as it is; 3 is one test
+   per category; 1 is the test on the category whose 80 % share interval is widest in the
+   0-test fit (an interval the model declines to give counts as the widest), the same test as in
+   the 3-test run. Each test changes the category's spend by +50 % of its mean weekly spend over
+   the data's last 26 weeks (an increase for every category: a cut of half the mean can exceed the
+   spend of a quiet week, and an increase is always feasible) for 8 weeks, measured over those
+   weeks, with the generator's default error (25 % of the true lift). The windows lie in the data's
+   last year before the holdout (the last `model.holdout_weeks`, 13 by default), one per category
+   with 4 weeks between them for the carryover to fade: content's ends right before the holdout,
+   design's 12 weeks earlier, technology's 24 weeks earlier. Each test has its own seed
+   (case seed and category). The truth scored against is the tested case's (its spend changed).
+2. **The promise**: `experiments.design_next_test(res, plan)` on the 0-test fit proposes a test that
+   starts after the data. A history cannot be extended, so the proposed test (its category, weekly
+   spend change and length) is overlaid on the LAST `weeks` weeks before the holdout instead, its
+   lift measured with the error the design assumed (its `measurement_se`), and the case refitted
+   with it. A cut larger than the category's spend in a window week is reduced to that week's
+   spend (counted as "cut capped"). Scored: the realised width of the category's 80 % share
+   interval against the promised `share_interval_after` width (ratio realised / promised; within a
+   factor of 1.5 counts as kept) and against the width before the test.
+3. **Time**: the model's fit time with 0 and with 3 tests (the benchmark runs `--jobs` fits at a
+   time, so on a shared machine the two columns are compared, not read as absolute figures).
+
+A fit or plan that raises is counted and reported, never a crash. Everything is seeded, so the same
+arguments give the same tables with any number of processes (the times aside).
+
+    python benchmarks/bench_experiments.py                        # small_counts and collinear x 20 seeds
+    python benchmarks/bench_experiments.py --quick                # 3 seeds: a smoke run
+    python benchmarks/bench_experiments.py --generators additive_hill --seeds 5 --out experiments.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import multiprocessing
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for _p in (ROOT, HERE):  # run as a script from anywhere; bench_calibration lies beside this file
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
+
+from bench_calibration import (  # noqa: E402
+    ACTIONS,
+    CATS,
+    _action,
+    _draws_key,
+    _error_text,
+    _met,
+    _model_version,
+    _q,
+    _share_bounds,
+    markdown,
+    score,
+    summarise,
+    true_best,
+    true_total,
+)
+
+from planner.generators import GENERATORS, make, oracle_shares, with_experiment  # noqa: E402
+
+N_EXPERIMENTS = (0, 1, 3)
+TEST_WEEKS = 8
+TEST_CHANGE = 0.5  # of the category's mean weekly spend over the last SPEND_WEEKS
+SPEND_WEEKS = 26
+WINDOW_STEP = 12  # weeks between the starts of consecutive categories' windows (8 of test, 4 to fade)
+#: Issue 13's targets.
+WEAK_CASE = "small_counts"
+TARGET_ERROR_RATIO = 0.5  # median share error with a test per category / without, on the weak-data case
+TARGET_COVERAGE = (0.75, 0.90)
+PROMISE_FACTOR = 1.5
+TARGET_PROMISE_KEPT = 0.8
+TARGET_TIME_ADDED = 0.20
+
+
+# -- one case (runs in a worker process) --------------------------------------------------------
+
+
+def fit_and_score(case, raw: dict, name: str, seed: int, *, oracle: bool = False) -> tuple[dict, object, object]:
+    """Fit and plan one (possibly tested) case as `planner run` does; the row `bench_calibration.score`
+    reads, plus the fit and the plan (None where a stage failed; the row then names the error)."""
+    from planner.data import from_frame
+    from planner.model import EncounterModel
+    from planner.params import load_dict
+    from planner.plan import plan_budget
+
+    out: dict = {"generator": name, "seed": seed, "error": None, "stage": None}
+    res = plan = None
+    stage = "params/data"
+    try:
+        params = load_dict(raw, ROOT / "params" / f"{name}_{seed}.yaml")
+        data = from_frame(case.frame, params, source=f"{name}:{seed}")
+        out["truth"] = case.true_shares().to_dict()
+        if oracle:
+            stage = "oracle"
+            out["oracle"] = oracle_shares(case, params, data).to_dict()
+
+        stage = "fit"
+        started = time.perf_counter()
+        res = EncounterModel(data, params.model).fit()
+        out["fit_s"] = time.perf_counter() - started
+        table = res.shares()
+        for key in ("share", "low", "high"):
+            out[key] = {c: float(table.loc[c, key]) for c in CATS}
+        claim = res.claim()
+        out["verdict"] = claim.get("verdict")
+        out["verdict_category"] = claim.get("category")
+        out["verdict_direction"] = claim.get("direction")
+        out["quality"] = getattr(res, "quality", None)
+
+        stage = "plan"
+        started = time.perf_counter()
+        plan = plan_budget(res, params.plan, data.spend)
+        out["plan_s"] = time.perf_counter() - started
+        out["action"] = _action(plan)
+        budget, weeks = float(plan.total_budget), int(plan.horizon_weeks)
+        rec = plan.recommended.split[CATS].to_numpy(dtype=float)
+        out["recommended"] = dict(zip(CATS, rec.tolist(), strict=True))
+
+        stage = "true optimum"
+        lo, hi = _share_bounds(plan)
+        best, best_value = true_best(case, budget, weeks, lo, hi)
+        got = true_total(case, rec, budget, weeks)
+        current = true_total(case, plan.current.split[CATS].to_numpy(dtype=float), budget, weeks)
+        out["best"] = dict(zip(CATS, best.tolist(), strict=True))
+        out["loss"] = (best_value - got) / best_value if best_value > 0 else 0.0
+        out["current_loss"] = (best_value - current) / best_value if best_value > 0 else 0.0
+    except Exception as exc:  # counted and reported, never a crash of the whole benchmark
+        out["error"] = _error_text(exc)
+        out["stage"] = stage
+    return out, res, plan
+
+
+def _width(row: dict, cat: str) -> float:
+    """The 80 % share interval's width; infinite when the model gives none (the category is unknown)."""
+    lo, hi = row.get("low", {}).get(cat, np.nan), row.get("high", {}).get(cat, np.nan)
+    return float(hi - lo) if np.isfinite(lo) and np.isfinite(hi) else np.inf
+
+
+def _holdout_weeks(raw: dict) -> int:
+    from planner.params import ModelSpec
+
+    value = raw.get("model", {}).get("holdout_weeks")
+    return int(value if value is not None else ModelSpec.model_fields["holdout_weeks"].default)
+
+
+def overlay_tests(case, categories: list[str], seed: int, holdout: int) -> tuple[object, list[dict]]:
+    """The case with one +50 %, 8-week test per category in its fixed window; their params entries."""
+    n = len(case.spend)
+    entries = []
+    for cat in categories:
+        k = CATS.index(cat)
+        start = n - holdout - TEST_WEEKS - WINDOW_STEP * k
+        change = TEST_CHANGE * float(case.spend[cat].iloc[-SPEND_WEEKS:].mean())
+        if abs(change) < 1.0:
+            raise ValueError(f"{cat} has no spend in the last {SPEND_WEEKS} weeks to change")
+        case, entry, _ = with_experiment(case, cat, start, TEST_WEEKS, change, seed=1000 * seed + k + 1)
+        entries.append(entry)
+    return case, entries
+
+
+def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int) -> dict:
+    """Propose the next test on the 0-test fit, run it in the generator, refit: promised vs realised width."""
+    from planner.experiments import design_next_test
+
+    out: dict = {"generator": name, "seed": seed, "error": None, "stage": "design"}
+    try:
+        design = design_next_test(res, plan)
+        if design is None:
+            out["error"] = "no test proposed"
+            return out
+        cat, weeks = design["category"], int(design["weeks"])
+        change = float(design["spend_change_eur_per_week"])
+        start = len(case.spend) - holdout - weeks
+        window = case.spend[cat].iloc[start : start + weeks]
+        out["capped"] = bool(change < 0 and -change > float(window.min()))
+        if out["capped"]:
+            change = -float(np.floor(window.min()))
+        now, after = design["share_interval_now"], design["share_interval_after"]
+        out.update(
+            category=cat,
+            weeks=weeks,
+            change=change,
+            power=float(design["power"]),
+            width_now=float(now[1] - now[0]),
+            width_promised=float(after[1] - after[0]),
+        )
+        out["stage"] = "overlay"
+        tested, entry, _ = with_experiment(
+            case, cat, start, weeks, change, se=float(design["measurement_se"]), seed=1000 * seed + 99
+        )
+        raw = copy.deepcopy(raw)
+        raw["experiments"] = [*raw.get("experiments", []), entry]
+        out["stage"] = "refit"
+        row, _, _ = fit_and_score(tested, raw, name, seed)
+        if row["error"]:
+            out["error"], out["stage"] = row["error"], f"refit: {row['stage']}"
+            return out
+        out["width_realised"] = _width(row, cat)
+        out["stage"] = None
+    except Exception as exc:
+        out["error"] = _error_text(exc)
+    return out
+
+
+def run_case(name: str, seed: int, n_draws: int | None) -> dict:
+    """0, 1 and 3 tests and the promise check for one generator and seed."""
+    warnings.simplefilter("ignore")
+    out: dict = {"generator": name, "seed": seed, "rows": {}, "promise": None}
+    try:
+        case = make(name, seed)
+        raw = copy.deepcopy(case.params)
+        key = _draws_key() if n_draws is not None else None
+        if key is not None:
+            raw.setdefault("model", {})[key] = n_draws
+        holdout = _holdout_weeks(raw)
+    except Exception as exc:
+        err = {"generator": name, "seed": seed, "error": _error_text(exc), "stage": "generate"}
+        out["rows"] = {k: dict(err) for k in N_EXPERIMENTS}
+        out["promise"] = dict(err)
+        return out
+
+    row0, res0, plan0 = fit_and_score(case, raw, name, seed, oracle=True)
+    out["rows"][0] = row0
+    if res0 is not None and not row0["error"]:
+        widest = max(CATS, key=lambda c: _width(row0, c))
+    else:
+        widest = None
+    for k in N_EXPERIMENTS[1:]:
+        cats = CATS if k == len(CATS) else ([widest] if widest else [])
+        if not cats:
+            out["rows"][k] = {"generator": name, "seed": seed, "error": "no 0-test fit to choose from", "stage": "0"}
+            continue
+        try:
+            tested, entries = overlay_tests(case, cats, seed, holdout)
+        except Exception as exc:
+            out["rows"][k] = {"generator": name, "seed": seed, "error": _error_text(exc), "stage": "overlay"}
+            continue
+        raw_k = copy.deepcopy(raw)
+        raw_k["experiments"] = [*raw_k.get("experiments", []), *entries]
+        out["rows"][k], _, _ = fit_and_score(tested, raw_k, name, seed)
+        out["rows"][k]["tested"] = "/".join(cats)
+    if res0 is not None and plan0 is not None:
+        out["promise"] = promise_check(case, raw, res0, plan0, name, seed, holdout)
+    else:
+        out["promise"] = {"generator": name, "seed": seed, "error": "no 0-test fit and plan", "stage": "0"}
+    return out
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+
+def experiment_table(results: list[dict]) -> pd.DataFrame:
+    """`bench_calibration.score` over every fit, with the number of tests it had."""
+    rows, n_exp, tested = [], [], []
+    for r in results:
+        for k in N_EXPERIMENTS:
+            row = r["rows"].get(k, {"generator": r["generator"], "seed": r["seed"], "error": "missing", "stage": "-"})
+            if "share" in row and "oracle" not in row:  # score() reads an oracle wherever there is a fit
+                row = {**row, "oracle": dict.fromkeys(CATS, np.nan)}
+            rows.append(row)
+            n_exp.append(k)
+            tested.append(row.get("tested", ""))
+    table = score(rows)
+    table.insert(2, "experiments", n_exp)
+    table["tested"] = tested
+    return table
+
+
+def accuracy_summary(table: pd.DataFrame, generators: list[str]) -> pd.DataFrame:
+    out = []
+    for g in generators:
+        for k in N_EXPERIMENTS:
+            s = summarise(table[(table["generator"] == g) & (table["experiments"] == k)], g)
+            out.append(
+                {
+                    "generator": g,
+                    "tests": k,
+                    "cases": s["cases"],
+                    "failed": s["failed"],
+                    "share error median pp": s["median err pp"],
+                    "p90 pp": s["p90 err pp"],
+                    "oracle median pp": s["oracle median pp"] if k == 0 else np.nan,
+                    "80 % coverage %": s["coverage %"],
+                    "move / keep / test": " / ".join(str(s[a]) for a in ACTIONS),
+                    "move loss median %": s["move loss median %"],
+                    "move loss max %": s["move loss max %"],
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def promise_frame(results: list[dict]) -> pd.DataFrame:
+    rows = []
+    for r in results:
+        p = dict(r.get("promise") or {"generator": r["generator"], "seed": r["seed"], "error": "missing"})
+        if p.get("width_realised") is not None and p.get("width_promised"):
+            p["ratio"] = p["width_realised"] / p["width_promised"]
+            p["kept"] = 1 / PROMISE_FACTOR <= p["ratio"] <= PROMISE_FACTOR
+            p["narrowing_promised"] = 1 - p["width_promised"] / p["width_now"]
+            p["narrowing_realised"] = 1 - p["width_realised"] / p["width_now"]
+        rows.append(p)
+    cols = [
+        "generator",
+        "seed",
+        "error",
+        "stage",
+        "category",
+        "weeks",
+        "change",
+        "capped",
+        "power",
+        "width_now",
+        "width_promised",
+        "width_realised",
+        "ratio",
+        "kept",
+        "narrowing_promised",
+        "narrowing_realised",
+    ]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def promise_summary(frame: pd.DataFrame, generators: list[str]) -> pd.DataFrame:
+    out = []
+    for g in [*generators, "all"]:
+        part = frame if g == "all" else frame[frame["generator"] == g]
+        done = part[part["ratio"].notna()]
+        cats = done["category"].value_counts()
+        out.append(
+            {
+                "generator": g,
+                "seeds": len(part),
+                "checked": len(done),
+                "failed / none proposed": int(part["error"].notna().sum()),
+                "tests proposed": ", ".join(f"{c} {n}" for c, n in cats.items()) or "-",
+                "cut capped": int(done["capped"].fillna(False).astype(bool).sum()),
+                "width now median pp": 100 * _q(done["width_now"], 0.5),
+                "promised narrowing median %": 100 * _q(done["narrowing_promised"], 0.5),
+                "realised narrowing median %": 100 * _q(done["narrowing_realised"], 0.5),
+                "ratio realised/promised median": _q(done["ratio"], 0.5),
+                "ratio p10 / p90": f"{_q(done['ratio'], 0.1):.2f} / {_q(done['ratio'], 0.9):.2f}" if len(done) else "-",
+                f"within {PROMISE_FACTOR:g}x %": 100 * done["kept"].astype(bool).mean() if len(done) else np.nan,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def time_summary(table: pd.DataFrame, generators: list[str]) -> pd.DataFrame:
+    out = []
+    for g in [*generators, "all"]:
+        part = table if g == "all" else table[table["generator"] == g]
+        t0 = _q(part.loc[part["experiments"] == 0, "fit_s"], 0.5)
+        t3 = _q(part.loc[part["experiments"] == 3, "fit_s"], 0.5)
+        # paired per seed, so a slow moment of the machine hits both sides
+        both = part.pivot_table(index=["generator", "seed"], columns="experiments", values="fit_s")
+        paired = (both[3] / both[0]).dropna() if {0, 3} <= set(both.columns) else pd.Series(dtype=float)
+        out.append(
+            {
+                "generator": g,
+                "fit s, 0 tests (median)": t0,
+                "fit s, 3 tests (median)": t3,
+                "added (ratio of medians) %": 100 * (t3 / t0 - 1) if t0 > 0 else np.nan,
+                "added (median of paired ratios) %": 100 * (_q(paired, 0.5) - 1) if len(paired) else np.nan,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def target_table(acc: pd.DataFrame, prom: pd.DataFrame, times: pd.DataFrame, generators: list[str]) -> pd.DataFrame:
+    """Issue 13's targets per generator (the share-error target is set for the weak-data case)."""
+
+    def fmt(value, ok, spec):
+        if value is None or (isinstance(value, float) and not np.isfinite(value)):
+            return "-"
+        return f"{spec.format(value)} ({_met(ok)})"
+
+    rows = []
+    for g in [*generators, "all"]:
+        a = acc[acc["generator"] == g].set_index("tests") if g != "all" else None
+        row: dict = {"generator": g}
+        if a is not None:
+            e0, e3 = a.loc[0, "share error median pp"], a.loc[3, "share error median pp"]
+            ratio = e3 / e0 if e0 > 0 else np.nan
+            label = "" if g == WEAK_CASE else " [target set for the weak-data case]"
+            row["median share error 3 tests / 0 (<= 0.5)"] = (
+                fmt(ratio, ratio <= TARGET_ERROR_RATIO, f"{e0:.1f} -> {e3:.1f} pp: {{:.2f}}") + label
+            )
+            cov = a.loc[3, "80 % coverage %"]
+            lo, hi = (100 * v for v in TARGET_COVERAGE)
+            row["coverage with 3 tests 75-90 %"] = fmt(cov, lo <= cov <= hi, "{:.0f} %")
+        else:
+            row["median share error 3 tests / 0 (<= 0.5)"] = "-"
+            row["coverage with 3 tests 75-90 %"] = "-"
+        p = prom[prom["generator"] == g].iloc[0]
+        kept = p[f"within {PROMISE_FACTOR:g}x %"]
+        row[f"promise within {PROMISE_FACTOR:g}x in >= 80 % of seeds"] = fmt(
+            kept, kept >= 100 * TARGET_PROMISE_KEPT, f"{{:.0f}} % of {p['checked']}"
+        )
+        t = times[times["generator"] == g].iloc[0]
+        added = t["added (ratio of medians) %"]
+        row["time added by calibration < 20 %"] = fmt(added, added < 100 * TARGET_TIME_ADDED, "{:+.0f} %")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int) -> list[dict]:
+    tasks = [(g, s, n_draws) for g in generators for s in seeds]
+    if jobs <= 1:
+        return [run_case(*t) for t in tasks]
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = [pool.submit(run_case, *t) for t in tasks]
+        out = []
+        for t, f in zip(tasks, futures, strict=True):
+            try:
+                out.append(f.result())
+            except Exception as exc:  # a worker that died
+                err = {"generator": t[0], "seed": t[1], "error": _error_text(exc), "stage": "worker"}
+                out.append(
+                    {"generator": t[0], "seed": t[1], "rows": {k: dict(err) for k in N_EXPERIMENTS}, "promise": err}
+                )
+            errors = [r.get("error") for r in [*out[-1]["rows"].values(), out[-1]["promise"] or {}] if r.get("error")]
+            print(f"  {t[0]} seed {t[1]}: {'; '.join(errors) or 'ok'}", file=sys.stderr, flush=True)
+        return out
+
+
+def report(results: list[dict], generators: list[str], args, elapsed: float) -> str:
+    table = experiment_table(results)
+    acc = accuracy_summary(table, generators)
+    prom_rows = promise_frame(results)
+    prom = promise_summary(prom_rows, generators)
+    times = time_summary(table, generators)
+    draws = "model default" if args.n_draws is None else str(args.n_draws)
+    lines = [
+        "# Experiments benchmark",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}; model: {_model_version()}; {len(args.seed_list)} seed(s) "
+        f"({args.seed_list[0]}..{args.seed_list[-1]}) per generator; draws: {draws}; {args.jobs} process(es); "
+        f"{elapsed / 60:.1f} min in all.",
+        "",
+        f"Tests: {TEST_WEEKS} weeks, spend +{100 * TEST_CHANGE:.0f} % of the category's mean weekly spend over the "
+        f"last {SPEND_WEEKS} weeks, lift error 25 % of the true lift; windows in the last year before the holdout "
+        f"(content's ends at the holdout, design's {WINDOW_STEP} and technology's {2 * WINDOW_STEP} weeks earlier). "
+        "1 test: on the category with the widest share interval without tests. Share error: the worst "
+        "category's |estimate - truth| in percentage points; coverage: category-cases whose true share lies "
+        "within the 80 % interval; move loss: what the recommended split loses against the truly best split "
+        "(same bounds), in % of the latter's true encounters.",
+        "",
+        "## Share error, coverage and decisions by number of tests",
+        "",
+        markdown(acc, 1),
+        "",
+        "## The next test's promise (proposed on the 0-test fit, run on the last weeks before the holdout)",
+        "",
+        "Narrowing: 1 - width / width before the test, of the proposed category's 80 % share interval.",
+        "",
+        markdown(prom, 2),
+        "",
+        "## Fit time",
+        "",
+        markdown(times, 2),
+        "",
+        "## Against the targets (issue 13)",
+        "",
+        markdown(target_table(acc, prom, times, generators)),
+    ]
+    failed = table[table["error"].notna()]
+    if len(failed):
+        lines += ["", "## Failed fits", "", markdown(failed[["generator", "seed", "experiments", "stage", "error"]])]
+    pfailed = prom_rows[prom_rows["error"].notna()]
+    if len(pfailed):
+        lines += ["", "## Promise checks not done", "", markdown(pfailed[["generator", "seed", "stage", "error"]])]
+    detail = table[["generator", "seed", "experiments", "tested", "truth", "estimate", "err", "covered", "action"]]
+    detail = detail.assign(**{"loss %": 100 * table["loss"], "fit s": table["fit_s"]})
+    lines += [
+        "",
+        "## Cases (shares content/design/technology %)",
+        "",
+        markdown(detail.rename(columns={"err": "err pp"}), 2),
+    ]
+    pdetail = prom_rows[prom_rows["ratio"].notna()].drop(columns=["error", "stage"])
+    for c in ("width_now", "width_promised", "width_realised", "narrowing_promised", "narrowing_realised"):
+        pdetail[c] = 100 * pdetail[c]
+    lines += ["", "## Promise checks (widths in pp, narrowing in %)", "", markdown(pdetail, 2)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--generators", nargs="+", default=["small_counts", "collinear"], choices=list(GENERATORS))
+    ap.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 per generator (default 20; --quick 3)")
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
+    ap.add_argument("--n-draws", type=int, default=None, help="the model's posterior draws (default: its own)")
+    ap.add_argument(
+        "--quick", action="store_true", help="3 seeds: a smoke run (the draws stay, the promise needs them)"
+    )
+    ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    args = ap.parse_args(argv)
+    n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
+    args.seed_list = list(range(args.first_seed, args.first_seed + n_seeds))
+
+    started = time.perf_counter()
+    results = run(args.generators, args.seed_list, args.n_draws, args.jobs)
+    text = report(results, args.generators, args, time.perf_counter() - started)
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
