@@ -5,17 +5,19 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pypdf import PdfReader
 
 from planner import CATEGORIES
-from planner.brief import next_test_text
+from planner.brief import build_pdf, next_test_text
 from planner.data import from_frame
 from planner.experiments import design_next_test, needs_test, with_and_without
 from planner.generators import make, with_experiment
-from planner.i18n import Messages
+from planner.i18n import NBSP, Messages
 from planner.model import EncounterModel
 from planner.params import load_dict
 from planner.plan import plan_budget
@@ -75,7 +77,7 @@ def test_a_test_is_proposed_only_when_the_data_cannot_decide(small_counts_fit):
 
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "The test to run next"), ("fi", "Seuraavaksi kannattaa testata")])
-def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words):
+def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words, tmp_path):
     results = json.loads((FIXTURES / "results_weak_en.json").read_text(encoding="utf-8"))
     results["params"]["report"]["language"] = lang
     results["next_test"] = {
@@ -88,6 +90,9 @@ def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words)
     }
     text = next_test_text(results, Messages(lang))
     assert text.startswith(words) and "8" in text
+    pdf = build_pdf(results, tmp_path / f"brief_{lang}.pdf")
+    page1 = re.sub(r"\s+", " ", PdfReader(pdf).pages[0].extract_text().replace(NBSP, " "))
+    assert re.sub(r"\s+", " ", text.replace(NBSP, " ")).strip() in page1
     results["allocation"]["action"] = "move"
     assert next_test_text(results, Messages(lang)) is None
 
