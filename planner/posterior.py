@@ -35,7 +35,7 @@ from scipy.optimize import minimize
 from scipy.signal import lfilter
 from scipy.stats import qmc
 
-from planner.transforms import BACKCAST_WEEKS, backcast
+from planner.transforms import BACKCAST_WEEKS
 
 __all__ = ["Problem", "draw_posterior", "find_mode", "nnls_gram"]
 
@@ -87,6 +87,12 @@ class Lift:
     change: float
     lift: float
     se: float
+
+
+def _backcast(early: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """`planner.transforms.backcast` for the inner loop: early (k, m), lam (m,) or (W, m)."""
+    powers = lam[..., None] ** np.arange(early.shape[0])  # (..., m, k)
+    return np.einsum("...mk,km->...m", powers, early) / powers.sum(axis=-1)
 
 
 def _scan_adstock(x: np.ndarray, lam: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -274,7 +280,7 @@ class Problem:
         early = full[:BACKCAST_WEEKS]
         x = full if rows is None else full[:rows]
         lam, k, s = theta[:, 0], theta[:, 1] * self.scale, theta[:, 2]
-        start = backcast(early, lam)
+        start = _backcast(early, lam)
         a = np.empty_like(x)
         for j in range(self.m):
             a[:, j] = lfilter([1.0 - lam[j]], [1.0, -lam[j]], x[:, j], zi=[lam[j] * start[j]])[0]
@@ -316,8 +322,6 @@ class Problem:
                 h, dh = self.features(u, grad=True)
             else:
                 h, dh = h
-        elif h is None:
-            h = self.features(u)
         out = np.empty(k)
         dout = np.zeros((k, self.m, 3)) if grad else None
         for e, (lift, cf) in enumerate(zip(self.lifts, self._cf, strict=True)):
@@ -329,7 +333,11 @@ class Problem:
                 dout[e, lift.j] = np.sum(dh[rows, lift.j] - dc[rows, 0], axis=0)
             else:
                 hc = sub.features(u[3 * lift.j : 3 * lift.j + 3], lift.stop, spend=cf[:, [lift.j]])
-            out[e] = float(np.sum(h[rows, lift.j] - hc[rows, 0]))
+            if h is None:  # the category's own features, on their own
+                own = sub.features(u[3 * lift.j : 3 * lift.j + 3], lift.stop)[:, 0]
+            else:
+                own = h[: lift.stop, lift.j]
+            out[e] = float(np.sum(own[rows] - hc[rows, 0]))
         return (out, dout) if grad else out
 
     def _column_problem(self, j: int) -> Problem:
@@ -406,7 +414,7 @@ class Problem:
         k = self.lo[:, 1] * np.exp(uu[:, :, 1] * self.logspan[:, 0]) * self.scale
         s = self.lo[:, 2] * np.exp(uu[:, :, 2] * self.logspan[:, 1])
         x = self.spend[: self.rows]
-        a = _scan_adstock(x, lam, backcast(self.early, lam))
+        a = _scan_adstock(x, lam, _backcast(self.early, lam))
         a = np.maximum(a, _TINY * self.scale)
         h = 1.0 / (1.0 + (k / a) ** s)  # (rows, W, m)
         ht = ar1_transform(h[self.w0 :] * self.sw[self.w0 : self.rows, None, None], self.rho)
@@ -418,7 +426,9 @@ class Problem:
         total = float(self.ry @ self.ry)
         for e, (lift, cf) in enumerate(zip(self.lifts, self._cf, strict=True)):
             j, rows = lift.j, slice(lift.first, lift.stop)
-            ac = _scan_adstock(cf[: lift.stop, j], lam[:, j], backcast(cf[:BACKCAST_WEEKS, j], lam[:, j]))
+            ac = _scan_adstock(
+                cf[: lift.stop, j], lam[:, j], _backcast(cf[:BACKCAST_WEEKS, j, None], lam[:, j, None])[:, 0]
+            )
             ac = np.maximum(ac, _TINY * self.scale[j])
             hc = 1.0 / (1.0 + (k[:, j] / ac) ** s[:, j])  # (stop, W)
             row = self._lift_scale[e] * np.sum(h[rows, :, j] - hc[rows], axis=0)  # (W,)
