@@ -12,7 +12,8 @@ for `move`, the loss against the truly best split under the same bounds):
    0-test fit (an interval the model declines to give counts as the widest), the same test as in
    the 3-test run. Each test changes the category's spend by +50 % of its mean weekly spend over
    the data's last 26 weeks (an increase for every category: a cut of half the mean can exceed the
-   spend of a quiet week, and an increase is always feasible) for 8 weeks, measured over those
+   spend of a quiet week, and an increase is always feasible; `--change -0.5` runs cuts instead,
+   each at most the smallest weekly spend in its window) for 8 weeks, measured over those
    weeks, with the generator's default error (25 % of the true lift). The windows lie in the data's
    last year before the holdout (the last `model.holdout_weeks`, 13 by default), one per category
    with 4 weeks between them for the carryover to fade: content's ends right before the holdout,
@@ -163,14 +164,19 @@ def _holdout_weeks(raw: dict) -> int:
     return int(value if value is not None else ModelSpec.model_fields["holdout_weeks"].default)
 
 
-def overlay_tests(case, categories: list[str], seed: int, holdout: int) -> tuple[object, list[dict]]:
-    """The case with one +50 %, 8-week test per category in its fixed window; their params entries."""
+def overlay_tests(
+    case, categories: list[str], seed: int, holdout: int, share: float = TEST_CHANGE
+) -> tuple[object, list[dict]]:
+    """The case with one 8-week test per category in its fixed window (spend changed by `share` of its
+    recent mean; a cut at most the window's smallest weekly spend); their params entries."""
     n = len(case.spend)
     entries = []
     for cat in categories:
         k = CATS.index(cat)
         start = n - holdout - TEST_WEEKS - WINDOW_STEP * k
-        change = TEST_CHANGE * float(case.spend[cat].iloc[-SPEND_WEEKS:].mean())
+        change = share * float(case.spend[cat].iloc[-SPEND_WEEKS:].mean())
+        if change < 0:
+            change = max(change, -float(np.floor(case.spend[cat].iloc[start : start + TEST_WEEKS].min())))
         if abs(change) < 1.0:
             raise ValueError(f"{cat} has no spend in the last {SPEND_WEEKS} weeks to change")
         case, entry, _ = with_experiment(case, cat, start, TEST_WEEKS, change, seed=1000 * seed + k + 1)
@@ -222,7 +228,7 @@ def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int
     return out
 
 
-def run_case(name: str, seed: int, n_draws: int | None) -> dict:
+def run_case(name: str, seed: int, n_draws: int | None, share: float = TEST_CHANGE) -> dict:
     """0, 1 and 3 tests and the promise check for one generator and seed."""
     warnings.simplefilter("ignore")
     out: dict = {"generator": name, "seed": seed, "rows": {}, "promise": None}
@@ -251,7 +257,7 @@ def run_case(name: str, seed: int, n_draws: int | None) -> dict:
             out["rows"][k] = {"generator": name, "seed": seed, "error": "no 0-test fit to choose from", "stage": "0"}
             continue
         try:
-            tested, entries = overlay_tests(case, cats, seed, holdout)
+            tested, entries = overlay_tests(case, cats, seed, holdout, share)
         except Exception as exc:
             out["rows"][k] = {"generator": name, "seed": seed, "error": _error_text(exc), "stage": "overlay"}
             continue
@@ -426,8 +432,8 @@ def target_table(acc: pd.DataFrame, prom: pd.DataFrame, times: pd.DataFrame, gen
 # -- the run ------------------------------------------------------------------------------------
 
 
-def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int) -> list[dict]:
-    tasks = [(g, s, n_draws) for g in generators for s in seeds]
+def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int, share: float) -> list[dict]:
+    tasks = [(g, s, n_draws, share) for g in generators for s in seeds]
     if jobs <= 1:
         return [run_case(*t) for t in tasks]
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -463,8 +469,9 @@ def report(results: list[dict], generators: list[str], args, elapsed: float) -> 
         f"({args.seed_list[0]}..{args.seed_list[-1]}) per generator; draws: {draws}; {args.jobs} process(es); "
         f"{elapsed / 60:.1f} min in all.",
         "",
-        f"Tests: {TEST_WEEKS} weeks, spend +{100 * TEST_CHANGE:.0f} % of the category's mean weekly spend over the "
-        f"last {SPEND_WEEKS} weeks, lift error 25 % of the true lift; windows in the last year before the holdout "
+        f"Tests: {TEST_WEEKS} weeks, spend {100 * args.change:+.0f} % of the category's mean weekly spend over the "
+        f"last {SPEND_WEEKS} weeks{' (a cut at most the smallest week in the window)' if args.change < 0 else ''}, "
+        "lift error 25 % of the true lift; windows in the last year before the holdout "
         f"(content's ends at the holdout, design's {WINDOW_STEP} and technology's {2 * WINDOW_STEP} weeks earlier). "
         "1 test: on the category with the widest share interval without tests. Share error: the worst "
         "category's |estimate - truth| in percentage points; coverage: category-cases whose true share lies "
@@ -520,13 +527,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--quick", action="store_true", help="3 seeds: a smoke run (the draws stay, the promise needs them)"
     )
+    ap.add_argument(
+        "--change", type=float, default=TEST_CHANGE, help="each test's spend change, share of the recent mean (0.5)"
+    )
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
     args = ap.parse_args(argv)
     n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
     args.seed_list = list(range(args.first_seed, args.first_seed + n_seeds))
 
     started = time.perf_counter()
-    results = run(args.generators, args.seed_list, args.n_draws, args.jobs)
+    results = run(args.generators, args.seed_list, args.n_draws, args.jobs, args.change)
     text = report(results, args.generators, args, time.perf_counter() - started)
     print(text)
     if args.out is not None:
