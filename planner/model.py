@@ -357,7 +357,7 @@ class EncounterModel:
         before = []
         if lifts:
             plain = self._problem(core_args, sw, rho)
-            u_plain, _ = post.find_mode(plain, [u0] + starts[1:2])
+            u_plain = u0  # the mode of the history alone (an extra search would move it little)
             *_, resid = plain.linear(plain.features(u_plain))
             noise_sd = math.sqrt(float(resid @ resid) / plain.dof)
             beta_plain, _ = plain.point(u_plain)
