@@ -151,35 +151,44 @@ def _error_text(exc: BaseException) -> str:
 def run_case(name: str, seed: int, n_draws: int | None) -> dict:
     """Fit and plan one case; every number the tables need, or the error that stopped it."""
     warnings.simplefilter("ignore")
-    from planner.data import from_frame
-    from planner.params import load_dict
-
-    out: dict = {"generator": name, "seed": seed, "error": None, "stage": None}
-    stage = "generate"
     try:
         case = make(name, seed)
         raw = copy.deepcopy(case.params)
         key = _draws_key() if n_draws is not None else None
         if key is not None:
             raw.setdefault("model", {})[key] = n_draws
-        stage = "params/data"
+    except Exception as exc:  # counted and reported, never a crash of the whole benchmark
+        return {"generator": name, "seed": seed, "error": _error_text(exc), "stage": "generate"}
+    out, _, _ = fit_and_score(case, raw, name, seed, oracle=True)
+    return out
+
+
+def fit_and_score(case, raw: dict, name: str, seed: int, *, oracle: bool = False) -> tuple[dict, object, object]:
+    """Fit and plan one (possibly tested) case as `planner run` does; the row `bench_calibration.score`
+    reads, plus the fit and the plan (None where a stage failed; the row then names the error)."""
+    from planner.data import from_frame
+    from planner.model import EncounterModel
+    from planner.params import load_dict
+    from planner.plan import plan_budget
+
+    out: dict = {"generator": name, "seed": seed, "error": None, "stage": None}
+    res = plan = None
+    stage = "params/data"
+    try:
         params = load_dict(raw, ROOT / "params" / f"{name}_{seed}.yaml")
         data = from_frame(case.frame, params, source=f"{name}:{seed}")
-        truth = case.true_shares()
-        out["truth"] = truth.to_dict()
-        stage = "oracle"
-        out["oracle"] = oracle_shares(case, params, data).to_dict()
+        out["truth"] = case.true_shares().to_dict()
+        if oracle:
+            stage = "oracle"
+            out["oracle"] = oracle_shares(case, params, data).to_dict()
 
         stage = "fit"
-        from planner.model import EncounterModel
-
         started = time.perf_counter()
         res = EncounterModel(data, params.model).fit()
         out["fit_s"] = time.perf_counter() - started
         table = res.shares()
-        out["share"] = {c: float(table.loc[c, "share"]) for c in CATS}
-        out["low"] = {c: float(table.loc[c, "low"]) for c in CATS}
-        out["high"] = {c: float(table.loc[c, "high"]) for c in CATS}
+        for key in ("share", "low", "high"):
+            out[key] = {c: float(table.loc[c, key]) for c in CATS}
         claim = res.claim()
         out["verdict"] = claim.get("verdict")
         out["verdict_category"] = claim.get("category")
@@ -188,8 +197,6 @@ def run_case(name: str, seed: int, n_draws: int | None) -> dict:
         out["family"] = getattr(res, "family", None)
 
         stage = "plan"
-        from planner.plan import plan_budget
-
         started = time.perf_counter()
         plan = plan_budget(res, params.plan, data.spend)
         out["plan_s"] = time.perf_counter() - started
@@ -209,7 +216,7 @@ def run_case(name: str, seed: int, n_draws: int | None) -> dict:
     except Exception as exc:  # counted and reported, never a crash of the whole benchmark
         out["error"] = _error_text(exc)
         out["stage"] = stage
-    return out
+    return out, res, plan
 
 
 # -- scoring ------------------------------------------------------------------------------------

@@ -63,21 +63,18 @@ for _p in (ROOT, HERE):  # run as a script from anywhere; bench_calibration lies
 from bench_calibration import (  # noqa: E402
     ACTIONS,
     CATS,
-    _action,
     _draws_key,
     _error_text,
     _met,
     _model_version,
     _q,
-    _share_bounds,
+    fit_and_score,
     markdown,
     score,
     summarise,
-    true_best,
-    true_total,
 )
 
-from planner.generators import GENERATORS, make, oracle_shares, with_experiment  # noqa: E402
+from planner.generators import GENERATORS, make, with_experiment  # noqa: E402
 
 N_EXPERIMENTS = (0, 1, 3)
 TEST_WEEKS = 8
@@ -94,61 +91,6 @@ TARGET_TIME_ADDED = 0.20
 
 
 # -- one case (runs in a worker process) --------------------------------------------------------
-
-
-def fit_and_score(case, raw: dict, name: str, seed: int, *, oracle: bool = False) -> tuple[dict, object, object]:
-    """Fit and plan one (possibly tested) case as `planner run` does; the row `bench_calibration.score`
-    reads, plus the fit and the plan (None where a stage failed; the row then names the error)."""
-    from planner.data import from_frame
-    from planner.model import EncounterModel
-    from planner.params import load_dict
-    from planner.plan import plan_budget
-
-    out: dict = {"generator": name, "seed": seed, "error": None, "stage": None}
-    res = plan = None
-    stage = "params/data"
-    try:
-        params = load_dict(raw, ROOT / "params" / f"{name}_{seed}.yaml")
-        data = from_frame(case.frame, params, source=f"{name}:{seed}")
-        out["truth"] = case.true_shares().to_dict()
-        if oracle:
-            stage = "oracle"
-            out["oracle"] = oracle_shares(case, params, data).to_dict()
-
-        stage = "fit"
-        started = time.perf_counter()
-        res = EncounterModel(data, params.model).fit()
-        out["fit_s"] = time.perf_counter() - started
-        table = res.shares()
-        for key in ("share", "low", "high"):
-            out[key] = {c: float(table.loc[c, key]) for c in CATS}
-        claim = res.claim()
-        out["verdict"] = claim.get("verdict")
-        out["verdict_category"] = claim.get("category")
-        out["verdict_direction"] = claim.get("direction")
-        out["quality"] = getattr(res, "quality", None)
-
-        stage = "plan"
-        started = time.perf_counter()
-        plan = plan_budget(res, params.plan, data.spend)
-        out["plan_s"] = time.perf_counter() - started
-        out["action"] = _action(plan)
-        budget, weeks = float(plan.total_budget), int(plan.horizon_weeks)
-        rec = plan.recommended.split[CATS].to_numpy(dtype=float)
-        out["recommended"] = dict(zip(CATS, rec.tolist(), strict=True))
-
-        stage = "true optimum"
-        lo, hi = _share_bounds(plan)
-        best, best_value = true_best(case, budget, weeks, lo, hi)
-        got = true_total(case, rec, budget, weeks)
-        current = true_total(case, plan.current.split[CATS].to_numpy(dtype=float), budget, weeks)
-        out["best"] = dict(zip(CATS, best.tolist(), strict=True))
-        out["loss"] = (best_value - got) / best_value if best_value > 0 else 0.0
-        out["current_loss"] = (best_value - current) / best_value if best_value > 0 else 0.0
-    except Exception as exc:  # counted and reported, never a crash of the whole benchmark
-        out["error"] = _error_text(exc)
-        out["stage"] = stage
-    return out, res, plan
 
 
 def _width(row: dict, cat: str) -> float:
