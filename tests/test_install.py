@@ -78,7 +78,7 @@ def test_wheel_ships_the_notebooks_and_uses_its_own_copy(installed, tmp_path):
 def test_wheel_validates_and_runs_the_example(installed, tmp_path):
     raw = yaml.safe_load((ROOT / "params" / "example.yaml").read_text())
     raw["data"]["path"] = str(ROOT / "data" / "example_weekly.csv")
-    raw["model"]["n_bootstrap"] = 10
+    raw["model"]["draws"] = 10
     raw["plan"]["frontier"]["steps"] = 3
     params = tmp_path / "example.yaml"
     params.write_text(yaml.safe_dump(raw))

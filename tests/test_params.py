@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from planner import params
 from planner.params import ParamsError
@@ -255,3 +256,13 @@ def test_one_bad_key(tmp_path, entry, message):
     f = _with_experiments(tmp_path, f"  - {{{body}}}\n")
     with pytest.raises(ParamsError, match=r"line 10: " + message):
         params.load(f)
+
+
+def test_the_former_n_bootstrap_key_still_sets_the_draws():
+    example = HERE.parent.parent / "params" / "example.yaml"
+    raw = yaml.safe_load(example.read_text(encoding="utf-8"))
+    raw["model"].pop("draws", None)
+    raw["model"]["n_bootstrap"] = 40
+    assert params.load_dict(raw, example).model.draws == 40
+    raw["model"]["draws"] = 70  # the new key wins
+    assert params.load_dict(raw, example).model.draws == 70
