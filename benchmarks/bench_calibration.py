@@ -451,24 +451,39 @@ def _model_version() -> str:
     return f"{head}model.py sha256 {digest}"
 
 
-def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int) -> list[dict]:
-    tasks = [(g, s, n_draws) for g in generators for s in seeds]
+def run_tasks(fn, tasks: list[tuple], jobs: int, failed, errors) -> list:
+    """``fn(*task)`` for every task (generator, seed, ...), in `jobs` spawned processes.
+
+    A worker that dies becomes ``failed(task, error_text)``; each finished task is reported on
+    stderr with ``errors(result)`` (the error texts, or "ok").
+    """
     if jobs <= 1:
-        return [run_case(*t) for t in tasks]
+        return [fn(*t) for t in tasks]
     # The model's own linear algebra runs on one thread; processes give the parallelism.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(run_case, *t) for t in tasks]
+        futures = [pool.submit(fn, *t) for t in tasks]
         out = []
         for t, f in zip(tasks, futures, strict=True):
             try:
                 out.append(f.result())
             except Exception as exc:  # a worker that died
-                out.append({"generator": t[0], "seed": t[1], "error": _error_text(exc), "stage": "worker"})
-            print(f"  {t[0]} seed {t[1]}: {out[-1]['error'] or 'ok'}", file=sys.stderr, flush=True)
+                out.append(failed(t, _error_text(exc)))
+            print(f"  {t[0]} seed {t[1]}: {errors(out[-1]) or 'ok'}", file=sys.stderr, flush=True)
         return out
+
+
+def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int) -> list[dict]:
+    tasks = [(g, s, n_draws) for g in generators for s in seeds]
+    return run_tasks(
+        run_case,
+        tasks,
+        jobs,
+        lambda t, error: {"generator": t[0], "seed": t[1], "error": error, "stage": "worker"},
+        lambda row: row["error"],
+    )
 
 
 def report(rows: list[dict], generators: list[str], args, elapsed: float) -> str:

@@ -42,12 +42,9 @@ from __future__ import annotations
 
 import argparse
 import copy
-import multiprocessing
-import os
 import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -70,6 +67,7 @@ from bench_calibration import (  # noqa: E402
     _q,
     fit_and_score,
     markdown,
+    run_tasks,
     score,
     summarise,
 )
@@ -376,25 +374,16 @@ def target_table(acc: pd.DataFrame, prom: pd.DataFrame, times: pd.DataFrame, gen
 
 def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int, share: float) -> list[dict]:
     tasks = [(g, s, n_draws, share) for g in generators for s in seeds]
-    if jobs <= 1:
-        return [run_case(*t) for t in tasks]
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(run_case, *t) for t in tasks]
-        out = []
-        for t, f in zip(tasks, futures, strict=True):
-            try:
-                out.append(f.result())
-            except Exception as exc:  # a worker that died
-                err = {"generator": t[0], "seed": t[1], "error": _error_text(exc), "stage": "worker"}
-                out.append(
-                    {"generator": t[0], "seed": t[1], "rows": {k: dict(err) for k in N_EXPERIMENTS}, "promise": err}
-                )
-            errors = [r.get("error") for r in [*out[-1]["rows"].values(), out[-1]["promise"] or {}] if r.get("error")]
-            print(f"  {t[0]} seed {t[1]}: {'; '.join(errors) or 'ok'}", file=sys.stderr, flush=True)
-        return out
+
+    def failed(t, error):
+        err = {"generator": t[0], "seed": t[1], "error": error, "stage": "worker"}
+        return {"generator": t[0], "seed": t[1], "rows": {k: dict(err) for k in N_EXPERIMENTS}, "promise": err}
+
+    def errors(result):
+        found = [r.get("error") for r in [*result["rows"].values(), result["promise"] or {}] if r.get("error")]
+        return "; ".join(found)
+
+    return run_tasks(run_case, tasks, jobs, failed, errors)
 
 
 def report(results: list[dict], generators: list[str], args, elapsed: float) -> str:

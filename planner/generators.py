@@ -54,7 +54,7 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from planner import CATEGORIES
-from planner.transforms import adstock, hill
+from planner.transforms import adstock, hill, spend_plan
 
 __all__ = ["GENERATORS", "Case", "Response", "make", "oracle_shares", "with_experiment"]
 
@@ -231,13 +231,7 @@ class Case:
         ValueError
             If the spend is negative or not (weeks, 3).
         """
-        if isinstance(spend, pd.DataFrame):
-            spend = spend[CATS]
-        x = np.asarray(spend, dtype=float)
-        if x.ndim != 2 or x.shape[1] != len(CATS):
-            raise ValueError(f"spend must be (weeks, {len(CATS)}), got shape {x.shape}")
-        if np.any(x < 0):
-            raise ValueError("spend must not be negative")
+        x = spend_plan(spend, CATEGORIES)
         r = self.response
         a = r.carryover(r.split_spend(x), initial=self.last_state.to_numpy())
         out = r.per_category(r.beta * r.saturate(a))
@@ -593,13 +587,9 @@ def _one_channel(curves: dict, saturation: str = "hill", normalised: bool = True
     }
 
 
-def _hill_case(name: str, seed: int, shares_of, n: int = 156, **spend_styles) -> Case:
-    """An additive-baseline, Hill-on-normalised-adstock history with the shares ``shares_of(rng)``."""
-    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])  # a stream per generator
-    index = _weeks(n)
-    means = _mean_spend(rng)
-    columns = _category_columns(rng, index, means, **spend_styles)
-    shares = np.asarray(shares_of(rng), dtype=float)
+def _additive_hill_history(name, seed, rng, index, means, columns, shares) -> Case:
+    """The rest of an additive-baseline, Hill-on-normalised-adstock history once spend and target
+    shares are drawn (the rng is consumed in the same order by every generator that uses it)."""
     base, extra = _additive_baseline(rng, index[BURN_IN_WEEKS:], rng.uniform(12_000, 18_000))
     return _assemble(
         _Spec(
@@ -619,6 +609,16 @@ def _hill_case(name: str, seed: int, shares_of, n: int = 156, **spend_styles) ->
             controls=("market_index",),
         )
     )
+
+
+def _hill_case(name: str, seed: int, shares_of, n: int = 156, **spend_styles) -> Case:
+    """An additive-baseline, Hill-on-normalised-adstock history with the shares ``shares_of(rng)``."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])  # a stream per generator
+    index = _weeks(n)
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means, **spend_styles)
+    shares = np.asarray(shares_of(rng), dtype=float)
+    return _additive_hill_history(name, seed, rng, index, means, columns, shares)
 
 
 # -- the generators ----------------------------------------------------------------------------
@@ -803,25 +803,7 @@ def collinear(seed: int) -> Case:
     }
     content = rng.uniform(0.65, 0.85)
     shares = np.array([content, *_split_rest(rng, content)])
-    base, extra = _additive_baseline(rng, index[BURN_IN_WEEKS:], rng.uniform(12_000, 18_000))
-    return _assemble(
-        _Spec(
-            name="collinear",
-            seed=seed,
-            rng=rng,
-            index=index,
-            columns=columns,
-            response=_one_channel(_hill_curves(rng, means)),
-            channel_spend=None,
-            shares=shares,
-            effect_fraction=rng.uniform(0.35, 0.45),
-            baseline=base,
-            noise_sd=rng.uniform(0.02, 0.04),
-            extra=extra,
-            events=("event_trade_fair",),
-            controls=("market_index",),
-        )
-    )
+    return _additive_hill_history("collinear", seed, rng, index, means, columns, shares)
 
 
 def drifting_mix(seed: int) -> Case:

@@ -61,7 +61,7 @@ from planner import CATEGORIES
 from planner import diagnostics as diag
 from planner import posterior as post
 from planner.params import ModelSpec
-from planner.transforms import adstock, backcast, hill
+from planner.transforms import adstock, backcast, hill, spend_plan
 
 __all__ = ["EncounterModel", "ModelResults", "ModelSummary", "baseline_design", "choose_family"]
 
@@ -1107,17 +1107,7 @@ class ModelResults:
     # -- the response protocol ------------------------------------------------------------------
 
     def _spend_array(self, spend) -> np.ndarray:
-        if isinstance(spend, pd.DataFrame):
-            missing = [c for c in CATEGORIES if c not in spend.columns]
-            if missing:
-                raise ValueError(f"the spend plan lacks column(s) {', '.join(missing)}")
-            spend = spend[list(CATEGORIES)]
-        x = np.asarray(spend, dtype=float)
-        if x.ndim != 2 or x.shape[1] != len(CATEGORIES):
-            raise ValueError(f"spend must be (weeks, {len(CATEGORIES)}), got shape {x.shape}")
-        if not np.all(np.isfinite(x)) or np.any(x < 0):
-            raise ValueError("spend must be finite and not negative")
-        return x
+        return spend_plan(spend, CATEGORIES)
 
     def simulate(self, spend, *, draws: bool = False) -> np.ndarray:
         """Spend-driven weighted encounters for weekly spend following the end of the data.

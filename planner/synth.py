@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from planner import CATEGORIES
-from planner.transforms import adstock, hill
+from planner.transforms import adstock, hill, spend_plan
 
 __all__ = ["GENERATOR_VERSION", "SCENARIOS", "Synthetic", "Truth", "generate", "write_example"]
 
@@ -130,13 +130,7 @@ class Truth:
         ValueError
             If the spend is negative or not (weeks, 3).
         """
-        if isinstance(spend, pd.DataFrame):
-            spend = spend[list(CATEGORIES)]
-        x = np.asarray(spend, dtype=float)
-        if x.ndim != 2 or x.shape[1] != len(CATEGORIES):
-            raise ValueError(f"spend must be (weeks, {len(CATEGORIES)}), got shape {x.shape}")
-        if np.any(x < 0):
-            raise ValueError("spend must not be negative")
+        x = spend_plan(spend, CATEGORIES)
         a = adstock(x, self.decay.to_numpy(), initial=self.last_state.to_numpy())
         out = self.beta.to_numpy() * hill(a, self.half_saturation.to_numpy(), self.shape.to_numpy())
         return out[None, ...] if draws else out

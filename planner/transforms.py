@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-__all__ = ["BACKCAST_WEEKS", "adstock", "backcast", "hill"]
+__all__ = ["BACKCAST_WEEKS", "adstock", "backcast", "hill", "spend_plan"]
 
 #: Weeks of the data that stand in for the unseen weeks before it (see `backcast`).
 BACKCAST_WEEKS = 26
@@ -134,6 +134,34 @@ def backcast(x, decay, weeks: int = BACKCAST_WEEKS):
     powers = lam ** np.arange(values.shape[0])  # (..., columns, k)
     series = np.moveaxis(values, 0, -1)  # (columns, k)
     return np.asarray(np.sum(powers * series, axis=-1) / np.sum(powers, axis=-1))
+
+
+def spend_plan(spend, categories) -> np.ndarray:
+    """A weekly spend plan as a (weeks, len(categories)) array, checked.
+
+    Parameters
+    ----------
+    spend : pandas.DataFrame or array_like
+        One row per week; a DataFrame needs a column per category, an array is read in that order.
+    categories : sequence of str
+
+    Raises
+    ------
+    ValueError
+        If a category's column is missing, the shape is wrong, or a value is negative or not finite.
+    """
+    cats = list(categories)
+    if isinstance(spend, pd.DataFrame):
+        missing = [c for c in cats if c not in spend.columns]
+        if missing:
+            raise ValueError(f"the spend plan lacks column(s) {', '.join(missing)}")
+        spend = spend[cats]
+    x = np.asarray(spend, dtype=float)
+    if x.ndim != 2 or x.shape[1] != len(cats):
+        raise ValueError(f"spend must be (weeks, {len(cats)}), got shape {x.shape}")
+    if not np.all(np.isfinite(x)) or np.any(x < 0):
+        raise ValueError("spend must not be negative (nor missing or infinite)")
+    return x
 
 
 def hill(a, half_saturation, shape):
