@@ -404,7 +404,7 @@ class Results(BaseModel):
 
     schema_: Literal[2] = Field(alias="schema", description="Version of this layout (2).")
     planner_version: str = Field(description="The planner version that wrote the file.")
-    run: RunInfo = Field(description="Where the run came from and when it ran.")
+    run: RunInfo = Field(description="The params file, the start and finish times and the language of the run.")
     params: dict[str, Any] = Field(description="The validated params (free-form here; see planner.params).")
     warnings: list[Warning] = Field(default_factory=list, description="Warnings of the data, model and plan.")
     data: DataSection | None = Field(default=None, description="The data; absent while the run is in progress.")
