@@ -743,7 +743,9 @@ class ModelResults:
     warnings : list of dict
         ``{"code", "text", "context"}``; see docs/architecture.md.
     quality : str
-        "good" | "fair" | "weak" (see `planner.diagnostics.quality`).
+        "good" | "fair" | "weak" (see `planner.diagnostics.judge_quality`).
+    quality_reason : dict
+        ``{"code", "context"}``: the quality rule that decided the mark.
     sm_results : statsmodels results
         The final linear fit at the posterior mode.
     interval : float
@@ -871,10 +873,13 @@ class ModelResults:
         self.resid = (y - self.fitted).rename("resid")
         self.diagnostics = self._diagnostics(spend)
         self.warnings = list(warnings) + self._more_warnings(at_bound)
-        self.quality = diag.quality(
-            self.diagnostics["r2"],
-            holdout["rmse_ratio"] if holdout else (cv["rmse"] / self.diagnostics["rmse"] if cv else None),
-        )
+        if holdout:
+            check, ratio = "holdout", holdout["rmse_ratio"]
+        elif cv:
+            check, ratio = "cv", cv["rmse"] / self.diagnostics["rmse"]
+        else:
+            check, ratio = None, None
+        self.quality, self.quality_reason = diag.judge_quality(self.diagnostics["r2"], ratio, check)
         self._shares = self._share_table(self.interval)
         self._claim_shares = self._share_table(diag.CLAIM_INTERVAL)
 
@@ -1214,7 +1219,10 @@ class ModelResults:
     # -- verdicts and sections of results.json ---------------------------------------------------
 
     def claim(self) -> dict:
-        """The claim verdict: ``{"verdict": ..., "text": ...}`` (see `diagnostics.claim_verdict`).
+        """The claim verdict: ``{"verdict", "category", "direction", "bands", "unidentified", "text"}``.
+
+        See `diagnostics.claim_verdict`; ``category`` is the category the verdict is about (None
+        unless contradicted), so a chart or sentence naming "the" category uses it.
 
         Shown with the display intervals; judged with the wider CLAIM_INTERVAL ones, and never more
         than "inconclusive" from a weak model.
@@ -1227,9 +1235,67 @@ class ModelResults:
             rows(self._shares), self.identified.to_dict(), judged=rows(self._claim_shares), quality=self.quality
         )
 
+    @property
+    def current_weekly_spend(self) -> pd.Series:
+        """Mean weekly spend per category over the last plan horizon (the "current" spend)."""
+        return self.spend.iloc[-self.horizon_weeks :].mean().rename("current_weekly_spend")
+
+    def spend_shares(self) -> pd.Series:
+        """Each category's share of the spend over all the data."""
+        total = float(self.spend.to_numpy().sum())
+        spent = self.spend.sum()
+        return (spent / total if total > 0 else spent * 0.0).rename("spend_share")
+
+    def spend_effect_gap(self) -> dict | None:
+        """The category that spends the most more than it brings (see `diagnostics.spend_effect_gap`).
+
+        Shares of spend and of effect over all the data; None when no gap reaches
+        `diagnostics.SPEND_EFFECT_GAP` or the model is weak.
+        """
+        return diag.spend_effect_gap(
+            self.spend_shares().to_dict(),
+            self._shares["share"].to_dict(),
+            self.identified.to_dict(),
+            quality=self.quality,
+        )
+
+    def saturation(self, weekly_spend: Mapping[str, float] | pd.Series | None = None) -> pd.DataFrame:
+        """How saturated each category is at a steady weekly spend, and what one more encounter costs.
+
+        Parameters
+        ----------
+        weekly_spend : mapping or Series, optional
+            EUR/week per category; default `current_weekly_spend` (the last plan horizon).
+
+        Returns
+        -------
+        DataFrame indexed by category: ``weekly_spend``, ``level`` (the Hill saturation h(a) at the
+        carryover a reached when this spend is kept up, 0-1, posterior mean; NaN for a category
+        left out of the fit) and ``marginal_cost_per_encounter`` (EUR per extra encounter there;
+        NaN when an extra euro brings nothing).
+        """
+        weekly = self.current_weekly_spend if weekly_spend is None else weekly_spend
+        x = np.maximum(np.array([float(weekly[c]) for c in CATEGORIES]), _TINY)
+        if self._draw_theta is not None:
+            _, k, s = self._filled_draws()
+        else:
+            _, k, s = (v[None, :] for v in self._filled(self._theta))
+        level = hill(x[None, :], k, s).mean(axis=0)
+        level = np.where(self.identified.to_numpy(), level, np.nan)
+        slope = self.marginal(weekly).to_numpy()
+        cost = np.divide(1.0, slope, out=np.full(3, np.nan), where=slope > 0)
+        return pd.DataFrame(
+            {
+                "weekly_spend": [float(weekly[c]) for c in CATEGORIES],
+                "level": level,
+                "marginal_cost_per_encounter": cost,
+            },
+            index=pd.Index(CATEGORIES, name="category"),
+        )
+
     def contributions_dict(self) -> dict:
         """The ``contributions`` section of results.json."""
-        weekly_last = self.spend.iloc[-self.horizon_weeks :].mean()
+        weekly_last = self.current_weekly_spend
         marginal = self.marginal(weekly_last)
         totals = self._contrib.sum(axis=0)
         spent = self.spend.sum()
@@ -1244,6 +1310,7 @@ class ModelResults:
                 "encounters": _num(enc),
                 "cost_per_encounter": _num(spent[cat] / enc) if enc > 0 else None,
                 "marginal_cost_per_encounter": _num(1.0 / marginal[cat]) if marginal[cat] > 0 else None,
+                "identified": bool(self.identified[cat]),
             }
         return out
 
@@ -1281,7 +1348,16 @@ class ModelResults:
             "interval": self.interval,
             "seed": self.spec.seed,
             "quality": self.quality,
+            "quality_reason": self.quality_reason,
             "claim": self.claim(),
+            "spend_effect_gap": self.spend_effect_gap(),
+            "saturation": {
+                c: {
+                    "level": _num(row["level"]),
+                    "marginal_cost_per_encounter": _num(row["marginal_cost_per_encounter"]),
+                }
+                for c, row in self.saturation().iterrows()
+            },
             "experiments": [
                 {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in self.experiments
             ],
