@@ -17,6 +17,7 @@ from planner.charts import model as charts
 from planner.data import from_frame
 from planner.generators import make as make_case
 from planner.model import EncounterModel, ModelResults, baseline_design
+from planner.model import summary as summary_mod
 from planner.params import load_dict
 from planner.plan import plan_budget
 from planner.synth import generate
@@ -266,6 +267,7 @@ def test_constant_spend_is_flagged_and_left_unknown():
     assert d["saturation"]["design"]["level"] is None  # no curve to be saturated on
     contrib = json.loads(json.dumps(res.contributions_dict(), allow_nan=False))
     assert contrib["design"]["identified"] is False and contrib["content"]["identified"] is True
+    assert summary_mod.overview_table(res).loc["design", "effect share"] == "unknown"
 
 
 def test_hardly_varying_spend_widens_the_interval_to_zero():
@@ -399,6 +401,22 @@ def test_summary_renders_as_text_and_html(content_case):
     assert "Contribution shares" in text and "beta[content]" in text and "Ljung-Box" in text
     assert "consistent with the 80/10-15/10-15 claim" in text
     assert "<table" in summary._repr_html_()
+
+
+def test_a_cell_ending_in_the_model_shows_a_table_not_a_dict(content_case):
+    _, res = content_case
+    page = res._repr_html_()
+    assert page.count("<table") == 1 and "quality <b>good</b>" in page
+    assert "{" not in page and "'share'" not in page  # no raw Python
+    table = summary_mod.overview_table(res)
+    assert list(table.index) == CATS
+    share = res.shares().loc["technology"]
+    assert table.loc["technology", "effect share"] == (
+        f"{100 * share['share']:.0f} % ({100 * share['low']:.0f}-{100 * share['high']:.0f} %)"
+    )
+    assert table.loc["technology", "spend share (all data)"] == "70 %"
+    assert table.loc["content", "saturation"] == f"{100 * res.saturation().loc['content', 'level']:.0f} %"
+    assert "Technology takes 70 % of the spend" in page  # the spend/effect gap the model names
 
 
 def test_sections_of_results_json(content_case):

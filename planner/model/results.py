@@ -624,6 +624,10 @@ class ModelResults:
         """Fit, parameters with intervals, shares, checks and warnings."""
         return summary_mod.model_summary(self)
 
+    def _repr_html_(self) -> str:
+        """Quality, effect against spend per category, the claim verdict and the warnings."""
+        return summary_mod.results_html(self)
+
     def __repr__(self) -> str:
         s = self._shares["share"]
         parts = ", ".join(f"{c} {s[c]:.0%}" for c in CATEGORIES)

@@ -1,6 +1,7 @@
 """The fitted model for people: a summary that prints as text and renders as HTML in a notebook.
 
-`model_summary` and `diagnostics_table` take a `ModelResults`; nothing here computes an estimate.
+`model_summary`, `diagnostics_table`, `overview_table` and `results_html` (a notebook cell ending
+in a fitted model) take a `ModelResults`; nothing here computes an estimate.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 from planner import CATEGORIES
 from planner import diagnostics as diag
 
-__all__ = ["ModelSummary", "diagnostics_table", "model_summary"]
+__all__ = ["ModelSummary", "diagnostics_table", "model_summary", "overview_table", "results_html"]
 
 
 def _fmt(x, digits=3) -> str:
@@ -171,3 +172,57 @@ def model_summary(res) -> ModelSummary:
         tables,
         notes,
     )
+
+
+def _pct(x) -> str:
+    return "-" if x is None or not math.isfinite(float(x)) else f"{100 * float(x):.0f} %"
+
+
+def overview_table(res) -> pd.DataFrame:
+    """One row per category of `res` (a `ModelResults`): effect against spend, and the curve today.
+
+    Columns: ``effect share`` (with its interval), ``spend share (all data)``, ``current EUR/week``
+    (the mean of the last plan horizon), ``saturation`` there and ``EUR per extra encounter``;
+    a category left out of the fit reads "unknown".
+    """
+    shares = res.shares()
+    spend = res.spend_shares()
+    sat = res.saturation()
+    rows = {}
+    for c in CATEGORIES:
+        row = shares.loc[c]
+        if not row["identified"]:
+            effect = "unknown"
+        elif math.isnan(row["low"]):
+            effect = _pct(row["share"])
+        else:
+            effect = f"{_pct(row['share'])} ({100 * row['low']:.0f}-{_pct(row['high'])})"
+        rows[c] = {
+            "effect share": effect,
+            "spend share (all data)": _pct(spend[c]),
+            "current EUR/week": _fmt(float(sat.loc[c, "weekly_spend"])),
+            "saturation": _pct(sat.loc[c, "level"]) if row["identified"] else "unknown",
+            "EUR per extra encounter": _fmt(float(sat.loc[c, "marginal_cost_per_encounter"])),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("category")
+
+
+def results_html(res) -> str:
+    """A compact HTML view of `res` (a `ModelResults`) for a notebook cell that ends in it."""
+    head = (
+        f"Encounter model ({res.family.replace('_', ' ')}), {res.n_weeks} weeks "
+        f"{res.index[0]:%Y-%m-%d} to {res.index[-1]:%Y-%m-%d}: quality <b>{html.escape(res.quality)}</b> "
+        f"({html.escape(res.quality_reason['code'].replace('_', ' '))})"
+    )
+    parts = [f"<p>{head}</p>", overview_table(res).rename_axis(None).to_html(escape=True, border=0)]
+    notes = [res.claim()["text"]]
+    gap = res.spend_effect_gap()
+    if gap:
+        notes.append(
+            f"{gap['category'].capitalize()} takes {_pct(gap['spend_share'])} of the spend but brings "
+            f"{_pct(gap['effect_share'])} of the spend-driven encounters."
+        )
+    notes += [w["text"] for w in res.warnings]
+    parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+    parts.append("<p><small>Details: <code>.summary()</code></small></p>")
+    return "\n".join(parts)
