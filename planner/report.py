@@ -81,7 +81,8 @@ def export_html(
     out_path : str or Path
         The HTML file to write (replaced atomically).
     title : str, optional
-        The report's title (default: the catalogue's default title in `language`).
+        The report's title (default, and in place of the English default title in another
+        language: the catalogue's default title in `language`, as the brief does).
     language : {"en", "fi"}
         The language of the report's own words (title, contents) and of its ``lang`` attribute.
 
@@ -97,7 +98,8 @@ def export_html(
     from nbconvert import HTMLExporter
 
     m = Messages(language)
-    title = title or m("default_title")
+    if not title or (title == Messages("en")("default_title") and language != "en"):
+        title = m("default_title")  # the untouched English default is shown in the run's language
     paths = [Path(p) for p in notebook_paths]
     if not paths:
         raise ValueError("export_html needs at least one notebook")
