@@ -4,7 +4,8 @@
 an executive needs (the recommendation in one sentence, the splits side by side, what the data
 says about the 80/10/10 claim, how far to trust it); page 2 holds the detail. The layout is
 ReportLab platypus; the charts are matplotlib figures rendered to PDF and stamped onto the pages
-as vector graphics with pypdf. `export_html` bundles executed notebooks into one offline HTML file.
+as vector graphics with pypdf. The offline HTML report of the
+notebooks lives in `planner.report` (`export_html`, still importable from here).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import html
 import io
 import math
 import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from planner.charts import COLORS
 from planner.charts import brief as brief_charts
 from planner.diagnostics import CLAIM_BANDS
 from planner.i18n import Messages, round_sig
+from planner.report import export_html  # the HTML report moved to planner.report; kept importable here
 
 __all__ = ["Headline", "build_pdf", "export_html", "headline", "register_fonts", "show_pages"]
 
@@ -1233,79 +1234,3 @@ def render_pages(pdf_path: str | os.PathLike, dpi: int = 80) -> list[bytes]:
 def show_pages(pdf_path: str | os.PathLike, dpi: int = 80) -> PagesPreview:
     """The brief's pages as images for a notebook."""
     return PagesPreview(render_pages(pdf_path, dpi), Path(pdf_path))
-
-
-# -- the HTML report --------------------------------------------------------------------------
-
-# The lab template without its CDN scripts (require.js, MathJax, Mermaid, widget manager), so the
-# report opens offline; the stylesheets it inlines stay.
-_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
-# <script ... src="http..."> and <link ... href="http..."> (also protocol-relative //host)
-EXTERNAL_RESOURCE = re.compile(
-    r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>(?:\s*</script>)?"
-    r"|<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>"
-    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//[^;]*;",
-    re.IGNORECASE,
-)
-
-
-def export_html(
-    notebook_paths: Iterable[str | os.PathLike], out_path: str | os.PathLike, *, title: str | None = None
-) -> Path:
-    """Bundle executed notebooks into one HTML file that opens offline, code hidden.
-
-    Parameters
-    ----------
-    notebook_paths : iterable of paths
-        Executed notebooks, in reading order.
-    out_path : str or Path
-        The HTML file to write (replaced atomically).
-    title : str, optional
-        The page title (default: the first notebook's file name).
-
-    Returns
-    -------
-    Path
-        The HTML file: outputs only, images embedded as data URIs, no external scripts or
-        stylesheets (any that a template or output still carries are removed).
-    """
-    import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    paths = [Path(p) for p in notebook_paths]
-    if not paths:
-        raise ValueError("export_html needs at least one notebook")
-    combined = nbformat.v4.new_notebook()
-    for i, p in enumerate(paths):
-        nb = nbformat.read(p, as_version=4)
-        if i == 0:
-            combined.metadata = {k: v for k, v in nb.metadata.items() if k != "widgets"}
-        for j, cell in enumerate(nb.cells):
-            cell["id"] = f"nb{i}-{j}"
-            combined.cells.append(cell)
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({"planner_offline.html.j2": _OFFLINE_TEMPLATE})],
-        template_file="planner_offline.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    resources = {"metadata": {"name": title or paths[0].stem, "path": str(paths[0].parent)}}
-    body, _ = exporter.from_notebook_node(combined, resources=resources)
-    body = EXTERNAL_RESOURCE.sub("", body)
-
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
