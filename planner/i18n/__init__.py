@@ -223,7 +223,7 @@ class Messages:
 
     def _render(self, entry: Any, values: Mapping[str, Any]) -> str:
         if isinstance(entry, str):
-            return self._formatter.vformat(entry, (), _Values(nbsp=NBSP, **values))
+            return self._formatter.vformat(entry, (), _Values({**values, "nbsp": NBSP}))
         if isinstance(entry, list):
             first = None
             for variant in entry:

@@ -210,7 +210,8 @@ def register(path: str | Path, reference: str = "en") -> str:
 def entry_fields(entry: Any) -> set[str]:
     """Every placeholder name an entry uses, in any variant, form or case (and what it selects on)."""
     if isinstance(entry, str):
-        return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(entry) if name}
+        names = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(entry) if name}
+        return names - {"nbsp"}
     if isinstance(entry, list):
         return set().union(*(entry_fields(e) for e in entry))
     out = {entry.get("plural") or entry.get("select")}
