@@ -95,6 +95,10 @@ class _Missing(KeyError):
     pass
 
 
+class _UnknownFormat(ValueError):
+    pass
+
+
 class _Values(dict):
     """Placeholder values: a missing one or a None is missing (the next variant is tried)."""
 
@@ -113,7 +117,13 @@ class _Formatter(string.Formatter):
         return kwargs[key]
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        return self.messages.format_value(value, format_spec)
+        try:
+            return self.messages.format_value(value, format_spec)
+        except _UnknownFormat:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # a value of the wrong shape (an older results.json) reads as missing: the next variant is used
+            raise _Missing(format_spec) from exc
 
 
 _SPEC = re.compile(r"([A-Za-z_]*?)(\d*)")
@@ -268,7 +278,7 @@ class Messages:
         """
         match = _SPEC.fullmatch(spec)
         if match is None:
-            raise ValueError(f"unknown format {spec!r} in the {self.lang} catalogue")
+            raise _UnknownFormat(f"unknown format {spec!r} in the {self.lang} catalogue")
         name, digits = match.groups()
         cap = name[:1].isupper()
         name = name.lower()
@@ -312,6 +322,8 @@ class Messages:
                 return self._join([self.catalogue.terms.get(str(v), str(v)) for v in value])
             return self.catalogue.terms.get(str(value), str(value))
         if name == "pairs":
+            if not isinstance(value, Mapping):
+                raise TypeError(f"expected a mapping of categories to numbers, got {value!r}")
             return ", ".join(f"{self.category(k)} {self.number(v, digits or 0)}" for k, v in dict(value).items())
         if name == "shares":
             return self._shares(value)
@@ -319,7 +331,7 @@ class Messages:
             if isinstance(value, (list, tuple)):
                 return self.categories(value, name)
             return self.category(str(value), name)
-        raise ValueError(f"unknown format {name!r} in the {self.lang} catalogue")
+        raise _UnknownFormat(f"unknown format {name!r} in the {self.lang} catalogue")
 
     def _shares(self, shares: Mapping[str, Any]) -> str:
         """{category: share | [share, low, high] | None (unknown)} as "content 80% (70%–90%), ..."."""
