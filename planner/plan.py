@@ -36,16 +36,33 @@ from planner import CATEGORIES
 from planner.i18n import fmt_eur, fmt_int, fmt_number, fmt_pct
 from planner.params import PlanSpec
 
-__all__ = ["Allocation", "PlanError", "PlanResults", "PlanSummary", "plan_budget"]
+__all__ = [
+    "MOVED_SHARE",
+    "REASON_CODES",
+    "SAME_SPLIT",
+    "UNBOUNDED_TOLERANCE",
+    "Allocation",
+    "PlanError",
+    "PlanResults",
+    "PlanSummary",
+    "decide",
+    "plan_budget",
+]
 
 _CATS = list(CATEGORIES)
 _TOL = 1e-4  # a share this close to a bound counts as "at the bound" (0.01 share points)
-_DIFFERS = 0.005  # the unbounded optimum is shown when a share differs by more than 0.5 points
 _N_LEVELS = 121  # weekly euro levels of the tabulated response curves
 _N_GRID = 241  # grid points per axis of the global step (separable case)
 _N_GRID_DIRECT = 13  # the same when the response has to be called for every split
 _N_STARTS = 4  # local searches started from the grid
 _START_DISTANCE = 0.05  # grid starts differ by at least this share in some category
+
+#: The unbounded optimum differs from the candidate when some share differs by more than this
+#: (0.5 share points) and it expects more encounters; otherwise the bounds cost nothing.
+UNBOUNDED_TOLERANCE = 0.005
+#: A category gives or receives money (``moved_from`` / ``moved_to``) when its euros change by more
+#: than this share of the budget between the current split and the candidate.
+MOVED_SHARE = 0.01
 
 
 class PlanError(ValueError):
@@ -516,10 +533,13 @@ class PlanResults:
         ``spec.min_probability``; ``test`` when the model is weak; otherwise ``keep``.
     action_reason : dict
         ``{code, text, context}``: why this action.
+    min_probability, min_gain : float
+        The thresholds of the decision (``plan.min_probability`` and ``plan.min_gain``).
     recommended : Allocation
         What to spend: the candidate when the action is ``move``, else the current split.
     unbounded : Allocation or None
-        The optimum with only "no negative spend" as bound; None when it is the recommended split.
+        The optimum with only "no negative spend" as bound; None when it does not differ from the
+        candidate by more than `UNBOUNDED_TOLERANCE` in any share (see `unbounded_differs`).
     user_scenarios : dict of Allocation
         The further splits of ``plan.scenarios``.
     gain_vs_current : dict
@@ -527,8 +547,9 @@ class PlanResults:
         ``probability_better`` (paired posterior draws).
     bounds : dict
         The bounds as applied (defaults included) and the share range they give each category.
-    binding : list of str
-        The bounds the best split (`candidate`) sits on, e.g. ``"technology.min_share"``.
+    binding : list of dict
+        The bounds the best split (`candidate`) sits on, ``{category, side, share}`` with side
+        ``"min"`` or ``"max"``; ``bounds[category]["min_set_by"]`` names the params keys behind it.
     frontier : pandas.DataFrame
         One row per budget level: best expected encounters, interval, split, marginal cost.
     week_index : pandas.DatetimeIndex
@@ -556,6 +577,7 @@ class PlanResults:
     action: str
     action_reason: dict
     min_probability: float
+    min_gain: float
     unbounded: Allocation | None
     user_scenarios: dict
     gain_vs_current: dict
@@ -570,10 +592,32 @@ class PlanResults:
     timings: dict
 
     @property
+    def unbounded_differs(self) -> bool:
+        """Whether the optimum without bounds differs from the candidate (see `UNBOUNDED_TOLERANCE`)."""
+        return self.unbounded is not None
+
+    @property
     def moved_eur(self) -> float:
-        """Euros the recommended split moves between categories (the sum of the increases)."""
-        diff = self.recommended.euros - self.current.euros
+        """Euros the candidate moves between categories against the current split (the sum of the
+        increases), whatever the action: with ``keep`` or ``test`` it is what a move would shift."""
+        diff = self.candidate.euros - self.current.euros
         return float(diff[diff > 0].sum())
+
+    @property
+    def moved_from(self) -> list[str]:
+        """Categories the candidate takes money from (more than `MOVED_SHARE` of the budget), the
+        largest cut first."""
+        diff = self.candidate.euros - self.current.euros
+        out = diff[diff < -MOVED_SHARE * self.total_budget].sort_values(kind="stable")
+        return [str(c) for c in out.index]
+
+    @property
+    def moved_to(self) -> list[str]:
+        """Categories the candidate gives money to (more than `MOVED_SHARE` of the budget), the
+        largest increase first."""
+        diff = self.candidate.euros - self.current.euros
+        out = diff[diff > MOVED_SHARE * self.total_budget].sort_values(ascending=False, kind="stable")
+        return [str(c) for c in out.index]
 
     # -- tables --
 
@@ -618,13 +662,22 @@ class PlanResults:
         return out
 
     def weekly_plan(self) -> pd.DataFrame:
-        """Recommended whole euros per category and week, indexed by ``week_start``.
+        """Recommended whole euros per category and week, indexed by ``week_start``: the candidate's
+        euros when the action is ``move``, the current split's when it is ``keep`` or ``test``.
 
         Each category's horizon total is rounded to whole euros (the totals add up to the rounded
         budget) and spread as evenly as whole euros allow, so every column sums exactly.
         """
+        return self._weekly(self.recommended)
+
+    def candidate_weekly_plan(self) -> pd.DataFrame:
+        """The candidate's whole euros per category and week, whatever the action (e.g. to plan a
+        test of the best split found); shaped like `weekly_plan`."""
+        return self._weekly(self.candidate)
+
+    def _weekly(self, alloc: Allocation) -> pd.DataFrame:
         n = self.horizon_weeks
-        totals = _round_preserving(self.recommended.euros.to_numpy(), round(self.total_budget))
+        totals = _round_preserving(alloc.euros.to_numpy(), round(self.total_budget))
         table = {}
         for cat, total in zip(_CATS, totals, strict=True):
             base, extra = divmod(int(total), n)
@@ -687,7 +740,8 @@ class PlanResults:
         md = self.bounds["max_deviation_from_reference"]
         bound_lines.append(f"max_change: {'none' if mc is None else f'{mc:g} (relative to the current share)'}")
         bound_lines.append(f"max_deviation_from_reference: {'none' if md is None else f'{md:g} share points'}")
-        bound_lines.append("binding: " + (", ".join(self.binding) if self.binding else "none"))
+        names = [n for b in self.binding for n in self.bounds[b["category"]][f"{b['side']}_set_by"]]
+        bound_lines.append("binding: " + (", ".join(names) if names else "none"))
         if self.unbounded is None:
             bound_lines.append("without any bounds the optimum is the same split")
         else:
@@ -757,20 +811,31 @@ class PlanResults:
             "reference": self.reference.to_dict(),
             "recommended": self.recommended.to_dict(),
             "candidate": self.candidate.to_dict(),
+            "objective": "encounters",
             "action": self.action,
             "action_reason": self.action_reason,
             "min_probability": float(self.min_probability),
+            "min_gain": float(self.min_gain),
             "moved_eur": round(float(self.moved_eur), 2),
+            "moved_from": self.moved_from,
+            "moved_to": self.moved_to,
             "gain_vs_current": {
                 "encounters": round(float(g["encounters"]), 2),
                 "low": _r(g["low"]),
                 "high": _r(g["high"]),
                 "probability_better": _r(g["probability_better"], 4),
             },
-            "bounds": self.bounds,
-            "binding": list(self.binding),
-            "scenarios": {name: a.to_dict() for name, a in self.user_scenarios.items()},
+            "bounds": {
+                c: {
+                    "min": round(float(self.bounds[c]["min_share"]), 6),
+                    "max": round(float(self.bounds[c]["max_share"]), 6),
+                }
+                for c in _CATS
+            },
+            "binding": [dict(b) for b in self.binding],
+            "scenarios": [{"name": name, **a.to_dict()} for name, a in self.user_scenarios.items()],
             "unbounded": None if self.unbounded is None else self.unbounded.to_dict(),
+            "unbounded_differs": self.unbounded_differs,
             "frontier": frontier,
         }
 
@@ -832,14 +897,16 @@ def _bounds_dict(spec: PlanSpec, box: _Box, budget: float) -> dict:
     return out
 
 
-def _binding(box: _Box, w: np.ndarray) -> list[str]:
-    out: list[str] = []
-    for i in range(len(_CATS)):
-        if w[i] <= box.lo[i] + _TOL and box.lo[i] > 0:
-            out.extend(li.name for li in box.active_lower(i))
-        if w[i] >= box.hi[i] - _TOL and box.hi[i] < 1:
-            out.extend(li.name for li in box.active_upper(i))
-    return list(dict.fromkeys(out))
+def _binding(box: _Box, w: np.ndarray) -> list[dict]:
+    """The bounds the split `w` sits on: ``{category, side ("min" or "max"), share}`` each."""
+    out: list[dict] = []
+    lo, hi = box.lo, box.hi
+    for i, cat in enumerate(_CATS):
+        if w[i] <= lo[i] + _TOL and lo[i] > 0:
+            out.append({"category": cat, "side": "min", "share": round(float(lo[i]), 6)})
+        if w[i] >= hi[i] - _TOL and hi[i] < 1:
+            out.append({"category": cat, "side": "max", "share": round(float(hi[i]), 6)})
+    return out
 
 
 def _percentiles(draws: np.ndarray, interval: float) -> tuple[float | None, float | None]:
@@ -945,7 +1012,7 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
     reference = allocation("reference", np.array([spec.reference_split[c] for c in _CATS]))
     candidate = allocation("candidate", best.split)
     unbounded = None
-    if np.max(np.abs(free.split - best.split)) > _DIFFERS and free.value > best.value:
+    if np.max(np.abs(free.split - best.split)) > UNBOUNDED_TOLERANCE and free.value > best.value:
         unbounded = allocation("unbounded", free.split)
     user = {name: allocation(name, np.array([split[c] for c in _CATS])) for name, split in spec.scenarios.items()}
 
@@ -998,6 +1065,7 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         action=action,
         action_reason=reason,
         min_probability=float(spec.min_probability),
+        min_gain=float(spec.min_gain),
         unbounded=unbounded,
         user_scenarios=user,
         gain_vs_current=gain,
@@ -1015,6 +1083,16 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
 
 #: A candidate that moves less than this share of the budget in any category is the current split.
 SAME_SPLIT = 0.005
+#: Every reason `decide` can give, with the action it goes with.
+REASON_CODES = {
+    "clearly_better": "move",
+    "no_uncertainty": "move",
+    "weak_model": "test",
+    "no_better_split": "keep",
+    "small_gain": "keep",
+    "not_clearly_better": "keep",
+    "no_draws": "keep",
+}
 
 
 def decide(
