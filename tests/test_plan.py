@@ -708,3 +708,29 @@ def test_the_current_split_is_the_last_horizon():
     assert plan.current.split.to_dict() == pytest.approx({"content": 0.2, "design": 0.1, "technology": 0.7})
     assert plan.total_budget == pytest.approx(800.0)
     assert plan.bounds["technology"]["min_share"] == pytest.approx(0.35)  # max_change around 70 %
+
+
+def test_a_plan_shows_as_a_table_of_the_decision_and_the_scenarios():
+    import re
+
+    spec = PlanSpec(
+        horizon_weeks=8,
+        bounds={"content": {"max_share": 0.5}},
+        scenarios={"even": {"content": 0.4, "design": 0.3, "technology": 0.3}},
+        frontier={"steps": 2},
+    )
+    plan = plan_budget(fitted_like(), spec, history())
+    page = plan._repr_html_()
+    assert page.startswith("<div") and "{'" not in page and "Series" not in page
+    assert "Keep the current split" in page and "(small_gain)" in page
+    assert "content.max_share" in page  # the bound that binds, by its params key
+    body = page.split("<tbody>")[1]
+    rows = {
+        re.search(r"<th[^>]*>([^<]*)</th>", r).group(1): re.findall(r"<td[^>]*>([^<]*)</td>", r)
+        for r in body.split("</tr>")
+        if "<th" in r
+    }
+    assert list(rows) == ["current", "reference", "recommended", "candidate", "unbounded", "even"]
+    assert rows["recommended"] == rows["current"] != rows["candidate"]  # keep: the current split is recommended
+    assert rows["candidate"][0] == "50 %" and rows["even"][:3] == ["40 %", "30 %", "30 %"]
+    assert rows["current"][3] == f"{plan.current.expected_encounters:,.0f}"

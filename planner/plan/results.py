@@ -366,7 +366,64 @@ class PlanResults:
         return str(self.summary())
 
     def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
+        """The decision and the scenarios as a table, for a notebook cell that ends in ``plan``."""
+        esc = html.escape
+        first = self.week_index[0]
+        start = first.strftime("%Y-%m-%d") if isinstance(first, pd.Timestamp) else str(first)
+        title = f"Budget plan: {en_eur(self.total_budget)} over {self.horizon_weeks} weeks from {start}"
+        verdict = {"move": "Move to the best split", "keep": "Keep the current split", "test": "Test before moving"}
+        parts = [
+            f"<h4>{esc(title)}</h4>",
+            f"<p><b>{esc(verdict[self.action])}</b> ({esc(self.action_reason['code'])}): "
+            f"{esc(self.action_reason['text'])}</p>",
+        ]
+        g = self.gain_vs_current
+        gain = f"{en_signed(g['encounters'])} encounters"
+        if g["low"] is not None:
+            gain += f" ({en_pct(self.interval)} interval {en_signed(g['low'])} .. {en_signed(g['high'])})"
+        if g["probability_better"] is not None:
+            gain += f", better in {en_pct(g['probability_better'])} of the posterior draws"
+        moved = f"{en_eur(self.moved_eur)}"
+        if self.moved_from or self.moved_to:
+            moved += f" from {', '.join(self.moved_from) or '-'} to {', '.join(self.moved_to) or '-'}"
+        names = [n for b in self.binding for n in self.bounds[b["category"]][f"{b['side']}_set_by"]]
+        facts = [
+            ("Best split over the current", gain),
+            ("The best split moves", moved),
+            ("Bounds that bind", ", ".join(names) or "none"),
+        ]
+        parts.append(
+            "<table class='planner-facts'>"
+            + "".join(f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
+            + "</table>"
+        )
+        head = (
+            ["scenario"]
+            + [f"{c} %" for c in CATS]
+            + ["encounters", f"{en_pct(self.interval)} interval", "EUR per encounter"]
+        )
+        rows = []
+        for _, a in self._allocations():
+            interval = "" if a.low is None else f"{en_num(a.low)} .. {en_num(a.high)}"
+            cpe = "" if a.cost_per_encounter is None else f"{a.cost_per_encounter:,.2f}"
+            cells = [a.name, *(en_pct(float(a.split[c])) for c in CATS), en_num(a.expected_encounters), interval, cpe]
+            style = " style='font-weight:bold'" if a.name == "recommended" else ""
+            rows.append(
+                f"<tr{style}><th style='text-align:left'>{esc(cells[0])}</th>"
+                + "".join(f"<td style='text-align:right'>{esc(c)}</td>" for c in cells[1:])
+                + "</tr>"
+            )
+        parts.append(
+            "<table class='planner-scenarios'><thead><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in head)
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+        if self.warnings:
+            items = "".join(f"<li>{esc(w['text'])}</li>" for w in self.warnings)
+            parts.append(f"<p><b>Take note</b></p><ul>{items}</ul>")
+        return "<div class='planner-plan'>" + "".join(parts) + "</div>"
 
     # -- results.json --
 
