@@ -144,7 +144,8 @@ def test_unbounded_matches_brute_force_and_is_shown_when_it_differs():
     assert plan.unbounded is not None
     assert plan.unbounded.expected_encounters == pytest.approx(best, rel=1e-6)
     assert plan.recommended.split["technology"] == pytest.approx(0.3, abs=1e-6)
-    assert "technology.min_share" in plan.binding
+    assert {"category": "technology", "side": "min", "share": 0.3} in plan.binding
+    assert plan.bounds["technology"]["min_set_by"] == ["technology.min_share"]
     assert "unbounded" in plan.scenarios.index
     assert plan.to_dict()["unbounded"]["split"]["technology"] < 0.3
 
@@ -169,7 +170,7 @@ def test_share_bounds_are_respected_and_reported_as_binding():
     split = plan.recommended.split
     assert split["content"] <= 0.5 + 1e-9
     assert split["design"] >= 0.2 - 1e-9
-    assert "content.max_share" in plan.binding
+    assert {"category": "content", "side": "max", "share": 0.5} in plan.binding
     w, best = brute_force(CONCAVE, 800.0, 8, [0.05, 0.2, 0.05], [0.5, 0.9, 0.9], step=0.002)
     assert plan.recommended.expected_encounters == pytest.approx(best, rel=1e-6)
     # a side the user left open keeps its default; an unbounded category keeps 5-90 %
@@ -188,7 +189,7 @@ def test_euro_bounds_are_respected_and_reported_as_binding():
     spec = PlanSpec(horizon_weeks=8, bounds={"technology": {"min_eur": 240.0}}, frontier={"steps": 3})
     plan = plan_budget(CONCAVE, spec, history())
     assert plan.recommended.euros["technology"] >= 240.0 - 1e-6
-    assert plan.binding == ["technology.min_eur"]
+    assert plan.binding == [{"category": "technology", "side": "min", "share": 0.3}]
     assert plan.bounds["technology"]["min_share"] == pytest.approx(0.3)
     assert plan.bounds["technology"]["min_set_by"] == ["technology.min_eur"]
 
@@ -200,7 +201,8 @@ def test_max_change_is_relative_to_the_current_share_and_binds():
     current = pd.Series([0.2, 0.1, 0.7], index=CATS)
     assert np.all(split >= current * 0.5 - 1e-9)
     assert np.all(split <= current * 1.5 + 1e-9)
-    assert "content.max_change (upper)" in plan.binding  # content wants far more than +50 %
+    assert {"category": "content", "side": "max", "share": 0.3} in plan.binding  # content wants far more than +50 %
+    assert plan.bounds["content"]["max_set_by"] == ["content.max_change (upper)"]
     assert split["content"] == pytest.approx(0.3, abs=1e-6)
     w, best = brute_force(CONCAVE, 800.0, 8, current * 0.5, np.minimum(current * 1.5, 1), step=0.002)
     assert plan.recommended.expected_encounters == pytest.approx(best, rel=1e-6)
@@ -210,7 +212,8 @@ def test_max_deviation_from_reference_is_respected():
     spec = PlanSpec(horizon_weeks=8, max_deviation_from_reference=0.05, frontier={"steps": 3})
     plan = plan_budget(HillResponse(beta=[10.0, 10.0, 100.0], k=[30.0, 30.0, 30.0], s=[1.0, 1.0, 1.0]), spec, history())
     assert plan.candidate.split["technology"] == pytest.approx(0.15, abs=1e-6)
-    assert "technology.max_deviation_from_reference (upper)" in plan.binding
+    assert {"category": "technology", "side": "max", "share": 0.15} in plan.binding
+    assert plan.bounds["technology"]["max_set_by"] == ["technology.max_deviation_from_reference (upper)"]
 
 
 @pytest.mark.parametrize(
@@ -296,7 +299,8 @@ def test_scenarios_gain_and_probability_from_paired_draws():
     assert g["encounters"] > 0 and g["probability_better"] > 0.9
     shown = plan.scenario_table()
     assert shown.loc["even", "content %"] == 40.0 and shown.loc["even", "content EUR"] == 320
-    assert plan.to_dict()["scenarios"]["even"]["split"] == {"content": 0.4, "design": 0.3, "technology": 0.3}
+    (even,) = plan.to_dict()["scenarios"]
+    assert even["name"] == "even" and even["split"] == {"content": 0.4, "design": 0.3, "technology": 0.3}
 
 
 def test_without_draws_intervals_are_none():
@@ -483,19 +487,19 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
 # -- the decision ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("quality", "gain", "prob", "shift", "recent", "action", "code"),
-    [
-        ("weak", 900.0, 0.99, 0.3, 10_000.0, "test", "weak_model"),
-        ("good", 900.0, 0.99, 0.001, 10_000.0, "keep", "no_better_split"),
-        ("good", -5.0, 0.40, 0.3, 10_000.0, "keep", "no_better_split"),
-        ("good", 30.0, 0.95, 0.3, 10_000.0, "keep", "small_gain"),
-        ("fair", 900.0, 0.79, 0.3, 10_000.0, "keep", "not_clearly_better"),
-        ("good", 900.0, None, 0.3, 10_000.0, "keep", "no_draws"),
-        ("fair", 900.0, 0.80, 0.3, 10_000.0, "move", "clearly_better"),
-        (None, 30.0, None, 0.3, None, "move", "no_uncertainty"),
-    ],
-)
+DECISIONS = [
+    ("weak", 900.0, 0.99, 0.3, 10_000.0, "test", "weak_model"),
+    ("good", 900.0, 0.99, 0.001, 10_000.0, "keep", "no_better_split"),
+    ("good", -5.0, 0.40, 0.3, 10_000.0, "keep", "no_better_split"),
+    ("good", 30.0, 0.95, 0.3, 10_000.0, "keep", "small_gain"),
+    ("fair", 900.0, 0.79, 0.3, 10_000.0, "keep", "not_clearly_better"),
+    ("good", 900.0, None, 0.3, 10_000.0, "keep", "no_draws"),
+    ("fair", 900.0, 0.80, 0.3, 10_000.0, "move", "clearly_better"),
+    (None, 30.0, None, 0.3, None, "move", "no_uncertainty"),
+]
+
+
+@pytest.mark.parametrize(("quality", "gain", "prob", "shift", "recent", "action", "code"), DECISIONS)
 def test_decide_names_one_action_and_its_reason(quality, gain, prob, shift, recent, action, code):
     from planner.plan import decide
 
@@ -509,3 +513,224 @@ def test_decide_names_one_action_and_its_reason(quality, gain, prob, shift, rece
     )
     assert (got, reason["code"]) == (action, code)
     assert reason["text"] and reason["context"]["min_probability"] == 0.8
+
+
+def test_every_reason_code_goes_with_its_action():
+    from planner.plan import REASON_CODES
+
+    assert set(REASON_CODES) == {
+        "clearly_better",
+        "no_uncertainty",
+        "weak_model",
+        "no_better_split",
+        "small_gain",
+        "not_clearly_better",
+        "no_draws",
+    }
+    assert {code: action for *_, action, code in DECISIONS} == REASON_CODES
+
+
+# -- the allocation section: every judgement of the plan made once --------------------------------
+
+ALLOCATION_KEYS = {
+    "objective",
+    "total_budget",
+    "horizon_weeks",
+    "interval",
+    "action",
+    "action_reason",
+    "min_probability",
+    "min_gain",
+    "moved_eur",
+    "moved_from",
+    "moved_to",
+    "current",
+    "candidate",
+    "recommended",
+    "reference",
+    "unbounded",
+    "unbounded_differs",
+    "scenarios",
+    "gain_vs_current",
+    "bounds",
+    "binding",
+    "frontier",
+}
+
+
+def fitted_like(quality="fair", weekly_encounters=1e6, n_draws=50):
+    """CONCAVE with draws, a quality mark and observed encounters, as a fitted model has."""
+    resp = HillResponse(
+        beta=[100.0, 30.0, 20.0], k=[30.0, 10.0, 40.0], s=[1.0, 0.8, 1.0], decay=[0.5, 0.3, 0.7], n_draws=n_draws
+    )
+    resp.quality = quality
+    resp.y = pd.Series(np.full(26, weekly_encounters), index=history().index)
+    return resp
+
+
+def test_the_allocation_section_has_the_schema_keys():
+    spec = PlanSpec(horizon_weeks=8, frontier={"steps": 3}, min_gain=0.01)
+    d = plan_budget(CONCAVE, spec, history()).to_dict()
+    assert set(d) == ALLOCATION_KEYS
+    assert d["objective"] == "encounters" and d["min_gain"] == 0.01
+    assert set(d["action_reason"]) == {"code", "text", "context"}
+
+
+def test_a_keep_recommends_the_current_split_in_the_dict_and_the_weekly_plan():
+    # every gain is tiny next to a million encounters a week: not worth a move
+    plan = plan_budget(fitted_like(), PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
+    assert (plan.action, plan.action_reason["code"]) == ("keep", "small_gain")
+    d = plan.to_dict()
+    assert d["recommended"] == d["current"] != d["candidate"]
+    weekly = plan.weekly_plan()
+    assert np.allclose(weekly[CATS].sum(), plan.current.euros, atol=1.0)
+    assert not np.allclose(weekly[CATS].sum(), plan.candidate.euros, atol=1.0)
+    best = plan.candidate_weekly_plan()
+    assert np.allclose(best[CATS].sum(), plan.candidate.euros, atol=1.0)
+    assert best.index.equals(weekly.index) and list(best.columns) == list(weekly.columns)
+    # the moved euros describe the candidate, so the brief can say what a move would shift
+    assert d["moved_eur"] > 0 and d["moved_from"] and d["moved_to"]
+
+
+def test_a_weak_model_tests_and_recommends_the_current_split():
+    plan = plan_budget(fitted_like("weak"), PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
+    assert (plan.action, plan.action_reason["code"]) == ("test", "weak_model")
+    d = plan.to_dict()
+    assert d["recommended"] == d["current"] != d["candidate"]
+    assert np.allclose(plan.weekly_plan()[CATS].sum(), plan.current.euros, atol=1.0)
+
+
+def test_a_move_recommends_the_candidate_in_the_dict_and_the_weekly_plan():
+    plan = plan_budget(fitted_like("good", weekly_encounters=1.0), PlanSpec(horizon_weeks=8), history())
+    assert (plan.action, plan.action_reason["code"]) == ("move", "clearly_better")
+    d = plan.to_dict()
+    assert d["recommended"] == d["candidate"] != d["current"]
+    assert plan.weekly_plan().equals(plan.candidate_weekly_plan())
+
+
+# design pays best here, so money goes to design first and content second
+DESIGN_LED = HillResponse(beta=[30.0, 100.0, 20.0], k=[10.0, 30.0, 40.0], s=[0.8, 1.0, 1.0], decay=[0.3, 0.5, 0.7])
+
+
+@pytest.mark.parametrize(
+    ("resp", "weekly", "moved_from", "moved_to"),
+    [
+        (DESIGN_LED, (10.0, 10.0, 80.0), ["technology"], ["design", "content"]),
+        (CONCAVE, (5.0, 45.0, 50.0), ["technology", "design"], ["content"]),
+    ],
+)
+def test_moved_euros_and_categories_follow_the_candidate_largest_first(resp, weekly, moved_from, moved_to):
+    plan = plan_budget(resp, PlanSpec(horizon_weeks=8, frontier={"steps": 2}), history(weekly=weekly))
+    diff = plan.candidate.euros - plan.current.euros
+    d = plan.to_dict()
+    assert d["moved_eur"] == pytest.approx(diff[diff > 0].sum(), abs=0.01)
+    assert d["moved_eur"] == pytest.approx(-diff[diff < 0].sum(), abs=0.01)  # what one gains another gives
+    assert (d["moved_from"], d["moved_to"]) == (moved_from, moved_to)
+
+
+def test_a_category_moving_less_than_one_percent_neither_gives_nor_receives():
+    # the current split is the optimum but for design, 0.6 % of the budget off it
+    resp = HillResponse(beta=[50.0, 50.0, 50.0], k=[30.0, 30.0, 30.0], s=[1.0, 1.0, 1.0])
+    weekly = (100 / 3 + 0.6, 100 / 3 - 0.6, 100 / 3)
+    plan = plan_budget(resp, PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history(weekly=weekly))
+    assert plan.moved_eur > 0
+    assert plan.moved_from == [] and plan.moved_to == []
+
+
+def test_binding_lists_the_bounds_the_candidate_sits_on():
+    spec = PlanSpec(horizon_weeks=8, bounds={"content": {"max_share": 0.5}}, frontier={"steps": 3})
+    plan = plan_budget(CONCAVE, spec, history())
+    d = plan.to_dict()
+    assert d["binding"] == plan.binding
+    assert {"category": "content", "side": "max", "share": 0.5} in d["binding"]
+    for b in d["binding"]:
+        assert set(b) == {"category", "side", "share"}
+        assert plan.candidate.split[b["category"]] == pytest.approx(b["share"], abs=1e-4)
+        assert b["share"] == d["bounds"][b["category"]][b["side"]]
+    free = [c for c in CATS if c not in {b["category"] for b in d["binding"]}]
+    for c in free:  # a category off its bounds is not listed
+        assert d["bounds"][c]["min"] + 1e-4 < plan.candidate.split[c] < d["bounds"][c]["max"] - 1e-4
+
+
+def test_bounds_are_the_share_range_per_category():
+    spec = PlanSpec(horizon_weeks=8, bounds={"technology": {"min_eur": 240.0}}, frontier={"steps": 3})
+    d = plan_budget(CONCAVE, spec, history()).to_dict()
+    assert d["bounds"] == {
+        "content": {"min": 0.05, "max": 0.9},
+        "design": {"min": 0.05, "max": 0.9},
+        "technology": {"min": 0.3, "max": 0.9},
+    }
+
+
+def test_unbounded_differs_is_decided_by_the_plan():
+    free = plan_budget(
+        HillResponse(beta=[50.0, 50.0, 50.0], k=[30.0, 30.0, 30.0], s=[1.0, 1.0, 1.0]),
+        PlanSpec(horizon_weeks=8, frontier={"steps": 3}),
+        history(),
+    )
+    assert free.to_dict()["unbounded_differs"] is False and free.to_dict()["binding"] == []
+    spec = PlanSpec(horizon_weeks=4, bounds={"technology": {"min_share": 0.3}}, frontier={"steps": 3})
+    bound = plan_budget(S_SHAPED, spec, history(weekly=S_HISTORY)).to_dict()
+    assert bound["unbounded_differs"] is True
+    assert bound["unbounded"]["split"]["technology"] < 0.3
+
+
+def test_the_unbounded_tolerance_is_half_a_share_point():
+    from planner.plan import UNBOUNDED_TOLERANCE
+
+    assert UNBOUNDED_TOLERANCE == 0.005
+    # a bound 0.3 points inside the free optimum (1/3 each) does not count as a difference ...
+    near = PlanSpec(horizon_weeks=8, bounds={"content": {"max_share": 1 / 3 - 0.003}}, frontier={"steps": 2})
+    resp = HillResponse(beta=[50.0, 50.0, 50.0], k=[30.0, 30.0, 30.0], s=[1.0, 1.0, 1.0])
+    assert plan_budget(resp, near, history()).unbounded_differs is False
+    # ... one 1 point inside does
+    far = PlanSpec(horizon_weeks=8, bounds={"content": {"max_share": 1 / 3 - 0.01}}, frontier={"steps": 2})
+    assert plan_budget(resp, far, history()).unbounded_differs is True
+
+
+def test_scenarios_are_a_named_list_in_params_order():
+    scenarios = {
+        "tech_heavy": {"content": 0.2, "design": 0.1, "technology": 0.7},
+        "even": {"content": 0.4, "design": 0.3, "technology": 0.3},
+        "content_led": {"content": 0.8, "design": 0.1, "technology": 0.1},
+    }
+    plan = plan_budget(CONCAVE, PlanSpec(horizon_weeks=8, scenarios=scenarios, frontier={"steps": 2}), history())
+    listed = plan.to_dict()["scenarios"]
+    assert [s["name"] for s in listed] == ["tech_heavy", "even", "content_led"]
+    assert all(s["split"] == scenarios[s["name"]] for s in listed)
+
+
+def test_the_current_split_is_the_last_horizon():
+    # all the data: 50/25/25; the last eight weeks: 20/10/70
+    hist = pd.concat([history(weekly=(80.0, 10.0, 10.0), weeks=18), history(weekly=(20.0, 10.0, 70.0), weeks=8)])
+    hist.index = pd.date_range("2024-01-01", periods=len(hist), freq="7D", name="week_start")
+    plan = plan_budget(CONCAVE, PlanSpec(horizon_weeks=8, max_change=0.5, frontier={"steps": 2}), hist)
+    assert plan.current.split.to_dict() == pytest.approx({"content": 0.2, "design": 0.1, "technology": 0.7})
+    assert plan.total_budget == pytest.approx(800.0)
+    assert plan.bounds["technology"]["min_share"] == pytest.approx(0.35)  # max_change around 70 %
+
+
+def test_a_plan_shows_as_a_table_of_the_decision_and_the_scenarios():
+    import re
+
+    spec = PlanSpec(
+        horizon_weeks=8,
+        bounds={"content": {"max_share": 0.5}},
+        scenarios={"even": {"content": 0.4, "design": 0.3, "technology": 0.3}},
+        frontier={"steps": 2},
+    )
+    plan = plan_budget(fitted_like(), spec, history())
+    page = plan._repr_html_()
+    assert page.startswith("<div") and "{'" not in page and "Series" not in page
+    assert "Keep the current split" in page and "(small_gain)" in page
+    assert "content.max_share" in page  # the bound that binds, by its params key
+    body = page.split("<tbody>")[1]
+    rows = {
+        re.search(r"<th[^>]*>([^<]*)</th>", r).group(1): re.findall(r"<td[^>]*>([^<]*)</td>", r)
+        for r in body.split("</tr>")
+        if "<th" in r
+    }
+    assert list(rows) == ["current", "reference", "recommended", "candidate", "unbounded", "even"]
+    assert rows["recommended"] == rows["current"] != rows["candidate"]  # keep: the current split is recommended
+    assert rows["candidate"][0] == "50 %" and rows["even"][:3] == ["40 %", "30 %", "30 %"]
+    assert rows["current"][3] == f"{plan.current.expected_encounters:,.0f}"

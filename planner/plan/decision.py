@@ -1,0 +1,102 @@
+"""The plan's judgements, made once for every reader: the action (move, keep or test) with its
+reason code, and the tolerances behind "the unbounded optimum differs" and "moved from / to".
+"""
+
+from __future__ import annotations
+
+#: The unbounded optimum differs from the candidate when some share differs by more than this
+#: (0.5 share points) and it expects more encounters; otherwise the bounds cost nothing.
+UNBOUNDED_TOLERANCE = 0.005
+#: A category gives or receives money (``moved_from`` / ``moved_to``) when its euros change by more
+#: than this share of the budget between the current split and the candidate.
+MOVED_SHARE = 0.01
+#: A candidate that moves less than this share of the budget in any category is the current split.
+SAME_SPLIT = 0.005
+#: Every reason `decide` can give, with the action it goes with.
+REASON_CODES = {
+    "clearly_better": "move",
+    "no_uncertainty": "move",
+    "weak_model": "test",
+    "no_better_split": "keep",
+    "small_gain": "keep",
+    "not_clearly_better": "keep",
+    "no_draws": "keep",
+}
+
+
+def decide(
+    quality: str | None,
+    gain: dict,
+    min_probability: float,
+    largest_shift: float,
+    *,
+    min_gain: float = 0.0,
+    recent_encounters: float | None = None,
+) -> tuple[str, dict]:
+    """The plan's action and its reason, decided once for every reader of the plan.
+
+    Parameters
+    ----------
+    quality : str or None
+        The model's quality mark ("good", "fair", "weak"); None for a response that is not a
+        fitted model (a known truth): without draws, it is taken at its word.
+    gain : dict
+        The candidate's gain over the current split (``encounters``, ``low``, ``high``,
+        ``probability_better``).
+    min_probability : float
+        The probability of beating the current split that a move needs.
+    largest_shift : float
+        The largest change of any category's share between the candidate and the current split.
+    min_gain : float
+        The smallest expected gain worth a move, as a share of `recent_encounters`.
+    recent_encounters : float, optional
+        All encounters (baseline included) of the last horizon in the data; without it (a
+        response that is not a fitted model) any gain counts.
+
+    Returns
+    -------
+    (action, reason)
+        ``action`` is ``move``, ``keep`` or ``test``; ``reason`` is ``{code, text, context}``.
+    """
+    prob = gain.get("probability_better")
+    context = {
+        "probability_better": None if prob is None else round(float(prob), 4),
+        "min_probability": min_probability,
+    }
+    if quality == "weak":
+        text = (
+            "The model fits the data too poorly to plan on: keep the current split and test the direction "
+            "it points to before moving money."
+        )
+        return "test", {"code": "weak_model", "text": text, "context": context}
+    if largest_shift < SAME_SPLIT or gain["encounters"] <= 0:
+        text = "No split within the bounds does better than the current one: keep it."
+        return "keep", {"code": "no_better_split", "text": text, "context": context}
+    if recent_encounters is not None and recent_encounters > 0 and gain["encounters"] < min_gain * recent_encounters:
+        share = gain["encounters"] / recent_encounters
+        context.update(gain_share=round(float(share), 5), min_gain=min_gain)
+        text = (
+            f"The best split found would add only {share:.1%} to the encounters of a horizon like the last "
+            f"(a move needs {min_gain:.1%}): keep the current split."
+        )
+        return "keep", {"code": "small_gain", "text": text, "context": context}
+    if prob is None and quality is None:
+        text = "The response has no uncertainty (a known truth, not a fitted model): move to the best split."
+        return "move", {"code": "no_uncertainty", "text": text, "context": context}
+    if prob is None:
+        text = (
+            "The model has no posterior draws, so it cannot say how likely any other split is to do better: "
+            "keep the current split (set model.draws above 0)."
+        )
+        return "keep", {"code": "no_draws", "text": text, "context": context}
+    if prob < min_probability:
+        text = (
+            f"The best split found beats the current one in only {prob:.0%} of the posterior draws "
+            f"(a move needs {min_probability:.0%}): keep the current split."
+        )
+        return "keep", {"code": "not_clearly_better", "text": text, "context": context}
+    text = (
+        f"The best split found beats the current one in {prob:.0%} of the posterior draws "
+        f"(at least {min_probability:.0%} needed): move."
+    )
+    return "move", {"code": "clearly_better", "text": text, "context": context}

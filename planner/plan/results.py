@@ -1,0 +1,491 @@
+"""What a plan returns: `Allocation` (one split and what it brings), `PlanResults` (the decision,
+the scenarios, the frontier, the weekly plan and results.json's allocation section) and
+`PlanSummary` (the plan in words, as text and HTML).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.plan._common import CATS, en_eur, en_num, en_pct, en_signed
+from planner.plan.decision import MOVED_SHARE
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One split of the budget and what the response expects it to bring in the horizon.
+
+    Attributes
+    ----------
+    name : str
+    split : pandas.Series
+        Share per category (adds up to one).
+    euros : pandas.Series
+        Euros per category over the horizon.
+    expected_encounters : float
+        Spend-driven quality-weighted encounters over the horizon (point estimate), including the
+        carryover of past spend into the horizon.
+    low, high : float or None
+        Interval from the posterior draws (None without draws).
+    draws : numpy.ndarray
+        Horizon encounters per draw (paired across allocations: draw i is the same refit).
+    """
+
+    name: str
+    split: pd.Series
+    euros: pd.Series
+    expected_encounters: float
+    low: float | None
+    high: float | None
+    draws: np.ndarray = field(repr=False)
+
+    @property
+    def total_eur(self) -> float:
+        return float(self.euros.sum())
+
+    @property
+    def cost_per_encounter(self) -> float | None:
+        """Euros of the horizon per expected encounter (None when none are expected)."""
+        return self.total_eur / self.expected_encounters if self.expected_encounters > 0 else None
+
+    def to_dict(self) -> dict:
+        """`{split, euros, expected_encounters, low, high, cost_per_encounter}`, JSON-ready."""
+        return {
+            "split": {c: round(float(self.split[c]), 6) for c in CATS},
+            "euros": {c: round(float(self.euros[c]), 2) for c in CATS},
+            "expected_encounters": round(float(self.expected_encounters), 2),
+            "low": _r(self.low),
+            "high": _r(self.high),
+            "cost_per_encounter": _r(self.cost_per_encounter, 4),
+        }
+
+
+def _r(x, digits: int = 2):
+    return None if x is None or not np.isfinite(x) else round(float(x), digits)
+
+
+class PlanSummary:
+    """The plan in a few lines: prints as text, renders as HTML in a notebook."""
+
+    def __init__(self, title: str, sections: list[tuple[str, list[str]]]):
+        self.title = title
+        self.sections = sections
+
+    def __str__(self) -> str:
+        out = [self.title, "=" * len(self.title)]
+        for head, lines in self.sections:
+            out.append("")
+            out.append(head)
+            out.extend(f"  {line}" for line in lines)
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h4>{html.escape(self.title)}</h4>"]
+        for head, lines in self.sections:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+            parts.append(f"<p><b>{html.escape(head)}</b></p><ul>{items}</ul>")
+        return "<div class='planner-summary'>" + "".join(parts) + "</div>"
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResults:
+    """The budget plan: recommended split, scenarios, frontier and the bounds behind them.
+
+    Attributes
+    ----------
+    total_budget : float
+        Euros over the horizon.
+    horizon_weeks : int
+    interval : float
+        Width of the intervals (the response's, 0.8 by default).
+    current, reference : Allocation
+        The last horizon's actual mix and the reference split, at `total_budget`.
+    candidate : Allocation
+        The best split under the bounds, by the model's expected encounters.
+    action : str
+        ``move``, ``keep`` or ``test``, decided here once (see `decide`): ``move`` only when the
+        model is not weak and the candidate beats the current split with probability at least
+        ``spec.min_probability``; ``test`` when the model is weak; otherwise ``keep``.
+    action_reason : dict
+        ``{code, text, context}``: why this action.
+    min_probability, min_gain : float
+        The thresholds of the decision (``plan.min_probability`` and ``plan.min_gain``).
+    recommended : Allocation
+        What to spend: the candidate when the action is ``move``, else the current split.
+    unbounded : Allocation or None
+        The optimum with only "no negative spend" as bound; None when it does not differ from the
+        candidate by more than `UNBOUNDED_TOLERANCE` in any share (see `unbounded_differs`).
+    user_scenarios : dict of Allocation
+        The further splits of ``plan.scenarios``.
+    gain_vs_current : dict
+        The candidate's gain over the current split: ``encounters``, ``low``, ``high``,
+        ``probability_better`` (paired posterior draws).
+    bounds : dict
+        The bounds as applied (defaults included) and the share range they give each category.
+    binding : list of dict
+        The bounds the best split (`candidate`) sits on, ``{category, side, share}`` with side
+        ``"min"`` or ``"max"``; ``bounds[category]["min_set_by"]`` names the params keys behind it.
+    frontier : pandas.DataFrame
+        One row per budget level: best expected encounters, interval, split, marginal cost.
+    week_index : pandas.DatetimeIndex
+        The horizon's weeks (Mondays following the data).
+    warnings : list of dict
+        ``{code, text, context}`` for results.json.
+    history_weekly : pandas.DataFrame
+        Smallest and largest weekly spend per category in the data (to flag extrapolation).
+    n_draws : int
+        Posterior draws behind the intervals (0 or 1: no intervals).
+    calls : int
+        Calls of ``response.simulate`` made for the optimisation.
+    timings : dict
+        Seconds spent: ``optimisation`` (the recommended split, including the tabulation of the
+        curves), ``unbounded``, ``scenarios``, ``frontier`` and ``total``.
+    """
+
+    total_budget: float
+    horizon_weeks: int
+    interval: float
+    current: Allocation
+    reference: Allocation
+    recommended: Allocation
+    candidate: Allocation
+    action: str
+    action_reason: dict
+    min_probability: float
+    min_gain: float
+    unbounded: Allocation | None
+    user_scenarios: dict
+    gain_vs_current: dict
+    bounds: dict
+    binding: list
+    frontier: pd.DataFrame
+    week_index: pd.Index
+    warnings: list
+    history_weekly: pd.DataFrame
+    n_draws: int
+    calls: int
+    timings: dict
+
+    @property
+    def unbounded_differs(self) -> bool:
+        """Whether the optimum without bounds differs from the candidate (see `UNBOUNDED_TOLERANCE`)."""
+        return self.unbounded is not None
+
+    @property
+    def moved_eur(self) -> float:
+        """Euros the candidate moves between categories against the current split (the sum of the
+        increases), whatever the action: with ``keep`` or ``test`` it is what a move would shift."""
+        diff = self.candidate.euros - self.current.euros
+        return float(diff[diff > 0].sum())
+
+    @property
+    def moved_from(self) -> list[str]:
+        """Categories the candidate takes money from (more than `MOVED_SHARE` of the budget), the
+        largest cut first."""
+        diff = self.candidate.euros - self.current.euros
+        out = diff[diff < -MOVED_SHARE * self.total_budget].sort_values(kind="stable")
+        return [str(c) for c in out.index]
+
+    @property
+    def moved_to(self) -> list[str]:
+        """Categories the candidate gives money to (more than `MOVED_SHARE` of the budget), the
+        largest increase first."""
+        diff = self.candidate.euros - self.current.euros
+        out = diff[diff > MOVED_SHARE * self.total_budget].sort_values(ascending=False, kind="stable")
+        return [str(c) for c in out.index]
+
+    # -- tables --
+
+    @property
+    def scenarios(self) -> pd.DataFrame:
+        """One row per scenario: shares, euros, expected encounters with interval, cost per encounter."""
+        rows = {}
+        for kind, alloc in self._allocations():
+            row = {"kind": kind}
+            row.update({f"{c}_share": float(alloc.split[c]) for c in CATS})
+            row.update({f"{c}_eur": float(alloc.euros[c]) for c in CATS})
+            row["total_eur"] = alloc.total_eur
+            row["expected_encounters"] = alloc.expected_encounters
+            row["low"] = np.nan if alloc.low is None else alloc.low
+            row["high"] = np.nan if alloc.high is None else alloc.high
+            row["cost_per_encounter"] = np.nan if alloc.cost_per_encounter is None else alloc.cost_per_encounter
+            rows[alloc.name] = row
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "scenario"
+        return frame
+
+    def scenario_table(self) -> pd.DataFrame:
+        """The scenarios rounded for reading: shares in %, whole euros and encounters."""
+        t = self.scenarios
+        out = pd.DataFrame(index=t.index)
+        for c in CATS:
+            out[f"{c} %"] = (100 * t[f"{c}_share"]).round(1)
+        for c in CATS:
+            out[f"{c} EUR"] = t[f"{c}_eur"].round().astype("Int64")
+        for col, name in (("expected_encounters", "encounters"), ("low", "low"), ("high", "high")):
+            out[name] = t[col].round().astype("Int64")
+        out["EUR per encounter"] = t["cost_per_encounter"].round(2)
+        return out
+
+    def _allocations(self) -> list[tuple[str, Allocation]]:
+        out = [("current", self.current), ("reference", self.reference), ("recommended", self.recommended)]
+        if self.action != "move":
+            out.append(("candidate", self.candidate))
+        if self.unbounded is not None:
+            out.append(("unbounded", self.unbounded))
+        out.extend(("user", a) for a in self.user_scenarios.values())
+        return out
+
+    def weekly_plan(self) -> pd.DataFrame:
+        """Recommended whole euros per category and week, indexed by ``week_start``: the candidate's
+        euros when the action is ``move``, the current split's when it is ``keep`` or ``test``.
+
+        Each category's horizon total is rounded to whole euros (the totals add up to the rounded
+        budget) and spread as evenly as whole euros allow, so every column sums exactly.
+        """
+        return self._weekly(self.recommended)
+
+    def candidate_weekly_plan(self) -> pd.DataFrame:
+        """The candidate's whole euros per category and week, whatever the action (e.g. to plan a
+        test of the best split found); shaped like `weekly_plan`."""
+        return self._weekly(self.candidate)
+
+    def _weekly(self, alloc: Allocation) -> pd.DataFrame:
+        n = self.horizon_weeks
+        totals = _round_preserving(alloc.euros.to_numpy(), round(self.total_budget))
+        table = {}
+        for cat, total in zip(CATS, totals, strict=True):
+            base, extra = divmod(int(total), n)
+            table[cat] = np.array([base + (1 if t < extra else 0) for t in range(n)], dtype=np.int64)
+        frame = pd.DataFrame(table, index=self.week_index)
+        frame["total"] = frame[CATS].sum(axis=1)
+        return frame
+
+    # -- text --
+
+    def summary(self) -> PlanSummary:
+        """The plan in plain words, with the bounds in view."""
+        cur, rec = self.current, self.candidate
+        first = self.week_index[0]
+        start = first.strftime("%Y-%m-%d") if isinstance(first, pd.Timestamp) else str(first)
+        title = f"Budget plan: {en_eur(self.total_budget)} over {self.horizon_weeks} weeks from {start}"
+        split_lines = [
+            f"{c:<11} {en_pct(cur.split[c]):>5} -> {en_pct(rec.split[c]):>5}   "
+            f"({en_eur(cur.euros[c])} -> {en_eur(rec.euros[c])})"
+            for c in CATS
+        ]
+        width = en_pct(self.interval)
+
+        def enc(a: Allocation) -> str:
+            text = f"{en_num(a.expected_encounters)}"
+            if a.low is not None:
+                text += f" ({width} interval {en_num(a.low)} .. {en_num(a.high)})"
+            cpe = a.cost_per_encounter
+            return text + (f", {cpe:,.2f} EUR per encounter" if cpe is not None else "")
+
+        g = self.gain_vs_current
+        rel = g["encounters"] / cur.expected_encounters if cur.expected_encounters > 0 else float("nan")
+        gain = f"{en_signed(g['encounters'])} encounters ({en_signed(100 * rel, 1)} %)"
+        if g["low"] is not None:
+            gain += f", {width} interval {en_signed(g['low'])} .. {en_signed(g['high'])}"
+            gain += f"; better than the current split in {en_pct(g['probability_better'])} of the posterior draws"
+        results = [f"{a.name}: {enc(a)}" for _, a in self._allocations()]
+        results.append(f"gain of the best split over current: {gain}")
+        if g["low"] is not None and g["low"] <= 0:
+            results.append(
+                "the interval of the gain includes zero: the data do not show the best split to be "
+                "better than the current one"
+            )
+        elif g["low"] is None:
+            results.append("no intervals: the response has no posterior draws")
+
+        bound_lines = []
+        for cat in CATS:
+            row = self.bounds[cat]
+            if row["default"] and not self._global_limits():
+                origin = "default bounds"
+            else:
+                lo_by = "lower set by " + ", ".join(row["min_set_by"]) if row["min_set_by"] else "no lower bound"
+                hi_by = "upper set by " + ", ".join(row["max_set_by"]) if row["max_set_by"] else "no upper bound"
+                origin = f"{lo_by}; {hi_by}"
+                if row["defaulted"]:
+                    origin += "; default " + " and ".join(row["defaulted"])
+            bound_lines.append(
+                f"{cat}: {en_pct(row['min_share'])} .. {en_pct(row['max_share'])} of the budget ({origin})"
+            )
+        mc = self.bounds["max_change"]
+        md = self.bounds["max_deviation_from_reference"]
+        bound_lines.append(f"max_change: {'none' if mc is None else f'{mc:g} (relative to the current share)'}")
+        bound_lines.append(f"max_deviation_from_reference: {'none' if md is None else f'{md:g} share points'}")
+        names = [n for b in self.binding for n in self.bounds[b["category"]][f"{b['side']}_set_by"]]
+        bound_lines.append("binding: " + (", ".join(names) if names else "none"))
+        if self.unbounded is None:
+            bound_lines.append("without any bounds the optimum is the same split")
+        else:
+            u = self.unbounded
+            bound_lines.append(
+                "without any bounds: "
+                + ", ".join(f"{c} {en_pct(u.split[c])}" for c in CATS)
+                + f" ({en_num(u.expected_encounters)} encounters)"
+            )
+        action = {"move": "MOVE to the best split", "keep": "KEEP the current split", "test": "TEST before moving"}
+        sections = [
+            ("Decision", [f"{action[self.action]}: {self.action_reason['text']}"]),
+            ("Best split within the bounds (current -> best)", split_lines),
+            ("Expected spend-driven encounters in the horizon", results),
+            ("Bounds applied (defaults included)", bound_lines),
+        ]
+        frontier = self.frontier.dropna(subset=["expected_encounters"])
+        here = frontier.loc[np.isclose(frontier["budget"], self.total_budget), "marginal_cost_per_encounter"]
+        if len(here) and pd.notna(here.iloc[0]):
+            sections.append(
+                (
+                    "Budget frontier",
+                    [
+                        f"at this budget one more encounter costs about {here.iloc[0]:,.2f} EUR "
+                        f"(from {len(frontier)} budget levels, "
+                        f"{en_eur(frontier['budget'].min())} .. {en_eur(frontier['budget'].max())})"
+                    ],
+                )
+            )
+        if self.warnings:
+            sections.append(("Take note", [w["text"] for w in self.warnings]))
+        return PlanSummary(title, sections)
+
+    def _global_limits(self) -> bool:
+        return self.bounds["max_change"] is not None or self.bounds["max_deviation_from_reference"] is not None
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+    def _repr_html_(self) -> str:
+        """The decision and the scenarios as a table, for a notebook cell that ends in ``plan``."""
+        esc = html.escape
+        first = self.week_index[0]
+        start = first.strftime("%Y-%m-%d") if isinstance(first, pd.Timestamp) else str(first)
+        title = f"Budget plan: {en_eur(self.total_budget)} over {self.horizon_weeks} weeks from {start}"
+        verdict = {"move": "Move to the best split", "keep": "Keep the current split", "test": "Test before moving"}
+        parts = [
+            f"<h4>{esc(title)}</h4>",
+            f"<p><b>{esc(verdict[self.action])}</b> ({esc(self.action_reason['code'])}): "
+            f"{esc(self.action_reason['text'])}</p>",
+        ]
+        g = self.gain_vs_current
+        gain = f"{en_signed(g['encounters'])} encounters"
+        if g["low"] is not None:
+            gain += f" ({en_pct(self.interval)} interval {en_signed(g['low'])} .. {en_signed(g['high'])})"
+        if g["probability_better"] is not None:
+            gain += f", better in {en_pct(g['probability_better'])} of the posterior draws"
+        moved = f"{en_eur(self.moved_eur)}"
+        if self.moved_from or self.moved_to:
+            moved += f" from {', '.join(self.moved_from) or '-'} to {', '.join(self.moved_to) or '-'}"
+        names = [n for b in self.binding for n in self.bounds[b["category"]][f"{b['side']}_set_by"]]
+        facts = [
+            ("Best split over the current", gain),
+            ("The best split moves", moved),
+            ("Bounds that bind", ", ".join(names) or "none"),
+        ]
+        parts.append(
+            "<table class='planner-facts'>"
+            + "".join(f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
+            + "</table>"
+        )
+        head = (
+            ["scenario"]
+            + [f"{c} %" for c in CATS]
+            + ["encounters", f"{en_pct(self.interval)} interval", "EUR per encounter"]
+        )
+        rows = []
+        for _, a in self._allocations():
+            interval = "" if a.low is None else f"{en_num(a.low)} .. {en_num(a.high)}"
+            cpe = "" if a.cost_per_encounter is None else f"{a.cost_per_encounter:,.2f}"
+            cells = [a.name, *(en_pct(float(a.split[c])) for c in CATS), en_num(a.expected_encounters), interval, cpe]
+            style = " style='font-weight:bold'" if a.name == "recommended" else ""
+            rows.append(
+                f"<tr{style}><th style='text-align:left'>{esc(cells[0])}</th>"
+                + "".join(f"<td style='text-align:right'>{esc(c)}</td>" for c in cells[1:])
+                + "</tr>"
+            )
+        parts.append(
+            "<table class='planner-scenarios'><thead><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in head)
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+        if self.warnings:
+            items = "".join(f"<li>{esc(w['text'])}</li>" for w in self.warnings)
+            parts.append(f"<p><b>Take note</b></p><ul>{items}</ul>")
+        return "<div class='planner-plan'>" + "".join(parts) + "</div>"
+
+    # -- results.json --
+
+    def to_dict(self) -> dict:
+        """The ``allocation`` section of results.json (JSON-ready)."""
+        frontier = []
+        for _, row in self.frontier.iterrows():
+            frontier.append(
+                {
+                    "budget": round(float(row["budget"]), 2),
+                    "expected_encounters": _r(row["expected_encounters"]),
+                    "low": _r(row["low"]),
+                    "high": _r(row["high"]),
+                    "split": None
+                    if pd.isna(row["expected_encounters"])
+                    else {c: round(float(row[c]), 6) for c in CATS},
+                    "marginal_cost_per_encounter": _r(row["marginal_cost_per_encounter"], 4),
+                }
+            )
+        g = self.gain_vs_current
+        return {
+            "total_budget": round(float(self.total_budget), 2),
+            "horizon_weeks": int(self.horizon_weeks),
+            "interval": float(self.interval),
+            "current": self.current.to_dict(),
+            "reference": self.reference.to_dict(),
+            "recommended": self.recommended.to_dict(),
+            "candidate": self.candidate.to_dict(),
+            "objective": "encounters",
+            "action": self.action,
+            "action_reason": self.action_reason,
+            "min_probability": float(self.min_probability),
+            "min_gain": float(self.min_gain),
+            "moved_eur": round(float(self.moved_eur), 2),
+            "moved_from": self.moved_from,
+            "moved_to": self.moved_to,
+            "gain_vs_current": {
+                "encounters": round(float(g["encounters"]), 2),
+                "low": _r(g["low"]),
+                "high": _r(g["high"]),
+                "probability_better": _r(g["probability_better"], 4),
+            },
+            "bounds": {
+                c: {
+                    "min": round(float(self.bounds[c]["min_share"]), 6),
+                    "max": round(float(self.bounds[c]["max_share"]), 6),
+                }
+                for c in CATS
+            },
+            "binding": [dict(b) for b in self.binding],
+            "scenarios": [{"name": name, **a.to_dict()} for name, a in self.user_scenarios.items()],
+            "unbounded": None if self.unbounded is None else self.unbounded.to_dict(),
+            "unbounded_differs": self.unbounded_differs,
+            "frontier": frontier,
+        }
+
+
+def _round_preserving(values: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers close to `values` that add up to `total` (largest remainders)."""
+    floors = np.floor(values).astype(np.int64)
+    short = int(total - floors.sum())
+    order = np.argsort(-(values - floors), kind="stable")
+    for j in range(abs(short)):
+        floors[order[j % len(values)]] += 1 if short > 0 else -1
+    return floors
