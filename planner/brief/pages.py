@@ -305,7 +305,7 @@ def _contributions(v: BriefView, st) -> list:
     rows = [_head_row(head, st)]
     for c in CATEGORIES:
         row_c = v.results.contributions[c]
-        spend_c = spend[c] if c in spend else None
+        spend_c = spend[c]
         rows.append(
             [
                 Paragraph(_swatch(c) + esc(m.category(c, "cap")), st["cell"]),
@@ -338,7 +338,7 @@ def _curves(v: BriefView, st) -> list:
     for c in CATEGORIES:
         if c not in (model.half_saturation or {}):
             continue
-        per_week = float(current[c]) / v.weeks if c in current and v.weeks else None
+        per_week = float(current[c]) / v.weeks if v.weeks else None
         level = saturation[c].level if c in saturation else None
         rows.append(
             [
