@@ -26,6 +26,7 @@ examples:
   planner run params/ --out /srv/reports      # every *.yaml in the folder
   planner run params/ --jobs 2                 # two at a time
   planner run params/ --executor dask --scheduler tcp://scheduler:8786
+  planner schema > docs/results.schema.json   # the JSON Schema of results.json
 """
 
 
@@ -230,7 +231,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     n.add_argument("--copy", metavar="DIR", help="copy the notebooks into DIR (never overwrites)")
     n.set_defaults(func=cmd_notebooks)
+
+    s = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of results.json",
+        description="Print the JSON Schema (draft 2020-12) of the results.json every run writes, "
+        "as published in docs/results.schema.json. Refresh that file with: "
+        "planner schema > docs/results.schema.json",
+    )
+    s.set_defaults(func=cmd_schema)
     return parser
+
+
+def cmd_schema(args) -> int:
+    import json
+
+    from planner.results import json_schema
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

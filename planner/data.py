@@ -387,17 +387,29 @@ class Dataset:
         return (self.encounters[digital].sum(axis=1) / total.where(total > 0)).rename("digital_share")
 
     def summary(self) -> dict:
-        """The `data` section of results.json."""
+        """The `data` section of results.json (schema 2, see `planner.results.DataSection`).
+
+        "current" is the last plan horizon (plan.horizon_weeks), as everywhere a split is called
+        current; "all_data" covers every week.
+        """
         h = self.params.plan.horizon_weeks
+
+        def euros(last_weeks):
+            return {c: round(float(v), 2) for c, v in self.spend_by_category(last_weeks).items()}
+
+        def shares(eur):
+            total = sum(eur.values())
+            return {c: round(v / total, 6) if total > 0 else 0.0 for c, v in eur.items()}
+
+        spend = {"all_data": euros(None), "current": euros(h)}
         return {
             "rows": self.weeks,
             "start": self.frame.index[0].date().isoformat(),
             "end": self.frame.index[-1].date().isoformat(),
             "sha256": self.sha256,
-            "spend_by_category": {
-                "all": {c: round(float(v), 2) for c, v in self.spend_by_category().items()},
-                "last_horizon": {c: round(float(v), 2) for c, v in self.spend_by_category(h).items()},
-            },
+            "horizon_weeks": int(h),
+            "spend_by_category": spend,
+            "split": {k: shares(v) for k, v in spend.items()},
         }
 
 

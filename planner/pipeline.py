@@ -20,10 +20,9 @@ from planner import __version__
 from planner import params as params_module
 from planner.data import Dataset, load_data
 from planner.experiments import design_next_test, needs_test
+from planner.results import RESULTS_SCHEMA, Results, load_results, parse_results, validate_section
 
 __all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
-
-RESULTS_SCHEMA = 1
 
 # Results computed in this process, shared by the notebooks of one run: `planner run` executes them
 # all in one kernel and clears only the notebook's variables in between, so module state survives.
@@ -57,24 +56,160 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to results.json")
 
 
-def read_results(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def read_results(path: Path) -> Results:
+    """A run's results.json as a `planner.results.Results` object (see `planner.results.load_results`)."""
+    return load_results(path)
+
+
+def _plain(value: Any) -> Any:
+    """`value` as plain JSON data (numpy scalars and arrays, dates and NaN-free floats)."""
+    return json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
 
 
 def base_results(params: params_module.Params, started: datetime | None = None) -> dict:
-    """The sections of results.json known before any notebook runs."""
-    return {
+    """The sections of results.json known before any notebook runs (validated against schema 2)."""
+    results = {
         "schema": RESULTS_SCHEMA,
         "planner_version": __version__,
         "run": {
             "params_file": str(params.source) if params.source else None,
             "started": (started or datetime.now()).isoformat(timespec="seconds"),
             "finished": None,
+            "language": params.report.language,
         },
         "params": params.model_dump(mode="json"),
         "warnings": [],
-        "warning_codes": [],
     }
+    parse_results(results, "the new results.json")
+    return results
+
+
+# -- transitional: schema-1 section dicts to schema 2 ----------------------------------------------
+# TRANSITIONAL. `ModelResults.to_dict()`, `contributions_dict()` and `PlanResults.to_dict()` are being
+# changed to emit schema 2 themselves. Until they do, these fill each schema-2 field the old dict
+# lacks from what is there; a field already present is left alone, so they are no-ops on schema-2
+# dicts. Delete them (and their calls in `Pipeline.record_*`) once the model and plan emit schema 2.
+
+_DIFFERS = 0.005  # the plan's own tolerance for "the unbounded optimum differs" (planner.plan._DIFFERS)
+_MOVED_SHARE = 0.01  # a category gives or receives money when its change exceeds 1 % of the budget
+_GAP = 0.15  # spend share minus effect share that counts as a spend/effect gap
+
+
+def _schema2_contributions(d: dict, identified: dict | None = None) -> dict:
+    """TRANSITIONAL: add ``identified`` to each category of the contributions section."""
+    identified = identified or {}
+    return {c: {**row, "identified": bool(row.get("identified", identified.get(c, True)))} for c, row in d.items()}
+
+
+def _schema2_model(d: dict, *, data: dict | None = None, contributions: dict | None = None) -> dict:
+    """TRANSITIONAL: a schema-1 ``model`` dict with every schema-2 field filled in.
+
+    Fills ``quality_reason`` (from fit r2 and the holdout's rmse ratio), the claim's ``category``,
+    ``direction``, ``bands`` (planner.diagnostics.CLAIM_BANDS) and ``unidentified``,
+    ``spend_effect_gap`` (from the data's all-data split and the contribution shares) and
+    ``saturation`` (the Hill curve at the current weekly spend, and the contributions' marginal cost).
+    `data` and `contributions` are the schema-2 sections of the same run.
+    """
+    from planner import CATEGORIES
+    from planner import diagnostics as diag
+    from planner.transforms import hill
+
+    out = dict(d)
+    identified = out.get("identified", {})
+    if "quality_reason" not in out:
+        r2 = out.get("fit", {}).get("r2")
+        ratio = out.get("holdout", {}).get("rmse_ratio")
+        quality = out.get("quality")
+        if quality == "weak":
+            code = "low_r2" if r2 is None or r2 < diag.QUALITY_RULES[-1][1] else "poor_out_of_sample"
+        else:
+            code = f"{quality}_fit" if ratio is not None else f"{quality}_fit_no_holdout"
+        out["quality_reason"] = {"code": code, "context": {"r2": r2, "rmse_ratio": ratio}}
+    claim = dict(out.get("claim", {}))
+    claim.setdefault("category", None)
+    claim.setdefault("direction", None)
+    claim.setdefault("bands", {c: list(diag.CLAIM_BANDS[c]) for c in CATEGORIES})
+    claim.setdefault("unidentified", [c for c in CATEGORIES if not identified.get(c, True)])
+    out["claim"] = claim
+    if "spend_effect_gap" not in out:
+        gap = None
+        if data is not None and contributions is not None and out.get("quality") != "weak":
+            spend = data["split"]["all_data"]
+            gaps = {
+                c: spend[c] - contributions[c]["share"]
+                for c in CATEGORIES
+                if identified.get(c, True) and contributions[c].get("share") is not None
+            }
+            if gaps:
+                cat = max(gaps, key=gaps.get)
+                if gaps[cat] >= _GAP:
+                    gap = {"category": cat, "spend_share": spend[cat], "effect_share": contributions[cat]["share"]}
+        out["spend_effect_gap"] = gap
+    if "saturation" not in out:
+        sat = {}
+        if data is not None:
+            weeks = data["horizon_weeks"]
+            for c in out.get("half_saturation", {}):
+                weekly = data["spend_by_category"]["current"][c] / weeks
+                level = float(hill(weekly, out["half_saturation"][c], out["shape"][c]))
+                marginal = (contributions or {}).get(c, {}).get("marginal_cost_per_encounter")
+                sat[c] = {"level": round(level, 6), "marginal_cost_per_encounter": marginal}
+        out["saturation"] = sat
+    return out
+
+
+def _schema2_allocation(d: dict, *, min_gain: float = 0.0, scenario_names: list[str] | None = None) -> dict:
+    """TRANSITIONAL: a schema-1 ``allocation`` dict with every schema-2 field filled in.
+
+    Fills ``objective``, ``min_gain`` (from params plan.min_gain), ``moved_from`` / ``moved_to``
+    (categories whose euros change by more than 1 % of the budget, largest first),
+    ``unbounded_differs`` (any share of the unbounded optimum more than 0.5 points from the
+    candidate's), ``scenarios`` as a list with names (in `scenario_names` order), ``bounds`` as
+    ``{cat: {min, max}}`` and ``binding`` strings such as "technology.min_share" as
+    ``{category, side, share}``.
+    """
+    from planner import CATEGORIES
+
+    out = dict(d)
+    out.setdefault("objective", "encounters")
+    out.setdefault("min_gain", float(min_gain))
+    budget = out["total_budget"]
+    cur, cand = out["current"], out["candidate"]
+    diff = {c: cand["euros"][c] - cur["euros"][c] for c in CATEGORIES}
+    if "moved_eur" not in out:
+        out["moved_eur"] = round(sum(v for v in diff.values() if v > 0), 2)
+    if "moved_from" not in out:
+        losing = [c for c in CATEGORIES if -diff[c] > _MOVED_SHARE * budget]
+        out["moved_from"] = sorted(losing, key=lambda c: diff[c])
+    if "moved_to" not in out:
+        gaining = [c for c in CATEGORIES if diff[c] > _MOVED_SHARE * budget]
+        out["moved_to"] = sorted(gaining, key=lambda c: -diff[c])
+    if "unbounded_differs" not in out:
+        free = out.get("unbounded")
+        out["unbounded_differs"] = free is not None and any(
+            abs(free["split"][c] - cand["split"][c]) > _DIFFERS for c in CATEGORIES
+        )
+    if isinstance(out.get("scenarios"), dict):
+        named = out["scenarios"]
+        given = [n for n in scenario_names or [] if n in named]
+        order = given + [n for n in named if n not in given]
+        out["scenarios"] = [{"name": n, **named[n]} for n in order]
+    bounds = out.get("bounds", {})
+    if any("min_share" in bounds.get(c, {}) for c in CATEGORIES):
+        out["bounds"] = {c: {"min": bounds[c]["min_share"], "max": bounds[c]["max_share"]} for c in CATEGORIES}
+    binding = []
+    for entry in out.get("binding", []):
+        if isinstance(entry, str):
+            cat, _, key = entry.partition(".")
+            if cat not in CATEGORIES:
+                continue  # a limit on every category (max_change, ...): not one category's bound
+            side = "min" if key.startswith("min") else "max"
+            share = out["bounds"][cat][side]
+            entry = {"category": cat, "side": side, "share": share}
+        if entry not in binding:
+            binding.append(entry)
+    out["binding"] = binding
+    return out
 
 
 class Pipeline:
@@ -98,7 +233,7 @@ class Pipeline:
     def __init__(self, params_path: str | os.PathLike, run_dir: str | os.PathLike = ""):
         self.params = params_module.load(params_path)
         self.run_dir = Path(run_dir).resolve() if str(run_dir) else None
-        self._results: dict | None = None
+        self._results: dict | None = None  # results.json when the Pipeline has no run folder
 
     # -- where things go ----------------------------------------------------------------------
 
@@ -153,9 +288,10 @@ class Pipeline:
         return self.run_dir / "results.json" if self.run_dir is not None else None
 
     def _load_results(self) -> dict:
+        """results.json as plain data (validated: each section was checked when it was recorded)."""
         path = self._results_path
         if path is not None and path.is_file():
-            return read_results(path)
+            return load_results(path).to_dict()
         if self._results is None:
             self._results = base_results(self.params)
         return self._results
@@ -168,21 +304,36 @@ class Pipeline:
             self._results = results
 
     def record(self, section: str, value: Any) -> None:
-        """Set one section of results.json (e.g. "data", "model", "allocation")."""
+        """Set one section of results.json (e.g. "data", "model", "allocation").
+
+        Raises
+        ------
+        planner.results.ResultsError
+            If the value does not follow its section's model (a bug in the producer), naming every
+            bad field by its path, e.g. ``allocation.action``; nothing is written then.
+        """
+        plain = _plain(value)
+        validate_section(section, plain)
         results = self._load_results()
-        results[section] = json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
+        results[section] = plain
         self._store_results(results)
 
     def warn(self, warnings: list[dict]) -> None:
-        """Add warnings (dicts with code, text, context) to results.json, each once."""
+        """Add warnings (``{code, text, context}``) to results.json's `warnings` list, each once.
+
+        Two warnings are the same when their code and context are.
+        """
         results = self._load_results()
+        seen = {(w["code"], json.dumps(w["context"], sort_keys=True)) for w in results["warnings"]}
+        added = []
         for w in warnings:
-            if w["text"] in results["warnings"]:
-                continue
-            results["warnings"].append(w["text"])
-            results["warning_codes"].append(
-                json.loads(json.dumps({"code": w["code"], **w.get("context", {})}, default=_jsonable))
-            )
+            entry = _plain({"code": w["code"], "text": w["text"], "context": w.get("context", {})})
+            key = (entry["code"], json.dumps(entry["context"], sort_keys=True))
+            if key not in seen:
+                seen.add(key)
+                added.append(entry)
+        validate_section("warnings", added)
+        results["warnings"] = results["warnings"] + added
         self._store_results(results)
 
     def record_data(self) -> None:
@@ -192,21 +343,29 @@ class Pipeline:
 
     def record_model(self) -> None:
         """Write the model's sections (model, contributions, its warnings) to results.json."""
-        self.record("model", self.model.to_dict())
-        self.record("contributions", self.model.contributions_dict())
+        model = _plain(self.model.to_dict())
+        contributions = _schema2_contributions(_plain(self.model.contributions_dict()), model["identified"])
+        model = _schema2_model(model, data=self.data.summary(), contributions=contributions)
+        self.record("model", model)
+        self.record("contributions", contributions)
         self.warn(self.model.warnings)
 
     def record_plan(self) -> None:
-        """Write the plan's sections (allocation, its warnings) to results.json."""
-        self.record("allocation", self.plan.to_dict())
+        """Write the plan's sections (allocation, next_test, the plan's warnings) to results.json."""
+        spec = self.params.plan
+        allocation = _schema2_allocation(
+            _plain(self.plan.to_dict()), min_gain=spec.min_gain, scenario_names=list(spec.scenarios)
+        )
+        self.record("allocation", allocation)
         proposed = design_next_test(self.model, self.plan) if needs_test(self.model, self.plan) else None
         self.record("next_test", proposed)
         self.warn(self.plan.warnings)
 
-    def results(self) -> dict:
-        """results.json as recorded so far, with any missing section computed now.
+    def results(self) -> Results:
+        """results.json as a `planner.results.Results`, with any missing section computed now.
 
         A notebook opened by hand on its own (say the brief) thereby still sees the whole run.
+        ``.to_dict()`` gives the JSON-ready dict.
         """
         results = self._load_results()
         if "data" not in results:
@@ -215,7 +374,7 @@ class Pipeline:
             self.record_model()
         if "allocation" not in results:
             self.record_plan()
-        return self._load_results()
+        return parse_results(self._load_results(), str(self._results_path or "results.json"))
 
     # -- files ------------------------------------------------------------------------------------
 

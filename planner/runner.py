@@ -25,6 +25,7 @@ from planner import params as params_module
 from planner.data import DataError, load_data
 from planner.params import ParamsError
 from planner.pipeline import base_results, read_results, write_json
+from planner.results import Results
 
 __all__ = [
     "InputError",
@@ -294,8 +295,8 @@ def run(
             current, stage = None, "finishing (report.html, results.json)"
         _export_html(tmp, outcome.notebooks)
         results = read_results(tmp / "results.json")
-        results["run"]["finished"] = datetime.now().isoformat(timespec="seconds")
-        write_json(tmp / "results.json", results)
+        results.run.finished = datetime.now().replace(microsecond=0)
+        write_json(tmp / "results.json", results.to_dict())
         outcome.headline = headline(results)
         log.info("finished in %.1f s", time.perf_counter() - t0)
     except BaseException as exc:
@@ -364,23 +365,24 @@ def _export_html(folder: Path, names: list[str]) -> None:
     export_html([folder / n for n in names], folder / "report.html")
 
 
-def headline(results: dict) -> str:
-    """One line for summaries: the plan's action and the split it leads to, if the run got that far."""
-    alloc = results.get("allocation", {})
-    rec = alloc.get("recommended")
-    if not rec:
+def headline(results: Results) -> str:
+    """One line for summaries: the plan's action, the split it leads to and the euros moved.
+
+    Reads the plan's own judgement (`allocation.action`, `moved_eur`); empty when the run did not
+    get as far as the plan.
+    """
+    alloc = results.allocation
+    if alloc is None:
         return ""
 
-    def split(a: dict) -> str:
-        return "/".join(f"{round(100 * a['split'][c])}" for c in ("content", "design", "technology"))
+    def split(s) -> str:
+        return "/".join(f"{round(100 * share)}" for share in s.split.values())
 
-    action = alloc.get("action", "move")
-    if action == "move":
-        return f"move to {split(rec)}"
-    candidate = alloc.get("candidate") or rec
-    if action == "test":
-        return f"test {split(candidate)} (weak model); keep {split(rec)}"
-    return f"keep {split(rec)}"
+    if alloc.action == "move":
+        return f"move EUR {alloc.moved_eur:,.0f} to {split(alloc.recommended)}"
+    if alloc.action == "test":
+        return f"test {split(alloc.candidate)} (weak model); keep {split(alloc.recommended)}"
+    return f"keep {split(alloc.recommended)}"
 
 
 def _run_quietly(params_path: str, out: str | None, notebook_dir: Path | None = None) -> RunOutcome:

@@ -1,5 +1,7 @@
 """The pipeline: each stage computed once per run, in memory, and nothing executable on disk."""
 
+import pytest
+
 from planner import pipeline
 from planner.model import EncounterModel
 from planner.pipeline import Pipeline
@@ -22,3 +24,25 @@ def test_model_is_fitted_once_per_run_and_never_written(example_copy, tmp_path, 
     assert Pipeline(example_copy, run).model == "fit 3"
     assert Pipeline(example_copy, "").model == "fit 4"
     assert Pipeline(example_copy, "").model == "fit 5"
+
+
+def test_results_json_is_written_and_read_as_schema_2(example_copy, tmp_path):
+    import yaml
+
+    from planner.pipeline import base_results, read_results, write_json
+    from planner.results import Results
+
+    raw = yaml.safe_load(example_copy.read_text())
+    raw["report"]["language"] = "fi"
+    example_copy.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    run = tmp_path / "run"
+    pipe = Pipeline(example_copy, run)
+    write_json(run / "results.json", base_results(pipe.params))
+    pipe.record_data()
+    results = read_results(run / "results.json")
+    assert isinstance(results, Results)
+    assert results.schema == 2 and results.run.language == "fi"
+    assert results.data.split.current.technology == pytest.approx(
+        float(pipe.data.split(pipe.params.plan.horizon_weeks)["technology"]), abs=1e-6
+    )
+    assert results.missing() == ["model", "contributions", "allocation", "next_test"]

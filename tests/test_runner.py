@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import nbformat
 import pytest
 
 from planner import cli, runner
+from planner.results import Allocation, Results, Scenario, Shares, load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +61,10 @@ def test_successful_run_folder(example_copy, tmp_path):
     for name in ("01_first.ipynb", "02_second.ipynb", "results.json", "params.yaml", "data.sha256", "run.log"):
         assert (run_dir / name).is_file(), name
     results = json.loads((run_dir / "results.json").read_text())
-    assert results["schema"] == 1
+    assert results["schema"] == 2
+    published = json.loads((ROOT / "docs" / "results.schema.json").read_text())
+    jsonschema.Draft202012Validator(published).validate(results)
+    assert load_results(run_dir).run.finished is not None
     assert results["data"]["rows"] == 156
     assert results["run"]["finished"] is not None
     assert results["params"]["plan"]["horizon_weeks"] == 13
@@ -174,6 +179,28 @@ def test_batch_runs_in_parallel_and_one_bad_file_does_not_stop_the_others(exampl
     assert {o.run_dir.parent.name for o in outcomes[1:]} == {"example", "second"}
     for o in outcomes[1:]:
         assert json.loads((o.run_dir / "results.json").read_text())["data"]["rows"] == 156
+
+
+def _headline_of(action: str, moved: float) -> str:
+    def scenario(content, design, technology):
+        return Scenario.model_construct(split=Shares(content=content, design=design, technology=technology))
+
+    current, candidate = scenario(0.2, 0.1, 0.7), scenario(0.72, 0.11, 0.17)
+    alloc = Allocation.model_construct(
+        action=action,
+        moved_eur=moved,
+        current=current,
+        candidate=candidate,
+        recommended=candidate if action == "move" else current,
+    )
+    return runner.headline(Results.model_construct(allocation=alloc))
+
+
+def test_batch_headline_reads_the_plans_own_action_and_moved_euros():
+    assert _headline_of("move", 306_412.4) == "move EUR 306,412 to 72/11/17"
+    assert _headline_of("keep", 306_412.4) == "keep 20/10/70"
+    assert _headline_of("test", 0.0) == "test 72/11/17 (weak model); keep 20/10/70"
+    assert runner.headline(Results.model_construct(allocation=None)) == ""
 
 
 def test_cli_batch_summary_and_exit_code(example_copy, tmp_path, capsys, monkeypatch):

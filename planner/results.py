@@ -1,0 +1,557 @@
+"""results.json as a typed contract: one pydantic model per section, validated when written, parsed when read.
+
+Every reader of a run (brief, charts, batch summary, notebooks) gets a `Results` object from
+`load_results` or `Pipeline.results()`; `json_schema()` is what `planner schema` prints and what
+docs/results.schema.json holds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "OPTIONAL_SECTIONS",
+    "RESULTS_SCHEMA",
+    "SECTIONS",
+    "ActionReason",
+    "Allocation",
+    "Binding",
+    "Bound",
+    "Claim",
+    "Contribution",
+    "DataSection",
+    "ExperimentCheck",
+    "FrontierPoint",
+    "Gain",
+    "ModelSection",
+    "NextTest",
+    "PerCategory",
+    "QualityReason",
+    "Results",
+    "ResultsError",
+    "RunInfo",
+    "Saturation",
+    "Scenario",
+    "SpendEffectGap",
+    "Warning",
+    "json_schema",
+    "load_results",
+    "validate_section",
+]
+
+#: The version of the results.json layout these models describe.
+RESULTS_SCHEMA = 2
+
+Category = Literal["content", "design", "technology"]
+T = TypeVar("T")
+
+
+class ResultsError(ValueError):
+    """results.json (or one of its sections) does not follow the contract."""
+
+
+class _Section(BaseModel):
+    """A section we own: unknown keys and NaN/inf are errors (write_json refuses NaN anyway)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+
+class PerCategory(_Section, Generic[T]):
+    """One value for each of the three categories, all required; reads like a mapping too."""
+
+    content: T = Field(description="The value for content.")
+    design: T = Field(description="The value for design.")
+    technology: T = Field(description="The value for technology.")
+
+    def __getitem__(self, category: str) -> T:
+        if category not in ("content", "design", "technology"):
+            raise KeyError(category)
+        return getattr(self, category)
+
+    def keys(self) -> tuple[str, ...]:
+        return ("content", "design", "technology")
+
+    def items(self) -> list[tuple[str, T]]:
+        return [(c, self[c]) for c in self.keys()]
+
+    def values(self) -> list[T]:
+        return [self[c] for c in self.keys()]
+
+
+class Shares(PerCategory[float]):
+    """Shares per category (0-1)."""
+
+
+class Euros(PerCategory[float]):
+    """Euros per category."""
+
+
+class Numbers(PerCategory[float]):
+    """A number per category."""
+
+
+class Flags(PerCategory[bool]):
+    """A yes/no per category."""
+
+
+# -- run, warnings -------------------------------------------------------------------------------
+
+
+class RunInfo(_Section):
+    """Where the run came from and when it ran."""
+
+    params_file: str | None = Field(description="The params file the run read (absolute path); null when none.")
+    started: datetime = Field(description="When the run started (ISO 8601, local time).")
+    finished: datetime | None = Field(
+        default=None, description="When the run finished; null while it is still running."
+    )
+    language: Literal["en", "fi"] = Field(description="The report language (params report.language).")
+
+
+class Warning(_Section):
+    """Something the reader should know about the data, the model or the plan."""
+
+    code: str = Field(description="Stable identifier of the warning (the truth, with `context`).")
+    text: str = Field(description="The English rendering from the message catalogue (planner.i18n).")
+    context: dict[str, Any] = Field(
+        default_factory=dict, description="The values the warning is about (category, numbers, names)."
+    )
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+
+class SpendByCategory(_Section):
+    """Spend per category in euros, over all the data and over the current (last) horizon."""
+
+    all_data: Euros = Field(description="Euros per category over all the weeks of the data.")
+    current: Euros = Field(description="Euros per category over the last plan.horizon_weeks weeks.")
+
+
+class SplitSection(_Section):
+    """Share of spend per category, over all the data and over the current (last) horizon."""
+
+    all_data: Shares = Field(description="Share of spend per category over all the weeks of the data.")
+    current: Shares = Field(description="Share of spend per category over the last plan.horizon_weeks weeks.")
+
+
+class DataSection(_Section):
+    """The data the run read."""
+
+    rows: int = Field(ge=0, description="Weeks in the data.")
+    start: date = Field(description="First week of the data.")
+    end: date = Field(description="Last week of the data.")
+    sha256: str = Field(description="SHA-256 of the data file, to tell which data a run used.")
+    horizon_weeks: int = Field(gt=0, description="The plan horizon; 'current' means its last this many weeks.")
+    spend_by_category: SpendByCategory = Field(description="Euros per category, all data and current.")
+    split: SplitSection = Field(description="Share of spend per category, all data and current.")
+
+
+# -- model -----------------------------------------------------------------------------------------
+
+
+class QualityReason(_Section):
+    """Why the model got its quality mark."""
+
+    code: str = Field(description="Stable identifier of the reason.")
+    context: dict[str, Any] = Field(default_factory=dict, description="The numbers behind the reason.")
+
+
+class Claim(_Section):
+    """The 80/10-15/10-15 claim set against the model's contribution shares, judged by the model."""
+
+    verdict: Literal["consistent", "partly", "contradicted", "inconclusive"] = Field(
+        description="How the data stand to the claim."
+    )
+    category: Category | None = Field(
+        default=None, description="The category the verdict is about (contradicted or partly); else null."
+    )
+    direction: Literal["more", "less"] | None = Field(
+        default=None, description="Whether that category generates more or less than the claim gives it; else null."
+    )
+    bands: dict[Category, tuple[float, float]] = Field(
+        description="The claim's share band [low, high] per category, as the verdict used it."
+    )
+    unidentified: list[Category] = Field(
+        default_factory=list, description="Categories whose effect the data cannot show (their spend never varied)."
+    )
+    text: str = Field(description="The verdict in English, for people reading the JSON.")
+
+
+class SpendEffectGap(_Section):
+    """The category whose share of spend exceeds its share of effect by the most."""
+
+    category: Category = Field(description="The category.")
+    spend_share: float = Field(description="Its share of spend over all the data.")
+    effect_share: float = Field(description="Its share of the spend-driven encounters.")
+
+
+class Saturation(_Section):
+    """How saturated a category is at the current weekly spend."""
+
+    level: float = Field(ge=0, le=1, description="The Hill curve h(a) at the current weekly spend (0-1).")
+    marginal_cost_per_encounter: float | None = Field(
+        description="Euros per extra encounter at the current spend; null when the curve is flat."
+    )
+
+
+class ExperimentCheck(_Section):
+    """A lift test from the params set against the model's prediction."""
+
+    name: str = Field(description="The experiment's name in the params file.")
+    category: Category = Field(description="The category whose spend changed.")
+    weeks: int = Field(description="Weeks the test ran.")
+    spend_change_eur_per_week: float = Field(description="The spend change during the test, euros per week.")
+    measured: float = Field(description="The measured lift in encounters.")
+    measured_se: float = Field(description="Standard error of the measured lift.")
+    predicted_before: float | None = Field(description="The lift a fit without the tests predicts; null if not fitted.")
+    predicted: float = Field(description="The calibrated model's predicted lift (posterior mean).")
+    low: float = Field(description="Lower end of the predicted lift's interval.")
+    high: float = Field(description="Upper end of the predicted lift's interval.")
+    disagrees: bool = Field(description="Whether the test and the model disagree beyond their uncertainty.")
+
+
+class ModelSection(_Section):
+    """The fitted encounter model and every judgement made on it."""
+
+    family: str = Field(description="The model family used (e.g. ols, poisson).")
+    family_reason: str | None = Field(default=None, description="Why that family was chosen.")
+    method: Literal["posterior", "mode"] = Field(
+        description="posterior: estimates and intervals from posterior draws; mode: the posterior mode only."
+    )
+    decay: dict[Category, float] = Field(description="Carryover rate per identified category.")
+    half_saturation: dict[Category, float] = Field(
+        description="Weekly spend (EUR) at which the Hill curve is half-way, per identified category."
+    )
+    shape: dict[Category, float] = Field(description="Hill shape per identified category.")
+    beta: Numbers = Field(description="Encounters at full saturation per week, per category.")
+    identified: Flags = Field(description="Whether the data can show each category's effect at all.")
+    fit: dict[str, Any] = Field(description="In-sample fit statistics (r2, mape, rmse, nrmse, ...).")
+    holdout: dict[str, Any] = Field(description="Holdout checks (weeks, mape, nrmse, rmse, rmse_ratio); empty if none.")
+    cv: dict[str, Any] = Field(description="Rolling-origin cross-validation; empty if none.")
+    draws: int = Field(ge=0, description="Posterior draws behind the intervals (0: none).")
+    sampler: dict[str, Any] | None = Field(default=None, description="Sampler diagnostics; null without draws.")
+    interval: float = Field(gt=0, lt=1, description="Width of the reported intervals (e.g. 0.8).")
+    seed: int | None = Field(description="Random seed of the fit.")
+    quality: Literal["good", "fair", "weak"] = Field(description="The model's quality mark.")
+    quality_reason: QualityReason = Field(description="Why the model got that mark.")
+    claim: Claim = Field(description="The claim verdict.")
+    spend_effect_gap: SpendEffectGap | None = Field(
+        default=None,
+        description="The category whose spend share (all data) exceeds its effect share by the most, when "
+        "by at least 0.15 and the model is not weak; else null.",
+    )
+    saturation: dict[Category, Saturation] = Field(
+        description="Saturation at the current weekly spend, per identified category."
+    )
+    experiments: list[ExperimentCheck] = Field(default_factory=list, description="Lift tests against the model.")
+
+
+class Contribution(_Section):
+    """One category's share of the spend-driven encounters over the data."""
+
+    share: float | None = Field(description="Share of the spend-driven encounters.")
+    low: float | None = Field(description="Lower end of the share's interval; null without draws.")
+    high: float | None = Field(description="Upper end of the share's interval; null without draws.")
+    encounters: float | None = Field(description="Spend-driven encounters over the data.")
+    cost_per_encounter: float | None = Field(description="Euros spent per encounter over the data.")
+    marginal_cost_per_encounter: float | None = Field(description="Euros per extra encounter at the current spend.")
+    identified: bool = Field(description="Whether the data can show this category's effect.")
+
+
+class Contributions(PerCategory[Contribution]):
+    """Contribution per category."""
+
+
+class NextTest(_Section):
+    """The most informative feasible lift test to run next."""
+
+    category: Category = Field(description="The category whose spend the test changes.")
+    spend_change_eur_per_week: float = Field(description="The spend change, euros per week.")
+    weeks: int = Field(gt=0, description="How long the test runs.")
+    expected_lift: float = Field(description="Encounters the change is expected to add.")
+    detectable_lift: float = Field(description="The smallest lift the test detects with 80 % power.")
+    power: float = Field(ge=0, le=1, description="Power to detect the expected lift.")
+    measurement_se: float = Field(description="Standard error of the measured lift.")
+    share_interval_now: tuple[float, float] = Field(description="The category's share interval now.")
+    share_interval_after: tuple[float, float] = Field(description="Its expected share interval after the test.")
+    candidates: int = Field(ge=1, description="How many test designs were compared.")
+
+
+# -- allocation ------------------------------------------------------------------------------------
+
+
+class Scenario(_Section):
+    """One split of the budget and what the model expects from it."""
+
+    name: str | None = Field(default=None, description="The scenario's name (user scenarios only).")
+    split: Shares = Field(description="Share of the budget per category.")
+    euros: Euros = Field(description="Euros per category over the horizon.")
+    expected_encounters: float = Field(description="Expected encounters over the horizon.")
+    low: float | None = Field(description="Lower end of the interval; null without draws.")
+    high: float | None = Field(description="Upper end of the interval; null without draws.")
+    cost_per_encounter: float | None = Field(description="Euros per expected encounter; null when none expected.")
+
+
+class ActionReason(_Section):
+    """Why the plan chose its action."""
+
+    code: Literal[
+        "clearly_better",
+        "no_uncertainty",
+        "weak_model",
+        "no_better_split",
+        "small_gain",
+        "not_clearly_better",
+        "no_draws",
+    ] = Field(description="Stable identifier of the reason.")
+    text: str = Field(description="The reason in English.")
+    context: dict[str, Any] = Field(default_factory=dict, description="The numbers behind the reason.")
+
+
+class Gain(_Section):
+    """The candidate split's gain over the current split."""
+
+    encounters: float = Field(description="Expected extra encounters over the horizon.")
+    low: float | None = Field(description="Lower end of the gain's interval; null without draws.")
+    high: float | None = Field(description="Upper end of the gain's interval; null without draws.")
+    probability_better: float | None = Field(
+        description="Share of posterior draws in which the candidate beats the current split; null without draws."
+    )
+
+
+class Bound(_Section):
+    """A category's share range as the optimiser applied it."""
+
+    min: float = Field(ge=0, le=1, description="Smallest share allowed.")
+    max: float = Field(ge=0, le=1, description="Largest share allowed.")
+
+
+class Bounds(PerCategory[Bound]):
+    """Share range per category."""
+
+
+class Binding(_Section):
+    """A bound the candidate split sits on."""
+
+    category: Category = Field(description="The category.")
+    side: Literal["min", "max"] = Field(description="Which end of its range binds.")
+    share: float = Field(description="The share at that end.")
+
+
+class FrontierPoint(_Section):
+    """The best split at one budget level."""
+
+    budget: float = Field(description="Total euros over the horizon.")
+    expected_encounters: float | None = Field(description="Best expected encounters; null if infeasible.")
+    low: float | None = Field(description="Lower end of the interval.")
+    high: float | None = Field(description="Upper end of the interval.")
+    split: Shares | None = Field(description="The best split at this budget; null if infeasible.")
+    marginal_cost_per_encounter: float | None = Field(description="Euros per extra encounter at this budget.")
+
+
+class Allocation(_Section):
+    """The budget plan and every judgement made on it."""
+
+    objective: Literal["encounters"] = Field(default="encounters", description="What the plan maximises.")
+    total_budget: float = Field(ge=0, description="Euros over the horizon.")
+    horizon_weeks: int = Field(gt=0, description="Weeks the plan covers.")
+    interval: float = Field(gt=0, lt=1, description="Width of the intervals.")
+    action: Literal["move", "keep", "test"] = Field(description="What to do, decided by the plan.")
+    action_reason: ActionReason = Field(description="Why.")
+    min_probability: float = Field(ge=0, le=1, description="Probability of beating the current split a move needs.")
+    min_gain: float = Field(ge=0, description="Smallest gain worth a move, as a share of a horizon's encounters.")
+    moved_eur: float = Field(ge=0, description="Euros moved: sum of the positive differences candidate - current.")
+    moved_from: list[Category] = Field(
+        description="Categories losing more than 1 % of the budget in the candidate, largest first."
+    )
+    moved_to: list[Category] = Field(
+        description="Categories gaining more than 1 % of the budget in the candidate, largest first."
+    )
+    current: Scenario = Field(description="The current split (the last horizon of the data) at the budget.")
+    candidate: Scenario = Field(description="The best split within the bounds.")
+    recommended: Scenario = Field(description="What to spend: the candidate if the action is move, else current.")
+    reference: Scenario = Field(description="The reference split (the claim) at the budget.")
+    unbounded: Scenario | None = Field(default=None, description="The best split without bounds; null if not computed.")
+    unbounded_differs: bool = Field(description="Whether the unbounded optimum differs from the candidate.")
+    scenarios: list[Scenario] = Field(default_factory=list, description="The user's scenarios, in params order.")
+    gain_vs_current: Gain = Field(description="The candidate's gain over the current split.")
+    bounds: Bounds = Field(description="The share range per category as applied.")
+    binding: list[Binding] = Field(default_factory=list, description="Bounds the candidate sits on.")
+    frontier: list[FrontierPoint] = Field(default_factory=list, description="Best expected encounters by budget.")
+
+
+# -- the whole file --------------------------------------------------------------------------------
+
+#: Sections a finished run has; absent while the run is in progress.
+OPTIONAL_SECTIONS = ("data", "model", "contributions", "allocation", "next_test")
+
+
+class Results(BaseModel):
+    """results.json, schema 2."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        title="planner results.json",
+        json_schema_extra={"$comment": "Generated by `planner schema`; do not edit by hand."},
+    )
+
+    schema_: Literal[2] = Field(alias="schema", description="Version of this layout (2).")
+    planner_version: str = Field(description="The planner version that wrote the file.")
+    run: RunInfo = Field(description="The params file, the start and finish times and the language of the run.")
+    params: dict[str, Any] = Field(description="The validated params (free-form here; see planner.params).")
+    warnings: list[Warning] = Field(default_factory=list, description="Warnings of the data, model and plan.")
+    data: DataSection | None = Field(default=None, description="The data; absent while the run is in progress.")
+    model: ModelSection | None = Field(default=None, description="The model; absent while the run is in progress.")
+    contributions: Contributions | None = Field(
+        default=None, description="Contribution per category; absent while the run is in progress."
+    )
+    next_test: NextTest | None = Field(
+        default=None, description="The next lift test; null when none is needed or possible, absent while running."
+    )
+    allocation: Allocation | None = Field(default=None, description="The plan; absent while the run is in progress.")
+
+    @property
+    def schema(self) -> int:  # noqa: D102 - the JSON key, without shadowing BaseModel's class attribute
+        return self.schema_
+
+    def missing(self) -> list[str]:
+        """The sections a finished run has and this one lacks (next_test counts when recorded as null)."""
+        return [
+            name
+            for name in OPTIONAL_SECTIONS
+            if name not in self.model_fields_set or (name != "next_test" and getattr(self, name) is None)
+        ]
+
+    def finished(self) -> bool:
+        """Whether every section of a finished run is there."""
+        return not self.missing()
+
+    def to_dict(self) -> dict:
+        """The JSON-ready dict, as written to results.json (sections not yet recorded left out)."""
+        out = self.model_dump(mode="json", by_alias=True)
+        for name in OPTIONAL_SECTIONS:
+            if name not in self.model_fields_set:
+                out.pop(name, None)
+        return out
+
+
+#: The top-level keys and the model each one is validated against.
+SECTIONS: dict[str, Any] = {
+    "run": RunInfo,
+    "warnings": list[Warning],
+    "data": DataSection,
+    "model": ModelSection,
+    "contributions": Contributions,
+    "allocation": Allocation,
+    "next_test": NextTest | None,
+}
+
+
+def _where(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def _problems(exc: ValidationError, prefix: str = "") -> str:
+    lines = []
+    for err in exc.errors():
+        loc = _where(((prefix,) if prefix else ()) + tuple(err["loc"]))
+        lines.append(f"  {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def validate_section(name: str, value: Any):
+    """Check one section of results.json against its model and return the parsed value.
+
+    Parameters
+    ----------
+    name : str
+        The top-level key, one of SECTIONS.
+    value : object
+        The section as plain JSON-ready data (or already a model).
+
+    Returns
+    -------
+    The parsed section (a model, a list of Warning, or None for a null next_test).
+
+    Raises
+    ------
+    ResultsError
+        Naming every bad field by its path, e.g. ``allocation.action: Input should be 'move', ...``.
+    KeyError
+        If `name` is not a section.
+    """
+    from pydantic import TypeAdapter
+
+    if name not in SECTIONS:
+        raise KeyError(f"results.json has no section {name!r}; sections: {', '.join(SECTIONS)}")
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", by_alias=True)
+    try:
+        return TypeAdapter(SECTIONS[name]).validate_python(value)
+    except ValidationError as exc:
+        raise ResultsError(f"results.json section {name!r} does not follow schema 2:\n{_problems(exc, name)}") from None
+
+
+def parse_results(value: dict, source: str = "results.json") -> Results:
+    """Parse a results dict; `source` names it in the error message."""
+    if not isinstance(value, dict):
+        raise ResultsError(f"{source}: expected a JSON object, got {type(value).__name__}")
+    schema = value.get("schema")
+    if schema != RESULTS_SCHEMA:
+        raise ResultsError(
+            f"{source} has schema {schema!r}; this planner ({_version()}) reads schema {RESULTS_SCHEMA} only. "
+            "Re-run the plan (`planner run PARAMS.yaml`) to write it in the current layout."
+        )
+    try:
+        return Results.model_validate(value)
+    except ValidationError as exc:
+        raise ResultsError(f"{source} does not follow schema {RESULTS_SCHEMA}:\n{_problems(exc)}") from None
+
+
+def load_results(path: str | Path, *, finished: bool = False) -> Results:
+    """Read a run's results.json into a `Results` object.
+
+    Parameters
+    ----------
+    path : str or Path
+        The results.json file (or the run folder holding it).
+    finished : bool, default False
+        Also require every section of a finished run.
+
+    Raises
+    ------
+    ResultsError
+        Naming the file and every bad field; for a file of another schema, saying to re-run.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.json"
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: not valid JSON ({exc})") from None
+    results = parse_results(value, str(path))
+    if finished and not results.finished():
+        raise ResultsError(f"{path}: the run is not finished; missing section(s): {', '.join(results.missing())}")
+    return results
+
+
+def json_schema() -> dict:
+    """The JSON Schema of results.json (draft 2020-12), as published in docs/results.schema.json."""
+    schema = Results.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _version() -> str:
+    from planner import __version__
+
+    return f"planner {__version__}"
