@@ -25,11 +25,14 @@ __all__ = [
     "POOR_HOLDOUT_RATIO",
     "QUALITY_RULES",
     "AUTOCORRELATION_P",
+    "SPEND_EFFECT_GAP",
     "claim_verdict",
     "fit_stats",
+    "judge_quality",
     "ljung_box",
     "quality",
     "residual_variation",
+    "spend_effect_gap",
     "vif",
 ]
 
@@ -61,6 +64,9 @@ CLAIM_TOLERANCE = 0.025
 #: widened band, so that false alarms stay rare: a 95 % interval misses on one given side about
 #: 2.5 % of the time when it is honest.
 CLAIM_INTERVAL = 0.95
+#: A category whose share of the spend (over all the data) exceeds its share of the spend-driven
+#: encounters by at least this much is named as spending more than it brings.
+SPEND_EFFECT_GAP = 0.15
 
 
 def fit_stats(actual: np.ndarray, predicted: np.ndarray) -> dict:
@@ -124,22 +130,109 @@ def vif(series: np.ndarray, base: np.ndarray) -> np.ndarray:
     return out
 
 
+def judge_quality(r2: float, ratio: float | None, check: str | None = None) -> tuple[str, dict]:
+    """good | fair | weak, and the rule that decided it, as ``(label, {"code", "context"})``.
+
+    Parameters
+    ----------
+    r2 : float
+        In-sample R^2.
+    ratio : float or None
+        Out-of-sample / in-sample RMSE ratio; None when there was no out-of-sample check.
+    check : str, optional
+        Where `ratio` comes from (``"holdout"`` or ``"cv"``), passed on in the context.
+
+    Returns
+    -------
+    label : str
+        See QUALITY_RULES, checked in order. Without any out-of-sample check the best mark is "fair".
+    reason : dict
+        ``code`` is one of ``good_fit_and_forecast``, ``no_forecast_check`` (fair: the fit would be
+        good, but nothing was forecast), ``moderate_fit`` (fair: R^2 below the good rule's),
+        ``moderate_forecast`` (fair: forecast error above the good rule's), ``poor_fit`` (weak: R^2
+        below the fair rule's), ``poor_forecast`` (weak: forecast error above the fair rule's, or
+        not finite) and ``no_fit`` (weak: R^2 undefined). ``context`` holds ``r2``, ``ratio``,
+        ``check`` and the threshold the code refers to (``min_r2`` and/or ``max_ratio``).
+    """
+    (_, good_r2, good_ratio), (_, fair_r2, fair_ratio) = QUALITY_RULES
+    context: dict = {
+        "r2": round(float(r2), 4) if np.isfinite(r2) else None,
+        "ratio": round(float(ratio), 3) if ratio is not None and np.isfinite(ratio) else None,
+        "check": check if ratio is not None else None,
+    }
+
+    def reason(code: str, **thresholds) -> dict:
+        return {"code": code, "context": {**context, **thresholds}}
+
+    if not np.isfinite(r2):
+        return "weak", reason("no_fit")
+    if ratio is None:
+        if r2 >= good_r2:
+            return "fair", reason("no_forecast_check", min_r2=good_r2)
+        if r2 >= fair_r2:
+            return "fair", reason("moderate_fit", min_r2=good_r2)
+        return "weak", reason("poor_fit", min_r2=fair_r2)
+    if r2 < fair_r2:
+        return "weak", reason("poor_fit", min_r2=fair_r2)
+    if not np.isfinite(ratio) or ratio > fair_ratio:
+        return "weak", reason("poor_forecast", max_ratio=fair_ratio)
+    if r2 >= good_r2 and ratio <= good_ratio:
+        return "good", reason("good_fit_and_forecast", min_r2=good_r2, max_ratio=good_ratio)
+    if r2 < good_r2:
+        return "fair", reason("moderate_fit", min_r2=good_r2)
+    return "fair", reason("moderate_forecast", max_ratio=good_ratio)
+
+
 def quality(r2: float, ratio: float | None) -> str:
     """good | fair | weak from the in-sample R^2 and the out-of-sample / in-sample RMSE ratio.
 
-    See QUALITY_RULES. Without any out-of-sample check (`ratio` None) the best mark is "fair".
+    See QUALITY_RULES and `judge_quality` (which also says which rule decided).
     """
-    if not np.isfinite(r2):
-        return "weak"
-    for label, min_r2, max_ratio in QUALITY_RULES:
-        if ratio is None:
-            if label == "good":
-                continue
-            if r2 >= min_r2:
-                return label
-        elif r2 >= min_r2 and np.isfinite(ratio) and ratio <= max_ratio:
-            return label
-    return "weak"
+    return judge_quality(r2, ratio)[0]
+
+
+def spend_effect_gap(
+    spend_shares: dict[str, float],
+    effect_shares: dict[str, float],
+    identified: dict[str, bool],
+    quality: str | None = None,
+) -> dict | None:
+    """The category whose share of spend exceeds its share of effect by the most, if by enough.
+
+    Parameters
+    ----------
+    spend_shares : {category: share of the spend over all the data}
+    effect_shares : {category: share of the spend-driven encounters over all the data}
+    identified : {category: whether the data can show its effect at all}; others are skipped.
+    quality : str, optional
+        The model's quality mark; a "weak" model names no gap.
+
+    Returns
+    -------
+    dict or None
+        ``{"category", "spend_share", "effect_share"}`` when the largest gap is at least
+        SPEND_EFFECT_GAP and the model is not weak, else None.
+    """
+    if quality == "weak":
+        return None
+    gaps = {
+        c: float(spend_shares[c]) - float(effect_shares[c])
+        for c in CATEGORIES
+        if identified.get(c, True)
+        and c in spend_shares
+        and effect_shares.get(c) is not None
+        and math.isfinite(float(effect_shares[c]))
+    }
+    if not gaps:
+        return None
+    worst = max(gaps, key=gaps.get)
+    if gaps[worst] < SPEND_EFFECT_GAP:
+        return None
+    return {
+        "category": worst,
+        "spend_share": float(spend_shares[worst]),
+        "effect_share": float(effect_shares[worst]),
+    }
 
 
 def _pct(x: float) -> str:
@@ -167,9 +260,13 @@ def claim_verdict(
     Returns
     -------
     dict
-        ``{"verdict": "consistent" | "contradicted" | "inconclusive", "text": sentence}``; a
-        contradiction also names the ``category`` farthest outside its band and the ``direction``
-        ("more" or "less" than the claim gives it), so the brief words it without judging again.
+        ``{"verdict", "category", "direction", "bands", "unidentified", "text"}``. ``verdict`` is
+        "consistent", "contradicted" or "inconclusive". A contradiction names the ``category``
+        farthest outside its band and the ``direction`` ("more" or "less" than the claim gives
+        it), so readers word it without judging again; both are None for the other verdicts.
+        ``bands`` are the claim's bands as stated (CLAIM_BANDS, before CLAIM_TOLERANCE), as
+        ``[low, high]`` lists; ``unidentified`` lists the categories whose effect the data cannot
+        show. ``text`` is the English sentence.
 
     Notes
     -----
@@ -180,6 +277,18 @@ def claim_verdict(
     a point estimate alone cannot rule a claim out.
     """
     judged = shares if judged is None else judged
+    unknown = [c for c in CATEGORIES if not identified.get(c, True)]
+
+    def verdict(name: str, text: str, category: str | None = None, direction: str | None = None) -> dict:
+        return {
+            "verdict": name,
+            "category": category,
+            "direction": direction,
+            "bands": {c: [float(lo), float(hi)] for c, (lo, hi) in CLAIM_BANDS.items()},
+            "unidentified": list(unknown),
+            "text": text,
+        }
+
     weak = quality == "weak"
     no_intervals = any(math.isnan(shares[c][1]) or math.isnan(shares[c][2]) for c in CATEGORIES)
     parts = []
@@ -215,14 +324,13 @@ def claim_verdict(
             f"{head}: this contradicts the {CLAIM_LABEL} claim ({cat} generates {direction} than "
             f"the {allows} the claim gives it)."
         )
-        return {"verdict": "contradicted", "text": text, "category": cat, "direction": direction}
+        return verdict("contradicted", text, cat, direction)
 
     close = all(
         CLAIM_BANDS[c][0] - CLAIM_TOLERANCE <= shares[c][0] <= CLAIM_BANDS[c][1] + CLAIM_TOLERANCE for c in CATEGORIES
     )
     if close and not weak and all(identified.get(c, True) for c in CATEGORIES):
-        return {"verdict": "consistent", "text": f"{head}: consistent with the {CLAIM_LABEL} claim."}
-    unknown = [c for c in CATEGORIES if not identified.get(c, True)]
+        return verdict("consistent", f"{head}: consistent with the {CLAIM_LABEL} claim.")
     if unknown:
         why = f" because {' and '.join(unknown)} spend never varied"
     elif weak:
@@ -231,7 +339,4 @@ def claim_verdict(
         why = " (a point estimate without intervals cannot rule it out)"
     else:
         why = " (the intervals are too wide)"
-    return {
-        "verdict": "inconclusive",
-        "text": f"{head}: the data can neither confirm nor rule out the {CLAIM_LABEL} claim{why}.",
-    }
+    return verdict("inconclusive", f"{head}: the data can neither confirm nor rule out the {CLAIM_LABEL} claim{why}.")

@@ -194,7 +194,11 @@ class SpendEffectGap(_Section):
 class Saturation(_Section):
     """How saturated a category is at the current weekly spend."""
 
-    level: float = Field(ge=0, le=1, description="The Hill curve h(a) at the current weekly spend (0-1).")
+    level: float | None = Field(
+        ge=0,
+        le=1,
+        description="The Hill curve h(a) at the current weekly spend (0-1); null for a category left out of the fit.",
+    )
     marginal_cost_per_encounter: float | None = Field(
         description="Euros per extra encounter at the current spend; null when the curve is flat."
     )

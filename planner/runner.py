@@ -293,7 +293,7 @@ def run(
                 log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
                 outcome.notebooks.append(nb.name)
             current, stage = None, "finishing (report.html, results.json)"
-        _export_html(tmp, outcome.notebooks)
+        _export_html(tmp, outcome.notebooks, p)
         results = read_results(tmp / "results.json")
         results.run.finished = datetime.now().replace(microsecond=0)
         write_json(tmp / "results.json", results.to_dict())
@@ -357,12 +357,10 @@ def _fresh_namespace(km) -> None:
         kc.stop_channels()
 
 
-def _export_html(folder: Path, names: list[str]) -> None:
-    try:
-        from planner.brief import export_html
-    except ImportError:
-        return
-    export_html([folder / n for n in names], folder / "report.html")
+def _export_html(folder: Path, names: list[str], p: params_module.Params) -> None:
+    from planner.report import export_html
+
+    export_html([folder / n for n in names], folder / "report.html", title=p.report.title, language=p.report.language)
 
 
 def headline(results: Results) -> str:

@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from planner import CATEGORIES
+from planner import diagnostics as diag
 from planner.charts import model as charts
 from planner.data import from_frame
 from planner.generators import make as make_case
 from planner.model import EncounterModel, ModelResults, baseline_design
+from planner.model import summary as summary_mod
 from planner.params import load_dict
 from planner.plan import plan_budget
 from planner.synth import generate
@@ -86,6 +88,95 @@ def test_recovers_technology_driven_shares_and_contradicts_the_claim(tech_case):
     assert "contradicts" in claim["text"] and "technology" in claim["text"]
     # the brief words the contradiction from these, so they must agree with the text
     assert claim["category"] in claim["text"] and claim["direction"] in ("more", "less")
+    # the verdict is about the category outside its band (content, far below 75-85 %), not the
+    # largest one: a chart naming "the" category must take it from here, not from an idxmax
+    assert (claim["category"], claim["direction"]) == ("content", "less")
+    band_low = claim["bands"]["content"][0] - diag.CLAIM_TOLERANCE
+    assert shares.loc["content", "high"] < band_low
+    assert res.to_dict()["claim"] == claim
+
+
+def test_claim_names_the_category_farthest_outside_its_band_not_the_largest():
+    shares = {
+        "content": (0.60, 0.55, 0.65),  # 7.5 points below its widened band
+        "design": (0.10, 0.05, 0.15),  # inside
+        "technology": (0.30, 0.26, 0.34),  # 8.5 points above its widened band
+    }
+    claim = diag.claim_verdict(shares, dict.fromkeys(CATS, True), quality="good")
+    assert claim["verdict"] == "contradicted"
+    assert (claim["category"], claim["direction"]) == ("technology", "more")
+    assert claim["bands"] == {c: list(band) for c, band in diag.CLAIM_BANDS.items()}
+    assert claim["unidentified"] == []
+    unknown = diag.claim_verdict(shares, {"content": True, "design": False, "technology": True}, quality="weak")
+    assert unknown["verdict"] == "inconclusive" and unknown["category"] is None and unknown["direction"] is None
+    assert unknown["unidentified"] == ["design"]
+
+
+@pytest.mark.parametrize(
+    ("r2", "ratio", "label", "code"),
+    [
+        (0.9, 1.2, "good", "good_fit_and_forecast"),
+        (0.9, None, "fair", "no_forecast_check"),
+        (0.5, 1.2, "fair", "moderate_fit"),
+        (0.9, 2.0, "fair", "moderate_forecast"),
+        (0.3, 1.0, "weak", "poor_fit"),
+        (0.9, 3.0, "weak", "poor_forecast"),
+        (0.9, float("nan"), "weak", "poor_forecast"),
+        (float("nan"), 1.0, "weak", "no_fit"),
+    ],
+)
+def test_quality_says_which_rule_decided(r2, ratio, label, code):
+    got, reason = diag.judge_quality(r2, ratio, "holdout")
+    assert (got, reason["code"]) == (label, code)
+    assert got == diag.quality(r2, ratio)
+    json.dumps(reason, allow_nan=False)
+
+
+def test_spend_effect_gap_names_the_over_funded_category(content_case):
+    _, res = content_case
+    # the generator spends 70 % on technology, which brings about 10 % of the encounters
+    gap = res.to_dict()["spend_effect_gap"]
+    assert gap["category"] == "technology"
+    assert gap["spend_share"] == pytest.approx(0.70, abs=0.01)
+    assert gap["effect_share"] == pytest.approx(res.shares().loc["technology", "share"])
+    assert gap["spend_share"] - gap["effect_share"] >= diag.SPEND_EFFECT_GAP
+
+
+def test_spend_effect_gap_needs_a_large_gap_a_known_effect_and_a_model_that_is_not_weak():
+    spend = {"content": 0.2, "design": 0.1, "technology": 0.7}
+    effect = {"content": 0.5, "design": 0.1, "technology": 0.4}
+    known = dict.fromkeys(CATS, True)
+    assert diag.spend_effect_gap(spend, effect, known, "good") == {
+        "category": "technology",
+        "spend_share": 0.7,
+        "effect_share": 0.4,
+    }
+    assert diag.spend_effect_gap(spend, effect, known, "weak") is None
+    assert diag.spend_effect_gap(spend, {**effect, "technology": 0.56}, known, "fair") is None
+    assert diag.spend_effect_gap(spend, effect, {**known, "technology": False}, "good") is None
+
+
+def test_saturation_at_the_current_spend(content_case):
+    _, res = content_case
+    sat = res.saturation()
+    current = res.spend.iloc[-res.horizon_weeks :].mean()
+    np.testing.assert_allclose(sat["weekly_spend"], current[CATS])
+    assert ((sat["level"] > 0) & (sat["level"] < 1)).all()
+    # the posterior mean of h(x) over the draws, computed here from the published draws
+    for c in CATS:
+        k, s = res.draws[f"half_saturation[{c}]"], res.draws[f"shape[{c}]"]
+        assert sat.loc[c, "level"] == pytest.approx(float(hill(current[c], k, s).mean()), rel=1e-9)
+    contrib = res.contributions_dict()
+    section = res.to_dict()["saturation"]
+    for c in CATS:
+        assert section[c]["marginal_cost_per_encounter"] == pytest.approx(contrib[c]["marginal_cost_per_encounter"])
+        assert section[c]["level"] == pytest.approx(sat.loc[c, "level"])
+    # spent far above its half-saturation a category is nearly saturated, far below it hardly
+    half = res.params[[f"half_saturation[{c}]" for c in CATS]].to_numpy()
+    high = res.saturation(dict(zip(CATS, 10 * half, strict=True)))
+    low = res.saturation(dict(zip(CATS, 0.1 * half, strict=True)))
+    assert (high["level"] > 0.8).all() and (low["level"] < 0.2).all()
+    assert (high["marginal_cost_per_encounter"] > low["marginal_cost_per_encounter"]).all()
 
 
 def test_parameters_are_near_the_truth(content_case):
@@ -168,11 +259,15 @@ def test_constant_spend_is_flagged_and_left_unknown():
     assert (shares.loc["design", "low"], shares.loc["design", "high"]) == (0.0, 1.0)
     assert res.claim()["verdict"] == "inconclusive"
     assert "design unknown" in res.claim()["text"]
+    assert res.claim()["unidentified"] == ["design"] and res.claim()["category"] is None
     plan = pd.DataFrame(np.full((4, 3), 5000.0), columns=CATS)
     assert np.all(res.simulate(plan)[:, CATS.index("design")] == 0)
-    d = res.to_dict()
+    d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
     assert "design" not in d["decay"] and d["identified"]["design"] is False
-    json.dumps(res.contributions_dict(), allow_nan=False)
+    assert d["saturation"]["design"]["level"] is None  # no curve to be saturated on
+    contrib = json.loads(json.dumps(res.contributions_dict(), allow_nan=False))
+    assert contrib["design"]["identified"] is False and contrib["content"]["identified"] is True
+    assert summary_mod.overview_table(res).loc["design", "effect share"] == "unknown"
 
 
 def test_hardly_varying_spend_widens_the_interval_to_zero():
@@ -308,6 +403,22 @@ def test_summary_renders_as_text_and_html(content_case):
     assert "<table" in summary._repr_html_()
 
 
+def test_a_cell_ending_in_the_model_shows_a_table_not_a_dict(content_case):
+    _, res = content_case
+    page = res._repr_html_()
+    assert page.count("<table") == 1 and "quality <b>good</b>" in page
+    assert "{" not in page and "'share'" not in page  # no raw Python
+    table = summary_mod.overview_table(res)
+    assert list(table.index) == CATS
+    share = res.shares().loc["technology"]
+    assert table.loc["technology", "effect share"] == (
+        f"{100 * share['share']:.0f} % ({100 * share['low']:.0f}-{100 * share['high']:.0f} %)"
+    )
+    assert table.loc["technology", "spend share (all data)"] == "70 %"
+    assert table.loc["content", "saturation"] == f"{100 * res.saturation().loc['content', 'level']:.0f} %"
+    assert "Technology takes 70 % of the spend" in page  # the spend/effect gap the model names
+
+
 def test_sections_of_results_json(content_case):
     _, res = content_case
     model = json.loads(json.dumps(res.to_dict(), allow_nan=False))
@@ -322,9 +433,16 @@ def test_sections_of_results_json(content_case):
         "family_reason",
         "seed",
         "quality",
+        "quality_reason",
         "claim",
+        "spend_effect_gap",
+        "saturation",
     ):
         assert key in model
+    assert model["quality_reason"]["code"] == "good_fit_and_forecast"
+    assert model["quality_reason"]["context"]["check"] == "holdout"
+    assert set(model["claim"]) == {"verdict", "category", "direction", "bands", "unidentified", "text"}
+    assert set(model["saturation"]) == set(CATS)
     assert set(model["decay"]) == set(CATS) and model["draws"] == 30
     assert model["claim"]["verdict"] in ("consistent", "contradicted", "inconclusive")
     contrib = json.loads(json.dumps(res.contributions_dict(), allow_nan=False))
@@ -336,6 +454,7 @@ def test_sections_of_results_json(content_case):
             "encounters",
             "cost_per_encounter",
             "marginal_cost_per_encounter",
+            "identified",
         }
         assert contrib[cat]["marginal_cost_per_encounter"] > 0
     assert sum(contrib[c]["share"] for c in CATS) == pytest.approx(1.0)
@@ -457,7 +576,9 @@ def test_a_weak_model_says_inconclusive_and_the_plan_proposes_a_test():
     data = from_frame(frame, params)
     res = EncounterModel(data, params.model).fit()
     assert res.quality == "weak"
+    assert res.quality_reason["code"] in ("poor_fit", "poor_forecast")
     assert res.claim()["verdict"] == "inconclusive"
+    assert res.spend_effect_gap() is None
     plan = plan_budget(res, params.plan, data.spend)
     assert plan.action == "test" and plan.action_reason["code"] == "weak_model"
     pd.testing.assert_series_equal(plan.recommended.split, plan.current.split.rename("recommended"))

@@ -96,3 +96,53 @@ def test_language_changes_words_not_numbers(runs):
     text_en = "".join(p.extract_text() for p in PdfReader(runs["en"] / "brief.pdf").pages)
     assert "kohtaami" in text_fi.lower()
     assert "encounters" in text_en.lower()
+
+
+# -- what the notebooks show (report.html is made of these outputs) ------------------------------
+
+
+def test_no_notebook_output_is_raw_python(runs):
+    from tests.test_report import raw_reprs
+
+    for lang, folder in runs.items():
+        for path in runner.notebooks():
+            nb = nbformat.read(folder / path.name, as_version=4)
+            assert raw_reprs(nb) == [], f"{lang}: {path.name} shows raw Python"
+            for i, cell in enumerate(nb.cells):
+                tags = cell.metadata.get("tags", [])
+                if cell.cell_type != "code" or "parameters" in tags or "injected-parameters" in tags:
+                    continue
+                assert cell.outputs, f"{lang}: {path.name} cell {i} shows nothing"
+
+
+def test_shipped_notebooks_are_thin_and_stripped():
+    for path in runner.notebooks():
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), path.name
+        for cell in code:
+            assert not cell.outputs and cell.execution_count is None, f"{path.name} is stored with outputs"
+            assert not re.search(r"^\s*(def|class)\s", cell.source, re.M), f"{path.name} defines code"
+
+
+def test_report_html_is_in_the_run_language(runs):
+    from tests.test_report import CHROME, visible_text
+
+    for lang, other in (("fi", "en"), ("en", "fi")):
+        page = (runs[lang] / "report.html").read_text(encoding="utf-8")
+        words = visible_text(page)
+        assert f'<html lang="{lang}">' in page
+        assert all(w in words for w in CHROME[lang]), f"{lang} report lacks its own chrome"
+        assert not any(w in words for w in CHROME[other]), f"{lang} report has {other} chrome"
+    fi = visible_text((runs["fi"] / "report.html").read_text(encoding="utf-8"))
+    assert "156 viikon aineisto" in fi and "Sisältövaikutuksen budjettisuunnitelma" in fi
+
+
+def test_the_brief_shown_is_in_the_finished_run_folder(runs):
+    for folder in runs.values():
+        expected = "/".join([*folder.parts[-3:], "brief.pdf"])  # reports/<plan>/<run>/brief.pdf
+        assert (folder / "brief.pdf").is_file()
+        nb = nbformat.read(folder / "04_brief.ipynb", as_version=4)
+        shown = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+        assert expected in shown and ".partial" not in shown
+        assert expected in (folder / "report.html").read_text(encoding="utf-8")

@@ -1,0 +1,506 @@
+"""What a notebook cell shows: sentences, warnings, tables and paths as HTML in the run's language.
+
+The notebooks end each cell with one of these calls instead of a raw dict, list, string or path,
+so the notebook and `report.html` read like the brief: numbers in the language's format, warnings
+rendered from their codes, the brief's location in the finished run folder.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+import math
+import numbers
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML
+
+from planner import CATEGORIES
+from planner.i18n import Messages
+
+__all__ = [
+    "TEXTS",
+    "brief_location",
+    "claim",
+    "current_split",
+    "data_summary",
+    "final_run_folder",
+    "scenarios",
+    "sentence",
+    "table",
+    "text",
+    "warnings",
+]
+
+# Words of the notebooks' outputs and of the report's chrome that the message catalogue does not
+# hold yet; they move to the catalogue files with the rest of the texts.
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "report_contents": "Contents",
+        "report_run": "Run",
+        "report_language": "Language",
+        "report_generated": "Report written {when}",
+        "nb_01_data_overview": "1. Data overview",
+        "nb_02_model": "2. Encounter model",
+        "nb_03_budget_plan": "3. Budget plan",
+        "nb_04_brief": "4. Executive brief",
+        "data_rows": "{rows} weeks of data, {period}.",
+        "data_fingerprint": "Data fingerprint (SHA-256): {sha}",
+        "data_spend_all": "Spend, all data",
+        "data_spend_current": "Spend, last {weeks} weeks",
+        "data_share_all": "Share, all data",
+        "data_share_current": "Share, last {weeks} weeks",
+        "col_share_reference": "Reference split",
+        "no_data_warnings": "No data warnings.",
+        "no_model_warnings": "No model warnings.",
+        "no_experiments": "The params file lists no lift tests.",
+        "no_rows": "Nothing to show.",
+        "brief_written": "The brief is written to {path}.",
+        "scenario_candidate": "Best split found (not recommended)",
+        "col_share_of_budget": "Share of the budget",
+        "yes": "yes",
+        "no": "no",
+    },
+    "fi": {
+        "report_contents": "Sisältö",
+        "report_run": "Ajo",
+        "report_language": "Kieli",
+        "report_generated": "Raportti kirjoitettu {when}",
+        "nb_01_data_overview": "1. Aineiston yleiskuva",
+        "nb_02_model": "2. Kohtaamismalli",
+        "nb_03_budget_plan": "3. Budjettisuunnitelma",
+        "nb_04_brief": "4. Johdon tiivistelmä",
+        "data_rows": "{rows} viikon aineisto, {period}.",
+        "data_fingerprint": "Aineiston tunniste (SHA-256): {sha}",
+        "data_spend_all": "Kulut, koko aineisto",
+        "data_spend_current": "Kulut, viim. {weeks} vk",
+        "data_share_all": "Osuus, koko aineisto",
+        "data_share_current": "Osuus, viim. {weeks} vk",
+        "col_share_reference": "Vertailujako",
+        "no_data_warnings": "Ei aineistoon liittyviä varoituksia.",
+        "no_model_warnings": "Ei malliin liittyviä varoituksia.",
+        "no_experiments": "Parametritiedostossa ei ole nostotestejä.",
+        "no_rows": "Ei näytettävää.",
+        "brief_written": "Tiivistelmä on tallennettu tiedostoon {path}.",
+        "scenario_candidate": "Paras löydetty jako (ei suositus)",
+        "col_share_of_budget": "Osuus budjetista",
+        "yes": "kyllä",
+        "no": "ei",
+    },
+}
+
+_STYLE = (
+    "<style>"
+    ".planner-table{border-collapse:collapse;margin:4px 0 12px;font-size:13px}"
+    ".planner-table th,.planner-table td{padding:3px 10px;border-bottom:1px solid #e3e6ea;text-align:right}"
+    ".planner-table th:first-child,.planner-table td:first-child{text-align:left}"
+    ".planner-table thead th{border-bottom:2px solid #aeb4bb}"
+    ".planner-warnings li{margin:2px 0}"
+    "</style>"
+)
+
+
+def text(key: str, lang: str = "en", **values: Any) -> str:
+    """One of the display texts in `lang` (see `TEXTS`), with `values` filled in."""
+    Messages(lang)  # rejects an unknown language with the catalogue's own message
+    template = TEXTS[lang][key]
+    return template.format(**values) if values else template
+
+
+def _language(lang: Any) -> str:
+    """A language code from a code, a Messages, params or a Pipeline."""
+    if isinstance(lang, str):
+        return lang
+    for path in (("lang",), ("report", "language"), ("params", "report", "language")):
+        value = lang
+        for name in path:
+            value = getattr(value, name, None)
+        if isinstance(value, str):
+            return value
+    raise TypeError(f"cannot tell the language from {type(lang).__name__}")
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    """`obj[key]` for a mapping, `obj.key` for an object (results.json read raw or typed)."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _first(obj: Any, *keys: str) -> Any:
+    for key in keys:
+        value = _get(obj, key)
+        if value is not None:
+            return value
+    return None
+
+
+def _as_dict(obj: Any) -> dict:
+    if obj is None:
+        return {}
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump()
+    return dict(vars(obj))
+
+
+# -- sentences and warnings -----------------------------------------------------------------
+
+
+def sentence(words: str, lang: str = "en") -> HTML:
+    """A sentence as a paragraph (never a quoted string)."""
+    return HTML(f'<p lang="{_language(lang)}">{html.escape(str(words))}</p>')
+
+
+def warnings(entries: Iterable[Any], lang: Any = "en", *, empty: str = "no_rows") -> HTML:
+    """Warnings as a bulleted list in `lang`, each rendered from its code and context.
+
+    Parameters
+    ----------
+    entries : iterable of ``{code, text, context}`` (dicts or objects with those fields)
+    lang : the run's language (or its params / Pipeline)
+    empty : key of `TEXTS` for the sentence shown when there are none
+    """
+    lang = _language(lang)
+    m = Messages(lang)
+    items = []
+    for entry in entries:
+        as_map = _as_dict(entry) if not isinstance(entry, str) else {"text": entry}
+        items.append(m.warning(as_map) if as_map.get("code") else str(as_map.get("text", "")))
+    if not items:
+        return sentence(text(empty, lang), lang)
+    body = "".join(f"<li>{html.escape(t)}</li>" for t in items)
+    return HTML(f'<ul class="planner-warnings" lang="{lang}">{body}</ul>')
+
+
+def claim(verdict: Any, lang: Any = "en") -> HTML:
+    """The claim verdict in one sentence in `lang`, worded from its verdict, category and direction.
+
+    `verdict` is the model's ``claim`` (``res.claim()`` or results.json ``model.claim``); the
+    judgement is the model's, this only words it.
+    """
+    lang = _language(lang)
+    m = Messages(lang)
+    kind = _get(verdict, "verdict")
+    category = _get(verdict, "category")
+    words = None
+    if kind == "contradicted" and category in CATEGORIES:
+        band = (_get(verdict, "bands") or {}).get(category)
+        if band is None:
+            from planner.diagnostics import CLAIM_BANDS
+
+            band = CLAIM_BANDS[category]
+        low, high = band
+        direction = m("claim_more" if _get(verdict, "direction") == "more" else "claim_less")
+        words = m(
+            "claim_contradicted_by",
+            category=m.category(category),
+            direction=direction,
+            band=f"{m.number(100 * low)}–{m.pct(high)}",
+        )
+    elif kind == "inconclusive" and _get(verdict, "unidentified"):
+        words = m("claim_inconclusive_unknown", categories=m.categories(_get(verdict, "unidentified"), "gen"))
+    elif kind in ("consistent", "partly", "contradicted", "inconclusive"):
+        words = m(f"claim_{kind}")
+    if words is None:
+        words = str(_get(verdict, "text") or "")
+    return sentence(words, lang)
+
+
+# -- tables ---------------------------------------------------------------------------------
+
+
+def _matches(column: Any, patterns: Iterable[str] | str) -> bool:
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    name = " ".join(str(c) for c in column) if isinstance(column, tuple) else str(column)
+    return any(name == p or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _decimals(x: float) -> int:
+    """Decimals a reader needs: none for whole or large numbers, two significant figures for small ones."""
+    ax = abs(x)
+    if ax == 0 or float(x).is_integer() or ax >= 100:
+        return 0
+    if ax >= 10:
+        return 1
+    if ax >= 0.1:
+        return 2
+    return min(6, 1 - math.floor(math.log10(ax)))
+
+
+def _cell(value: Any, m: Messages, kind: str, decimals: int | None) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+        return TEXTS[m.lang]["yes" if value else "no"]
+    if isinstance(value, numbers.Number):
+        x = float(value)
+        if not math.isfinite(x):
+            return "–"
+        if kind == "percent":
+            return m.pct(x, 0 if decimals is None else decimals)
+        if kind == "euros":
+            return m.eur(x, 0 if decimals is None else decimals) if abs(x) >= 100 or decimals else m.eur_cost(x)
+        if isinstance(value, numbers.Integral):
+            return m.int(x)
+        return m.number(x, _decimals(x) if decimals is None else decimals)
+    if isinstance(value, str) and value in CATEGORIES:
+        return m.category(value)
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        try:
+            return m.date(value)
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
+def _label(value: Any, m: Messages) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_label(v, m) for v in value)
+    if isinstance(value, str) and value in CATEGORIES:
+        return m.category(value, "cap")
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        try:
+            return m.date(value)
+        except (TypeError, ValueError):
+            return str(value)
+    return value
+
+
+def table(
+    frame: pd.DataFrame | pd.Series,
+    lang: Any = "en",
+    *,
+    percent: Iterable[str] | str = (),
+    euros: Iterable[str] | str = (),
+    decimals: Mapping[str, int] | None = None,
+    labels: Mapping[str, str] | None = None,
+    empty: str = "no_rows",
+) -> HTML:
+    """A DataFrame as an HTML table with every number in the language's format.
+
+    Parameters
+    ----------
+    frame : DataFrame or Series
+    lang : the run's language (or its params / Pipeline)
+    percent : columns holding shares (0.78 shown as "78 %"); names or patterns such as ``"*share"``
+    euros : columns holding euros; names or patterns such as ``"* EUR"``
+    decimals : decimals per column (default: as many as the number needs, none for whole numbers)
+    labels : new names for columns (category names are put in the language anyway)
+    empty : key of `TEXTS` for the sentence shown instead of an empty table
+
+    Returns
+    -------
+    IPython.display.HTML
+        Numbers right-aligned, missing values as "–", category names and dates in `lang`.
+
+    Examples
+    --------
+    >>> table(pd.DataFrame({"share": [0.8]}, index=["content"]), "fi", percent="share").data  # doctest: +ELLIPSIS
+    '<style>...80\\xa0%...'
+    """
+    lang = _language(lang)
+    m = Messages(lang)
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    if frame.empty:
+        return sentence(text(empty, lang), lang)
+    decimals = dict(decimals or {})
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        kind = "percent" if _matches(column, percent) else "euros" if _matches(column, euros) else "number"
+        places = decimals.get(column)
+        shown[column] = [_cell(v, m, kind, places) for v in frame[column].tolist()]
+    shown.columns = frame.columns
+    shown = shown.rename(columns=dict(labels or {}))
+    shown.columns = (
+        pd.MultiIndex.from_tuples([_label(c, m) for c in shown.columns])
+        if isinstance(shown.columns, pd.MultiIndex)
+        else [_label(c, m) for c in shown.columns]
+    )
+    if not isinstance(shown.index, pd.MultiIndex):
+        shown.index = pd.Index([_label(i, m) for i in shown.index])
+        if not isinstance(shown.columns, pd.MultiIndex):
+            # the index's name goes in the header's corner cell, not on a row of its own
+            shown.columns.name = frame.index.name
+    body = shown.to_html(escape=True, border=0, classes="planner-table", na_rep="–")
+    return HTML(_STYLE + f'<div lang="{lang}">{body}</div>')
+
+
+# -- the data -------------------------------------------------------------------------------
+
+
+def data_summary(data: Any, lang: Any = "en") -> HTML:
+    """What was read: weeks, period, fingerprint and the spend per category, all data and current.
+
+    Parameters
+    ----------
+    data : planner.data.Dataset, or its summary (results.json ``data``, a mapping or typed object)
+    lang : the run's language
+    """
+    lang = _language(lang)
+    m = Messages(lang)
+    summary = data.summary() if hasattr(data, "summary") and callable(data.summary) else data
+    weeks = _get(summary, "horizon_weeks")
+    if weeks is None and hasattr(data, "params"):
+        weeks = data.params.plan.horizon_weeks
+    spend = _get(summary, "spend_by_category") or {}
+    every = _as_dict(_first(spend, "all_data", "all"))
+    current = _as_dict(_first(spend, "current", "last_horizon"))
+    every, current = pd.Series(every, dtype=float), pd.Series(current, dtype=float)
+    frame = pd.DataFrame(
+        {
+            "all": every,
+            "all_share": every / every.sum() if every.sum() > 0 else every * float("nan"),
+            "current": current,
+            "current_share": current / current.sum() if current.sum() > 0 else current * float("nan"),
+        }
+    ).reindex(list(CATEGORIES))
+    frame.loc[m("row_total")] = frame.sum()
+    labels = {
+        "all": text("data_spend_all", lang),
+        "all_share": text("data_share_all", lang),
+        "current": text("data_spend_current", lang, weeks=m.int(weeks or 0)),
+        "current_share": text("data_share_current", lang, weeks=m.int(weeks or 0)),
+    }
+    frame.index.name = m("col_category")
+    head = text(
+        "data_rows",
+        lang,
+        rows=m.int(_get(summary, "rows") or 0),
+        period=m.period_dates(_get(summary, "start"), _get(summary, "end")),
+    )
+    sha = str(_get(summary, "sha256") or "")
+    spend_table = table(frame, lang, percent="*_share", euros=["all", "current"], decimals={"all": 0, "current": 0},
+                        labels=labels)
+    return HTML(
+        sentence(head, lang).data
+        + spend_table.data
+        + f'<p lang="{lang}"><small>{html.escape(text("data_fingerprint", lang, sha=sha[:12] + "…"))}</small></p>'
+    )
+
+
+def current_split(data: Any, plan_spec: Any, lang: Any = "en") -> HTML:
+    """The current split (the last `horizon_weeks` of the data) beside the reference split.
+
+    Parameters
+    ----------
+    data : planner.data.Dataset
+    plan_spec : the params' ``plan`` section (its ``horizon_weeks`` and ``reference_split``)
+    lang : the run's language
+    """
+    lang = _language(lang)
+    m = Messages(lang)
+    weeks = int(_get(plan_spec, "horizon_weeks"))
+    reference = pd.Series(_as_dict(_get(plan_spec, "reference_split")), dtype=float)
+    frame = pd.DataFrame(
+        {"spend": data.spend_by_category(weeks), "share": data.split(weeks), "reference": reference}
+    ).reindex(list(CATEGORIES))
+    frame.index.name = m("col_category")
+    labels = {
+        "spend": text("data_spend_current", lang, weeks=m.int(weeks)),
+        "share": text("data_share_current", lang, weeks=m.int(weeks)),
+        "reference": text("col_share_reference", lang),
+    }
+    return table(frame, lang, euros="spend", percent=["share", "reference"], decimals={"spend": 0}, labels=labels)
+
+
+# -- the plan ---------------------------------------------------------------------------------
+
+
+def _split_label(shares: Mapping[str, float]) -> str:
+    return "/".join(f"{round(100 * float(shares[c]))}" for c in CATEGORIES)
+
+
+def scenarios(plan: Any, lang: Any = "en") -> HTML:
+    """The plan's scenarios: split, euros, expected encounters with interval and cost per encounter.
+
+    Parameters
+    ----------
+    plan : planner.plan.PlanResults (its ``scenarios`` frame and ``interval``)
+    lang : the run's language
+    """
+    lang = _language(lang)
+    m = Messages(lang)
+    frame = plan.scenarios
+    share_head, spend_head = text("col_share_of_budget", lang), m("col_spend")
+    level = m.pct(float(_get(plan, "interval", 0.8) or 0.8))
+    rows = {}
+    for name, row in frame.iterrows():
+        kind = row.get("kind", name)
+        if kind in ("current", "recommended", "unbounded"):
+            label = m(f"scenario_{kind}")
+        elif kind == "reference":
+            label = m("scenario_reference", ref=_split_label({c: row[f"{c}_share"] for c in CATEGORIES}))
+        elif kind == "candidate":
+            label = text("scenario_candidate", lang)
+        else:
+            label = str(name)
+        cells = {(share_head, m.category(c, "cap")): m.pct(row[f"{c}_share"]) for c in CATEGORIES}
+        cells.update({(spend_head, m.category(c, "cap")): m.eur(row[f"{c}_eur"]) for c in CATEGORIES})
+        cells[(m("col_encounters"), "")] = _cell(row["expected_encounters"], m, "number", 0)
+        low, high = row.get("low"), row.get("high")
+        interval = "–"
+        if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
+            interval = m.range(m.int(low), m.int(high))
+        cells[(m("col_interval", level=level), "")] = interval
+        cost = row.get("cost_per_encounter")
+        cells[(m("col_cost"), "")] = "–" if cost is None or pd.isna(cost) else m.eur_cost(float(cost))
+        rows[label] = cells
+    shown = pd.DataFrame.from_dict(rows, orient="index")
+    shown.columns = pd.MultiIndex.from_tuples(shown.columns)
+    body = shown.to_html(escape=True, border=0, classes="planner-table", na_rep="–")
+    return HTML(_STYLE + f'<div lang="{lang}">{body}</div>')
+
+
+# -- where the brief is -----------------------------------------------------------------------
+
+_PARTIAL = re.compile(r"^\.(\d{8}-\d{6})\.[0-9a-f]+\.partial$")
+
+
+def final_run_folder(folder: str | Path) -> Path:
+    """The name a run folder will have when the run finishes.
+
+    `planner run` builds a run in a hidden ``.<stamp>.<id>.partial`` folder and, when every notebook
+    succeeded, renames it to ``<stamp>``, or ``<stamp>-2``, ``-3``... when that name is taken
+    (`planner.runner`). A notebook runs inside the build folder, so it names the first free one of
+    those: the folder the reader will find. Any other folder is returned as it is.
+    """
+    folder = Path(folder).resolve()
+    match = _PARTIAL.match(folder.name)
+    if not match:
+        return folder
+    stamp = match.group(1)
+    for n in range(1, 1000):
+        target = folder.parent / (stamp if n == 1 else f"{stamp}-{n}")
+        if not target.exists():
+            return target
+    return folder.parent / stamp
+
+
+def _shown_path(path: Path) -> str:
+    """`reports/<plan>/<run>/brief.pdf`: the path from the output folder's parent, with /."""
+    parts = path.parts
+    return "/".join(parts[-4:]) if len(parts) >= 4 else path.as_posix()
+
+
+def brief_location(pdf: str | Path, lang: Any = "en") -> HTML:
+    """Where the brief is: a sentence with its path in the finished run folder and a link to it.
+
+    The link is relative (``brief.pdf``), so it works in report.html, which sits beside the brief.
+    """
+    lang = _language(lang)
+    pdf = Path(pdf)
+    folder = final_run_folder(pdf.parent)
+    shown = _shown_path(folder / pdf.name)
+    link = f'<a href="{html.escape(pdf.name)}"><code>{html.escape(shown)}</code></a>'
+    words = html.escape(text("brief_written", lang, path="\0")).replace("\0", link)
+    return HTML(f'<p lang="{lang}">{words}</p>')

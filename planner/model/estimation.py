@@ -1,0 +1,353 @@
+"""Estimating the encounter model: `EncounterModel(dataset, spec).fit()` returns `ModelResults`.
+
+The mode search, the AR(1) error correlation, lift tests as extra observations, the holdout and
+rolling-origin cross-validation, and the posterior draws (computed in `planner.posterior`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from planner import CATEGORIES
+from planner import diagnostics as diag
+from planner import posterior as post
+from planner.model import messages
+from planner.model.design import baseline_design, independent_columns
+from planner.model.families import OVERDISPERSION, choose_family, count_weights, pearson_dispersion, statsmodels_fit
+from planner.model.layout import PARAMETERS
+from planner.model.results import ModelResults
+from planner.params import ModelSpec
+
+__all__ = [
+    "CV_STARTS",
+    "EXPERIMENT_DISAGREEMENT_Z",
+    "MAX_RHO",
+    "MIN_TRAIN_WEEKS",
+    "N_STARTS",
+    "WARMUP_WEEKS",
+    "EncounterModel",
+]
+
+N_STARTS = 8  # starts of the main mode search (the middle of the box + a Latin hypercube)
+CV_STARTS = 3  # starts of each cross-validation search
+MIN_TRAIN_WEEKS = 52  # the holdout is shortened to keep at least a year for the fit
+#: The first weeks warm the carryover up: the spend before the data is unseen, so their
+#: encounters stay out of the likelihood (at most a tenth of the data).
+WARMUP_WEEKS = 8
+MAX_RHO = 0.9  # the AR(1) coefficient of the errors is capped: beyond it, trends and effects blur
+#: A lift test and the history disagree when the history's prediction (without the test) misses
+#: the measured lift by more than this many combined sds.
+EXPERIMENT_DISAGREEMENT_Z = 2.0
+
+
+@contextlib.contextmanager
+def _single_threaded_blas():
+    """Run BLAS on one thread: the model's matrices are tiny, and OpenBLAS threads that wait for
+    work on every call of the search make a fit several times slower (about 8x on two cores)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _stats_at(problem: post.Problem, u, y, rows_fit: int, rows_test: int) -> tuple[dict, np.ndarray]:
+    beta, gamma = problem.point(u)
+    pred = problem.predict(u, beta, gamma, rows_fit + rows_test)
+    return diag.fit_stats(y[rows_fit : rows_fit + rows_test], pred[rows_fit:]), pred
+
+
+class EncounterModel:
+    """Weekly quality-weighted encounters explained by content, design and technology spend.
+
+    Parameters
+    ----------
+    dataset : planner.data.Dataset
+        ``y``, ``spend``, ``events``, ``controls`` and ``params`` (for the plan horizon).
+    spec : ModelSpec, optional
+        Default: ``dataset.params.model``.
+    n_jobs : int, optional
+        Accepted for compatibility; the sampler runs in one process (it is fast enough), so the
+        numbers never depend on it.
+
+    Examples
+    --------
+    >>> from planner.data import load_data                       # doctest: +SKIP
+    >>> res = EncounterModel(load_data(params), params.model).fit()  # doctest: +SKIP
+    >>> res.shares()                                             # doctest: +SKIP
+    """
+
+    def __init__(
+        self, dataset, spec: ModelSpec | None = None, *, n_jobs: int | None = None, use_experiments: bool = True
+    ):
+        self.dataset = dataset
+        self.spec = spec if spec is not None else dataset.params.model
+        self.n_jobs = n_jobs
+        self.use_experiments = use_experiments
+
+    def fit(self) -> ModelResults:
+        """Mode, checks and posterior draws; see the module docstring for the method.
+
+        Returns
+        -------
+        ModelResults
+        """
+        with _single_threaded_blas(), np.errstate(over="ignore", under="ignore"):
+            return self._fit()
+
+    def _problem(self, core_args: dict, sw, rho, rows=None, lifts=None, noise_sd=None) -> post.Problem:
+        warmup = min(WARMUP_WEEKS, len(core_args["y"]) // 10)
+        return post.Problem(**core_args, sw=sw, rho=rho, rows=rows, warmup=warmup, experiments=lifts, noise_sd=noise_sd)
+
+    def _lifts(self, cats: list[str], index: pd.DatetimeIndex, warnings: list[dict]) -> list:
+        """The params' lift tests as the fit sees them (`planner.posterior.Lift`), with their names."""
+        specs = list(getattr(self.dataset.params, "experiments", None) or []) if self.use_experiments else []
+        out = []
+        for spec in specs:
+            if spec.category not in cats:
+                warnings.append(messages.experiment_unused(spec.name, spec.category))
+                continue
+            from planner.data import experiment_weeks
+
+            first, last = experiment_weeks(spec, index)
+            stop = min(last + 1 + int(spec.measured_weeks_after), len(index))
+            lift = post.Lift(
+                j=cats.index(spec.category),
+                first=first,
+                last=last,
+                stop=stop,
+                change=float(spec.spend_change_eur_per_week),
+                lift=float(spec.lift),
+                se=float(spec.se),
+            )
+            out.append((spec.name, spec.category, lift))
+        return out
+
+    def _fit(self) -> ModelResults:
+        spec, ds = self.spec, self.dataset
+        y = np.asarray(ds.y, dtype=float)
+        index = pd.DatetimeIndex(ds.y.index)
+        n = y.size
+        spend = ds.spend[list(CATEGORIES)].astype(float).set_axis(index)
+        design = baseline_design(index, spec, ds.events.set_axis(index), ds.controls.set_axis(index))
+        warnings: list[dict] = []
+        keep, dropped_why = independent_columns(design.iloc[min(WARMUP_WEEKS, n // 10) :])
+        for name, why in dropped_why:
+            if why == "duplicate":
+                warnings.append(messages.duplicate_column(name))
+        dropped = [name for name, _ in dropped_why]
+        design = design[keep]
+        base = design.to_numpy()
+
+        # which categories the data can speak about at all
+        variation = diag.residual_variation(spend.to_numpy(), base)
+        identified = variation >= diag.NO_VARIATION_CV
+        cats = [c for c, ok in zip(CATEGORIES, identified, strict=True) if ok]
+        for cat, v, ok in zip(CATEGORIES, variation, identified, strict=True):
+            if v < diag.LOW_VARIATION_CV:
+                warnings.append(messages.low_variation(cat, float(v), bool(ok)))
+
+        search = spec.search
+        lo = np.tile([search.decay[0], search.half_saturation[0], search.shape[0]], (len(cats), 1))
+        hi = np.tile([search.decay[1], search.half_saturation[1], search.shape[1]], (len(cats), 1))
+        core_args = {"spend": spend[cats].to_numpy(), "base": base, "y": y, "lo": lo, "hi": hi}
+        core_args["prior_sd"] = spec.prior_sd
+        dim = len(cats) * 3
+        starts = post.starts(dim, N_STARTS, spec.seed)
+
+        # the family, and the weights of a count family from a first fit
+        family, family_reason = choose_family(y, spec.family)
+        if family != "ols" and spec.family != "auto" and np.any(np.abs(y - np.round(y)) > 1e-9):
+            warnings.append(messages.not_counts(family))
+        sw = np.ones(n)
+        alpha = 0.0
+        first = self._problem(core_args, sw, 0.0)
+        u0, _ = post.find_mode(first, starts[:2])
+        if family != "ols":
+            b0, g0 = first.point(u0)
+            mu0 = first.predict(u0, b0, g0)
+            if spec.family == "auto":
+                dispersion = pearson_dispersion(y, mu0, base.shape[1] + 4 * len(cats))
+                if dispersion > OVERDISPERSION:
+                    family = "negative_binomial"
+                    family_reason += (
+                        f"; negative binomial because the counts vary {dispersion:.1f} times as much as "
+                        f"Poisson counts would (above {OVERDISPERSION:g})"
+                    )
+            sw, alpha = count_weights(family, y, mu0)
+            first = self._problem(core_args, sw, 0.0)
+            u0, _ = post.find_mode(first, [u0] + starts[1:2])
+
+        # streaks in the errors: their lag-1 autocorrelation at the mode
+        b0, g0 = first.point(u0)
+        rho = float(np.clip(post.lag1_correlation((y - first.predict(u0, b0, g0)) * sw), 0.0, MAX_RHO))
+
+        # lift tests: one more observation each, on the scale of the weekly errors of a fit without them
+        named = self._lifts(cats, index, warnings)
+        lifts = [lift for _, _, lift in named]
+        noise_sd = None
+        before = []
+        if lifts:
+            plain = self._problem(core_args, sw, rho)
+            u_plain = u0  # the mode of the history alone (an extra search would move it little)
+            *_, resid = plain.linear(plain.features(u_plain))
+            noise_sd = math.sqrt(float(resid @ resid) / plain.dof)
+            beta_plain, _ = plain.point(u_plain)
+            probe = self._problem(core_args, sw, rho, lifts=lifts, noise_sd=noise_sd)
+            d_plain = probe.lift_features(u_plain)
+            before = [float(beta_plain[lift.j] * d_plain[e]) for e, lift in enumerate(lifts)]
+
+        # the holdout keeps at least a year of weeks for the fit
+        holdout = int(max(0, min(spec.holdout_weeks, n - MIN_TRAIN_WEEKS)))
+        if holdout < spec.holdout_weeks:
+            warnings.append(messages.holdout_shortened(n, holdout, spec.holdout_weeks))
+        n_train = n - holdout
+        cv = _cross_validate(self, core_args, y, sw, rho, n_train, spec, u0)
+
+        hold = None
+        u_train = None
+        if holdout > 0:
+            train = self._problem(core_args, sw, rho, rows=n_train, lifts=lifts, noise_sd=noise_sd)
+            u_train, _ = post.find_mode(train, [u0] + starts)
+            out, pred = _stats_at(train, u_train, y, n_train, holdout)
+            inside = diag.fit_stats(y[:n_train], pred[:n_train])
+            hold = {
+                "weeks": holdout,
+                "mape": out["mape"],
+                "nrmse": out["nrmse"],
+                "rmse": out["rmse"],
+                "rmse_ratio": out["rmse"] / inside["rmse"] if inside["rmse"] > 0 else math.nan,
+                "actual": y[n_train:].copy(),
+                "predicted": pred[n_train:].copy(),
+            }
+
+        problem = self._problem(core_args, sw, rho, lifts=lifts, noise_sd=noise_sd)
+        u_hat, _ = post.find_mode(problem, [u0] + ([u_train] if u_train is not None else []) + starts)
+        theta = problem.theta(u_hat) if problem.m else np.zeros((0, 3))
+        h = problem.features(u_hat) if problem.m else np.zeros((n, 0))
+        beta_ls, gamma_ls = problem.point(u_hat)
+
+        # the final linear part at the mode in statsmodels (HAC for ols, an identity-link GLM for counts)
+        w0 = problem.w0
+        sm_results, beta, gamma, ran = statsmodels_fit(
+            family, y[w0:], h[w0:], cats, design.iloc[w0:], beta_ls, gamma_ls, sw[w0:], alpha
+        )
+        if ran != family:
+            warnings.append(messages.glm_fallback(family, ran))
+            family_reason += f"; the {family.replace('_', ' ')} fit did not converge, so weighted least squares ran"
+            family = ran
+
+        draws, sampler = None, None
+        if spec.draws > 0:
+            draws, sampler = post.draw_posterior(problem, u_hat, int(spec.draws), spec.seed)
+        experiments = _experiment_table(problem, named, before, u_hat, draws, float(spec.interval))
+        for row in experiments:
+            if row["disagrees"]:
+                warnings.append(messages.experiment_disagrees(row))
+
+        at_bound = []
+        for j, cat in enumerate(cats):
+            for k, name in enumerate(PARAMETERS):
+                uk = u_hat[3 * j + k]
+                side = "lower" if uk <= 0.005 else "upper" if uk >= 0.995 else None
+                if side is None or (name == "decay" and side == "lower" and search.decay[0] == 0):
+                    continue  # no carryover at all is an answer, not the edge of the search
+                value = float(theta[j, k] * (problem.scale[j] if name == "half_saturation" else 1.0))
+                at_bound.append((cat, name, side, value))
+
+        return ModelResults(
+            spec=spec,
+            family=family,
+            family_reason=family_reason,
+            index=index,
+            y=pd.Series(y, index=index, name="weighted_encounters"),
+            spend=spend,
+            design=design,
+            dropped=dropped,
+            categories=cats,
+            variation=pd.Series(variation, index=list(CATEGORIES)),
+            theta=theta,
+            scale=problem.scale,
+            beta=beta,
+            gamma=gamma,
+            weights=sw**2,
+            alpha=alpha,
+            rho=rho,
+            cv=cv,
+            holdout=hold,
+            sm_results=sm_results,
+            draws=draws,
+            sampler=sampler,
+            at_bound=at_bound,
+            warnings=warnings,
+            horizon_weeks=int(ds.params.plan.horizon_weeks),
+            event_columns=[c for c in ds.events.columns if c in design.columns],
+            control_columns=[c for c in ds.controls.columns if c in design.columns],
+            search_box={name: tuple(getattr(search, name)) for name in PARAMETERS},
+            experiments=experiments,
+        )
+
+
+def _experiment_table(problem, named, before, u_hat, draws, interval) -> list[dict]:
+    """Each lift test: measured, predicted before calibration (the mode of a fit without the
+    tests) and after (posterior mean and interval), and whether the two disagree beyond both
+    uncertainties (the measurement's and the posterior's)."""
+    if not named:
+        return []
+    m = problem.m
+    if draws is not None and len(draws):
+        preds = []
+        for row in draws:
+            u = problem.unit(row[: 3 * m].reshape(m, 3))
+            d = problem.lift_features(u)
+            preds.append([row[3 * m + lift.j] * d[e] for e, (_, _, lift) in enumerate(named)])
+        preds = np.array(preds)
+    else:
+        beta, _ = problem.point(u_hat)
+        d = problem.lift_features(u_hat)
+        preds = np.array([[beta[lift.j] * d[e] for e, (_, _, lift) in enumerate(named)]])
+    out = []
+    for e, (name, category, lift) in enumerate(named):
+        p = preds[:, e]
+        mean, sd = float(p.mean()), float(p.std())
+        low, high = (float(v) for v in np.quantile(p, [(1 - interval) / 2, (1 + interval) / 2]))
+        gap = abs(lift.lift - before[e]) if before else abs(lift.lift - mean)
+        out.append(
+            {
+                "name": name,
+                "category": category,
+                "weeks": lift.last - lift.first + 1,
+                "spend_change_eur_per_week": lift.change,
+                "measured": lift.lift,
+                "measured_se": lift.se,
+                "predicted_before": before[e] if before else None,
+                "predicted": mean,
+                "low": low,
+                "high": high,
+                "disagrees": bool(gap > EXPERIMENT_DISAGREEMENT_Z * math.sqrt(lift.se**2 + sd**2)),
+            }
+        )
+    return out
+
+
+def _cross_validate(model, core_args, y, sw, rho, n_train, spec, u0) -> dict | None:
+    """Rolling-origin forecasts: fit the mode on the weeks before each fold, forecast the fold."""
+    m = core_args["spend"].shape[1]
+    folds = spec.cv_folds
+    test = max(4, min(13, n_train // (folds + 3)))
+    min_rows = max(26, core_args["base"].shape[1] + m + 5)
+    ends = [e for e in (n_train - (folds - f) * test for f in range(folds)) if e >= min_rows]
+    if not ends:
+        return None
+    starts = [u0] + post.starts(m * 3, CV_STARTS, spec.seed)[1:]
+    actual, forecast = [], []
+    for e in ends:
+        problem = model._problem(core_args, sw, rho, rows=e)
+        u, _ = post.find_mode(problem, starts)
+        _, pred = _stats_at(problem, u, y, e, test)
+        actual.append(y[e : e + test])
+        forecast.append(pred[e:])
+    stats = diag.fit_stats(np.concatenate(actual), np.concatenate(forecast))
+    return {"folds": len(ends), "fold_weeks": test, **{k: stats[k] for k in ("mape", "rmse", "nrmse")}}
