@@ -282,13 +282,16 @@ def frontier(
                 label=m("chart_frontier_current"),
                 zorder=3,
             )
-        thousands = mticker.FuncFormatter(lambda v, _: m.int(v / 1000))
-        ax.xaxis.set_major_formatter(thousands)
-        ax.yaxis.set_major_formatter(thousands)
-        ax.xaxis.set_major_locator(mticker.MaxNLocator(5))
-        ax.yaxis.set_major_locator(mticker.MaxNLocator(4))
+        # thousands only where the numbers are in the thousands: 200 encounters stay 200, not "0"
+        x_unit = 1000 if max(x) >= 10_000 else 1
+        top = max(r["high"] if r.get("high") is not None else r["expected_encounters"] for r in rows)
+        y_unit = 1000 if top >= 10_000 else 1
+        ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: m.number(v / x_unit)))
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: m.number(v / y_unit)))
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(5, integer=x_unit == 1))
+        ax.yaxis.set_major_locator(mticker.MaxNLocator(4, integer=y_unit == 1))
         ax.set_ylim(bottom=0)
-        ax.set_xlabel(m("chart_frontier_x", period=period))
-        ax.set_ylabel(m("chart_frontier_y"))
+        ax.set_xlabel(m("chart_frontier_x" if x_unit == 1000 else "chart_frontier_x_units", period=period))
+        ax.set_ylabel(m("chart_frontier_y" if y_unit == 1000 else "chart_frontier_y_units"))
         ax.legend(loc="lower right", handlelength=1.4)
     return fig

@@ -139,7 +139,7 @@ def shares_vs_claim(res) -> Figure:
     if verdict == "consistent":
         title = f"Your data are consistent with the {CLAIM_LABEL} claim"
     elif verdict == "contradicted":
-        top = table["share"].idxmax()
+        top = claim.get("category") or table["share"].idxmax()  # the category the verdict is about
         title = f"Your data contradict the {CLAIM_LABEL} claim: {top} brings {table.loc[top, 'share']:.0%}"
     else:
         title = f"Your data cannot settle the {CLAIM_LABEL} claim"

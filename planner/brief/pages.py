@@ -1,0 +1,397 @@
+"""The brief's two pages as ReportLab flowables, drawn from a `BriefView` (nothing is decided here)."""
+
+from __future__ import annotations
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from planner import CATEGORIES
+from planner.brief.layout import (
+    CONTENT_W,
+    FONT_BOLD,
+    INK,
+    MAX_SCENARIOS,
+    MAX_WARNINGS_PAGE1,
+    MAX_WARNINGS_PAGE2,
+    PANEL,
+    QUALITY_COLORS,
+    RULE,
+    TINT,
+    ChartSlot,
+    badge_width,
+    esc,
+    section,
+    side_by_side,
+    table_style,
+)
+from planner.brief.view import BriefView
+from planner.charts import COLORS
+from planner.charts import brief as brief_charts
+from planner.i18n import Messages, round_sig
+
+__all__ = ["page_one", "page_two", "BADGE_FONT_SIZE"]
+
+BADGE_FONT_SIZE = 9
+RECOMMENDED_TINT = "#e6f4ee"
+
+
+def _swatch(category: str) -> str:
+    return f'<font color="{COLORS[category]}">■</font> '
+
+
+def quality_badge_width() -> float:
+    """Wide enough for every language's quality marks (FAIR, KOHTALAINEN...)."""
+    marks = []
+    for lang in Messages.languages():
+        m = Messages(lang)
+        marks += [m.quality(q)[0] for q in ("good", "fair", "weak", None)]
+    return max(25 * mm, badge_width(marks, FONT_BOLD, BADGE_FONT_SIZE))
+
+
+# -- page 1 -------------------------------------------------------------------------------------
+
+
+def _header(v: BriefView, st) -> list:
+    items = [Paragraph(esc(v.title), st["title"])]
+    if v.organisation:
+        items.append(Paragraph(esc(v.organisation), ParagraphStyle("org", st["meta"], fontName=FONT_BOLD, textColor=INK)))
+    items += [Spacer(1, 1), Paragraph(esc(v.subtitle), st["meta"]), Spacer(1, 9)]
+    return items
+
+
+def _headline_box(v: BriefView, st) -> list:
+    head = v.headline
+    accent = COLORS["recommended"] if head.action == "move" else QUALITY_COLORS.get(v.quality, QUALITY_COLORS[None])
+    if head.action == "keep" and head.kind in ("no_better_split", "small_gain"):
+        accent = QUALITY_COLORS[None]
+    box = Table([[Paragraph(esc(head.text), st["headline"])]], colWidths=[CONTENT_W])
+    box.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
+                ("LINEBEFORE", (0, 0), (0, -1), 4, colors.HexColor(accent)),
+                ("LEFTPADDING", (0, 0), (-1, -1), 12),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+                ("TOPPADDING", (0, 0), (-1, -1), 9),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 11),
+            ]
+        )
+    )
+    items = [box]
+    if v.next_test:
+        items += [Spacer(1, 4), Paragraph(esc(v.next_test), st["body"]), Spacer(1, 2)]
+    return items
+
+
+def _quality_box(v: BriefView, st) -> list:
+    key = v.quality if v.quality in ("good", "fair", "weak") else None
+    mark, sentence = v.quality_mark
+    warnings = v.warnings
+    shown = warnings[:MAX_WARNINGS_PAGE1]
+    text = f"<b>{esc(v.m('quality_label'))}: {esc(mark)}.</b> {esc(sentence)}"
+    cells = [Paragraph(text, st["body"])]
+    for w in shown:
+        cells.append(Paragraph(esc(w), st["bullet"], bulletText="•"))
+    if len(warnings) > len(shown):
+        cells.append(Paragraph(esc(v.m("more_warnings", n=len(warnings) - len(shown))), st["small"]))
+    pill_w = quality_badge_width()
+    pill = Table([[Paragraph(esc(mark), st["mark"])]], colWidths=[pill_w], rowHeights=[16])
+    pill.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(QUALITY_COLORS[key])),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ROUNDEDCORNERS", [3, 3, 3, 3]),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    table = Table([[pill, cells]], colWidths=[pill_w + 10, CONTENT_W - pill_w - 10])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(TINT[key])),
+                ("LEFTPADDING", (0, 0), (0, -1), 8),
+                ("LEFTPADDING", (1, 0), (1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+            ]
+        )
+    )
+    return [Spacer(1, 6), table]
+
+
+def _split_section(v: BriefView, st, placed: list, figures: dict) -> list:
+    m = v.m
+    cols = v.split_columns
+    head = [Paragraph("", st["cell_head"])] + [Paragraph(esc(c.label), st["cell_head_r"]) for c in cols]
+    rows = [head]
+    for cat in CATEGORIES:
+        row = [Paragraph(_swatch(cat) + esc(m.category(cat, "cap")), st["cell"])]
+        for col in cols:
+            row.append(
+                Paragraph(
+                    f"<b>{esc(m.pct(col.shares[cat]))}</b><br/><font size=7 color='#5f6670'>"
+                    f"{esc(m.eur(col.euros[cat]))}</font>",
+                    st["cell_r"],
+                )
+            )
+        rows.append(row)
+    enc_row = [Paragraph(esc(m("row_encounters")), st["cell"])]
+    int_row = [Paragraph(esc(m("row_interval", level=v.interval_level)), st["cell"])]
+    cost_row = [Paragraph(esc(m("row_cost")), st["cell"])]
+    for col in cols:
+        enc_row.append(Paragraph(f"<b>{esc(v.enc(col.encounters))}</b>", st["cell_r"]))
+        if col.low is not None and col.high is not None:
+            int_row.append(Paragraph(esc(m.range(v.enc(col.low), v.enc(col.high))), st["cell_r_small"]))
+        else:
+            int_row.append(Paragraph("–", st["cell_r"]))
+        cost_row.append(Paragraph(esc(m.eur_cost(col.cost)) if col.cost else "–", st["cell_r"]))
+    rows += [enc_row, int_row, cost_row]
+    first_w, col_w = 84, 76
+    table = Table(rows, colWidths=[first_w] + [col_w] * len(cols))
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+        ("LINEABOVE", (0, 4), (-1, 4), 0.6, RULE),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
+    ]
+    for i, col in enumerate(cols):
+        if col.highlight:
+            style.append(("BACKGROUND", (i + 1, 0), (i + 1, -1), colors.HexColor(RECOMMENDED_TINT)))
+    table.setStyle(TableStyle(style))
+    left = [table, Spacer(1, 4), Paragraph(esc(v.split_note), st["small"])]
+
+    short = {"current": m("col_current"), "recommended": m("col_recommended"), "candidate": m("col_best_found_short")}
+    bars = [(short.get(c.key, v.split_label(c.shares)), c.shares) for c in cols]
+    highlighted = next((short.get(c.key) for c in cols if c.highlight), None)
+    gap = 14
+    fig = brief_charts.split_bars(
+        bars, m, width=(CONTENT_W - first_w - col_w * len(cols) - gap) / 72, height=1.5, highlight=highlighted
+    )
+    figures["brief_split"] = fig
+    right = [Spacer(1, 6), ChartSlot(fig, placed)]
+    return [side_by_side(left, right, first_w + col_w * len(cols) + gap, gap=gap)]
+
+
+def _claim_section(v: BriefView, st, placed: list, figures: dict) -> list:
+    contrib = v.results.contributions
+    rows = {
+        c: {"share": contrib[c].share, "low": contrib[c].low, "high": contrib[c].high} for c in CATEGORIES
+    }
+    fig = brief_charts.claim_shares(
+        rows,
+        v.spend_shares_all_data,
+        v.claim_bands,
+        v.m,
+        width=86 / 25.4,
+        height=1.5,
+        unknown=[c for c in CATEGORIES if not v.identified(c)],
+    )
+    figures["brief_claim"] = fig
+    texts = v.claim_texts
+    right = []
+    for i, t in enumerate(texts):
+        right += [Paragraph(esc(t), st["body"]), Spacer(1, 5 if i < len(texts) - 1 else 0)]
+    return [side_by_side([ChartSlot(fig, placed)], right, 86 * mm + 10, gap=10)]
+
+
+def _frontier_section(v: BriefView, st, placed: list, figures: dict) -> list:
+    rows = v.frontier_rows
+    if len(rows) < 2:
+        return []
+    m = v.m
+    story = section(m("sec_frontier"), st)
+    cur = v.alloc.current
+    current_point = (v.budget, cur.expected_encounters) if cur.expected_encounters else None
+    fig = brief_charts.frontier(
+        [r.model_dump() for r in rows],
+        m,
+        budget=v.budget,
+        current=current_point,
+        period=m.period(v.weeks, "noun"),
+        width=86 / 25.4,
+        height=1.6,
+    )
+    figures["brief_frontier"] = fig
+    text = v.frontier_text
+    story.append(side_by_side([ChartSlot(fig, placed)], [Paragraph(esc(text), st["body"])] if text else [], 86 * mm + 10))
+    return story
+
+
+def page_one(v: BriefView, st, placed: list, figures: dict) -> list:
+    m = v.m
+    story = _header(v, st)
+    story += _headline_box(v, st)
+    story += _quality_box(v, st)
+    story += section(m("sec_split"), st)
+    story += _split_section(v, st, placed, figures)
+    story += section(m("sec_claim", claim=v.claim_label), st)
+    story += _claim_section(v, st, placed, figures)
+    story += _frontier_section(v, st, placed, figures)
+    return story
+
+
+# -- page 2 -------------------------------------------------------------------------------------
+
+
+def _head_row(labels: list[str], st) -> list:
+    return [Paragraph(esc(h), st["cell_head"] if i == 0 else st["cell_head_r"]) for i, h in enumerate(labels)]
+
+
+def _scenarios(v: BriefView, st) -> list:
+    m = v.m
+    story = section(m("sec_scenarios", period=m.period(v.weeks, "noun")), st)
+    head = [m("col_scenario")] + [m.category(c, "cap") for c in CATEGORIES]
+    head += [m("col_encounters"), m("col_interval", level=v.interval_level), m("col_cost")]
+    rows = [_head_row(head, st)]
+    style_rows = []
+    for label, s, bold in v.scenario_rows[:MAX_SCENARIOS]:
+        text = esc(label)
+        row = [Paragraph(f"<b>{text}</b>" if bold else text, st["cell"])]
+        euros = v.rounded_euros(s)
+        for c in CATEGORIES:
+            row.append(
+                Paragraph(
+                    f"{esc(m.eur(euros[c]))}<br/><font size=7 color='#5f6670'>{esc(m.pct(float(s.split[c])))}</font>",
+                    st["cell_r"],
+                )
+            )
+        row.append(Paragraph(f"<b>{esc(v.enc(s.expected_encounters))}</b>", st["cell_r"]))
+        interval = m.range(v.enc(s.low), v.enc(s.high)) if s.low is not None and s.high is not None else "–"
+        row.append(Paragraph(esc(interval), st["cell_r"]))
+        row.append(Paragraph(esc(m.eur_cost(s.cost_per_encounter)) if s.cost_per_encounter else "–", st["cell_r"]))
+        rows.append(row)
+        if bold:
+            style_rows.append(len(rows) - 1)
+    widths = [86, 64, 64, 64, 68, 82]
+    widths.append(CONTENT_W - sum(widths))
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = table_style(len(rows))
+    for r in style_rows:
+        style.add("BACKGROUND", (0, r), (-1, r), colors.HexColor(RECOMMENDED_TINT))
+    table.setStyle(style)
+    story.append(table)
+    return story
+
+
+def _share_cell(v: BriefView, category: str) -> str:
+    m = v.m
+    row = v.results.contributions[category]
+    if not v.identified(category):
+        return f"<i>{esc(m('chart_claim_unknown'))}</i>"
+    text = f"<b>{esc(m.pct(row.share))}</b>"
+    if row.low is not None and row.high is not None:
+        text += f" <font size=7 color='#5f6670'>({esc(m.number(100 * row.low))}–{esc(m.pct(row.high))})</font>"
+    return text
+
+
+def _contributions(v: BriefView, st) -> list:
+    m = v.m
+    story = section(m("sec_contrib", data_period=v.data_period), st)
+    spend = v.data.spend_by_category.all_data
+    head = [m("col_category"), m("col_spend"), m("col_share"), m("col_generated"), m("row_cost"), m("col_marginal")]
+    rows = [_head_row(head, st)]
+    for c in CATEGORIES:
+        row_c = v.results.contributions[c]
+        spend_c = spend[c]
+        rows.append(
+            [
+                Paragraph(_swatch(c) + esc(m.category(c, "cap")), st["cell"]),
+                Paragraph(esc(m.eur(round_sig(spend_c, 3))) if spend_c is not None else "–", st["cell_r"]),
+                Paragraph(_share_cell(v, c), st["cell_r"]),
+                Paragraph(esc(v.enc(row_c.encounters)), st["cell_r"]),
+                Paragraph(esc(m.eur_cost(row_c.cost_per_encounter)) if row_c.cost_per_encounter else "–", st["cell_r"]),
+                Paragraph(
+                    esc(m.eur_cost(row_c.marginal_cost_per_encounter)) if row_c.marginal_cost_per_encounter else "–",
+                    st["cell_r"],
+                ),
+            ]
+        )
+    widths = [78, 72, 100, 75, 72]
+    widths.append(CONTENT_W - sum(widths))
+    table = Table(rows, colWidths=widths)
+    table.setStyle(table_style(len(rows)))
+    story += [table, Spacer(1, 3), Paragraph(esc(m("contrib_note", weeks=m.int(v.weeks))), st["small"])]
+    return story
+
+
+def _curves(v: BriefView, st) -> list:
+    """Where each category sits on its response curve, as the model judged it."""
+    m, model = v.m, v.model
+    saturation = model.saturation or {}
+    current = v.data.spend_by_category.current
+    head = [m("col_category"), m("col_halflife"), m("col_half_sat"), m("col_spend_week", weeks=m.int(v.weeks))]
+    head.append(m("col_saturation"))
+    rows = [_head_row(head, st)]
+    for c in CATEGORIES:
+        if c not in (model.half_saturation or {}):
+            continue
+        per_week = float(current[c]) / v.weeks if v.weeks else None
+        level = saturation[c].level if c in saturation else None
+        rows.append(
+            [
+                Paragraph(_swatch(c) + esc(m.category(c, "cap")), st["cell"]),
+                Paragraph(esc(v.halflife(c)), st["cell_r"]),
+                Paragraph(esc(m.eur(round_sig(model.half_saturation[c], 2))), st["cell_r"]),
+                Paragraph(esc(m.eur(round_sig(per_week, 2))) if per_week else "–", st["cell_r"]),
+                Paragraph(f"<b>{esc(m.pct(level))}</b>" if level is not None else "–", st["cell_r"]),
+            ]
+        )
+    if len(rows) == 1:
+        return []
+    widths = [78, 100, 100, 110]
+    widths.append(CONTENT_W - sum(widths))
+    table = Table(rows, colWidths=widths)
+    table.setStyle(table_style(len(rows)))
+    return [*section(m("sec_curves"), st), table, Spacer(1, 3), Paragraph(esc(m("curves_note")), st["small"])]
+
+
+def _model_checks(v: BriefView, st) -> list:
+    m = v.m
+    story = section(m("sec_model"), st)
+    key = v.quality if v.quality in ("good", "fair", "weak") else None
+    mark, _ = v.quality_mark
+    stats = v.stats_line
+    story.append(
+        Paragraph(
+            f"<font color='{QUALITY_COLORS[key]}'><b>● {esc(m('quality_label'))}: {esc(mark)}</b></font>"
+            + (f" · {esc(stats)}" if stats else ""),
+            st["body"],
+        )
+    )
+    warnings = v.warnings
+    story.append(Spacer(1, 3))
+    for w in warnings[:MAX_WARNINGS_PAGE2]:
+        story.append(Paragraph(esc(w), st["bullet"], bulletText="•"))
+    if len(warnings) > MAX_WARNINGS_PAGE2:
+        story.append(Paragraph(esc(m("more_warnings_report", n=len(warnings) - MAX_WARNINGS_PAGE2)), st["small"]))
+    if not warnings:
+        story.append(Paragraph(esc(m("no_warnings")), st["body"]))
+    return story
+
+
+def page_two(v: BriefView, st) -> list:
+    m = v.m
+    story: list = [
+        Paragraph(esc(f"{m('detail_title')} · {v.title}"), st["title"].clone("t2", fontSize=13, leading=16)),
+        Spacer(1, 2),
+    ]
+    story += _scenarios(v, st)
+    story += _contributions(v, st)
+    story += _curves(v, st)
+    story += _model_checks(v, st)
+    story += section(m("sec_bounds"), st)
+    story += [Paragraph(esc(t), st["body"]) for t in v.bounds_texts]
+    return story

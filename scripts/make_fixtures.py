@@ -1,0 +1,101 @@
+"""Regenerate the brief's test fixtures and the README thumbnail from real runs.
+
+Each fixture is the results.json of an actual run of the data, model and plan stages on a small
+generated history with a known truth, so the brief is tested on what the pipeline writes, never on
+hand-written dicts that drift from the schema. Run it after any change to what results.json holds:
+
+    .venv/bin/python scripts/make_fixtures.py            # fixtures and docs/brief-page1.png
+    .venv/bin/python scripts/make_fixtures.py --check    # only report which fixtures are stale
+
+The cases: a content-led history, a technology-driven one, a weak one (small counts) and one with
+no spend effect at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+THUMBNAIL = ROOT / "docs" / "brief-page1.png"
+
+# fixture name -> (generator, seed)
+CASES = {
+    "content": ("additive_hill", 1),
+    "technology": ("technology_driven", 1),
+    "weak": ("small_counts", 1),
+    "no_effect": ("no_effect", 1),
+}
+
+
+def run_case(generator: str, seed: int, folder: Path) -> dict:
+    """The results.json dict of a run of the data, model and plan stages on a generated history."""
+    from planner import generators
+    from planner.pipeline import Pipeline
+
+    case = generators.make(generator, seed)
+    data_path = folder / f"{generator}.csv"
+    case.frame.to_csv(data_path, index=False)
+    raw = json.loads(json.dumps(case.params, default=str))
+    raw["name"] = f"{generator}-{seed}"
+    raw["data"]["path"] = str(data_path)
+    raw.setdefault("report", {})["title"] = "Content-impact budget plan"
+    raw["report"]["organisation"] = "Example Oy"
+    raw.setdefault("output", {})["dir"] = str(folder / "reports")
+    params_path = folder / f"{generator}.yaml"
+    params_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    pipe = Pipeline(params_path, folder / "run")
+    pipe.record_data()
+    pipe.record_model()
+    pipe.record_plan()
+    pipe.finish()
+    results = json.loads((folder / "run" / "results.json").read_text(encoding="utf-8"))
+    # paths of this machine's temporary folder mean nothing in a fixture
+    results["run"]["params_file"] = f"params/{generator}.yaml"
+    results["params"]["source"] = None
+    results["params"]["data"]["path"] = f"data/{generator}.csv"
+    results["params"]["output"]["dir"] = "reports"
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report stale fixtures, write nothing")
+    parser.add_argument("--no-thumbnail", action="store_true", help="skip docs/brief-page1.png")
+    args = parser.parse_args(argv)
+    stale = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (generator, seed) in CASES.items():
+            folder = Path(tmp) / name
+            folder.mkdir()
+            results = run_case(generator, seed, folder)
+            target = FIXTURES / f"results_{name}.json"
+            text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+            action = results["allocation"]["action"]
+            quality = results["model"]["quality"]
+            print(f"{name}: {generator} seed {seed}: quality {quality}, action {action}", file=sys.stderr)
+            if target.is_file() and target.read_text(encoding="utf-8") == text:
+                continue
+            stale.append(target.name)
+            if not args.check:
+                target.write_text(text, encoding="utf-8")
+        if not args.check and not args.no_thumbnail:
+            from planner.brief import build_pdf
+            from planner.preview import render_pages
+
+            pdf = build_pdf(json.loads((FIXTURES / "results_content.json").read_text()), Path(tmp) / "brief.pdf")
+            THUMBNAIL.write_bytes(render_pages(pdf, dpi=110)[0])
+            print(f"wrote {THUMBNAIL.relative_to(ROOT)}", file=sys.stderr)
+    if stale:
+        print(("stale: " if args.check else "rewrote: ") + ", ".join(stale), file=sys.stderr)
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
