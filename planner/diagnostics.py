@@ -67,6 +67,10 @@ CLAIM_INTERVAL = 0.95
 #: A category whose share of the spend (over all the data) exceeds its share of the spend-driven
 #: encounters by at least this much is named as spending more than it brings.
 SPEND_EFFECT_GAP = 0.15
+# Spend shows no clear effect when the lower end of the CLAIM_INTERVAL interval of the spend-driven
+# encounters, as a share of all encounters, is below this: the split of an effect that may be nil
+# cannot be judged, so the model is weak (reason no_spend_effect) and the claim inconclusive.
+NO_EFFECT_SHARE = 0.005
 
 
 def fit_stats(actual: np.ndarray, predicted: np.ndarray) -> dict:
@@ -244,6 +248,7 @@ def claim_verdict(
     identified: dict[str, bool],
     judged: dict[str, tuple[float, float, float]] | None = None,
     quality: str | None = None,
+    no_effect: bool = False,
 ) -> dict:
     """Set the contribution shares against the claim (CLAIM_BANDS).
 
@@ -256,17 +261,21 @@ def claim_verdict(
         The CLAIM_INTERVAL intervals the verdict is judged on (default: `shares`).
     quality : str, optional
         The model's quality mark; a "weak" model's verdict is always "inconclusive".
+    no_effect : bool
+        Spend shows no clear effect at all (see NO_EFFECT_SHARE): the verdict is "inconclusive".
 
     Returns
     -------
     dict
-        ``{"verdict", "category", "direction", "bands", "unidentified", "text"}``. ``verdict`` is
+        ``{"verdict", "category", "direction", "bands", "unidentified", "why", "text"}``. ``verdict`` is
         "consistent", "contradicted" or "inconclusive". A contradiction names the ``category``
         farthest outside its band and the ``direction`` ("more" or "less" than the claim gives
         it), so readers word it without judging again; both are None for the other verdicts.
         ``bands`` are the claim's bands as stated (CLAIM_BANDS, before CLAIM_TOLERANCE), as
         ``[low, high]`` lists; ``unidentified`` lists the categories whose effect the data cannot
-        show. ``text`` is the English sentence.
+        show. ``why`` says what made an "inconclusive" verdict (``no_effect``, ``unidentified``,
+        ``weak``, ``no_intervals`` or ``wide``; None for the other verdicts). ``text`` is the
+        English sentence.
 
     Notes
     -----
@@ -279,17 +288,20 @@ def claim_verdict(
     judged = shares if judged is None else judged
     unknown = [c for c in CATEGORIES if not identified.get(c, True)]
 
-    def verdict(name: str, text: str, category: str | None = None, direction: str | None = None) -> dict:
+    def verdict(
+        name: str, text: str, category: str | None = None, direction: str | None = None, why: str | None = None
+    ) -> dict:
         return {
             "verdict": name,
             "category": category,
             "direction": direction,
             "bands": {c: [float(lo), float(hi)] for c, (lo, hi) in CLAIM_BANDS.items()},
             "unidentified": list(unknown),
+            "why": why,
             "text": text,
         }
 
-    weak = quality == "weak"
+    weak = quality == "weak" or no_effect
     no_intervals = any(math.isnan(shares[c][1]) or math.isnan(shares[c][2]) for c in CATEGORIES)
     parts = []
     for cat in CATEGORIES:
@@ -331,12 +343,15 @@ def claim_verdict(
     )
     if close and not weak and all(identified.get(c, True) for c in CATEGORIES):
         return verdict("consistent", f"{head}: consistent with the {CLAIM_LABEL} claim.")
-    if unknown:
-        why = f" because {' and '.join(unknown)} spend never varied"
+    if no_effect:
+        code, why = "no_effect", " because spend shows no clear effect on encounters at all"
+    elif unknown:
+        code, why = "unidentified", f" because {' and '.join(unknown)} spend never varied"
     elif weak:
-        why = " because the model fits the data too poorly to judge it"
+        code, why = "weak", " because the model fits the data too poorly to judge it"
     elif no_intervals:
-        why = " (a point estimate without intervals cannot rule it out)"
+        code, why = "no_intervals", " (a point estimate without intervals cannot rule it out)"
     else:
-        why = " (the intervals are too wide)"
-    return verdict("inconclusive", f"{head}: the data can neither confirm nor rule out the {CLAIM_LABEL} claim{why}.")
+        code, why = "wide", " (the intervals are too wide)"
+    text = f"{head}: the data can neither confirm nor rule out the {CLAIM_LABEL} claim{why}."
+    return verdict("inconclusive", text, why=code)

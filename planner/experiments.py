@@ -14,7 +14,8 @@ computes, from the model's own posterior draws:
   weighted interval's width is averaged over those simulated outcomes (a preposterior analysis).
 
 The proposal is the design with the largest expected narrowing among those with at least 80 %
-power (the most powerful design if none reaches it), within the plan's bounds when a plan is given.
+power, within the plan's bounds when a plan is given; if none reaches it, the most powerful design,
+marked ``powered: false`` so that readers say no test within the bounds can show the effect yet.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
                         "expected_lift": expected,
                         "detectable_lift": float((z_alpha + z_power) * se),
                         "power": power,
+                        "powered": power >= POWER,
                         "measurement_se": se,
                         "share_interval_now": [float(v) for v in np.quantile(shares[:, i], qs)],
                         "share_interval_after": after,
@@ -135,9 +137,11 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
         now, after = c["share_interval_now"], c["share_interval_after"]
         return (now[1] - now[0]) - (after[1] - after[0])
 
-    powered = [c for c in candidates if c["power"] >= POWER]
-    pool = powered or sorted(candidates, key=lambda c: -c["power"])[:3]
-    best = max(pool, key=lambda c: (round(narrowing(c), 4), -c["weeks"], -abs(c["spend_change_eur_per_week"])))
+    powered = [c for c in candidates if c["powered"]]
+    if powered:
+        best = max(powered, key=lambda c: (round(narrowing(c), 4), -c["weeks"], -abs(c["spend_change_eur_per_week"])))
+    else:  # none is worth running as designed: show the strongest, and say so (``powered`` false)
+        best = max(candidates, key=lambda c: (round(c["power"], 4), round(narrowing(c), 4)))
     return {**best, "candidates": len(candidates)}
 
 

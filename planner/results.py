@@ -180,6 +180,9 @@ class Claim(_Section):
     unidentified: list[Category] = Field(
         default_factory=list, description="Categories whose effect the data cannot show (their spend never varied)."
     )
+    why: Literal["no_effect", "unidentified", "weak", "no_intervals", "wide"] | None = Field(
+        default=None, description="What made an inconclusive verdict; null for the other verdicts."
+    )
     text: str = Field(description="The verdict in English, for people reading the JSON.")
 
 
@@ -281,6 +284,7 @@ class NextTest(_Section):
     expected_lift: float = Field(description="Encounters the change is expected to add.")
     detectable_lift: float = Field(description="The smallest lift the test detects with 80 % power.")
     power: float = Field(ge=0, le=1, description="Power to detect the expected lift.")
+    powered: bool = Field(description="Whether the power reaches 80 %: a test worth running as designed.")
     measurement_se: float = Field(description="Standard error of the measured lift.")
     share_interval_now: tuple[float, float] = Field(description="The category's share interval now.")
     share_interval_after: tuple[float, float] = Field(description="Its expected share interval after the test.")
@@ -309,6 +313,7 @@ class ActionReason(_Section):
         "clearly_better",
         "no_uncertainty",
         "weak_model",
+        "weak_no_direction",
         "no_better_split",
         "small_gain",
         "not_clearly_better",

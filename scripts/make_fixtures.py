@@ -7,8 +7,8 @@ hand-written dicts that drift from the schema. Run it after any change to what r
     .venv/bin/python scripts/make_fixtures.py            # fixtures and docs/brief-page1.png
     .venv/bin/python scripts/make_fixtures.py --check    # only report which fixtures are stale
 
-The cases: a content-led history, a technology-driven one, a weak one (small counts) and one with
-no spend effect at all.
+The cases: a content-led history, a technology-driven one, a weak one and one where spend has no
+effect at all.
 """
 
 from __future__ import annotations
@@ -25,13 +25,24 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 THUMBNAIL = ROOT / "docs" / "brief-page1.png"
 
-# fixture name -> (generator, seed)
+# fixture name -> (generator, seed); "no_spend_effect" is an additive-Hill history with the
+# spend effect taken out of its encounters (see `without_spend_effect`)
 CASES = {
     "content": ("additive_hill", 1),
     "technology": ("technology_driven", 1),
-    "weak": ("small_counts", 1),
-    "no_effect": ("no_effect", 1),
+    "weak": ("small_counts", 3),
+    "no_effect": ("no_spend_effect", 1),
 }
+
+
+def without_spend_effect(case):
+    """The case's history as it would be if spend generated nothing: every encounter column scaled
+    week by week by baseline / expected, so the baseline and the noise stay and the spend effect goes."""
+    frame = case.frame.copy()
+    ratio = (case.baseline / case.expected).to_numpy()
+    for column in case.params["data"]["encounters"]:
+        frame[column] = (frame[column].to_numpy() * ratio).round()
+    return frame
 
 
 def run_case(generator: str, seed: int, folder: Path) -> dict:
@@ -39,11 +50,11 @@ def run_case(generator: str, seed: int, folder: Path) -> dict:
     from planner import generators
     from planner.pipeline import Pipeline
 
-    case = generators.make(generator, seed)
+    case = generators.make("additive_hill" if generator == "no_spend_effect" else generator, seed)
+    frame = without_spend_effect(case) if generator == "no_spend_effect" else case.frame
     data_path = folder / f"{generator}.csv"
-    case.frame.to_csv(data_path, index=False)
+    frame.to_csv(data_path, index=False)
     raw = json.loads(json.dumps(case.params, default=str))
-    raw["name"] = f"{generator}-{seed}"
     raw["data"]["path"] = str(data_path)
     raw.setdefault("report", {})["title"] = "Content-impact budget plan"
     raw["report"]["organisation"] = "Example Oy"
@@ -54,8 +65,10 @@ def run_case(generator: str, seed: int, folder: Path) -> dict:
     pipe.record_data()
     pipe.record_model()
     pipe.record_plan()
-    pipe.finish()
     results = json.loads((folder / "run" / "results.json").read_text(encoding="utf-8"))
+    # a fixed time: a fixture changes only when what the run computes changes
+    results["run"].update(started="2026-01-05T09:00:00", finished="2026-01-05T09:01:00")
+    results["planner_version"] = "fixture"
     # paths of this machine's temporary folder mean nothing in a fixture
     results["run"]["params_file"] = f"params/{generator}.yaml"
     results["params"]["source"] = None
@@ -70,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-thumbnail", action="store_true", help="skip docs/brief-page1.png")
     args = parser.parse_args(argv)
     stale = []
+    FIXTURES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, (generator, seed) in CASES.items():
             folder = Path(tmp) / name

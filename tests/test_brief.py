@@ -129,8 +129,9 @@ def test_current_split_is_the_last_horizon_everywhere(built, case):
 def test_no_cents_after_about_and_no_plural_slips(built, case, lang):
     _, _, pages = built[case, lang]
     text = " ".join(pages)
-    assert not re.search(r"about (€|EUR ?)\d[\d,]*\.\d", text)
-    assert not re.search(r"noin \d[\d ]*,\d+ ?€", text)
+    # "about" amounts: whole euros from 10 up, two significant digits below (never "about €11.07")
+    assert not re.search(r"about €([1-9]\d+\.\d|[1-9]\.\d\d)", text)
+    assert not re.search(r"noin ([1-9][\d ]+,\d|[1-9],\d\d) ?€", text)
     assert not re.search(r"\b1 encounters\b", text)
 
 

@@ -62,9 +62,10 @@ EXPECTED = {
     "low_variation", "experiment_unused", "experiment_disagrees", "baseline_column_dropped", "glm_fallback",
     "holdout_shortened", "not_counts", "collinearity", "poor_holdout", "at_bound", "autocorrelation",
     "plan_beyond_history", "plan_below_history", "plan_current_outside_bounds",
-    "weak_model", "no_better_split", "small_gain", "no_uncertainty", "no_draws", "not_clearly_better",
+    "weak_model", "weak_no_direction", "no_better_split", "small_gain", "no_uncertainty", "no_draws", "not_clearly_better",
     "clearly_better",
-    "fit_good", "fit_fair", "fit_fair_no_holdout", "fit_weak", "fit_weak_no_r2",
+    "good_fit_and_forecast", "no_forecast_check", "moderate_fit", "moderate_forecast", "poor_fit", "poor_forecast",
+    "no_fit", "no_spend_effect",
     "claim_consistent", "claim_partly", "claim_contradicted", "claim_inconclusive",
 }  # fmt: skip
 
@@ -312,7 +313,9 @@ def test_about_amounts_never_carry_cents():
     en, fi = Messages("en"), Messages("fi")
     assert en.eur_cost(11.07) == "€11"
     assert en.eur_cost(1234.5) == "€1,234"
-    assert fi.eur_cost(4.49) == f"4,49{NBSP}€"
+    assert fi.eur_cost(4.49) == f"4,5{NBSP}€"
+    assert en.eur_cost(9.97) == "€10"
+    assert en.eur_cost(0.456) == "€0.46"
     assert en.eur_cost(0.01234) == "€0.012"
 
 

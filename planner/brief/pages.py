@@ -29,7 +29,7 @@ from planner.brief.layout import (
 from planner.brief.view import BriefView
 from planner.charts import COLORS
 from planner.charts import brief as brief_charts
-from planner.i18n import Messages, round_sig
+from planner.i18n import Messages, languages, round_sig
 
 __all__ = ["page_one", "page_two", "BADGE_FONT_SIZE"]
 
@@ -44,7 +44,7 @@ def _swatch(category: str) -> str:
 def quality_badge_width() -> float:
     """Wide enough for every language's quality marks (FAIR, KOHTALAINEN...)."""
     marks = []
-    for lang in Messages.languages():
+    for lang in languages():
         m = Messages(lang)
         marks += [m.quality(q)[0] for q in ("good", "fair", "weak", None)]
     return max(25 * mm, badge_width(marks, FONT_BOLD, BADGE_FONT_SIZE))
@@ -91,6 +91,8 @@ def _quality_box(v: BriefView, st) -> list:
     warnings = v.warnings
     shown = warnings[:MAX_WARNINGS_PAGE1]
     text = f"<b>{esc(v.m('quality_label'))}: {esc(mark)}.</b> {esc(sentence)}"
+    if v.quality in ("weak", "fair") and v.quality_reason:
+        text += f" {esc(v.quality_reason)}"
     cells = [Paragraph(text, st["body"])]
     for w in shown:
         cells.append(Paragraph(esc(w), st["bullet"], bulletText="•"))

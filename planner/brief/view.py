@@ -223,7 +223,7 @@ class BriefView:
 
         if action == "move":
             return done(code, m("headline_move", **words, prob_clause=prob_clause) + note, numbers)
-        if action == "test" and direction:
+        if code == "weak_model" and direction:
             return done(code, m("headline_weak", **words, prob_clause=prob_clause) + note, numbers)
         if code == "not_clearly_better" and direction:
             doubt = m("hl_doubt_prob", prob=numbers["prob"])
@@ -245,26 +245,40 @@ class BriefView:
 
     @property
     def next_test(self) -> str | None:
-        """The proposed lift test in one sentence, when the plan's action is ``test``."""
+        """The proposed lift test in words, when the plan's action is ``test``."""
         test = self.results.next_test
         if test is None or self.action != "test":
             return None
         m = self.m
-        return m(
-            "next_test",
-            category=m.category(test.category, "gen"),
-            change=m.eur(round_sig(test.spend_change_eur_per_week)),
-            weeks=m.int(test.weeks),
-            lift=m.int(round_sig(abs(test.expected_lift))),
-            detectable=m.int(round_sig(test.detectable_lift)),
-            power=m.prob(float(test.power)),
-        )
+        key = "test_change_up" if test.spend_change_eur_per_week > 0 else "test_change_down"
+        change = m(key, category=m.category(test.category, "gen"), amount=m.eur(round_sig(abs(test.spend_change_eur_per_week))))
+        numbers = {
+            "lift": m.int(round_sig(abs(test.expected_lift))),
+            "detectable": m.int(round_sig(test.detectable_lift)),
+            "power": m.prob(float(test.power)),
+        }
+        if not test.powered:
+            return m("next_test_underpowered", change=change, weeks=m.int(test.weeks), **numbers)
+        expect = "next_test_expect_up" if test.expected_lift >= 0 else "next_test_expect_down"
+        return m("next_test", change=change, weeks=m.int(test.weeks)) + " " + m(expect, **numbers)
 
     # -- quality and warnings ----------------------------------------------------------------------
 
     @property
     def quality_mark(self) -> tuple[str, str]:
         return self.m.quality(self.quality)
+
+    @property
+    def quality_reason(self) -> str | None:
+        """Why the model got its mark, in a sentence (from the model's reason code)."""
+        reason = _get(self.model, "quality_reason")
+        code = _get(reason, "code")
+        if not code or not self.m.has(code):
+            return None
+        try:
+            return self.m.render(code, dict(_get(reason, "context", {})))
+        except KeyError:
+            return None
 
     @cached_property
     def warnings(self) -> list[str]:
@@ -395,8 +409,15 @@ class BriefView:
             texts.append(
                 m("claim_contradicted_by", category=m.category(category), direction=direction, band=self.band_text(category))
             )
-        elif verdict == "inconclusive" and _get(claim, "unidentified"):
-            texts.append(m("claim_inconclusive_unknown", categories=m.categories(_get(claim, "unidentified"), "gen")))
+        elif verdict == "inconclusive":
+            why = _get(claim, "why")
+            if why == "unidentified" or (why is None and _get(claim, "unidentified")):
+                unknown = m.categories(_get(claim, "unidentified"), "gen")
+                texts.append(m("claim_inconclusive_unknown", categories=unknown))
+            elif why in ("no_effect", "weak", "no_intervals"):
+                texts.append(m(f"claim_inconclusive_{why}"))
+            else:
+                texts.append(m("claim_inconclusive"))
         elif verdict:
             texts.append(m(f"claim_{verdict}"))
         gap = _get(self.model, "spend_effect_gap")
@@ -440,7 +461,6 @@ class BriefView:
             marginal=m.eur_cost(marginal),
             step=m.eur(per_step_eur),
             per_step=m.int(per_step),
-            encounters=m.plural("encounter", per_step),
         )
 
     # -- page 2 ------------------------------------------------------------------------------------

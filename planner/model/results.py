@@ -193,6 +193,18 @@ class ModelResults:
         else:
             check, ratio = None, None
         self.quality, self.quality_reason = diag.judge_quality(self.diagnostics["r2"], ratio, check)
+        self.spend_effect = self._spend_effect()
+        if self.spend_effect is not None and self.spend_effect["low"] < diag.NO_EFFECT_SHARE:
+            # an effect that may be nil has no split to judge: nothing here can be planned on
+            self.quality = "weak"
+            self.quality_reason = {
+                "code": "no_spend_effect",
+                "context": {
+                    "low": round(self.spend_effect["low"], 5),
+                    "high": round(self.spend_effect["high"], 5),
+                    "min_share": diag.NO_EFFECT_SHARE,
+                },
+            }
         self._shares = self._share_table(self.interval)
         self._claim_shares = self._share_table(diag.CLAIM_INTERVAL)
 
@@ -256,6 +268,22 @@ class ModelResults:
         if d["ljung_box_p"] < diag.AUTOCORRELATION_P:
             out.append(messages.autocorrelation(d["ljung_box_p"], d["ljung_box_lags"]))
         return out
+
+    def _spend_effect(self) -> dict | None:
+        """Spend-driven encounters as a share of all encounters: posterior mean and CLAIM_INTERVAL interval."""
+        if self._draw_contrib_totals is None:
+            return None
+        total = float(self.y.sum())
+        if total <= 0:
+            return None
+        frac = self._draw_contrib_totals.sum(axis=1) / total
+        q = (1 - diag.CLAIM_INTERVAL) / 2
+        return {"share": float(frac.mean()), "low": float(np.quantile(frac, q)), "high": float(np.quantile(frac, 1 - q))}
+
+    @property
+    def no_spend_effect(self) -> bool:
+        """Whether spend shows no clear effect on encounters at all (see `diagnostics.NO_EFFECT_SHARE`)."""
+        return self.quality_reason.get("code") == "no_spend_effect"
 
     def _share_table(self, level: float) -> pd.DataFrame:
         """Posterior mean shares with their central `level` intervals (NaN without draws)."""
@@ -476,7 +504,11 @@ class ModelResults:
             return {c: tuple(float(table.loc[c, k]) for k in ("share", "low", "high")) for c in CATEGORIES}
 
         return diag.claim_verdict(
-            rows(self._shares), self.identified.to_dict(), judged=rows(self._claim_shares), quality=self.quality
+            rows(self._shares),
+            self.identified.to_dict(),
+            judged=rows(self._claim_shares),
+            quality=self.quality,
+            no_effect=self.no_spend_effect,
         )
 
     @property

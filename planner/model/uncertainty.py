@@ -46,7 +46,11 @@ def share_table(
     DataFrame indexed by category: ``share``, ``low``, ``high``, ``identified``.
     """
     if draw_totals is not None:
+        # a draw without any spend effect has no split: shares are taken over the draws that have one
         t = draw_totals
+        total = t.sum(axis=1)
+        some = total > TINY * max(float(np.abs(total).max()), 1.0)
+        t = t[some] if some.any() else t
         total = t.sum(axis=1, keepdims=True)
         s = np.divide(t, total, out=np.zeros_like(t), where=total > 0)
         share = s.mean(axis=0)

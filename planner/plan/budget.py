@@ -10,8 +10,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from planner import i18n
 from planner.params import PlanSpec
-from planner.plan._common import CATS, TOL, PlanError, en_eur, en_pct, percentiles
+from planner.plan._common import CATS, TOL, PlanError, percentiles
 from planner.plan.bounds import Box, binding_bounds, bounds_table, check_feasible, make_box
 from planner.plan.decision import UNBOUNDED_TOLERANCE, decide
 from planner.plan.frontier import frontier_table
@@ -174,7 +175,7 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
     mark = time.perf_counter()
     frontier = frontier_table(resp, curves, spec, budget, current_split, levels, best, interval)
     timings["frontier"] = time.perf_counter() - mark
-    warnings = _warnings(candidate, current, box, history, weeks)
+    warnings = _warnings(candidate, current, box, history, weeks, action)
     timings["total"] = time.perf_counter() - started
 
     return PlanResults(
@@ -204,43 +205,48 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
     )
 
 
-def _warnings(recommended: Allocation, current: Allocation, box: Box, history: pd.DataFrame, weeks: int) -> list:
+def _warnings(
+    candidate: Allocation, current: Allocation, box: Box, history: pd.DataFrame, weeks: int, action: str
+) -> list:
+    """Where the candidate leaves the spend seen in the data, and a current split outside the bounds.
+
+    The sentences come from the catalogue (`planner.i18n`); ``split`` says whether the candidate is
+    the recommendation (``move``) or only the best split found (keep, test).
+    """
     out = []
+    split = "recommended" if action == "move" else "best_found"
     top, bottom = history.max(), history.min()
     for i, cat in enumerate(CATS):
-        weekly = float(recommended.euros[cat]) / weeks
+        weekly = float(candidate.euros[cat]) / weeks
         if weekly > float(top[cat]) * 1.05:
             out.append(
-                {
-                    "code": "plan_beyond_history",
-                    "text": f"The recommended {cat} spend of {en_eur(weekly)} a week is above anything in the "
-                    f"data (at most {en_eur(float(top[cat]))} a week); the model extrapolates there, so "
-                    "treat its encounters with caution or move in steps.",
-                    "context": {"category": cat, "weekly_eur": round(weekly, 2), "max_weekly_eur": float(top[cat])},
-                }
+                i18n.warning(
+                    "plan_beyond_history",
+                    category=cat,
+                    weekly_eur=round(weekly, 2),
+                    max_weekly_eur=float(top[cat]),
+                    split=split,
+                )
             )
         elif weekly < float(bottom[cat]) * 0.95:
             out.append(
-                {
-                    "code": "plan_below_history",
-                    "text": f"The recommended {cat} spend of {en_eur(weekly)} a week is below anything in the "
-                    f"data (at least {en_eur(float(bottom[cat]))} a week); the model extrapolates there.",
-                    "context": {"category": cat, "weekly_eur": round(weekly, 2), "min_weekly_eur": float(bottom[cat])},
-                }
+                i18n.warning(
+                    "plan_below_history",
+                    category=cat,
+                    weekly_eur=round(weekly, 2),
+                    min_weekly_eur=float(bottom[cat]),
+                    split=split,
+                )
             )
         share = float(current.split[cat])
         if share < box.lo[i] - TOL or share > box.hi[i] + TOL:
             out.append(
-                {
-                    "code": "plan_current_outside_bounds",
-                    "text": f"The current {cat} share ({en_pct(share)}) lies outside the bounds applied to the "
-                    f"plan ({en_pct(box.lo[i])} .. {en_pct(box.hi[i])}).",
-                    "context": {
-                        "category": cat,
-                        "share": round(share, 6),
-                        "min_share": round(float(box.lo[i]), 6),
-                        "max_share": round(float(box.hi[i]), 6),
-                    },
-                }
+                i18n.warning(
+                    "plan_current_outside_bounds",
+                    category=cat,
+                    share=round(share, 6),
+                    min_share=round(float(box.lo[i]), 6),
+                    max_share=round(float(box.hi[i]), 6),
+                )
             )
     return out

@@ -17,6 +17,7 @@ REASON_CODES = {
     "clearly_better": "move",
     "no_uncertainty": "move",
     "weak_model": "test",
+    "weak_no_direction": "test",
     "no_better_split": "keep",
     "small_gain": "keep",
     "not_clearly_better": "keep",
@@ -64,11 +65,18 @@ def decide(
         "min_probability": min_probability,
     }
     if quality == "weak":
+        # a direction to test only when the weak model still finds it clearly better; else no direction
+        if prob is not None and prob >= min_probability and gain["encounters"] > 0 and largest_shift >= SAME_SPLIT:
+            text = (
+                "The model fits the data too poorly to plan on: keep the current split and test the direction "
+                "it points to before moving money."
+            )
+            return "test", {"code": "weak_model", "text": text, "context": context}
         text = (
-            "The model fits the data too poorly to plan on: keep the current split and test the direction "
-            "it points to before moving money."
+            "The model fits the data too poorly to plan on and finds no split clearly better than the current "
+            "one: keep the current split and run a test to learn what spend does."
         )
-        return "test", {"code": "weak_model", "text": text, "context": context}
+        return "test", {"code": "weak_no_direction", "text": text, "context": context}
     if largest_shift < SAME_SPLIT or gain["encounters"] <= 0:
         text = "No split within the bounds does better than the current one: keep it."
         return "keep", {"code": "no_better_split", "text": text, "context": context}
