@@ -56,7 +56,7 @@ from scipy.optimize import nnls
 from planner import CATEGORIES
 from planner.transforms import adstock, hill, spend_plan
 
-__all__ = ["GENERATORS", "Case", "Response", "make", "oracle_shares", "with_experiment"]
+__all__ = ["GENERATORS", "Case", "Response", "make", "oracle_shares", "with_experiment", "without_spend_effect"]
 
 CATS = list(CATEGORIES)
 BURN_IN_WEEKS = 26
@@ -905,6 +905,20 @@ def make(name: str, seed: int = 0) -> Case:
     if name not in GENERATORS:
         raise ValueError(f"unknown generator {name!r}; choose one of {', '.join(GENERATORS)}")
     return GENERATORS[name](int(seed))
+
+
+def without_spend_effect(case: Case) -> pd.DataFrame:
+    """The case's data as they would be if spend generated nothing.
+
+    Every encounter column is scaled week by week by ``baseline / expected``, so the baseline, its
+    season and events and the noise stay and the spend effect goes; counts are rounded. The spend
+    columns are unchanged, so a model sees the same spend with no effect behind it.
+    """
+    frame = case.frame.copy()
+    ratio = (case.baseline / case.expected).to_numpy()
+    for column in case.params["data"]["encounters"]:
+        frame[column] = (frame[column].to_numpy() * ratio).round()
+    return frame
 
 
 # -- experiments -------------------------------------------------------------------------------

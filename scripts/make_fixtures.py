@@ -26,7 +26,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 THUMBNAIL = ROOT / "docs" / "brief-page1.png"
 
 # fixture name -> (generator, seed); "no_spend_effect" is an additive-Hill history with the
-# spend effect taken out of its encounters (see `without_spend_effect`)
+# spend effect taken out of its encounters (`planner.generators.without_spend_effect`)
 CASES = {
     "content": ("additive_hill", 1),
     "technology": ("technology_driven", 1),
@@ -35,23 +35,13 @@ CASES = {
 }
 
 
-def without_spend_effect(case):
-    """The case's history as it would be if spend generated nothing: every encounter column scaled
-    week by week by baseline / expected, so the baseline and the noise stay and the spend effect goes."""
-    frame = case.frame.copy()
-    ratio = (case.baseline / case.expected).to_numpy()
-    for column in case.params["data"]["encounters"]:
-        frame[column] = (frame[column].to_numpy() * ratio).round()
-    return frame
-
-
 def run_case(generator: str, seed: int, folder: Path) -> dict:
     """The results.json dict of a run of the data, model and plan stages on a generated history."""
     from planner import generators
     from planner.pipeline import Pipeline
 
     case = generators.make("additive_hill" if generator == "no_spend_effect" else generator, seed)
-    frame = without_spend_effect(case) if generator == "no_spend_effect" else case.frame
+    frame = generators.without_spend_effect(case) if generator == "no_spend_effect" else case.frame
     data_path = folder / f"{generator}.csv"
     frame.to_csv(data_path, index=False)
     raw = json.loads(json.dumps(case.params, default=str))

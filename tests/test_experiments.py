@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from planner import CATEGORIES
-from planner.brief import build_pdf, next_test_text
+from planner.brief import BriefView, build_pdf
 from planner.data import from_frame
 from planner.experiments import design_next_test, needs_test, with_and_without
 from planner.generators import make, with_experiment
@@ -21,6 +21,7 @@ from planner.i18n import NBSP, Messages
 from planner.model import EncounterModel
 from planner.params import load_dict
 from planner.plan import plan_budget
+from planner.results import Results
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -78,23 +79,34 @@ def test_a_test_is_proposed_only_when_the_data_cannot_decide(small_counts_fit):
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "The test to run next"), ("fi", "Seuraavaksi kannattaa testata")])
 def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words, tmp_path):
-    results = json.loads((FIXTURES / "results_weak_en.json").read_text(encoding="utf-8"))
-    results["params"]["report"]["language"] = lang
-    results["next_test"] = {
+    raw = json.loads((FIXTURES / "results_weak.json").read_text(encoding="utf-8"))
+    assert raw["allocation"]["action"] == "test"
+    raw["run"]["language"] = raw["params"]["report"]["language"] = lang
+    raw["next_test"] = {
         "category": "design",
         "spend_change_eur_per_week": 2500.0,
         "weeks": 8,
         "expected_lift": 1830.0,
         "detectable_lift": 1400.0,
         "power": 0.93,
+        "powered": True,
+        "measurement_se": 500.0,
+        "share_interval_now": [0.0, 0.4],
+        "share_interval_after": [0.05, 0.25],
+        "candidates": 36,
     }
-    text = next_test_text(results, Messages(lang))
+    text = BriefView(Results.model_validate(raw)).next_test
     assert text.startswith(words) and "8" in text
-    pdf = build_pdf(results, tmp_path / f"brief_{lang}.pdf")
+    assert "2500" in re.sub(r"[\s,\u00a0]", "", text)
+    pdf = build_pdf(Results.model_validate(raw), tmp_path / f"brief_{lang}.pdf")
     page1 = re.sub(r"\s+", " ", PdfReader(pdf).pages[0].extract_text().replace(NBSP, " "))
     assert re.sub(r"\s+", " ", text.replace(NBSP, " ")).strip() in page1
-    results["allocation"]["action"] = "move"
-    assert next_test_text(results, Messages(lang)) is None
+    # an underpowered design is not proposed as if it could succeed
+    raw["next_test"].update(power=0.12, powered=False)
+    weak_text = BriefView(Results.model_validate(raw)).next_test
+    assert not weak_text.startswith(words) and "12" in weak_text
+    raw["allocation"]["action"] = "move"
+    assert BriefView(Results.model_validate(raw)).next_test is None
 
 
 def test_with_and_without_the_tests_side_by_side():

@@ -441,7 +441,7 @@ def test_sections_of_results_json(content_case):
         assert key in model
     assert model["quality_reason"]["code"] == "good_fit_and_forecast"
     assert model["quality_reason"]["context"]["check"] == "holdout"
-    assert set(model["claim"]) == {"verdict", "category", "direction", "bands", "unidentified", "text"}
+    assert set(model["claim"]) == {"verdict", "category", "direction", "bands", "unidentified", "why", "text"}
     assert set(model["saturation"]) == set(CATS)
     assert set(model["decay"]) == set(CATS) and model["draws"] == 30
     assert model["claim"]["verdict"] in ("consistent", "contradicted", "inconclusive")
@@ -576,16 +576,19 @@ def test_a_weak_model_says_inconclusive_and_the_plan_proposes_a_test():
     data = from_frame(frame, params)
     res = EncounterModel(data, params.model).fit()
     assert res.quality == "weak"
-    assert res.quality_reason["code"] in ("poor_fit", "poor_forecast")
+    assert res.quality_reason["code"] in ("poor_fit", "poor_forecast", "no_spend_effect")
     assert res.claim()["verdict"] == "inconclusive"
     assert res.spend_effect_gap() is None
     plan = plan_budget(res, params.plan, data.spend)
-    assert plan.action == "test" and plan.action_reason["code"] == "weak_model"
+    assert plan.action == "test" and plan.action_reason["code"] in ("weak_model", "weak_no_direction")
     pd.testing.assert_series_equal(plan.recommended.split, plan.current.split.rename("recommended"))
-    assert plan.to_dict()["action"] == "test" and plan.to_dict()["moved_eur"] == 0
+    section = plan.to_dict()
+    assert section["action"] == "test" and section["recommended"]["split"] == section["current"]["split"]
 
 
-def test_spend_without_effect_keeps_the_current_split():
+def test_spend_without_effect_is_said_and_keeps_the_current_split():
+    """Encounters that are the baseline alone: the model says spend shows no clear effect (weak, the
+    claim cannot be judged) and the plan keeps the current split and proposes a test."""
     syn = generate(seed=6)
     frame = syn.frame.copy()
     rng = np.random.default_rng(6)
@@ -596,11 +599,13 @@ def test_spend_without_effect_keeps_the_current_split():
     params = make_params(None, draws=200)
     data = from_frame(frame, params)
     res = EncounterModel(data, params.model).fit()
-    assert res.quality != "weak"
+    assert res.quality == "weak" and res.quality_reason["code"] == "no_spend_effect"
+    claim = res.claim()
+    assert claim["verdict"] == "inconclusive" and claim["why"] == "no_effect"
+    assert res.shares()["share"].sum() == pytest.approx(1.0)
     plan = plan_budget(res, params.plan, data.spend)
-    assert plan.action == "keep", plan.action_reason
+    assert plan.action == "test", plan.action_reason
     pd.testing.assert_series_equal(plan.recommended.euros, plan.current.euros.rename("recommended"))
-    assert plan.moved_eur == 0
     assert plan.weekly_plan()[CATS].sum().to_numpy() == pytest.approx(plan.current.euros.to_numpy(), abs=len(CATS))
 
 

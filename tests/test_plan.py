@@ -223,28 +223,28 @@ def test_max_deviation_from_reference_is_respected():
             {"content": {"min_share": 0.6}, "technology": {"min_share": 0.5}},
             {},
             (20.0, 10.0, 70.0),
-            r"min shares add up to 115 %.*content\.min_share 0\.6 \+ design\.min_share 0\.05 \(default\)"
+            r"min shares add up to 115%.*content\.min_share 0\.6 \+ design\.min_share 0\.05 \(default\)"
             r" \+ technology\.min_share 0\.5",
         ),
         (
             {"content": {"max_share": 0.3}, "design": {"max_share": 0.2}, "technology": {"max_share": 0.3}},
             {},
             (20.0, 10.0, 70.0),
-            r"max shares add up to only 80 %.*content\.max_share 0\.3 \+ design\.max_share 0\.2",
+            r"max shares add up to only 80%.*content\.max_share 0\.3 \+ design\.max_share 0\.2",
         ),
         (
             {"technology": {"min_eur": 400.0, "max_share": 0.4}},
             {},
             (20.0, 10.0, 70.0),
-            r"technology: the lower bound 50 % \(technology\.min_eur EUR 400 = 50 %\) is above the upper "
-            r"bound 40 % \(technology\.max_share 0\.4\)",
+            r"technology: the lower bound 50% \(technology\.min_eur €400 = 50%\) is above the upper "
+            r"bound 40% \(technology\.max_share 0\.4\)",
         ),
         (  # the default 5 % floor cannot hold when a 2 % share may change by only 20 %
             {},
             {"max_change": 0.2},
             (2.0, 8.0, 90.0),
-            r"content: the lower bound 5 % \(content\.min_share 0\.05 \(default\)\) is above the upper "
-            r"bound 2\.4 % \(content\.max_change \(upper\) 0\.2 around the current 2 %\)",
+            r"content: the lower bound 5% \(content\.min_share 0\.05 \(default\)\) is above the upper "
+            r"bound 2\.4% \(content\.max_change \(upper\) 0\.2 around the current 2%\)",
         ),
     ],
 )
@@ -403,8 +403,8 @@ def test_to_dict_is_the_allocation_section_and_serialisable():
 def test_summary_reads_current_to_recommended_and_states_bounds():
     plan = plan_budget(CONCAVE, PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
     text = str(plan.summary())
-    assert "technology   70 % ->" in text
-    assert "5 % .. 90 % of the budget (default bounds)" in text
+    assert "technology    70% ->" in text
+    assert "5% .. 90% of the budget (default bounds)" in text
     assert "binding:" in text
     html = plan.summary()._repr_html_()
     assert html.startswith("<div") and "default bounds" in html
@@ -489,6 +489,8 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
 
 DECISIONS = [
     ("weak", 900.0, 0.99, 0.3, 10_000.0, "test", "weak_model"),
+    ("weak", 900.0, 0.48, 0.3, 10_000.0, "test", "weak_no_direction"),
+    ("weak", -5.0, 0.99, 0.3, 10_000.0, "test", "weak_no_direction"),
     ("good", 900.0, 0.99, 0.001, 10_000.0, "keep", "no_better_split"),
     ("good", -5.0, 0.40, 0.3, 10_000.0, "keep", "no_better_split"),
     ("good", 30.0, 0.95, 0.3, 10_000.0, "keep", "small_gain"),
@@ -522,6 +524,7 @@ def test_every_reason_code_goes_with_its_action():
         "clearly_better",
         "no_uncertainty",
         "weak_model",
+        "weak_no_direction",
         "no_better_split",
         "small_gain",
         "not_clearly_better",
@@ -732,5 +735,5 @@ def test_a_plan_shows_as_a_table_of_the_decision_and_the_scenarios():
     }
     assert list(rows) == ["current", "reference", "recommended", "candidate", "unbounded", "even"]
     assert rows["recommended"] == rows["current"] != rows["candidate"]  # keep: the current split is recommended
-    assert rows["candidate"][0] == "50 %" and rows["even"][:3] == ["40 %", "30 %", "30 %"]
+    assert rows["candidate"][0] == "50%" and rows["even"][:3] == ["40%", "30%", "30%"]
     assert rows["current"][3] == f"{plan.current.expected_encounters:,.0f}"

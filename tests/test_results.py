@@ -161,9 +161,11 @@ def test_record_refuses_an_invalid_section_and_writes_nothing(example_copy, tmp_
 
 
 def test_schema_1_files_are_refused_saying_to_rerun(tmp_path):
-    old = ROOT / "tests" / "fixtures" / "results_content_en.json"
-    assert json.loads(old.read_text())["schema"] == 1
-    with pytest.raises(ResultsError, match=r"results_content_en\.json has schema 1.*Re-run the plan"):
+    raw = json.loads((ROOT / "tests" / "fixtures" / "results_content.json").read_text(encoding="utf-8"))
+    raw["schema"] = 1
+    old = tmp_path / "results_schema1.json"
+    old.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"results_schema1\.json has schema 1.*Re-run the plan"):
         load_results(old)
     folder = tmp_path / "run"
     folder.mkdir()

@@ -50,9 +50,15 @@ def test_every_notebook_ran_with_the_injected_parameters(runs):
 
 
 def test_results_json_has_every_section(runs):
+    import jsonschema
+
+    from planner.results import json_schema, load_results
+
     results = json.loads((runs["en"] / "results.json").read_text())
-    assert results["schema"] == 1
-    assert {"params", "data", "model", "contributions", "allocation", "warnings", "warning_codes"} <= set(results)
+    assert results["schema"] == 2
+    jsonschema.validate(results, json_schema())  # the published contract, as a third party reads it
+    assert load_results(runs["en"]).finished()
+    assert {"params", "data", "model", "contributions", "allocation", "warnings"} <= set(results)
     assert results["data"]["rows"] == 156
     shares = [results["contributions"][c]["share"] for c in CATEGORIES]
     assert sum(shares) == pytest.approx(1, abs=1e-6)
@@ -61,11 +67,57 @@ def test_results_json_has_every_section(runs):
             results["contributions"][c]["high"]
     alloc = results["allocation"]
     assert sum(alloc["recommended"]["split"].values()) == pytest.approx(1, abs=1e-6)
-    assert alloc["total_budget"] == pytest.approx(sum(results["data"]["spend_by_category"]["last_horizon"].values()))
+    assert alloc["total_budget"] == pytest.approx(sum(results["data"]["spend_by_category"]["current"].values()))
     assert 0 <= alloc["gain_vs_current"]["probability_better"] <= 1
     # the example history is technology-led and content truly drives encounters: the data must show it
     assert shares[0] > 0.5
     assert alloc["recommended"]["split"]["content"] > alloc["current"]["split"]["content"]
+
+
+@pytest.fixture(scope="module")
+def edge_runs(tmp_path_factory):
+    """The suite on a weak history and on one where spend does nothing (English)."""
+    from planner import generators
+
+    folder = tmp_path_factory.mktemp("edge")
+    out = {}
+    for name, (generator, seed) in {"weak": ("small_counts", 3), "no_effect": ("additive_hill", 1)}.items():
+        case = generators.make(generator, seed)
+        frame = generators.without_spend_effect(case) if name == "no_effect" else case.frame
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        raw = json.loads(json.dumps(case.params, default=str))
+        raw["data"]["path"] = str(folder / f"{name}.csv")
+        raw.setdefault("model", {})["draws"] = 200
+        raw.setdefault("output", {}).update(dir=str(folder / "reports"), name=name)
+        path = folder / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+        outcome = runner.run(path, progress=lambda _: None)
+        assert outcome.status == "ok", outcome.message
+        out[name] = outcome.run_dir
+    return out
+
+
+@pytest.mark.parametrize("name", ["weak", "no_effect"])
+def test_brief_plan_csv_and_results_agree(edge_runs, name):
+    """Page 1, plan.csv and results.json say the same: the action, the split to spend, the euros moved."""
+    from planner.brief import BriefView
+    from planner.results import load_results
+
+    folder = edge_runs[name]
+    results = load_results(folder)
+    alloc = results.allocation
+    assert alloc.action != "move"  # neither history supports moving money
+    view = BriefView(results)
+    page1 = re.sub(r"[\s\u00a0\u202f]+", " ", PdfReader(folder / "brief.pdf").pages[0].extract_text())
+    assert re.sub(r"[\s\u00a0\u202f]+", " ", view.headline.text)[:80] in page1
+    assert "Recommended" not in page1  # keep and test recommend the current split, and say so
+    plan = pd.read_csv(folder / "plan.csv")
+    spent = plan[list(CATEGORIES)].sum()
+    for c in CATEGORIES:  # plan.csv spends the recommended split, which is the current one
+        assert spent[c] == pytest.approx(alloc.recommended.euros[c], abs=len(plan))
+        assert alloc.recommended.euros[c] == pytest.approx(alloc.current.euros[c])
+    if "amount" in view.headline.numbers:  # the euros the headline names are the table's difference
+        assert view.headline.numbers["amount"] == view.m.eur(view.moved)
 
 
 def test_outputs_of_the_run(runs):
