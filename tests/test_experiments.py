@@ -17,7 +17,7 @@ from planner.brief import BriefView, build_pdf
 from planner.data import from_frame
 from planner.experiments import design_next_test, needs_test, with_and_without
 from planner.generators import make, with_experiment
-from planner.i18n import NBSP, Messages
+from planner.i18n import NBSP
 from planner.model import EncounterModel
 from planner.params import load_dict
 from planner.plan import plan_budget

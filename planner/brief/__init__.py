@@ -98,12 +98,21 @@ def build_pdf(results, path: str | os.PathLike, *, figures_dir: str | os.PathLik
         lang=view.lang,
     )
     frame = Frame(
-        MARGIN_X, MARGIN_BOTTOM, CONTENT_W, CONTENT_H, id="body", leftPadding=0, rightPadding=0, topPadding=0,
+        MARGIN_X,
+        MARGIN_BOTTOM,
+        CONTENT_W,
+        CONTENT_H,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
         bottomPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     left, right = view.footer
-    doc.build(story, canvasmaker=canvas_maker(left, right, lambda page, pages: view.m("footer_page", page=page, pages=pages)))
+    doc.build(
+        story, canvasmaker=canvas_maker(left, right, lambda page, pages: view.m("footer_page", page=page, pages=pages))
+    )
     pdf = stamp_charts(buffer.getvalue(), placed)
 
     path = Path(path)

@@ -84,7 +84,6 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
-
 class ChartSlot(Flowable):
     """Reserves the space of a matplotlib figure; the figure's own PDF page is stamped there later.
 
@@ -127,7 +126,6 @@ def stamp_charts(pdf_bytes: bytes, placed: list) -> bytes:
     return out.getvalue()
 
 
-
 def section(text: str, st) -> list:
     rule = Table([[Paragraph(esc(text), st["h2"])]], colWidths=[CONTENT_W])
     rule.setStyle(
@@ -161,7 +159,6 @@ def side_by_side(left, right, left_width: float, gap: float = 10) -> Table:
     return table
 
 
-
 def table_style(n_rows: int) -> TableStyle:
     style = TableStyle(
         [
@@ -177,7 +174,6 @@ def table_style(n_rows: int) -> TableStyle:
     for r in range(2, n_rows, 2):
         style.add("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f8f9"))
     return style
-
 
 
 def esc(text: Any) -> str:

@@ -56,7 +56,9 @@ def quality_badge_width() -> float:
 def _header(v: BriefView, st) -> list:
     items = [Paragraph(esc(v.title), st["title"])]
     if v.organisation:
-        items.append(Paragraph(esc(v.organisation), ParagraphStyle("org", st["meta"], fontName=FONT_BOLD, textColor=INK)))
+        items.append(
+            Paragraph(esc(v.organisation), ParagraphStyle("org", st["meta"], fontName=FONT_BOLD, textColor=INK))
+        )
     items += [Spacer(1, 1), Paragraph(esc(v.subtitle), st["meta"]), Spacer(1, 9)]
     return items
 
@@ -189,9 +191,7 @@ def _split_section(v: BriefView, st, placed: list, figures: dict) -> list:
 
 def _claim_section(v: BriefView, st, placed: list, figures: dict) -> list:
     contrib = v.results.contributions
-    rows = {
-        c: {"share": contrib[c].share, "low": contrib[c].low, "high": contrib[c].high} for c in CATEGORIES
-    }
+    rows = {c: {"share": contrib[c].share, "low": contrib[c].low, "high": contrib[c].high} for c in CATEGORIES}
     fig = brief_charts.claim_shares(
         rows,
         v.spend_shares_all_data,
@@ -228,7 +228,9 @@ def _frontier_section(v: BriefView, st, placed: list, figures: dict) -> list:
     )
     figures["brief_frontier"] = fig
     text = v.frontier_text
-    story.append(side_by_side([ChartSlot(fig, placed)], [Paragraph(esc(text), st["body"])] if text else [], 86 * mm + 10))
+    story.append(
+        side_by_side([ChartSlot(fig, placed)], [Paragraph(esc(text), st["body"])] if text else [], 86 * mm + 10)
+    )
     return story
 
 

@@ -251,7 +251,9 @@ class BriefView:
             return None
         m = self.m
         key = "test_change_up" if test.spend_change_eur_per_week > 0 else "test_change_down"
-        change = m(key, category=m.category(test.category, "gen"), amount=m.eur(round_sig(abs(test.spend_change_eur_per_week))))
+        change = m(
+            key, category=m.category(test.category, "gen"), amount=m.eur(round_sig(abs(test.spend_change_eur_per_week)))
+        )
         numbers = {
             "lift": m.int(round_sig(abs(test.expected_lift))),
             "detectable": m.int(round_sig(test.detectable_lift)),
@@ -376,9 +378,7 @@ class BriefView:
     @property
     def claim_label(self) -> str:
         """The claim as numbers, from its bands: 70–90/10–15/10–15 style."""
-        return "/".join(
-            f"{round(100 * lo)}–{round(100 * hi)}" for lo, hi in (self.claim_bands[c] for c in CATEGORIES)
-        )
+        return "/".join(f"{round(100 * lo)}–{round(100 * hi)}" for lo, hi in (self.claim_bands[c] for c in CATEGORIES))
 
     @property
     def spend_shares_all_data(self) -> dict[str, float]:
@@ -397,7 +397,13 @@ class BriefView:
                 parts.append(m("claim_part_point", category=name, share=m.pct(row.share)))
             else:
                 parts.append(
-                    m("claim_part", category=name, share=m.pct(row.share), low=m.number(100 * row.low), high=m.pct(row.high))
+                    m(
+                        "claim_part",
+                        category=name,
+                        share=m.pct(row.share),
+                        low=m.number(100 * row.low),
+                        high=m.pct(row.high),
+                    )
                 )
         joined = ", ".join(parts[:-1]) + m("and") + parts[-1]
         texts = [m("claim_shares", parts=joined)]
@@ -407,7 +413,12 @@ class BriefView:
         if verdict == "contradicted" and category in self.claim_bands:
             direction = m("claim_more" if _get(claim, "direction") == "more" else "claim_less")
             texts.append(
-                m("claim_contradicted_by", category=m.category(category), direction=direction, band=self.band_text(category))
+                m(
+                    "claim_contradicted_by",
+                    category=m.category(category),
+                    direction=direction,
+                    band=self.band_text(category),
+                )
             )
         elif verdict == "inconclusive":
             why = _get(claim, "why")

@@ -278,7 +278,8 @@ class ModelResults:
             return None
         frac = self._draw_contrib_totals.sum(axis=1) / total
         q = (1 - diag.CLAIM_INTERVAL) / 2
-        return {"share": float(frac.mean()), "low": float(np.quantile(frac, q)), "high": float(np.quantile(frac, 1 - q))}
+        low, high = np.quantile(frac, [q, 1 - q])
+        return {"share": float(frac.mean()), "low": float(low), "high": float(high)}
 
     @property
     def no_spend_effect(self) -> bool:
