@@ -14,8 +14,10 @@ computes, from the model's own posterior draws:
   weighted interval's width is averaged over those simulated outcomes (a preposterior analysis).
 
 The proposal is the design with the largest expected narrowing among those with at least 80 %
-power, within the plan's bounds when a plan is given; if none reaches it, the most powerful design,
-marked ``powered: false`` so that readers say no test within the bounds can show the effect yet.
+power, within the plan's bounds when a plan is given, and along the plan's direction when the plan
+is to test one (more spend where its best split adds money, less where it takes money away). If
+none reaches 80 % power, the most powerful design, marked ``powered: false`` so that readers say no
+test within the bounds can show the effect yet.
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
                 )
     if not candidates:
         return None
+    candidates = _along_the_direction(candidates, plan)
 
     def narrowing(c):
         now, after = c["share_interval_now"], c["share_interval_after"]
@@ -143,6 +146,17 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
     else:  # none is worth running as designed: show the strongest, and say so (``powered`` false)
         best = max(candidates, key=lambda c: (round(c["power"], 4), round(narrowing(c), 4)))
     return {**best, "candidates": len(candidates)}
+
+
+def _along_the_direction(candidates: list[dict], plan) -> list[dict]:
+    """When the plan's action is to test a direction (a weak model that still finds a clearly better
+    split), only the tests that take a step along it: more spend where the best split adds money,
+    less where it takes money away. The test then checks what the brief proposes to do."""
+    if plan is None or plan.action != "test" or plan.action_reason.get("code") != "weak_model":
+        return candidates
+    diff = plan.candidate.euros - plan.current.euros
+    along = [c for c in candidates if c["spend_change_eur_per_week"] * float(diff[c["category"]]) > 0]
+    return along or candidates
 
 
 def _expected_interval(share: np.ndarray, lift: np.ndarray, se: float, qs, rng) -> list[float]:

@@ -122,3 +122,16 @@ def test_with_and_without_the_tests_side_by_side():
     assert table[("with tests", "share")].sum() == pytest.approx(1.0)
     assert table[("without tests", "share")].sum() == pytest.approx(1.0)
     assert not np.allclose(table[("with tests", "share")], table[("without tests", "share")])
+
+
+def test_a_direction_to_test_gets_a_test_along_it():
+    """A weak model that still finds a clearly better split: the proposed test takes a step that way."""
+    case = make("small_counts", 3)
+    params = load_dict(case.params, ROOT / "params" / "example.yaml")
+    data = from_frame(case.frame, params)
+    res = EncounterModel(data, params.model.model_copy(update={"draws": 200})).fit()
+    plan = plan_budget(res, params.plan, data.spend)
+    assert plan.action == "test" and plan.action_reason["code"] == "weak_model"
+    test = design_next_test(res, plan)
+    gives = float(plan.candidate.euros[test["category"]] - plan.current.euros[test["category"]])
+    assert test["spend_change_eur_per_week"] * gives > 0

@@ -511,10 +511,12 @@ class BriefView:
             rng = f"{m.number(100 * float(_get(b, 'min', 0.0)))}–{m.pct(float(_get(b, 'max', 1.0)))}"
             items.append(m("bounds_line", category=m.category(c, "cap"), range=rng))
         texts = [" · ".join(items)] if items else []
-        if _get(alloc, "max_change"):
-            texts.append(m("bounds_max_change", pct=m.pct(float(alloc.max_change))))
-        if _get(alloc, "max_deviation_from_reference"):
-            texts.append(m("bounds_max_dev", points=m.number(100 * float(alloc.max_deviation_from_reference))))
+        plan_params = (self.results.params or {}).get("plan") or {}
+        if plan_params.get("max_change"):
+            texts.append(m("bounds_max_change", pct=m.pct(float(plan_params["max_change"]))))
+        if plan_params.get("max_deviation_from_reference"):
+            points = m.number(100 * float(plan_params["max_deviation_from_reference"]))
+            texts.append(m("bounds_max_dev", points=points))
         binding = _get(alloc, "binding", [])
         if binding:
             names = []

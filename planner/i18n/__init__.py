@@ -391,13 +391,13 @@ class Messages:
     def eur_cost(self, x: float) -> str:
         """An "about" amount such as a cost per encounter: never cents from 10 euros up.
 
-        Amounts of 10 euros or more are whole euros ("€11", not "€11.07"); below 10, two significant
-        digits ("€4.5", "€0.45", "€0.012").
+        Amounts of 10 euros or more are whole euros to three significant digits ("€11", not
+        "€11.07"; "€3,110", not "€3,111"); below 10, two significant digits ("€4.5", "€0.45").
         """
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
             return EN_DASH
         if abs(x) >= 9.95 or x == 0:
-            return self.eur(x, 0)
+            return self.eur(round_sig(x, 3), 0)
         decimals = 1 - math.floor(math.log10(abs(x)))
         return self.eur(round(x, decimals), decimals)
 
