@@ -274,14 +274,17 @@ def run(
         (tmp / "data.sha256").write_text(f"{data.sha256}  {p.data_path.name}\n", encoding="utf-8")
         write_json(tmp / "results.json", base_results(p, started))
         log.info("planner run %s (data %s, sha256 %s)", source, p.data_path, data.sha256)
+        shipped = notebook_dir is None or Path(notebook_dir).resolve() == NOTEBOOKS_DIR.resolve()
+        lang = p.report.language if shipped else "en"  # a suite of one's own runs as written
+        suite = [(nb, _in_language(nb, lang)) for nb in notebooks(notebook_dir)]
         with _kernel(tmp) as km:
-            for nb in notebooks(notebook_dir):
+            for nb, source_nb in suite:
                 current = tmp / nb.name
                 say(f"  {p.name}: {nb.stem} ...")
                 t_nb = time.perf_counter()
                 _fresh_namespace(km)
                 papermill.execute_notebook(
-                    str(nb),
+                    source_nb,
                     str(current),
                     parameters={"params_path": str(source), "run_dir": "."},
                     km=km,
@@ -323,6 +326,23 @@ def run(
     outcome.run_dir = final
     outcome.seconds = time.perf_counter() - t0
     return outcome
+
+
+def _in_language(path: Path, lang: str):
+    """The notebook to execute: its path in English, else the notebook with its markdown in `lang`.
+
+    The shipped notebooks stay English (they are what JupyterLab opens); every markdown cell's
+    translation comes from ``planner/i18n/notebooks/<lang>.yaml``. A cell without one stops the
+    run before any notebook executes (`MissingTranslation`) rather than showing English. A suite
+    of one's own (`run(notebook_dir=...)`) is not translated: its cells are not in the catalogue.
+    """
+    if lang == "en":
+        return str(path)
+    import nbformat
+
+    from planner.i18n.notebooks import translate
+
+    return translate(nbformat.read(path, as_version=4), path.stem, lang)
 
 
 @contextmanager

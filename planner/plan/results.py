@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planner.plan._common import CATS, en_eur, en_num, en_pct, en_signed
+from planner.i18n import fmt_significant
+from planner.i18n.notebooks import messages
+from planner.plan._common import CATS
 from planner.plan.decision import MOVED_SHARE
 
 
@@ -64,6 +67,24 @@ class Allocation:
         }
 
 
+def _pct(x: float, m) -> str:
+    """A share as a percentage, with a decimal only when whole percents would hide it (12.5 %)."""
+    return m.format_value(float(x), "pct_auto")
+
+
+def _signed_pct(x: float, m) -> str:
+    """A relative change with its sign: "+12.5%", "−3%"."""
+    if not np.isfinite(x):
+        return "–"
+    text = _pct(x, m)
+    return text if x <= 0 or text.strip("0%\u00a0.,") == "" else "+" + text
+
+
+def _name(a: Allocation, kind: str, m) -> str:
+    """A scenario's name in the language (a user scenario keeps the name from the params file)."""
+    return a.name if kind == "user" else m(f"ps_name_{kind}")
+
+
 def _r(x, digits: int = 2):
     return None if x is None or not np.isfinite(x) else round(float(x), digits)
 
@@ -71,9 +92,10 @@ def _r(x, digits: int = 2):
 class PlanSummary:
     """The plan in a few lines: prints as text, renders as HTML in a notebook."""
 
-    def __init__(self, title: str, sections: list[tuple[str, list[str]]]):
+    def __init__(self, title: str, sections: list[tuple[str, list[str]]], lang: str = "en"):
         self.title = title
         self.sections = sections
+        self.lang = lang
 
     def __str__(self) -> str:
         out = [self.title, "=" * len(self.title)]
@@ -91,7 +113,7 @@ class PlanSummary:
         for head, lines in self.sections:
             items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
             parts.append(f"<p><b>{html.escape(head)}</b></p><ul>{items}</ul>")
-        return "<div class='planner-summary'>" + "".join(parts) + "</div>"
+        return f"<div class='planner-summary' lang='{self.lang}'>" + "".join(parts) + "</div>"
 
 
 @dataclass(frozen=True, eq=False)
@@ -270,94 +292,114 @@ class PlanResults:
 
     # -- text --
 
-    def summary(self) -> PlanSummary:
-        """The plan in plain words, with the bounds in view."""
+    def summary(self, lang: Any = "en") -> PlanSummary:
+        """The plan in plain words, with the bounds in view.
+
+        Parameters
+        ----------
+        lang : str or Messages
+            The language of the words and numbers ("en", "fi").
+        """
+        m = messages(lang)
         cur, rec = self.current, self.candidate
-        first = self.week_index[0]
-        start = first.strftime("%Y-%m-%d") if isinstance(first, pd.Timestamp) else str(first)
-        title = f"Budget plan: {en_eur(self.total_budget)} over {self.horizon_weeks} weeks from {start}"
+        title = self._title(m)
+        pct = lambda x: _pct(x, m)  # noqa: E731
         split_lines = [
-            f"{c:<11} {en_pct(cur.split[c]):>5} -> {en_pct(rec.split[c]):>5}   "
-            f"({en_eur(cur.euros[c])} -> {en_eur(rec.euros[c])})"
+            f"{m.category(c):<11} {pct(cur.split[c]):>5} -> {pct(rec.split[c]):>5}   "
+            f"({m.eur(cur.euros[c])} -> {m.eur(rec.euros[c])})"
             for c in CATS
         ]
-        width = en_pct(self.interval)
+        width = pct(self.interval)
 
         def enc(a: Allocation) -> str:
-            text = f"{en_num(a.expected_encounters)}"
+            text = m.int(a.expected_encounters)
             if a.low is not None:
-                text += f" ({width} interval {en_num(a.low)} .. {en_num(a.high)})"
+                text += f" ({m('ps_interval', width=width, low=m.int(a.low), high=m.int(a.high))})"
             cpe = a.cost_per_encounter
-            return text + (f", {cpe:,.2f} EUR per encounter" if cpe is not None else "")
+            return text + (", " + m("ps_per_encounter", cost=m.eur_cost(cpe)) if cpe is not None else "")
 
         g = self.gain_vs_current
         rel = g["encounters"] / cur.expected_encounters if cur.expected_encounters > 0 else float("nan")
-        gain = f"{en_signed(g['encounters'])} encounters ({en_signed(100 * rel, 1)} %)"
+        gain = m("ps_gain", gain=m.signed(g["encounters"]), rel=_signed_pct(rel, m))
         if g["low"] is not None:
-            gain += f", {width} interval {en_signed(g['low'])} .. {en_signed(g['high'])}"
-            gain += f"; better than the current split in {en_pct(g['probability_better'])} of the posterior draws"
-        results = [f"{a.name}: {enc(a)}" for _, a in self._allocations()]
-        results.append(f"gain of the best split over current: {gain}")
+            gain += ", " + m("ps_interval", width=width, low=m.signed(g["low"]), high=m.signed(g["high"]))
+            gain += "; " + m("ps_better_in", prob=pct(g["probability_better"]))
+        results = [f"{_name(a, kind, m)}: {enc(a)}" for kind, a in self._allocations()]
+        results.append(m("ps_gain_line", gain=gain))
         if g["low"] is not None and g["low"] <= 0:
-            results.append(
-                "the interval of the gain includes zero: the data do not show the best split to be "
-                "better than the current one"
-            )
+            results.append(m("ps_gain_zero"))
         elif g["low"] is None:
-            results.append("no intervals: the response has no posterior draws")
+            results.append(m("ps_no_intervals"))
 
         bound_lines = []
         for cat in CATS:
             row = self.bounds[cat]
             if row["default"] and not self._global_limits():
-                origin = "default bounds"
+                origin = m("ps_default_bounds")
             else:
-                lo_by = "lower set by " + ", ".join(row["min_set_by"]) if row["min_set_by"] else "no lower bound"
-                hi_by = "upper set by " + ", ".join(row["max_set_by"]) if row["max_set_by"] else "no upper bound"
+                lo_by = m("ps_lower_set_by", keys=", ".join(row["min_set_by"])) if row["min_set_by"] else None
+                hi_by = m("ps_upper_set_by", keys=", ".join(row["max_set_by"])) if row["max_set_by"] else None
+                lo_by, hi_by = lo_by or m("ps_no_lower"), hi_by or m("ps_no_upper")
                 origin = f"{lo_by}; {hi_by}"
                 if row["defaulted"]:
-                    origin += "; default " + " and ".join(row["defaulted"])
+                    origin += "; " + m("ps_defaulted", keys=m("and").join(row["defaulted"]))
             bound_lines.append(
-                f"{cat}: {en_pct(row['min_share'])} .. {en_pct(row['max_share'])} of the budget ({origin})"
+                m("ps_bound_line", category=m.category(cat), low=pct(row["min_share"]), high=pct(row["max_share"]),
+                  origin=origin)
             )
         mc = self.bounds["max_change"]
         md = self.bounds["max_deviation_from_reference"]
-        bound_lines.append(f"max_change: {'none' if mc is None else f'{mc:g} (relative to the current share)'}")
-        bound_lines.append(f"max_deviation_from_reference: {'none' if md is None else f'{md:g} share points'}")
-        names = [n for b in self.binding for n in self.bounds[b["category"]][f"{b['side']}_set_by"]]
-        bound_lines.append("binding: " + (", ".join(names) if names else "none"))
+        none = m("ps_none")
+        mc_text = none if mc is None else m("ps_relative", value=fmt_significant(mc, m.lang, 3))
+        md_text = none if md is None else m("ps_points", value=fmt_significant(md, m.lang, 3))
+        bound_lines.append(f"max_change: {mc_text}")
+        bound_lines.append(f"max_deviation_from_reference: {md_text}")
+        bound_lines.append(m("ps_binding", names=", ".join(self._binding_names()) or none))
         if self.unbounded is None:
-            bound_lines.append("without any bounds the optimum is the same split")
+            bound_lines.append(m("ps_unbounded_same"))
         else:
             u = self.unbounded
             bound_lines.append(
-                "without any bounds: "
-                + ", ".join(f"{c} {en_pct(u.split[c])}" for c in CATS)
-                + f" ({en_num(u.expected_encounters)} encounters)"
+                m(
+                    "ps_unbounded",
+                    split=", ".join(f"{m.category(c)} {pct(u.split[c])}" for c in CATS),
+                    encounters=m.int(u.expected_encounters),
+                )
             )
-        action = {"move": "MOVE to the best split", "keep": "KEEP the current split", "test": "TEST before moving"}
         sections = [
-            ("Decision", [f"{action[self.action]}: {self.action_reason['text']}"]),
-            ("Best split within the bounds (current -> best)", split_lines),
-            ("Expected spend-driven encounters in the horizon", results),
-            ("Bounds applied (defaults included)", bound_lines),
+            (m("ps_sec_decision"), [f"{m(f'ps_action_{self.action}')}: {m.warning(self.action_reason)}"]),
+            (m("ps_sec_split"), split_lines),
+            (m("ps_sec_results"), results),
+            (m("ps_sec_bounds"), bound_lines),
         ]
         frontier = self.frontier.dropna(subset=["expected_encounters"])
         here = frontier.loc[np.isclose(frontier["budget"], self.total_budget), "marginal_cost_per_encounter"]
         if len(here) and pd.notna(here.iloc[0]):
             sections.append(
                 (
-                    "Budget frontier",
+                    m("ps_sec_frontier"),
                     [
-                        f"at this budget one more encounter costs about {here.iloc[0]:,.2f} EUR "
-                        f"(from {len(frontier)} budget levels, "
-                        f"{en_eur(frontier['budget'].min())} .. {en_eur(frontier['budget'].max())})"
+                        m(
+                            "ps_frontier_line",
+                            cost=m.eur_cost(float(here.iloc[0])),
+                            levels=m.int(len(frontier)),
+                            low=m.eur(frontier["budget"].min()),
+                            high=m.eur(frontier["budget"].max()),
+                        )
                     ],
                 )
             )
         if self.warnings:
-            sections.append(("Take note", [w["text"] for w in self.warnings]))
-        return PlanSummary(title, sections)
+            sections.append((m("ps_sec_note"), [m.warning(w) for w in self.warnings]))
+        return PlanSummary(title, sections, m.lang)
+
+    def _title(self, m) -> str:
+        first = self.week_index[0]
+        start = m.date(first) if isinstance(first, pd.Timestamp) else str(first)
+        return m("ps_title", budget=m.eur(self.total_budget), weeks=m.int(self.horizon_weeks), start=start)
+
+    def _binding_names(self) -> list[str]:
+        return [n for b in self.binding for n in self.bounds[b["category"]][f"{b['side']}_set_by"]]
 
     def _global_limits(self) -> bool:
         return self.bounds["max_change"] is not None or self.bounds["max_deviation_from_reference"] is not None
@@ -365,32 +407,38 @@ class PlanResults:
     def __str__(self) -> str:
         return str(self.summary())
 
-    def _repr_html_(self) -> str:
-        """The decision and the scenarios as a table, for a notebook cell that ends in ``plan``."""
+    def _repr_html_(self, lang: Any = "en") -> str:
+        """The decision and the scenarios as a table, for a notebook cell that ends in ``plan``.
+
+        IPython calls it without arguments (English); `lang` gives another language.
+        """
+        m = messages(lang)
         esc = html.escape
-        first = self.week_index[0]
-        start = first.strftime("%Y-%m-%d") if isinstance(first, pd.Timestamp) else str(first)
-        title = f"Budget plan: {en_eur(self.total_budget)} over {self.horizon_weeks} weeks from {start}"
-        verdict = {"move": "Move to the best split", "keep": "Keep the current split", "test": "Test before moving"}
+        pct = lambda x: _pct(x, m)  # noqa: E731
         parts = [
-            f"<h4>{esc(title)}</h4>",
-            f"<p><b>{esc(verdict[self.action])}</b> ({esc(self.action_reason['code'])}): "
-            f"{esc(self.action_reason['text'])}</p>",
+            f"<h4>{esc(self._title(m))}</h4>",
+            f"<p><b>{esc(m(f'ps_verdict_{self.action}'))}</b> ({esc(self.action_reason['code'])}): "
+            f"{esc(m.warning(self.action_reason))}</p>",
         ]
         g = self.gain_vs_current
-        gain = f"{en_signed(g['encounters'])} encounters"
+        width = pct(self.interval)
+        gain = m("ps_gain_short", gain=m.signed(g["encounters"]))
         if g["low"] is not None:
-            gain += f" ({en_pct(self.interval)} interval {en_signed(g['low'])} .. {en_signed(g['high'])})"
+            gain += f" ({m('ps_interval', width=width, low=m.signed(g['low']), high=m.signed(g['high']))})"
         if g["probability_better"] is not None:
-            gain += f", better in {en_pct(g['probability_better'])} of the posterior draws"
-        moved = f"{en_eur(self.moved_eur)}"
+            gain += ", " + m("ps_better_short", prob=pct(g["probability_better"]))
+        moved = m.eur(self.moved_eur)
         if self.moved_from or self.moved_to:
-            moved += f" from {', '.join(self.moved_from) or '-'} to {', '.join(self.moved_to) or '-'}"
-        names = [n for b in self.binding for n in self.bounds[b["category"]][f"{b['side']}_set_by"]]
+            moved = m(
+                "ps_moved",
+                eur=moved,
+                source=m.categories(self.moved_from, "ela") or "–",
+                target=m.categories(self.moved_to, "ill") or "–",
+            )
         facts = [
-            ("Best split over the current", gain),
-            ("The best split moves", moved),
-            ("Bounds that bind", ", ".join(names) or "none"),
+            (m("ps_fact_gain"), gain),
+            (m("ps_fact_moves"), moved),
+            (m("ps_fact_binding"), ", ".join(self._binding_names()) or m("ps_none")),
         ]
         parts.append(
             "<table class='planner-facts'>"
@@ -398,15 +446,16 @@ class PlanResults:
             + "</table>"
         )
         head = (
-            ["scenario"]
-            + [f"{c} %" for c in CATS]
-            + ["encounters", f"{en_pct(self.interval)} interval", "EUR per encounter"]
+            [m("ps_col_scenario")]
+            + [m("ps_col_share", category=m.category(c)) for c in CATS]
+            + [m("ps_col_encounters"), m("ps_col_interval", width=width), m("ps_col_cost")]
         )
         rows = []
-        for _, a in self._allocations():
-            interval = "" if a.low is None else f"{en_num(a.low)} .. {en_num(a.high)}"
-            cpe = "" if a.cost_per_encounter is None else f"{a.cost_per_encounter:,.2f}"
-            cells = [a.name, *(en_pct(float(a.split[c])) for c in CATS), en_num(a.expected_encounters), interval, cpe]
+        for kind, a in self._allocations():
+            interval = "" if a.low is None else m.range(m.int(a.low), m.int(a.high))
+            cpe = "" if a.cost_per_encounter is None else m.eur_cost(a.cost_per_encounter)
+            cells = [_name(a, kind, m), *(pct(float(a.split[c])) for c in CATS), m.int(a.expected_encounters)]
+            cells += [interval, cpe]
             style = " style='font-weight:bold'" if a.name == "recommended" else ""
             rows.append(
                 f"<tr{style}><th style='text-align:left'>{esc(cells[0])}</th>"
@@ -421,9 +470,9 @@ class PlanResults:
             + "</tbody></table>"
         )
         if self.warnings:
-            items = "".join(f"<li>{esc(w['text'])}</li>" for w in self.warnings)
-            parts.append(f"<p><b>Take note</b></p><ul>{items}</ul>")
-        return "<div class='planner-plan'>" + "".join(parts) + "</div>"
+            items = "".join(f"<li>{esc(m.warning(w))}</li>" for w in self.warnings)
+            parts.append(f"<p><b>{esc(m('ps_sec_note'))}</b></p><ul>{items}</ul>")
+        return f"<div class='planner-plan' lang='{m.lang}'>" + "".join(parts) + "</div>"
 
     # -- results.json --
 
