@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner import CATEGORIES
+from planner import CATEGORIES, i18n
 from planner.params import ExperimentSpec, Params
 
 __all__ = ["DataError", "Dataset", "SheetError", "experiment_weeks", "from_frame", "load_data", "read_table"]
@@ -48,8 +48,9 @@ class DataError(ValueError):
         super().__init__(f"{self.path}: {len(problems)} problem(s) in the data{named}:\n{lines}")
 
 
-def _warning(code: str, text: str, **context) -> dict:
-    return {"code": code, "text": text, "context": context}
+def _warning(code: str, **context) -> dict:
+    """A data warning: ``{code, text, context}``, its English text from the message catalogue."""
+    return i18n.warning(code, **context)
 
 
 def _listed(items: list[str]) -> str:
@@ -523,13 +524,7 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
         if len(partial):
             table = table.drop(index=partial.index)
             weeks = [d.date().isoformat() for d in partial.index]
-            warnings.append(
-                _warning(
-                    "partial_week_dropped",
-                    f"Dropped incomplete week(s) starting {', '.join(weeks)}: daily data covers only part of them.",
-                    weeks=weeks,
-                )
-            )
+            warnings.append(_warning("partial_week_dropped", weeks=weeks))
     else:
         table.index = table.index.to_period("W-SUN").start_time
         dupes = table.index[table.index.duplicated()].unique()
@@ -683,25 +678,11 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     if problems:
         raise DataError(source, problems, params.source)
     if len(table) < 104 and params.model.seasonality > 0:
-        warnings.append(
-            _warning(
-                "short_history",
-                f"Only {len(table)} weeks of data: with less than two years, yearly season and spend "
-                "effects are hard to tell apart.",
-                weeks=len(table),
-            )
-        )
+        warnings.append(_warning("short_history", weeks=len(table)))
     for cat, cols in spec.spend.columns().items():
         idle = [c for c in cols if (table[c] == 0).all()]
         if idle:
-            warnings.append(
-                _warning(
-                    "idle_spend_column",
-                    f"{cat}: column(s) {', '.join(idle)} hold no spend in any week.",
-                    category=cat,
-                    columns=idle,
-                )
-            )
+            warnings.append(_warning("idle_spend_column", category=cat, columns=idle))
     return Dataset(params=params, frame=table.astype(float), sha256=sha256, warnings=warnings)
 
 

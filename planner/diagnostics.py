@@ -11,7 +11,7 @@ import numpy as np
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from planner import CATEGORIES
+from planner import CATEGORIES, i18n
 
 __all__ = [
     "CLAIM_BANDS",
@@ -26,6 +26,8 @@ __all__ = [
     "QUALITY_RULES",
     "AUTOCORRELATION_P",
     "SPEND_EFFECT_GAP",
+    "claim_code",
+    "claim_context",
     "claim_verdict",
     "fit_stats",
     "judge_quality",
@@ -239,8 +241,56 @@ def spend_effect_gap(
     }
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}"
+def _finite(x) -> bool:
+    return x is not None and math.isfinite(float(x))
+
+
+def claim_code(claim: dict) -> str:
+    """The catalogue code of a claim verdict's sentence: ``claim_<verdict>``."""
+    return f"claim_{claim['verdict']}"
+
+
+def claim_context(claim: dict, shares: dict[str, tuple[float | None, float | None, float | None]]) -> dict:
+    """The context the catalogue renders a claim verdict's sentence from (see `claim_code`).
+
+    Parameters
+    ----------
+    claim : dict
+        A verdict as `claim_verdict` returns it (or results.json's ``model.claim``).
+    shares : {category: (share, low, high)}
+        The shares the sentence shows (results.json's ``contributions``); low and high None or NaN
+        without intervals.
+
+    Returns
+    -------
+    dict
+        ``claim`` (the claim as numbers), ``shares`` ({category: [share, low, high], [share]
+        without intervals, or None when the data cannot show it}), ``category``, ``direction``,
+        ``band_low`` and ``band_high`` (the claim's band of that category), ``unidentified`` and
+        ``why``, as the verdict has them.
+    """
+    unknown = set(claim.get("unidentified") or [])
+    shown: dict = {}
+    for cat in CATEGORIES:
+        s, lo, hi = (tuple(shares.get(cat) or ()) + (None, None, None))[:3]
+        if cat in unknown or not _finite(s):
+            shown[cat] = None
+        elif _finite(lo) and _finite(hi):
+            shown[cat] = [round(float(s), 4), round(float(lo), 4), round(float(hi), 4)]
+        else:
+            shown[cat] = [round(float(s), 4)]
+    context = {
+        "claim": CLAIM_LABEL,
+        "shares": shown,
+        "category": claim.get("category"),
+        "direction": claim.get("direction"),
+        "unidentified": list(claim.get("unidentified") or []),
+        "why": claim.get("why"),
+    }
+    band = (claim.get("bands") or {}).get(claim.get("category"))
+    if band is not None:
+        context.update(band_low=float(band[0]), band_high=float(band[1]))
+    return context
 
 
 def claim_verdict(
@@ -275,7 +325,9 @@ def claim_verdict(
         ``[low, high]`` lists; ``unidentified`` lists the categories whose effect the data cannot
         show. ``why`` says what made an "inconclusive" verdict (``no_effect``, ``unidentified``,
         ``weak``, ``no_intervals`` or ``wide``; None for the other verdicts). ``text`` is the
-        English sentence.
+        English sentence of the catalogue (`claim_code`, `claim_context` with `shares`), which
+        renders the verdict in any language from results.json's ``model.claim`` and
+        ``contributions``.
 
     Notes
     -----
@@ -288,33 +340,20 @@ def claim_verdict(
     judged = shares if judged is None else judged
     unknown = [c for c in CATEGORIES if not identified.get(c, True)]
 
-    def verdict(
-        name: str, text: str, category: str | None = None, direction: str | None = None, why: str | None = None
-    ) -> dict:
-        return {
+    def verdict(name: str, category: str | None = None, direction: str | None = None, why: str | None = None) -> dict:
+        out = {
             "verdict": name,
             "category": category,
             "direction": direction,
             "bands": {c: [float(lo), float(hi)] for c, (lo, hi) in CLAIM_BANDS.items()},
             "unidentified": list(unknown),
             "why": why,
-            "text": text,
         }
+        out["text"] = i18n.render(claim_code(out), claim_context(out, shares), "en")
+        return out
 
     weak = quality == "weak" or no_effect
     no_intervals = any(math.isnan(shares[c][1]) or math.isnan(shares[c][2]) for c in CATEGORIES)
-    parts = []
-    for cat in CATEGORIES:
-        s, lo, hi = shares[cat]
-        if not identified.get(cat, True):
-            parts.append(f"{cat} unknown (its spend never varied)")
-        elif no_intervals:
-            parts.append(f"{cat} {_pct(s)} %")
-        else:
-            parts.append(f"{cat} {_pct(s)} % ({_pct(lo)}-{_pct(hi)} %)")
-    head = "Your data: " + ", ".join(parts) + " of spend-driven encounters"
-    if no_intervals:
-        head += " (no intervals: the model was fitted without bootstrap refits)"
 
     outside = {}
     for cat in CATEGORIES:
@@ -330,28 +369,21 @@ def claim_verdict(
             outside[cat] = ("less", band_lo - hi)
     if outside:
         cat, (direction, _) = max(outside.items(), key=lambda kv: kv[1][1])
-        band_lo, band_hi = CLAIM_BANDS[cat]
-        allows = f"{_pct(band_lo)}-{_pct(band_hi)} %"
-        text = (
-            f"{head}: this contradicts the {CLAIM_LABEL} claim ({cat} generates {direction} than "
-            f"the {allows} the claim gives it)."
-        )
-        return verdict("contradicted", text, cat, direction)
+        return verdict("contradicted", cat, direction)
 
     close = all(
         CLAIM_BANDS[c][0] - CLAIM_TOLERANCE <= shares[c][0] <= CLAIM_BANDS[c][1] + CLAIM_TOLERANCE for c in CATEGORIES
     )
     if close and not weak and all(identified.get(c, True) for c in CATEGORIES):
-        return verdict("consistent", f"{head}: consistent with the {CLAIM_LABEL} claim.")
+        return verdict("consistent")
     if no_effect:
-        code, why = "no_effect", " because spend shows no clear effect on encounters at all"
+        why = "no_effect"
     elif unknown:
-        code, why = "unidentified", f" because {' and '.join(unknown)} spend never varied"
+        why = "unidentified"
     elif weak:
-        code, why = "weak", " because the model fits the data too poorly to judge it"
+        why = "weak"
     elif no_intervals:
-        code, why = "no_intervals", " (a point estimate without intervals cannot rule it out)"
+        why = "no_intervals"
     else:
-        code, why = "wide", " (the intervals are too wide)"
-    text = f"{head}: the data can neither confirm nor rule out the {CLAIM_LABEL} claim{why}."
-    return verdict("inconclusive", text, why=code)
+        why = "wide"
+    return verdict("inconclusive", why=why)

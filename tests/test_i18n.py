@@ -36,9 +36,11 @@ from planner.i18n import catalogue as cat
 PACKAGE = Path(__file__).parents[1] / "planner"
 MINUS = "\u2212"
 
-# codes emitted by the package: `_warning("code", ...)`, `warning("code", ...)`, `{"code": "code"}`
+# codes emitted by the package: `_warning("code", ...)`, `warning("code", ...)`, `{"code": "code"}`,
+# `reason("code")` (quality) and `reason("keep", "code")` (the plan's action)
 _EMITTED = (
     re.compile(r"\b_?warning\(\s*\"([a-z_]+)\""),
+    re.compile(r"\breason\(\s*(?:\"(?:move|keep|test)\",\s*)?\"([a-z_]+)\""),
     re.compile(r"\brender\(\s*\"([a-z_]+)\""),
     re.compile(r"\"code\":\s*\"([a-z_]+)\""),
 )
@@ -412,3 +414,128 @@ def test_a_malformed_entry_is_refused(tmp_path):
     (tmp_path / "yy.yaml").write_text("locale: en\nmessages:\n  a: {plural: n, one: x}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="needs an 'other' form"):
         cat.load(tmp_path / "yy.yaml")
+
+
+# -- every sentence a real run emits comes from the catalogue ------------------------------------
+
+
+def _fullest(entry, context: dict):
+    """The entry with only the first (fullest) variant of each list, along the select/plural path."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, list):
+        return _fullest(entry[0], context)
+    return {k: (v if k in ("plural", "select") else _fullest(v, context)) for k, v in entry.items()}
+
+
+def _small_run(name: str, *, draws: int = 30, edit=None, model: dict | None = None):
+    """Data, a fit with few draws and the plan of a generated history, `edit`-ed first."""
+    from planner.data import from_frame
+    from planner.generators import make
+    from planner.model import EncounterModel
+    from planner.params import load_dict
+    from planner.plan import plan_budget
+
+    case = make(name, 0)
+    frame = case.frame.copy() if edit is None else edit(case)
+    params = load_dict(case.params, PACKAGE.parent / "params" / "example.yaml")
+    spec = params.model.model_copy(update={"draws": draws, **(model or {})})
+    data = from_frame(frame, params)
+    res = EncounterModel(data, spec).fit()
+    return data, res, plan_budget(res, params.plan, data.spend)
+
+
+def _no_effect(case):
+    from planner.generators import without_spend_effect
+
+    return without_spend_effect(case)
+
+
+def _short_and_flat(case):
+    """70 weeks, design spend constant (left out of the fit) and one of its columns idle."""
+    frame = case.frame.iloc[-70:].reset_index(drop=True).copy()
+    frame["design_ux_eur"] = 0.0
+    frame["design_visual_eur"] = 4000.0
+    return frame
+
+
+def _collinear_late_jump(case):
+    """Technology spend a copy of content's, and the last 13 weeks' encounters far above the model."""
+    frame = case.frame.copy()
+    for tech, content in [("tech_automation_eur", "content_articles_eur"), ("tech_crm_eur", "content_video_eur"),
+                          ("tech_analytics_eur", "content_social_eur")]:  # fmt: skip
+        frame[tech] = frame[content] * 3.5
+    enc = ["enc_web", "enc_calls", "enc_meetings"]
+    frame.loc[frame.index[-13:], enc] = (frame.loc[frame.index[-13:], enc] * 1.6).round()
+    return frame
+
+
+SMALL_RUNS = {
+    "technology_driven": {},
+    "no_effect": {"name": "additive_hill", "edit": _no_effect},
+    "short_flat_at_bound": {
+        "name": "drifting_mix",
+        "edit": _short_and_flat,
+        "model": {"search": {"decay": (0.6, 0.9), "half_saturation": (0.2, 3.0), "shape": (0.5, 3.0)}},
+    },
+    "collinear_late_jump": {"name": "additive_hill", "edit": _collinear_late_jump, "draws": 0},
+    "no_draws": {"name": "collinear", "draws": 0},
+}
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    from planner.params import SearchSpec
+
+    out = {}
+    for key, how in SMALL_RUNS.items():
+        how = dict(how)
+        model = dict(how.pop("model", {}))
+        if "search" in model:
+            model["search"] = SearchSpec(**model["search"])
+        out[key] = _small_run(how.pop("name", key), model=model, **how)
+    return out
+
+
+def _emitted(data, res, plan) -> list[tuple[str, str, dict, str | None]]:
+    """(where, code, context, English text or None) of every sentence the run's modules emit."""
+    from planner import diagnostics as diag
+
+    out = [("data warning", w["code"], w["context"], w["text"]) for w in data.warnings]
+    out += [("model warning", w["code"], w["context"], w["text"]) for w in res.warnings]
+    out += [("plan warning", w["code"], w["context"], w["text"]) for w in plan.warnings]
+    out.append(("action reason", plan.action_reason["code"], plan.action_reason["context"], plan.action_reason["text"]))
+    out.append(("quality reason", res.quality_reason["code"], res.quality_reason["context"], None))
+    claim = res.claim()
+    shares = {c: (row["share"], row["low"], row["high"]) for c, row in res.contributions_dict().items()}
+    out.append(("claim", diag.claim_code(claim), diag.claim_context(claim, shares), claim["text"]))
+    return out
+
+
+def test_the_small_runs_emit_the_codes_they_are_meant_to(small_runs):
+    """The cases below reach the warnings, reasons and verdicts the sentence checks are about."""
+    codes_of = {key: {code for _, code, _, _ in _emitted(*run)} for key, run in small_runs.items()}
+    assert {"claim_contradicted", "clearly_better"} <= codes_of["technology_driven"]
+    assert {"no_spend_effect", "claim_inconclusive", "weak_no_direction"} <= codes_of["no_effect"]
+    assert {"short_history", "idle_spend_column", "low_variation", "at_bound"} <= codes_of["short_flat_at_bound"]
+    assert {"collinearity", "poor_holdout", "autocorrelation", "poor_forecast"} <= codes_of["collinear_late_jump"]
+    assert {"no_draws", "claim_inconclusive"} <= codes_of["no_draws"]
+    assert small_runs["short_flat_at_bound"][1].claim()["why"] == "unidentified"
+    assert small_runs["no_draws"][1].claim()["why"] == "no_intervals"
+
+
+@pytest.mark.parametrize("key", list(SMALL_RUNS))
+def test_every_sentence_a_run_emits_is_the_catalogues(small_runs, key):
+    """Each text equals the catalogue's rendering of its code and context, from the fullest variant
+    (the context holds all it needs), and renders in Finnish without falling back to English."""
+    en, fi = Messages("en"), Messages("fi")
+    for where, code, context, text in _emitted(*small_runs[key]):
+        english = render(code, context, "en")
+        if text is not None:
+            assert text == english, (where, code)
+        if all(v is not None for v in context.values()):
+            assert en._render(_fullest(en.catalogue.codes[code], context), context) == english, (where, code)
+            assert fi._render(_fullest(fi.catalogue.codes[code], context), context), (where, code)
+        finnish = render(code, context, "fi")
+        assert finnish != english and "{" not in finnish, (where, code)
+        assert fi.warning({"code": code, "text": english, "context": context}) == finnish, (where, code)

@@ -305,7 +305,14 @@ def test_parameter_at_its_search_bound_is_flagged():
     # content's true carryover is 0.5: a range that stops at 0.1 holds it at the edge
     res = fit(frame, draws=0, search={"decay": [0.0, 0.1], "half_saturation": [0.2, 3.0], "shape": [0.5, 3.0]})
     hit = next(w for w in res.warnings if w["code"] == "at_bound")
-    assert hit["context"] == {"category": "content", "parameter": "decay", "side": "upper", "value": 0.1}
+    assert hit["context"] == {
+        "category": "content",
+        "parameter": "decay",
+        "side": "upper",
+        "value": 0.1,
+        "low": 0.0,
+        "high": 0.1,
+    }
     assert "edge of its search range" in hit["text"]
 
 

@@ -185,7 +185,8 @@ class ModelResults:
         self.fitted = pd.Series(self._contrib.sum(axis=1) + self._baseline, index=index, name="fitted")
         self.resid = (y - self.fitted).rename("resid")
         self.diagnostics = self._diagnostics(spend)
-        self.warnings = list(warnings) + self._more_warnings(at_bound)
+        scales = dict(zip(cats, np.asarray(scale, dtype=float).tolist(), strict=True))
+        self.warnings = list(warnings) + self._more_warnings(at_bound, scales)
         if holdout:
             check, ratio = "holdout", holdout["rmse_ratio"]
         elif cv:
@@ -252,7 +253,8 @@ class ModelResults:
             return self._theta
         return np.median(self._draw_theta, axis=0)
 
-    def _more_warnings(self, at_bound) -> list[dict]:
+    def _more_warnings(self, at_bound, scale: dict[str, float]) -> list[dict]:
+        """Warnings judged on the fit; `scale` is each fitted category's euros per unit of half-saturation."""
         out = []
         d = self.diagnostics
         high = [c for c in CATEGORIES if self.identified[c] and d["vif"][c] > diag.COLLINEARITY_VIF]
@@ -264,7 +266,10 @@ class ModelResults:
         ):
             out.append(messages.poor_holdout(h["weeks"], h["mape"], h["rmse_ratio"]))
         for cat, name, side, value in at_bound:
-            out.append(messages.at_bound(cat, name, side, value, self.search_box[name]))
+            lo, hi = self.search_box[name]
+            if name == "half_saturation":  # the range is in multiples of the mean weekly spend
+                lo, hi = lo * scale.get(cat, math.nan), hi * scale.get(cat, math.nan)
+            out.append(messages.at_bound(cat, name, side, value, (lo, hi)))
         if d["ljung_box_p"] < diag.AUTOCORRELATION_P:
             out.append(messages.autocorrelation(d["ljung_box_p"], d["ljung_box_lags"]))
         return out

@@ -4,6 +4,8 @@ reason code, and the tolerances behind "the unbounded optimum differs" and "move
 
 from __future__ import annotations
 
+from planner import i18n
+
 #: The unbounded optimum differs from the candidate when some share differs by more than this
 #: (0.5 share points) and it expects more encounters; otherwise the bounds cost nothing.
 UNBOUNDED_TOLERANCE = 0.005
@@ -57,54 +59,32 @@ def decide(
     Returns
     -------
     (action, reason)
-        ``action`` is ``move``, ``keep`` or ``test``; ``reason`` is ``{code, text, context}``.
+        ``action`` is ``move``, ``keep`` or ``test``; ``reason`` is ``{code, text, context}``, its
+        English text from the message catalogue.
     """
     prob = gain.get("probability_better")
     context = {
         "probability_better": None if prob is None else round(float(prob), 4),
         "min_probability": min_probability,
     }
+
+    def reason(action: str, code: str) -> tuple[str, dict]:
+        return action, {"code": code, "text": i18n.render(code, context, "en"), "context": context}
+
     if quality == "weak":
         # a direction to test only when the weak model still finds it clearly better; else no direction
         if prob is not None and prob >= min_probability and gain["encounters"] > 0 and largest_shift >= SAME_SPLIT:
-            text = (
-                "The model fits the data too poorly to plan on: keep the current split and test the direction "
-                "it points to before moving money."
-            )
-            return "test", {"code": "weak_model", "text": text, "context": context}
-        text = (
-            "The model fits the data too poorly to plan on and finds no split clearly better than the current "
-            "one: keep the current split and run a test to learn what spend does."
-        )
-        return "test", {"code": "weak_no_direction", "text": text, "context": context}
+            return reason("test", "weak_model")
+        return reason("test", "weak_no_direction")
     if largest_shift < SAME_SPLIT or gain["encounters"] <= 0:
-        text = "No split within the bounds does better than the current one: keep it."
-        return "keep", {"code": "no_better_split", "text": text, "context": context}
+        return reason("keep", "no_better_split")
     if recent_encounters is not None and recent_encounters > 0 and gain["encounters"] < min_gain * recent_encounters:
-        share = gain["encounters"] / recent_encounters
-        context.update(gain_share=round(float(share), 5), min_gain=min_gain)
-        text = (
-            f"The best split found would add only {share:.1%} to the encounters of a horizon like the last "
-            f"(a move needs {min_gain:.1%}): keep the current split."
-        )
-        return "keep", {"code": "small_gain", "text": text, "context": context}
+        context.update(gain_share=round(float(gain["encounters"] / recent_encounters), 5), min_gain=min_gain)
+        return reason("keep", "small_gain")
     if prob is None and quality is None:
-        text = "The response has no uncertainty (a known truth, not a fitted model): move to the best split."
-        return "move", {"code": "no_uncertainty", "text": text, "context": context}
+        return reason("move", "no_uncertainty")
     if prob is None:
-        text = (
-            "The model has no posterior draws, so it cannot say how likely any other split is to do better: "
-            "keep the current split (set model.draws above 0)."
-        )
-        return "keep", {"code": "no_draws", "text": text, "context": context}
+        return reason("keep", "no_draws")
     if prob < min_probability:
-        text = (
-            f"The best split found beats the current one in only {prob:.0%} of the posterior draws "
-            f"(a move needs {min_probability:.0%}): keep the current split."
-        )
-        return "keep", {"code": "not_clearly_better", "text": text, "context": context}
-    text = (
-        f"The best split found beats the current one in {prob:.0%} of the posterior draws "
-        f"(at least {min_probability:.0%} needed): move."
-    )
-    return "move", {"code": "clearly_better", "text": text, "context": context}
+        return reason("keep", "not_clearly_better")
+    return reason("move", "clearly_better")
