@@ -20,10 +20,11 @@ import pandas as pd
 from IPython.display import HTML
 
 from planner import CATEGORIES
-from planner.i18n import Messages
+from planner.i18n import LANGUAGES, Messages
 
 __all__ = [
     "TEXTS",
+    "TEXT_KEYS",
     "brief_location",
     "claim",
     "current_split",
@@ -36,61 +37,37 @@ __all__ = [
     "warnings",
 ]
 
-# Words of the notebooks' outputs and of the report's chrome that the message catalogue does not
-# hold yet; they move to the catalogue files with the rest of the texts.
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "report_contents": "Contents",
-        "report_run": "Run",
-        "report_language": "Language",
-        "report_generated": "Report written {when}",
-        "nb_01_data_overview": "1. Data overview",
-        "nb_02_model": "2. Encounter model",
-        "nb_03_budget_plan": "3. Budget plan",
-        "nb_04_brief": "4. Executive brief",
-        "data_rows": "{rows} weeks of data, {period}.",
-        "data_fingerprint": "Data fingerprint (SHA-256): {sha}",
-        "data_spend_all": "Spend, all data",
-        "data_spend_current": "Spend, last {weeks} weeks",
-        "data_share_all": "Share, all data",
-        "data_share_current": "Share, last {weeks} weeks",
-        "col_share_reference": "Reference split",
-        "no_data_warnings": "No data warnings.",
-        "no_model_warnings": "No model warnings.",
-        "no_experiments": "The params file lists no lift tests.",
-        "no_rows": "Nothing to show.",
-        "brief_written": "The brief is written to {path}.",
-        "scenario_candidate": "Best split found (not recommended)",
-        "col_share_of_budget": "Share of the budget",
-        "yes": "yes",
-        "no": "no",
-    },
-    "fi": {
-        "report_contents": "Sisältö",
-        "report_run": "Ajo",
-        "report_language": "Kieli",
-        "report_generated": "Raportti kirjoitettu {when}",
-        "nb_01_data_overview": "1. Aineiston yleiskuva",
-        "nb_02_model": "2. Kohtaamismalli",
-        "nb_03_budget_plan": "3. Budjettisuunnitelma",
-        "nb_04_brief": "4. Johdon tiivistelmä",
-        "data_rows": "{rows} viikon aineisto, {period}.",
-        "data_fingerprint": "Aineiston tunniste (SHA-256): {sha}",
-        "data_spend_all": "Kulut, koko aineisto",
-        "data_spend_current": "Kulut, viim. {weeks} vk",
-        "data_share_all": "Osuus, koko aineisto",
-        "data_share_current": "Osuus, viim. {weeks} vk",
-        "col_share_reference": "Vertailujako",
-        "no_data_warnings": "Ei aineistoon liittyviä varoituksia.",
-        "no_model_warnings": "Ei malliin liittyviä varoituksia.",
-        "no_experiments": "Parametritiedostossa ei ole nostotestejä.",
-        "no_rows": "Ei näytettävää.",
-        "brief_written": "Tiivistelmä on tallennettu tiedostoon {path}.",
-        "scenario_candidate": "Paras löydetty jako (ei suositus)",
-        "col_share_of_budget": "Osuus budjetista",
-        "yes": "kyllä",
-        "no": "ei",
-    },
+#: The keys of the catalogue's messages that the notebooks' outputs and report.html's head use.
+TEXT_KEYS = (
+    "report_contents",
+    "report_run",
+    "report_language",
+    "report_generated",
+    "nb_01_data_overview",
+    "nb_02_model",
+    "nb_03_budget_plan",
+    "nb_04_brief",
+    "data_rows",
+    "data_fingerprint",
+    "data_spend_all",
+    "data_spend_current",
+    "data_share_all",
+    "data_share_current",
+    "col_share_reference",
+    "no_data_warnings",
+    "no_model_warnings",
+    "no_experiments",
+    "no_rows",
+    "brief_written",
+    "scenario_candidate",
+    "col_share_of_budget",
+    "yes",
+    "no",
+)
+#: Those messages by language, as the catalogue files hold them (a read-only view for callers that
+#: look a key up; `text` fills them in).
+TEXTS: dict[str, dict[str, Any]] = {
+    lang: {key: Messages(lang).catalogue.messages[key] for key in TEXT_KEYS} for lang in LANGUAGES
 }
 
 _STYLE = (
@@ -105,10 +82,8 @@ _STYLE = (
 
 
 def text(key: str, lang: str = "en", **values: Any) -> str:
-    """One of the display texts in `lang` (see `TEXTS`), with `values` filled in."""
-    Messages(lang)  # rejects an unknown language with the catalogue's own message
-    template = TEXTS[lang][key]
-    return template.format(**values) if values else template
+    """The catalogue's message `key` in `lang`, with `values` filled in (see `planner.i18n.Messages`)."""
+    return Messages(lang)(key, **values)
 
 
 def _language(lang: Any) -> str:
@@ -166,7 +141,7 @@ def warnings(entries: Iterable[Any], lang: Any = "en", *, empty: str = "no_rows"
     ----------
     entries : iterable of ``{code, text, context}`` (dicts or objects with those fields)
     lang : the run's language (or its params / Pipeline)
-    empty : key of `TEXTS` for the sentence shown when there are none
+    empty : key of a catalogue message (`TEXT_KEYS`) for the sentence shown when there are none
     """
     lang = _language(lang)
     m = Messages(lang)
@@ -240,7 +215,7 @@ def _cell(value: Any, m: Messages, kind: str, decimals: int | None) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
-        return TEXTS[m.lang]["yes" if value else "no"]
+        return m("yes" if value else "no")
     if isinstance(value, numbers.Number):
         x = float(value)
         if not math.isfinite(x):
@@ -295,7 +270,7 @@ def table(
     euros : columns holding euros; names or patterns such as ``"* EUR"``
     decimals : decimals per column (default: as many as the number needs, none for whole numbers)
     labels : new names for columns (category names are put in the language anyway)
-    empty : key of `TEXTS` for the sentence shown instead of an empty table
+    empty : key of a catalogue message (`TEXT_KEYS`) for the sentence shown instead of an empty table
 
     Returns
     -------
@@ -379,8 +354,9 @@ def data_summary(data: Any, lang: Any = "en") -> HTML:
         period=m.period_dates(_get(summary, "start"), _get(summary, "end")),
     )
     sha = str(_get(summary, "sha256") or "")
-    spend_table = table(frame, lang, percent="*_share", euros=["all", "current"], decimals={"all": 0, "current": 0},
-                        labels=labels)
+    spend_table = table(
+        frame, lang, percent="*_share", euros=["all", "current"], decimals={"all": 0, "current": 0}, labels=labels
+    )
     return HTML(
         sentence(head, lang).data
         + spend_table.data
