@@ -84,134 +84,6 @@ def base_results(params: params_module.Params, started: datetime | None = None) 
     return results
 
 
-# -- transitional: schema-1 section dicts to schema 2 ----------------------------------------------
-# TRANSITIONAL. `ModelResults.to_dict()`, `contributions_dict()` and `PlanResults.to_dict()` are being
-# changed to emit schema 2 themselves. Until they do, these fill each schema-2 field the old dict
-# lacks from what is there; a field already present is left alone, so they are no-ops on schema-2
-# dicts. Delete them (and their calls in `Pipeline.record_*`) once the model and plan emit schema 2.
-
-_DIFFERS = 0.005  # the plan's own tolerance for "the unbounded optimum differs" (planner.plan._DIFFERS)
-_MOVED_SHARE = 0.01  # a category gives or receives money when its change exceeds 1 % of the budget
-_GAP = 0.15  # spend share minus effect share that counts as a spend/effect gap
-
-
-def _schema2_contributions(d: dict, identified: dict | None = None) -> dict:
-    """TRANSITIONAL: add ``identified`` to each category of the contributions section."""
-    identified = identified or {}
-    return {c: {**row, "identified": bool(row.get("identified", identified.get(c, True)))} for c, row in d.items()}
-
-
-def _schema2_model(d: dict, *, data: dict | None = None, contributions: dict | None = None) -> dict:
-    """TRANSITIONAL: a schema-1 ``model`` dict with every schema-2 field filled in.
-
-    Fills ``quality_reason`` (from fit r2 and the holdout's rmse ratio), the claim's ``category``,
-    ``direction``, ``bands`` (planner.diagnostics.CLAIM_BANDS) and ``unidentified``,
-    ``spend_effect_gap`` (from the data's all-data split and the contribution shares) and
-    ``saturation`` (the Hill curve at the current weekly spend, and the contributions' marginal cost).
-    `data` and `contributions` are the schema-2 sections of the same run.
-    """
-    from planner import CATEGORIES
-    from planner import diagnostics as diag
-    from planner.transforms import hill
-
-    out = dict(d)
-    identified = out.get("identified", {})
-    if "quality_reason" not in out:
-        r2 = out.get("fit", {}).get("r2")
-        ratio = out.get("holdout", {}).get("rmse_ratio")
-        quality = out.get("quality")
-        if quality == "weak":
-            code = "low_r2" if r2 is None or r2 < diag.QUALITY_RULES[-1][1] else "poor_out_of_sample"
-        else:
-            code = f"{quality}_fit" if ratio is not None else f"{quality}_fit_no_holdout"
-        out["quality_reason"] = {"code": code, "context": {"r2": r2, "rmse_ratio": ratio}}
-    claim = dict(out.get("claim", {}))
-    claim.setdefault("category", None)
-    claim.setdefault("direction", None)
-    claim.setdefault("bands", {c: list(diag.CLAIM_BANDS[c]) for c in CATEGORIES})
-    claim.setdefault("unidentified", [c for c in CATEGORIES if not identified.get(c, True)])
-    out["claim"] = claim
-    if "spend_effect_gap" not in out:
-        gap = None
-        if data is not None and contributions is not None and out.get("quality") != "weak":
-            spend = data["split"]["all_data"]
-            gaps = {
-                c: spend[c] - contributions[c]["share"]
-                for c in CATEGORIES
-                if identified.get(c, True) and contributions[c].get("share") is not None
-            }
-            if gaps:
-                cat = max(gaps, key=gaps.get)
-                if gaps[cat] >= _GAP:
-                    gap = {"category": cat, "spend_share": spend[cat], "effect_share": contributions[cat]["share"]}
-        out["spend_effect_gap"] = gap
-    if "saturation" not in out:
-        sat = {}
-        if data is not None:
-            weeks = data["horizon_weeks"]
-            for c in out.get("half_saturation", {}):
-                weekly = data["spend_by_category"]["current"][c] / weeks
-                level = float(hill(weekly, out["half_saturation"][c], out["shape"][c]))
-                marginal = (contributions or {}).get(c, {}).get("marginal_cost_per_encounter")
-                sat[c] = {"level": round(level, 6), "marginal_cost_per_encounter": marginal}
-        out["saturation"] = sat
-    return out
-
-
-def _schema2_allocation(d: dict, *, min_gain: float = 0.0, scenario_names: list[str] | None = None) -> dict:
-    """TRANSITIONAL: a schema-1 ``allocation`` dict with every schema-2 field filled in.
-
-    Fills ``objective``, ``min_gain`` (from params plan.min_gain), ``moved_from`` / ``moved_to``
-    (categories whose euros change by more than 1 % of the budget, largest first),
-    ``unbounded_differs`` (any share of the unbounded optimum more than 0.5 points from the
-    candidate's), ``scenarios`` as a list with names (in `scenario_names` order), ``bounds`` as
-    ``{cat: {min, max}}`` and ``binding`` strings such as "technology.min_share" as
-    ``{category, side, share}``.
-    """
-    from planner import CATEGORIES
-
-    out = dict(d)
-    out.setdefault("objective", "encounters")
-    out.setdefault("min_gain", float(min_gain))
-    budget = out["total_budget"]
-    cur, cand = out["current"], out["candidate"]
-    diff = {c: cand["euros"][c] - cur["euros"][c] for c in CATEGORIES}
-    if "moved_eur" not in out:
-        out["moved_eur"] = round(sum(v for v in diff.values() if v > 0), 2)
-    if "moved_from" not in out:
-        losing = [c for c in CATEGORIES if -diff[c] > _MOVED_SHARE * budget]
-        out["moved_from"] = sorted(losing, key=lambda c: diff[c])
-    if "moved_to" not in out:
-        gaining = [c for c in CATEGORIES if diff[c] > _MOVED_SHARE * budget]
-        out["moved_to"] = sorted(gaining, key=lambda c: -diff[c])
-    if "unbounded_differs" not in out:
-        free = out.get("unbounded")
-        out["unbounded_differs"] = free is not None and any(
-            abs(free["split"][c] - cand["split"][c]) > _DIFFERS for c in CATEGORIES
-        )
-    if isinstance(out.get("scenarios"), dict):
-        named = out["scenarios"]
-        given = [n for n in scenario_names or [] if n in named]
-        order = given + [n for n in named if n not in given]
-        out["scenarios"] = [{"name": n, **named[n]} for n in order]
-    bounds = out.get("bounds", {})
-    if any("min_share" in bounds.get(c, {}) for c in CATEGORIES):
-        out["bounds"] = {c: {"min": bounds[c]["min_share"], "max": bounds[c]["max_share"]} for c in CATEGORIES}
-    binding = []
-    for entry in out.get("binding", []):
-        if isinstance(entry, str):
-            cat, _, key = entry.partition(".")
-            if cat not in CATEGORIES:
-                continue  # a limit on every category (max_change, ...): not one category's bound
-            side = "min" if key.startswith("min") else "max"
-            share = out["bounds"][cat][side]
-            entry = {"category": cat, "side": side, "share": share}
-        if entry not in binding:
-            binding.append(entry)
-    out["binding"] = binding
-    return out
-
-
 class Pipeline:
     """One planning run as the notebooks see it.
 
@@ -343,20 +215,13 @@ class Pipeline:
 
     def record_model(self) -> None:
         """Write the model's sections (model, contributions, its warnings) to results.json."""
-        model = _plain(self.model.to_dict())
-        contributions = _schema2_contributions(_plain(self.model.contributions_dict()), model["identified"])
-        model = _schema2_model(model, data=self.data.summary(), contributions=contributions)
-        self.record("model", model)
-        self.record("contributions", contributions)
+        self.record("model", _plain(self.model.to_dict()))
+        self.record("contributions", _plain(self.model.contributions_dict()))
         self.warn(self.model.warnings)
 
     def record_plan(self) -> None:
         """Write the plan's sections (allocation, next_test, the plan's warnings) to results.json."""
-        spec = self.params.plan
-        allocation = _schema2_allocation(
-            _plain(self.plan.to_dict()), min_gain=spec.min_gain, scenario_names=list(spec.scenarios)
-        )
-        self.record("allocation", allocation)
+        self.record("allocation", _plain(self.plan.to_dict()))
         proposed = design_next_test(self.model, self.plan) if needs_test(self.model, self.plan) else None
         self.record("next_test", proposed)
         self.warn(self.plan.warnings)

@@ -15,7 +15,7 @@ import yaml
 
 from planner import CATEGORIES, cli
 from planner import pipeline as pipeline_module
-from planner.pipeline import Pipeline, _schema2_allocation, _schema2_model, base_results, write_json
+from planner.pipeline import Pipeline, base_results, write_json
 from planner.results import (
     RESULTS_SCHEMA,
     Results,
@@ -222,70 +222,6 @@ def test_warnings_are_one_list_of_code_text_context_each_once(example_copy, tmp_
 
 
 # -- the transitional adapters -----------------------------------------------------------------------
-
-
-def _scenario(split: dict) -> dict:
-    return {
-        "split": split,
-        "euros": {c: 1000.0 * split[c] for c in CATEGORIES},
-        "expected_encounters": 10.0,
-        "low": None,
-        "high": None,
-        "cost_per_encounter": 100.0,
-    }
-
-
-def test_schema2_allocation_fills_what_schema_1_lacked(real):
-    current = _scenario({"content": 0.2, "design": 0.1, "technology": 0.7})
-    candidate = _scenario({"content": 0.75, "design": 0.195, "technology": 0.055})
-    old = {
-        "total_budget": 1000.0,
-        "current": current,
-        "candidate": candidate,
-        "unbounded": _scenario({"content": 0.754, "design": 0.196, "technology": 0.05}),
-        "scenarios": {"push": _scenario({"content": 0.5, "design": 0.3, "technology": 0.2}), "a": current},
-        "bounds": {
-            c: {"min_share": 0.05 if c == "technology" else 0.0, "max_share": 0.9, "min_eur": 1.0} for c in CATEGORIES
-        }
-        | {"max_change": None},
-        "binding": ["technology.min_share", "technology.min_eur", "max_change"],
-    }
-    new = _schema2_allocation(old, min_gain=0.005, scenario_names=["a", "push"])
-    assert new["moved_eur"] == pytest.approx(550 + 95)
-    assert new["moved_from"] == ["technology"]
-    assert new["moved_to"] == ["content", "design"]
-    assert new["unbounded_differs"] is False  # 0.5 points or less: the same split
-    assert [s["name"] for s in new["scenarios"]] == ["a", "push"]
-    assert new["bounds"]["technology"] == {"min": 0.05, "max": 0.9}
-    assert new["binding"] == [{"category": "technology", "side": "min", "share": 0.05}]
-    assert new["min_gain"] == 0.005 and new["objective"] == "encounters"
-    old["unbounded"] = _scenario({"content": 0.756, "design": 0.194, "technology": 0.05})
-    assert _schema2_allocation(old)["unbounded_differs"] is True
-    # a schema-2 dict passes through unchanged
-    assert _schema2_allocation(real["allocation"]) == real["allocation"]
-
-
-def test_schema2_model_fills_claim_gap_and_saturation(real):
-    data = real["data"]
-    model = {k: v for k, v in real["model"].items() if k not in ("quality_reason", "spend_effect_gap", "saturation")}
-    model["claim"] = {"verdict": "inconclusive", "text": "..."}
-    model["quality"] = "good"
-    contributions = copy.deepcopy(real["contributions"])
-    for c, share in zip(CATEGORIES, (0.8, 0.15, 0.05), strict=True):
-        contributions[c]["share"] = share
-    new = _schema2_model(model, data=data, contributions=contributions)
-    assert new["claim"]["bands"]["design"] == [0.10, 0.15]
-    assert new["claim"]["category"] is None
-    gap = new["spend_effect_gap"]
-    expected = max(CATEGORIES, key=lambda c: data["split"]["all_data"][c] - contributions[c]["share"])
-    assert gap is not None and gap["category"] == expected == "technology"
-    assert gap["spend_share"] - gap["effect_share"] >= 0.15
-    weekly = data["spend_by_category"]["current"]["content"] / data["horizon_weeks"]
-    k, s = model["half_saturation"]["content"], model["shape"]["content"]
-    assert new["saturation"]["content"]["level"] == pytest.approx(weekly**s / (weekly**s + k**s), abs=1e-6)
-    weak = _schema2_model({**model, "quality": "weak"}, data=data, contributions=contributions)
-    assert weak["spend_effect_gap"] is None
-    validate_section("model", new)
 
 
 def test_pipeline_results_returns_the_typed_object(example_copy, tmp_path, monkeypatch):
