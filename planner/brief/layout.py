@@ -159,7 +159,8 @@ def side_by_side(left, right, left_width: float, gap: float = 10) -> Table:
     return table
 
 
-def table_style(n_rows: int) -> TableStyle:
+def table_style(n_rows: int, zebra: bool = True) -> TableStyle:
+    """The brief's table look: rules under the header and the last row, zebra rows unless told not to."""
     style = TableStyle(
         [
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -171,7 +172,7 @@ def table_style(n_rows: int) -> TableStyle:
             ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
         ]
     )
-    for r in range(2, n_rows, 2):
+    for r in range(2, n_rows, 2) if zebra else ():
         style.add("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f8f9"))
     return style
 

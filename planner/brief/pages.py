@@ -161,20 +161,12 @@ def _split_section(v: BriefView, st, placed: list, figures: dict) -> list:
     rows += [enc_row, int_row, cost_row]
     first_w, col_w = 84, 76
     table = Table(rows, colWidths=[first_w] + [col_w] * len(cols))
-    style = [
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
-        ("LINEABOVE", (0, 4), (-1, 4), 0.6, RULE),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
-    ]
+    style = table_style(len(rows), zebra=False)
+    style.add("LINEABOVE", (0, 4), (-1, 4), 0.6, RULE)
     for i, col in enumerate(cols):
         if col.highlight:
-            style.append(("BACKGROUND", (i + 1, 0), (i + 1, -1), colors.HexColor(RECOMMENDED_TINT)))
-    table.setStyle(TableStyle(style))
+            style.add("BACKGROUND", (i + 1, 0), (i + 1, -1), colors.HexColor(RECOMMENDED_TINT))
+    table.setStyle(style)
     left = [table, Spacer(1, 4), Paragraph(esc(v.split_note), st["small"])]
 
     short = {"current": m("col_current"), "recommended": m("col_recommended"), "candidate": m("col_best_found_short")}
