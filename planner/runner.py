@@ -38,6 +38,7 @@ __all__ = [
     "run_order",
 ]
 
+
 def _shipped_notebooks() -> Path:
     """The notebook suite shipped inside the package (package data), wherever it is installed."""
     folder = importlib.resources.files("planner") / "notebooks"

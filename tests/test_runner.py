@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -345,3 +346,65 @@ def test_cli_notebooks_prints_and_copies_the_shipped_suite(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == [p.name for p in runner.notebooks()]
     assert cli.main(["notebooks", "--copy", str(tmp_path / "mine")]) == 2  # never overwrites your edits
     assert "already holds 01_data_overview.ipynb" in capsys.readouterr().err
+
+
+# -- the notebooks in the run's language ----------------------------------------------------------
+
+
+def _other_languages():
+    from planner.i18n import LANGUAGES
+
+    return [lang for lang in LANGUAGES if lang != "en"]
+
+
+@pytest.mark.parametrize("lang", _other_languages())
+def test_every_markdown_cell_has_a_translation_and_none_is_stale(lang):
+    import nbformat
+
+    from planner.i18n.notebooks import cells
+
+    table = cells(lang)
+    suite = {p.stem: nbformat.read(p, as_version=4) for p in runner.notebooks()}
+    assert set(table) == set(suite), f"{lang}: catalogue notebooks differ from the suite"
+    for name, nb in suite.items():
+        ids = [c.get("id") for c in nb.cells if c.cell_type == "markdown"]
+        assert all(ids) and len(set(ids)) == len(ids), f"{name}: markdown cells need unique ids"
+        assert set(ids) - set(table[name]) == set(), f"{name}: cells without a {lang} translation"
+        assert set(table[name]) - set(ids) == set(), f"{name}: {lang} translations of cells that do not exist"
+        for key in ids:
+            english, other = next(c.source for c in nb.cells if c.get("id") == key), table[name][key]
+            # a heading stays a heading of the same level
+            assert re.match(r"#*", english).group() == re.match(r"#*", other).group(), f"{name} {key}"
+
+
+def test_a_run_executes_the_notebooks_with_their_markdown_in_its_language():
+    import nbformat
+
+    from planner.i18n.notebooks import MissingTranslation, cells
+
+    path = runner.notebooks()[1]
+    shipped = nbformat.read(path, as_version=4)
+    assert runner._in_language(path, "en") == str(path)  # English runs the shipped file as it is
+    fi = runner._in_language(path, "fi")
+    markdown = [c for c in fi.cells if c.cell_type == "markdown"]
+    assert [c.source for c in markdown] == [cells("fi")[path.stem][c.id].rstrip("\n") for c in markdown]
+    assert [c.source for c in fi.cells if c.cell_type == "code"] == [
+        c.source for c in shipped.cells if c.cell_type == "code"
+    ]
+    assert nbformat.read(path, as_version=4) == shipped  # the shipped notebook stays English
+
+    from planner.i18n.notebooks import translate
+
+    shipped.cells.append(nbformat.v4.new_markdown_cell("## New section", id="not-translated"))
+    with pytest.raises(MissingTranslation, match="not-translated"):
+        translate(shipped, path.stem, "fi")
+
+
+@pytest.mark.parametrize("lang", _other_languages())
+def test_notebook_words_have_every_key_and_placeholder_of_english(lang):
+    from planner.i18n import catalogue
+    from planner.i18n.notebooks import words
+
+    assert catalogue.mismatches(words("en"), words(lang)) == []
+    # kept apart from the main catalogue until merged: no key may shadow one of its keys
+    assert set(words(lang).messages) & set(catalogue.get(lang).messages) == set()

@@ -198,3 +198,121 @@ def test_the_brief_shown_is_in_the_finished_run_folder(runs):
         shown = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
         assert expected in shown and ".partial" not in shown
         assert expected in (folder / "report.html").read_text(encoding="utf-8")
+
+
+# Headings and labels of the notebooks' markdown, the model and plan summaries and the charts: none
+# of one language's may show in a run of the other.
+WORDS = {
+    "en": [
+        "Data overview",
+        "What was read",
+        "Spend mix",
+        "Encounter model",
+        "The fitted model",
+        "Contribution shares",
+        "Parameters",
+        "Response curves",
+        "Checks",
+        "Decision",
+        "Scenario",
+        "Budget frontier",
+        "Bounds applied",
+        "Take note",
+        "Best split",
+        "interval",
+        "per encounter",
+        "encounters per week",
+        "Executive brief",
+        "The headline",
+        "Contents",
+    ],
+    "fi": [
+        "Aineiston yleiskuva",
+        "Mitä luettiin",
+        "Kohtaamismalli",
+        "Osuudet kohtaamisista",
+        "Vastekäyrät",
+        "Tarkistukset",
+        "Päätös",
+        "Budjettiraja",
+        "Käytetyt rajat",
+        "Huomioi",
+        "vaihteluväli",
+        "per kohtaaminen",
+        "kohtaamiset viikossa",
+        "Johdon tiivistelmä",
+        "Pääviesti",
+        "Sisältö",
+    ],
+}
+
+
+def _notebook_text(nb) -> str:
+    """What a reader of an executed notebook sees: its markdown and its outputs (HTML, else plain text)."""
+    from tests.test_report import visible_text
+
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data:
+                parts.append(visible_text(str(data["text/html"])))
+            elif "text/plain" in data and not str(data["text/plain"]).startswith("<Figure"):
+                parts.append(str(data["text/plain"]))
+            elif out.get("output_type") == "stream":
+                parts.append(out.get("text", ""))
+    return "\n".join(parts)
+
+
+def test_a_run_shows_no_words_of_the_other_language(runs):
+    from tests.test_report import visible_text
+
+    for lang, other in (("fi", "en"), ("en", "fi")):
+        shown = {"report.html": visible_text((runs[lang] / "report.html").read_text(encoding="utf-8"))}
+        for path in runner.notebooks():
+            shown[path.name] = _notebook_text(nbformat.read(runs[lang] / path.name, as_version=4))
+        for where, text in shown.items():
+            found = [w for w in WORDS[other] if w in text]
+            assert not found, f"{lang} run: {where} shows {found}"
+        assert any(w in shown["report.html"] for w in WORDS[lang]), f"{lang} report lacks its own words"
+
+
+def test_charts_and_summaries_speak_the_language_they_are_given():
+    """Every text drawn on the notebook charts (titles, labels, legends, ticks) and the summaries'
+    words in Finnish hold none of the English headings, and numbers use the Finnish format."""
+    import pickle
+
+    from planner.charts import data as data_charts
+    from planner.charts import model as model_charts
+    from planner.charts import plan as plan_charts
+    from planner.data import load_data
+    from planner.model import summary
+    from planner.params import load
+    from tests.conftest import EXAMPLE_PARAMS
+    from tests.test_model import fit, generate
+    from tests.test_plan import PlanSpec, fitted_like, history, plan_budget
+
+    res = fit(generate(seed=0, scenario="content_driven").frame, draws=20)
+    plan = plan_budget(fitted_like(), PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
+    data = load_data(load(EXAMPLE_PARAMS))
+    figures = [f(data, "fi") for f in (data_charts.spend_mix, data_charts.split_vs_reference,
+                                       data_charts.encounters_by_channel, data_charts.weighted_encounters)]
+    figures += [f(res, "fi") for f in (model_charts.actual_vs_fitted, model_charts.decomposition,
+                                       model_charts.shares_vs_claim, model_charts.response_curves)]
+    figures += [f(plan, "fi") for f in (plan_charts.scenario_chart, plan_charts.frontier_chart,
+                                        plan_charts.weekly_plan_chart)]
+    english = WORDS["en"] + ["share of", "spend", "encounters", "week", "budget", "content", "design",
+                             "technology", "actual", "baseline", "reference", "claim", "unseen", "today"]
+    for fig in figures:
+        fig.canvas.draw()  # tick labels exist once drawn
+        texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+        drawn = " | ".join(t for t in texts if t)
+        assert not [w for w in english if w in drawn], drawn
+        assert not re.search(r"\b\d+\.\d+\b(?!\.)", drawn), f"an English decimal point: {drawn}"
+    pickle.dumps(res)
+    for shown in (str(summary.model_summary(res, "fi")), summary.results_html(res, "fi"),
+                  str(plan.summary("fi")), plan._repr_html_("fi")):
+        assert not [w for w in WORDS["en"] if w in shown], shown
+    assert "Contribution shares" in str(summary.model_summary(res)) and "Decision" in str(plan.summary())

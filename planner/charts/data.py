@@ -1,6 +1,12 @@
-"""Figures of the data overview: spend mix, the last horizon's split, encounters by channel."""
+"""Figures of the data overview: spend mix, the last horizon's split, encounters by channel.
+
+Each function takes a `planner.data.Dataset` and the run's language (a code or a `Messages`); its
+title, labels and numbers are in that language.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import matplotlib.ticker as mticker
 from matplotlib.figure import Figure
@@ -8,13 +14,25 @@ from matplotlib.figure import Figure
 from planner import CATEGORIES
 from planner.charts import COLORS, figure, styled
 from planner.data import Dataset
+from planner.i18n import fmt_significant
+from planner.i18n.notebooks import messages
 
-_EUR = mticker.FuncFormatter(lambda x, _: f"{x / 1000:,.0f}k")
-_PCT = mticker.PercentFormatter(1.0, decimals=0)
+
+def _thousands(m):
+    return mticker.FuncFormatter(lambda x, _: m("ch_thousands", value=m.int(x / 1000)) if x else "0")
 
 
-def spend_mix(data: Dataset) -> Figure:
+def _pct(m):
+    return mticker.FuncFormatter(lambda x, _: m.pct(x))
+
+
+def _int(m):
+    return mticker.FuncFormatter(lambda x, _: m.int(x))
+
+
+def spend_mix(data: Dataset, lang: Any = "en") -> Figure:
     """Monthly spend per category (stacked) and each category's share of it."""
+    m = messages(lang)
     monthly = data.spend.resample("MS").sum()
     shares = monthly.div(monthly.sum(axis=1), axis=0)
     lead = data.split().idxmax()
@@ -24,14 +42,14 @@ def spend_mix(data: Dataset) -> Figure:
         top.stackplot(
             monthly.index,
             *(monthly[c] for c in CATEGORIES),
-            labels=CATEGORIES,
+            labels=[m.category(c) for c in CATEGORIES],
             colors=[COLORS[c] for c in CATEGORIES],
             alpha=0.9,
             step="post",
         )
-        top.yaxis.set_major_formatter(_EUR)
-        top.set_ylabel("spend per month (EUR)")
-        top.set_title(f"Spend mix by month: {lead} takes {data.split()[lead]:.0%} of all spend")
+        top.yaxis.set_major_formatter(_thousands(m))
+        top.set_ylabel(m("ch_spend_month"))
+        top.set_title(m("ch_spend_mix_title", category=m.category(lead, "cap"), share=m.pct(data.split()[lead])))
         top.legend(loc="upper left", ncols=3)
         bottom.stackplot(
             shares.index,
@@ -40,16 +58,19 @@ def spend_mix(data: Dataset) -> Figure:
             alpha=0.9,
             step="post",
         )
-        bottom.yaxis.set_major_formatter(_PCT)
-        bottom.set_ylabel("share of spend")
+        bottom.yaxis.set_major_formatter(_pct(m))
+        bottom.set_ylabel(m("ch_share_of_spend"))
         bottom.set_ylim(0, 1)
     return fig
 
 
-def split_vs_reference(data: Dataset) -> Figure:
+def split_vs_reference(data: Dataset, lang: Any = "en") -> Figure:
     """The last horizon's actual split beside the reference split, as 100 % bars."""
+    m = messages(lang)
     h = data.params.plan.horizon_weeks
-    rows = {f"last {h} weeks (actual)": data.split(h), "reference": data.params.plan.reference_split}
+    reference = data.params.plan.reference_split
+    actual = data.split(h)
+    rows = {m("ch_last_weeks_actual", weeks=m.int(h)): actual, m("ch_reference"): reference}
     with styled():
         fig = figure(8, 2.2)
         ax = fig.subplots()
@@ -57,12 +78,12 @@ def split_vs_reference(data: Dataset) -> Figure:
             left = 0.0
             for c in CATEGORIES:
                 share = float(split[c])
-                ax.barh(y, share, left=left, color=COLORS[c], label=c if y == 0 else None, height=0.6)
+                ax.barh(y, share, left=left, color=COLORS[c], label=m.category(c) if y == 0 else None, height=0.6)
                 if share >= 0.06:
                     ax.text(
                         left + share / 2,
                         y,
-                        f"{share:.0%}",
+                        m.pct(share),
                         ha="center",
                         va="center",
                         color="white",
@@ -72,20 +93,26 @@ def split_vs_reference(data: Dataset) -> Figure:
                 left += share
         ax.set_yticks(range(len(rows)), list(rows))
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(_PCT)
+        ax.xaxis.set_major_formatter(_pct(m))
         ax.set_xlim(0, 1)
         ax.grid(False)
-        actual = data.split(h)
         ax.set_title(
-            f"Last {h} weeks: content {actual['content']:.0%}, technology {actual['technology']:.0%} "
-            f"of spend (reference {rows['reference']['content']:.0%} / {rows['reference']['technology']:.0%})"
+            m(
+                "ch_split_title",
+                weeks=m.int(h),
+                content=m.pct(actual["content"]),
+                technology=m.pct(actual["technology"]),
+                ref_content=m.pct(reference["content"]),
+                ref_technology=m.pct(reference["technology"]),
+            )
         )
         fig.legend(loc="outside lower center", ncols=3)
     return fig
 
 
-def encounters_by_channel(data: Dataset) -> Figure:
+def encounters_by_channel(data: Dataset, lang: Any = "en") -> Figure:
     """Weekly encounters per channel (raw counts), each on its own panel, and the digital share."""
+    m = messages(lang)
     channels = list(data.encounters.columns)
     digital = data.digital_share()
     with styled():
@@ -93,19 +120,20 @@ def encounters_by_channel(data: Dataset) -> Figure:
         axes = fig.subplots(len(channels) + 1, 1, sharex=True)
         for ax, ch in zip(axes, channels, strict=False):
             ax.plot(data.encounters.index, data.encounters[ch], color="#444444", lw=1)
-            ax.set_ylabel(f"{ch}\n(per week)")
-            ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+            ax.set_ylabel(m("ch_channel_per_week", channel=ch))
+            ax.yaxis.set_major_formatter(_int(m))
         axes[-1].plot(digital.index, digital, color=COLORS["recommended"], lw=1.2)
-        axes[-1].yaxis.set_major_formatter(_PCT)
-        axes[-1].set_ylabel("digital share")
-        axes[0].set_title(f"Encounters by channel: {digital.mean():.0%} of encounters were digital on average")
+        axes[-1].yaxis.set_major_formatter(_pct(m))
+        axes[-1].set_ylabel(m("ch_digital_share"))
+        axes[0].set_title(m("ch_channels_title", share=m.pct(digital.mean())))
     return fig
 
 
-def weighted_encounters(data: Dataset) -> Figure:
+def weighted_encounters(data: Dataset, lang: Any = "en") -> Figure:
     """Quality-weighted encounters per week: the quantity the model explains."""
+    m = messages(lang)
     y = data.y
-    weights = ", ".join(f"{k} x{w:g}" for k, w in data.params.data.encounters.items())
+    weights = ", ".join(f"{k} ×{fmt_significant(w, m.lang, 3)}" for k, w in data.params.data.encounters.items())
     with styled():
         fig = figure(8, 2.8)
         ax = fig.subplots()
@@ -115,11 +143,11 @@ def weighted_encounters(data: Dataset) -> Figure:
             y.rolling(13, center=True, min_periods=4).mean(),
             color=COLORS["fitted"],
             lw=2,
-            label="13-week average",
+            label=m("ch_rolling_13"),
         )
-        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
-        ax.set_ylabel("weighted encounters per week")
-        ax.set_title(f"Quality-weighted encounters: {y.mean():,.0f} a week on average")
-        ax.text(0.0, -0.22, f"weights: {weights}", transform=ax.transAxes, fontsize=8, color="#555555")
+        ax.yaxis.set_major_formatter(_int(m))
+        ax.set_ylabel(m("ch_weighted_per_week"))
+        ax.set_title(m("ch_weighted_title", mean=m.int(y.mean())))
+        ax.text(0.0, -0.22, m("ch_weights", weights=weights), transform=ax.transAxes, fontsize=8, color="#555555")
         ax.legend(loc="upper left")
     return fig

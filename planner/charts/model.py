@@ -6,51 +6,64 @@ title states what the chart shows; nothing here computes an estimate.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from planner import CATEGORIES
 from planner.charts import COLORS, figure, interval, styled
 from planner.diagnostics import CLAIM_BANDS, CLAIM_LABEL
+from planner.i18n.notebooks import messages
 
 __all__ = ["actual_vs_fitted", "decomposition", "response_curves", "shares_vs_claim"]
 
 
-def _thousands(x: float, _pos=None) -> str:
+def _thousands(x: float, m) -> str:
+    """An axis number: thousands as "12k" ("12 t."), from 1 000 up with one decimal when it shows."""
     if abs(x) >= 10_000:
-        return f"{x / 1000:,.0f} k".replace(",", " ")
+        return m("ch_thousands", value=m.int(x / 1000))
     if abs(x) >= 1000:
-        return f"{x / 1000:.1f} k".replace(".0 k", " k")
-    return f"{x:,.0f}"
+        value = x / 1000
+        return m("ch_thousands", value=m.int(value) if round(value, 1).is_integer() else m.number(value, 1))
+    return m.int(x)
 
 
-def actual_vs_fitted(res) -> Figure:
+def _ticks(m) -> FuncFormatter:
+    return FuncFormatter(lambda x, _pos=None: _thousands(x, m))
+
+
+def _pct(m) -> FuncFormatter:
+    return FuncFormatter(lambda x, _pos=None: m.pct(x))
+
+
+def actual_vs_fitted(res, lang: Any = "en") -> Figure:
     """Weekly encounters against the model, with the unseen holdout weeks shaded.
 
     Parameters
     ----------
     res : planner.model.ModelResults
+    lang : str or Messages
+        The language of the title, labels and numbers.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    r2 = res.diagnostics["r2"]
+    m = messages(lang)
+    r2 = m.number(res.diagnostics["r2"], 2)
     hold = res.holdout
     if hold:
-        title = (
-            f"The model follows weekly encounters (R\u00b2 {r2:.2f}) and missed the {hold['weeks']} "
-            f"unseen weeks by {hold['mape']:.1%} on average"
-        )
+        title = m("ch_fit_title", r2=r2, weeks=m.int(hold["weeks"]), mape=m.pct(hold["mape"], 1))
     else:
-        title = f"The model follows weekly encounters (R\u00b2 {r2:.2f}); no weeks were kept out for a check"
+        title = m("ch_fit_title_no_check", r2=r2)
     with styled():
         fig = figure(9.0, 3.6)
         ax = fig.subplots()
-        ax.plot(res.index, res.y, color=COLORS["actual"], lw=1.1, label="actual")
-        ax.plot(res.index, res.fitted, color=COLORS["fitted"], lw=1.4, label="model (fitted to all weeks)")
+        ax.plot(res.index, res.y, color=COLORS["actual"], lw=1.1, label=m("ch_actual"))
+        ax.plot(res.index, res.fitted, color=COLORS["fitted"], lw=1.4, label=m("ch_fitted"))
         if hold:
             start = res.index[-hold["weeks"]]
             ax.axvspan(start, res.index[-1], color=COLORS["holdout"], alpha=0.10, lw=0)
@@ -60,45 +73,50 @@ def actual_vs_fitted(res) -> Figure:
                 color=COLORS["holdout"],
                 lw=1.4,
                 ls="--",
-                label="forecast of the unseen weeks",
+                label=m("ch_forecast"),
             )
             ax.text(
                 start,
                 0.98,
-                " unseen weeks",
+                " " + m("ch_unseen"),
                 transform=ax.get_xaxis_transform(),
                 va="top",
                 ha="left",
                 fontsize=8,
                 color=COLORS["holdout"],
             )
-        ax.set_ylabel("quality-weighted encounters per week")
-        ax.set_xlabel("week")
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.set_ylabel(m("ch_weighted_y"))
+        ax.set_xlabel(m("ch_week"))
+        ax.yaxis.set_major_formatter(_ticks(m))
         ax.legend(loc="lower left", ncol=3)
         ax.set_title(title, loc="left")
     return fig
 
 
-def decomposition(res) -> Figure:
+def decomposition(res, lang: Any = "en") -> Figure:
     """Weekly encounters split into the baseline and each category's spend-driven encounters.
 
     Parameters
     ----------
     res : planner.model.ModelResults
+    lang : str or Messages
+        The language of the title, labels and numbers.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    m = messages(lang)
     parts = res.contributions()
     shares = res.shares()["share"]
-    top = shares.idxmax()
+    top = shares.idxmax()  # the largest share, as the title says (not the claim's verdict)
     spend_driven = parts[list(CATEGORIES)].to_numpy().sum()
     total = spend_driven + parts["baseline"].sum()
-    title = (
-        f"{top.capitalize()} drives {shares[top]:.0%} of the spend-driven encounters, which are "
-        f"{spend_driven / total:.0%} of all"
+    title = m(
+        "ch_decomposition_title",
+        category=m.category(top, "cap"),
+        share=m.pct(shares[top]),
+        total=m.pct(spend_driven / total),
     )
     with styled():
         fig = figure(9.0, 3.8)
@@ -108,41 +126,49 @@ def decomposition(res) -> Figure:
             parts.index,
             *[parts[c].to_numpy() for c in order],
             colors=[COLORS[c] for c in order],
-            labels=order,
+            labels=[m("ch_baseline") if c == "baseline" else m.category(c) for c in order],
             alpha=0.9,
             lw=0,
         )
-        ax.plot(res.index, res.y, color=COLORS["actual"], lw=0.9, label="actual")
-        ax.set_ylabel("quality-weighted encounters per week")
-        ax.set_xlabel("week")
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.plot(res.index, res.y, color=COLORS["actual"], lw=0.9, label=m("ch_actual"))
+        ax.set_ylabel(m("ch_weighted_y"))
+        ax.set_xlabel(m("ch_week"))
+        ax.yaxis.set_major_formatter(_ticks(m))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.set_title(title, loc="left")
     return fig
 
 
-def shares_vs_claim(res) -> Figure:
+def shares_vs_claim(res, lang: Any = "en") -> Figure:
     """Contribution shares with their intervals against the claim's bands and the spend shares.
 
     Parameters
     ----------
     res : planner.model.ModelResults
+    lang : str or Messages
+        The language of the title, labels and numbers.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    m = messages(lang)
     table = res.shares()
     claim = res.claim()
     spend = res.spend.sum() / res.spend.to_numpy().sum()
     verdict = claim["verdict"]
-    if verdict == "consistent":
-        title = f"Your data are consistent with the {CLAIM_LABEL} claim"
-    elif verdict == "contradicted":
-        top = claim.get("category") or table["share"].idxmax()  # the category the verdict is about
-        title = f"Your data contradict the {CLAIM_LABEL} claim: {top} brings {table.loc[top, 'share']:.0%}"
+    about = claim.get("category")  # the category the model's verdict is about, never the largest share
+    if verdict in ("contradicted", "partly") and about in CATEGORIES:
+        title = m(
+            f"ch_claim_{verdict}_by",
+            claim=CLAIM_LABEL,
+            category=m.category(about),
+            share=m.pct(table.loc[about, "share"]),
+        )
+    elif verdict in ("consistent", "partly", "contradicted"):
+        title = m(f"ch_claim_{verdict}", claim=CLAIM_LABEL)
     else:
-        title = f"Your data cannot settle the {CLAIM_LABEL} claim"
+        title = m("ch_claim_inconclusive", claim=CLAIM_LABEL)
     cats = list(CATEGORIES)[::-1]  # content on top
     y = np.arange(len(cats))
     with styled():
@@ -156,7 +182,7 @@ def shares_vs_claim(res) -> Figure:
                 ax.text(
                     0.5,
                     yi,
-                    "unknown: spend never varied",
+                    m("ch_unknown_never_varied"),
                     ha="center",
                     va="center",
                     fontsize=8,
@@ -168,26 +194,26 @@ def shares_vs_claim(res) -> Figure:
             low, high = table.loc[cat, "low"], table.loc[cat, "high"]
             if np.isfinite(low) and np.isfinite(high):
                 interval(ax, yi, low, high)
-                label = f"{share:.0%} ({low:.0%}-{high:.0%})"
+                label = f"{m.pct(share)} ({m.range(m.pct(low), m.pct(high))})"
                 ax.text(min(high + 0.02, 0.98), yi + 0.08, label, va="center", fontsize=8)
             else:
-                ax.text(min(share + 0.02, 0.98), yi + 0.08, f"{share:.0%}", va="center", fontsize=8)
+                ax.text(min(share + 0.02, 0.98), yi + 0.08, m.pct(share), va="center", fontsize=8)
             ax.plot(spend[cat], yi - 0.32, marker="D", color=COLORS["current"], ms=5, ls="none")
-        ax.set_yticks(y, cats)
+        ax.set_yticks(y, [m.category(c) for c in cats])
         ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel("share of spend-driven encounters (bars: estimate and interval)")
+        ax.xaxis.set_major_formatter(_pct(m))
+        ax.set_xlabel(m("ch_claim_x"))
         ax.grid(axis="y", visible=False)
         handles = [
-            Patch(color=COLORS["reference"], alpha=0.10, label=f"claim {CLAIM_LABEL}"),
-            ax.plot([], [], marker="D", color=COLORS["current"], ls="none", label="share of spend")[0],
+            Patch(color=COLORS["reference"], alpha=0.10, label=m("ch_claim_band", claim=CLAIM_LABEL)),
+            ax.plot([], [], marker="D", color=COLORS["current"], ls="none", label=m("ch_share_of_spend"))[0],
         ]
         ax.legend(handles=handles, loc="lower right")
         ax.set_title(title, loc="left")
     return fig
 
 
-def response_curves(res) -> Figure:
+def response_curves(res, lang: Any = "en") -> Figure:
     """Steady-state encounters against weekly spend per category, today's spend marked.
 
     Today's spend is the mean weekly spend over the last plan horizon of the data.
@@ -195,30 +221,31 @@ def response_curves(res) -> Figure:
     Parameters
     ----------
     res : planner.model.ModelResults
+    lang : str or Messages
+        The language of the title, labels and numbers.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    m = messages(lang)
     current = res.spend.iloc[-res.horizon_weeks :].mean()
     per_k = 1000.0 * res.marginal(current)
-    best = per_k.idxmax()
-    title = (
-        f"At today's spend, an extra 1 000 EUR a week brings the most in {best} ({per_k[best]:.0f} encounters a week)"
-    )
+    best = per_k.idxmax()  # the steepest curve at today's spend, as the title says
+    title = m("ch_curves_title", extra=m.eur(1000), category=m.category(best, "ill"), encounters=m.int(per_k[best]))
     with styled():
         fig = figure(10.0, 3.4)
         axes = fig.subplots(1, 3)
         for ax, cat in zip(axes, CATEGORIES, strict=True):
-            ax.set_title(cat, loc="left", fontsize=10)
-            ax.set_xlabel("weekly spend (EUR)")
-            ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-            ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+            ax.set_title(m.category(cat, "cap"), loc="left", fontsize=10)
+            ax.set_xlabel(m("ch_weekly_spend"))
+            ax.xaxis.set_major_formatter(_ticks(m))
+            ax.yaxis.set_major_formatter(_ticks(m))
             if not res.identified[cat]:
                 ax.text(
                     0.5,
                     0.5,
-                    "spend never varied:\neffect unknown",
+                    m("ch_effect_unknown"),
                     transform=ax.transAxes,
                     ha="center",
                     va="center",
@@ -235,12 +262,12 @@ def response_curves(res) -> Figure:
             ax.axvline(now, color=COLORS["current"], lw=1, ls=":")
             ax.plot([now], at["encounters"], marker="o", color="black", ms=5)
             ax.annotate(
-                f"today {_thousands(now)}",
+                m("ch_today", value=_thousands(now, m)),
                 (now, float(at["encounters"].iloc[0])),
                 xytext=(4, -12),
                 textcoords="offset points",
                 fontsize=8,
             )
-        axes[0].set_ylabel("spend-driven encounters per week")
+        axes[0].set_ylabel(m("ch_spend_driven_week"))
         fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
     return fig

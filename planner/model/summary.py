@@ -57,9 +57,7 @@ def _label(x, m: Messages):
 class ModelSummary:
     """Tables of a fitted model; prints as text and renders as HTML in a notebook."""
 
-    def __init__(
-        self, title: str, tables: list[tuple[str, pd.DataFrame]], notes: list[str], lang: str = "en"
-    ):
+    def __init__(self, title: str, tables: list[tuple[str, pd.DataFrame]], notes: list[str], lang: str = "en"):
         self.title, self.tables, self.notes, self.lang = title, tables, notes, lang
 
     def _shown(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -261,7 +259,8 @@ def overview_table(res, lang: Any = "en") -> pd.DataFrame:
 
     Columns: the effect share (with its interval), the spend share over all the data, the current
     euros a week (the mean of the last plan horizon), the saturation there and the euros per extra
-    encounter, labelled in `lang`; a category left out of the fit reads "unknown".
+    encounter, labelled in `lang` and indexed by category; a category left out of the fit reads
+    "unknown".
     """
     m = messages(lang)
     shares = res.shares()
@@ -276,15 +275,15 @@ def overview_table(res, lang: Any = "en") -> pd.DataFrame:
         elif _missing(row["low"]):
             effect = _pct(row["share"], m)
         else:
-            effect = f"{_pct(row['share'], m)} ({m.range(_pct(row['low'], m), _pct(row['high'], m))})"
-        rows[m.category(c, "cap")] = {
+            effect = f"{_pct(row['share'], m)} ({_pct(row['low'], m)}–{_pct(row['high'], m)})"
+        rows[c] = {
             m("ms_col_effect_share"): effect,
             m("ms_col_spend_share_all"): _pct(spend[c], m),
             m("ms_col_current_week"): m.eur(float(sat.loc[c, "weekly_spend"])),
             m("ms_col_saturation"): _pct(sat.loc[c, "level"], m) if row["identified"] else unknown,
             m("ms_col_extra_cost"): m.eur_cost(float(sat.loc[c, "marginal_cost_per_encounter"])),
         }
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(m("col_category"))
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("category")
 
 
 def results_html(res, lang: Any = "en") -> str:
@@ -299,7 +298,8 @@ def results_html(res, lang: Any = "en") -> str:
         quality=f"<b>{esc(m.quality(res.quality)[0].lower())}</b>",
     )
     parts = [f'<div lang="{m.lang}">', f"<p>{head}</p>"]
-    parts.append(overview_table(res, m).rename_axis(None).to_html(escape=True, border=0))
+    table = overview_table(res, m).rename(index=lambda c: m.category(c, "cap")).rename_axis(None)
+    parts.append(table.to_html(escape=True, border=0))
     notes = [m.warning(res.quality_reason), claim_sentence(res, m)]
     gap = res.spend_effect_gap()
     if gap:

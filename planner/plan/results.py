@@ -344,8 +344,13 @@ class PlanResults:
                 if row["defaulted"]:
                     origin += "; " + m("ps_defaulted", keys=m("and").join(row["defaulted"]))
             bound_lines.append(
-                m("ps_bound_line", category=m.category(cat), low=pct(row["min_share"]), high=pct(row["max_share"]),
-                  origin=origin)
+                m(
+                    "ps_bound_line",
+                    category=m.category(cat),
+                    low=pct(row["min_share"]),
+                    high=pct(row["max_share"]),
+                    origin=origin,
+                )
             )
         mc = self.bounds["max_change"]
         md = self.bounds["max_deviation_from_reference"]
