@@ -419,11 +419,11 @@ def test_a_cell_ending_in_the_model_shows_a_table_not_a_dict(content_case):
     assert list(table.index) == CATS
     share = res.shares().loc["technology"]
     assert table.loc["technology", "effect share"] == (
-        f"{100 * share['share']:.0f} % ({100 * share['low']:.0f}-{100 * share['high']:.0f} %)"
+        f"{100 * share['share']:.0f}% ({100 * share['low']:.0f}%–{100 * share['high']:.0f}%)"
     )
-    assert table.loc["technology", "spend share (all data)"] == "70 %"
-    assert table.loc["content", "saturation"] == f"{100 * res.saturation().loc['content', 'level']:.0f} %"
-    assert "Technology takes 70 % of the spend" in page  # the spend/effect gap the model names
+    assert table.loc["technology", "spend share (all data)"] == "70%"
+    assert table.loc["content", "saturation"] == f"{100 * res.saturation().loc['content', 'level']:.0f}%"
+    assert "Technology took 70% of all the spend" in page  # the spend/effect gap the model names
 
 
 def test_sections_of_results_json(content_case):
@@ -511,7 +511,7 @@ def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
     for name in ("02_actual_vs_fitted", "02_decomposition", "02_shares_vs_claim", "02_response_curves"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
     assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
-    summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("res.summary()"))
+    summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("res.summary(lang)"))
     data = summary_cell.outputs[-1]["data"]
     assert "text/html" in data and "Contribution shares" in data["text/plain"]
 

@@ -479,7 +479,7 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
     for name in ("03_scenarios", "03_frontier", "03_weekly_plan"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
     assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
-    summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("plan.summary()"))
+    summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("plan.summary(lang)"))
     summary_output = summary_cell.outputs[-1]["data"]
     assert "text/html" in summary_output and "Bounds applied" in summary_output["text/plain"]
 

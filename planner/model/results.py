@@ -654,13 +654,13 @@ class ModelResults:
             return pd.DataFrame(columns=columns, index=pd.Index([], name="experiment"))
         return pd.DataFrame(self.experiments).set_index("name").rename_axis("experiment")[columns]
 
-    def diagnostics_table(self) -> pd.DataFrame:
-        """The checks with their values, thresholds and verdicts, for people."""
-        return summary_mod.diagnostics_table(self)
+    def diagnostics_table(self, lang: str = "en") -> pd.DataFrame:
+        """The checks with their values, thresholds and verdicts, for people, in `lang`."""
+        return summary_mod.diagnostics_table(self, lang)
 
-    def summary(self) -> ModelSummary:
-        """Fit, parameters with intervals, shares, checks and warnings."""
-        return summary_mod.model_summary(self)
+    def summary(self, lang: str = "en") -> ModelSummary:
+        """Fit, parameters with intervals, shares, checks and warnings, worded in `lang`."""
+        return summary_mod.model_summary(self, lang)
 
     def _repr_html_(self) -> str:
         """Quality, effect against spend per category, the claim verdict and the warnings."""
