@@ -135,6 +135,12 @@ def test_no_cents_after_about_and_no_plural_slips(built, case, lang):
     assert not re.search(r"\b1 encounters\b", text)
 
 
+def test_the_claim_is_named_the_same_way_in_title_and_text(built):
+    _, view, pages = built["technology", "en"]
+    assert "80/10–15/10–15 claim" in pages[0]
+    assert "80/10/10 claim" not in pages[0]
+
+
 def test_claim_text_names_the_models_category(built):
     for case in CASES:
         results, view, _ = built[case, "en"]

@@ -233,7 +233,7 @@ def page_one(v: BriefView, st, placed: list, figures: dict) -> list:
     story += _quality_box(v, st)
     story += section(m("sec_split"), st)
     story += _split_section(v, st, placed, figures)
-    story += section(m("sec_claim", claim=v.claim_label), st)
+    story += section(m("sec_claim"), st)
     story += _claim_section(v, st, placed, figures)
     story += _frontier_section(v, st, placed, figures)
     return story

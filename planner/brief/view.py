@@ -376,11 +376,6 @@ class BriefView:
         return f"{self.m.number(100 * lo)}–{self.m.pct(hi)}"
 
     @property
-    def claim_label(self) -> str:
-        """The claim as numbers, from its bands: 70–90/10–15/10–15 style."""
-        return "/".join(f"{round(100 * lo)}–{round(100 * hi)}" for lo, hi in (self.claim_bands[c] for c in CATEGORIES))
-
-    @property
     def spend_shares_all_data(self) -> dict[str, float]:
         return {c: float(_get(_get(_get(self.data, "split"), "all_data"), c, 0.0)) for c in CATEGORIES}
 
