@@ -88,8 +88,8 @@ def _share_bounds(plan) -> tuple[np.ndarray, np.ndarray]:
     """The share range per category the plan's optimiser used (results.json allocation.bounds)."""
     alloc = plan.to_dict()
     bounds = alloc.get("allocation", alloc)["bounds"]
-    lo = np.array([float(bounds[c]["min_share"]) for c in CATS])
-    hi = np.array([float(bounds[c]["max_share"]) for c in CATS])
+    lo = np.array([float(bounds[c]["min"]) for c in CATS])
+    hi = np.array([float(bounds[c]["max"]) for c in CATS])
     return lo, hi
 
 
