@@ -430,25 +430,28 @@ def markdown(frame: pd.DataFrame, digits: int = 1) -> str:
 
 
 def _model_version() -> str:
-    """The commit of planner/model.py the fits ran against (and whether it had local changes)."""
+    """The commit of the model's code the fits ran against (and whether it had local changes)."""
     import subprocess
 
+    paths = ["planner/model", "planner/posterior.py", "planner/diagnostics.py"]
     try:
         commit = subprocess.run(
-            ["git", "log", "-1", "--format=%h %s", "--", "planner/model.py"],
+            ["git", "log", "-1", "--format=%h %s", "--", *paths],
             cwd=ROOT,
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "planner/model.py"], cwd=ROOT, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--", *paths], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "", ""
-    digest = hashlib.sha256((ROOT / "planner" / "model.py").read_bytes()).hexdigest()[:10]
+    files = sorted((ROOT / "planner" / "model").glob("*.py")) + [ROOT / "planner" / "posterior.py"]
+    files.append(ROOT / "planner" / "diagnostics.py")
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:10]
     head = f"{commit[:60]}{' + uncommitted changes' if dirty else ''}; " if commit else ""
-    return f"{head}model.py sha256 {digest}"
+    return f"{head}model code sha256 {digest}"
 
 
 def run_tasks(fn, tasks: list[tuple], jobs: int, failed, errors) -> list:
