@@ -72,10 +72,10 @@ def test_daily_data_is_summed_to_monday_weeks(write_case, example_frame):
             day = {"week_start": (monday + pd.Timedelta(days=d)).date().isoformat()}
             for c in example_frame.columns[1:]:
                 v = float(r[c])
-                if c == "market_index":
+                if c in ("market_index", "nps"):
                     day[c] = v  # a level: the weekly value is the mean
-                elif c == "event_trade_fair":
-                    day[c] = v if d == 2 else 0  # the event happened on one day of the week
+                elif c in ("event_trade_fair", *COUNTS):
+                    day[c] = v if d == 2 else 0  # on one day of the week (counts stay whole)
                 else:
                     day[c] = v / 7
             rows.append(day)
@@ -208,6 +208,10 @@ def test_numbers_in_the_date_column_are_not_dates(write_case, example_frame):
 
 # -- numbers: read exactly or not at all ----------------------------------------------------------
 
+#: The example's funnel columns, and those of them that are counts.
+FUNNEL = ["warmed_leads", "deals_web", "deals_sales", "revenue_web_eur", "revenue_sales_eur", "nps"]
+COUNTS = ["warmed_leads", "deals_web", "deals_sales"]
+
 SPEND = [
     "content_articles_eur",
     "content_video_eur",
@@ -264,23 +268,25 @@ def test_mixed_decimal_marks_in_a_column_stop_naming_column_cells_and_fix(write_
 
 def test_ambiguous_column_stops_unless_the_file_or_params_say(write_case, example_frame):
     """'1,234' is 1.234 or 1234: with nothing else to go on, the planner asks instead of guessing."""
+    example_frame = example_frame.drop(columns=FUNNEL)  # revenue's cents would show the mark
+    no_funnel = {"funnel": None}
     for col in SPEND:
         example_frame[col] = (example_frame[col].astype(int) + 1000).map(lambda v: f"{v:,}")
     index = example_frame["market_index"]
     example_frame["market_index"] = "100"
     expect_error(
-        write_case(example_frame, data_name="amb.csv"),
+        write_case(example_frame, no_funnel, data_name="amb.csv"),
         r"column 'content_articles_eur': cannot tell whether the mark in row 2 \('1,972'\)",
         r"set data.decimal: ',' \(1 234,50\) or '.' \(1,234.50\)",
     )
-    point = load(write_case(example_frame, {"data": {"decimal": "."}}, data_name="amb.csv"))
+    point = load(write_case(example_frame, {"data": {"decimal": "."}, **no_funnel}, data_name="amb.csv"))
     assert point.frame["content_articles_eur"].iloc[0] == 1972.0
-    comma = load(write_case(example_frame, {"data": {"decimal": ","}}, data_name="amb.csv"))
+    comma = load(write_case(example_frame, {"data": {"decimal": ","}, **no_funnel}, data_name="amb.csv"))
     assert comma.frame["content_articles_eur"].iloc[0] == 1.972
     # one unambiguous cell elsewhere in the file settles it for every column
     example_frame["market_index"] = index
     example_frame.loc[1, "tech_crm_eur"] = "1,234.50"
-    guessed = load(write_case(example_frame, data_name="amb.csv"))
+    guessed = load(write_case(example_frame, no_funnel, data_name="amb.csv"))
     assert guessed.frame["tech_crm_eur"].iloc[1] == 1234.5
     for col in SPEND:
         np.testing.assert_array_equal(guessed.frame[col].iloc[2:], point.frame[col].iloc[2:])
@@ -389,8 +395,8 @@ def test_any_convention_reads_back_the_same_numbers(
     expected = {}
     for col in numeric:
         base = pd.to_numeric(example_frame[col]).to_numpy()
-        with_cents = rng.random(len(frame)) < share_with_cents
-        cents = np.round(base * 100 * scale).astype(np.int64)
+        with_cents = (rng.random(len(frame)) < share_with_cents) & (col not in COUNTS)  # counts are whole
+        cents = np.round(base * 100 * (1 if col == "nps" else scale)).astype(np.int64)  # nps within -100..100
         cents = np.where(with_cents, cents + rng.integers(0, 100, len(frame)), cents - cents % 100)
         if col == "market_index":
             cents = cents - int(np.median(cents)) // 100 * 100  # a control may be negative
