@@ -31,6 +31,18 @@ MIN_WEEKS = 52
 MAX_LISTED = 8
 # no week has a trillion euros or encounters: such a cell is a typo or a unit mix-up
 MAX_VALUE = 1e12
+#: The range of a customer-experience score (NPS; a CSAT score on 0..100 or 1..5 lies within it).
+EXPERIENCE_RANGE = (-100.0, 100.0)
+#: What each funnel column holds, by its standard name in `Dataset.funnel` (used in messages).
+FUNNEL_ROLES = {
+    "leads": "warmed leads",
+    "deals_self_service": "self-service deals",
+    "deals_assisted": "assisted deals",
+    "revenue_self_service": "self-service revenue",
+    "revenue_assisted": "assisted revenue",
+    "experience": "experience score",
+}
+_COUNTS = ("leads", "deals_self_service", "deals_assisted")
 
 
 class DataError(ValueError):
@@ -371,6 +383,20 @@ class Dataset:
     def events(self) -> pd.DataFrame:
         return self.frame[list(self.params.data.events)]
 
+    @cached_property
+    def funnel(self) -> pd.DataFrame | None:
+        """The funnel columns under their standard names, or None without a `funnel` section.
+
+        Columns, for what the params configure and in this order: ``leads``, ``deals_self_service``,
+        ``deals_assisted``, ``revenue_self_service``, ``revenue_assisted`` (EUR) and ``experience``
+        (the score, a week's mean for daily data); floats on the weekly index.
+        """
+        spec = self.params.funnel
+        if spec is None:
+            return None
+        names = spec.columns()
+        return pd.DataFrame({name: self.frame[col] for name, col in names.items()}, index=self.frame.index)
+
     def spend_by_category(self, last_weeks: int | None = None) -> pd.Series:
         """Euros per category over all the data, or over its last `last_weeks` weeks."""
         spend = self.spend if last_weeks is None else self.spend.iloc[-last_weeks:]
@@ -423,13 +449,25 @@ def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> 
     for cols in spec.spend.columns().values():
         needed += cols
     needed += spec.controls + spec.events
+    if params.funnel is not None:
+        needed += list(params.funnel.columns().values())
     present = list(frame.columns)
     missing = [c for c in needed if c not in present]
     for col in missing:
         close = difflib.get_close_matches(col, present, n=3, cutoff=0.6)
         hint = f"; close matches: {', '.join(close)}" if close else f"; the file has: {_listed(present)}"
-        problems.append(f"column '{col}' (named in the params file) is missing{hint}")
+        problems.append(f"column '{col}' (named in the params file{_funnel_key(params, col)}) is missing{hint}")
     return [c for c in needed if c not in missing]
+
+
+def _funnel_key(params: Params, column: str) -> str:
+    """' as funnel.deals.assisted' for a funnel column, else ''."""
+    if params.funnel is None:
+        return ""
+    for name, col in params.funnel.columns().items():
+        if col == column:
+            return " as funnel." + ".".join(params.funnel.key_of(name))
+    return ""
 
 
 def _parse_cells(frame, params, columns, marks, first_row, problems):
@@ -439,6 +477,11 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
     role = {c: f"{cat} spend" for cat, cols in spec.spend.columns().items() for c in cols}
     role.update({c: "encounters" for c in spec.encounters})
     role.update({c: "event" for c in spec.events})
+    funnel = params.funnel.columns() if params.funnel is not None else {}
+    role.update({col: FUNNEL_ROLES[name] for name, col in funnel.items()})
+    counts = {funnel[name] for name in _COUNTS if name in funnel}
+    score = funnel.get("experience")
+    low, high = EXPERIENCE_RANGE
     rows = np.arange(len(frame)) + first_row
     dates = [None] * len(frame)
     if date_column in frame.columns:
@@ -463,7 +506,7 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
         if col == date_column or col not in marks:  # no date, or a column whose decimal mark is unclear
             continue
         values = np.full(len(frame), np.nan)
-        empty, bad, out, huge = [], [], [], []
+        empty, bad, out, huge, fraction = [], [], [], [], []
         kind = role.get(col)
         for i, v in enumerate(frame[col]):
             if v is None or str(v).strip() == "":
@@ -474,12 +517,19 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
                 bad.append(f"row {rows[i]} ({v!r})")
                 continue
             values[i] = x
-            if (kind == "event" and x not in (0, 1)) or (kind not in (None, "event") and x < 0):
+            if col == score:
+                if not low <= x <= high:
+                    out.append(f"row {rows[i]} ({v!r})")
+            elif (kind == "event" and x not in (0, 1)) or (kind not in (None, "event") and x < 0):
                 out.append(f"row {rows[i]} ({v!r})")
             elif abs(x) > MAX_VALUE:
                 huge.append(f"row {rows[i]} ({v!r})")
+            elif col in counts and x != np.floor(x):
+                fraction.append(f"row {rows[i]} ({v!r})")
         where = f"column '{col}'" + (f" ({kind})" if kind else "")
-        if empty:
+        if empty and col == score:
+            problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter the score measured for that row")
+        elif empty:
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter 0 if nothing was spent or seen")
         if bad:
             problems.append(
@@ -488,9 +538,19 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
             )
         if out and kind == "event":
             problems.append(f"{where}: must be 0 or 1, not so in {_listed(out)}")
+        elif out and col == score:
+            problems.append(
+                f"{where}: outside {low:g}..{high:g} in {_listed(out)}; the score must be an NPS (-100..100) or a "
+                "CSAT score within that range"
+            )
         elif out:
-            what = "spend" if kind.endswith("spend") else "a count"
+            what = "spend" if kind.endswith("spend") else "revenue" if kind.endswith("revenue") else "a count"
             problems.append(f"{where}: negative value in {_listed(out)}; {what} must be 0 or more")
+        if fraction:
+            problems.append(
+                f"{where}: not a whole number in {_listed(fraction)}; {kind} are counted in whole numbers "
+                "(check the column and its decimal mark)"
+            )
         if huge:
             problems.append(f"{where}: implausibly large value in {_listed(huge)}; check the unit and the decimal mark")
         numbers[col] = values
@@ -518,6 +578,8 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
         # counts and euros add up over a week; a control is a level (mean); an event happened or not
         how = {c: "sum" for c in table.columns}
         how.update({c: "mean" for c in spec.controls})
+        if params.funnel is not None and params.funnel.experience is not None:
+            how[params.funnel.experience] = "mean"  # a score is a level: the week's mean, not a sum
         how.update({c: "max" for c in spec.events})
         table = table.groupby(week).agg(how)
         partial = counts[counts < 7]
@@ -578,6 +640,36 @@ def _check_values(table: pd.DataFrame, params: Params, problems: list[str]) -> N
             f"only {len(table)} weeks of data; the planner needs at least {MIN_WEEKS} "
             "(a full year, so that season and spend can be told apart)"
         )
+
+
+def _check_funnel(table: pd.DataFrame, params: Params, rows: dict, problems: list[str], warnings: list[dict]) -> None:
+    """Week by week: no revenue in a channel without its deals (an error); assisted deals above the
+    warmed leads (a warning: deals from leads the leads column does not count, or mixed-up columns)."""
+    if params.funnel is None:
+        return
+    cols = params.funnel.columns()
+
+    def week(day: pd.Timestamp) -> str:
+        row = rows.get(day)
+        return f"row {row} (week {day.date().isoformat()})" if row is not None else f"week {day.date().isoformat()}"
+
+    for channel in ("self_service", "assisted"):
+        deals, revenue = cols.get(f"deals_{channel}"), cols.get(f"revenue_{channel}")
+        if deals is None or revenue is None:
+            continue
+        bad = table.index[(table[revenue] > 0) & (table[deals] == 0)]
+        if len(bad):
+            listed = [f"{week(d)}: {table.at[d, revenue]:,.2f} EUR" for d in bad]
+            problems.append(
+                f"column '{revenue}' ({FUNNEL_ROLES[f'revenue_{channel}']}): revenue in {_listed(listed)} where "
+                f"'{deals}' ({FUNNEL_ROLES[f'deals_{channel}']}) holds no deals; revenue comes from deals, so check "
+                "both columns for those weeks (a deal and its revenue belong to the same week)"
+            )
+    leads, assisted = cols.get("leads"), cols.get("deals_assisted")
+    if leads is not None and assisted is not None:
+        above = table.index[table[assisted] > table[leads]]
+        if len(above):
+            warnings.append(_warning("deals_above_leads", weeks=[d.date().isoformat() for d in above]))
 
 
 def _week_position(day, index: pd.DatetimeIndex) -> int:
@@ -670,11 +762,17 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     if problems:
         raise DataError(source, problems, params.source)
     table = pd.DataFrame(numbers, index=pd.DatetimeIndex(dates, name=spec.date_column))
+    # the file's row of each week (weekly data), so that a weekly check can point at the row
+    rows = {}
+    if spec.frequency == "weekly":
+        weeks = table.index.to_period("W-SUN").start_time
+        rows = dict(zip(weeks, range(first_row, first_row + len(table)), strict=True))
     table = _to_weeks(table, params, problems, warnings)
     if problems:
         raise DataError(source, problems, params.source)
     _check_values(table, params, problems)
     _check_experiments(table, params, problems)
+    _check_funnel(table, params, rows, problems, warnings)
     if problems:
         raise DataError(source, problems, params.source)
     if len(table) < 104 and params.model.seasonality > 0:

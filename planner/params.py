@@ -21,13 +21,16 @@ from planner import CATEGORIES
 __all__ = [
     "Bound",
     "DataSpec",
+    "DealColumns",
     "ExperimentSpec",
+    "FunnelSpec",
     "ModelSpec",
     "OutputSpec",
     "Params",
     "ParamsError",
     "PlanSpec",
     "ReportSpec",
+    "RevenueColumns",
     "SpendSpec",
     "load",
     "load_dict",
@@ -259,6 +262,9 @@ class FrontierSpec(_Strict):
         return self
 
 
+Objective = Literal["encounters", "deals", "revenue", "profit"]
+
+
 class PlanSpec(_Strict):
     """The planning period, budget, reference split and the optimiser's constraints."""
 
@@ -298,6 +304,17 @@ class PlanSpec(_Strict):
         lt=1,
         description="Move money only when the model's best split beats the current one with at least this "
         "probability (over the posterior draws); otherwise keep the current split.",
+    )
+    objective: Objective = Field(
+        "encounters",
+        description="What the optimiser maximises: encounters (quality-weighted), deals (needs funnel.deals), "
+        "revenue (needs funnel.revenue) or profit (margin * revenue - budget; needs funnel.revenue and "
+        "funnel.margin).",
+    )
+    experience_guard: bool = Field(
+        False,
+        description="true: the recommended split may not lower the expected customer-experience score "
+        "(needs funnel.experience); false: the score is reported, not constrained.",
     )
 
     @field_validator("reference_split")
@@ -461,6 +478,126 @@ class ExperimentSpec(_Strict):
         return float((self.lift_high - self.lift_low) / (2.0 * z))
 
 
+class DealColumns(_Strict):
+    """Closed deals per week, one column per channel."""
+
+    self_service: str = Field(
+        min_length=1, description="Column of deals closed online without a seller (self-service), per week."
+    )
+    assisted: str = Field(
+        min_length=1, description="Column of deals closed with a seller (call, meeting, store), per week."
+    )
+
+
+class RevenueColumns(_Strict):
+    """Revenue of the closed deals per week (EUR), one column per channel."""
+
+    self_service: str = Field(min_length=1, description="Column of self-service revenue (EUR) per week.")
+    assisted: str = Field(min_length=1, description="Column of assisted revenue (EUR) per week.")
+
+
+class FunnelSpec(_Strict):
+    """The funnel after the encounters: leads, deals and revenue per channel, customer experience.
+
+    Every key is optional; `deals` and `revenue` name both channels when given. The columns are read
+    like every other numeric column of the data.
+    """
+
+    leads: str | None = Field(
+        None,
+        min_length=1,
+        description="Column of warmed leads handed from marketing to sales per week (a count); with "
+        "deals.assisted it gives the close rate.",
+    )
+    deals: DealColumns | None = Field(
+        None, description="Columns of closed deals per week: {self_service: <column>, assisted: <column>}."
+    )
+    revenue: RevenueColumns | None = Field(
+        None,
+        description="Columns of revenue (EUR) per week: {self_service: <column>, assisted: <column>}.",
+    )
+    margin: float | None = Field(
+        None, gt=0, le=1, description="Gross margin of revenue (0 < margin <= 1), for the profit objective."
+    )
+    experience: str | None = Field(
+        None,
+        min_length=1,
+        description="Column of a customer-experience score per week: NPS (-100..100) or a CSAT score "
+        "within that range; daily rows are averaged over the week.",
+    )
+
+    @field_validator("deals", "revenue", mode="before")
+    @classmethod
+    def _per_channel(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, dict):
+            raise ValueError("expected a column per channel: {self_service: <column>, assisted: <column>}")
+        return v
+
+    @model_validator(mode="after")
+    def _names_a_column(self) -> FunnelSpec:
+        if not self.columns():
+            raise ValueError(
+                "the funnel section names no column: give at least one of leads, deals, revenue or "
+                "experience, or delete the section"
+            )
+        return self
+
+    def columns(self) -> dict[str, str]:
+        """The configured columns by their standard name (`leads`, `deals_self_service`, ...,
+        `experience`), in the order of `Dataset.funnel`."""
+        out: dict[str, str] = {}
+        if self.leads is not None:
+            out["leads"] = self.leads
+        for what in ("deals", "revenue"):
+            cols = getattr(self, what)
+            if cols is not None:
+                out[f"{what}_self_service"] = cols.self_service
+                out[f"{what}_assisted"] = cols.assisted
+        if self.experience is not None:
+            out["experience"] = self.experience
+        return out
+
+    @staticmethod
+    def key_of(name: str) -> tuple[str, ...]:
+        """The params key path below `funnel` of a standard column name: ('deals', 'assisted')."""
+        what, _, channel = name.partition("_")
+        return (what, channel) if channel else (what,)
+
+
+def _funnel_needs(objective: Any, guard: Any, given: set[str]) -> list[tuple[tuple, str]]:
+    """What the objective and the experience guard need from the funnel section but `given` lacks."""
+    problems: list[tuple[tuple, str]] = []
+    need = {"deals": ("deals",), "revenue": ("revenue",), "profit": ("revenue", "margin")}
+    missing = [k for k in need.get(objective, ()) if k not in given] if isinstance(objective, str) else []
+    if missing:
+        keys = " and ".join(f"funnel.{k}" for k in missing)
+        problems.append(
+            (
+                ("plan", "objective"),
+                f"objective '{objective}' needs {keys}; add {'them' if len(missing) > 1 else 'it'} "
+                "to the funnel section, or use objective: encounters",
+            )
+        )
+    if guard is True and "experience" not in given:
+        problems.append(
+            (
+                ("plan", "experience_guard"),
+                "true needs funnel.experience (the column of a customer-experience score); add it to the "
+                "funnel section, or set experience_guard: false",
+            )
+        )
+    return problems
+
+
+def _raw_funnel_needs(raw: dict) -> list[tuple[tuple, str]]:
+    """`_funnel_needs` on the raw mapping, so that a file with other problems hears of these too
+    (pydantic runs the cross-checks only once every section is valid)."""
+    plan = raw.get("plan") if isinstance(raw.get("plan"), dict) else {}
+    funnel = raw.get("funnel") if isinstance(raw.get("funnel"), dict) else {}
+    guard = plan.get("experience_guard", False)
+    return _funnel_needs(plan.get("objective", "encounters"), guard, {k for k, v in funnel.items() if v is not None})
+
+
 class Params(_Strict):
     """One planning run: report, data, model, plan, output and the lift tests run so far."""
 
@@ -473,6 +610,11 @@ class Params(_Strict):
         default_factory=list,
         description="Lift tests run so far (spend changes in a window of weeks with their measured lift); "
         "they calibrate the model. Default: none.",
+    )
+    funnel: FunnelSpec | None = Field(
+        None,
+        description="Leads, deals and revenue per channel and a customer-experience score, for conversion, "
+        "the value of an encounter and plans for value. Default: none (plans for encounters only).",
     )
 
     # Where the file was read from; the data and output paths are relative to it.
@@ -496,6 +638,29 @@ class Params(_Strict):
         if problems:
             raise _keyed(problems)
         return v
+
+    @model_validator(mode="after")
+    def _funnel_fits(self) -> Params:
+        """The objective and the experience guard have the funnel columns they need; a funnel column
+        has no other role in the data."""
+        funnel = self.funnel
+        given = set() if funnel is None else {k for k in FunnelSpec.model_fields if getattr(funnel, k) is not None}
+        problems = _funnel_needs(self.plan.objective, self.plan.experience_guard, given)
+        if funnel is not None:
+            roles: dict[str, str] = {self.data.date_column: "data.date_column"}
+            roles.update({c: "data.encounters" for c in self.data.encounters})
+            roles.update({c: f"data.spend.{cat}" for cat, cols in self.data.spend.columns().items() for c in cols})
+            roles.update({c: "data.controls" for c in self.data.controls})
+            roles.update({c: "data.events" for c in self.data.events})
+            for name, col in funnel.columns().items():
+                key = ("funnel", *FunnelSpec.key_of(name))
+                if col in roles:
+                    problems.append((key, f"'{col}' is also in {roles[col]}; a column can have only one role"))
+                else:
+                    roles[col] = "funnel." + ".".join(key[1:])
+        if problems:
+            raise _keyed(problems)
+        return self
 
     @property
     def base_dir(self) -> Path:
@@ -725,6 +890,8 @@ def load_dict(raw: Any, path: str | Path | None = None, text: str | None = None)
     except ValidationError as exc:
         lines = _key_lines(text) if text else {}
         problems = [line for e in exc.errors() for line in _describe_all(e, lines)]
+        for loc, msg in _raw_funnel_needs(raw):
+            problems.append(f"{_line_of(loc, lines)}{_path(loc)}: {msg}")
         raise ParamsError(path, list(dict.fromkeys(_by_line(problems)))) from None
     return params
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,16 @@ import pandas as pd
 from planner import CATEGORIES
 from planner.transforms import adstock, hill, spend_plan
 
-__all__ = ["GENERATOR_VERSION", "SCENARIOS", "Synthetic", "Truth", "generate", "write_example"]
+__all__ = [
+    "FUNNEL",
+    "FUNNEL_COLUMNS",
+    "GENERATOR_VERSION",
+    "SCENARIOS",
+    "Synthetic",
+    "Truth",
+    "generate",
+    "write_example",
+]
 
 GENERATOR_VERSION = "1"
 
@@ -62,6 +72,36 @@ BASELINE = {
     "market_index": 80.0,  # per point of market_index above 100
 }
 
+#: The funnel's truth (``generate(..., funnel=True)``); carryover is each category's adstock with
+#: the scenario's decay, in EUR 1,000 a week.
+FUNNEL = {
+    # warmed leads ~ Poisson(leads_per_encounter * the week's weighted encounters)
+    "leads_per_encounter": 0.01,
+    # assisted deals ~ Binomial(leads, close rate); close rate = base + slope * content carryover
+    "close_rate_base": 0.10,
+    "close_rate_slope": 0.012,
+    "close_rate_clip": (0.01, 0.9),
+    # self-service deals ~ Poisson(rate * the week's web encounters)
+    "self_service_per_web_encounter": 0.002,
+    # revenue of n deals ~ Gamma(n * shape, value / shape): each deal's value is Gamma with this mean
+    # and a coefficient of variation 1 / sqrt(shape); self-service deals are the larger ones
+    "deal_value": {"self_service": 1_150.0, "assisted": 950.0},
+    "deal_value_shape": 4.0,
+    # score = base + sum over categories of effect * carryover + Normal(0, noise_sd), within -100..100
+    "experience_base": 20.0,
+    "experience_effect": {"content": 0.3, "design": 1.5, "technology": -0.05},
+    "experience_noise_sd": 3.0,
+}
+#: Column names of the funnel in the generated frame, by the standard names of `Dataset.funnel`.
+FUNNEL_COLUMNS = {
+    "leads": "warmed_leads",
+    "deals_self_service": "deals_web",
+    "deals_assisted": "deals_sales",
+    "revenue_self_service": "revenue_web_eur",
+    "revenue_assisted": "revenue_sales_eur",
+    "experience": "nps",
+}
+
 # Spend style per category: weekly jitter sd (log), burst probability per week, burst length
 # (weeks), burst multiplier, and the share that is fixed (technology's licences).
 _SPEND_STYLE = {
@@ -94,6 +134,9 @@ class Truth:
         True baseline weighted encounters per week (without noise).
     last_state : pandas.Series
         Adstock state ``a[T]`` per category at the end of the data.
+    funnel : dict or None
+        The funnel's truth when generated with ``funnel=True`` (JSON-ready; see `generate`'s Notes),
+        else None.
     """
 
     scenario: str
@@ -109,6 +152,7 @@ class Truth:
     contributions: pd.DataFrame
     baseline_encounters: pd.Series
     last_state: pd.Series
+    funnel: dict | None = None
 
     def simulate(self, spend, *, draws: bool = False) -> np.ndarray:
         """Spend-driven weighted encounters for weekly spend following the end of the data.
@@ -158,7 +202,7 @@ class Truth:
             }
             for cat in CATEGORIES
         }
-        return {
+        out = {
             "generator": "planner.synth",
             "generator_version": GENERATOR_VERSION,
             "scenario": self.scenario,
@@ -171,6 +215,9 @@ class Truth:
             "baseline": {k: round(float(v), 4) for k, v in self.baseline.items()},
             "weights": dict(self.weights),
         }
+        if self.funnel is not None:
+            out["funnel"] = self.funnel
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,6 +284,7 @@ def generate(
     scenario: str = "content_driven",
     n_subchannels: int | None = None,
     noise: float = 0.03,
+    funnel: bool | Mapping = False,
 ) -> Synthetic:
     """Generate weekly spend, encounters and controls with a known truth.
 
@@ -256,12 +304,18 @@ def generate(
         ``design_sub01_eur``, ``tech_sub01_eur``...; by default the eight named sub-channels.
     noise : float, default 0.03
         Gaussian noise sd on the weighted encounters, as a fraction of their mean.
+    funnel : bool or mapping, default False
+        True: add the funnel after the encounters (``warmed_leads``, ``deals_web``, ``deals_sales``,
+        ``revenue_web_eur``, ``revenue_sales_eur``, ``nps``) drawn from the truth ``FUNNEL``, and
+        record it in ``truth.funnel``; a mapping does so with its keys replacing those of ``FUNNEL``.
+        The other columns and the truth are the same with or without it (its draws come last).
 
     Returns
     -------
     Synthetic
         ``frame`` (``week_start``, ``enc_web``, ``enc_calls``, ``enc_meetings``, the spend columns,
-        ``event_trade_fair``, ``market_index``), ``truth``, ``weights`` and ``spend_columns``.
+        ``event_trade_fair``, ``market_index``, then the funnel's columns), ``truth``, ``weights``
+        and ``spend_columns``.
 
     Raises
     ------
@@ -284,6 +338,23 @@ def generate(
     Baseline: 14 000 + 10 per week, a yearly cycle (1 100 sin + 500 cos), -4 500 at Christmas and
     New Year, -3 000 in July weeks, +2 500 per trade-fair week, +80 per market_index point above
     100. Spend-driven encounters are about 40 % of the weighted total.
+
+    The funnel (``funnel=True``, parameters in ``FUNNEL``), week by week, with ``w`` the weighted
+    encounters and ``web`` the web encounters as written, and ``a_c`` the carryover of category
+    ``c`` (its adstock with the scenario's decay) in EUR 1,000 a week::
+
+        warmed_leads  ~ Poisson(0.01 * w)
+        close_rate    = clip(0.10 + 0.012 * a_content, 0.01, 0.9)
+        deals_sales   ~ Binomial(warmed_leads, close_rate)          # assisted deals
+        deals_web     ~ Poisson(0.002 * web)                        # self-service deals
+        revenue_*_eur ~ Gamma(deals * 4, value / 4)                 # each deal ~ Gamma(4, value / 4)
+                        value: self-service 1 150, assisted 950 EUR
+        nps           = clip(20 + 0.3 a_content + 1.5 a_design - 0.05 a_technology
+                             + Normal(0, 3), -100, 100)              # rounded to 0.1
+
+    ``truth.funnel`` records these and what they imply over the generated weeks: the mean close
+    rate, the self-service share of the expected revenue and the expected revenue and deals per
+    weighted encounter (expected revenue over weighted encounters, both summed over the weeks).
     """
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; choose one of {sorted(SCENARIOS)}")
@@ -362,6 +433,12 @@ def generate(
             frame[col] = columns[col][BURN_IN_WEEKS:].astype(int)
     frame["event_trade_fair"] = fair
     frame["market_index"] = market
+    funnel_truth = None
+    if funnel is not False:
+        overrides = funnel if isinstance(funnel, Mapping) else {}
+        columns_added, funnel_truth = _funnel(rng, frame, state[BURN_IN_WEEKS:], params["decay"], overrides)
+        for name, values in columns_added.items():
+            frame[name] = values
 
     truth = Truth(
         scenario=scenario,
@@ -374,12 +451,93 @@ def generate(
         contributions=contributions,
         baseline_encounters=pd.Series(base, index=index, name="baseline"),
         last_state=pd.Series(state[-1], index=list(CATEGORIES), name="last_state"),
+        funnel=funnel_truth,
     )
     return Synthetic(frame=frame, truth=truth, weights=dict(WEIGHTS), spend_columns=spend_columns)
 
 
+def _funnel(rng, frame: pd.DataFrame, carryover: np.ndarray, decay: pd.Series, overrides: Mapping) -> tuple[dict, dict]:
+    """The funnel's columns (by their names in the frame) and its JSON-ready truth (see `generate`)."""
+    unknown = sorted(set(overrides) - set(FUNNEL))
+    if unknown:
+        raise ValueError(f"unknown funnel parameter(s) {', '.join(unknown)}; known: {', '.join(FUNNEL)}")
+    f = {**FUNNEL, **overrides}
+    value = {**FUNNEL["deal_value"], **f["deal_value"]}
+    effect = {**FUNNEL["experience_effect"], **f["experience_effect"]}
+    weighted = sum(WEIGHTS[ch] * frame[ch].to_numpy(dtype=float) for ch in WEIGHTS)
+    web = frame["enc_web"].to_numpy(dtype=float)
+    k = np.asarray(carryover, dtype=float) / 1_000.0  # EUR 1,000 a week
+    content = list(CATEGORIES).index("content")
+    low, high = f["close_rate_clip"]
+    close_rate = np.clip(f["close_rate_base"] + f["close_rate_slope"] * k[:, content], low, high)
+    expected_leads = f["leads_per_encounter"] * weighted
+    expected_web = f["self_service_per_web_encounter"] * web
+
+    leads = rng.poisson(expected_leads)
+    assisted = rng.binomial(leads, close_rate)
+    self_service = rng.poisson(expected_web)
+    shape = f["deal_value_shape"]
+
+    def revenue(deals: np.ndarray, mean: float) -> np.ndarray:
+        draws = rng.gamma(np.maximum(deals, 1) * shape, mean / shape)
+        return np.round(np.where(deals > 0, draws, 0.0), 2)
+
+    revenue_web, revenue_sales = revenue(self_service, value["self_service"]), revenue(assisted, value["assisted"])
+    score = f["experience_base"] + k @ np.array([effect[c] for c in CATEGORIES])
+    nps = np.round(np.clip(score + rng.normal(0.0, f["experience_noise_sd"], len(frame)), -100.0, 100.0), 1)
+
+    names = FUNNEL_COLUMNS
+    columns = {
+        names["leads"]: leads,
+        names["deals_self_service"]: self_service,
+        names["deals_assisted"]: assisted,
+        names["revenue_self_service"]: revenue_web,
+        names["revenue_assisted"]: revenue_sales,
+        names["experience"]: nps,
+    }
+    # expected values given the encounters as written (the noise of leads and deals averaged out)
+    expected_assisted = expected_leads * close_rate
+    revenue_ss = expected_web * value["self_service"]
+    revenue_as = expected_assisted * value["assisted"]
+    total_weighted = weighted.sum()
+    truth = {
+        "columns": dict(names),
+        "leads_per_weighted_encounter": float(f["leads_per_encounter"]),
+        "close_rate": {
+            "base": float(f["close_rate_base"]),
+            "slope_per_eur_1000": float(f["close_rate_slope"]),
+            "category": "content",
+            "decay": float(decay["content"]),
+            "clip": [float(low), float(high)],
+            "mean": round(float(close_rate.mean()), 6),
+            "min": round(float(close_rate.min()), 6),
+            "max": round(float(close_rate.max()), 6),
+        },
+        "self_service_deals_per_web_encounter": float(f["self_service_per_web_encounter"]),
+        "deal_value": {
+            "self_service": float(value["self_service"]),
+            "assisted": float(value["assisted"]),
+            "gamma_shape": float(shape),
+        },
+        "self_service_revenue_share": round(float(revenue_ss.sum() / (revenue_ss.sum() + revenue_as.sum())), 6),
+        "value_per_weighted_encounter": {
+            "revenue": round(float((revenue_ss.sum() + revenue_as.sum()) / total_weighted), 6),
+            "deals": round(float((expected_web.sum() + expected_assisted.sum()) / total_weighted), 6),
+        },
+        "experience": {
+            "base": float(f["experience_base"]),
+            "effect_per_eur_1000": {c: float(effect[c]) for c in CATEGORIES},
+            "decay": {c: float(decay[c]) for c in CATEGORIES},
+            "noise_sd": float(f["experience_noise_sd"]),
+            "range": [-100.0, 100.0],
+        },
+    }
+    return columns, truth
+
+
 def write_example(directory) -> tuple[Path, Path]:
-    """Write ``example_weekly.csv`` and ``example_truth.json`` (seed 0, content_driven, 2022-2024).
+    """Write ``example_weekly.csv`` and ``example_truth.json`` (seed 0, content_driven, 2022-2024, with
+    the funnel).
 
     Parameters
     ----------
@@ -393,7 +551,7 @@ def write_example(directory) -> tuple[Path, Path]:
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    synthetic = generate(seed=0, weeks=156, start="2022-01-03", scenario="content_driven")
+    synthetic = generate(seed=0, weeks=156, start="2022-01-03", scenario="content_driven", funnel=True)
     csv_path, json_path = directory / "example_weekly.csv", directory / "example_truth.json"
     synthetic.frame.to_csv(
         csv_path,

@@ -72,10 +72,10 @@ def test_daily_data_is_summed_to_monday_weeks(write_case, example_frame):
             day = {"week_start": (monday + pd.Timedelta(days=d)).date().isoformat()}
             for c in example_frame.columns[1:]:
                 v = float(r[c])
-                if c == "market_index":
+                if c in ("market_index", "nps"):
                     day[c] = v  # a level: the weekly value is the mean
-                elif c == "event_trade_fair":
-                    day[c] = v if d == 2 else 0  # the event happened on one day of the week
+                elif c in ("event_trade_fair", *COUNTS):
+                    day[c] = v if d == 2 else 0  # on one day of the week (counts stay whole)
                 else:
                     day[c] = v / 7
             rows.append(day)
@@ -208,6 +208,10 @@ def test_numbers_in_the_date_column_are_not_dates(write_case, example_frame):
 
 # -- numbers: read exactly or not at all ----------------------------------------------------------
 
+#: The example's funnel columns, and those of them that are counts.
+FUNNEL = ["warmed_leads", "deals_web", "deals_sales", "revenue_web_eur", "revenue_sales_eur", "nps"]
+COUNTS = ["warmed_leads", "deals_web", "deals_sales"]
+
 SPEND = [
     "content_articles_eur",
     "content_video_eur",
@@ -264,23 +268,25 @@ def test_mixed_decimal_marks_in_a_column_stop_naming_column_cells_and_fix(write_
 
 def test_ambiguous_column_stops_unless_the_file_or_params_say(write_case, example_frame):
     """'1,234' is 1.234 or 1234: with nothing else to go on, the planner asks instead of guessing."""
+    example_frame = example_frame.drop(columns=FUNNEL)  # revenue's cents would show the mark
+    no_funnel = {"funnel": None}
     for col in SPEND:
         example_frame[col] = (example_frame[col].astype(int) + 1000).map(lambda v: f"{v:,}")
     index = example_frame["market_index"]
     example_frame["market_index"] = "100"
     expect_error(
-        write_case(example_frame, data_name="amb.csv"),
+        write_case(example_frame, no_funnel, data_name="amb.csv"),
         r"column 'content_articles_eur': cannot tell whether the mark in row 2 \('1,972'\)",
         r"set data.decimal: ',' \(1 234,50\) or '.' \(1,234.50\)",
     )
-    point = load(write_case(example_frame, {"data": {"decimal": "."}}, data_name="amb.csv"))
+    point = load(write_case(example_frame, {"data": {"decimal": "."}, **no_funnel}, data_name="amb.csv"))
     assert point.frame["content_articles_eur"].iloc[0] == 1972.0
-    comma = load(write_case(example_frame, {"data": {"decimal": ","}}, data_name="amb.csv"))
+    comma = load(write_case(example_frame, {"data": {"decimal": ","}, **no_funnel}, data_name="amb.csv"))
     assert comma.frame["content_articles_eur"].iloc[0] == 1.972
     # one unambiguous cell elsewhere in the file settles it for every column
     example_frame["market_index"] = index
     example_frame.loc[1, "tech_crm_eur"] = "1,234.50"
-    guessed = load(write_case(example_frame, data_name="amb.csv"))
+    guessed = load(write_case(example_frame, no_funnel, data_name="amb.csv"))
     assert guessed.frame["tech_crm_eur"].iloc[1] == 1234.5
     for col in SPEND:
         np.testing.assert_array_equal(guessed.frame[col].iloc[2:], point.frame[col].iloc[2:])
@@ -389,8 +395,8 @@ def test_any_convention_reads_back_the_same_numbers(
     expected = {}
     for col in numeric:
         base = pd.to_numeric(example_frame[col]).to_numpy()
-        with_cents = rng.random(len(frame)) < share_with_cents
-        cents = np.round(base * 100 * scale).astype(np.int64)
+        with_cents = (rng.random(len(frame)) < share_with_cents) & (col not in COUNTS)  # counts are whole
+        cents = np.round(base * 100 * (1 if col == "nps" else scale)).astype(np.int64)  # nps within -100..100
         cents = np.where(with_cents, cents + rng.integers(0, 100, len(frame)), cents - cents % 100)
         if col == "market_index":
             cents = cents - int(np.median(cents)) // 100 * 100  # a control may be negative
@@ -604,3 +610,135 @@ def test_the_example_experiment_fits_the_example_data():
     assert (spec.window_weeks, spec.se, spec.measured_weeks_after) == (6, 1100, 2)
     first, last = experiment_weeks(spec, ds.frame.index)
     assert (ds.spend["content"].iloc[first : last + 1] >= spec.spend_change_eur_per_week).all()
+
+
+# -- the funnel columns -----------------------------------------------------------------------------
+
+
+def test_example_funnel_columns_under_their_standard_names(write_case, example_frame):
+    ds = load(write_case(example_frame))
+    assert list(ds.funnel.columns) == [
+        "leads",
+        "deals_self_service",
+        "deals_assisted",
+        "revenue_self_service",
+        "revenue_assisted",
+        "experience",
+    ]
+    assert ds.funnel.index.equals(ds.frame.index) and all(t == np.float64 for t in ds.funnel.dtypes)
+    assert ds.funnel["deals_assisted"].iloc[1] == float(example_frame["deals_sales"][1])
+    assert ds.funnel["revenue_self_service"].iloc[0] == float(example_frame["revenue_web_eur"][0])
+    assert ds.funnel["experience"].iloc[2] == float(example_frame["nps"][2])
+    assert ds.warnings == []
+    # results.json's data section is the same with or without the funnel
+    plain = load(write_case(example_frame.drop(columns=FUNNEL), {"funnel": None}, name="plain"))
+    assert plain.funnel is None and "nps" not in plain.frame
+    assert (
+        set(ds.summary()) == set(plain.summary())
+        and ds.summary()["spend_by_category"] == plain.summary()["spend_by_category"]
+    )
+
+
+def test_a_partial_funnel_has_only_its_columns(write_case, example_frame):
+    ds = load(write_case(example_frame, {"funnel": {"deals": None, "revenue": None, "margin": None}}))
+    assert list(ds.funnel.columns) == ["leads", "experience"]
+    assert "deals_web" not in ds.frame
+
+
+def test_a_missing_funnel_column_names_its_key_and_close_matches(write_case, example_frame):
+    renamed = example_frame.rename(columns={"deals_sales": "deal_sales"}).drop(columns=["nps"])
+    err = expect_error(
+        write_case(renamed),
+        r"column 'deals_sales' \(named in the params file as funnel.deals.assisted\) is missing; "
+        r"close matches: deal_sales",
+        r"column 'nps' \(named in the params file as funnel.experience\) is missing",
+    )
+    assert len(err.problems) == 2
+
+
+def test_bad_funnel_counts_all_at_once(write_case, example_frame):
+    example_frame.loc[3, "warmed_leads"] = "-4"
+    example_frame.loc[5, "deals_web"] = "2.5"
+    example_frame.loc[6, "deals_web"] = "1.5"
+    example_frame.loc[8, "deals_sales"] = "n/a"
+    example_frame.loc[9, "revenue_sales_eur"] = "-120.50"
+    err = expect_error(
+        write_case(example_frame),
+        r"column 'warmed_leads' \(warmed leads\): negative value in row 5 \('-4'\); a count must be 0 or more",
+        r"column 'deals_web' \(self-service deals\): not a whole number in row 7 \('2.5'\), row 8 \('1.5'\); "
+        r"self-service deals are counted in whole numbers",
+        r"column 'deals_sales' \(assisted deals\): not a number in row 10 \('n/a'\)",
+        r"column 'revenue_sales_eur' \(assisted revenue\): negative value in row 11 \('-120.50'\); "
+        r"revenue must be 0 or more",
+    )
+    assert len(err.problems) == 4
+
+
+def test_revenue_without_deals_names_row_week_and_both_columns(write_case, example_frame):
+    example_frame.loc[4, "deals_web"] = "0"
+    example_frame.loc[7, "deals_sales"] = "0"
+    example_frame.loc[7, "revenue_sales_eur"] = "0"  # no deals and no revenue: fine
+    err = expect_error(
+        write_case(example_frame),
+        r"column 'revenue_web_eur' \(self-service revenue\): revenue in row 6 \(week 2022-01-31\): "
+        rf"{float(example_frame['revenue_web_eur'][4]):,.2f} EUR where 'deals_web' \(self-service deals\) holds no "
+        r"deals; revenue comes from deals",
+    )
+    assert len(err.problems) == 1
+
+
+def test_revenue_without_deals_in_daily_data_names_the_week(write_case, example_frame):
+    rows = []
+    for _, r in example_frame.iterrows():
+        monday = pd.Timestamp(r["week_start"])
+        for d in range(7):
+            day = {c: (r[c] if d == 0 else "0") for c in example_frame.columns[1:]}
+            day.update(market_index=r["market_index"], nps=r["nps"])
+            rows.append({"week_start": (monday + pd.Timedelta(days=d)).date().isoformat(), **day})
+    daily = pd.DataFrame(rows)
+    daily.loc[14, "deals_sales"] = "0"  # the third week's Monday holds every deal of that week
+    expect_error(
+        write_case(daily, {"data": {"frequency": "daily"}}),
+        r"column 'revenue_sales_eur' \(assisted revenue\): revenue in week 2022-01-17: .* EUR where 'deals_sales'",
+    )
+
+
+@pytest.mark.parametrize(("cell", "row"), [("101", 3), ("-100.5", 3), ("NPS 40", None)])
+def test_experience_score_outside_its_range(write_case, example_frame, cell, row):
+    example_frame.loc[1, "nps"] = cell
+    example_frame.loc[2, "nps"] = "-100"  # the ends of the range are scores
+    if row is None:
+        expect_error(write_case(example_frame), r"column 'nps' \(experience score\): not a number in row 3")
+        return
+    err = expect_error(
+        write_case(example_frame),
+        rf"column 'nps' \(experience score\): outside -100..100 in row {row} \('{re.escape(cell)}'\); "
+        r"the score must be an NPS \(-100..100\) or a CSAT score within that range",
+    )
+    assert len(err.problems) == 1
+
+
+def test_an_empty_score_asks_for_the_score_not_a_zero(write_case, example_frame):
+    example_frame.loc[0, "nps"] = ""
+    expect_error(
+        write_case(example_frame), r"column 'nps' \(experience score\): empty cell in row\(s\) 2; enter the score"
+    )
+
+
+def test_assisted_deals_above_leads_is_a_warning_naming_the_weeks(write_case, example_frame):
+    from planner.i18n import Messages
+
+    example_frame.loc[2, "deals_sales"] = str(int(example_frame["warmed_leads"][2]) + 1)
+    example_frame.loc[9, "warmed_leads"] = "0"
+    ds = load(write_case(example_frame))
+    assert ds.warnings == [
+        {
+            "code": "deals_above_leads",
+            "text": "Assisted deals exceed the warmed leads in the week(s) starting 17 Jan 2022, 7 Mar 2022: some "
+            "deals there came from leads the leads column does not count (or the two columns are mixed up), "
+            "and the close rate of those weeks reads above 100 %.",
+            "context": {"weeks": ["2022-01-17", "2022-03-07"]},
+        }
+    ]
+    assert "3.1.2022" not in Messages("fi").warning(ds.warnings[0])
+    assert "17.1.2022" in Messages("fi").warning(ds.warnings[0])

@@ -266,3 +266,107 @@ def test_the_former_n_bootstrap_key_still_sets_the_draws():
     assert params.load_dict(raw, example).model.draws == 40
     raw["model"]["draws"] = 70  # the new key wins
     assert params.load_dict(raw, example).model.draws == 70
+
+
+# -- the funnel section, plan.objective and plan.experience_guard --------------------------------
+
+
+def test_without_a_funnel_section_plans_for_encounters():
+    p = params.load(HERE / "minimal.yaml")
+    assert p.funnel is None
+    assert p.plan.objective == "encounters" and p.plan.experience_guard is False
+
+
+def test_shipped_example_uses_the_funnel_section():
+    p = params.load(Path(__file__).parent.parent / "params" / "example.yaml")
+    assert p.funnel is not None and p.funnel.margin == 0.35
+    assert p.funnel.columns() == {
+        "leads": "warmed_leads",
+        "deals_self_service": "deals_web",
+        "deals_assisted": "deals_sales",
+        "revenue_self_service": "revenue_web_eur",
+        "revenue_assisted": "revenue_sales_eur",
+        "experience": "nps",
+    }
+    assert p.plan.objective == "encounters" and p.plan.experience_guard is False
+
+
+def test_every_funnel_field_is_described():
+    for model in (params.FunnelSpec, params.DealColumns, params.RevenueColumns):
+        assert all(f.description for f in model.model_fields.values()), model
+    for name in ("objective", "experience_guard"):
+        assert params.PlanSpec.model_fields[name].description
+
+
+def test_funnel_problems_are_all_listed_with_line_and_key():
+    with pytest.raises(ParamsError) as info:
+        params.load(HERE / "wrong_funnel.yaml")
+    assert info.value.problems == [
+        "line 10: funnel.deals: expected a column per channel: {self_service: <column>, assisted: <column>} "
+        "(got 'deals_web')",
+        "line 11: funnel.revenue.assisted: required key is missing",
+        "line 12: unknown key 'margn' in funnel; did you mean 'margin'?",
+        "line 15: plan.objective: objective 'profit' needs funnel.margin; add it to the funnel section, or use "
+        "objective: encounters",
+    ]
+
+
+def test_objective_and_guard_need_their_columns_and_a_column_has_one_role():
+    with pytest.raises(ParamsError) as info:
+        params.load(HERE / "wrong_funnel_needs.yaml")
+    assert info.value.problems == [
+        "line 11: funnel.margin: must be <= 1.0 (got 1.35)",
+        "line 13: plan.objective: objective 'revenue' needs funnel.revenue; add it to the funnel section, or use "
+        "objective: encounters",
+        "line 14: plan.experience_guard: true needs funnel.experience (the column of a customer-experience "
+        "score); add it to the funnel section, or set experience_guard: false",
+    ]
+    text = (HERE / "wrong_funnel_needs.yaml").read_text().replace("margin: 1.35", "margin: 0.35")
+    with pytest.raises(ParamsError) as info:
+        params.load_dict(yaml.safe_load(text), HERE / "x.yaml", text)
+    assert info.value.problems[0] == (
+        "line 10: funnel.deals.assisted: 'deals_web' is also in funnel.deals.self_service; a column can have "
+        "only one role"
+    )
+
+
+@pytest.mark.parametrize(
+    ("funnel", "plan", "message"),
+    [
+        ("{}", "", r"line 8: funnel: the funnel section names no column"),
+        ("{margin: 0.3}", "", r"line 8: funnel: the funnel section names no column"),
+        ("{leads: ux_eur}", "", r"line 8: funnel.leads: 'ux_eur' is also in data.spend.design"),
+        ("{experience: week_start}", "", r"funnel.experience: 'week_start' is also in data.date_column"),
+        ("{deals: {self_service: a, assisted: b, online: c}}", "", r"unknown key 'online' in funnel.deals"),
+        ("{revenue: [a, b]}", "", r"funnel.revenue: expected a column per channel"),
+        ("{leads: l}", "objective: deals", r"line 10: plan.objective: objective 'deals' needs funnel.deals;"),
+        ("{leads: l}", "objective: profit", r"objective 'profit' needs funnel.revenue and funnel.margin; add them"),
+        ("{leads: l}", "objective: sales", r"plan.objective: expected 'encounters', 'deals', 'revenue' or 'profit'"),
+        ("{leads: l}", "experience_guard: true", r"line 10: plan.experience_guard: true needs funnel.experience"),
+        ("{leads: l}", "objectiv: deals", r"unknown key 'objectiv' in plan; did you mean 'objective'\?"),
+    ],
+)
+def test_one_bad_funnel_key(tmp_path, funnel, plan, message):
+    text = (HERE / "minimal.yaml").read_text().replace("  date_column: week_start\n", "")
+    assert text.count("\n") == 7  # so that funnel is on line 8 and plan's key on line 10
+    text += f"funnel: {funnel}\n" + (f"plan:\n  {plan}\n" if plan else "")
+    f = tmp_path / "plan.yaml"
+    f.write_text(text)
+    with pytest.raises(ParamsError, match=message):
+        params.load(f)
+
+
+def test_objectives_with_what_they_need_are_valid(tmp_path):
+    base = yaml.safe_load((HERE / "minimal.yaml").read_text())
+    full = {
+        "leads": "l",
+        "deals": {"self_service": "d1", "assisted": "d2"},
+        "revenue": {"self_service": "r1", "assisted": "r2"},
+        "margin": 0.4,
+        "experience": "nps",
+    }
+    for objective in ("encounters", "deals", "revenue", "profit"):
+        p = params.load_dict({**base, "funnel": full, "plan": {"objective": objective, "experience_guard": True}})
+        assert p.plan.objective == objective and p.plan.experience_guard
+    p = params.load_dict({**base, "funnel": {"experience": "nps"}})
+    assert p.funnel.columns() == {"experience": "nps"} and p.funnel.deals is None

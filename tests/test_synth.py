@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from planner import CATEGORIES
-from planner.synth import SCENARIOS, generate, write_example
+from planner.synth import FUNNEL, FUNNEL_COLUMNS, SCENARIOS, generate, write_example
 from planner.transforms import adstock, hill
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -30,6 +30,11 @@ def adstock_loop(x, decay, initial=None):
 @pytest.fixture(scope="module")
 def example():
     return generate(seed=0)
+
+
+@pytest.fixture(scope="module")
+def funnel():
+    return generate(seed=0, funnel=True)
 
 
 @pytest.fixture(scope="module")
@@ -245,9 +250,9 @@ def test_shipped_example_files_are_what_the_generator_writes(tmp_path):
     )
 
 
-def test_shipped_csv_reads_back_as_the_generated_frame(example):
+def test_shipped_csv_reads_back_as_the_generated_frame(funnel):
     shipped = pd.read_csv(DATA / "example_weekly.csv", parse_dates=["week_start"])
-    pd.testing.assert_frame_equal(shipped, example.frame, check_dtype=False)
+    pd.testing.assert_frame_equal(shipped, funnel.frame, check_dtype=False)
 
 
 def test_shipped_truth_records_the_scenario_parameters():
@@ -257,3 +262,98 @@ def test_shipped_truth_records_the_scenario_parameters():
         for name in ("decay", "half_saturation", "shape", "beta"):
             assert truth["categories"][cat][name] == SCENARIOS["content_driven"][name][i]
     assert sum(c["contribution_share"] for c in truth["categories"].values()) == pytest.approx(1.0)
+
+
+# --- the funnel --------------------------------------------------------------------------------
+
+
+def _ols(y, *columns):
+    """Least-squares coefficients of y on an intercept and the columns."""
+    x = np.column_stack([np.ones(len(y)), *columns])
+    return np.linalg.lstsq(x, y, rcond=None)[0]
+
+
+def test_the_funnel_changes_nothing_else(example, funnel):
+    pd.testing.assert_frame_equal(funnel.frame[example.frame.columns], example.frame)
+    assert list(funnel.frame.columns[-6:]) == list(FUNNEL_COLUMNS.values())
+    plain = example.truth.to_dict()
+    assert "funnel" not in plain and example.truth.funnel is None
+    assert {k: v for k, v in funnel.truth.to_dict().items() if k != "funnel"} == plain
+
+
+def test_the_funnel_is_reproducible_from_its_seed(funnel):
+    cols = list(FUNNEL_COLUMNS.values())
+    pd.testing.assert_frame_equal(generate(seed=0, funnel=True).frame[cols], funnel.frame[cols])
+    assert generate(seed=0, funnel=True).truth.funnel == funnel.truth.funnel
+    assert not generate(seed=1, funnel=True).frame[cols].equals(funnel.frame[cols])
+
+
+def test_the_funnel_truth_records_its_parameters(funnel):
+    truth = funnel.truth.funnel
+    assert truth["columns"] == FUNNEL_COLUMNS
+    assert truth["leads_per_weighted_encounter"] == FUNNEL["leads_per_encounter"]
+    assert truth["close_rate"]["base"] == FUNNEL["close_rate_base"]
+    assert truth["close_rate"]["slope_per_eur_1000"] == FUNNEL["close_rate_slope"] > 0
+    assert truth["close_rate"]["category"] == "content" and truth["close_rate"]["decay"] == 0.5
+    assert truth["self_service_deals_per_web_encounter"] == FUNNEL["self_service_per_web_encounter"]
+    value = truth["deal_value"]
+    assert value["self_service"] > value["assisted"] > 0
+    effect = truth["experience"]["effect_per_eur_1000"]
+    assert list(effect) == list(CATEGORIES) and effect["design"] > 0
+    assert truth["experience"]["decay"] == dict(zip(CATEGORIES, SCENARIOS["content_driven"]["decay"], strict=True))
+    assert 0 < truth["self_service_revenue_share"] < 1
+    json.dumps(truth)  # JSON-ready as it stands
+
+
+def test_the_funnel_columns_are_consistent(funnel):
+    f = funnel.frame
+    for col in ("warmed_leads", "deals_web", "deals_sales"):
+        assert pd.api.types.is_integer_dtype(f[col]) and (f[col] >= 0).all()
+    assert (f["deals_sales"] <= f["warmed_leads"]).all()
+    for deals, revenue in (("deals_web", "revenue_web_eur"), ("deals_sales", "revenue_sales_eur")):
+        assert ((f[revenue] > 0) == (f[deals] > 0)).all()
+    assert f["nps"].between(-100, 100).all()
+
+
+def test_the_data_recover_the_documented_truth(funnel):
+    """What a reader of the truth expects to see in the data, within the noise of three years."""
+    f, truth = funnel.frame, funnel.truth.funnel
+    weighted = sum(w * f[ch].to_numpy() for ch, w in funnel.weights.items())
+    assert f["warmed_leads"].sum() / weighted.sum() == pytest.approx(truth["leads_per_weighted_encounter"], rel=0.02)
+    assert f["deals_web"].sum() / f["enc_web"].sum() == pytest.approx(
+        truth["self_service_deals_per_web_encounter"], rel=0.05
+    )
+    carry = adstock(funnel.truth.spend.to_numpy(), funnel.truth.decay.to_numpy())  # without burn-in: close enough
+    k = carry / 1000.0
+    rate = f["deals_sales"] / f["warmed_leads"]
+    base, slope = _ols(rate.to_numpy(), k[:, 0])
+    assert slope == pytest.approx(truth["close_rate"]["slope_per_eur_1000"], abs=0.003)
+    assert base == pytest.approx(truth["close_rate"]["base"], abs=0.03)
+    for deals, revenue, channel in (
+        ("deals_web", "revenue_web_eur", "self_service"),
+        ("deals_sales", "revenue_sales_eur", "assisted"),
+    ):
+        assert f[revenue].sum() / f[deals].sum() == pytest.approx(truth["deal_value"][channel], rel=0.03)
+    revenue = f["revenue_web_eur"] + f["revenue_sales_eur"]
+    assert revenue.sum() / weighted.sum() == pytest.approx(truth["value_per_weighted_encounter"]["revenue"], rel=0.03)
+    deals = f["deals_web"] + f["deals_sales"]
+    assert deals.sum() / weighted.sum() == pytest.approx(truth["value_per_weighted_encounter"]["deals"], rel=0.03)
+    assert f["revenue_web_eur"].sum() / revenue.sum() == pytest.approx(truth["self_service_revenue_share"], abs=0.03)
+    coef = _ols(f["nps"].to_numpy(), *k.T)
+    effect = truth["experience"]["effect_per_eur_1000"]
+    assert coef[2] == pytest.approx(effect["design"], abs=0.4)
+    assert coef[1] == pytest.approx(effect["content"], abs=0.2)
+
+
+def test_funnel_parameters_can_be_replaced():
+    flat = generate(seed=2, weeks=104, funnel={"close_rate_slope": 0.0, "deal_value": {"assisted": 2_000.0}})
+    truth = flat.truth.funnel
+    assert truth["close_rate"]["slope_per_eur_1000"] == 0.0 and truth["close_rate"]["min"] == truth["close_rate"]["max"]
+    assert truth["deal_value"] == {"self_service": 1_150.0, "assisted": 2_000.0, "gamma_shape": 4.0}
+    with pytest.raises(ValueError, match="unknown funnel parameter"):
+        generate(seed=2, funnel={"close_rate": 0.3})
+
+
+def test_shipped_truth_records_the_funnel(funnel):
+    truth = json.loads((DATA / "example_truth.json").read_text(encoding="utf-8"))
+    assert truth["funnel"] == funnel.truth.funnel
