@@ -294,6 +294,20 @@ class NextTest(_Section):
 # -- allocation ------------------------------------------------------------------------------------
 
 
+def _omitted(value: Any) -> bool:
+    """Optional plan fields are left out of results.json when they do not apply (null), so a plan
+    for encounters without experience data writes the same section as before they existed."""
+    return value is None
+
+
+class PlanEstimate(_Section):
+    """A number of the plan with its interval."""
+
+    value: float = Field(description="The expected value (the point estimate).")
+    low: float | None = Field(description="Lower end of the interval; null without draws.")
+    high: float | None = Field(description="Upper end of the interval; null without draws.")
+
+
 class Scenario(_Section):
     """One split of the budget and what the model expects from it."""
 
@@ -304,6 +318,19 @@ class Scenario(_Section):
     low: float | None = Field(description="Lower end of the interval; null without draws.")
     high: float | None = Field(description="Upper end of the interval; null without draws.")
     cost_per_encounter: float | None = Field(description="Euros per expected encounter; null when none expected.")
+    value: PlanEstimate | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The objective over the horizon in allocation.unit (deals, revenue or profit in EUR), "
+        "with an interval carrying the uncertainty of both the encounters and their value; absent for "
+        "the encounters objective.",
+    )
+    experience_change: PlanEstimate | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="Expected steady-state change of the customer-experience score against the current "
+        "split (score points), with its interval; absent without experience data.",
+    )
 
 
 class ActionReason(_Section):
@@ -330,7 +357,14 @@ class Gain(_Section):
     low: float | None = Field(description="Lower end of the gain's interval; null without draws.")
     high: float | None = Field(description="Upper end of the gain's interval; null without draws.")
     probability_better: float | None = Field(
-        description="Share of posterior draws in which the candidate beats the current split; null without draws."
+        description="Share of posterior draws in which the candidate beats the current split in the "
+        "objective; null without draws."
+    )
+    value: PlanEstimate | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The gain in allocation.unit (deals, revenue or profit in EUR) with its interval; absent "
+        "for the encounters objective.",
     )
 
 
@@ -362,12 +396,62 @@ class FrontierPoint(_Section):
     high: float | None = Field(description="Upper end of the interval.")
     split: Shares | None = Field(description="The best split at this budget; null if infeasible.")
     marginal_cost_per_encounter: float | None = Field(description="Euros per extra encounter at this budget.")
+    value: PlanEstimate | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The best split's objective at this budget in allocation.unit; absent for the encounters "
+        "objective or where the level is infeasible.",
+    )
+    marginal_value: float | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The objective's change per extra euro of budget at this level (for profit: margin times "
+        "marginal revenue less one); absent for the encounters objective.",
+    )
+
+
+class BudgetLevel(_Section):
+    """The profit objective's budget level: where one more euro on the best split stops paying for itself."""
+
+    value: float = Field(description="Total euros over the horizon at which margin x marginal revenue falls to 1.")
+    low: float | None = Field(description="Lower end of the interval; null without draws.")
+    high: float | None = Field(description="Upper end of the interval; null without draws.")
+    status: Literal["found", "above", "below"] = Field(
+        description="found: within the levels searched; above: one more euro still pays at the highest level "
+        "searched (value is that level, the level lies higher); below: it does not pay even at the lowest one."
+    )
+
+
+class ExperienceGuard(_Section):
+    """The customer-experience guard: whether it was applied and whether it changed the best split."""
+
+    applied: bool = Field(description="Whether plan.experience_guard made 'no expected fall' a constraint.")
+    binds: bool = Field(
+        description="Whether the best split within the bounds would lower the expected score without the "
+        "guard (so the candidate is the best split that does not)."
+    )
+    feasible: bool = Field(description="Whether some split within the bounds keeps the expected score.")
+    unguarded_split: Shares | None = Field(description="The best split without the guard, if it binds.")
+    unguarded_change: PlanEstimate | None = Field(
+        description="The expected score change of the best split without the guard, if it binds."
+    )
+    cost: float | None = Field(
+        description="What the guard costs in allocation.unit: the best split's objective without the guard "
+        "less the candidate's, if it binds."
+    )
 
 
 class Allocation(_Section):
     """The budget plan and every judgement made on it."""
 
-    objective: Literal["encounters"] = Field(default="encounters", description="What the plan maximises.")
+    objective: Literal["encounters", "deals", "revenue", "profit"] = Field(
+        default="encounters", description="What the plan maximises (profit: margin x revenue - budget)."
+    )
+    unit: Literal["encounters", "deals", "EUR"] | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The unit of the objective's numbers (value fields); absent for the encounters objective.",
+    )
     total_budget: float = Field(ge=0, description="Euros over the horizon.")
     horizon_weeks: int = Field(gt=0, description="Weeks the plan covers.")
     interval: float = Field(gt=0, lt=1, description="Width of the intervals.")
@@ -393,6 +477,16 @@ class Allocation(_Section):
     bounds: Bounds = Field(description="The share range per category as applied.")
     binding: list[Binding] = Field(default_factory=list, description="Bounds the candidate sits on.")
     frontier: list[FrontierPoint] = Field(default_factory=list, description="Best expected encounters by budget.")
+    budget_level: BudgetLevel | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="Profit objective only: the total budget where one more euro stops paying for itself.",
+    )
+    experience_guard: ExperienceGuard | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The customer-experience guard; absent without experience data.",
+    )
 
 
 # -- the whole file --------------------------------------------------------------------------------

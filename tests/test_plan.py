@@ -13,7 +13,8 @@ from scipy.optimize import minimize
 
 from planner import CATEGORIES
 from planner.params import PlanSpec
-from planner.plan import PlanError, PlanResults, plan_budget
+from planner.plan import Experience, PlanError, PlanResults, Value, plan_budget
+from planner.results import validate_section
 from planner.synth import generate
 from planner.transforms import adstock, hill
 
@@ -737,3 +738,236 @@ def test_a_plan_shows_as_a_table_of_the_decision_and_the_scenarios():
     assert rows["recommended"] == rows["current"] != rows["candidate"]  # keep: the current split is recommended
     assert rows["candidate"][0] == "50%" and rows["even"][:3] == ["40%", "30%", "30%"]
     assert rows["current"][3] == f"{plan.current.expected_encounters:,.0f}"
+
+
+# -- plans for value: deals, revenue, profit and the customer-experience guard ---------------------
+
+
+def value_spec(objective=None, guard=None, **kw) -> PlanSpec:
+    """A plan spec with plan.objective / plan.experience_guard set (as the params file sets them)."""
+    update = {}
+    if objective is not None:
+        update["objective"] = objective
+    if guard is not None:
+        update["experience_guard"] = guard
+    return PlanSpec(horizon_weeks=8, **kw).model_copy(update=update)
+
+
+def lognormal_draws(mean, sd, n=400, seed=1):
+    draws = np.random.default_rng(seed).lognormal(0.0, sd, n)
+    return mean * draws / draws.mean()
+
+
+def test_objective_encounters_is_unchanged_by_the_value_and_experience_arguments():
+    spec = PlanSpec(horizon_weeks=8, frontier={"steps": 3})
+    before = plan_budget(fitted_like("good", weekly_encounters=1.0), spec, history()).to_dict()
+    explicit = plan_budget(fitted_like("good", weekly_encounters=1.0), spec, history(), value=None, experience=None)
+    # a value given while the objective is encounters changes nothing either
+    valued = plan_budget(
+        fitted_like("good", weekly_encounters=1.0),
+        value_spec("encounters", frontier={"steps": 3}),
+        history(),
+        value=Value("revenue", lognormal_draws(50.0, 0.3), margin=0.4),
+    )
+    assert json.dumps(explicit.to_dict(), sort_keys=True) == json.dumps(before, sort_keys=True)
+    assert json.dumps(valued.to_dict(), sort_keys=True) == json.dumps(before, sort_keys=True)
+    assert set(before) == ALLOCATION_KEYS and "value" not in before["candidate"]
+    # the typed model writes no new keys for it either (results.json stays as it was)
+    dumped = validate_section("allocation", before).model_dump(mode="json")
+    assert set(dumped) == set(before) and "unit" not in dumped
+    assert set(dumped["candidate"]) - {"name"} == set(before["candidate"])
+    assert set(dumped["gain_vs_current"]) == set(before["gain_vs_current"])
+    assert set(dumped["frontier"][0]) == set(before["frontier"][0])
+
+
+def test_revenue_keeps_the_encounter_split_and_its_gain_is_in_euros_with_a_wider_interval():
+    spec = value_spec("revenue")
+    encounters = plan_budget(fitted_like("good", weekly_encounters=1.0), PlanSpec(horizon_weeks=8), history())
+    known = plan_budget(fitted_like("good", weekly_encounters=1.0), spec, history(), value=Value("revenue", [50.0]))
+    unsure = plan_budget(
+        fitted_like("good", weekly_encounters=1.0),
+        spec,
+        history(),
+        value=Value("revenue", lognormal_draws(50.0, 0.3)),
+    )
+    for plan in (known, unsure):
+        assert np.allclose(plan.candidate.split, encounters.candidate.split, atol=1e-9)
+        assert plan.objective == "revenue" and plan.unit == "EUR"
+    # a known value: everything is the encounters times EUR 50, draw by draw
+    g, e = known.gain_vs_current, encounters.gain_vs_current
+    assert g["value"] == pytest.approx(50.0 * e["encounters"])
+    assert (g["value_low"], g["value_high"]) == pytest.approx((50.0 * e["low"], 50.0 * e["high"]))
+    assert known.candidate.value == pytest.approx(50.0 * known.candidate.expected_encounters)
+    assert g["probability_better"] == pytest.approx(e["probability_better"])
+    # an uncertain value: the same expected gain (mean EUR 50), a wider interval
+    u = unsure.gain_vs_current
+    assert u["value"] == pytest.approx(g["value"])
+    assert u["value_high"] - u["value_low"] > 1.5 * (g["value_high"] - g["value_low"])
+    assert u["value_low"] < g["value_low"] and u["value_high"] > g["value_high"]
+    # scenarios and frontier in euros
+    table = unsure.frontier
+    assert np.allclose(table["value"], 50.0 * table["expected_encounters"])
+    assert (table["value_low"] <= table["value"]).all() and (table["value"] <= table["value_high"]).all()
+    d = unsure.to_dict()
+    assert d["objective"] == "revenue" and d["unit"] == "EUR"
+    assert set(d["gain_vs_current"]["value"]) == {"value", "low", "high"}
+    assert set(d["candidate"]["value"]) == {"value", "low", "high"}
+    assert d["frontier"][0]["value"]["value"] == pytest.approx(table["value"].iloc[0], abs=0.01)
+    assert "budget_level" not in d and "experience_guard" not in d
+    validate_section("allocation", d)
+
+
+def test_min_gain_compares_the_value_gain_with_a_horizon_of_value():
+    # a million encounters a week: every gain is small, in encounters and in euros alike
+    spec = value_spec("deals", min_gain=0.01, frontier={"steps": 3})
+    plan = plan_budget(fitted_like(), spec, history(), value=Value("deals", lognormal_draws(0.02, 0.2)))
+    assert (plan.action, plan.action_reason["code"]) == ("keep", "small_gain")
+    context = plan.action_reason["context"]
+    assert context["objective"] == "deals"
+    recent = 8 * 1e6 * 0.02
+    assert context["gain_share"] == pytest.approx(plan.gain_vs_current["value"] / recent, abs=1e-5)
+    assert "to the deals of a horizon" in plan.action_reason["text"]
+
+
+# identical categories (no carryover): the best split is even at any budget, and with x euros a week
+# in each, one more euro brings beta * k / (x + k)**2 encounters
+SYMMETRIC = HillResponse(beta=[100.0] * 3, k=[30.0] * 3, s=[1.0] * 3)
+
+
+def true_budget_level(margin_value, weeks=8):
+    """Where margin * value * beta * k / (x + k)**2 = 1, as a total budget over the horizon."""
+    x = np.sqrt(np.asarray(margin_value) * 100.0 * 30.0) - 30.0
+    return 3 * weeks * x
+
+
+@pytest.mark.parametrize("target", [1.2, 2.5])  # inside the frontier's levels, and beyond them
+def test_profit_budget_level_is_where_margin_times_marginal_revenue_is_one(target):
+    budget = 8 * 60.0
+    x = target * budget / 24
+    margin = 0.5
+    draws = lognormal_draws((x + 30.0) ** 2 / 3000.0 / margin, 0.1)
+    plan = plan_budget(
+        SYMMETRIC, value_spec("profit"), history(weekly=(20.0, 20.0, 20.0)), value=Value("revenue", draws, margin)
+    )
+    level = plan.budget_level
+    assert level["status"] == "found"
+    assert level["value"] == pytest.approx(target * budget, rel=0.01)
+    truth = np.percentile(true_budget_level(margin * draws), [10, 90])
+    assert level["low"] == pytest.approx(truth[0], rel=0.02) and level["high"] == pytest.approx(truth[1], rel=0.02)
+    assert level["low"] < target * budget < level["high"]
+    f = plan.frontier
+    assert f["budget"].max() >= level["value"]  # the frontier was extended to reach it when needed
+    if target > 1.5:
+        assert len(f) > 11 and f["budget"].max() > 1.5 * budget
+    # profit = margin * revenue - budget, and its marginal falls through zero at the level
+    assert np.allclose(f["value"], margin * draws.mean() * f["expected_encounters"] - f["budget"])
+    assert (f.loc[f["budget"] < 0.95 * level["value"], "marginal_value"] > 0).all()
+    assert (f.loc[f["budget"] > 1.05 * level["value"], "marginal_value"] < 0).all()
+    d = plan.to_dict()
+    assert d["objective"] == "profit" and d["unit"] == "EUR" and d["budget_level"]["status"] == "found"
+    assert not [w for w in plan.warnings if w["code"] == "plan_budget_level_outside"]
+    validate_section("allocation", d)
+
+
+def test_a_budget_level_beyond_the_plausible_range_is_said_so():
+    draws = lognormal_draws(20.0, 0.1)  # spend pays far beyond four times the budget
+    plan = plan_budget(
+        SYMMETRIC,
+        value_spec("profit"),
+        history(weekly=(20.0, 20.0, 20.0)),
+        value=Value("revenue", draws, 0.5),
+    )
+    assert plan.budget_level["status"] == "above"
+    assert plan.budget_level["value"] == pytest.approx(4.0 * 480.0)
+    (warning,) = [w for w in plan.warnings if w["code"] == "plan_budget_level_outside"]
+    assert "the highest level the plan looks at" in warning["text"]
+
+
+def test_the_objective_needs_the_value_it_is_counted_in():
+    with pytest.raises(PlanError, match="needs the value of an encounter"):
+        plan_budget(CONCAVE, value_spec("revenue"), history())
+    with pytest.raises(PlanError, match="funnel.margin"):
+        plan_budget(CONCAVE, value_spec("profit"), history(), value=Value("revenue", [50.0]))
+    with pytest.raises(PlanError, match="deals per encounter"):
+        plan_budget(CONCAVE, value_spec("deals"), history(), value=Value("revenue", [50.0]))
+    with pytest.raises(PlanError, match="shape"):
+        Experience(np.ones((10, 2)))
+
+
+# technology alone lifts the experience score; the best split for encounters cuts technology
+TECH_EXPERIENCE = Experience(
+    np.random.default_rng(3).normal([0.0, 0.0, 2.0], 0.5, size=(300, 3)), decay=[0.5, 0.3, 0.7]
+)
+
+
+def test_each_scenario_has_its_experience_change_and_a_warning_names_a_fall():
+    plan = plan_budget(CONCAVE, value_spec(guard=False), history(), experience=TECH_EXPERIENCE)
+    assert plan.current.experience_change["value"] == pytest.approx(0.0, abs=1e-12)
+    change = plan.candidate.experience_change
+    weekly = (plan.candidate.euros - plan.current.euros).to_numpy() / 8
+    assert change["value"] == pytest.approx(TECH_EXPERIENCE.draws.mean(axis=0) @ weekly / 1000)
+    assert change["low"] < change["value"] < change["high"] < 0
+    assert plan.experience_guard == {
+        "applied": False,
+        "binds": False,
+        "feasible": True,
+        "unguarded_split": None,
+        "unguarded_change": None,
+        "cost": None,
+    }
+    (warning,) = [w for w in plan.warnings if w["code"] == "plan_lowers_experience"]
+    assert warning["context"]["split"] == "recommended"
+    assert "set plan.experience_guard: true" in warning["text"]
+    d = plan.to_dict()
+    assert set(d["candidate"]["experience_change"]) == {"value", "low", "high"}
+    validate_section("allocation", d)
+
+
+def test_the_experience_guard_binds_when_the_best_split_lowers_the_score():
+    free = plan_budget(CONCAVE, value_spec(guard=False), history(), experience=TECH_EXPERIENCE)
+    plan = plan_budget(CONCAVE, value_spec(guard=True), history(), experience=TECH_EXPERIENCE)
+    guard = plan.experience_guard
+    assert guard["applied"] and guard["binds"] and guard["feasible"]
+    assert np.allclose(guard["unguarded_split"], free.candidate.split)
+    assert guard["unguarded_change"]["value"] < 0
+    assert plan.candidate.experience_change["value"] >= -1e-9
+    assert guard["cost"] == pytest.approx(free.candidate.expected_encounters - plan.candidate.expected_encounters)
+    assert guard["cost"] > 0
+    # the guarded split is the best one that keeps the score: brute force on the half-space
+    lo, hi = np.array([0.05] * 3), np.array([0.9] * 3)
+    grid = np.arange(0.0, 1.0005, 0.005)
+    w0, w1 = np.meshgrid(grid, grid, indexing="ij")
+    w = np.column_stack([w0.ravel(), w1.ravel(), 1 - w0.ravel() - w1.ravel()])
+    g = TECH_EXPERIENCE.draws.mean(axis=0)
+    keep = np.all((w >= lo - 1e-12) & (w <= hi + 1e-12), axis=1) & ((w - plan.current.split.to_numpy()) @ g >= 0)
+    best = CONCAVE.horizon_total(w[keep] * 100.0, 8).max()
+    assert plan.candidate.expected_encounters >= best * (1 - 1e-6)
+    assert not [w for w in plan.warnings if w["code"] == "plan_lowers_experience"]
+    assert [w["code"] for w in plan.warnings].count("plan_experience_guard_binds") == 1
+    d = plan.to_dict()
+    assert d["experience_guard"]["binds"] is True and d["experience_guard"]["cost"] > 0
+    validate_section("allocation", d)
+
+
+def test_the_guard_does_not_bind_when_the_best_split_raises_the_score():
+    helps = Experience(np.random.default_rng(4).normal([2.0, 0.0, 0.0], 0.2, size=(100, 3)))  # content helps
+    free = plan_budget(CONCAVE, PlanSpec(horizon_weeks=8), history())
+    plan = plan_budget(CONCAVE, value_spec(guard=True), history(), experience=helps)
+    assert plan.experience_guard["applied"] and not plan.experience_guard["binds"]
+    assert np.allclose(plan.candidate.split, free.candidate.split)
+    assert plan.candidate.experience_change["value"] > 0
+
+
+def test_a_guard_no_split_can_keep_names_the_least_fall():
+    # the current split is outside the bounds on the side the score needs
+    spec = value_spec(guard=True, bounds={"technology": {"max_share": 0.5}})
+    plan = plan_budget(CONCAVE, spec, history(), experience=TECH_EXPERIENCE)
+    assert not plan.experience_guard["feasible"]
+    assert plan.candidate.split["technology"] == pytest.approx(0.5)
+    assert "plan_experience_guard_infeasible" in [w["code"] for w in plan.warnings]
+
+
+def test_a_guard_without_experience_data_says_so():
+    plan = plan_budget(CONCAVE, value_spec(guard=True, frontier={"steps": 3}), history())
+    assert plan.experience_guard is None
+    assert "plan_experience_guard_unavailable" in [w["code"] for w in plan.warnings]

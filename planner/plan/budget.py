@@ -15,10 +15,22 @@ from planner.params import PlanSpec
 from planner.plan._common import CATS, TOL, PlanError, percentiles
 from planner.plan.bounds import Box, binding_bounds, bounds_table, check_feasible, make_box
 from planner.plan.decision import UNBOUNDED_TOLERANCE, decide
-from planner.plan.frontier import frontier_table
-from planner.plan.response import Response, tabulate
+from planner.plan.frontier import frontier_levels, marginal_cost
+from planner.plan.response import Curves, Response, tabulate
 from planner.plan.results import Allocation, PlanResults
-from planner.plan.search import solve
+from planner.plan.search import Solution, solve
+from planner.plan.value import (
+    LEVEL_EXTRA_STEPS,
+    LEVEL_RANGE,
+    Experience,
+    Guard,
+    Objective,
+    Value,
+    budget_level,
+    experience_estimate,
+    marginal,
+    objective_of,
+)
 
 
 def _future_weeks(history: pd.DataFrame, n: int) -> pd.Index:
@@ -41,7 +53,14 @@ def _current(history: pd.DataFrame, weeks: int) -> tuple[pd.Series, float]:
     return eur / float(eur.sum()), total
 
 
-def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanResults:
+def plan_budget(
+    response,
+    spec: PlanSpec,
+    history_spend: pd.DataFrame,
+    *,
+    value: Value | None = None,
+    experience: Experience | None = None,
+) -> PlanResults:
     """Recommend next horizon's split and compare it with the current and reference splits.
 
     Parameters
@@ -55,6 +74,15 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
     history_spend : pandas.DataFrame
         Weekly spend per category of the data (``Dataset.spend``). The current split and the
         default budget are those of its last ``spec.horizon_weeks`` weeks.
+    value : Value, optional
+        What a quality-weighted encounter is worth (draws of deals or revenue per encounter, and
+        the gross margin for profit), from the funnel analysis. Needed by ``plan.objective`` deals,
+        revenue and profit; without it (objective encounters) the plan is in encounters only.
+    experience : Experience, optional
+        Draws of the experience score's change per EUR 1,000 a week of carryover per category, from
+        the funnel analysis. Each scenario then carries its expected steady-state score change
+        against the current split, and ``plan.experience_guard`` makes "no expected fall" a
+        constraint of the optimiser.
 
     Returns
     -------
@@ -81,6 +109,24 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
     Expected encounters are the horizon's spend-driven encounters starting from the carryover state
     at the end of the data, so they include what past spend still brings in the first weeks; the
     cost per encounter is therefore a little lower than the new spend alone would buy.
+
+    Objectives (``spec.objective``). For deals, revenue and profit (= margin * revenue - budget) the
+    scenarios, the gain over the current split, its probability and the frontier are in the
+    objective's unit, each posterior encounter draw paired with a value draw, so their intervals
+    carry the uncertainty of both. The value per encounter does not depend on the split, so at a
+    fixed budget the best split is the one with the most expected encounters: the objective changes
+    the unit, the gain and its interval, not the split (unless the experience guard binds).
+    ``min_gain`` then compares like with like: the gain in the objective's unit as a share of the
+    last horizon's encounters valued the same way (for profit its gross margin). Profit also gives
+    ``budget_level``: where the expected margin * marginal revenue of the best split falls to one on
+    the frontier, which is extended (up to `planner.plan.value.LEVEL_RANGE` times the budget) when
+    the crossing lies beyond its levels; a plan warning says when it lies beyond those too.
+
+    Experience guard (``spec.experience_guard`` with `experience`): the candidate (and the unbounded
+    optimum) may not lower the expected steady-state score against the current split (posterior
+    mean of the draws times the change of weekly spend in EUR 1,000; a steady spend is its own
+    carryover). ``experience_guard`` records whether it binds, the best split without it and what the
+    guard costs. The frontier and the budget level are those of the bounds alone.
 
     Examples
     --------
@@ -111,9 +157,14 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
     curves = tabulate(resp, top) if resp.separable(top) else None
 
     cur_w = current_split.to_numpy()
-    best = solve(resp, curves, budget, box.lo, box.hi, [cur_w])
+    objective = Objective(objective_of(spec, value), value)
+    guard_asked = bool(getattr(spec, "experience_guard", False))
+    guard = Guard.against(experience, budget / weeks, cur_w) if guard_asked and experience is not None else None
+    plain = solve(resp, curves, budget, box.lo, box.hi, [cur_w])
+    guard_binds = guard is not None and not guard.holds(plain.split)
+    best = solve(resp, curves, budget, box.lo, box.hi, [cur_w, plain.split], guard) if guard_binds else plain
     timings = {"optimisation": time.perf_counter() - started}
-    free = solve(resp, curves, budget, np.zeros(3), np.ones(3), [cur_w, best.split])
+    free = solve(resp, curves, budget, np.zeros(3), np.ones(3), [cur_w, best.split], guard)
     timings["unbounded"] = time.perf_counter() - started - timings["optimisation"]
     mark = time.perf_counter()
 
@@ -122,6 +173,13 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         point = float(resp.per_category(w * at / weeks).sum())
         draws = resp.draws(w * at / weeks)
         low, high = percentiles(draws, interval)
+        extra = {}
+        if objective.is_value:
+            v_draws = objective.draws(draws, point, at)
+            v_low, v_high = percentiles(v_draws, interval)
+            extra = dict(value=objective.point(point, at), value_low=v_low, value_high=v_high, value_draws=v_draws)
+        if experience is not None:
+            extra["experience_change"] = experience_estimate(experience, (w * at - cur_w * budget) / weeks, interval)
         return Allocation(
             name=name,
             split=pd.Series(w, index=CATS, name=name),
@@ -130,6 +188,7 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
             low=low,
             high=high,
             draws=draws,
+            **extra,
         )
 
     current = allocation("current", cur_w)
@@ -140,25 +199,15 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         unbounded = allocation("unbounded", free.split)
     user = {name: allocation(name, np.array([split[c] for c in CATS])) for name, split in spec.scenarios.items()}
 
-    paired = candidate.draws.size == current.draws.size and current.draws.size >= 2
-    if paired:
-        diff = candidate.draws - current.draws
-        g_low, g_high = percentiles(diff, interval)
-        prob = float(np.mean(diff > 0))
-    else:
-        g_low = g_high = prob = None
-    gain = {
-        "encounters": candidate.expected_encounters - current.expected_encounters,
-        "low": g_low,
-        "high": g_high,
-        "probability_better": prob,
-    }
+    gain = _gain(candidate, current, interval)
     observed = getattr(response, "y", None)
     recent = (
         float(np.sum(observed.to_numpy()[-weeks:])) * weeks / min(weeks, len(observed))
         if observed is not None
         else None
     )
+    if objective.is_value:
+        recent = objective.recent(recent)
     action, reason = decide(
         getattr(response, "quality", None),
         gain,
@@ -166,16 +215,30 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         np.max(np.abs(best.split - cur_w)),
         min_gain=spec.min_gain,
         recent_encounters=recent,
+        objective=objective.name,
     )
     chosen = candidate if action == "move" else current
     recommended = replace(chosen, name="recommended", split=chosen.split.rename("recommended"))
     recommended = replace(recommended, euros=chosen.euros.rename("recommended"))
 
+    guard_record = None
+    if experience is not None:
+        unguarded = allocation("unguarded", plain.split) if guard_binds else None
+        guard_record = {
+            "applied": guard is not None,
+            "binds": guard_binds,
+            "feasible": guard is None or guard.holds(best.split),
+            "unguarded_split": None if unguarded is None else unguarded.split,
+            "unguarded_change": None if unguarded is None else unguarded.experience_change,
+            "cost": None if unguarded is None else _objective_value(unguarded) - _objective_value(candidate),
+        }
+
     timings["scenarios"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    frontier = frontier_table(resp, curves, spec, budget, current_split, levels, best, interval)
+    frontier, level = _frontier(resp, curves, spec, budget, current_split, levels, plain, interval, objective)
     timings["frontier"] = time.perf_counter() - mark
     warnings = _warnings(candidate, current, box, history, weeks, action)
+    warnings += _value_warnings(objective, candidate, action, guard_asked, experience, guard_record, level, budget)
     timings["total"] = time.perf_counter() - started
 
     return PlanResults(
@@ -202,7 +265,129 @@ def plan_budget(response, spec: PlanSpec, history_spend: pd.DataFrame) -> PlanRe
         n_draws=int(recommended.draws.size),
         calls=resp.calls,
         timings={k: round(v, 4) for k, v in timings.items()},
+        objective=objective.name,
+        unit=objective.unit,
+        budget_level=level,
+        experience_guard=guard_record,
     )
+
+
+def _objective_value(a: Allocation) -> float:
+    return a.expected_encounters if a.value is None else a.value
+
+
+def _gain(candidate: Allocation, current: Allocation, interval: float) -> dict:
+    """The candidate's gain over the current split from paired draws; for a value objective also in
+    its unit (``value``, ``value_low``, ``value_high``), and the probability is then the objective's."""
+    paired = candidate.draws.size == current.draws.size and current.draws.size >= 2
+    if paired:
+        diff = candidate.draws - current.draws
+        g_low, g_high = percentiles(diff, interval)
+        prob = float(np.mean(diff > 0))
+    else:
+        g_low = g_high = prob = None
+    gain = {
+        "encounters": candidate.expected_encounters - current.expected_encounters,
+        "low": g_low,
+        "high": g_high,
+        "probability_better": prob,
+    }
+    if candidate.value is not None:
+        diff = candidate.value_draws - current.value_draws
+        v_low, v_high = percentiles(diff, interval)
+        gain.update(value=candidate.value - current.value, value_low=v_low, value_high=v_high)
+        gain["probability_better"] = float(np.mean(diff > 0)) if diff.size >= 2 else None
+    return gain
+
+
+def _frontier(
+    resp: Response,
+    curves: Curves | None,
+    spec: PlanSpec,
+    budget: float,
+    current_split: pd.Series,
+    levels: np.ndarray,
+    best: Solution,
+    interval: float,
+    objective: Objective,
+) -> tuple[pd.DataFrame, dict | None]:
+    """The frontier and, for profit, the budget level, extending the frontier's levels (at its own
+    step, within `LEVEL_RANGE` times the budget) while the level lies beyond them."""
+    args = (spec, budget, current_split)
+    frame, draws = frontier_levels(resp, curves, *args, levels, best, interval, objective)
+    if objective.name != "profit":
+        return frame, None
+    level = budget_level(frame["budget"].to_numpy(), frame["value"].to_numpy(), draws, interval)
+    step = (levels.max() - levels.min()) / max(len(levels) - 1, 1)
+    extra = None
+    if level["status"] == "above" and levels.max() < LEVEL_RANGE[1]:
+        extra = np.arange(1, LEVEL_EXTRA_STEPS + 1) * step + levels.max()
+        extra = extra[extra <= LEVEL_RANGE[1] + 1e-9]
+        if curves is not None:
+            curves = tabulate(resp, float(extra.max()) * budget / resp.weeks)
+    elif level["status"] == "below" and levels.min() > LEVEL_RANGE[0]:
+        extra = levels.min() - np.arange(LEVEL_EXTRA_STEPS, 0, -1) * step
+        extra = extra[extra >= LEVEL_RANGE[0] - 1e-9]
+    if extra is None or not len(extra):
+        return frame, level
+    more, more_draws = frontier_levels(resp, curves, *args, extra, best, interval, objective)
+    frame = pd.concat([frame, more]).sort_values("budget", kind="stable").reset_index(drop=True)
+    order = np.argsort(np.concatenate([levels, extra]), kind="stable")
+    draws = np.vstack([draws, more_draws])[order]
+    b = frame["budget"].to_numpy()
+    frame["marginal_cost_per_encounter"] = marginal_cost(b, frame["expected_encounters"].to_numpy())
+    frame["marginal_value"] = marginal(b, frame["value"].to_numpy())
+    return frame, budget_level(b, frame["value"].to_numpy(), draws, interval)
+
+
+def _value_warnings(
+    objective: Objective,
+    candidate: Allocation,
+    action: str,
+    guard_asked: bool,
+    experience: Experience | None,
+    guard: dict | None,
+    level: dict | None,
+    budget: float,
+) -> list:
+    """The plan's warnings about value and experience, from the catalogue."""
+    out = []
+    split = "recommended" if action == "move" else "best_found"
+    change = candidate.experience_change
+    if guard_asked and experience is None:
+        out.append(i18n.warning("plan_experience_guard_unavailable"))
+    if change is not None and guard is not None and not guard["applied"] and change["value"] < 0:
+        out.append(
+            i18n.warning(
+                "plan_lowers_experience",
+                change=round(change["value"], 4),
+                low=None if change["low"] is None else round(change["low"], 4),
+                high=None if change["high"] is None else round(change["high"], 4),
+                split=split,
+            )
+        )
+    if guard is not None and guard["applied"] and not guard["feasible"]:
+        out.append(i18n.warning("plan_experience_guard_infeasible", change=round(change["value"], 4)))
+    elif guard is not None and guard["binds"]:
+        unguarded = guard["unguarded_change"]["value"]
+        out.append(
+            i18n.warning(
+                "plan_experience_guard_binds",
+                unguarded_change=round(unguarded, 4),
+                cost=round(float(guard["cost"]), 2),
+                objective=objective.name,
+            )
+        )
+    if level is not None and level["status"] != "found":
+        out.append(
+            i18n.warning(
+                "plan_budget_level_outside",
+                status=level["status"],
+                budget_eur=round(float(level["value"]), 2),
+                multiple=round(float(level["value"]) / budget, 4),
+            )
+        )
+    return out
 
 
 def _warnings(

@@ -35,6 +35,7 @@ def decide(
     *,
     min_gain: float = 0.0,
     recent_encounters: float | None = None,
+    objective: str = "encounters",
 ) -> tuple[str, dict]:
     """The plan's action and its reason, decided once for every reader of the plan.
 
@@ -45,7 +46,8 @@ def decide(
         fitted model (a known truth): without draws, it is taken at its word.
     gain : dict
         The candidate's gain over the current split (``encounters``, ``low``, ``high``,
-        ``probability_better``).
+        ``probability_better``); for a value objective ``value`` is the gain in the objective's
+        unit, and it is what is judged (``probability_better`` is then in the objective as well).
     min_probability : float
         The probability of beating the current split that a move needs.
     largest_shift : float
@@ -53,8 +55,12 @@ def decide(
     min_gain : float
         The smallest expected gain worth a move, as a share of `recent_encounters`.
     recent_encounters : float, optional
-        All encounters (baseline included) of the last horizon in the data; without it (a
-        response that is not a fitted model) any gain counts.
+        All encounters (baseline included) of the last horizon in the data, in the objective's unit
+        for a value objective (see `planner.plan.value.Objective.recent`), so that the gain and the
+        horizon it is a share of are like with like; without it (a response that is not a fitted
+        model) any gain counts.
+    objective : str
+        The plan's objective; named in the reason's context when it is not ``encounters``.
 
     Returns
     -------
@@ -67,19 +73,22 @@ def decide(
         "probability_better": None if prob is None else round(float(prob), 4),
         "min_probability": min_probability,
     }
+    if objective != "encounters":
+        context["objective"] = objective
+    amount = gain["value"] if gain.get("value") is not None else gain["encounters"]
 
     def reason(action: str, code: str) -> tuple[str, dict]:
         return action, {"code": code, "text": i18n.render(code, context, "en"), "context": context}
 
     if quality == "weak":
         # a direction to test only when the weak model still finds it clearly better; else no direction
-        if prob is not None and prob >= min_probability and gain["encounters"] > 0 and largest_shift >= SAME_SPLIT:
+        if prob is not None and prob >= min_probability and amount > 0 and largest_shift >= SAME_SPLIT:
             return reason("test", "weak_model")
         return reason("test", "weak_no_direction")
-    if largest_shift < SAME_SPLIT or gain["encounters"] <= 0:
+    if largest_shift < SAME_SPLIT or amount <= 0:
         return reason("keep", "no_better_split")
-    if recent_encounters is not None and recent_encounters > 0 and gain["encounters"] < min_gain * recent_encounters:
-        context.update(gain_share=round(float(gain["encounters"] / recent_encounters), 5), min_gain=min_gain)
+    if recent_encounters is not None and recent_encounters > 0 and amount < min_gain * recent_encounters:
+        context.update(gain_share=round(float(amount / recent_encounters), 5), min_gain=min_gain)
         return reason("keep", "small_gain")
     if prob is None and quality is None:
         return reason("move", "no_uncertainty")

@@ -1,5 +1,7 @@
 """The budget frontier: the best expected encounters at each budget level within the bounds,
-with the split and the marginal cost per encounter.
+with the split and the marginal cost per encounter; for a value objective also the objective at
+each level (``value``, ``value_low``, ``value_high``) and its change per extra euro
+(``marginal_value``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from planner.plan._common import CATS, PlanError, percentiles
 from planner.plan.bounds import check_feasible, make_box
 from planner.plan.response import Curves, Response
 from planner.plan.search import Solution, solve
+from planner.plan.value import Objective, marginal
+
+VALUE_COLUMNS = ["value", "value_low", "value_high", "marginal_value"]
 
 
 def frontier_table(
@@ -25,9 +30,27 @@ def frontier_table(
     levels: np.ndarray,
     best: Solution,
     interval: float,
+    objective: Objective | None = None,
 ) -> pd.DataFrame:
     """Best expected encounters at each budget level, with split and marginal cost."""
+    return frontier_levels(resp, curves, spec, budget, current_split, levels, best, interval, objective)[0]
+
+
+def frontier_levels(
+    resp: Response,
+    curves: Curves | None,
+    spec: PlanSpec,
+    budget: float,
+    current_split: pd.Series,
+    levels: np.ndarray,
+    best: Solution,
+    interval: float,
+    objective: Objective | None = None,
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The frontier table and, for a value objective, the objective's paired draws per level
+    (levels, draws; NaN rows where a level is infeasible)."""
     rows = []
+    value_draws: list[np.ndarray | None] = []
     previous: np.ndarray | None = None
     for m in levels:
         at = float(m * budget)
@@ -37,6 +60,7 @@ def frontier_table(
             check_feasible(box, at)
         except PlanError:
             rows.append({**row, "expected_encounters": np.nan, "low": np.nan, "high": np.nan, "feasible": False})
+            value_draws.append(None)
             continue
         if math.isclose(m, 1.0, abs_tol=1e-9):
             sol = best
@@ -44,7 +68,18 @@ def frontier_table(
             extra = [current_split.to_numpy(), best.split] + ([previous] if previous is not None else [])
             sol = solve(resp, curves, at, box.lo, box.hi, extra)
         previous = sol.split
-        low, high = percentiles(resp.draws(sol.split * at / resp.weeks), interval)
+        enc_draws = resp.draws(sol.split * at / resp.weeks)
+        low, high = percentiles(enc_draws, interval)
+        extra = {}
+        if objective is not None and objective.is_value:
+            draws = objective.draws(enc_draws, sol.value, at)
+            v_low, v_high = percentiles(draws, interval)
+            extra = {
+                "value": objective.point(sol.value, at),
+                "value_low": np.nan if v_low is None else v_low,
+                "value_high": np.nan if v_high is None else v_high,
+            }
+            value_draws.append(draws)
         rows.append(
             {
                 **row,
@@ -53,6 +88,7 @@ def frontier_table(
                 "high": np.nan if high is None else high,
                 "feasible": True,
                 **{c: float(sol.split[i]) for i, c in enumerate(CATS)},
+                **extra,
             }
         )
     frame = pd.DataFrame(rows)
@@ -72,7 +108,14 @@ def frontier_table(
         "marginal_cost_per_encounter",
         "feasible",
     ]
-    return frame[cols]
+    if objective is None or not objective.is_value:
+        return frame[cols], None
+    if "value" not in frame:
+        frame["value"] = frame["value_low"] = frame["value_high"] = np.nan
+    frame["marginal_value"] = marginal(frame["budget"].to_numpy(), frame["value"].to_numpy())
+    width = max((d.size for d in value_draws if d is not None), default=0)
+    stacked = np.array([np.full(width, np.nan) if d is None else d for d in value_draws]).reshape(len(frame), width)
+    return frame[cols + VALUE_COLUMNS], stacked
 
 
 def marginal_cost(budget: np.ndarray, encounters: np.ndarray) -> np.ndarray:

@@ -36,6 +36,15 @@ class Allocation:
         Interval from the posterior draws (None without draws).
     draws : numpy.ndarray
         Horizon encounters per draw (paired across allocations: draw i is the same refit).
+    value, value_low, value_high : float or None
+        The objective over the horizon in the plan's unit (deals, revenue or profit in EUR) with its
+        interval; None for the encounters objective.
+    value_draws : numpy.ndarray or None
+        The objective per draw (each encounter draw paired with a value draw, the same pairing for
+        every allocation).
+    experience_change : dict or None
+        ``{value, low, high}``: the expected steady-state change of the experience score against
+        the current split; None without experience data.
     """
 
     name: str
@@ -45,6 +54,11 @@ class Allocation:
     low: float | None
     high: float | None
     draws: np.ndarray = field(repr=False)
+    value: float | None = None
+    value_low: float | None = None
+    value_high: float | None = None
+    value_draws: np.ndarray | None = field(default=None, repr=False)
+    experience_change: dict | None = None
 
     @property
     def total_eur(self) -> float:
@@ -56,8 +70,9 @@ class Allocation:
         return self.total_eur / self.expected_encounters if self.expected_encounters > 0 else None
 
     def to_dict(self) -> dict:
-        """`{split, euros, expected_encounters, low, high, cost_per_encounter}`, JSON-ready."""
-        return {
+        """`{split, euros, expected_encounters, low, high, cost_per_encounter}`, JSON-ready, with
+        `value` and `experience_change` (``{value, low, high}``) when they apply."""
+        out = {
             "split": {c: round(float(self.split[c]), 6) for c in CATS},
             "euros": {c: round(float(self.euros[c]), 2) for c in CATS},
             "expected_encounters": round(float(self.expected_encounters), 2),
@@ -65,6 +80,16 @@ class Allocation:
             "high": _r(self.high),
             "cost_per_encounter": _r(self.cost_per_encounter, 4),
         }
+        if self.value is not None:
+            out["value"] = _estimate(self.value, self.value_low, self.value_high)
+        if self.experience_change is not None:
+            e = self.experience_change
+            out["experience_change"] = _estimate(e["value"], e["low"], e["high"], 4)
+        return out
+
+
+def _estimate(value, low, high, digits: int = 2) -> dict:
+    return {"value": round(float(value), digits), "low": _r(low, digits), "high": _r(high, digits)}
 
 
 def _pct(x: float, m) -> str:
@@ -169,6 +194,16 @@ class PlanResults:
     timings : dict
         Seconds spent: ``optimisation`` (the recommended split, including the tabulation of the
         curves), ``unbounded``, ``scenarios``, ``frontier`` and ``total``.
+    objective : str
+        What the plan maximises: ``encounters``, ``deals``, ``revenue`` or ``profit``.
+    unit : str
+        The unit of the objective's numbers: ``encounters``, ``deals`` or ``EUR``.
+    budget_level : dict or None
+        Profit only: ``{value, low, high, status}``, the total budget where one more euro on the
+        best split stops paying for itself (see `planner.plan.value.budget_level`).
+    experience_guard : dict or None
+        With experience data: ``{applied, binds, feasible, unguarded_split, unguarded_change,
+        cost}`` (see `plan_budget`).
     """
 
     total_budget: float
@@ -194,6 +229,10 @@ class PlanResults:
     n_draws: int
     calls: int
     timings: dict
+    objective: str = "encounters"
+    unit: str = "encounters"
+    budget_level: dict | None = None
+    experience_guard: dict | None = None
 
     @property
     def unbounded_differs(self) -> bool:
@@ -497,8 +536,13 @@ class PlanResults:
                     "marginal_cost_per_encounter": _r(row["marginal_cost_per_encounter"], 4),
                 }
             )
+            if self.objective != "encounters":
+                frontier[-1]["value"] = (
+                    None if pd.isna(row["value"]) else _estimate(row["value"], row["value_low"], row["value_high"])
+                )
+                frontier[-1]["marginal_value"] = _r(row["marginal_value"], 6)
         g = self.gain_vs_current
-        return {
+        out = {
             "total_budget": round(float(self.total_budget), 2),
             "horizon_weeks": int(self.horizon_weeks),
             "interval": float(self.interval),
@@ -506,7 +550,7 @@ class PlanResults:
             "reference": self.reference.to_dict(),
             "recommended": self.recommended.to_dict(),
             "candidate": self.candidate.to_dict(),
-            "objective": "encounters",
+            "objective": self.objective,
             "action": self.action,
             "action_reason": self.action_reason,
             "min_probability": float(self.min_probability),
@@ -533,6 +577,27 @@ class PlanResults:
             "unbounded_differs": self.unbounded_differs,
             "frontier": frontier,
         }
+        if self.objective != "encounters":
+            out["unit"] = self.unit
+            out["gain_vs_current"]["value"] = _estimate(g["value"], g["value_low"], g["value_high"])
+        if self.budget_level is not None:
+            b = self.budget_level
+            out["budget_level"] = {**_estimate(b["value"], b["low"], b["high"]), "status": b["status"]}
+        if self.experience_guard is not None:
+            e = self.experience_guard
+            change = e["unguarded_change"]
+            split = e["unguarded_split"]
+            out["experience_guard"] = {
+                "applied": bool(e["applied"]),
+                "binds": bool(e["binds"]),
+                "feasible": bool(e["feasible"]),
+                "unguarded_split": None if split is None else {c: round(float(split[c]), 6) for c in CATS},
+                "unguarded_change": None
+                if change is None
+                else _estimate(change["value"], change["low"], change["high"], 4),
+                "cost": _r(e["cost"]),
+            }
+        return out
 
 
 def _round_preserving(values: np.ndarray, total: int) -> np.ndarray:

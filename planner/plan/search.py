@@ -25,6 +25,7 @@ from scipy.optimize import minimize
 from planner.plan._common import CATS
 from planner.plan.bounds import project
 from planner.plan.response import Curves, Response
+from planner.plan.value import Guard
 
 _N_GRID = 241  # grid points per axis of the global step (separable case)
 _N_GRID_DIRECT = 13  # the same when the response has to be called for every split
@@ -91,30 +92,56 @@ def solve(
     lo: np.ndarray,
     hi: np.ndarray,
     extra_starts: list[np.ndarray],
+    guard: Guard | None = None,
 ) -> Solution:
-    """The best split within [lo, hi] for this budget: global grid step, then SLSQP."""
+    """The best split within [lo, hi] for this budget: global grid step, then SLSQP.
+
+    With a `guard` (the experience guard) only splits on its side count; when no split within the
+    bounds is, the one that comes closest (`Guard.best_within`) is returned.
+    """
     weekly = budget / resp.weeks
 
     def value(w: np.ndarray) -> float:
         return float(resp.per_category(w * weekly).sum())
 
+    if guard is not None:
+        closest = guard.best_within(lo, hi)
+        if not guard.holds(closest):
+            return Solution(closest, value(closest))
+
     if np.all(hi - lo <= 1e-12) or abs(hi.sum() - 1) <= 1e-12 or abs(lo.sum() - 1) <= 1e-12:
         w = project(0.5 * (lo + hi), lo, hi)
+        if guard is not None and not guard.holds(w):
+            w = closest
         return Solution(w, value(w))
+
+    def allowed(splits: np.ndarray) -> np.ndarray:
+        return np.ones(splits.shape[:-1], dtype=bool) if guard is None else guard.slack(splits) >= -1e-12
 
     if curves is not None:
         # The tabulated curves are close to the response, so a grid peak far below the best cannot
         # lead to the optimum: only near-best peaks get a local search.
         splits = grid_splits(lo, hi, _N_GRID)
         scores = sum(curves(splits[..., i] * weekly, i) for i in range(len(CATS)))
-        starts = grid_starts(splits, scores, _N_STARTS, within=0.02)
+        scores = np.where(allowed(splits), scores, -np.inf)
+        starts = (
+            grid_starts(splits, scores, _N_STARTS, within=0.02)
+            if guard is None or np.isfinite(scores).any()
+            else [closest]
+        )
         top = value(starts[0])
     else:
         # Without separable curves the grid is coarse, so the extra starts (current split,
         # neighbouring budget's optimum) are searched from as well.
         splits = grid_splits(lo, hi, _N_GRID_DIRECT)
-        scores = np.array([value(w) for w in splits.reshape(-1, 3)]).reshape(splits.shape[:2])
-        starts = grid_starts(splits, scores, _N_STARTS, within=np.inf)
+        ok = allowed(splits)
+        scores = np.array([value(w) if k else -np.inf for w, k in zip(splits.reshape(-1, 3), ok.ravel(), strict=True)])
+        scores = scores.reshape(splits.shape[:2])
+        starts = (
+            grid_starts(splits, scores, _N_STARTS, within=np.inf)
+            if guard is None or np.isfinite(scores).any()
+            else [closest]
+        )
         top = value(starts[0])
         for s in extra_starts:
             w = project(s, lo, hi)
@@ -136,7 +163,14 @@ def solve(
         f0 = value(w)
         return np.array([-(value(w + step * np.eye(3)[i]) - f0) / step / scale for i in range(3)])
 
-    best = Solution(starts[0], value(starts[0]))
+    constraints = [{"type": "eq", "fun": lambda w: w.sum() - 1, "jac": lambda w: np.ones(3)}]
+    if guard is not None:
+        constraints.append({"type": "ineq", "fun": guard.slack, "jac": lambda w: guard.direction})
+
+    def ok(w: np.ndarray) -> bool:
+        return guard is None or guard.holds(w)
+
+    best = Solution(starts[0], value(starts[0])) if ok(starts[0]) else Solution(closest, value(closest))
     for s in starts:
         candidates = [s]
         res = minimize(
@@ -145,16 +179,18 @@ def solve(
             jac=jac,
             method="SLSQP",
             bounds=list(zip(lo, hi, strict=True)),
-            constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1, "jac": lambda w: np.ones(3)}],
+            constraints=constraints,
             options={"maxiter": 200, "ftol": 1e-12},
         )
         if np.all(np.isfinite(res.x)):
             candidates.append(project(res.x, lo, hi))
         for w in candidates:
             v = value(w)
-            if v > best.value + 1e-12 * scale:
+            if ok(w) and v > best.value + 1e-12 * scale:
                 best = Solution(w, v)
     w = snap(best.split, lo, hi)
+    if not ok(w):
+        w = best.split
     return Solution(w, value(w))
 
 

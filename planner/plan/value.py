@@ -1,0 +1,308 @@
+"""Plans for value: what an encounter is worth, the plan's objective in its own unit, the
+customer-experience guard and the budget level where one more euro stops paying for itself.
+
+The inputs come from the funnel analysis (`planner.funnel`), seeded there:
+
+- `Value`: draws of deals or revenue per quality-weighted encounter, and the gross margin for the
+  profit objective;
+- `Experience`: draws of the experience score's change per EUR 1,000 a week of carryover, per
+  category.
+
+The value per encounter does not depend on the split, so the expected objective of a split is the
+expected value per encounter times its expected encounters (for profit: margin times that revenue,
+less the budget). At a fixed budget the best split is therefore the one with the most encounters
+(unless the experience guard cuts it off); what changes is the unit, the gain and its interval. The
+intervals pair each posterior encounter draw with a value draw (by index; the shorter set is
+resampled with a fixed seed), so they carry the uncertainty of both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.plan._common import PlanError, percentiles
+
+OBJECTIVES = ("encounters", "deals", "revenue", "profit")
+#: The unit of each objective's numbers.
+UNITS = {"encounters": "encounters", "deals": "deals", "revenue": "EUR", "profit": "EUR"}
+#: The budget levels searched for profit's budget level, as multiples of the plan's budget: the
+#: frontier is extended to these ends when the level lies beyond the frontier's own range. A level
+#: beyond them is reported as above (or below) the plausible range.
+LEVEL_RANGE = (0.1, 4.0)
+#: Most budget levels added on either side of the frontier in the search for the budget level.
+LEVEL_EXTRA_STEPS = 30
+_PAIRING_SEED = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Value:
+    """What a quality-weighted encounter is worth: draws of deals or revenue (EUR) per encounter.
+
+    Attributes
+    ----------
+    kind : str
+        ``"deals"`` or ``"revenue"``.
+    draws : numpy.ndarray
+        Shape (n,): the value per weighted encounter, one per draw (seeded upstream). One draw is
+        a known value without uncertainty.
+    margin : float or None
+        Gross margin (0 < margin <= 1) for the profit objective; profit = margin * revenue - budget.
+    """
+
+    kind: str
+    draws: np.ndarray = field(repr=False)
+    margin: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in ("deals", "revenue"):
+            raise PlanError(f"the value per encounter is of deals or revenue, not {self.kind!r}")
+        draws = np.asarray(self.draws, dtype=float).ravel()
+        if draws.size == 0 or not np.all(np.isfinite(draws)):
+            raise PlanError("the value per encounter needs at least one finite draw")
+        object.__setattr__(self, "draws", draws)
+        if self.margin is not None and not 0 < float(self.margin) <= 1:
+            raise PlanError(f"the gross margin must lie in (0, 1], got {self.margin}")
+
+
+@dataclass(frozen=True, eq=False)
+class Experience:
+    """The experience score's change per EUR 1,000 a week of carryover, per category.
+
+    Attributes
+    ----------
+    draws : numpy.ndarray
+        Shape (n, 3), columns in `planner.CATEGORIES` order (seeded upstream).
+    decay : numpy.ndarray or None
+        The carryover decay per category behind the score's model, shape (3,). The plan compares
+        steady states, where a steady spend x gives the carryover x whatever the decay (normalised
+        adstock), so the decay does not enter the change; it is kept with the draws it belongs to.
+    """
+
+    draws: np.ndarray = field(repr=False)
+    decay: np.ndarray | None = None
+
+    def __post_init__(self):
+        draws = np.asarray(self.draws, dtype=float)
+        if draws.ndim == 1 and draws.size == 3:
+            draws = draws[None, :]
+        if draws.ndim != 2 or draws.shape[1] != 3 or draws.shape[0] == 0 or not np.all(np.isfinite(draws)):
+            raise PlanError(f"the experience draws must be finite, of shape (n, 3); got shape {draws.shape}")
+        object.__setattr__(self, "draws", draws)
+        if self.decay is not None:
+            decay = np.asarray(self.decay, dtype=float).ravel()
+            if decay.shape != (3,):
+                raise PlanError(f"the experience decay must have one value per category; got shape {decay.shape}")
+            object.__setattr__(self, "decay", decay)
+
+    def change(self, weekly_delta: np.ndarray) -> np.ndarray:
+        """Steady-state score change per draw for a change of weekly spend (EUR, per category)."""
+        return self.draws @ (np.asarray(weekly_delta, dtype=float) / 1000.0)
+
+    def gradient(self, weekly_budget: float) -> np.ndarray:
+        """The expected score change per unit of share, per category, at this weekly budget."""
+        return self.draws.mean(axis=0) * weekly_budget / 1000.0
+
+
+def objective_of(spec, value: Value | None) -> str:
+    """The plan's objective: ``spec.objective`` when the params have it, else the value's kind."""
+    name = getattr(spec, "objective", None) or (value.kind if value is not None else "encounters")
+    if name not in OBJECTIVES:
+        raise PlanError(f"plan.objective must be one of {', '.join(OBJECTIVES)}, not {name!r}")
+    if name == "encounters":
+        return name
+    if value is None:
+        raise PlanError(f"plan.objective {name} needs the value of an encounter (the funnel's {_need(name)})")
+    if name == "profit":
+        if value.kind != "revenue" or value.margin is None:
+            raise PlanError("plan.objective profit needs revenue per encounter and funnel.margin")
+    elif value.kind != name:
+        raise PlanError(f"plan.objective {name} needs the {name} per encounter, got the {value.kind} per encounter")
+    return name
+
+
+def _need(name: str) -> str:
+    return {"deals": "deals", "revenue": "revenue", "profit": "revenue and margin"}[name]
+
+
+class Objective:
+    """The objective's number for a split: its point, its draws and the last horizon's like."""
+
+    def __init__(self, name: str, value: Value | None):
+        self.name = name
+        self.unit = UNITS[name]
+        self.value = value if name != "encounters" else None
+        self._pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    @property
+    def is_value(self) -> bool:
+        return self.value is not None
+
+    @property
+    def mean_value(self) -> float:
+        return float(self.value.draws.mean())
+
+    @property
+    def scale(self) -> float:
+        """Objective units per encounter (margin times revenue per encounter for profit)."""
+        margin = self.value.margin if self.name == "profit" else 1.0
+        return float(margin) * self.mean_value
+
+    def point(self, encounters: float, budget: float) -> float:
+        out = self.scale * encounters
+        return out - budget if self.name == "profit" else out
+
+    def pairs(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices pairing n encounter draws with the value draws (the same for every split)."""
+        if n not in self._pairs:
+            m = self.value.draws.size
+            size = max(n, m)
+            rng = np.random.default_rng(_PAIRING_SEED)
+
+            def take(k: int) -> np.ndarray:
+                if k == size:
+                    return np.arange(size)
+                return np.concatenate([np.arange(k), rng.integers(0, k, size - k)])
+
+            self._pairs[n] = (take(n), take(m))
+        return self._pairs[n]
+
+    def draws(self, encounter_draws: np.ndarray, encounters: float, budget: float) -> np.ndarray:
+        """The objective per draw: each encounter draw times a value draw.
+
+        With fewer than two encounter draws (a known truth, or no draws) the encounters are taken as
+        known (the one draw, or the point) and only the value is uncertain.
+        """
+        enc = np.asarray(encounter_draws, dtype=float)
+        if enc.size < 2:
+            enc = np.array([float(enc[0]) if enc.size else float(encounters)])
+        ie, iv = self.pairs(enc.size)
+        margin = self.value.margin if self.name == "profit" else 1.0
+        out = float(margin) * enc[ie] * self.value.draws[iv]
+        return out - budget if self.name == "profit" else out
+
+    def recent(self, encounters: float | None) -> float | None:
+        """The last horizon's total in the objective's unit, for ``min_gain``.
+
+        Deals and revenue: the observed encounters times the expected value per encounter. Profit:
+        the gross profit of that revenue (margin times it), since at a fixed budget a split's gain
+        in profit is the margin times its gain in revenue; so ``min_gain`` asks the same share of a
+        horizon's revenue of a profit plan as of a revenue plan.
+        """
+        if encounters is None:
+            return None
+        return self.scale * encounters
+
+
+def estimate(point: float, draws: np.ndarray | None, interval: float) -> dict:
+    """``{value, low, high}`` from a point and draws (no interval with fewer than two draws)."""
+    low, high = percentiles(draws, interval) if draws is not None else (None, None)
+    return {"value": float(point), "low": low, "high": high}
+
+
+def experience_estimate(experience: Experience, weekly_delta: np.ndarray, interval: float) -> dict:
+    """The expected steady-state score change and its interval for a change of weekly spend."""
+    draws = experience.change(weekly_delta)
+    point = float(experience.draws.mean(axis=0) @ (np.asarray(weekly_delta, dtype=float) / 1000.0))
+    return estimate(point, draws, interval)
+
+
+# -- profit: the budget level where one more euro stops paying for itself ------------------------
+
+
+def marginal(budget: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """d value / d budget along the frontier: central differences (one-sided at the ends).
+
+    ``values`` is (levels,) or (levels, draws); rows of NaN (infeasible levels) are skipped.
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.full(values.shape, np.nan)
+    ok = np.flatnonzero(np.all(np.isfinite(values.reshape(len(budget), -1)), axis=1))
+    for pos, j in enumerate(ok):
+        left = ok[pos - 1] if pos > 0 else j
+        right = ok[pos + 1] if pos + 1 < len(ok) else j
+        if left != right:
+            out[j] = (values[right] - values[left]) / (budget[right] - budget[left])
+    return out
+
+
+def crossing(budget: np.ndarray, slope: np.ndarray, profit: np.ndarray) -> tuple[float, str]:
+    """Where the marginal profit per euro (``slope``) falls through zero.
+
+    Returns (budget, status): status ``found`` for a crossing inside the levels (the most
+    profitable one if there are several, interpolated linearly), ``above`` when one more euro still
+    pays at the highest level (the budget returned is that level), ``below`` when it does not pay
+    even at the lowest one (the lowest level).
+    """
+    ok = np.isfinite(slope) & np.isfinite(profit)
+    b, s, p = budget[ok], slope[ok], profit[ok]
+    if b.size == 0:
+        return float("nan"), "below"
+    best, best_profit = None, -np.inf
+    for j in range(len(b) - 1):
+        if s[j] >= 0 > s[j + 1]:
+            t = s[j] / (s[j] - s[j + 1])
+            at = b[j] + t * (b[j + 1] - b[j])
+            gain = p[j] + t * (p[j + 1] - p[j])
+            if gain > best_profit:
+                best, best_profit = at, gain
+    if best is not None:
+        return float(best), "found"
+    if s[-1] >= 0:
+        return float(b[-1]), "above"
+    return float(b[0]), "below"
+
+
+def budget_level(budget: np.ndarray, profit: np.ndarray, profit_draws: np.ndarray | None, interval: float) -> dict:
+    """Profit's budget level ``{value, low, high, status}`` from the (extended) frontier.
+
+    ``profit`` is the expected profit at each level (levels,), ``profit_draws`` the paired draws
+    (levels, draws). The point is where the expected marginal profit crosses zero (margin times
+    marginal revenue equals one); the interval is that of each draw's own crossing, a draw that does
+    not cross counting at the end of the levels it points beyond.
+    """
+    value, status = crossing(budget, marginal(budget, profit), profit)
+    low = high = None
+    if profit_draws is not None and profit_draws.shape[1] >= 2:
+        slopes = marginal(budget, profit_draws)
+        each = np.array([crossing(budget, slopes[:, i], profit_draws[:, i])[0] for i in range(profit_draws.shape[1])])
+        low, high = percentiles(each[np.isfinite(each)], interval)
+    return {"value": value, "low": low, "high": high, "status": status}
+
+
+# -- the experience guard as a constraint of the search ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The half-space ``direction @ split >= floor`` (shares): the expected score does not fall."""
+
+    direction: np.ndarray
+    floor: float
+
+    @classmethod
+    def against(cls, experience: Experience, weekly_budget: float, current: np.ndarray) -> Guard:
+        g = experience.gradient(weekly_budget)
+        norm = float(np.abs(g).max())
+        if norm == 0:
+            return cls(np.zeros(3), 0.0)
+        g = g / norm
+        return cls(g, float(g @ current))
+
+    def slack(self, w: np.ndarray) -> np.ndarray:
+        return np.asarray(w) @ self.direction - self.floor
+
+    def holds(self, w: np.ndarray, tol: float = 1e-9) -> bool:
+        return bool(self.slack(w) >= -tol)
+
+    def best_within(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """The split within the box that raises the score most (lowers it least): fill the
+        categories in order of their effect, from the lower bounds."""
+        w = lo.astype(float).copy()
+        left = 1.0 - w.sum()
+        for i in np.argsort(-self.direction, kind="stable"):
+            add = min(hi[i] - w[i], left)
+            w[i] += add
+            left -= add
+        return w
