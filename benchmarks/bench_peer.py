@@ -136,7 +136,9 @@ def load_history(name: str, seed: int) -> History:
 
     path = ROOT / "params" / "example.yaml"
     syn = generate(seed=seed, scenario=name)
-    params = load_dict(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw.pop("funnel", None)  # generated histories have no funnel columns
+    params = load_dict(raw, path)
     return History(name, seed, syn.frame, params, syn.truth.contribution_shares()[CATS], None)
 
 

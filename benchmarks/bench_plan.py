@@ -33,6 +33,7 @@ CATS = list(CATEGORIES)
 
 def _params(draws: int, plan: dict | None):
     raw = yaml.safe_load((ROOT / "params" / "example.yaml").read_text(encoding="utf-8"))
+    raw.pop("funnel", None)  # generated histories have no funnel columns
     raw["model"]["draws"] = draws
     raw["plan"] = plan if plan is not None else {"horizon_weeks": 13}
     return load_dict(raw, ROOT / "params" / "example.yaml")

@@ -73,6 +73,11 @@ EXPECTED = {
 
 #: A value for every placeholder the catalogues use, of the type the context holds.
 SAMPLE = {
+    "change": -0.8,
+    "unguarded_change": -0.8,
+    "cost": 1234.5,
+    "budget_eur": 123456.0,
+    "multiple": 4.0,
     "category": "design",
     "categories": ["content", "technology"],
     "unidentified": ["design"],
@@ -120,7 +125,10 @@ SAMPLE = {
 
 
 #: Values that differ by code: a list of week starts for the dropped partial weeks.
-SAMPLE_BY_CODE = {"partial_week_dropped": {"weeks": ["2024-01-01", "2024-12-30"]}}
+SAMPLE_BY_CODE = {
+    "partial_week_dropped": {"weeks": ["2024-01-01", "2024-12-30"]},
+    "deals_above_leads": {"weeks": ["2024-01-01", "2024-12-30"]},
+}
 
 
 def templates(entry) -> list[str]:

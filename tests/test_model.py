@@ -33,6 +33,7 @@ TECH_COLS = ["tech_automation_eur", "tech_crm_eur", "tech_analytics_eur"]
 
 def make_params(data: dict | None = None, **model):
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    raw.pop("funnel", None)  # generated histories hold encounters and spend, not the example's funnel
     raw["model"].update(model)
     raw["data"].update(data or {})
     return load_dict(raw, EXAMPLE_PARAMS)
@@ -654,6 +655,7 @@ def _lift_fit(lift: float, se: float, draws: int = 60):
         "lift_se": se,
     }
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    raw.pop("funnel", None)  # the generated history has no funnel columns
     raw["model"]["draws"] = draws
     raw["experiments"] = [experiment]
     params = load_dict(raw, EXAMPLE_PARAMS)
