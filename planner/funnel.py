@@ -432,7 +432,7 @@ def _pts(m: Messages, x: float) -> str:
 
 def _render_sentence(m: Messages, key: str, c: Mapping) -> str:
     if key == "funnel_close_rate":
-        return m(key, rate=m.pct(c["value"]), range=m.range(m.pct(c["low"]), m.pct(c["high"])))
+        return m(key, rate=m.pct(c["value"], 1), range=m.range(m.pct(c["low"], 1), m.pct(c["high"], 1)))
     if key == "funnel_close_rate_trend":
         return m(
             key,
@@ -481,8 +481,8 @@ def _render_sentence(m: Messages, key: str, c: Mapping) -> str:
                 m(
                     "funnel_experience_part",
                     category=m.category(cat),
-                    value=m.number(est["value"], 1),
-                    range=m.range(m.number(est["low"], 1), m.number(est["high"], 1)),
+                    value=m.number(est["value"], 2),
+                    range=m.range(m.number(est["low"], 2), m.number(est["high"], 2)),
                 )
             )
         return m(key, effects=", ".join(parts))

@@ -350,7 +350,7 @@ def test_summary_states_the_sentences_in_each_language(case, lang):
     m = Messages(lang)
     dv = res.deal_value["self_service"]
     assert m.eur(round(dv["value"], -1)) in text
-    assert m.pct(res.close_rate["value"]) in text
+    assert m.pct(res.close_rate["value"], 1) in text
     assert m("funnel_title") in text and "<p>" in html
     if lang == "en":
         assert "more than face to face" in text
