@@ -1,0 +1,828 @@
+"""Funnel analysis: from quality-weighted encounters to leads, deals, revenue and customer experience.
+
+`analyse(funnel, model)` reads a weekly funnel frame (the standard columns of ``Dataset.funnel``)
+beside a fitted `planner.model.ModelResults` and returns `FunnelResults`: conversion seen two ways,
+what an encounter is worth, and how the categories' spend moves the experience score.
+
+Columns
+-------
+``leads`` (warmed leads handed to sales), ``deals_self_service``, ``deals_assisted``,
+``revenue_self_service``, ``revenue_assisted`` (EUR) and ``experience`` (NPS or CSAT), one row per
+week on the model's weekly index. Every column is optional: a part whose columns are missing is
+None, and nothing else changes.
+
+Formulas
+--------
+Carryover ``C[c, t]`` is the model's normalised geometric adstock of category ``c``'s spend with
+the posterior-median decay (0 for a category the model left out), started from
+`planner.transforms.backcast` as in the model, in EUR 1,000 a week. ``y`` is the weekly weighted
+encounters (``model.y``), ``X`` the model's baseline design (``model.design``). Intervals are at
+level ``interval``; ``z`` is the normal quantile of ``(1 + interval) / 2``. HAC (Newey-West)
+errors use ``floor(4 (n / 100) ** (2 / 9))`` lags, as the model's own linear fit.
+
+Close rate (conversion, first view)
+    ``rate = sum(deals_assisted) / sum(leads)`` over all weeks, with a Wilson interval (and per
+    month, months by each week's Thursday). Trend: weighted least squares (weights = leads) of the
+    weekly ``deals_assisted / leads`` on an intercept, ``C[content]`` and encounters per lead
+    ``y / leads``, HAC errors; ``trend.slope`` is the coefficient of ``C[content]``: the change of
+    the close rate per EUR 1,000 a week of content carryover. Its interval also carries the
+    uncertainty of content's decay: the fit is repeated at up to ``NESTED_DRAWS`` posterior draws of
+    the decay, each with its own HAC error drawn, and the percentiles taken.
+Deal value (conversion, second view)
+    Per channel the ratio estimator ``v = sum(revenue) / sum(deals)``; its variance from the weekly
+    residuals ``e[t] = revenue[t] - v deals[t]``: ``var(v) = n / (n - 1) sum(e**2) / sum(deals)**2``.
+    Per month the same ratio within the month, with the pooled per-deal spread
+    ``s**2 = sum(e_month**2) / sum(deals)`` (residuals from each month's own ratio): ``se = s /
+    sqrt(deals in the month)``. Self-service against assisted: ``v_self / v_assisted - 1``, with a
+    delta-method interval on the log ratio (the two estimators' covariance from the same weeks).
+    Self-service revenue share: the ratio estimator ``sum(revenue_self) / sum(revenue)``.
+Chain (last ``model.horizon_weeks`` weeks)
+    encounters -> leads -> deals -> revenue as sums, with leads per encounter, the close rate,
+    deals per encounter, revenue per deal and revenue per encounter.
+What an encounter is worth (direct route)
+    OLS of weekly revenue (or deals, both channels) on ``y[t], y[t-1], ..., y[t-L]``
+    (``L = VALUE_LAGS``), the baseline design ``X`` and two controls for the close rate's driver,
+    ``C[content]`` and ``(y - mean y) (C[content] - mean C[content])``, the first ``L`` weeks
+    dropped, HAC errors.
+    The value is the sum of the lag coefficients ``b_0 + ... + b_L`` (revenue from one more
+    weighted encounter over the weeks it keeps paying), its variance ``1' V 1`` from the HAC
+    covariance ``V``. `FunnelResults.value_draws` draws ``N(value, 1' V 1)``, seeded.
+Cross-check (nested route)
+    The revenue the spend brings divided by the encounters the spend brings: for each of up to
+    ``NESTED_DRAWS`` posterior draws the spend-driven encounters ``S[t]`` are recomputed from the
+    draw's decay, saturation and beta; revenue is regressed on ``S[t], ..., S[t-L]``, ``X`` and
+    the same two controls (HAC). The revenue attributed to spend, ``sum_t sum_l b_l S[t-l]``, over ``sum_t S[t]`` is the
+    sum of the lag coefficients again. Draws of the nested value add each fit's own HAC error to
+    the spread over posterior draws. The routes disagree (warning ``value_routes_disagree``) when
+    their intervals do not overlap: the encounters the spend buys are then worth clearly more or
+    less than encounters in general.
+Customer experience
+    OLS of the weekly score on ``C[content]``, ``C[design]``, ``C[technology]`` and ``X``, HAC
+    errors; the effect of a category is its coefficient, in score points per EUR 1,000 a week of
+    carryover. `FunnelResults.experience_draws` draws the three effects jointly from
+    ``N(effects, V)``, seeded (a category whose spend never varied gets 0).
+    `FunnelResults.experience_change` is the steady-state change ``sum_c effect_c (spend_c -
+    current_c) / 1000`` against the mean spend of the last horizon (steady spend gives a carryover
+    equal to the spend).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.regression.linear_model import OLS, WLS
+from statsmodels.stats.proportion import proportion_confint
+
+from planner import CATEGORIES
+from planner.i18n import Messages, warning
+from planner.transforms import adstock, backcast, hill
+
+__all__ = [
+    "CHANNELS",
+    "COLUMNS",
+    "NESTED_DRAWS",
+    "VALUE_LAGS",
+    "FunnelResults",
+    "FunnelSummary",
+    "analyse",
+    "analyse_dataset",
+]
+
+#: The standard columns of a funnel frame (``Dataset.funnel``); each is optional.
+COLUMNS = (
+    "leads",
+    "deals_self_service",
+    "deals_assisted",
+    "revenue_self_service",
+    "revenue_assisted",
+    "experience",
+)
+CHANNELS = ("self_service", "assisted")
+#: Weeks of lag in the value-per-encounter regression (an encounter pays this week and the next 4).
+VALUE_LAGS = 4
+#: Posterior draws (at most) behind the nested route's cross-check.
+NESTED_DRAWS = 100
+#: Normal draws of the nested value per posterior draw (each fit's own HAC error).
+_NESTED_NOISE = 20
+#: Draws of the value and experience effects when the model has no posterior draws.
+DEFAULT_DRAWS = 1000
+_KINDS = ("revenue", "deals")
+
+
+def _hac_lags(n: int) -> int:
+    return max(int(math.floor(4 * (n / 100.0) ** (2.0 / 9.0))), 1)
+
+
+def _est(value: float, low: float, high: float) -> dict:
+    return {"value": float(value), "low": float(low), "high": float(high)}
+
+
+def _z(interval: float) -> float:
+    return float(stats.norm.ppf(0.5 + interval / 2.0))
+
+
+def _carryover(spend: pd.DataFrame, decay: pd.Series) -> pd.DataFrame:
+    """Carryover per category in EUR 1,000 a week, as the model computes it (backcast start)."""
+    x = spend[list(CATEGORIES)].to_numpy(dtype=float)
+    lam = decay.reindex(list(CATEGORIES)).fillna(0.0).to_numpy(dtype=float)
+    a = adstock(x, lam, initial=backcast(x, lam))
+    return pd.DataFrame(a / 1000.0, index=spend.index, columns=list(CATEGORIES))
+
+
+def _lagged(series: pd.Series, lags: int, name: str) -> pd.DataFrame:
+    return pd.concat({f"{name}_lag{k}": series.shift(k) for k in range(lags + 1)}, axis=1)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Ratio estimator sum(num) / sum(den), its standard error and its influence per week."""
+    total = float(den.sum())
+    r = float(num.sum()) / total
+    n = num.size
+    infl = (num - r * den) / total
+    se = math.sqrt(n / max(n - 1, 1) * float(infl @ infl))
+    return r, se, infl
+
+
+def _wilson(count: float, nobs: float, interval: float) -> tuple[float, float]:
+    low, high = proportion_confint(count, nobs, alpha=1.0 - interval, method="wilson")
+    return float(low), float(high)
+
+
+def _months(index: pd.DatetimeIndex) -> pd.PeriodIndex:
+    """Each week's month, by its Thursday (the ISO convention the model uses)."""
+    return (pd.DatetimeIndex(index) + pd.Timedelta(days=3)).to_period("M")
+
+
+class FunnelResults:
+    """Conversion, encounter value and experience from a funnel frame and a fitted encounter model.
+
+    Built by `analyse`; every part is None when its columns are missing. Point values and
+    intervals are described in the module docstring.
+
+    Attributes
+    ----------
+    close_rate : dict or None
+        ``{value, low, high, trend: {slope, low, high, direction}}``: assisted deals per warmed
+        lead over all weeks (Wilson interval) and its change per EUR 1,000 a week of content
+        carryover (direction ``up``, ``down`` or ``unclear``: whether the interval excludes 0).
+    deal_value : dict or None
+        ``{self_service: {value, low, high}, assisted: {...}, difference: {value, low, high}}``:
+        EUR per deal by channel, and self-service's relative difference to assisted.
+    self_service_revenue_share : dict or None
+        ``{value, low, high}``.
+    chain : dict or None
+        The last horizon's encounters, leads, deals, revenue and the rates between them.
+    value_per_encounter : dict or None
+        ``{revenue: {value, low, high} | None, deals: {...} | None}`` per weighted encounter.
+    value_routes : dict
+        Per kind: ``{direct: {...}, nested: {...} | None, disagree: bool}``.
+    experience : dict or None
+        ``{effect: {cat: {value, low, high} | None}, unit, current}``.
+    decay : Series
+        The posterior-median decays used for the carryovers.
+    warnings : list of dict
+        ``{code, text, context}`` from the catalogue.
+    sm_results : dict
+        The statsmodels fits: ``close_rate``, ``value_revenue``, ``value_deals``, ``experience``.
+    """
+
+    def __init__(
+        self,
+        *,
+        interval: float,
+        seed: int,
+        n_draws: int,
+        horizon_weeks: int,
+        decay: pd.Series,
+        current_spend: pd.Series,
+        close_rate: dict | None,
+        by_month: pd.DataFrame | None,
+        deal_value: dict | None,
+        deal_by_month: pd.DataFrame | None,
+        revenue_share: dict | None,
+        chain: dict | None,
+        value_routes: dict,
+        value_se: dict,
+        experience: dict | None,
+        experience_cov: np.ndarray | None,
+        sm_results: dict,
+        warnings: list[dict],
+    ):
+        self.interval = interval
+        self.seed = seed
+        self.n_draws = n_draws
+        self.horizon_weeks = horizon_weeks
+        self.decay = decay
+        self.current_spend = current_spend
+        self.close_rate = close_rate
+        self._by_month = by_month
+        self.deal_value = deal_value
+        self._deal_by_month = deal_by_month
+        self.self_service_revenue_share = revenue_share
+        self.chain = chain
+        self.value_routes = value_routes
+        self._value_se = value_se
+        per_kind = {k: (v["direct"] if v else None) for k, v in value_routes.items()}
+        self.value_per_encounter = per_kind if any(v is not None for v in per_kind.values()) else None
+        self.experience = experience
+        self._experience_cov = experience_cov
+        self.sm_results = sm_results
+        self.warnings = warnings
+
+    # -- tables ---------------------------------------------------------------------------------
+
+    def close_rate_by_month(self) -> pd.DataFrame | None:
+        """Per month: ``leads``, ``deals`` (assisted), ``rate``, ``low``, ``high`` (Wilson); None without leads."""
+        return None if self._by_month is None else self._by_month.copy()
+
+    def deal_value_by_month(self) -> pd.DataFrame | None:
+        """Per month and channel: ``deals``, ``revenue``, ``value``, ``low``, ``high`` (EUR per deal)."""
+        return None if self._deal_by_month is None else self._deal_by_month.copy()
+
+    # -- draws for the plan ----------------------------------------------------------------------
+
+    def value_draws(self, kind: str = "revenue") -> np.ndarray | None:
+        """Seeded draws (n,) of revenue (EUR) or deals per weighted encounter; None without that column.
+
+        Normal draws from the direct route's estimate and HAC standard error; the same seed gives
+        the same draws.
+        """
+        if kind not in _KINDS:
+            raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
+        est = (self.value_per_encounter or {}).get(kind)
+        if est is None:
+            return None
+        rng = np.random.default_rng([self.seed, _KINDS.index(kind)])
+        return est["value"] + self._value_se[kind] * rng.standard_normal(self.n_draws)
+
+    def experience_draws(self) -> np.ndarray | None:
+        """Seeded draws (n, 3) of the score change per EUR 1,000 a week of carryover, per category.
+
+        Joint normal draws from the HAC covariance, columns in CATEGORIES order; a category whose
+        effect could not be estimated (its spend never varied) is 0. None without a score.
+        """
+        if self.experience is None:
+            return None
+        mean = np.array([(self.experience["effect"][c] or {"value": 0.0})["value"] for c in CATEGORIES])
+        rng = np.random.default_rng([self.seed, 7])
+        return rng.multivariate_normal(mean, self._experience_cov, size=self.n_draws, method="eigh")
+
+    def experience_change(self, spend_weekly) -> dict | None:
+        """Expected steady-state change of the score for a weekly spend against the current spend.
+
+        Parameters
+        ----------
+        spend_weekly : Series, Mapping or DataFrame
+            EUR per week per category (a DataFrame of weekly rows is averaged).
+
+        Returns
+        -------
+        dict or None
+            ``{value, low, high}`` in score points; None without a score.
+        """
+        if self.experience is None:
+            return None
+        if isinstance(spend_weekly, pd.DataFrame):
+            spend_weekly = spend_weekly[list(CATEGORIES)].mean()
+        x = np.array([float(spend_weekly[c]) for c in CATEGORIES])
+        delta = (x - self.current_spend.reindex(list(CATEGORIES)).to_numpy(dtype=float)) / 1000.0
+        mean = np.array([(self.experience["effect"][c] or {"value": 0.0})["value"] for c in CATEGORIES])
+        sd = math.sqrt(max(float(delta @ self._experience_cov @ delta), 0.0))
+        z = _z(self.interval)
+        value = float(mean @ delta)
+        return _est(value, value - z * sd, value + z * sd)
+
+    # -- output ----------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """The results.json ``funnel`` section (JSON-ready; None for the parts without data)."""
+        value = None
+        if self.value_per_encounter is not None:
+            value = {
+                k: (None if v is None else {kk: float(v[kk]) for kk in ("value", "low", "high")})
+                for k, v in self.value_per_encounter.items()
+            }
+        experience = None
+        if self.experience is not None:
+            experience = {
+                "effect": self.experience["effect"],
+                "unit": self.experience["unit"],
+                "current": self.experience["current"],
+            }
+        return _clean(
+            {
+                "interval": self.interval,
+                "close_rate": self.close_rate,
+                "deal_value": self.deal_value,
+                "self_service_revenue_share": self.self_service_revenue_share,
+                "value_per_encounter": value,
+                "value_routes": self.value_routes,
+                "experience": experience,
+                "chain": self.chain,
+                "sentences": self.sentences(),
+            }
+        )
+
+    def sentences(self) -> list[dict]:
+        """The plain sentences as ``{key, context}`` (numbers unformatted; `sentence_text` renders)."""
+        out = []
+        if self.close_rate is not None:
+            out.append(
+                {"key": "funnel_close_rate", "context": {k: self.close_rate[k] for k in ("value", "low", "high")}}
+            )
+            trend = self.close_rate.get("trend")
+            if trend is not None:
+                out.append({"key": "funnel_close_rate_trend", "context": dict(trend)})
+        if self.deal_value is not None:
+            dv = self.deal_value
+            diff = dv["difference"]
+            direction = "more" if diff["low"] > 0 else "less" if diff["high"] < 0 else "similar"
+            out.append(
+                {
+                    "key": "funnel_deal_value",
+                    "context": {
+                        **{k: dv["self_service"][k] for k in ("value", "low", "high")},
+                        "assisted": dv["assisted"]["value"],
+                        "difference": diff["value"],
+                        "direction": direction,
+                    },
+                }
+            )
+        if self.self_service_revenue_share is not None:
+            out.append({"key": "funnel_revenue_share", "context": dict(self.self_service_revenue_share)})
+        if self.value_per_encounter is not None and self.value_per_encounter.get("revenue") is not None:
+            out.append({"key": "funnel_value_per_encounter", "context": dict(self.value_per_encounter["revenue"])})
+        if self.value_per_encounter is not None and self.value_per_encounter.get("deals") is not None:
+            out.append({"key": "funnel_deals_per_encounter", "context": dict(self.value_per_encounter["deals"])})
+        if self.chain is not None:
+            out.append({"key": "funnel_chain", "context": dict(self.chain)})
+        if self.experience is not None:
+            out.append({"key": "funnel_experience", "context": {"effect": self.experience["effect"]}})
+        return out
+
+    def sentence_text(self, sentence: Mapping, lang: str = "en") -> str:
+        """One of `sentences` in a language, numbers in its formats."""
+        return _render_sentence(Messages(lang), sentence["key"], sentence["context"])
+
+    def summary(self, lang: str = "en") -> FunnelSummary:
+        """The sentences, the chain and the warnings: prints as text, renders as HTML."""
+        m = Messages(lang)
+        lines = [_render_sentence(m, s["key"], s["context"]) for s in self.sentences()]
+        notes = [m.warning(w) for w in self.warnings]
+        return FunnelSummary(m("funnel_title"), lines or [m("funnel_no_data")], notes, lang)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def __repr__(self) -> str:
+        parts = [k for k in ("close_rate", "deal_value", "value_per_encounter", "experience") if getattr(self, k)]
+        return f"<FunnelResults: {', '.join(parts) or 'no funnel data'}>"
+
+
+class FunnelSummary:
+    """The funnel's sentences and notes; prints as text and renders as HTML in a notebook."""
+
+    def __init__(self, title: str, lines: list[str], notes: list[str], lang: str = "en"):
+        self.title, self.lines, self.notes, self.lang = title, lines, notes, lang
+
+    def __str__(self) -> str:
+        out = [self.title, "=" * len(self.title), *self.lines]
+        if self.notes:
+            out += [""] + [f"- {n}" for n in self.notes]
+        return "\n".join(out)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        parts = [f'<div lang="{self.lang}">', f"<h4>{html.escape(self.title)}</h4>"]
+        parts += [f"<p>{html.escape(line)}</p>" for line in self.lines]
+        if self.notes:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes) + "</ul>")
+        parts.append("</div>")
+        return "\n".join(parts)
+
+
+def _clean(obj):
+    """JSON-ready: numpy scalars to Python, NaN/inf to None."""
+    if isinstance(obj, Mapping):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    return obj
+
+
+# -- sentences --------------------------------------------------------------------------------
+
+
+def _pts(m: Messages, x: float) -> str:
+    """Percentage points, one decimal, signed when negative."""
+    return m.number(100.0 * x, 1)
+
+
+def _render_sentence(m: Messages, key: str, c: Mapping) -> str:
+    if key == "funnel_close_rate":
+        return m(key, rate=m.pct(c["value"], 1), range=m.range(m.pct(c["low"], 1), m.pct(c["high"], 1)))
+    if key == "funnel_close_rate_trend":
+        return m(
+            key,
+            direction=c["direction"],
+            slope=_pts(m, c["slope"]),
+            range=m.range(_pts(m, c["low"]), _pts(m, c["high"])),
+        )
+    if key == "funnel_deal_value":
+        return m(
+            key,
+            direction=c["direction"],
+            value=m.eur(round(c["value"], -1)),
+            range=m.range(m.eur(round(c["low"], -1)), m.eur(round(c["high"], -1))),
+            difference=m.pct(abs(c["difference"])),
+        )
+    if key == "funnel_revenue_share":
+        return m(key, share=m.pct(c["value"]), range=m.range(m.pct(c["low"]), m.pct(c["high"])))
+    if key == "funnel_value_per_encounter":
+        return m(
+            key,
+            value=m.eur_cost(c["value"]),
+            range=m.range(m.eur_cost(c["low"]), m.eur_cost(c["high"])),
+        )
+    if key == "funnel_deals_per_encounter":
+        per = 1000.0
+        return m(
+            key,
+            value=m.number(per * c["value"], 1),
+            range=m.range(m.number(per * c["low"], 1), m.number(per * c["high"], 1)),
+        )
+    if key == "funnel_chain":
+        return m(
+            key,
+            weeks=c["weeks"],
+            encounters=m.int(c["encounters"]),
+            leads=m.int(c["leads"]) if c.get("leads") is not None else "–",
+            deals=m.int(c["deals"]) if c.get("deals") is not None else "–",
+            revenue=m.eur(c["revenue"]) if c.get("revenue") is not None else "–",
+        )
+    if key == "funnel_experience":
+        parts = []
+        for cat, est in c["effect"].items():
+            if est is None:
+                continue
+            parts.append(
+                m(
+                    "funnel_experience_part",
+                    category=m.category(cat),
+                    value=m.number(est["value"], 2),
+                    range=m.range(m.number(est["low"], 2), m.number(est["high"], 2)),
+                )
+            )
+        return m(key, effects=", ".join(parts))
+    raise KeyError(key)
+
+
+# -- the analysis -----------------------------------------------------------------------------
+
+
+def _close_rate(f, y, carry, interval, sm, *, spend=None, decay_draws=None, seed=0):
+    leads, deals = f["leads"], f["deals_assisted"]
+    low, high = _wilson(deals.sum(), leads.sum(), interval)
+    rate = float(deals.sum() / leads.sum())
+    months = _months(f.index)
+    g = pd.DataFrame({"leads": leads, "deals": deals}).groupby(months).sum()
+    g.index = g.index.to_timestamp()
+    g.index.name = "month"
+    g["rate"] = g["deals"] / g["leads"].where(g["leads"] > 0)
+    bounds = [
+        _wilson(d, n, interval) if n > 0 else (np.nan, np.nan) for d, n in zip(g["deals"], g["leads"], strict=True)
+    ]
+    g["low"], g["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
+
+    ok = leads > 0
+    exog = pd.DataFrame(
+        {"intercept": 1.0, "content_carryover": carry.loc[ok, "content"], "encounters_per_lead": (y / leads)[ok]}
+    )
+    trend = None
+    if ok.sum() > exog.shape[1] + 2 and np.ptp(exog["content_carryover"]) > 0:
+        lags = _hac_lags(int(ok.sum()))
+        res = WLS((deals / leads)[ok], exog, weights=leads[ok]).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+        sm["close_rate"] = res
+        lo, hi = res.conf_int(alpha=1.0 - interval).loc["content_carryover"]
+        slope = float(res.params["content_carryover"])
+        if decay_draws is not None and len(decay_draws) > 1:
+            # the content decay is uncertain too: refit at each posterior draw's decay and add each
+            # fit's own HAC error, so the interval carries both
+            rng = np.random.default_rng([seed, 5])
+            sims = []
+            x = spend["content"].to_numpy(dtype=float)
+            for lam in decay_draws:
+                a = adstock(x, lam, initial=backcast(x, lam)) / 1000.0
+                ex = exog.assign(content_carryover=a[ok.to_numpy()])
+                r = WLS((deals / leads)[ok], ex, weights=leads[ok]).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+                b, se = float(r.params["content_carryover"]), float(r.bse["content_carryover"])
+                sims.append(b + se * rng.standard_normal(_NESTED_NOISE))
+            q = 50.0 * (1.0 - interval)
+            lo, hi = np.percentile(np.concatenate(sims), [q, 100.0 - q])
+        direction = "up" if lo > 0 else "down" if hi < 0 else "unclear"
+        trend = {"slope": slope, "low": float(lo), "high": float(hi), "direction": direction}
+    return {"value": rate, "low": low, "high": high, "trend": trend}, g
+
+
+def _deal_values(f: pd.DataFrame, interval: float, seed: int):
+    z = _z(interval)
+    out, infl, rows = {}, {}, []
+    months = _months(f.index)
+    for ch in CHANNELS:
+        d = f[f"deals_{ch}"].to_numpy(dtype=float)
+        r = f[f"revenue_{ch}"].to_numpy(dtype=float)
+        if d.sum() <= 0:
+            return None, None
+        v, se, infl[ch] = _ratio(r, d)
+        out[ch] = _est(v, v - z * se, v + z * se)
+        frame = pd.DataFrame({"deals": d, "revenue": r}, index=f.index)
+        g = frame.groupby(months).sum()
+        month_value = (g["revenue"] / g["deals"].where(g["deals"] > 0)).reindex(months).to_numpy()
+        resid = np.nan_to_num(r - month_value * d)
+        dof = max(d.size - len(g), 1)
+        spread = math.sqrt(float(resid @ resid) / d.sum() * d.size / dof)
+        for month, row in g.iterrows():
+            value = row["revenue"] / row["deals"] if row["deals"] > 0 else np.nan
+            half = z * spread / math.sqrt(row["deals"]) if row["deals"] > 0 else np.nan
+            rows.append(
+                {
+                    "month": month.to_timestamp(),
+                    "channel": ch,
+                    "deals": row["deals"],
+                    "revenue": row["revenue"],
+                    "value": value,
+                    "low": value - half,
+                    "high": value + half,
+                }
+            )
+    vs, va = out["self_service"]["value"], out["assisted"]["value"]
+    n = len(f)
+    u, w = infl["self_service"], infl["assisted"]
+    k = n / max(n - 1, 1)
+    var_log = k * (float(u @ u) / vs**2 + float(w @ w) / va**2 - 2.0 * float(u @ w) / (vs * va))
+    se_log = math.sqrt(max(var_log, 0.0))
+    q = math.log(vs / va)
+    out["difference"] = _est(vs / va - 1.0, math.exp(q - z * se_log) - 1.0, math.exp(q + z * se_log) - 1.0)
+    return out, pd.DataFrame(rows).set_index(["month", "channel"])
+
+
+def _revenue_share(f: pd.DataFrame, interval: float) -> dict | None:
+    a = f["revenue_self_service"].to_numpy(dtype=float)
+    total = a + f["revenue_assisted"].to_numpy(dtype=float)
+    if total.sum() <= 0:
+        return None
+    share, se, _ = _ratio(a, total)
+    z = _z(interval)
+    return _est(share, max(share - z * se, 0.0), min(share + z * se, 1.0))
+
+
+def _chain(f: pd.DataFrame, y: pd.Series, weeks: int) -> dict:
+    last = f.iloc[-weeks:]
+    enc = float(y.iloc[-weeks:].sum())
+    leads = float(last["leads"].sum()) if "leads" in last else None
+    deal_cols = [f"deals_{ch}" for ch in CHANNELS]
+    rev_cols = [f"revenue_{ch}" for ch in CHANNELS]
+    deals = float(last[deal_cols].to_numpy().sum()) if all(c in last for c in deal_cols) else None
+    revenue = float(last[rev_cols].to_numpy().sum()) if all(c in last for c in rev_cols) else None
+    assisted = float(last["deals_assisted"].sum()) if "deals_assisted" in last else None
+
+    def div(a, b):
+        return None if a is None or b is None or b <= 0 else a / b
+
+    return {
+        "weeks": int(len(last)),
+        "start": last.index[0].strftime("%Y-%m-%d"),
+        "end": last.index[-1].strftime("%Y-%m-%d"),
+        "encounters": enc,
+        "leads": leads,
+        "deals": deals,
+        "revenue": revenue,
+        "leads_per_encounter": div(leads, enc),
+        "close_rate": div(assisted, leads),
+        "deals_per_encounter": div(deals, enc),
+        "revenue_per_deal": div(revenue, deals),
+        "revenue_per_encounter": div(revenue, enc),
+    }
+
+
+def _lag_fit(target: pd.Series, driver: pd.Series, design: pd.DataFrame, lags: int):
+    """OLS of target on driver lags 0..lags and the design (first lags weeks dropped), HAC errors."""
+    x = pd.concat([_lagged(driver, lags, "x"), design], axis=1).iloc[lags:]
+    res = OLS(target.iloc[lags:], x).fit(cov_type="HAC", cov_kwds={"maxlags": _hac_lags(len(x))})
+    names = [f"x_lag{k}" for k in range(lags + 1)]
+    value = float(res.params[names].sum())
+    cov = res.cov_params().loc[names, names].to_numpy()
+    return value, math.sqrt(max(float(cov.sum()), 0.0)), res
+
+
+def _spend_driven_draws(model, n_max: int) -> list[pd.Series]:
+    """Spend-driven weighted encounters per week for up to n_max posterior draws (the params without)."""
+    x = model.spend[list(CATEGORIES)].to_numpy(dtype=float)
+    rows = model.draws if model.draws is not None else model.params.to_frame().T
+    if len(rows) > n_max:
+        rows = rows.iloc[np.linspace(0, len(rows) - 1, n_max).round().astype(int)]
+    out = []
+    for _, p in rows.iterrows():
+        lam = np.nan_to_num([p[f"decay[{c}]"] for c in CATEGORIES], nan=0.0)
+        k = np.nan_to_num([p[f"half_saturation[{c}]"] for c in CATEGORIES], nan=1.0)
+        s = np.nan_to_num([p[f"shape[{c}]"] for c in CATEGORIES], nan=1.0)
+        beta = np.nan_to_num([p[f"beta[{c}]"] for c in CATEGORIES], nan=0.0)
+        a = adstock(x, lam, initial=backcast(x, lam))
+        out.append(pd.Series((beta * hill(a, k, s)).sum(axis=1), index=model.index))
+    return out
+
+
+def _value_routes(target: pd.Series, model, carry: pd.DataFrame, interval: float, seed: int, kind: str, sm: dict):
+    # content's carryover also raises the close rate: without it the value of an encounter would
+    # absorb content's effect on conversion (about +45 % on the test funnel). The close rate scales
+    # the leads, so the control enters as C and as its centred interaction with the encounters; the
+    # lag coefficients are then the value at the average carryover.
+    c = carry["content"]
+    y = model.y.astype(float)
+    controls = pd.DataFrame({"carryover_content": c, "encounters_x_carryover": (y - y.mean()) * (c - c.mean())})
+    design = pd.concat([model.design, controls], axis=1)
+    z = _z(interval)
+    value, se, res = _lag_fit(target, model.y, design, VALUE_LAGS)
+    sm[f"value_{kind}"] = res
+    direct = _est(value, value - z * se, value + z * se)
+
+    nested = None
+    driven = _spend_driven_draws(model, NESTED_DRAWS)
+    if driven and all(np.ptp(s.to_numpy()) > 0 for s in driven):
+        rng = np.random.default_rng([seed, 11, _KINDS.index(kind)])
+        fits = [_lag_fit(target, s, design, VALUE_LAGS)[:2] for s in driven]
+        centre = np.array([f[0] for f in fits])
+        spread = np.array([f[1] for f in fits])
+        sims = (centre[:, None] + spread[:, None] * rng.standard_normal((len(fits), _NESTED_NOISE))).ravel()
+        q = 50.0 * (1.0 - interval)
+        nested = _est(centre.mean(), np.percentile(sims, q), np.percentile(sims, 100.0 - q))
+    disagree = bool(nested is not None and (nested["low"] > direct["high"] or nested["high"] < direct["low"]))
+    return {"direct": direct, "nested": nested, "disagree": disagree}, se
+
+
+def _experience(f: pd.DataFrame, carry: pd.DataFrame, model, interval: float, sm: dict):
+    score = f["experience"]
+    varied = [c for c in CATEGORIES if bool(model.identified.get(c, True)) and np.ptp(carry[c]) > 0]
+    x = pd.concat([carry[varied].add_prefix("carryover_"), model.design], axis=1)
+    ok = score.notna()
+    res = OLS(score[ok], x[ok]).fit(cov_type="HAC", cov_kwds={"maxlags": _hac_lags(int(ok.sum()))})
+    sm["experience"] = res
+    ci = res.conf_int(alpha=1.0 - interval)
+    effect = {}
+    cov = np.zeros((3, 3))
+    names = [f"carryover_{c}" for c in varied]
+    full = res.cov_params().loc[names, names].to_numpy()
+    pos = [CATEGORIES.index(c) for c in varied]
+    cov[np.ix_(pos, pos)] = full
+    for c in CATEGORIES:
+        if c in varied:
+            name = f"carryover_{c}"
+            effect[c] = _est(res.params[name], ci.loc[name, 0], ci.loc[name, 1])
+        else:
+            effect[c] = None
+    current = float(score.iloc[-model.horizon_weeks :].mean())
+    return {"effect": effect, "unit": "score points per EUR 1,000 a week of carryover", "current": current}, cov
+
+
+def analyse(funnel: pd.DataFrame, model, *, interval: float | None = None, seed: int = 0, n_draws=None):
+    """Conversion two ways, what an encounter is worth and the experience score's drivers.
+
+    Parameters
+    ----------
+    funnel : DataFrame
+        Weekly, on the model's index (``week_start``), with any of the standard columns
+        (`COLUMNS`); others are ignored.
+    model : planner.model.ModelResults
+        The fitted encounter model: weekly index, weighted encounters ``y``, ``spend``, the
+        posterior-median decays, the baseline ``design``, ``horizon_weeks`` and its draws.
+    interval : float, optional
+        Width of the intervals (default: the model's, 0.8 unless the params say otherwise).
+    seed : int, default 0
+        Seeds the value and experience draws.
+    n_draws : int, optional
+        Number of value and experience draws (default: the model's posterior draws, else 1000).
+
+    Returns
+    -------
+    FunnelResults
+
+    Raises
+    ------
+    ValueError
+        The funnel frame lacks weeks of the model, or deals/revenue name only one channel.
+
+    Examples
+    --------
+    >>> res = analyse(dataset.funnel, model)              # doctest: +SKIP
+    >>> res.close_rate["trend"]["slope"]                  # doctest: +SKIP
+    """
+    interval = float(model.interval if interval is None else interval)
+    if not 0 < interval < 1:
+        raise ValueError(f"interval must be between 0 and 1, got {interval}")
+    index = model.index
+    missing = index.difference(pd.DatetimeIndex(funnel.index))
+    if len(missing):
+        shown = ", ".join(d.strftime("%Y-%m-%d") for d in missing[:5])
+        raise ValueError(f"the funnel frame lacks {len(missing)} week(s) of the model: {shown}")
+    f = funnel.reindex(index)[[c for c in COLUMNS if c in funnel.columns]].astype(float)
+    for what in ("deals", "revenue"):
+        have = [f"{what}_{ch}" in f for ch in CHANNELS]
+        if any(have) and not all(have):
+            raise ValueError(f"{what} needs both channels ({', '.join(f'{what}_{ch}' for ch in CHANNELS)})")
+    if n_draws is None:
+        n_draws = len(model.draws) if model.draws is not None else DEFAULT_DRAWS
+    decay = pd.Series({c: float(model.params.get(f"decay[{c}]", np.nan)) for c in CATEGORIES}, name="decay")
+    carry = _carryover(model.spend, decay)
+    y = model.y.astype(float)
+    sm: dict = {}
+    warns: list[dict] = []
+
+    close, by_month = (None, None)
+    if "leads" in f and "deals_assisted" in f and f["leads"].sum() > 0:
+        decay_draws = None
+        if model.draws is not None and "decay[content]" in model.draws:
+            d = model.draws["decay[content]"].dropna().to_numpy()
+            decay_draws = (
+                d[np.linspace(0, len(d) - 1, min(NESTED_DRAWS, len(d))).round().astype(int)] if len(d) else None
+            )
+        close, by_month = _close_rate(f, y, carry, interval, sm, spend=model.spend, decay_draws=decay_draws, seed=seed)
+
+    has_deals, has_revenue = "deals_self_service" in f, "revenue_self_service" in f
+    deal_value = deal_by_month = share = None
+    if has_deals and has_revenue:
+        deal_value, deal_by_month = _deal_values(f, interval, seed)
+    if has_revenue:
+        share = _revenue_share(f, interval)
+
+    routes, value_se = {}, {}
+    targets = {
+        "revenue": f[["revenue_self_service", "revenue_assisted"]].sum(axis=1) if has_revenue else None,
+        "deals": f[["deals_self_service", "deals_assisted"]].sum(axis=1) if has_deals else None,
+    }
+    for kind, target in targets.items():
+        if target is None or len(target) <= VALUE_LAGS + model.design.shape[1] + 2:
+            routes[kind] = None
+            continue
+        routes[kind], value_se[kind] = _value_routes(target, model, carry, interval, seed, kind, sm)
+        r = routes[kind]
+        if r["disagree"]:
+            d, nst = r["direct"], r["nested"]
+            warns.append(
+                warning(
+                    "value_routes_disagree",
+                    kind=kind,
+                    direct=round(d["value"], 6),
+                    direct_low=round(d["low"], 6),
+                    direct_high=round(d["high"], 6),
+                    nested=round(nst["value"], 6),
+                    nested_low=round(nst["low"], 6),
+                    nested_high=round(nst["high"], 6),
+                    ratio=round(nst["value"] / d["value"], 3) if d["value"] > 0 and nst["value"] > 0 else None,
+                )
+            )
+
+    experience = cov = None
+    if "experience" in f and f["experience"].notna().sum() > model.design.shape[1] + 5:
+        experience, cov = _experience(f, carry, model, interval, sm)
+
+    chain = _chain(f, y, model.horizon_weeks) if len(f.columns) else None
+    return FunnelResults(
+        interval=interval,
+        seed=seed,
+        n_draws=int(n_draws),
+        horizon_weeks=int(model.horizon_weeks),
+        decay=decay,
+        current_spend=model.spend[list(CATEGORIES)].iloc[-model.horizon_weeks :].mean(),
+        close_rate=close,
+        by_month=by_month,
+        deal_value=deal_value,
+        deal_by_month=deal_by_month,
+        revenue_share=share,
+        chain=chain,
+        value_routes=routes,
+        value_se=value_se,
+        experience=experience,
+        experience_cov=cov,
+        sm_results=sm,
+        warnings=warns,
+    )
+
+
+def analyse_dataset(dataset, model, **kwargs) -> FunnelResults | None:
+    """`analyse` on ``dataset.funnel``; None when the dataset has no funnel section."""
+    funnel = getattr(dataset, "funnel", None)
+    if funnel is None:
+        return None
+    return analyse(funnel, model, **kwargs)

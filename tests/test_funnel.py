@@ -1,0 +1,371 @@
+"""The funnel analysis against a funnel with a known truth built on the synthetic encounters: the
+close-rate trend, deal values per channel, the value of an encounter, the experience effects, the
+cross-check of the two value routes, and missing optional columns."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from planner import CATEGORIES
+from planner.data import from_frame
+from planner.funnel import COLUMNS, FunnelResults, analyse, analyse_dataset
+from planner.i18n import Messages
+from planner.model import EncounterModel
+from planner.params import load_dict
+from planner.synth import generate
+from planner.transforms import adstock, backcast
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"
+
+#: The funnel's truth (the generator below follows the shared spec's description).
+TRUTH = {
+    "leads_per_encounter": 0.01,  # warmed leads per weighted encounter, 70 % this week, 30 % next
+    "lead_lag_share": 0.3,
+    "close_base": 0.12,  # close rate of warmed leads = base + slope * content carryover (EUR 1,000/week)
+    "close_slope": 0.008,
+    "self_service_per_encounter": 0.004,  # self-service deals per weighted encounter, the same week
+    "deal_value": {"self_service": 1140.0, "assisted": 970.0},  # EUR per deal (gamma, cv 0.6)
+    "deal_cv": 0.6,
+    "experience_base": 20.0,
+    "experience_effect": {"content": 0.2, "design": 1.5, "technology": -0.1},  # per EUR 1,000/week carryover
+    "experience_noise": 2.0,
+}
+
+
+def add_funnel(syn, index=None, *, seed=0, truth=TRUTH) -> tuple[pd.DataFrame, dict]:
+    """The standard funnel columns for a `planner.synth.generate` output, and the implied truth.
+
+    Leads come from the weighted encounters (Poisson), assisted deals from the leads (binomial, at
+    a close rate that rises with content's true carryover), self-service deals from the encounters
+    (Poisson), revenue from gamma deal values per channel, and the experience score from the three
+    categories' true carryover plus noise.
+    """
+    rng = np.random.default_rng([seed, 2024])
+    frame = syn.frame.set_index(pd.DatetimeIndex(syn.frame["week_start"], name="week_start"))
+    y = sum(frame[col].to_numpy(dtype=float) * w for col, w in syn.weights.items())
+    lag = truth["lead_lag_share"]
+    drive = (1.0 - lag) * y + lag * np.concatenate([[y[0]], y[:-1]])
+    leads = rng.poisson(truth["leads_per_encounter"] * drive)
+    spend = syn.truth.spend[list(CATEGORIES)].to_numpy()
+    decay = syn.truth.decay.to_numpy()
+    carry = adstock(spend, decay, initial=backcast(spend, decay)) / 1000.0
+    rate = truth["close_base"] + truth["close_slope"] * carry[:, 0]
+    assisted = rng.binomial(leads, rate)
+    self_service = rng.poisson(truth["self_service_per_encounter"] * y)
+    cv2 = truth["deal_cv"] ** 2
+
+    def revenue(deals, mean):
+        return np.where(deals > 0, rng.gamma(np.maximum(deals, 1) / cv2, mean * cv2), 0.0)
+
+    effect = np.array([truth["experience_effect"][c] for c in CATEGORIES])
+    nps = truth["experience_base"] + carry @ effect + rng.normal(0.0, truth["experience_noise"], len(y))
+    out = pd.DataFrame(
+        {
+            "leads": leads.astype(float),
+            "deals_self_service": self_service.astype(float),
+            "deals_assisted": assisted.astype(float),
+            "revenue_self_service": revenue(self_service, truth["deal_value"]["self_service"]),
+            "revenue_assisted": revenue(assisted, truth["deal_value"]["assisted"]),
+            "experience": np.clip(nps, -100.0, 100.0),
+        },
+        index=frame.index,
+    )
+    mean_rate = float((leads * rate).sum() / leads.sum())
+    lpe = truth["leads_per_encounter"]
+    implied = {
+        "slope": truth["close_slope"],
+        "close_rate": mean_rate,
+        "deals_per_encounter": truth["self_service_per_encounter"] + lpe * mean_rate,
+        "revenue_per_encounter": truth["self_service_per_encounter"] * truth["deal_value"]["self_service"]
+        + lpe * mean_rate * truth["deal_value"]["assisted"],
+    }
+    if index is not None:
+        out = out.reindex(index)
+    return out, implied
+
+
+def make_params(**model):
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    raw["model"].update({"draws": 100, "cv_folds": 2, "holdout_weeks": 0, **model})
+    return load_dict(raw, EXAMPLE_PARAMS)
+
+
+def fit_model(syn, **model):
+    params = make_params(**model)
+    return EncounterModel(from_frame(syn.frame, params), params.model).fit()
+
+
+def covers(est: dict, value: float) -> bool:
+    return est["low"] <= value <= est["high"]
+
+
+SEEDS = (0, 1, 2, 3, 4, 5)
+
+
+@pytest.fixture(scope="module")
+def cases():
+    out = []
+    for seed in SEEDS:
+        syn = generate(seed=seed)
+        model = fit_model(syn)
+        funnel, truth = add_funnel(syn, model.index, seed=seed)
+        out.append((syn, model, funnel, truth, analyse(funnel, model, seed=seed)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def case(cases):
+    return cases[0]
+
+
+# -- recovery of the truth ------------------------------------------------------------------------
+
+
+def test_close_rate_trend_is_recovered(cases):
+    hits = 0
+    for _, _, _, truth, res in cases:
+        trend = res.close_rate["trend"]
+        assert trend["direction"] == "up"
+        assert trend["slope"] == pytest.approx(truth["slope"], rel=0.35)
+        hits += covers(trend, truth["slope"])
+        assert res.close_rate["value"] == pytest.approx(truth["close_rate"], abs=0.01)
+    assert hits >= len(cases) / 2
+
+
+def test_deal_values_per_channel_are_recovered_and_self_service_is_larger(cases):
+    for channel, value in TRUTH["deal_value"].items():
+        hits = sum(covers(res.deal_value[channel], value) for *_, res in cases)
+        assert hits >= len(cases) / 2, channel
+        for *_, res in cases:
+            assert res.deal_value[channel]["value"] == pytest.approx(value, rel=0.03)
+    true_diff = TRUTH["deal_value"]["self_service"] / TRUTH["deal_value"]["assisted"] - 1
+    for *_, res in cases:
+        diff = res.deal_value["difference"]
+        assert diff["low"] > 0  # clearly larger self-service deals
+        assert diff["value"] == pytest.approx(true_diff, abs=0.08)
+
+
+def test_value_per_encounter_is_recovered_on_average(cases):
+    for kind in ("revenue", "deals"):
+        hits, ratios = 0, []
+        for *_, truth, res in cases:
+            true = truth[f"{kind}_per_encounter"]
+            direct = res.value_per_encounter[kind]
+            hits += covers(direct, true)
+            ratios.append(direct["value"] / true)
+        assert hits >= len(cases) / 2, kind
+        assert np.mean(ratios) == pytest.approx(1.0, abs=0.25), kind  # no large bias over the seeds
+
+
+def test_experience_effect_of_design_is_positive_and_recovered(cases):
+    for *_, res in cases:
+        design = res.experience["effect"]["design"]
+        assert design["low"] > 0
+        assert design["value"] == pytest.approx(TRUTH["experience_effect"]["design"], abs=0.35)
+        assert res.experience["effect"]["technology"]["high"] < 0  # the true effect is -0.1
+
+
+def test_monthly_tables_add_up_and_have_wilson_intervals(case):
+    _, _, funnel, _, res = case
+    months = res.close_rate_by_month()
+    assert months["leads"].sum() == funnel["leads"].sum()
+    assert months["deals"].sum() == funnel["deals_assisted"].sum()
+    assert (months["low"] < months["rate"]).all() and (months["rate"] < months["high"]).all()
+    deals = res.deal_value_by_month()
+    for ch in ("self_service", "assisted"):
+        part = deals.xs(ch, level="channel")
+        assert part["revenue"].sum() == pytest.approx(funnel[f"revenue_{ch}"].sum())
+        # a month has fewer deals than all the data, so its interval is wider than the overall one
+        overall = res.deal_value[ch]["high"] - res.deal_value[ch]["low"]
+        assert ((part["high"] - part["low"]) > overall).all()
+
+
+def test_chain_is_the_last_horizon(case):
+    _, model, funnel, _, res = case
+    h = model.horizon_weeks
+    chain = res.chain
+    assert chain["weeks"] == h
+    assert chain["encounters"] == pytest.approx(model.y.iloc[-h:].sum())
+    assert chain["leads"] == funnel["leads"].iloc[-h:].sum()
+    assert chain["close_rate"] == pytest.approx(funnel["deals_assisted"].iloc[-h:].sum() / chain["leads"])
+    revenue = funnel[["revenue_self_service", "revenue_assisted"]].iloc[-h:].to_numpy().sum()
+    assert chain["revenue_per_encounter"] == pytest.approx(revenue / chain["encounters"])
+
+
+# -- the cross-check ------------------------------------------------------------------------------
+
+
+def test_routes_agree_on_a_funnel_that_follows_every_encounter(cases):
+    for *_, res in cases:
+        assert not any(w["code"] == "value_routes_disagree" for w in res.warnings)
+
+
+def test_routes_disagree_when_revenue_ignores_the_encounters_spend_buys():
+    """Revenue that follows the encounters the spend did not buy: the direct route still sees a
+    value per encounter, the nested one sees none, and the warning says so."""
+    syn = generate(seed=5, noise=0.08)
+    model = fit_model(syn)
+    funnel, truth = add_funnel(syn, model.index, seed=5)
+    organic = model.y - syn.truth.contributions.sum(axis=1).reindex(model.index)
+    scrambled = funnel.copy()
+    scale = truth["revenue_per_encounter"] * organic / organic.mean()
+    scrambled["revenue_assisted"] = np.maximum(scale * organic.mean() * 0.5, 0.0)
+    scrambled["revenue_self_service"] = np.maximum(scale * organic.mean() * 0.5, 0.0)
+    res = analyse(scrambled, model)
+    routes = res.value_routes["revenue"]
+    assert routes["disagree"]
+    codes = [w for w in res.warnings if w["code"] == "value_routes_disagree"]
+    assert codes and codes[0]["context"]["kind"] == "revenue"
+    assert "disagree" in codes[0]["text"]
+    # the same funnel with its own revenue raises nothing
+    assert not analyse(funnel, model).value_routes["revenue"]["disagree"]
+
+
+def test_shuffled_revenue_has_no_value_per_encounter(case):
+    _, model, funnel, _, _ = case
+    rng = np.random.default_rng(3)
+    shuffled = funnel.copy()
+    order = rng.permutation(len(funnel))
+    for col in ("revenue_self_service", "revenue_assisted"):
+        shuffled[col] = funnel[col].to_numpy()[order]
+    res = analyse(shuffled, model)
+    assert covers(res.value_per_encounter["revenue"], 0.0)
+
+
+# -- draws for the plan ---------------------------------------------------------------------------
+
+
+def test_value_draws_are_seeded_and_match_the_interval(case):
+    _, model, funnel, _, res = case
+    draws = res.value_draws("revenue")
+    assert draws.shape == (len(model.draws),)
+    assert np.array_equal(draws, res.value_draws("revenue"))
+    assert np.array_equal(draws, analyse(funnel, model, seed=0).value_draws("revenue"))
+    assert not np.array_equal(draws, analyse(funnel, model, seed=1).value_draws("revenue"))
+    big = analyse(funnel, model, n_draws=20000)
+    q = np.percentile(big.value_draws("revenue"), [10, 90])
+    est = big.value_per_encounter["revenue"]
+    assert q == pytest.approx([est["low"], est["high"]], rel=0.03)
+    assert res.value_draws("deals").shape == draws.shape
+    with pytest.raises(ValueError, match="kind must be one of"):
+        res.value_draws("profit")
+
+
+def test_experience_draws_and_change(case):
+    _, model, funnel, _, res = case
+    draws = res.experience_draws()
+    assert draws.shape == (len(model.draws), 3)
+    assert np.array_equal(draws, res.experience_draws())
+    current = model.spend.iloc[-model.horizon_weeks :].mean()
+    same = res.experience_change(current)
+    assert same["value"] == pytest.approx(0.0, abs=1e-9)
+    more_design = current.copy()
+    more_design["design"] += 2000.0
+    change = res.experience_change(more_design)
+    assert change["low"] > 0  # design raises the score
+    assert change["value"] == pytest.approx(2 * res.experience["effect"]["design"]["value"])
+    big = analyse(funnel, model, n_draws=20000).experience_draws()
+    assert np.percentile(big[:, 1] * 2, [10, 90]) == pytest.approx([change["low"], change["high"]], rel=0.05)
+
+
+# -- missing parts --------------------------------------------------------------------------------
+
+
+def test_no_experience_and_no_revenue_leave_those_parts_none(case):
+    _, model, funnel, _, _ = case
+    res = analyse(funnel.drop(columns=["experience", "revenue_self_service", "revenue_assisted"]), model)
+    assert res.experience is None and res.experience_draws() is None
+    assert res.experience_change(model.spend.iloc[-1]) is None
+    assert res.deal_value is None and res.self_service_revenue_share is None
+    assert res.value_per_encounter["revenue"] is None and res.value_draws("revenue") is None
+    assert res.value_per_encounter["deals"] is not None
+    assert res.close_rate is not None and res.chain["revenue"] is None
+    out = res.to_dict()
+    assert out["experience"] is None and out["deal_value"] is None
+    json.dumps(out, allow_nan=False)
+    str(res.summary("fi"))
+
+
+def test_only_an_experience_score(case):
+    _, model, funnel, _, _ = case
+    res = analyse(funnel[["experience"]], model)
+    assert res.close_rate is None and res.value_per_encounter is None and res.deal_value is None
+    assert res.experience["effect"]["design"]["low"] > 0
+    assert res.to_dict()["value_per_encounter"] is None
+
+
+def test_a_single_channel_or_missing_weeks_are_refused(case):
+    _, model, funnel, _, _ = case
+    with pytest.raises(ValueError, match="deals needs both channels"):
+        analyse(funnel.drop(columns=["deals_assisted"]), model)
+    with pytest.raises(ValueError, match="lacks 2 week"):
+        analyse(funnel.iloc[2:], model)
+
+
+def test_analyse_dataset_reads_the_funnel_or_returns_none(case):
+    syn, model, funnel, _, res = case
+
+    class Plain:
+        pass
+
+    assert analyse_dataset(Plain(), model) is None
+    with_funnel = Plain()
+    with_funnel.funnel = funnel
+    again = analyse_dataset(with_funnel, model)
+    assert again.to_dict() == res.to_dict()
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def test_to_dict_has_the_issue_shape_and_is_json(case):
+    *_, res = case
+    out = res.to_dict()
+    json.dumps(out, allow_nan=False)
+    assert set(out["close_rate"]) >= {"value", "low", "high", "trend"}
+    assert set(out["close_rate"]["trend"]) >= {"slope", "low", "high"}
+    assert set(out["deal_value"]) >= {"self_service", "assisted"}
+    for ch in ("self_service", "assisted"):
+        assert set(out["deal_value"][ch]) == {"value", "low", "high"}
+    assert set(out["self_service_revenue_share"]) == {"value", "low", "high"}
+    assert set(out["value_per_encounter"]) == {"revenue", "deals"}
+    assert set(out["experience"]["effect"]) == set(CATEGORIES)
+    assert out["chain"]["weeks"] == 13
+    assert pickle.loads(pickle.dumps(res)).to_dict() == out
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_summary_states_the_sentences_in_each_language(case, lang):
+    *_, res = case
+    text = str(res.summary(lang))
+    html = res.summary(lang)._repr_html_()
+    m = Messages(lang)
+    dv = res.deal_value["self_service"]
+    assert m.eur(round(dv["value"], -1)) in text
+    assert m.pct(res.close_rate["value"], 1) in text
+    assert m("funnel_title") in text and "<p>" in html
+    if lang == "en":
+        assert "more than face to face" in text
+        assert "The close rate rose with content" in text
+    else:
+        assert "enemmän kuin kasvokkain" in text
+
+
+def test_columns_are_the_standard_names():
+    assert COLUMNS == (
+        "leads",
+        "deals_self_service",
+        "deals_assisted",
+        "revenue_self_service",
+        "revenue_assisted",
+        "experience",
+    )
+    assert isinstance(FunnelResults, type)
