@@ -147,11 +147,39 @@ class Pipeline:
         return self._cached("model", lambda: EncounterModel(self.data, self.params.model).fit())
 
     @cached_property
-    def plan(self):
-        """The budget plan (`planner.plan.PlanResults`)."""
-        from planner.plan import plan_budget
+    def funnel(self):
+        """The funnel analysis (`planner.funnel.FunnelResults`), or None without a params funnel section."""
+        from planner.funnel import analyse_dataset
 
-        return self._cached("plan", lambda: plan_budget(self.model, self.params.plan, self.data.spend))
+        if self.data.funnel is None:
+            return None
+        return self._cached("funnel", lambda: analyse_dataset(self.data, self.model, seed=self.params.model.seed))
+
+    @cached_property
+    def plan(self):
+        """The budget plan (`planner.plan.PlanResults`), for the params' objective.
+
+        A deals, revenue or profit objective values each encounter with the funnel's draws of what an
+        encounter is worth; the experience guard uses the funnel's experience draws.
+        """
+        from planner.plan import Experience, Value, plan_budget
+
+        spec = self.params.plan
+        value = experience = None
+        funnel = self.funnel
+        if funnel is not None and spec.objective != "encounters":
+            kind = "deals" if spec.objective == "deals" else "revenue"
+            draws = funnel.value_draws(kind)
+            if draws is not None:
+                margin = self.params.funnel.margin if self.params.funnel is not None else None
+                value = Value(kind, draws, margin=margin)
+        if funnel is not None and funnel.experience_draws() is not None:
+            experience = Experience(funnel.experience_draws(), decay=None)
+
+        def compute():
+            return plan_budget(self.model, spec, self.data.spend, value=value, experience=experience)
+
+        return self._cached("plan", compute)
 
     # -- results.json ---------------------------------------------------------------------------
 
@@ -219,6 +247,13 @@ class Pipeline:
         self.record("contributions", _plain(self.model.contributions_dict()))
         self.warn(self.model.warnings)
 
+    def record_funnel(self) -> None:
+        """Write the funnel section (null without a params funnel section) and its warnings."""
+        funnel = self.funnel
+        self.record("funnel", None if funnel is None else _plain(funnel.to_dict()))
+        if funnel is not None:
+            self.warn(funnel.warnings)
+
     def record_plan(self) -> None:
         """Write the plan's sections (allocation, next_test, the plan's warnings) to results.json."""
         self.record("allocation", _plain(self.plan.to_dict()))
@@ -237,6 +272,8 @@ class Pipeline:
             self.record_data()
         if "model" not in results:
             self.record_model()
+        if "funnel" not in results:
+            self.record_funnel()
         if "allocation" not in results:
             self.record_plan()
         return parse_results(self._load_results(), str(self._results_path or "results.json"))

@@ -489,6 +489,103 @@ class Allocation(_Section):
     )
 
 
+# -- funnel (planner/funnel.py): conversion two ways, value per encounter, experience -----------
+
+
+class Estimate(_Section):
+    """A funnel number with its interval."""
+
+    value: float = Field(description="The estimate.")
+    low: float | None = Field(default=None, description="Lower end of the interval.")
+    high: float | None = Field(default=None, description="Upper end of the interval.")
+
+
+class CloseRateTrend(_Section):
+    """Whether the close rate of warmed leads moved with content's carryover."""
+
+    slope: float = Field(description="Change of the close rate per EUR 1,000 a week of content carryover.")
+    low: float | None = Field(default=None, description="Lower end of the slope's interval.")
+    high: float | None = Field(default=None, description="Upper end of the slope's interval.")
+    direction: Literal["up", "down", "unclear"] = Field(description="up/down when the interval excludes 0.")
+
+
+class CloseRate(_Section):
+    """Assisted deals per warmed lead over the data (Wilson interval) and its trend with content."""
+
+    value: float = Field(description="The close rate.")
+    low: float | None = Field(default=None, description="Lower end of its interval.")
+    high: float | None = Field(default=None, description="Upper end of its interval.")
+    trend: CloseRateTrend | None = Field(default=None, description="The regression on content's carryover.")
+
+
+class DealValue(_Section):
+    """Average revenue per deal, self-service against assisted."""
+
+    self_service: Estimate = Field(description="Euros per self-service deal.")
+    assisted: Estimate = Field(description="Euros per assisted deal.")
+    difference: Estimate | None = Field(default=None, description="Self-service / assisted - 1.")
+
+
+class ValueRoute(_Section):
+    """What an encounter is worth by the direct regression and by the nested spend-model route."""
+
+    direct: Estimate | None = Field(default=None, description="Distributed-lag regression on encounters.")
+    nested: Estimate | None = Field(default=None, description="Regression on the spend-driven encounter draws.")
+    disagree: bool = Field(description="Whether the two intervals do not overlap (a warning is raised).")
+
+
+class ExperienceSection(_Section):
+    """The customer-experience score against the three categories' carryover."""
+
+    effect: dict[Category, Estimate | None] = Field(
+        description="Score change per EUR 1,000 a week of carryover, per category (null: spend never varied)."
+    )
+    unit: str = Field(description="The unit of the effects, in words.")
+    current: float | None = Field(default=None, description="The mean score over the last horizon.")
+
+
+class Chain(_Section):
+    """Encounters -> leads -> deals -> revenue over the last horizon, with the rates between them."""
+
+    weeks: int = Field(description="Weeks in the last horizon.")
+    start: date = Field(description="Its first week.")
+    end: date = Field(description="Its last week.")
+    encounters: float = Field(description="Quality-weighted encounters.")
+    leads: float | None = Field(default=None, description="Warmed leads.")
+    deals: float | None = Field(default=None, description="Deals, both channels.")
+    revenue: float | None = Field(default=None, description="Revenue, both channels, euros.")
+    leads_per_encounter: float | None = Field(default=None, description="Leads per weighted encounter.")
+    close_rate: float | None = Field(default=None, description="Assisted deals per lead.")
+    deals_per_encounter: float | None = Field(default=None, description="Deals per weighted encounter.")
+    revenue_per_deal: float | None = Field(default=None, description="Euros per deal.")
+    revenue_per_encounter: float | None = Field(default=None, description="Euros per weighted encounter.")
+
+
+class FunnelSentence(_Section):
+    """One plain sentence of the funnel as a catalogue key and its numbers."""
+
+    key: str = Field(description="The catalogue message key (planner.i18n).")
+    context: dict[str, Any] = Field(default_factory=dict, description="The numbers it needs.")
+
+
+class FunnelSection(_Section):
+    """From encounters to revenue: conversion two ways, what an encounter is worth, experience."""
+
+    interval: float = Field(gt=0, lt=1, description="Width of the intervals.")
+    close_rate: CloseRate | None = Field(default=None, description="Close rate of warmed leads; null without leads.")
+    deal_value: DealValue | None = Field(default=None, description="Deal value per channel; null without revenue.")
+    self_service_revenue_share: Estimate | None = Field(default=None, description="Share of revenue self-service.")
+    value_per_encounter: dict[Literal["revenue", "deals"], Estimate | None] | None = Field(
+        default=None, description="Revenue and deals per quality-weighted encounter."
+    )
+    value_routes: dict[Literal["revenue", "deals"], ValueRoute] | None = Field(
+        default=None, description="The two routes to the value per encounter, side by side."
+    )
+    experience: ExperienceSection | None = Field(default=None, description="Null without an experience score.")
+    chain: Chain | None = Field(default=None, description="The last horizon's funnel.")
+    sentences: list[FunnelSentence] = Field(default_factory=list, description="The sentences readers show.")
+
+
 # -- the whole file --------------------------------------------------------------------------------
 
 #: Sections a finished run has; absent while the run is in progress.
@@ -519,6 +616,9 @@ class Results(BaseModel):
         default=None, description="The next lift test; null when none is needed or possible, absent while running."
     )
     allocation: Allocation | None = Field(default=None, description="The plan; absent while the run is in progress.")
+    funnel: FunnelSection | None = Field(
+        default=None, description="Leads, deals, revenue and experience; null without params funnel section."
+    )
 
     @property
     def schema(self) -> int:  # noqa: D102 - the JSON key, without shadowing BaseModel's class attribute
@@ -554,6 +654,7 @@ SECTIONS: dict[str, Any] = {
     "contributions": Contributions,
     "allocation": Allocation,
     "next_test": NextTest | None,
+    "funnel": FunnelSection | None,
 }
 
 
