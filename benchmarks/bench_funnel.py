@@ -1,0 +1,415 @@
+"""Funnel benchmark: conversion, deal values and the value of an encounter against a known truth, and
+the loss of the revenue plan; prints markdown.
+
+For every scenario of `planner.synth` and every seed: generate a history with its funnel
+(``generate(seed, scenario=..., funnel=True)``), fit and analyse it as `planner run` does (the
+params of ``params/example.yaml`` with its funnel section -> `load_dict` -> `from_frame` ->
+`EncounterModel(data, params.model).fit()` -> `planner.funnel.analyse_dataset`), plan for revenue
+(``plan.objective: revenue``, ``value=Value("revenue", funnel.value_draws("revenue"))``) and score
+against ``syn.truth.funnel``:
+
+- close-rate trend: the slope of the close rate per EUR 1,000 a week of content carryover against
+  the generator's ``close_rate.slope_per_eur_1000``;
+- deal value per channel (EUR) against ``deal_value``;
+- value per quality-weighted encounter, revenue (EUR) and deals, against
+  ``value_per_weighted_encounter`` (the expected revenue and deals over the weighted encounters,
+  summed over the generated weeks), and the nested route's cross-check beside it;
+- coverage: the share of cases whose interval (the model's, 80 %) holds the truth; the target is
+  75-90 %. Bias (mean relative error) against the interval's half-width tells a shifted estimate
+  from a too narrow interval;
+- the revenue plan's loss: (true revenue of the truly best split - that of the recommended split)
+  / the truly best, over the plan's horizon with its budget spent evenly, the best split found on
+  the true response within the plan's own share bounds (grid of 0.1 % steps, then SLSQP, as in
+  `bench_calibration`).
+
+The true revenue response is a simplification: the true spend-driven encounters
+(``syn.truth.simulate``) times the true revenue per weighted encounter. It leaves out that content's
+carryover also raises the close rate (so a split with more content is worth a little more than its
+encounters say) and that self-service deals follow the web encounters only; with a value per
+encounter that does not depend on the split, the revenue plan's best split is the encounters' one.
+
+A case that raises is counted and reported, never a crash. Everything is seeded, so the same
+arguments give the same tables with any number of processes.
+
+    python benchmarks/bench_funnel.py                      # 2 scenarios x 12 seeds, 2 processes
+    python benchmarks/bench_funnel.py --quick              # 3 seeds, few draws: a smoke run
+    python benchmarks/bench_funnel.py --scenarios content_driven --seeds 5 --out funnel.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import time
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+for path in (ROOT, ROOT / "benchmarks"):  # run as a script from anywhere
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from bench_calibration import _action, _error_text, _share_bounds, markdown, run_tasks, true_best  # noqa: E402
+
+from planner import CATEGORIES  # noqa: E402
+from planner.synth import SCENARIOS  # noqa: E402
+
+CATS = list(CATEGORIES)
+PARAMS = ROOT / "params" / "example.yaml"
+TARGET_COVERAGE = (0.75, 0.90)
+#: The quantities scored, in the order of the tables.
+QUANTITIES = (
+    "close-rate trend",
+    "deal value self_service",
+    "deal value assisted",
+    "value per encounter revenue",
+    "value per encounter deals",
+)
+
+
+class TrueRevenue:
+    """The true revenue response: true spend-driven encounters times the true revenue per encounter.
+
+    ``horizon_totals`` is the interface `bench_calibration.true_best` searches on.
+    """
+
+    def __init__(self, truth, value: float):
+        self.truth, self.value = truth, float(value)
+
+    def simulate(self, spend) -> np.ndarray:
+        return self.value * self.truth.simulate(spend)
+
+    def horizon_totals(self, weekly: np.ndarray, weeks: int) -> np.ndarray:
+        """Per row of weekly spend (rows, 3), each category's revenue over ``weeks`` even weeks."""
+        from planner.transforms import adstock, hill
+
+        t = self.truth
+        weekly = np.asarray(weekly, dtype=float)
+        rows = weekly.shape[0]
+        x = np.tile(weekly.reshape(1, -1), (weeks, 1))  # (weeks, rows * 3), categories innermost
+        a = adstock(x, np.tile(t.decay.to_numpy(), rows), initial=np.tile(t.last_state.to_numpy(), rows))
+        k, s, b = (np.tile(v.to_numpy(), rows) for v in (t.half_saturation, t.shape, t.beta))
+        return self.value * (b * hill(a, k, s)).sum(axis=0).reshape(rows, len(CATS))
+
+
+def _raw_params(n_draws: int | None) -> dict:
+    import yaml
+
+    raw = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
+    if n_draws is not None:
+        raw["model"]["draws"] = n_draws
+    return raw
+
+
+def _est(d: dict | None) -> dict | None:
+    return None if d is None else {k: float(d[k]) for k in ("value", "low", "high")}
+
+
+def run_case(scenario: str, seed: int, n_draws: int | None) -> dict:
+    """Generate, fit, analyse and plan one case; every number the tables need, or the error."""
+    warnings.simplefilter("ignore")
+    from planner.data import from_frame
+    from planner.funnel import analyse_dataset
+    from planner.model import EncounterModel
+    from planner.params import load_dict
+    from planner.plan import plan_budget
+    from planner.plan.value import Value
+    from planner.synth import generate
+
+    out: dict = {"scenario": scenario, "seed": seed, "error": None, "stage": None}
+    stage = "generate"
+    try:
+        syn = generate(seed=seed, scenario=scenario, funnel=True)
+        truth = syn.truth.funnel
+        out["truth"] = {
+            "close-rate trend": truth["close_rate"]["slope_per_eur_1000"],
+            "deal value self_service": truth["deal_value"]["self_service"],
+            "deal value assisted": truth["deal_value"]["assisted"],
+            "value per encounter revenue": truth["value_per_weighted_encounter"]["revenue"],
+            "value per encounter deals": truth["value_per_weighted_encounter"]["deals"],
+        }
+
+        stage = "fit"
+        params = load_dict(copy.deepcopy(_raw_params(n_draws)), PARAMS)
+        data = from_frame(syn.frame, params, source=f"synth:{scenario}:{seed}")
+        started = time.perf_counter()
+        model = EncounterModel(data, params.model).fit()
+        out["fit_s"] = time.perf_counter() - started
+
+        stage = "funnel"
+        started = time.perf_counter()
+        funnel = analyse_dataset(data, model, seed=seed)
+        out["funnel_s"] = time.perf_counter() - started
+        trend = funnel.close_rate["trend"]
+        vpe = funnel.value_per_encounter
+        out["estimate"] = {
+            "close-rate trend": None if trend is None else _est({**trend, "value": trend["slope"]}),
+            "deal value self_service": _est(funnel.deal_value["self_service"]),
+            "deal value assisted": _est(funnel.deal_value["assisted"]),
+            "value per encounter revenue": _est(vpe["revenue"]),
+            "value per encounter deals": _est(vpe["deals"]),
+        }
+        out["nested"] = {k: _est(funnel.value_routes[k]["nested"]) for k in ("revenue", "deals")}
+        out["disagree"] = {k: bool(funnel.value_routes[k]["disagree"]) for k in ("revenue", "deals")}
+
+        stage = "plan"
+        spec = params.plan.model_copy(update={"objective": "revenue"})
+        started = time.perf_counter()
+        plan = plan_budget(model, spec, data.spend, value=Value("revenue", funnel.value_draws("revenue")))
+        out["plan_s"] = time.perf_counter() - started
+        out["action"] = _action(plan)
+        budget, weeks = float(plan.total_budget), int(plan.horizon_weeks)
+        rec = plan.recommended.split[CATS].to_numpy(dtype=float)
+        out["recommended"] = rec.tolist()
+
+        stage = "true optimum"
+        response = TrueRevenue(syn.truth, out["truth"]["value per encounter revenue"])
+        lo, hi = _share_bounds(plan)
+        best, best_value = true_best(response, budget, weeks, lo, hi)
+
+        def revenue(split) -> float:
+            return float(response.simulate(np.tile(np.asarray(split) * budget / weeks, (weeks, 1))).sum())
+
+        got = revenue(rec)
+        current = revenue(plan.current.split[CATS].to_numpy(dtype=float))
+        out["best"] = best.tolist()
+        out["best_revenue"] = best_value
+        out["loss"] = (best_value - got) / best_value if best_value > 0 else 0.0
+        out["current_loss"] = (best_value - current) / best_value if best_value > 0 else 0.0
+    except Exception as exc:  # counted and reported, never a crash of the whole benchmark
+        out["error"] = _error_text(exc)
+        out["stage"] = stage
+    return out
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+
+def _split(w) -> str:
+    return "/".join(f"{100 * v:.0f}" for v in w)
+
+
+def recovery(rows: list[dict]) -> pd.DataFrame:
+    """One row per case and quantity: truth, estimate, interval, covered, relative error and width."""
+    out = []
+    for r in rows:
+        if "estimate" not in r:
+            continue
+        for q in QUANTITIES:
+            e, t = r["estimate"][q], r["truth"][q]
+            if e is None:
+                continue
+            out.append(
+                {
+                    "scenario": r["scenario"],
+                    "seed": r["seed"],
+                    "quantity": q,
+                    "truth": t,
+                    "estimate": e["value"],
+                    "low": e["low"],
+                    "high": e["high"],
+                    "covered": bool(e["low"] <= t <= e["high"]),
+                    "error %": 100 * (e["value"] / t - 1),
+                    "half-width %": 100 * (e["high"] - e["low"]) / 2 / abs(t),
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def coverage(table: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
+    """Per quantity (and scenario): coverage against the target, bias and width."""
+    rows = []
+    for q in QUANTITIES:
+        for sc in [*scenarios, "all"]:
+            part = table[(table["quantity"] == q) & ((table["scenario"] == sc) | (sc == "all"))]
+            if part.empty or (sc != "all" and len(scenarios) == 1):
+                continue
+            cov = float(part["covered"].mean())
+            ok = TARGET_COVERAGE[0] <= cov <= TARGET_COVERAGE[1]
+            rows.append(
+                {
+                    "quantity": q,
+                    "scenario": sc,
+                    "cases": len(part),
+                    "coverage %": 100 * cov,
+                    "target 75-90 %": "met" if ok else "NOT met",
+                    "bias %": float(part["error %"].mean()),
+                    "sd of error %": float(part["error %"].std(ddof=1)) if len(part) > 1 else float("nan"),
+                    "median half-width %": float(part["half-width %"].median()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _case_table(table: pd.DataFrame, quantity: str, scale: float = 1.0) -> pd.DataFrame:
+    part = table[table["quantity"] == quantity].copy()
+    for c in ("truth", "estimate", "low", "high"):
+        part[c] = scale * part[c]
+    return part[["scenario", "seed", "truth", "estimate", "low", "high", "covered", "error %"]]
+
+
+def value_table(rows: list[dict], table: pd.DataFrame) -> pd.DataFrame:
+    """Value per encounter per case: the headline against the truth and the nested cross-check."""
+    out = []
+    for kind, scale in (("revenue", 1.0), ("deals", 1000.0)):
+        part = table[table["quantity"] == f"value per encounter {kind}"]
+        for _, p in part.iterrows():
+            r = next(x for x in rows if x["scenario"] == p["scenario"] and x["seed"] == p["seed"])
+            n = r["nested"][kind]
+            out.append(
+                {
+                    "kind": kind if kind == "revenue" else "deals per 1,000",
+                    "scenario": p["scenario"],
+                    "seed": p["seed"],
+                    "truth": scale * p["truth"],
+                    "estimate": scale * p["estimate"],
+                    "low": scale * p["low"],
+                    "high": scale * p["high"],
+                    "covered": p["covered"],
+                    "nested": None if n is None else scale * n["value"],
+                    "nested low": None if n is None else scale * n["low"],
+                    "nested high": None if n is None else scale * n["high"],
+                    "nested covers": None if n is None else bool(n["low"] <= p["truth"] <= n["high"]),
+                    "warning": r["disagree"][kind],
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def plan_table(rows: list[dict]) -> pd.DataFrame:
+    out = []
+    for r in rows:
+        if "loss" not in r:
+            continue
+        out.append(
+            {
+                "scenario": r["scenario"],
+                "seed": r["seed"],
+                "action": r["action"],
+                "recommended": _split(r["recommended"]),
+                "true best": _split(r["best"]),
+                "loss %": 100 * r["loss"],
+                "current's loss %": 100 * r["current_loss"],
+                "true best revenue EUR k": r["best_revenue"] / 1000.0,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def plan_summary(plans: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
+    rows = []
+    for sc in [*scenarios, "all"]:
+        part = plans[(plans["scenario"] == sc) | (sc == "all")] if len(plans) else plans
+        if part.empty:
+            continue
+        rows.append(
+            {
+                "scenario": sc,
+                "cases": len(part),
+                "move": int((part["action"] == "move").sum()),
+                "loss median %": float(part["loss %"].median()),
+                "loss p90 %": float(part["loss %"].quantile(0.9)),
+                "loss max %": float(part["loss %"].max()),
+                "current's loss median %": float(part["current's loss %"].median()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def timing(rows: list[dict]) -> pd.DataFrame:
+    out = []
+    for key, name in (("fit_s", "fit"), ("funnel_s", "funnel analysis"), ("plan_s", "revenue plan")):
+        v = pd.Series([r[key] for r in rows if key in r], dtype=float)
+        if len(v):
+            out.append({"stage": name, "cases": len(v), "median s": v.median(), "max s": v.max(), "total s": v.sum()})
+    return pd.DataFrame(out)
+
+
+def report(rows: list[dict], args, elapsed: float) -> str:
+    table = recovery(rows)
+    plans = plan_table(rows)
+    draws = "params default" if args.n_draws is None else str(args.n_draws)
+    lines = [
+        "# Funnel benchmark",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}; scenarios: {', '.join(args.scenarios)}; {len(args.seed_list)} seed(s) "
+        f"({args.seed_list[0]}..{args.seed_list[-1]}) each; draws: {draws}; {args.jobs} process(es); "
+        f"{elapsed / 60:.1f} min in all.",
+        "",
+        "Coverage: the share of cases whose interval holds the generator's truth (target 75-90 %). Bias: the "
+        "mean relative error of the estimate; against the median half-width of the interval it tells a shifted "
+        "estimate from a narrow interval.",
+        "",
+        "## Coverage per quantity",
+        "",
+        markdown(coverage(table, args.scenarios), 1) if len(table) else "(no fitted cases)",
+        "",
+        "## Close-rate trend (percentage points per EUR 1,000 a week of content carryover)",
+        "",
+        markdown(_case_table(table, "close-rate trend", 100.0), 2) if len(table) else "(no fitted cases)",
+        "",
+        "## Deal value per channel (EUR)",
+        "",
+    ]
+    for ch in ("self_service", "assisted"):
+        lines += [f"### {ch}", "", markdown(_case_table(table, f"deal value {ch}"), 0) if len(table) else "-", ""]
+    lines += [
+        "## Value per quality-weighted encounter (revenue EUR; deals per 1,000 encounters)",
+        "",
+        markdown(value_table(rows, table), 2) if len(table) else "(no fitted cases)",
+        "",
+        "## Revenue plan against the true best split",
+        "",
+        markdown(plan_summary(plans, args.scenarios), 2) if len(plans) else "(no planned cases)",
+        "",
+        markdown(plans, 2) if len(plans) else "",
+        "",
+        "## Timing",
+        "",
+        markdown(timing(rows), 1),
+    ]
+    failed = [r for r in rows if r["error"]]
+    if failed:
+        lines += ["", "## Failures", "", markdown(pd.DataFrame(failed)[["scenario", "seed", "stage", "error"]])]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenarios", nargs="+", default=sorted(SCENARIOS), choices=sorted(SCENARIOS))
+    ap.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 per scenario (default 12; --quick 3)")
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
+    ap.add_argument("--n-draws", type=int, default=None, help="the model's posterior draws (default: the params')")
+    ap.add_argument("--quick", action="store_true", help="3 seeds and 100 draws: a smoke run")
+    ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    args = ap.parse_args(argv)
+    n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 12)
+    if args.quick and args.n_draws is None:
+        args.n_draws = 100
+    args.seed_list = list(range(args.first_seed, args.first_seed + n_seeds))
+
+    started = time.perf_counter()
+    tasks = [(sc, s, args.n_draws) for sc in args.scenarios for s in args.seed_list]
+    rows = run_tasks(
+        run_case,
+        tasks,
+        args.jobs,
+        lambda t, error: {"scenario": t[0], "seed": t[1], "error": error, "stage": "worker"},
+        lambda row: row["error"],
+    )
+    text = report(rows, args, time.perf_counter() - started)
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
