@@ -72,7 +72,13 @@ def test_wheel_ships_the_notebooks_and_uses_its_own_copy(installed, tmp_path):
         cwd=tmp_path,
     ).stdout.split("\n")
     assert Path(out[0]).is_relative_to(installed), "the installed planner must not be the checkout's"
-    assert out[1].split() == ["01_data_overview.ipynb", "02_model.ipynb", "03_budget_plan.ipynb", "04_brief.ipynb"]
+    assert out[1].split() == [
+        "01_data_overview.ipynb",
+        "02_model.ipynb",
+        "03_funnel.ipynb",
+        "04_budget_plan.ipynb",
+        "05_brief.ipynb",
+    ]
 
 
 def test_wheel_validates_and_runs_the_example(installed, tmp_path):
@@ -85,7 +91,7 @@ def test_wheel_validates_and_runs_the_example(installed, tmp_path):
     planner = installed / "bin" / "planner"
     assert "valid" in _sh(planner, "validate", params, cwd=tmp_path).stdout
     run_dir = Path(_sh(planner, "run", params, "--out", tmp_path / "out", cwd=tmp_path).stdout.strip())
-    for name in ("results.json", "brief.pdf", "report.html", "04_brief.ipynb"):
+    for name in ("results.json", "brief.pdf", "report.html", "05_brief.ipynb"):
         assert (run_dir / name).is_file(), name
     kernel = (run_dir / "run.log").read_text()
-    assert "04_brief.ipynb done" in kernel
+    assert "05_brief.ipynb done" in kernel

@@ -468,7 +468,7 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
     root = Path(__file__).resolve().parents[1]
     frame = pd.read_csv(root / "data" / "example_weekly.csv")
     params = write_case(frame, {"model": {"draws": 10}})
-    nb, run_dir = run_notebook("03_budget_plan", params)
+    nb, run_dir = run_notebook("04_budget_plan", params)
     results = json.loads((run_dir / "results.json").read_text())
     allocation = results["allocation"]
     assert allocation["horizon_weeks"] == 13
@@ -477,7 +477,7 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
     plan_csv = pd.read_csv(run_dir / "plan.csv", index_col="week_start", parse_dates=True)
     assert len(plan_csv) == 13
     assert plan_csv[CATS].to_numpy().sum() == pytest.approx(allocation["total_budget"], abs=1.0)
-    for name in ("03_scenarios", "03_frontier", "03_weekly_plan"):
+    for name in ("04_scenarios", "04_frontier", "04_weekly_plan"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
     assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
     summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("plan.summary(lang)"))

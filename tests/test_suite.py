@@ -38,7 +38,13 @@ def runs(tmp_path_factory):
 
 def test_every_notebook_ran_with_the_injected_parameters(runs):
     names = [p.name for p in runner.notebooks()]
-    assert names == ["01_data_overview.ipynb", "02_model.ipynb", "03_budget_plan.ipynb", "04_brief.ipynb"]
+    assert names == [
+        "01_data_overview.ipynb",
+        "02_model.ipynb",
+        "03_funnel.ipynb",
+        "04_budget_plan.ipynb",
+        "05_brief.ipynb",
+    ]
     for name in names:
         nb = nbformat.read(runs["en"] / name, as_version=4)
         assert nb.metadata.papermill.parameters["run_dir"] == "."
@@ -198,7 +204,7 @@ def test_the_brief_shown_is_in_the_finished_run_folder(runs):
     for folder in runs.values():
         expected = "/".join([*folder.parts[-3:], "brief.pdf"])  # reports/<plan>/<run>/brief.pdf
         assert (folder / "brief.pdf").is_file()
-        nb = nbformat.read(folder / "04_brief.ipynb", as_version=4)
+        nb = nbformat.read(folder / "05_brief.ipynb", as_version=4)
         shown = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
         assert expected in shown and ".partial" not in shown
         assert expected in (folder / "report.html").read_text(encoding="utf-8")
