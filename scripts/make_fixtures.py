@@ -6,9 +6,11 @@ hand-written dicts that drift from the schema. Run it after any change to what r
 
     .venv/bin/python scripts/make_fixtures.py            # fixtures and docs/brief-page1.png
     .venv/bin/python scripts/make_fixtures.py --check    # only report which fixtures are stale
+    .venv/bin/python scripts/make_fixtures.py funnel_revenue   # only the cases named
 
 The cases: a content-led history, a technology-driven one, a weak one and one where spend has no
-effect at all.
+effect at all (these four without a funnel); and a synthetic history with the funnel (leads, deals,
+revenue, an experience score) planned for revenue and for profit.
 """
 
 from __future__ import annotations
@@ -24,58 +26,93 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 THUMBNAIL = ROOT / "docs" / "brief-page1.png"
+EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"
 
 # fixture name -> (generator, seed); "no_spend_effect" is an additive-Hill history with the
-# spend effect taken out of its encounters (`planner.generators.without_spend_effect`)
+# spend effect taken out of its encounters (`planner.generators.without_spend_effect`); "synth:<objective>"
+# is `planner.synth.generate(seed, funnel=True)` run with params/example.yaml (its funnel section)
+# and that plan.objective
 CASES = {
     "content": ("additive_hill", 1),
     "technology": ("technology_driven", 1),
     "weak": ("small_counts", 3),
     "no_effect": ("no_spend_effect", 1),
+    "funnel_revenue": ("synth:revenue", 1),
+    "funnel_profit": ("synth:profit", 1),
 }
 
 
-def run_case(generator: str, seed: int, folder: Path) -> dict:
-    """The results.json dict of a run of the data, model and plan stages on a generated history."""
+def _generated(generator: str, seed: int) -> tuple:
+    """The data frame and raw params of a generated history."""
     from planner import generators
-    from planner.pipeline import Pipeline
 
     case = generators.make("additive_hill" if generator == "no_spend_effect" else generator, seed)
     frame = generators.without_spend_effect(case) if generator == "no_spend_effect" else case.frame
-    data_path = folder / f"{generator}.csv"
+    return frame, json.loads(json.dumps(case.params, default=str))
+
+
+def _synthetic(objective: str, seed: int) -> tuple:
+    """The synthetic history with its funnel and the example's params, planned for `objective`."""
+    from planner import synth
+
+    frame = synth.generate(seed=seed, funnel=True).frame
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    raw["plan"]["objective"] = objective
+    return frame, raw
+
+
+def run_case(generator: str, seed: int, folder: Path) -> dict:
+    """The results.json dict of a run of the data, model (funnel) and plan stages on a generated history."""
+    from planner.pipeline import Pipeline
+
+    synthetic = generator.startswith("synth:")
+    if synthetic:
+        objective = generator.split(":", 1)[1]
+        frame, raw = _synthetic(objective, seed)
+        name = f"funnel_{objective}"
+    else:
+        frame, raw = _generated(generator, seed)
+        name = generator
+    data_path = folder / f"{name}.csv"
     frame.to_csv(data_path, index=False)
-    raw = json.loads(json.dumps(case.params, default=str))
     raw["data"]["path"] = str(data_path)
     raw.setdefault("report", {})["title"] = "Content-impact budget plan"
     raw["report"]["organisation"] = "Example Oy"
     raw.setdefault("output", {})["dir"] = str(folder / "reports")
-    params_path = folder / f"{generator}.yaml"
+    params_path = folder / f"{name}.yaml"
     params_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     pipe = Pipeline(params_path, folder / "run")
     pipe.record_data()
     pipe.record_model()
+    if synthetic:
+        pipe.record_funnel()
     pipe.record_plan()
     results = json.loads((folder / "run" / "results.json").read_text(encoding="utf-8"))
     # a fixed time: a fixture changes only when what the run computes changes
     results["run"].update(started="2026-01-05T09:00:00", finished="2026-01-05T09:01:00")
     results["planner_version"] = "fixture"
     # paths of this machine's temporary folder mean nothing in a fixture
-    results["run"]["params_file"] = f"params/{generator}.yaml"
+    results["run"]["params_file"] = f"params/{name}.yaml"
     results["params"]["source"] = None
-    results["params"]["data"]["path"] = f"data/{generator}.csv"
+    results["params"]["data"]["path"] = f"data/{name}.csv"
     results["params"]["output"]["dir"] = "reports"
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"only these cases ({', '.join(CASES)})")
     parser.add_argument("--check", action="store_true", help="report stale fixtures, write nothing")
     parser.add_argument("--no-thumbnail", action="store_true", help="skip docs/brief-page1.png")
     args = parser.parse_args(argv)
+    unknown = [c for c in args.cases if c not in CASES]
+    if unknown:
+        parser.error(f"unknown case {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    chosen = {name: CASES[name] for name in (args.cases or CASES)}
     stale = []
     FIXTURES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (generator, seed) in CASES.items():
+        for name, (generator, seed) in chosen.items():
             folder = Path(tmp) / name
             folder.mkdir()
             results = run_case(generator, seed, folder)
@@ -89,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             stale.append(target.name)
             if not args.check:
                 target.write_text(text, encoding="utf-8")
-        if not args.check and not args.no_thumbnail:
+        if not args.check and not args.no_thumbnail and "content" in chosen:
             from planner.brief import build_pdf
             from planner.preview import render_pages
 

@@ -61,6 +61,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "headline": ParagraphStyle("headline", base, fontName=FONT_BOLD, fontSize=12.2, leading=16.5),
         "h2": ParagraphStyle("h2", base, fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=0, spaceAfter=0),
         "small": ParagraphStyle("small", base, fontSize=7.2, leading=9.6, textColor=MUTED),
+        "small_ink": ParagraphStyle("small_ink", base, fontSize=7.4, leading=9.8),
         "cell": ParagraphStyle("cell", base, fontSize=8.2, leading=10.5),
         "cell_r": ParagraphStyle("cell_r", base, fontSize=8.2, leading=10.5, alignment=2),
         "cell_r_small": ParagraphStyle("cell_r_small", base, fontSize=7.2, leading=10.5, alignment=2, textColor=MUTED),

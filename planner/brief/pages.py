@@ -158,7 +158,18 @@ def _split_section(v: BriefView, st, placed: list, figures: dict) -> list:
         else:
             int_row.append(Paragraph("–", st["cell_r"]))
         cost_row.append(Paragraph(esc(m.eur_cost(col.cost)) if col.cost else "–", st["cell_r"]))
-    rows += [enc_row, int_row, cost_row]
+    if v.value_objective:
+        # the objective's expected value leads; encounters stay as the plain count behind it
+        value_row = [Paragraph(esc(m("row_value", objective=v.objective)), st["cell"])]
+        value_int = [Paragraph(esc(m("row_interval", level=v.interval_level)), st["cell"])]
+        for col in cols:
+            value_row.append(Paragraph(f"<b>{esc(v.value_cell(col.value))}</b>", st["cell_r"]))
+            value_int.append(Paragraph(esc(v.value_range(col.value_low, col.value_high)), st["cell_r_small"]))
+        enc_row = [Paragraph(esc(m("col_encounters")), st["cell"])]
+        enc_row += [Paragraph(esc(v.enc(col.encounters)), st["cell_r"]) for col in cols]
+        rows += [value_row, value_int, enc_row]
+    else:
+        rows += [enc_row, int_row, cost_row]
     first_w, col_w = 84, 76
     table = Table(rows, colWidths=[first_w] + [col_w] * len(cols))
     style = table_style(len(rows), zebra=False)
@@ -168,6 +179,7 @@ def _split_section(v: BriefView, st, placed: list, figures: dict) -> list:
             style.add("BACKGROUND", (i + 1, 0), (i + 1, -1), colors.HexColor(RECOMMENDED_TINT))
     table.setStyle(style)
     left = [table, Spacer(1, 4), Paragraph(esc(v.split_note), st["small"])]
+    left += _budget_level(v, st)
 
     short = {"current": m("col_current"), "recommended": m("col_recommended"), "candidate": m("col_best_found_short")}
     bars = [(short.get(c.key, v.split_label(c.shares)), c.shares) for c in cols]
@@ -177,7 +189,7 @@ def _split_section(v: BriefView, st, placed: list, figures: dict) -> list:
         bars, m, width=(CONTENT_W - first_w - col_w * len(cols) - gap) / 72, height=1.5, highlight=highlighted
     )
     figures["brief_split"] = fig
-    right = [Spacer(1, 6), ChartSlot(fig, placed)]
+    right = [Spacer(1, 6), ChartSlot(fig, placed)] + _funnel_lines(v, st)
     return [side_by_side(left, right, first_w + col_w * len(cols) + gap, gap=gap)]
 
 
@@ -226,6 +238,29 @@ def _frontier_section(v: BriefView, st, placed: list, figures: dict) -> list:
     return story
 
 
+def _budget_level(v: BriefView, st) -> list:
+    """Profit plans: how much to spend, beside the split at the fixed budget."""
+    text = v.budget_level
+    if not text:
+        return []
+    return [Spacer(1, 5), Paragraph(f"<b>{esc(v.m('budget_level_label'))}</b> {esc(text)}", st["small_ink"])]
+
+
+def _funnel_lines(v: BriefView, st) -> list:
+    """Conversion seen two ways, and the experience warning when the split lowers the score."""
+    lines = v.funnel_lines
+    warning = v.experience_warning
+    if not lines and not warning:
+        return []
+    story = [Spacer(1, 8), Paragraph(esc(v.m("sec_funnel")), st["cell_head"])]
+    for text in lines:
+        story += [Spacer(1, 2), Paragraph(esc(text), st["small_ink"])]
+    if warning:
+        color = QUALITY_COLORS["weak"]
+        story += [Spacer(1, 3), Paragraph(f"<font color='{color}'><b>{esc(warning)}</b></font>", st["small_ink"])]
+    return story
+
+
 def page_one(v: BriefView, st, placed: list, figures: dict) -> list:
     m = v.m
     story = _header(v, st)
@@ -250,7 +285,11 @@ def _scenarios(v: BriefView, st) -> list:
     m = v.m
     story = section(m("sec_scenarios", period=m.period(v.weeks, "noun")), st)
     head = [m("col_scenario")] + [m.category(c, "cap") for c in CATEGORIES]
-    head += [m("col_encounters"), m("col_interval", level=v.interval_level), m("col_cost")]
+    valued = v.value_objective
+    if valued:
+        head += [m("col_encounters"), m("col_value", objective=v.objective), m("col_interval", level=v.interval_level)]
+    else:
+        head += [m("col_encounters"), m("col_interval", level=v.interval_level), m("col_cost")]
     rows = [_head_row(head, st)]
     style_rows = []
     for label, s, bold in v.scenario_rows[:MAX_SCENARIOS]:
@@ -264,6 +303,14 @@ def _scenarios(v: BriefView, st) -> list:
                     st["cell_r"],
                 )
             )
+        if valued and s.value is not None:
+            row.append(Paragraph(esc(v.enc(s.expected_encounters)), st["cell_r"]))
+            row.append(Paragraph(f"<b>{esc(v.value_cell(s.value.value))}</b>", st["cell_r"]))
+            row.append(Paragraph(esc(v.value_range(s.value.low, s.value.high)), st["cell_r_small"]))
+            rows.append(row)
+            if bold:
+                style_rows.append(len(rows) - 1)
+            continue
         row.append(Paragraph(f"<b>{esc(v.enc(s.expected_encounters))}</b>", st["cell_r"]))
         interval = m.range(v.enc(s.low), v.enc(s.high)) if s.low is not None and s.high is not None else "–"
         row.append(Paragraph(esc(interval), st["cell_r"]))
@@ -271,7 +318,7 @@ def _scenarios(v: BriefView, st) -> list:
         rows.append(row)
         if bold:
             style_rows.append(len(rows) - 1)
-    widths = [86, 64, 64, 64, 68, 82]
+    widths = [78, 60, 60, 64, 70, 70] if valued else [86, 64, 64, 64, 68, 82]
     widths.append(CONTENT_W - sum(widths))
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = table_style(len(rows))
@@ -378,6 +425,57 @@ def _model_checks(v: BriefView, st) -> list:
     return story
 
 
+def _funnel_detail(v: BriefView, st) -> list:
+    """The last horizon's funnel, encounters -> leads -> deals -> revenue with the rates, and the
+    customer-experience line."""
+    stages = v.funnel_chain
+    experience = v.experience_lines
+    if not stages and not experience:
+        return []
+    m = v.m
+    story = section(v.funnel_chain_title if stages else m("sec_funnel"), st)
+    if stages:
+        labels, values = [], []
+        arrow = st["small"].clone("rate", alignment=1)
+        for i, stage in enumerate(stages):
+            labels.append(Paragraph(esc(stage.label), st["cell_head"]))
+            values.append(Paragraph(f"<b>{esc(stage.value)}</b>", st["cell"]))
+            if i < len(stages) - 1:
+                labels.append(Paragraph(f"<font size=11>→</font><br/>{esc(stage.rate or '')}", arrow))
+                values.append("")
+        n_stages = len(stages)
+        stage_w = 68
+        arrow_w = (CONTENT_W - stage_w * n_stages) / max(n_stages - 1, 1)
+        widths = [stage_w if i % 2 == 0 else arrow_w for i in range(2 * n_stages - 1)]
+        table = Table([labels, values], colWidths=widths)
+        style = TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+        for i in range(0, 2 * n_stages - 1):
+            if i % 2 == 0:
+                style.add("BACKGROUND", (i, 0), (i, -1), PANEL)
+            else:
+                style.add("SPAN", (i, 0), (i, 1))
+        table.setStyle(style)
+        story.append(table)
+        note = v.funnel_chain_note
+        if note:
+            story += [Spacer(1, 3), Paragraph(esc(note), st["small"])]
+    if experience:
+        story.append(Spacer(1, 4))
+        story += [Paragraph(esc(t), st["small_ink"]) for t in experience]
+    if v.experience_warning:
+        color = QUALITY_COLORS["weak"]
+        story.append(Paragraph(f"<font color='{color}'>{esc(v.experience_warning)}</font>", st["small_ink"]))
+    return story
+
+
 def page_two(v: BriefView, st) -> list:
     m = v.m
     story: list = [
@@ -386,6 +484,7 @@ def page_two(v: BriefView, st) -> list:
     ]
     story += _scenarios(v, st)
     story += _contributions(v, st)
+    story += _funnel_detail(v, st)
     story += _curves(v, st)
     story += _model_checks(v, st)
     story += section(m("sec_bounds"), st)

@@ -18,9 +18,17 @@ from typing import Any
 
 from planner import CATEGORIES
 from planner.i18n import Messages, round_sig
+from planner.i18n.formats import MINUS, fmt_significant
 
-__all__ = ["BriefView", "Headline", "SplitColumn", "money_step", "round_to_total"]
+__all__ = ["BriefView", "FunnelStage", "Headline", "SplitColumn", "money_step", "round_to_total"]
 
+VALUE_OBJECTIVES = ("deals", "revenue", "profit")
+#: the plan's warnings the brief shows in their own place on page 1 and 2 (beside the funnel and the
+#: split), not again in the list of warnings
+PLACED_WARNINGS = ("plan_lowers_experience", "plan_experience_guard_infeasible", "plan_budget_level_outside")
+EXPERIENCE_WARNINGS = PLACED_WARNINGS[:2]
+#: the funnel's sentences page 1 shows: conversion seen two ways
+PAGE1_FUNNEL_SENTENCES = ("funnel_close_rate_trend", "funnel_deal_value")
 MOVE_CODES = ("clearly_better", "no_uncertainty")
 # the order in which warnings are shown: the ones that change the decision first
 WARNING_PRIORITY = (
@@ -101,6 +109,18 @@ class SplitColumn:
     high: float | None
     cost: float | None
     highlight: bool = False
+    value: float | None = None  # the objective's expected value (deals, revenue or profit)
+    value_low: float | None = None
+    value_high: float | None = None
+
+
+@dataclass
+class FunnelStage:
+    """One stage of the funnel chain on page 2, and the rate that leads to the next one."""
+
+    label: str
+    value: str
+    rate: str | None = None
 
 
 class BriefView:
@@ -180,6 +200,83 @@ class BriefView:
         euros = {c: float(_get(_get(scenario, "euros"), c, 0.0)) for c in CATEGORIES}
         return round_to_total(euros, self.step)
 
+    # -- the objective ---------------------------------------------------------------------------
+
+    @property
+    def objective(self) -> str:
+        """What the plan maximised: encounters, deals, revenue or profit."""
+        return _get(self.alloc, "objective", "encounters")
+
+    @property
+    def value_objective(self) -> bool:
+        """Whether the plan counts its gain in deals or euros (the gain's value is then recorded)."""
+        gain = _get(self.alloc, "gain_vs_current")
+        return self.objective in VALUE_OBJECTIVES and _get(gain, "value") is not None
+
+    @property
+    def objective_name(self) -> str | None:
+        return self.m(f"objective_{self.objective}") if self.objective in VALUE_OBJECTIVES else None
+
+    def value_scale(self, x: float) -> float:
+        """1e6 when an amount of euros reads better in millions (EUR 1.2 M), else 1."""
+        if self.objective == "deals" or x is None:
+            return 1.0
+        return 1e6 if abs(round_sig(x)) >= 1e6 else 1.0
+
+    def value_number(self, x: float, *, signed: bool = False, scale: float = 1.0, digits: int = 2) -> str:
+        """A deals or euro amount to `digits` significant figures, the number alone (no unit)."""
+        m = self.m
+        if scale != 1.0:
+            v = x / scale
+            v = round_sig(v, digits) if abs(v) >= 10 else v
+            text = fmt_significant(abs(v), self.lang, digits) if round_sig(abs(v), digits) else "0"
+            sign = MINUS if text != "0" and v < 0 else ("+" if signed and text != "0" and v > 0 else "")
+            return sign + text
+        v = round_sig(x, digits)
+        return m.signed(v) if signed else m.int(v)
+
+    def value_text(self, x: float, *, signed: bool = False, digits: int = 2) -> str:
+        """An amount of the objective with its unit: "€65,000", "€1.2 M", "120" (deals)."""
+        m = self.m
+        if self.objective == "deals":
+            return self.value_number(x, signed=signed, digits=digits)
+        scale = self.value_scale(x)
+        if scale != 1.0:
+            sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
+            return sign + m("money_millions", value=self.value_number(abs(x), scale=scale, digits=digits))
+        v = round_sig(x, digits)
+        text = m.eur(v)
+        return ("+" + text) if signed and v > 0 else text
+
+    def value_interval(self, low: float | None, high: float | None, scale: float, *, signed: bool = True) -> str:
+        """The interval after a headline amount, in the amount's scale: " (−25,000 to +170,000)"."""
+        if low is None or high is None:
+            return ""
+        lo = self.value_number(low, signed=signed, scale=scale)
+        hi = self.value_number(high, signed=signed, scale=scale)
+        key = "hl_interval_millions" if scale != 1.0 else "hl_interval"
+        return self.m(key, low=lo, high=hi)
+
+    def value_cell(self, x: float | None) -> str:
+        """An expected value in the split table: three significant figures."""
+        return "–" if x is None else self.value_text(x, digits=3)
+
+    def value_range(self, low: float | None, high: float | None) -> str:
+        """An interval in the split table, in thousands or millions of euros so that it fits a cell."""
+        if low is None or high is None:
+            return "–"
+        if self.objective == "deals":
+            return self.m.range(self.m.int(round_sig(low)), self.m.int(round_sig(high)))
+        big = max(abs(low), abs(high))
+        scale, key = (1e6, "money_millions") if round_sig(big) >= 1e6 else (1e3, "money_thousands")
+        if round_sig(big) < 1e4:
+            return self.m.range(self.m.eur(round_sig(low)), self.m.eur(round_sig(high)))
+        ends = [
+            (MINUS if x < 0 else "") + self.m(key, value=self.value_number(abs(x), scale=scale))
+            for x in (low, high)
+        ]
+        return self.m.range(*ends)
+
     # -- the headline ----------------------------------------------------------------------------
 
     @cached_property
@@ -192,6 +289,8 @@ class BriefView:
     @cached_property
     def headline(self) -> Headline:
         """The recommendation in one sentence, worded from the plan's action and its reason."""
+        if self.value_objective:
+            return self.value_headline
         m, alloc = self.m, self.alloc
         gain = _get(alloc, "gain_vs_current")
         g = float(_get(gain, "encounters", 0.0))
@@ -243,6 +342,102 @@ class BriefView:
         key = "headline_weak_none" if action == "test" else "headline_keep_none"
         return done(code, m(key, period=period, encounters=numbers["encounters"], interval=interval), numbers)
 
+    @cached_property
+    def value_headline(self) -> Headline:
+        """The headline of a deals, revenue or profit plan: the same sentence led by the objective's gain
+        (``gain_vs_current.value``), in deals or euros rounded to two significant figures."""
+        m, alloc, objective = self.m, self.alloc, self.objective
+        gain = _get(self.alloc, "gain_vs_current")
+        est = _get(gain, "value")
+        g = float(est.value)
+        low, high, prob = _get(est, "low"), _get(est, "high"), _get(gain, "probability_better")
+        scale = self.value_scale(g)
+        period = m.period(self.weeks)
+        sources = list(_get(alloc, "moved_from", []))
+        targets = list(_get(alloc, "moved_to", []))
+        gain_text = self.value_text(g)
+        numbers = {"amount": m.eur(self.moved), "gain": gain_text}
+        interval = self.value_interval(low, high, scale)
+        if interval:
+            numbers.update(
+                low=self.value_number(low, signed=True, scale=scale),
+                high=self.value_number(high, signed=True, scale=scale),
+            )
+        if prob is not None:
+            numbers["prob"] = m.prob(float(prob))
+        more = m("hl_more", objective=objective, gain=gain_text)
+        words = {
+            "sources": m.categories(sources, "ela"),
+            "targets": m.categories(targets, "ill"),
+            "period": period,
+            "amount": numbers["amount"],
+            "more": more,
+            "interval": interval,
+        }
+        prob_clause = m("hl_prob", prob=numbers["prob"]) if prob is not None else ""
+        note = "" if interval else " " + m("hl_no_interval")
+        direction = bool(sources and targets and self.moved > 0 and g > 0)
+        code, action = self.reason, self.action
+
+        def done(text: str, nums: dict) -> Headline:
+            return Headline(code, action, text[:1].upper() + text[1:], nums)
+
+        if action == "move":
+            return done(m("headline_move_value", **words, prob_clause=prob_clause) + note, numbers)
+        if code == "weak_model" and direction:
+            return done(m("headline_weak_value", **words, prob_clause=prob_clause) + note, numbers)
+        if code == "not_clearly_better" and direction:
+            doubt = m("hl_doubt_prob", prob=numbers["prob"])
+            return done(m("headline_uncertain_value", **words, doubt=doubt) + note, numbers)
+        if code == "no_draws" and direction:
+            return done(m("headline_uncertain_value", **words, doubt=m("hl_doubt_no_draws")), numbers)
+        if code == "small_gain" and direction:
+            numbers["gain"] = self.value_text(g, signed=True)
+            numbers.pop("prob", None)
+            text = m(
+                "headline_keep_value",
+                period=period,
+                amount=numbers["amount"],
+                measure=m("hl_measure", objective=objective),
+                gain=numbers["gain"],
+                interval=interval,
+            )
+            return done(text + note, numbers)
+        cur = _get(alloc.current, "value")
+        expected = float(_get(cur, "value", 0.0))
+        cur_scale = self.value_scale(expected)
+        numbers = {"expected": self.value_text(expected)}
+        cur_interval = self.value_interval(_get(cur, "low"), _get(cur, "high"), cur_scale, signed=False)
+        if cur_interval:
+            numbers.update(
+                low=self.value_number(cur.low, scale=cur_scale),
+                high=self.value_number(cur.high, scale=cur_scale),
+            )
+        expect = m("hl_expect", objective=objective, value=numbers["expected"])
+        key = "headline_weak_none_value" if action == "test" else "headline_keep_none_value"
+        return done(m(key, period=period, expect=expect, interval=cur_interval), numbers)
+
+    @property
+    def budget_level(self) -> str | None:
+        """Profit only: the budget where one more euro stops paying for itself, beside the fixed-budget
+        split; when the plan found it outside the budgets it looked at, the plan's own sentence."""
+        level = _get(self.alloc, "budget_level")
+        if self.objective != "profit" or level is None:
+            return None
+        m = self.m
+        if _get(level, "status", "found") != "found":
+            placed = [w for w in self._warning_entries if _get(w, "code") == "plan_budget_level_outside"]
+            return self._warning_text(placed[0]) if placed else None
+        budget = m.eur(round_sig(level.value))
+        low, high = _get(level, "low"), _get(level, "high")
+        interval = ""
+        if low is not None and high is not None:
+            interval = m.range(m.int(round_sig(low)), m.int(round_sig(high)))
+        text = m("budget_level_found", budget=budget, range=interval, period=m.period(self.weeks, "for"))
+        if not interval:
+            text = text.replace(" ()", "")
+        return text
+
     @property
     def next_test(self) -> str | None:
         """The proposed lift test in words, when the plan's action is ``test``."""
@@ -282,10 +477,22 @@ class BriefView:
         except KeyError:
             return None
 
+    @property
+    def _warning_entries(self) -> list:
+        return list(self.results.warnings or [])
+
+    def _warning_text(self, w) -> str:
+        return self.m.warning(w.model_dump() if hasattr(w, "model_dump") else dict(w))
+
     @cached_property
     def warnings(self) -> list[str]:
-        """The run's warnings in the brief's language, those that change the decision first."""
-        entries = list(self.results.warnings or [])
+        """The run's warnings in the brief's language, those that change the decision first.
+
+        The experience and budget-level warnings are shown in their own place (beside the funnel
+        and the split), so they are left out here: each warning is shown once on a page.
+        """
+        placed = PLACED_WARNINGS if self.results.funnel is not None or self.budget_level else ()
+        entries = [w for w in self._warning_entries if _get(w, "code") not in placed]
 
         def rank(w) -> int:
             code = _get(w, "code")
@@ -344,6 +551,9 @@ class BriefView:
                 high=s.high,
                 cost=s.cost_per_encounter,
                 highlight=hl,
+                value=_get(_get(s, "value"), "value"),
+                value_low=_get(_get(s, "value"), "low"),
+                value_high=_get(_get(s, "value"), "high"),
             )
             for key, label, s, hl in specs
         ]
@@ -552,13 +762,103 @@ class BriefView:
     @property
     def subtitle(self) -> str:
         m = self.m
-        return m(
+        text = m(
             "subtitle",
             budget=self.money(self.budget),
             period=m.period(self.weeks, "for"),
             weeks=m.int(self.data.rows),
             data_period=self.data_period,
         )
+        if self.value_objective:
+            text += " · " + m("subtitle_objective", objective=self.objective_name)
+        return text
+
+    # -- the funnel --------------------------------------------------------------------------------
+
+    @property
+    def funnel(self):
+        return self.results.funnel
+
+    def funnel_sentence(self, key: str) -> str | None:
+        """One of the funnel's sentences (``funnel.sentences``) in the brief's language, or None."""
+        from planner import funnel as funnel_module
+
+        render = getattr(funnel_module, "render_sentence", None) or funnel_module._render_sentence
+        for s in _get(self.funnel, "sentences", []) or []:
+            if s.key == key:
+                return render(self.m, s.key, s.context)
+        return None
+
+    @cached_property
+    def experience_warning(self) -> str | None:
+        """The plan's warning that its split is expected to lower the customer-experience score."""
+        found = [w for w in self._warning_entries if _get(w, "code") in EXPERIENCE_WARNINGS]
+        return self._warning_text(found[0]) if found else None
+
+    @cached_property
+    def funnel_lines(self) -> list[str]:
+        """Page 1: conversion seen two ways (the close rate's trend, deal value per channel)."""
+        if self.funnel is None:
+            return []
+        return [t for t in (self.funnel_sentence(k) for k in PAGE1_FUNNEL_SENTENCES) if t]
+
+    @cached_property
+    def funnel_chain(self) -> list[FunnelStage]:
+        """Page 2: encounters -> leads -> deals -> revenue over the last horizon, with the rates between."""
+        chain = _get(self.funnel, "chain")
+        if chain is None:
+            return []
+        m = self.m
+        stages = [FunnelStage(m("funnel_stage_encounters"), m.int(round_sig(chain.encounters, 3)))]
+        if chain.leads is not None:
+            rate = chain.leads_per_encounter
+            stages[-1].rate = m("funnel_rate_leads", rate=m.pct(rate, 2 if rate < 0.01 else 1)) if rate else None
+            stages.append(FunnelStage(m("funnel_stage_leads"), m.int(chain.leads)))
+        if chain.deals is not None:
+            if chain.leads is not None and chain.close_rate is not None:
+                stages[-1].rate = m("funnel_rate_close", rate=m.pct(chain.close_rate, 1))
+            stages.append(FunnelStage(m("funnel_stage_deals"), m.int(chain.deals)))
+        if chain.revenue is not None:
+            if chain.revenue_per_deal is not None and chain.deals is not None:
+                stages[-1].rate = m("funnel_rate_revenue", value=m.eur(round_sig(chain.revenue_per_deal, 3)))
+            stages.append(FunnelStage(m("funnel_stage_revenue"), self._euros_short(chain.revenue)))
+        return stages
+
+    def _euros_short(self, x: float) -> str:
+        if abs(round_sig(x)) >= 1e6:
+            return self.m("money_millions", value=self.value_number(x, scale=1e6))
+        return self.m.eur(round_sig(x, 3))
+
+    @property
+    def funnel_chain_title(self) -> str:
+        chain = self.funnel.chain
+        return self.m(
+            "sec_funnel_detail", weeks=self.m.int(chain.weeks), dates=self.m.period_dates(chain.start, chain.end)
+        )
+
+    @property
+    def funnel_chain_note(self) -> str | None:
+        chain = _get(self.funnel, "chain")
+        if chain is None or chain.revenue_per_encounter is None:
+            return None
+        return self.m("funnel_chain_note", per_encounter=self.m.eur_cost(chain.revenue_per_encounter))
+
+    @property
+    def experience_lines(self) -> list[str]:
+        """Page 2: the score's effect per category with intervals, and where the score stands."""
+        experience = _get(self.funnel, "experience")
+        if experience is None:
+            return []
+        lines = [t for t in [self.funnel_sentence("funnel_experience")] if t]
+        if experience.current is not None and self.funnel.chain is not None:
+            lines.append(
+                self.m(
+                    "funnel_experience_now",
+                    score=self.m.number(experience.current, 1),
+                    weeks=self.m.int(self.funnel.chain.weeks),
+                )
+            )
+        return lines
 
 
 def categories_present(values: Sequence[str]) -> list[str]:
