@@ -39,23 +39,39 @@ Deal value (conversion, second view)
 Chain (last ``model.horizon_weeks`` weeks)
     encounters -> leads -> deals -> revenue as sums, with leads per encounter, the close rate,
     deals per encounter, revenue per deal and revenue per encounter.
-What an encounter is worth (direct route)
-    OLS of weekly revenue (or deals, both channels) on ``y[t], y[t-1], ..., y[t-L]``
-    (``L = VALUE_LAGS``), the baseline design ``X`` and two controls for the close rate's driver,
-    ``C[content]`` and ``(y - mean y) (C[content] - mean C[content])``, the first ``L`` weeks
-    dropped, HAC errors.
-    The value is the sum of the lag coefficients ``b_0 + ... + b_L`` (revenue from one more
-    weighted encounter over the weeks it keeps paying), its variance ``1' V 1`` from the HAC
-    covariance ``V``. `FunnelResults.value_draws` draws ``N(value, 1' V 1)``, seeded.
+What an encounter is worth (along the funnel's links)
+    The funnel's own structure: every warmed lead and every self-service deal comes through an
+    encounter, so per weighted encounter
+    ``deals = s + l c`` and ``revenue = s v_self + l c v_assisted``, with ``s = sum(deals_self) /
+    sum(y)`` (self-service deals per encounter), ``l = sum(leads) / sum(y)`` (leads per encounter),
+    ``c`` the close rate above and ``v`` the deal values above (without leads, ``l c`` is the one
+    link ``sum(deals_assisted) / sum(y)``; revenue without deals is ``sum(revenue) / sum(y)``). The
+    product telescopes to ``sum(revenue) / sum(y)``: what an encounter was worth over these weeks,
+    on average. Its variance is the delta method's over the links' weekly influences (``(num[t] -
+    r den[t]) / sum(den)`` for a ratio ``r``), summed with Newey-West weights so that the links'
+    covariances and serial correlation count; the close rate's influence is taken around its
+    trend (``deals_assisted[t] - fitted rate[t] leads[t]``), because the weeks' rates moving with
+    content's carryover is part of these weeks' value, not noise about it. A lag between an
+    encounter and its deal only shifts a few weeks at the ends of the sums. The route assumes no
+    revenue arrives without an encounter; the nested route below asks the weeks instead.
+    `FunnelResults.value_draws` draws ``N(value, se**2)``, seeded. The distributed-lag regression
+    of revenue on ``y[t], ..., y[t-L]`` (``L = VALUE_LAGS``) with ``X`` and the nested route's two controls is
+    kept in ``sm_results`` for reference only: with content both buying encounters and raising the
+    close rate its lag sum was 15-70 % low on the synthetic funnels (``benchmarks/bench_funnel.py``),
+    and its intervals missed the truth in most content-driven histories.
 Cross-check (nested route)
     The revenue the spend brings divided by the encounters the spend brings: for each of up to
     ``NESTED_DRAWS`` posterior draws the spend-driven encounters ``S[t]`` are recomputed from the
     draw's decay, saturation and beta; revenue is regressed on ``S[t], ..., S[t-L]``, ``X`` and
-    the same two controls (HAC). The revenue attributed to spend, ``sum_t sum_l b_l S[t-l]``, over ``sum_t S[t]`` is the
+    two controls for the close rate's driver, ``C[content]`` and ``(y - mean y) (C[content] -
+    mean C[content])`` (HAC). The revenue attributed to spend, ``sum_t sum_l b_l S[t-l]``, over ``sum_t S[t]`` is the
     sum of the lag coefficients again. Draws of the nested value add each fit's own HAC error to
     the spread over posterior draws. The routes disagree (warning ``value_routes_disagree``) when
     their intervals do not overlap: the encounters the spend buys are then worth clearly more or
-    less than encounters in general.
+    less than encounters in general. Known limit: where content buys most of the encounters, ``S``
+    and ``C[content]`` move together and the nested interval is too narrow; the benchmark shows it
+    missing the truth in about a third of the cases, so the warning also fires on some funnels
+    that follow every encounter.
 Customer experience
     OLS of the weekly score on ``C[content]``, ``C[design]``, ``C[technology]`` and ``X``, HAC
     errors; the effect of a category is its coefficient, in score points per EUR 1,000 a week of
@@ -180,7 +196,12 @@ class FunnelResults:
     value_per_encounter : dict or None
         ``{revenue: {value, low, high} | None, deals: {...} | None}`` per weighted encounter.
     value_routes : dict
-        Per kind: ``{direct: {...}, nested: {...} | None, disagree: bool}``.
+        Per kind: ``{direct: {...}, nested: {...} | None, disagree: bool}``; ``direct`` is the
+        value along the funnel's links (the headline), ``nested`` the cross-check.
+    value_links : dict
+        Per kind, the funnel's links behind the value: ``self_service_deals_per_encounter``,
+        ``leads_per_encounter`` and ``close_rate`` (with leads), ``assisted_deals_per_encounter``
+        and, for revenue, ``self_service_deal_value`` and ``assisted_deal_value``.
     experience : dict or None
         ``{effect: {cat: {value, low, high} | None}, unit, current}``.
     decay : Series
@@ -188,7 +209,8 @@ class FunnelResults:
     warnings : list of dict
         ``{code, text, context}`` from the catalogue.
     sm_results : dict
-        The statsmodels fits: ``close_rate``, ``value_revenue``, ``value_deals``, ``experience``.
+        The statsmodels fits: ``close_rate``, ``value_revenue``, ``value_deals`` (the distributed-lag
+        regressions on the weighted encounters, for reference), ``experience``.
     """
 
     def __init__(
@@ -209,6 +231,7 @@ class FunnelResults:
         value_routes: dict,
         value_se: dict,
         experience: dict | None,
+        value_links: dict | None = None,
         experience_cov: np.ndarray | None,
         sm_results: dict,
         warnings: list[dict],
@@ -227,6 +250,7 @@ class FunnelResults:
         self.chain = chain
         self.value_routes = value_routes
         self._value_se = value_se
+        self.value_links = value_links or {}
         per_kind = {k: (v["direct"] if v else None) for k, v in value_routes.items()}
         self.value_per_encounter = per_kind if any(v is not None for v in per_kind.values()) else None
         self.experience = experience
@@ -644,19 +668,85 @@ def _spend_driven_draws(model, n_max: int) -> list[pd.Series]:
     return out
 
 
-def _value_routes(target: pd.Series, model, carry: pd.DataFrame, interval: float, seed: int, kind: str, sm: dict):
-    # content's carryover also raises the close rate: without it the value of an encounter would
-    # absorb content's effect on conversion (about +45 % on the test funnel). The close rate scales
-    # the leads, so the control enters as C and as its centred interaction with the encounters; the
-    # lag coefficients are then the value at the average carryover.
-    c = carry["content"]
+def _nw_var(g: np.ndarray) -> float:
+    """Newey-West variance of a sum of weekly influences (Bartlett weights, the module's lags)."""
+    n = g.size
+    lags = min(_hac_lags(n), n - 1)
+    v = float(g @ g)
+    for k in range(1, lags + 1):
+        v += 2.0 * (1.0 - k / (lags + 1.0)) * float(g[k:] @ g[:-k])
+    return max(v, 0.0) * n / max(n - 1, 1)
+
+
+def _share(num: np.ndarray, den: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Ratio of sums and its influence per week; None when the denominator sums to zero."""
+    total = float(den.sum())
+    if total <= 0:
+        return None
+    r = float(num.sum()) / total
+    return r, (num - r * den) / total
+
+
+def _funnel_value(f: pd.DataFrame, y: pd.Series, kind: str, sm: dict) -> tuple[float, float, dict]:
+    """Deals or revenue per weighted encounter along the funnel's links: (value, se, links).
+
+    See the module docstring: the product of the links' ratios, its variance by the delta method
+    from the weeks' influences (Newey-West), the close rate's influence taken around its trend.
+    """
+    col = {k: f[k].to_numpy(dtype=float) for k in f.columns}
+    yy = y.to_numpy(dtype=float)
+    zero = np.zeros_like(yy)
+    have_deals = "deals_self_service" in col
+    if kind == "revenue" and not have_deals:
+        # revenue without deals: one link, revenue per encounter
+        value, g = _share(col["revenue_self_service"] + col["revenue_assisted"], yy)
+        return value, math.sqrt(_nw_var(g)), {"revenue_per_encounter": value}
+
+    links: dict = {}
+    s, gs = _share(col["deals_self_service"], yy)
+    links["self_service_deals_per_encounter"] = s
+    leads = col.get("leads")
+    if leads is not None and leads.sum() > 0:
+        lpe, gl = _share(leads, yy)
+        assisted = col["deals_assisted"]
+        c = float(assisted.sum() / leads.sum())
+        # the weeks' close rates move with content's carryover (the trend): that movement is part
+        # of these weeks' value, not noise about it, so the influence is taken around the trend
+        fit = sm.get("close_rate")
+        rate = c if fit is None else fit.fittedvalues.reindex(f.index).fillna(c).to_numpy(dtype=float)
+        gc = (assisted - rate * leads) / leads.sum()
+        a, ga = lpe * c, c * gl + lpe * gc
+        links.update(leads_per_encounter=lpe, close_rate=c)
+    else:
+        a, ga = _share(col["deals_assisted"], yy)
+    links["assisted_deals_per_encounter"] = a
+    if kind == "deals":
+        return s + a, math.sqrt(_nw_var(gs + ga)), links
+
+    vs, gvs = _share(col["revenue_self_service"], col["deals_self_service"]) or (0.0, zero)
+    va, gva = _share(col["revenue_assisted"], col["deals_assisted"]) or (0.0, zero)
+    links.update(self_service_deal_value=vs, assisted_deal_value=va)
+    g = vs * gs + s * gvs + va * ga + a * gva
+    return s * vs + a * va, math.sqrt(_nw_var(g)), links
+
+
+def _value_routes(
+    target: pd.Series, f: pd.DataFrame, model, carry: pd.DataFrame, interval: float, seed: int, kind: str, sm: dict
+):
+    z = _z(interval)
     y = model.y.astype(float)
+    value, se, links = _funnel_value(f, y, kind, sm)
+    direct = {**_est(value, value - z * se, value + z * se)}
+
+    # The nested route and the distributed-lag regression (kept for the analyst in sm_results)
+    # control for the close rate's driver: content's carryover also raises the close rate, and
+    # without the control the value of an encounter would absorb content's effect on conversion.
+    # The close rate scales the leads, so the control enters as C and as its centred interaction
+    # with the encounters; the lag coefficients are then the value at the average carryover.
+    c = carry["content"]
     controls = pd.DataFrame({"carryover_content": c, "encounters_x_carryover": (y - y.mean()) * (c - c.mean())})
     design = pd.concat([model.design, controls], axis=1)
-    z = _z(interval)
-    value, se, res = _lag_fit(target, model.y, design, VALUE_LAGS)
-    sm[f"value_{kind}"] = res
-    direct = _est(value, value - z * se, value + z * se)
+    sm[f"value_{kind}"] = _lag_fit(target, model.y, design, VALUE_LAGS)[2]
 
     nested = None
     driven = _spend_driven_draws(model, NESTED_DRAWS)
@@ -668,8 +758,8 @@ def _value_routes(target: pd.Series, model, carry: pd.DataFrame, interval: float
         sims = (centre[:, None] + spread[:, None] * rng.standard_normal((len(fits), _NESTED_NOISE))).ravel()
         q = 50.0 * (1.0 - interval)
         nested = _est(centre.mean(), np.percentile(sims, q), np.percentile(sims, 100.0 - q))
-    disagree = bool(nested is not None and (nested["low"] > direct["high"] or nested["high"] < direct["low"]))
-    return {"direct": direct, "nested": nested, "disagree": disagree}, se
+    disagree = nested is not None and (nested["low"] > direct["high"] or nested["high"] < direct["low"])
+    return {"direct": direct, "nested": nested, "disagree": bool(disagree)}, se, links
 
 
 def _experience(f: pd.DataFrame, carry: pd.DataFrame, model, interval: float, sm: dict):
@@ -766,7 +856,7 @@ def analyse(funnel: pd.DataFrame, model, *, interval: float | None = None, seed:
     if has_revenue:
         share = _revenue_share(f, interval)
 
-    routes, value_se = {}, {}
+    routes, value_se, value_links = {}, {}, {}
     targets = {
         "revenue": f[["revenue_self_service", "revenue_assisted"]].sum(axis=1) if has_revenue else None,
         "deals": f[["deals_self_service", "deals_assisted"]].sum(axis=1) if has_deals else None,
@@ -775,7 +865,9 @@ def analyse(funnel: pd.DataFrame, model, *, interval: float | None = None, seed:
         if target is None or len(target) <= VALUE_LAGS + model.design.shape[1] + 2:
             routes[kind] = None
             continue
-        routes[kind], value_se[kind] = _value_routes(target, model, carry, interval, seed, kind, sm)
+        routes[kind], value_se[kind], value_links[kind] = _value_routes(
+            target, f, model, carry, interval, seed, kind, sm
+        )
         r = routes[kind]
         if r["disagree"]:
             d, nst = r["direct"], r["nested"]
@@ -813,6 +905,7 @@ def analyse(funnel: pd.DataFrame, model, *, interval: float | None = None, seed:
         chain=chain,
         value_routes=routes,
         value_se=value_se,
+        value_links=value_links,
         experience=experience,
         experience_cov=cov,
         sm_results=sm,
