@@ -529,7 +529,11 @@ class DealValue(_Section):
 class ValueRoute(_Section):
     """What an encounter is worth by the direct regression and by the nested spend-model route."""
 
-    direct: Estimate | None = Field(default=None, description="Distributed-lag regression on encounters.")
+    direct: Estimate | None = Field(
+        default=None,
+        description="Along the funnel's links: leads per encounter x close rate x deal value, plus "
+        "self-service deals per encounter x their value.",
+    )
     nested: Estimate | None = Field(default=None, description="Regression on the spend-driven encounter draws.")
     disagree: bool = Field(description="Whether the two intervals do not overlap (a warning is raised).")
 
