@@ -27,13 +27,19 @@ __all__ = [
     "TEXT_KEYS",
     "brief_location",
     "claim",
+    "close_rate",
     "current_split",
     "data_summary",
+    "deal_value",
+    "experience_by_scenario",
     "final_run_folder",
+    "funnel_chain",
+    "funnel_summary",
     "scenarios",
     "sentence",
     "table",
     "text",
+    "value_routes",
     "warnings",
 ]
 
@@ -64,6 +70,32 @@ TEXT_KEYS = (
     "col_share_of_budget",
     "yes",
     "no",
+    "funnel_absent",
+    "funnel_no_close_rate",
+    "funnel_no_deal_value",
+    "funnel_no_value",
+    "funnel_no_experience",
+    "funnel_routes_agree",
+    "funnel_routes_direct_only",
+    "chain_col_step",
+    "chain_col_total",
+    "chain_col_rates",
+    "chain_encounters",
+    "chain_leads",
+    "chain_deals",
+    "chain_revenue",
+    "chain_rate_leads",
+    "chain_rate_close",
+    "chain_rate_deals",
+    "chain_rate_revenue_deal",
+    "chain_rate_revenue_encounter",
+    "routes_col_kind",
+    "routes_col_direct",
+    "routes_col_nested",
+    "routes_col_disagree",
+    "routes_revenue",
+    "routes_deals",
+    "col_experience_change",
 )
 #: Those messages by language, as the catalogue files hold them (a read-only view for callers that
 #: look a key up; `text` fills them in).
@@ -432,6 +464,218 @@ def scenarios(plan: Any, lang: Any = "en") -> HTML:
         cost = row.get("cost_per_encounter")
         cells[(m("col_cost"), "")] = "–" if cost is None or pd.isna(cost) else m.eur_cost(float(cost))
         rows[label] = cells
+    shown = pd.DataFrame.from_dict(rows, orient="index")
+    shown.columns = pd.MultiIndex.from_tuples(shown.columns)
+    body = shown.to_html(escape=True, border=0, classes="planner-table", na_rep="–")
+    return HTML(_STYLE + f'<div lang="{lang}">{body}</div>')
+
+
+# -- the funnel -------------------------------------------------------------------------------
+#
+# Each takes a `planner.funnel.FunnelResults`, or None when the params have no funnel section (then
+# one sentence says what to add); the sentences are the funnel's own, rendered in the language.
+
+
+def funnel_summary(funnel: Any, lang: Any = "en") -> HTML:
+    """The funnel's sentences and warnings (`FunnelResults.summary`), or what to add without a funnel.
+
+    Parameters
+    ----------
+    funnel : planner.funnel.FunnelResults or None
+    lang : the run's language
+    """
+    lang = _language(lang)
+    if funnel is None:
+        return sentence(text("funnel_absent", lang), lang)
+    return HTML(funnel.summary(lang)._repr_html_())
+
+
+def _funnel_sentences(funnel: Any, keys: Iterable[str], lang: str, empty: str) -> HTML:
+    wanted = list(keys)
+    found = [s for s in (funnel.sentences() if funnel is not None else []) if s["key"] in wanted]
+    if not found:
+        return sentence(text("funnel_absent" if funnel is None else empty, lang), lang)
+    found.sort(key=lambda s: wanted.index(s["key"]))
+    return HTML("".join(sentence(funnel.sentence_text(s, lang), lang).data for s in found))
+
+
+def close_rate(funnel: Any, lang: Any = "en") -> HTML:
+    """The close rate of warmed leads and whether it moved with content's carryover, in sentences."""
+    return _funnel_sentences(
+        funnel, ("funnel_close_rate", "funnel_close_rate_trend"), _language(lang), "funnel_no_close_rate"
+    )
+
+
+def deal_value(funnel: Any, lang: Any = "en") -> HTML:
+    """Self-service deal value against assisted, and the self-service share of revenue, in sentences."""
+    return _funnel_sentences(
+        funnel, ("funnel_deal_value", "funnel_revenue_share"), _language(lang), "funnel_no_deal_value"
+    )
+
+
+def funnel_chain(funnel: Any, lang: Any = "en") -> HTML:
+    """The last planning period's encounters -> leads -> deals -> revenue, with the rate of each step.
+
+    Parameters
+    ----------
+    funnel : planner.funnel.FunnelResults or None (its ``chain``)
+    lang : the run's language
+    """
+    lang = _language(lang)
+    chain = _get(funnel, "chain")
+    if chain is None:
+        return sentence(text("funnel_absent", lang), lang)
+    m = Messages(lang)
+
+    def rate(key: str, value: Any, fmt) -> str | None:
+        return None if value is None else text(key, lang, value=fmt(float(value)))
+
+    def per_thousand(x: float) -> str:
+        return m.number(x, 1)
+
+    rows = [
+        ("chain_encounters", "encounters", m.int, []),
+        (
+            "chain_leads",
+            "leads",
+            m.int,
+            [rate("chain_rate_leads", _scaled(chain.get("leads_per_encounter")), per_thousand)],
+        ),
+        (
+            "chain_deals",
+            "deals",
+            m.int,
+            [
+                rate("chain_rate_close", chain.get("close_rate"), lambda x: m.pct(x, 1)),
+                rate("chain_rate_deals", _scaled(chain.get("deals_per_encounter")), per_thousand),
+            ],
+        ),
+        (
+            "chain_revenue",
+            "revenue",
+            m.eur,
+            [
+                rate("chain_rate_revenue_deal", chain.get("revenue_per_deal"), m.eur_cost),
+                rate("chain_rate_revenue_encounter", chain.get("revenue_per_encounter"), m.eur_cost),
+            ],
+        ),
+    ]
+    total_head = text("chain_col_total", lang, period=m.period_dates(chain.get("start"), chain.get("end")))
+    rates_head = text("chain_col_rates", lang)
+    frame = pd.DataFrame(
+        {
+            total_head: ["–" if chain.get(k) is None else f(float(chain[k])) for _, k, f, _ in rows],
+            rates_head: ["; ".join(r for r in rs if r) or "–" for *_, rs in rows],
+        },
+        index=pd.Index([text(label, lang) for label, *_ in rows], name=text("chain_col_step", lang)),
+    )
+    return table(frame, lang)
+
+
+def _scaled(x: Any) -> float | None:
+    """A rate per encounter as a rate per 1,000 encounters."""
+    return None if x is None else 1000.0 * float(x)
+
+
+def value_routes(funnel: Any, lang: Any = "en") -> HTML:
+    """What an encounter is worth by the two routes side by side, with the warning when they disagree.
+
+    Revenue per quality-weighted encounter and deals per 1,000; the direct route (weekly revenue on
+    all encounters) and the nested one (through the spend model), each with its interval.
+
+    Parameters
+    ----------
+    funnel : planner.funnel.FunnelResults or None (its ``value_routes`` and ``warnings``)
+    lang : the run's language
+    """
+    lang = _language(lang)
+    if funnel is None:
+        return sentence(text("funnel_absent", lang), lang)
+    m = Messages(lang)
+    routes = {k: v for k, v in (_get(funnel, "value_routes") or {}).items() if v}
+    if not routes:
+        return sentence(text("funnel_no_value", lang), lang)
+    formats = {
+        "revenue": ("routes_revenue", 1.0, m.eur_cost),
+        "deals": ("routes_deals", 1000.0, lambda x: m.number(x, _decimals(x) if x else 1)),
+    }
+
+    def shown(est: Any, scale: float, fmt) -> str:
+        if est is None:
+            return "–"
+        value, low, high = (scale * float(est[k]) for k in ("value", "low", "high"))
+        return f"{fmt(value)} ({m.range(fmt(low), fmt(high))})"
+
+    rows = {}
+    for kind in ("revenue", "deals"):
+        if kind not in routes:
+            continue
+        label, scale, fmt = formats[kind]
+        r = routes[kind]
+        rows[text(label, lang)] = {
+            text("routes_col_direct", lang): shown(r.get("direct"), scale, fmt),
+            text("routes_col_nested", lang): shown(r.get("nested"), scale, fmt),
+            text("routes_col_disagree", lang): m("yes" if r.get("disagree") else "no")
+            if r.get("nested") is not None
+            else "–",
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = text("routes_col_kind", lang)
+    out = table(frame, lang).data
+    disagree = [w for w in _get(funnel, "warnings") or [] if _get(w, "code") == "value_routes_disagree"]
+    if disagree:
+        out += warnings(disagree, lang).data
+    elif all(r.get("nested") is None for r in routes.values()):
+        out += sentence(text("funnel_routes_direct_only", lang), lang).data
+    else:
+        out += sentence(text("funnel_routes_agree", lang), lang).data
+    return HTML(out)
+
+
+def experience_by_scenario(plan: Any, funnel: Any, lang: Any = "en") -> HTML:
+    """Each scenario's split and the expected change of the experience score against the current split.
+
+    Parameters
+    ----------
+    plan : planner.plan.PlanResults (its scenarios' ``experience_change``)
+    funnel : planner.funnel.FunnelResults or None; without an experience score, one sentence
+    lang : the run's language
+    """
+    lang = _language(lang)
+    m = Messages(lang)
+    if funnel is None:
+        return sentence(text("funnel_absent", lang), lang)
+    if _get(funnel, "experience") is None or plan is None:
+        return sentence(text("funnel_no_experience", lang), lang)
+    frame = plan.scenarios
+    share_head = text("col_share_of_budget", lang)
+    change_head = text("col_experience_change", lang)
+    interval_head = m("col_interval", level=m.pct(float(_get(plan, "interval", 0.8) or 0.8)))
+    user = dict(_get(plan, "user_scenarios") or {})
+    rows = {}
+    for name, row in frame.iterrows():
+        kind = row.get("kind", name)
+        alloc = user.get(name) if kind == "user" else _get(plan, kind)
+        change = _get(alloc, "experience_change")
+        if change is None:
+            continue
+        if kind in ("current", "recommended", "unbounded"):
+            label = m(f"scenario_{kind}")
+        elif kind == "reference":
+            label = m("scenario_reference", ref=_split_label({c: row[f"{c}_share"] for c in CATEGORIES}))
+        elif kind == "candidate":
+            label = text("scenario_candidate", lang)
+        else:
+            label = str(name)
+        cells = {(share_head, m.category(c, "cap")): m.pct(row[f"{c}_share"]) for c in CATEGORIES}
+        cells[(change_head, "")] = m.number(float(change["value"]), 1)
+        low, high = change.get("low"), change.get("high")
+        cells[(interval_head, "")] = (
+            "–" if low is None or high is None else m.range(m.number(float(low), 1), m.number(float(high), 1))
+        )
+        rows[label] = cells
+    if not rows:
+        return sentence(text("funnel_no_experience", lang), lang)
     shown = pd.DataFrame.from_dict(rows, orient="index")
     shown.columns = pd.MultiIndex.from_tuples(shown.columns)
     body = shown.to_html(escape=True, border=0, classes="planner-table", na_rep="–")

@@ -133,7 +133,7 @@ def test_brief_plan_csv_and_results_agree(edge_runs, name):
 def test_outputs_of_the_run(runs):
     folder = runs["en"]
     figures = {p.name[:2] for p in (folder / "figures").glob("*.png")}
-    assert {"01", "02", "03"} <= figures
+    assert {"01", "02", "03", "04"} <= figures
     plan = pd.read_csv(folder / "plan.csv")
     results = json.loads((folder / "results.json").read_text())
     assert len(plan) == results["allocation"]["horizon_weeks"]
@@ -158,6 +158,99 @@ def test_language_changes_words_not_numbers(runs):
     text_en = "".join(p.extract_text() for p in PdfReader(runs["en"] / "brief.pdf").pages)
     assert "kohtaami" in text_fi.lower()
     assert "encounters" in text_en.lower()
+
+
+# -- the funnel notebook, with and without the params' funnel section ----------------------------
+
+
+@pytest.fixture(scope="module")
+def no_funnel_run(tmp_path_factory):
+    """The suite on the example without its funnel section (English, few posterior draws)."""
+    from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
+
+    folder = tmp_path_factory.mktemp("no_funnel")
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
+    del raw["funnel"]
+    raw["data"]["path"] = str(EXAMPLE_CSV)
+    raw["model"]["draws"] = 20
+    raw["report"]["language"] = "en"
+    raw["output"].update(dir=str(folder / "reports"), name="no_funnel")
+    path = folder / "no_funnel.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    outcome = runner.run(path, progress=lambda _: None)
+    assert outcome.status == "ok", outcome.message
+    return outcome.run_dir
+
+
+def _shown_html(nb) -> list[str]:
+    """The HTML output of each code cell of an executed notebook (after the parameters)."""
+    return [
+        "".join(str(o.get("data", {}).get("text/html", "")) for o in c.outputs)
+        for c in nb.cells
+        if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])
+        and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
+
+
+def _funnel_notebook_is_clean(folder):
+    from tests.test_report import raw_reprs
+
+    nb = nbformat.read(folder / "03_funnel.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.output_type == "stream" and o.get("name") == "stderr"]
+    assert raw_reprs(nb) == []
+    for i, cell in enumerate(nb.cells):
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and "parameters" not in tags and "injected-parameters" not in tags:
+            assert cell.outputs, f"03_funnel cell {i} shows nothing"
+    return nb
+
+
+def test_funnel_notebook_with_the_section(runs):
+    """The example has a funnel section: the notebook shows its sentences, tables and charts in the
+    run's language, and results.json holds the funnel section as a dict."""
+    from planner.i18n import Messages
+    from tests.test_report import visible_text
+
+    for lang, folder in runs.items():
+        nb = _funnel_notebook_is_clean(folder)
+        funnel = json.loads((folder / "results.json").read_text())["funnel"]
+        assert isinstance(funnel, dict)
+        assert {"close_rate", "deal_value", "value_per_encounter", "experience", "chain"} <= set(funnel)
+        for name in ("03_close_rate", "03_deal_value", "03_experience"):
+            assert (folder / "figures" / f"{name}.png").is_file(), name
+        shown = visible_text("".join(_shown_html(nb)))
+        m = Messages(lang)
+        assert m("funnel_title") in shown
+        rate = funnel["close_rate"]
+        assert m.pct(rate["value"], 1) in shown  # the recorded close rate, as the notebook words it
+        assert m("funnel_absent") not in shown
+        # the plan's recommended split with its expected change of the experience score
+        change = json.loads((folder / "results.json").read_text())["allocation"]["recommended"]["experience_change"]
+        assert m.number(change["value"], 1) in shown
+
+
+def test_funnel_notebook_without_the_section(no_funnel_run):
+    """Without a funnel section the notebook still runs through: every cell says what to add, every
+    chart is a note, and results.json's funnel is null."""
+    from planner.i18n import Messages
+    from tests.test_report import visible_text
+
+    nb = _funnel_notebook_is_clean(no_funnel_run)
+    results = json.loads((no_funnel_run / "results.json").read_text())
+    assert "funnel" in results and results["funnel"] is None
+    assert results["allocation"]["objective"] == "encounters"
+    for name in ("03_close_rate", "03_deal_value", "03_experience"):
+        assert (no_funnel_run / "figures" / f"{name}.png").is_file(), name
+    absent = Messages("en")("funnel_absent")
+    html_cells = [visible_text(h) for h in _shown_html(nb) if h]
+    assert html_cells and all(absent in h for h in html_cells)
+    # the later notebooks are unaffected
+    for name in ("04_budget_plan.ipynb", "05_brief.ipynb"):
+        later = nbformat.read(no_funnel_run / name, as_version=4)
+        assert not [o for c in later.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert (no_funnel_run / "brief.pdf").is_file()
 
 
 # -- what the notebooks show (report.html is made of these outputs) ------------------------------
@@ -289,12 +382,28 @@ def test_a_run_shows_no_words_of_the_other_language(runs):
         assert any(w in shown["report.html"] for w in WORDS[lang]), f"{lang} report lacks its own words"
 
 
-def test_charts_and_summaries_speak_the_language_they_are_given():
+def _example_funnel(folder):
+    """The funnel analysis of the shipped example (few posterior draws)."""
+    from planner.pipeline import Pipeline
+    from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
+
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
+    raw["data"]["path"] = str(EXAMPLE_CSV)
+    raw["model"]["draws"] = 20
+    path = folder / "example.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    funnel = Pipeline(path).funnel
+    assert funnel is not None and funnel.close_rate is not None and funnel.experience is not None
+    return funnel
+
+
+def test_charts_and_summaries_speak_the_language_they_are_given(tmp_path):
     """Every text drawn on the notebook charts (titles, labels, legends, ticks) and the summaries'
     words in Finnish hold none of the English headings, and numbers use the Finnish format."""
     import pickle
 
     from planner.charts import data as data_charts
+    from planner.charts import funnel as funnel_charts
     from planner.charts import model as model_charts
     from planner.charts import plan as plan_charts
     from planner.data import load_data
@@ -313,6 +422,9 @@ def test_charts_and_summaries_speak_the_language_they_are_given():
                                        model_charts.shares_vs_claim, model_charts.response_curves)]
     figures += [f(plan, "fi") for f in (plan_charts.scenario_chart, plan_charts.frontier_chart,
                                         plan_charts.weekly_plan_chart)]
+    funnel = _example_funnel(tmp_path)
+    figures += [f(given, "fi") for f in (funnel_charts.close_rate_by_month, funnel_charts.deal_value_by_month,
+                                         funnel_charts.experience_effects) for given in (funnel, None)]
     english = WORDS["en"] + ["share of", "spend", "encounters", "week", "budget", "content", "design",
                              "technology", "actual", "baseline", "reference", "claim", "unseen", "today"]
     for fig in figures:
