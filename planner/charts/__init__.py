@@ -1,7 +1,7 @@
 """Charts: one colour-blind-safe palette (Okabe-Ito) with a fixed colour per category.
 
-Chart functions live in submodules (`charts.data`, `charts.model`, `charts.plan`), take computed
-results and return a `matplotlib.figure.Figure`; they never compute estimates themselves.
+Chart functions live in submodules (`charts.data`, `charts.model`, `charts.funnel`, `charts.plan`), take
+computed results and return a `matplotlib.figure.Figure`; they never compute estimates themselves.
 """
 
 from __future__ import annotations
