@@ -271,6 +271,8 @@ class BriefView:
         scale, key = (1e6, "money_millions") if round_sig(big) >= 1e6 else (1e3, "money_thousands")
         if round_sig(big) < 1e4:
             return self.m.range(self.m.eur(round_sig(low)), self.m.eur(round_sig(high)))
+        if scale == 1e6 and low >= 0:  # the unit once: "0.85 to 1.4 M" fits a cell
+            return self.m(key, value=self.m.range(*(self.value_number(x, scale=scale) for x in (low, high))))
         ends = [
             (MINUS if x < 0 else "") + self.m(key, value=self.value_number(abs(x), scale=scale))
             for x in (low, high)
@@ -812,7 +814,8 @@ class BriefView:
         stages = [FunnelStage(m("funnel_stage_encounters"), m.int(round_sig(chain.encounters, 3)))]
         if chain.leads is not None:
             rate = chain.leads_per_encounter
-            stages[-1].rate = m("funnel_rate_leads", rate=m.pct(rate, 2 if rate < 0.01 else 1)) if rate else None
+            if rate:
+                stages[-1].rate = m("funnel_rate_leads", rate=m.pct(rate, 2 if round(100 * rate, 1) < 1 else 1))
             stages.append(FunnelStage(m("funnel_stage_leads"), m.int(chain.leads)))
         if chain.deals is not None:
             if chain.leads is not None and chain.close_rate is not None:
