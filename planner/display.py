@@ -580,8 +580,9 @@ def _scaled(x: Any) -> float | None:
 def value_routes(funnel: Any, lang: Any = "en") -> HTML:
     """What an encounter is worth by the two routes side by side, with the warning when they disagree.
 
-    Revenue per quality-weighted encounter and deals per 1,000; the direct route (weekly revenue on
-    all encounters) and the nested one (through the spend model), each with its interval.
+    Revenue per quality-weighted encounter and deals per 1,000; the direct route (along the funnel's
+    links: leads per encounter, close rate, deal values) and the nested one (through the spend
+    model), each with its interval, as `planner.funnel` estimates them.
 
     Parameters
     ----------
