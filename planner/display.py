@@ -429,6 +429,18 @@ def _split_label(shares: Mapping[str, float]) -> str:
     return "/".join(f"{round(100 * float(shares[c]))}" for c in CATEGORIES)
 
 
+def _scenario_label(name, row, m: Messages, lang: str) -> str:
+    """A scenario's name in the run's language (the plan's own ones), or the user's name for it."""
+    kind = row.get("kind", name)
+    if kind in ("current", "recommended", "unbounded"):
+        return m(f"scenario_{kind}")
+    if kind == "reference":
+        return m("scenario_reference", ref=_split_label({c: row[f"{c}_share"] for c in CATEGORIES}))
+    if kind == "candidate":
+        return text("scenario_candidate", lang)
+    return str(name)
+
+
 def scenarios(plan: Any, lang: Any = "en") -> HTML:
     """The plan's scenarios: split, euros, expected encounters with interval and cost per encounter.
 
@@ -444,15 +456,7 @@ def scenarios(plan: Any, lang: Any = "en") -> HTML:
     level = m.pct(float(_get(plan, "interval", 0.8) or 0.8))
     rows = {}
     for name, row in frame.iterrows():
-        kind = row.get("kind", name)
-        if kind in ("current", "recommended", "unbounded"):
-            label = m(f"scenario_{kind}")
-        elif kind == "reference":
-            label = m("scenario_reference", ref=_split_label({c: row[f"{c}_share"] for c in CATEGORIES}))
-        elif kind == "candidate":
-            label = text("scenario_candidate", lang)
-        else:
-            label = str(name)
+        label = _scenario_label(name, row, m, lang)
         cells = {(share_head, m.category(c, "cap")): m.pct(row[f"{c}_share"]) for c in CATEGORIES}
         cells.update({(spend_head, m.category(c, "cap")): m.eur(row[f"{c}_eur"]) for c in CATEGORIES})
         cells[(m("col_encounters"), "")] = _cell(row["expected_encounters"], m, "number", 0)
@@ -660,14 +664,7 @@ def experience_by_scenario(plan: Any, funnel: Any, lang: Any = "en") -> HTML:
         change = _get(alloc, "experience_change")
         if change is None:
             continue
-        if kind in ("current", "recommended", "unbounded"):
-            label = m(f"scenario_{kind}")
-        elif kind == "reference":
-            label = m("scenario_reference", ref=_split_label({c: row[f"{c}_share"] for c in CATEGORIES}))
-        elif kind == "candidate":
-            label = text("scenario_candidate", lang)
-        else:
-            label = str(name)
+        label = _scenario_label(name, row, m, lang)
         cells = {(share_head, m.category(c, "cap")): m.pct(row[f"{c}_share"]) for c in CATEGORIES}
         cells[(change_head, "")] = m.number(float(change["value"]), 1)
         low, high = change.get("low"), change.get("high")
