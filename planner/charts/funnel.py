@@ -51,6 +51,16 @@ def _months(ax, m) -> None:
         label.set_rotation(0)
 
 
+def _by_month(ax, m, fmt, ylabel: str, title: str, ncol: int) -> None:
+    """The monthly charts' axes, legend and title: values formatted by `fmt`, months in the language."""
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos=None: fmt(v)))
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(m("ch_month"))
+    _months(ax, m)
+    ax.legend(loc="upper left", ncol=ncol)
+    ax.set_title(title, loc="left")
+
+
 def _level(funnel, m) -> str:
     return m.pct(float(getattr(funnel, "interval", 0.8) or 0.8))
 
@@ -96,12 +106,7 @@ def close_rate_by_month(funnel, lang: Any = "en") -> Figure:
         )
         ax.plot(x, table["rate"], color=_RATE, lw=1.6, marker="o", ms=3, label=m("ch_close_rate_month"))
         ax.axhline(overall["value"], color=COLORS["reference"], lw=1, ls="--", label=m("ch_all_weeks"))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos=None: m.pct(v)))
-        ax.set_ylabel(m("ch_close_rate_y"))
-        ax.set_xlabel(m("ch_month"))
-        _months(ax, m)
-        ax.legend(loc="upper left", ncol=3)
-        ax.set_title(title, loc="left")
+        _by_month(ax, m, m.pct, m("ch_close_rate_y"), title, ncol=3)
     return fig
 
 
@@ -141,12 +146,7 @@ def deal_value_by_month(funnel, lang: Any = "en") -> Figure:
             ax.axhline(dv[channel]["value"], color=colour, lw=0.8, ls="--")
         ax.plot([], [], color="#777777", lw=6, alpha=0.3, label=m("ch_interval", width=_level(funnel, m)))
         ax.plot([], [], color="#777777", lw=0.8, ls="--", label=m("ch_all_weeks"))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos=None: m.eur(v)))
-        ax.set_ylabel(m("ch_deal_value_y"))
-        ax.set_xlabel(m("ch_month"))
-        _months(ax, m)
-        ax.legend(loc="upper left", ncol=4)
-        ax.set_title(title, loc="left")
+        _by_month(ax, m, m.eur, m("ch_deal_value_y"), title, ncol=4)
     return fig
 
 

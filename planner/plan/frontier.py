@@ -21,21 +21,6 @@ from planner.plan.value import Objective, marginal
 VALUE_COLUMNS = ["value", "value_low", "value_high", "marginal_value"]
 
 
-def frontier_table(
-    resp: Response,
-    curves: Curves | None,
-    spec: PlanSpec,
-    budget: float,
-    current_split: pd.Series,
-    levels: np.ndarray,
-    best: Solution,
-    interval: float,
-    objective: Objective | None = None,
-) -> pd.DataFrame:
-    """Best expected encounters at each budget level, with split and marginal cost."""
-    return frontier_levels(resp, curves, spec, budget, current_split, levels, best, interval, objective)[0]
-
-
 def frontier_levels(
     resp: Response,
     curves: Curves | None,
