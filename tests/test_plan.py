@@ -12,6 +12,7 @@ import pytest
 from scipy.optimize import minimize
 
 from planner import CATEGORIES
+from planner.i18n.notebooks import messages
 from planner.params import PlanSpec
 from planner.plan import Experience, PlanError, PlanResults, Value, plan_budget
 from planner.results import validate_section
@@ -815,6 +816,27 @@ def test_revenue_keeps_the_encounter_split_and_its_gain_is_in_euros_with_a_wider
     assert d["frontier"][0]["value"]["value"] == pytest.approx(table["value"].iloc[0], abs=0.01)
     assert "budget_level" not in d and "experience_guard" not in d
     validate_section("allocation", d)
+
+
+def test_summary_speaks_in_the_objective_unit_in_both_languages():
+    value = Value("revenue", lognormal_draws(50.0, 0.3))
+    plan = plan_budget(fitted_like("good", weekly_encounters=1.0), value_spec("revenue"), history(), value=value)
+    g = plan.gain_vs_current
+    for lang, word in (("en", "revenue"), ("fi", "liikevaihto")):
+        m = messages(lang)
+        text = str(plan.summary(lang))
+        section = text[text.index(m("ps_sec_value", objective=word)) :]
+        # each scenario's euros and the gain in euros, with the objective's probability beside it
+        assert m.eur(plan.candidate.value) in section and m.eur(plan.current.value) in section
+        assert m.eur(g["value"]) in section and m.eur(g["value_low"]) in section
+        assert m("ps_better_in", prob=m.format_value(g["probability_better"], "pct_auto")) in section
+        # stated once, in the objective's section: not beside the encounters as if it were theirs
+        assert text.count(m("ps_better_in", prob="@").split("@")[0]) == 1
+        html_text = plan._repr_html_(lang)
+        assert m.eur(plan.candidate.value) in html_text and f"+{m.eur(g['value'])}" in html_text
+    # the encounters objective has no value section
+    plain = plan_budget(fitted_like("good", weekly_encounters=1.0), value_spec(), history())
+    assert messages("en")("ps_sec_value", objective="revenue") not in str(plain.summary())
 
 
 def test_min_gain_compares_the_value_gain_with_a_horizon_of_value():

@@ -364,11 +364,18 @@ class PlanResults:
             gain += ", " + m("ps_interval", width=width, low=m.signed(g["low"]), high=m.signed(g["high"]))
             gain += "; " + m("ps_better_in", prob=pct(g["probability_better"]))
         results = [f"{_name(a, kind, m)}: {enc(a)}" for kind, a in self._allocations()]
+        valued = self.objective != "encounters"
+        if valued:
+            # the probability is the objective's (see plan.budget._gain): it goes with the value gain
+            gain = m("ps_gain", gain=m.signed(g["encounters"]), rel=_signed_pct(rel, m))
+            if g["low"] is not None:
+                gain += ", " + m("ps_interval", width=width, low=m.signed(g["low"]), high=m.signed(g["high"]))
         results.append(m("ps_gain_line", gain=gain))
-        if g["low"] is not None and g["low"] <= 0:
+        if not valued and g["low"] is not None and g["low"] <= 0:
             results.append(m("ps_gain_zero"))
         elif g["low"] is None:
             results.append(m("ps_no_intervals"))
+        value_section = self._value_lines(m, width) if valued else None
 
         bound_lines = []
         for cat in CATS:
@@ -414,8 +421,10 @@ class PlanResults:
             (m("ps_sec_decision"), [f"{m(f'ps_action_{self.action}')}: {m.warning(self.action_reason)}"]),
             (m("ps_sec_split"), split_lines),
             (m("ps_sec_results"), results),
-            (m("ps_sec_bounds"), bound_lines),
         ]
+        if value_section is not None:
+            sections.append(value_section)
+        sections.append((m("ps_sec_bounds"), bound_lines))
         frontier = self.frontier.dropna(subset=["expected_encounters"])
         here = frontier.loc[np.isclose(frontier["budget"], self.total_budget), "marginal_cost_per_encounter"]
         if len(here) and pd.notna(here.iloc[0]):
@@ -436,6 +445,39 @@ class PlanResults:
         if self.warnings:
             sections.append((m("ps_sec_note"), [m.warning(w) for w in self.warnings]))
         return PlanSummary(title, sections, m.lang)
+
+    def _amount(self, x: float, m, *, signed: bool = False) -> str:
+        """An amount of the objective in its unit: euros for revenue and profit, a count for deals."""
+        if self.unit == "EUR":
+            text = m.eur(x)
+            return "+" + text if signed and x > 0 else text
+        return m.signed(x) if signed else m.int(x)
+
+    def _value_lines(self, m, width: str) -> tuple[str, list[str]]:
+        """The objective's section of the summary: each scenario's value and the gain, in its unit."""
+        objective = m(f"ps_objective_{self.objective}")
+        lines = []
+        for kind, a in self._allocations():
+            if a.value is None:
+                continue
+            text = self._amount(a.value, m)
+            if a.value_low is not None:
+                low, high = self._amount(a.value_low, m), self._amount(a.value_high, m)
+                text += f" ({m('ps_interval', width=width, low=low, high=high)})"
+            lines.append(f"{_name(a, kind, m)}: {text}")
+        g = self.gain_vs_current
+        if g.get("value") is not None:
+            gain = m("ps_value_gain", gain=self._amount(g["value"], m, signed=True), objective=objective)
+            if g.get("value_low") is not None:
+                low = self._amount(g["value_low"], m, signed=True)
+                high = self._amount(g["value_high"], m, signed=True)
+                gain += ", " + m("ps_interval", width=width, low=low, high=high)
+            if g["probability_better"] is not None:
+                gain += "; " + m("ps_better_in", prob=_pct(g["probability_better"], m))
+            lines.append(m("ps_gain_line", gain=gain))
+            if g.get("value_low") is not None and g["value_low"] <= 0:
+                lines.append(m("ps_gain_zero"))
+        return m("ps_sec_value", objective=objective), lines
 
     def _title(self, m) -> str:
         first = self.week_index[0]
@@ -466,9 +508,18 @@ class PlanResults:
         ]
         g = self.gain_vs_current
         width = pct(self.interval)
-        gain = m("ps_gain_short", gain=m.signed(g["encounters"]))
-        if g["low"] is not None:
-            gain += f" ({m('ps_interval', width=width, low=m.signed(g['low']), high=m.signed(g['high']))})"
+        valued = self.objective != "encounters" and g.get("value") is not None
+        if valued:
+            objective = m(f"ps_objective_{self.objective}")
+            gain = m("ps_value_gain", gain=self._amount(g["value"], m, signed=True), objective=objective)
+            if g.get("value_low") is not None:
+                low = self._amount(g["value_low"], m, signed=True)
+                high = self._amount(g["value_high"], m, signed=True)
+                gain += f" ({m('ps_interval', width=width, low=low, high=high)})"
+        else:
+            gain = m("ps_gain_short", gain=m.signed(g["encounters"]))
+            if g["low"] is not None:
+                gain += f" ({m('ps_interval', width=width, low=m.signed(g['low']), high=m.signed(g['high']))})"
         if g["probability_better"] is not None:
             gain += ", " + m("ps_better_short", prob=pct(g["probability_better"]))
         moved = m.eur(self.moved_eur)
@@ -494,12 +545,18 @@ class PlanResults:
             + [m("ps_col_share", category=m.category(c)) for c in CATS]
             + [m("ps_col_encounters"), m("ps_col_interval", width=width), m("ps_col_cost")]
         )
+        if valued:
+            head += [m(f"ps_objective_{self.objective}"), m("ps_col_interval", width=width)]
         rows = []
         for kind, a in self._allocations():
             interval = "" if a.low is None else m.range(m.int(a.low), m.int(a.high))
             cpe = "" if a.cost_per_encounter is None else m.eur_cost(a.cost_per_encounter)
             cells = [_name(a, kind, m), *(pct(float(a.split[c])) for c in CATS), m.int(a.expected_encounters)]
             cells += [interval, cpe]
+            if valued:
+                cells.append("" if a.value is None else self._amount(a.value, m))
+                has = a.value_low is not None
+                cells.append(m.range(self._amount(a.value_low, m), self._amount(a.value_high, m)) if has else "")
             style = " style='font-weight:bold'" if a.name == "recommended" else ""
             rows.append(
                 f"<tr{style}><th style='text-align:left'>{esc(cells[0])}</th>"
