@@ -160,9 +160,10 @@ class Pipeline:
         """The budget plan (`planner.plan.PlanResults`), for the params' objective.
 
         A deals, revenue or profit objective values each encounter with the funnel's draws of what an
-        encounter is worth; the experience guard uses the funnel's experience draws.
+        encounter is worth, and content's carryover with what it adds to the close rate (`Warming`);
+        the experience guard uses the funnel's experience draws.
         """
-        from planner.plan import Experience, Value, plan_budget
+        from planner.plan import Experience, Value, Warming, plan_budget
 
         spec = self.params.plan
         value = experience = None
@@ -172,7 +173,7 @@ class Pipeline:
             draws = funnel.value_draws(kind)
             if draws is not None:
                 margin = self.params.funnel.margin if self.params.funnel is not None else None
-                value = Value(kind, draws, margin=margin)
+                value = Value(kind, draws, margin=margin, warming=Warming.from_funnel(funnel, self.model, kind))
         if funnel is not None and funnel.experience_draws() is not None:
             experience = Experience(funnel.experience_draws(), decay=None)
 

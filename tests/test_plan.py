@@ -14,7 +14,7 @@ from scipy.optimize import minimize
 from planner import CATEGORIES
 from planner.i18n.notebooks import messages
 from planner.params import PlanSpec
-from planner.plan import Experience, PlanError, PlanResults, Value, plan_budget
+from planner.plan import Experience, PlanError, PlanResults, Value, Warming, plan_budget
 from planner.results import validate_section
 from planner.synth import generate
 from planner.transforms import adstock, hill
@@ -837,6 +837,75 @@ def test_summary_speaks_in_the_objective_unit_in_both_languages():
     # the encounters objective has no value section
     plain = plan_budget(fitted_like("good", weekly_encounters=1.0), value_spec(), history())
     assert messages("en")("ps_sec_value", objective="revenue") not in str(plain.summary())
+
+
+def test_warming_counts_the_carryover_weeks_the_adstock_gives():
+    warm = Warming(np.array([3.0]), decay=0.6, start=4000.0, reference=5000.0)
+    weeks, x = 8, 9000.0
+    # the horizon's carryover, continued from the state at the end of the data
+    carry = adstock(np.full(weeks, x), 0.6, initial=4000.0)
+    assert warm.carryover_weeks(x, weeks) == pytest.approx((carry - 5000.0).sum() / 1000.0)
+    # one more euro a week adds the ramp in carryover-weeks (per 1,000)
+    step = warm.carryover_weeks(x + 1000.0, weeks) - warm.carryover_weeks(x, weeks)
+    assert step == pytest.approx(warm.ramp(weeks))
+    with pytest.raises(PlanError, match="decay"):
+        Warming(np.array([1.0]), decay=1.0, start=0.0, reference=0.0)
+
+
+def test_warming_moves_the_revenue_plan_towards_content_and_is_in_its_value():
+    spec = value_spec("revenue")
+    draws = lognormal_draws(50.0, 0.2)
+    plain = plan_budget(fitted_like("good", weekly_encounters=1.0), spec, history(), value=Value("revenue", draws))
+    # content's carryover raises the close rate: EUR 20,000 a week per EUR 1,000 a week of carryover
+    warm = Warming(np.full(draws.size, 20000.0), decay=0.5, start=20.0, reference=20.0)
+    valued = Value("revenue", draws, warming=warm)
+    warmed = plan_budget(fitted_like("good", weekly_encounters=1.0), spec, history(), value=valued)
+    assert warmed.candidate.split["content"] > plain.candidate.split["content"] + 0.02
+    # encounters alone would prefer the plain split: the warming is what pays for the move
+    assert warmed.candidate.expected_encounters <= plain.candidate.expected_encounters + 1e-9
+    for a in (warmed.candidate, warmed.current):
+        weekly = a.euros[CATS].to_numpy() / 8
+        expected = draws.mean() * a.expected_encounters + 20000.0 * warm.carryover_weeks(weekly[0], 8)
+        assert a.value == pytest.approx(expected)
+        assert a.value_low < a.value < a.value_high
+    assert warmed.candidate.value > plain.candidate.value
+    # the warming's uncertainty widens the gain's interval, paired draw by draw
+    spread = Warming(lognormal_draws(20000.0, 0.5), decay=0.5, start=20.0, reference=20.0)
+    unsure = Value("revenue", draws, warming=spread)
+    wide = plan_budget(fitted_like("good", weekly_encounters=1.0), spec, history(), value=unsure)
+    g, w = wide.gain_vs_current, warmed.gain_vs_current
+    assert g["value_high"] - g["value_low"] > w["value_high"] - w["value_low"]
+
+
+def test_warming_from_a_funnel_analysis_scales_the_close_rate_trend():
+    import yaml
+
+    from planner.data import from_frame
+    from planner.funnel import analyse
+    from planner.model import EncounterModel
+    from planner.params import load_dict
+
+    example = Path(__file__).resolve().parents[1] / "params" / "example.yaml"
+    raw = yaml.safe_load(example.read_text(encoding="utf-8"))
+    raw["model"].update({"draws": 100, "cv_folds": 2, "holdout_weeks": 0})
+    params = load_dict(raw, example)
+    syn = generate(seed=2, weeks=104, scenario="content_driven", funnel=True)
+    data = from_frame(syn.frame, params)
+    model = EncounterModel(data, params.model).fit()
+    funnel = analyse(data.funnel, model, seed=3)
+    warm = Warming.from_funnel(funnel, model, "revenue")
+    links = funnel.value_links["revenue"]
+    trend = funnel.close_rate["trend"]
+    scale = links["leads_per_encounter"] * model.y.iloc[-funnel.horizon_weeks :].mean()
+    assert warm.draws.mean() == pytest.approx(scale * links["assisted_deal_value"] * trend["slope"], rel=0.05)
+    assert np.percentile(warm.draws, 10) < warm.draws.mean() < np.percentile(warm.draws, 90)
+    assert warm.decay == pytest.approx(funnel.decay["content"])
+    deals = Warming.from_funnel(funnel, model, "deals")
+    assert deals.draws.mean() == pytest.approx(warm.draws.mean() / links["assisted_deal_value"], rel=1e-6)
+    # the same seed gives the same draws; without leads there is no close rate to warm
+    assert np.array_equal(Warming.from_funnel(funnel, model, "revenue").draws, warm.draws)
+    no_leads = analyse(data.funnel.drop(columns="leads"), model, seed=3)
+    assert Warming.from_funnel(no_leads, model, "revenue") is None
 
 
 def test_min_gain_compares_the_value_gain_with_a_horizon_of_value():

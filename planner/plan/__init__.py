@@ -30,7 +30,7 @@ from planner.plan._common import PlanError
 from planner.plan.budget import plan_budget
 from planner.plan.decision import MOVED_SHARE, REASON_CODES, SAME_SPLIT, UNBOUNDED_TOLERANCE, decide
 from planner.plan.results import Allocation, PlanResults, PlanSummary
-from planner.plan.value import OBJECTIVES, Experience, Value
+from planner.plan.value import OBJECTIVES, Experience, Value, Warming
 
 __all__ = [
     "MOVED_SHARE",
@@ -44,6 +44,7 @@ __all__ = [
     "PlanResults",
     "PlanSummary",
     "Value",
+    "Warming",
     "decide",
     "plan_budget",
 ]

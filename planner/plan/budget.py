@@ -113,9 +113,12 @@ def plan_budget(
     Objectives (``spec.objective``). For deals, revenue and profit (= margin * revenue - budget) the
     scenarios, the gain over the current split, its probability and the frontier are in the
     objective's unit, each posterior encounter draw paired with a value draw, so their intervals
-    carry the uncertainty of both. The value per encounter does not depend on the split, so at a
-    fixed budget the best split is the one with the most expected encounters: the objective changes
-    the unit, the gain and its interval, not the split (unless the experience guard binds).
+    carry the uncertainty of both. The value per encounter does not depend on the split; with it
+    alone the best split at a fixed budget is the one with the most expected encounters, and the
+    objective changes the unit, the gain and its interval, not the split (unless the experience
+    guard binds). A `Value` with ``warming`` (content's carryover raising the close rate of every
+    lead; `planner.plan.value.Warming`) adds a term linear in content's weekly euros, and the search
+    then maximises the objective itself, so content's warming of the leads can move the split.
     ``min_gain`` then compares like with like: the gain in the objective's unit as a share of the
     last horizon's encounters valued the same way (for profit its gross margin). Profit also gives
     ``budget_level``: where the expected margin * marginal revenue of the best split falls to one on
@@ -160,11 +163,16 @@ def plan_budget(
     objective = Objective(objective_of(spec, value), value)
     guard_asked = bool(getattr(spec, "experience_guard", False))
     guard = Guard.against(experience, budget / weeks, cur_w) if guard_asked and experience is not None else None
-    plain = solve(resp, curves, budget, box.lo, box.hi, [cur_w])
+    linear = objective.linear(weeks) if objective.is_value else None
+    plain = solve(resp, curves, budget, box.lo, box.hi, [cur_w], linear=linear)
     guard_binds = guard is not None and not guard.holds(plain.split)
-    best = solve(resp, curves, budget, box.lo, box.hi, [cur_w, plain.split], guard) if guard_binds else plain
+    best = (
+        solve(resp, curves, budget, box.lo, box.hi, [cur_w, plain.split], guard, linear=linear)
+        if guard_binds
+        else plain
+    )
     timings = {"optimisation": time.perf_counter() - started}
-    free = solve(resp, curves, budget, np.zeros(3), np.ones(3), [cur_w, best.split], guard)
+    free = solve(resp, curves, budget, np.zeros(3), np.ones(3), [cur_w, best.split], guard, linear=linear)
     timings["unbounded"] = time.perf_counter() - started - timings["optimisation"]
     mark = time.perf_counter()
 
@@ -175,9 +183,10 @@ def plan_budget(
         low, high = percentiles(draws, interval)
         extra = {}
         if objective.is_value:
-            v_draws = objective.draws(draws, point, at)
+            v_draws = objective.draws(draws, point, at, w * at / weeks, weeks)
             v_low, v_high = percentiles(v_draws, interval)
-            extra = dict(value=objective.point(point, at), value_low=v_low, value_high=v_high, value_draws=v_draws)
+            value_point = objective.point(point, at, w * at / weeks, weeks)
+            extra = dict(value=value_point, value_low=v_low, value_high=v_high, value_draws=v_draws)
         if experience is not None:
             extra["experience_change"] = experience_estimate(experience, (w * at - cur_w * budget) / weeks, interval)
         return Allocation(
@@ -195,7 +204,7 @@ def plan_budget(
     reference = allocation("reference", np.array([spec.reference_split[c] for c in CATS]))
     candidate = allocation("candidate", best.split)
     unbounded = None
-    if np.max(np.abs(free.split - best.split)) > UNBOUNDED_TOLERANCE and free.value > best.value:
+    if np.max(np.abs(free.split - best.split)) > UNBOUNDED_TOLERANCE and free.score > best.score:
         unbounded = allocation("unbounded", free.split)
     user = {name: allocation(name, np.array([split[c] for c in CATS])) for name, split in spec.scenarios.items()}
 

@@ -37,6 +37,7 @@ def frontier_levels(
     rows = []
     value_draws: list[np.ndarray | None] = []
     previous: np.ndarray | None = None
+    linear = objective.linear(resp.weeks) if objective is not None and objective.is_value else None
     for m in levels:
         at = float(m * budget)
         row = {"budget_multiple": float(m), "budget": at}
@@ -51,16 +52,17 @@ def frontier_levels(
             sol = best
         else:
             extra = [current_split.to_numpy(), best.split] + ([previous] if previous is not None else [])
-            sol = solve(resp, curves, at, box.lo, box.hi, extra)
+            sol = solve(resp, curves, at, box.lo, box.hi, extra, linear=linear)
         previous = sol.split
         enc_draws = resp.draws(sol.split * at / resp.weeks)
         low, high = percentiles(enc_draws, interval)
         extra = {}
         if objective is not None and objective.is_value:
-            draws = objective.draws(enc_draws, sol.value, at)
+            weekly = sol.split * at / resp.weeks
+            draws = objective.draws(enc_draws, sol.value, at, weekly, resp.weeks)
             v_low, v_high = percentiles(draws, interval)
             extra = {
-                "value": objective.point(sol.value, at),
+                "value": objective.point(sol.value, at, weekly, resp.weeks),
                 "value_low": np.nan if v_low is None else v_low,
                 "value_high": np.nan if v_high is None else v_high,
             }

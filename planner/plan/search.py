@@ -81,8 +81,16 @@ def grid_starts(splits: np.ndarray, scores: np.ndarray, k: int, within: float) -
 
 @dataclass
 class Solution:
+    """A split, its expected encounters (`value`) and what the search maximised (`score`: the
+    encounters plus the linear term; the encounters when there is none)."""
+
     split: np.ndarray
     value: float
+    score: float | None = None
+
+    def __post_init__(self):
+        if self.score is None:
+            self.score = self.value
 
 
 def solve(
@@ -93,27 +101,38 @@ def solve(
     hi: np.ndarray,
     extra_starts: list[np.ndarray],
     guard: Guard | None = None,
+    linear: np.ndarray | None = None,
 ) -> Solution:
     """The best split within [lo, hi] for this budget: global grid step, then SLSQP.
 
     With a `guard` (the experience guard) only splits on its side count; when no split within the
-    bounds is, the one that comes closest (`Guard.best_within`) is returned.
+    bounds is, the one that comes closest (`Guard.best_within`) is returned. `linear` (per category,
+    encounter-equivalents per euro of weekly spend; `planner.plan.value.Objective.linear`) adds a
+    term linear in the weekly euros to what is maximised; `Solution.value` stays the encounters.
     """
     weekly = budget / resp.weeks
+    lin = np.zeros(3) if linear is None else np.asarray(linear, dtype=float)
+
+    def encounters(w: np.ndarray) -> float:
+        return float(resp.per_category(w * weekly).sum())
 
     def value(w: np.ndarray) -> float:
-        return float(resp.per_category(w * weekly).sum())
+        return encounters(w) + float(lin @ w) * weekly
+
+    def solution(w: np.ndarray) -> Solution:
+        e = encounters(w)
+        return Solution(w, e, e + float(lin @ w) * weekly)
 
     if guard is not None:
         closest = guard.best_within(lo, hi)
         if not guard.holds(closest):
-            return Solution(closest, value(closest))
+            return solution(closest)
 
     if np.all(hi - lo <= 1e-12) or abs(hi.sum() - 1) <= 1e-12 or abs(lo.sum() - 1) <= 1e-12:
         w = project(0.5 * (lo + hi), lo, hi)
         if guard is not None and not guard.holds(w):
             w = closest
-        return Solution(w, value(w))
+        return solution(w)
 
     def allowed(splits: np.ndarray) -> np.ndarray:
         return np.ones(splits.shape[:-1], dtype=bool) if guard is None else guard.slack(splits) >= -1e-12
@@ -122,7 +141,7 @@ def solve(
         # The tabulated curves are close to the response, so a grid peak far below the best cannot
         # lead to the optimum: only near-best peaks get a local search.
         splits = grid_splits(lo, hi, _N_GRID)
-        scores = sum(curves(splits[..., i] * weekly, i) for i in range(len(CATS)))
+        scores = sum(curves(splits[..., i] * weekly, i) + lin[i] * splits[..., i] * weekly for i in range(len(CATS)))
         scores = np.where(allowed(splits), scores, -np.inf)
         starts = (
             grid_starts(splits, scores, _N_STARTS, within=0.02)
@@ -159,7 +178,7 @@ def solve(
         if curves is not None:  # separable: one call moves every category at once
             base = resp.per_category(w * weekly)
             up = resp.per_category((w + step) * weekly)
-            return -(up - base) / step / scale
+            return -((up - base) / step + lin * weekly) / scale
         f0 = value(w)
         return np.array([-(value(w + step * np.eye(3)[i]) - f0) / step / scale for i in range(3)])
 
@@ -171,6 +190,7 @@ def solve(
         return guard is None or guard.holds(w)
 
     best = Solution(starts[0], value(starts[0])) if ok(starts[0]) else Solution(closest, value(closest))
+    # while searching, a Solution's value is the score (encounters plus the linear term)
     for s in starts:
         candidates = [s]
         res = minimize(
@@ -191,7 +211,7 @@ def solve(
     w = snap(best.split, lo, hi)
     if not ok(w):
         w = best.split
-    return Solution(w, value(w))
+    return solution(w)
 
 
 def snap(w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

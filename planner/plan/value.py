@@ -8,12 +8,25 @@ The inputs come from the funnel analysis (`planner.funnel`), seeded there:
 - `Experience`: draws of the experience score's change per EUR 1,000 a week of carryover, per
   category.
 
-The value per encounter does not depend on the split, so the expected objective of a split is the
-expected value per encounter times its expected encounters (for profit: margin times that revenue,
-less the budget). At a fixed budget the best split is therefore the one with the most encounters
-(unless the experience guard cuts it off); what changes is the unit, the gain and its interval. The
-intervals pair each posterior encounter draw with a value draw (by index; the shorter set is
-resampled with a fixed seed), so they carry the uncertainty of both.
+The value per encounter is the average over the data's weeks. Content also warms the leads: the
+close rate moves with content's carryover (`planner.funnel`'s trend), so a split that carries more
+content than the data did closes a larger share of every lead, whoever brought the encounter. With
+`Warming` the expected objective of a split over the horizon's weeks ``t = 0..H-1`` is
+
+    value * E(split) + sum_t w * (C[t] - C_ref) / 1000
+
+where ``value`` is the value per encounter, ``E`` the split's expected spend-driven encounters,
+``w`` the objective's change per week per EUR 1,000 a week of content carryover (leads per
+encounter x the weekly encounters x the slope of the close rate, x the assisted deal value for
+revenue), ``C[t] = decay**(t+1) C_end + (1 - decay**(t+1)) x`` content's carryover in the horizon
+from its state at the end of the data under the split's weekly content spend ``x``, and ``C_ref``
+its mean over the data (the carryover behind the average value per encounter). For profit: margin
+times that revenue, less the budget. Without warming (no close-rate trend in the data, or the
+encounters objective) the best split at a fixed budget is the one with the most encounters (unless
+the experience guard cuts it off) and only the unit, the gain and its interval change; with it, the
+search maximises the objective itself, which is linear in content's euros on top of the encounters.
+The intervals pair each posterior encounter draw with a value draw (and its warming draw, by the same
+index; the shorter set is resampled with a fixed seed), so they carry the uncertainty of all.
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.plan._common import PlanError, percentiles
+from planner.plan._common import CATS, PlanError, percentiles
 
 OBJECTIVES = ("encounters", "deals", "revenue", "profit")
 #: The unit of each objective's numbers.
@@ -34,6 +47,83 @@ LEVEL_RANGE = (0.1, 4.0)
 #: Most budget levels added on either side of the frontier in the search for the budget level.
 LEVEL_EXTRA_STEPS = 30
 _PAIRING_SEED = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Warming:
+    """What content's carryover adds through the close rate of the leads (see the module docstring).
+
+    Attributes
+    ----------
+    draws : numpy.ndarray
+        Shape (n,): the objective's change (deals or EUR of revenue) per week per EUR 1,000 a week
+        of content carryover, one per draw (seeded upstream).
+    decay : float
+        Content's carryover decay (normalised geometric adstock).
+    start : float
+        Content's carryover at the end of the data (EUR a week).
+    reference : float
+        Content's mean carryover over the data (EUR a week), the one behind the average value per
+        encounter.
+    """
+
+    draws: np.ndarray = field(repr=False)
+    decay: float
+    start: float
+    reference: float
+
+    def __post_init__(self):
+        draws = np.asarray(self.draws, dtype=float).ravel()
+        if draws.size == 0 or not np.all(np.isfinite(draws)):
+            raise PlanError("the warming of the leads needs at least one finite draw")
+        object.__setattr__(self, "draws", draws)
+        if not 0 <= float(self.decay) < 1:
+            raise PlanError(f"content's carryover decay must lie in [0, 1), got {self.decay}")
+
+    @classmethod
+    def from_funnel(cls, funnel, model, kind: str) -> Warming | None:
+        """The warming the funnel analysis measured, in deals or revenue; None without a close-rate
+        trend (no leads, no content carryover) or, for revenue, without the assisted deal value.
+
+        ``draws = leads per encounter * mean weekly weighted encounters of the last horizon * slope
+        (* assisted deal value)``, the slope drawn from the normal that matches the trend's interval
+        (seeded by the funnel's seed; the other factors' uncertainty is small beside it and left
+        out). Decay, end state and mean are those of content's carryover at the funnel's decay.
+        """
+        from scipy import stats
+
+        from planner.transforms import adstock, backcast
+
+        trend = (funnel.close_rate or {}).get("trend")
+        links = (funnel.value_links or {}).get(kind) or {}
+        per_encounter = links.get("leads_per_encounter")
+        decay = float(funnel.decay.get("content", np.nan))
+        if trend is None or per_encounter is None or not np.isfinite(decay):
+            return None
+        scale = float(per_encounter) * float(model.y.iloc[-funnel.horizon_weeks :].mean())
+        if kind == "revenue":
+            if links.get("assisted_deal_value") is None:
+                return None
+            scale *= float(links["assisted_deal_value"])
+        z = float(stats.norm.ppf(0.5 + funnel.interval / 2.0))
+        se = max(float(trend["high"]) - float(trend["low"]), 0.0) / (2.0 * z)
+        rng = np.random.default_rng([int(funnel.seed), 7])
+        slope = float(trend["slope"]) + se * rng.standard_normal(max(int(funnel.n_draws), 1))
+        x = model.spend["content"].to_numpy(dtype=float)
+        carry = adstock(x, decay, initial=backcast(x, decay))
+        return cls(scale * slope, decay, float(carry[-1]), float(carry.mean()))
+
+    def ramp(self, weeks: int) -> float:
+        """``sum_t (1 - decay**(t+1))`` over the horizon: the carryover-weeks one euro a week adds."""
+        t = np.arange(1, weeks + 1)
+        return float(np.sum(1.0 - float(self.decay) ** t))
+
+    def carryover_weeks(self, weekly_content: float, weeks: int) -> float:
+        """``sum_t (C[t] - C_ref)`` in EUR 1,000 carryover-weeks for a flat weekly content spend."""
+        t = np.arange(1, weeks + 1)
+        kept = float(self.decay) ** t
+        carry = kept * float(self.start) + (1.0 - kept) * float(weekly_content)
+        return float(np.sum(carry - float(self.reference))) / 1000.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,11 +139,15 @@ class Value:
         a known value without uncertainty.
     margin : float or None
         Gross margin (0 < margin <= 1) for the profit objective; profit = margin * revenue - budget.
+    warming : Warming or None
+        What content's carryover adds through the close rate, in the same unit (deals or EUR);
+        None leaves the value per encounter alone.
     """
 
     kind: str
     draws: np.ndarray = field(repr=False)
     margin: float | None = None
+    warming: Warming | None = None
 
     def __post_init__(self):
         if self.kind not in ("deals", "revenue"):
@@ -149,8 +243,33 @@ class Objective:
         margin = self.value.margin if self.name == "profit" else 1.0
         return float(margin) * self.mean_value
 
-    def point(self, encounters: float, budget: float) -> float:
-        out = self.scale * encounters
+    @property
+    def _margin(self) -> float:
+        return float(self.value.margin) if self.name == "profit" else 1.0
+
+    @property
+    def warming(self) -> Warming | None:
+        return None if self.value is None else self.value.warming
+
+    def linear(self, weeks: int) -> np.ndarray | None:
+        """The warming in encounter-equivalents per euro of weekly spend, per category (content
+        only), for the search: the objective is ``scale * (E + linear @ weekly)`` plus a constant."""
+        w = self.warming
+        if w is None or self.mean_value <= 0:
+            return None
+        per_eur = float(w.draws.mean()) * w.ramp(weeks) / 1000.0 / self.mean_value
+        return np.array([per_eur if c == "content" else 0.0 for c in CATS])
+
+    def _warming_point(self, weekly: np.ndarray | None, weeks: int) -> float:
+        w = self.warming
+        if w is None or weekly is None:
+            return 0.0
+        return float(w.draws.mean()) * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
+
+    def point(self, encounters: float, budget: float, weekly: np.ndarray | None = None, weeks: int = 0) -> float:
+        """The objective for a split: its expected encounters valued, plus the warming when the
+        split's weekly spend (`weekly`, per category) and the horizon's `weeks` are given."""
+        out = self.scale * encounters + self._margin * self._warming_point(weekly, weeks)
         return out - budget if self.name == "profit" else out
 
     def pairs(self, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,8 +287,16 @@ class Objective:
             self._pairs[n] = (take(n), take(m))
         return self._pairs[n]
 
-    def draws(self, encounter_draws: np.ndarray, encounters: float, budget: float) -> np.ndarray:
-        """The objective per draw: each encounter draw times a value draw.
+    def draws(
+        self,
+        encounter_draws: np.ndarray,
+        encounters: float,
+        budget: float,
+        weekly: np.ndarray | None = None,
+        weeks: int = 0,
+    ) -> np.ndarray:
+        """The objective per draw: each encounter draw times a value draw (plus the warming draw of
+        the same index, resampled to the value draws' number when it differs).
 
         With fewer than two encounter draws (a known truth, or no draws) the encounters are taken as
         known (the one draw, or the point) and only the value is uncertain.
@@ -178,9 +305,20 @@ class Objective:
         if enc.size < 2:
             enc = np.array([float(enc[0]) if enc.size else float(encounters)])
         ie, iv = self.pairs(enc.size)
-        margin = self.value.margin if self.name == "profit" else 1.0
-        out = float(margin) * enc[ie] * self.value.draws[iv]
+        out = enc[ie] * self.value.draws[iv]
+        w = self.warming
+        if w is not None and weekly is not None:
+            k = w.draws.size
+            pick = iv % k if k == self.value.draws.size else self._warming_index(k)[iv]
+            out = out + w.draws[pick] * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
+        out = self._margin * out
         return out - budget if self.name == "profit" else out
+
+    def _warming_index(self, k: int) -> np.ndarray:
+        """Indices into k warming draws, one per value draw (seeded, the same for every split)."""
+        m = self.value.draws.size
+        rng = np.random.default_rng([_PAIRING_SEED, 1])
+        return np.arange(m) % k if k >= m else np.concatenate([np.arange(k), rng.integers(0, k, m - k)])
 
     def recent(self, encounters: float | None) -> float | None:
         """The last horizon's total in the objective's unit, for ``min_gain``.
