@@ -122,6 +122,11 @@ class DataSpec(_Strict):
     spend: SpendSpec = Field(description="Spend columns per category.")
     controls: list[str] = Field(default_factory=list, description="Numeric control columns.")
     events: list[str] = Field(default_factory=list, description="Event columns holding 0 or 1.")
+    region: str | None = Field(
+        None,
+        description="Column naming each row's region, for data in long form (one row per week and region); "
+        "the model reads the national weekly totals and the next test may be a geo split. Default: national data.",
+    )
 
     @field_validator("encounters")
     @classmethod
@@ -138,6 +143,8 @@ class DataSpec(_Strict):
         named = [("date_column", [self.date_column]), ("encounters", list(self.encounters))]
         named += [(f"spend.{c}", cols) for c, cols in self.spend.columns().items()]
         named += [("controls", self.controls), ("events", self.events)]
+        if self.region is not None:
+            named.append(("region", [self.region]))
         for where, cols in named:
             for col in cols:
                 if col in seen and seen[col] != where:

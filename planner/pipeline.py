@@ -257,7 +257,9 @@ class Pipeline:
     def record_plan(self) -> None:
         """Write the plan's sections (allocation, next_test, the plan's warnings) to results.json."""
         self.record("allocation", _plain(self.plan.to_dict()))
-        proposed = design_next_test(self.model, self.plan) if needs_test(self.model, self.plan) else None
+        proposed = (
+            design_next_test(self.model, self.plan, dataset=self.data) if needs_test(self.model, self.plan) else None
+        )
         self.record("next_test", proposed)
         self.warn(self.plan.warnings)
 
