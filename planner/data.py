@@ -704,8 +704,9 @@ def _by_region(table: pd.DataFrame, labels: list[str], params: Params, first_row
     for r in names:
         missing = every.difference(long.xs(r, level="region").index).sort_values()
         if len(missing):
+            gaps = _gaps(missing, "D" if daily else "W")
             problems.append(
-                f"region '{r}' (column '{spec.region}'): no row for the {per}(s) {_gaps(missing, 'D' if daily else 'W')} "
+                f"region '{r}' (column '{spec.region}'): no row for the {per}(s) {gaps} "
                 "that other regions have; add them (0 where nothing was spent or seen), or remove the region's rows"
             )
     national = long.groupby(level="date").agg(_how(table.columns, params))
