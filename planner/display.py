@@ -35,6 +35,7 @@ __all__ = [
     "final_run_folder",
     "funnel_chain",
     "funnel_summary",
+    "next_test",
     "scenarios",
     "sentence",
     "table",
@@ -64,6 +65,9 @@ TEXT_KEYS = (
     "no_data_warnings",
     "no_model_warnings",
     "no_experiments",
+    "no_next_test",
+    "next_test_design_time",
+    "next_test_design_geo",
     "no_rows",
     "brief_written",
     "scenario_candidate",
@@ -165,6 +169,21 @@ def _as_dict(obj: Any) -> dict:
 def sentence(words: str, lang: str = "en") -> HTML:
     """A sentence as a paragraph (never a quoted string)."""
     return HTML(f'<p lang="{_language(lang)}">{html.escape(str(words))}</p>')
+
+
+def next_test(test: Any, lang: Any = "en") -> HTML:
+    """The proposed lift test (results.json ``next_test``, a dict or object, or None): its design
+    (over time, or a split by region) and the test in one sentence, as page 1 of the brief words it."""
+    from planner.brief.view import next_test_sentence
+
+    lang = _language(lang)
+    if test is None:
+        return sentence(text("no_next_test", lang), lang)
+    m = Messages(lang)
+    design = m(f"next_test_design_{_get(test, 'design') or 'time'}")
+    return HTML(
+        f'<p lang="{lang}">{html.escape(design)}</p><p lang="{lang}">{html.escape(next_test_sentence(test, m))}</p>'
+    )
 
 
 def warnings(entries: Iterable[Any], lang: Any = "en", *, empty: str = "no_rows") -> HTML:
