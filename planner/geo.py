@@ -47,10 +47,12 @@ __all__ = [
     "PRE_WEEKS",
     "balanced_split",
     "choose",
+    "detectable",
     "did_estimate",
     "did_se",
     "difference_noise",
     "geo_candidates",
+    "power",
 ]
 
 #: Pre-period weeks the test weeks are compared against (fewer when the history is shorter).
@@ -58,6 +60,16 @@ PRE_WEEKS = 26
 POWER = 0.8
 ALPHA = 0.05
 MAX_RHO = 0.95
+
+
+def power(lift: float, se: float) -> float:
+    """Power of a two-sided 5 % test to detect `lift` measured with standard error `se`."""
+    return float(norm.cdf(abs(lift) / se - norm.ppf(1 - ALPHA / 2))) if se > 0 else 1.0
+
+
+def detectable(se: float) -> float:
+    """The smallest lift detected with 80 % power by a two-sided 5 % test of standard error `se`."""
+    return float((norm.ppf(1 - ALPHA / 2) + norm.ppf(POWER)) * se)
 
 
 def balanced_split(size: pd.Series) -> tuple[list[str], list[str]]:
@@ -163,7 +175,6 @@ def geo_candidates(
         return []
     horizon = int(model.horizon_weeks)
     region_y = dataset.region_y.unstack("region")[dataset.region_names]
-    z_alpha, z_power = norm.ppf(1 - ALPHA / 2), norm.ppf(POWER)
     pre = int(min(PRE_WEEKS, len(region_y)))
     out = []
     for i, cat in enumerate(CATEGORIES):
@@ -188,16 +199,16 @@ def geo_candidates(
                     lift = share * diff[:, :, i].sum(axis=1)
                     se = did_se(var, rho, weeks, pre)
                     expected = float(lift.mean())
-                    power = float(norm.cdf(abs(expected) / se - z_alpha)) if se > 0 else 1.0
+                    chance = power(expected, se)
                     out.append(
                         {
                             "category": cat,
                             "spend_change_eur_per_week": round(change, 2),
                             "weeks": weeks,
                             "expected_lift": expected,
-                            "detectable_lift": float((z_alpha + z_power) * se),
-                            "power": power,
-                            "powered": power >= POWER,
+                            "detectable_lift": detectable(se),
+                            "power": chance,
+                            "powered": chance >= POWER,
                             "measurement_se": se,
                             "share_interval_now": share_now(i),
                             "share_interval_after": interval_after(i, lift, se),

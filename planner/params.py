@@ -136,6 +136,13 @@ class DataSpec(_Strict):
             raise ValueError(f"quality weights must be numbers > 0; not so for: {', '.join(bad)}")
         return v
 
+    @field_validator("region")
+    @classmethod
+    def _region_names_a_column(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must name the column of each row's region; leave data.region out for national data")
+        return v
+
     @model_validator(mode="after")
     def _no_column_twice(self) -> DataSpec:
         seen: dict[str, str] = {}
