@@ -848,4 +848,6 @@ def test_region_problems_come_with_the_other_problems(write_case, regional_frame
     frame = frame.astype({"enc_web": object})
     frame.loc[7, "region"] = None
     frame.loc[8, "enc_web"] = "abc"
-    expect_error(write_case(frame, BY_REGION), r"2 problem\(s\)", r"empty region in row\(s\) 9", r"not a number in row 10")
+    expect_error(
+        write_case(frame, BY_REGION), r"2 problem\(s\)", r"empty region in row\(s\) 9", r"not a number in row 10"
+    )

@@ -226,6 +226,12 @@ def test_the_brief_names_the_geo_split(lang, words, design, tmp_path):
     pdf = build_pdf(Results.model_validate(raw), tmp_path / f"brief_{lang}.pdf")
     page1 = re.sub(r"\s+", " ", PdfReader(pdf).pages[0].extract_text().replace(NBSP, " "))
     assert "Keski-Suomi" in page1 and "Pirkanmaa" in page1
+    # an underpowered split by region does not ask for a split by region
+    raw["next_test"] = {**GEO_TEST, "power": 0.3, "powered": False}
+    weak = BriefView(Results.model_validate(raw)).next_test
+    assert not weak.startswith(words) and "Keski-Suomi" in weak
+    assert ("not even a split by region" if lang == "en" else "ei alueittainen koekaan") in weak
+    assert "or a split by region" not in weak and "tai alueittainen koe." not in weak
     # a time test says nothing of regions
     raw["next_test"] = {k: v for k, v in GEO_TEST.items() if not k.endswith("_regions")} | {"design": "time"}
     assert "Uusimaa" not in BriefView(Results.model_validate(raw)).next_test
@@ -257,3 +263,21 @@ def test_every_category_can_be_designed(regional_fit):
     region_spend = data.region_spend
     assert list(region_spend.columns) == list(CATEGORIES)
     assert region_spend.groupby(level="week_start").sum().to_numpy() == pytest.approx(data.spend.to_numpy())
+
+
+@pytest.mark.slow
+def test_notebook_02_shows_the_geo_split(tmp_path, run_notebook):
+    import yaml
+
+    case = make("small_counts", 3)  # a weak model whose plan is to test (see test_experiments)
+    regional = synth.split_regions(case, n_regions=4, seed=1)
+    regional.frame.to_csv(tmp_path / "regions.csv", index=False, date_format="%Y-%m-%d")
+    raw = {**case.params, "data": {**case.params["data"], "path": str(tmp_path / "regions.csv"), "region": "region"}}
+    raw["model"] = {**raw.get("model", {}), "draws": 60}
+    raw["output"] = {"dir": str(tmp_path / "reports")}
+    params = tmp_path / "plan.yaml"
+    params.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    nb, _ = run_notebook("02_model", params)
+    cell = next(c for c in nb.cells if c.source.strip() == "display.next_test(pipe.next_test, lang)")
+    shown = cell.outputs[-1]["data"]["text/html"]
+    assert "split by region" in shown and "Uusimaa" in shown

@@ -379,7 +379,10 @@ def test_objectives_with_what_they_need_are_valid(tmp_path):
     [
         ("enc_web", r"line \d+: data: a column can have only one role: 'enc_web' is in both encounters and region"),
         ("week_start", r"'week_start' is in both date_column and region"),
-        ("' '", r"line \d+: data.region: must name the column of each row's region; leave data.region out for national"),
+        (
+            "' '",
+            r"line \d+: data.region: must name the column of each row's region; leave data.region out for national",
+        ),
         ("[north, south]", r"line \d+: data.region: expected text"),
     ],
 )
@@ -400,4 +403,6 @@ def test_data_region_is_optional_and_misspelt_keys_are_named():
     typo = text.replace("  # region: region   ", "  regoin: area   ", 1)
     with pytest.raises(ParamsError) as info:
         params.load_dict(yaml.safe_load(typo), ROOT_PARAMS / "example.yaml", typo)
-    assert any(re.search(r"line 48: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems)
+    assert any(
+        re.search(r"line 48: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems
+    )

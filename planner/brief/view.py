@@ -860,7 +860,8 @@ def next_test_sentence(test: Any, m: Messages) -> str:
     change_eur = float(_get(test, "spend_change_eur_per_week"))
     key = "test_change_up" if change_eur > 0 else "test_change_down"
     change = m(key, category=m.category(_get(test, "category"), "gen"), amount=m.eur(round_sig(abs(change_eur))))
-    if _get(test, "design", "time") == "geo":
+    geo = _get(test, "design", "time") == "geo"
+    if geo:
         change += m(
             "test_where_geo",
             treated=m.join(_get(test, "treated_regions")),
@@ -873,6 +874,8 @@ def next_test_sentence(test: Any, m: Messages) -> str:
         "power": m.prob(float(_get(test, "power"))),
     }
     if not _get(test, "powered"):
-        return m("next_test_underpowered", change=change, weeks=weeks, **numbers)
+        return m(
+            "next_test_underpowered_geo" if geo else "next_test_underpowered", change=change, weeks=weeks, **numbers
+        )
     expect = "next_test_expect_up" if float(_get(test, "expected_lift")) >= 0 else "next_test_expect_down"
     return m("next_test", change=change, weeks=weeks) + " " + m(expect, **numbers)
