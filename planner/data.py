@@ -698,8 +698,6 @@ def _by_region(table: pd.DataFrame, labels: list[str], params: Params, first_row
             f"column '{spec.region}' (data.region): every row is in the one region '{names[0]}'; data by region "
             "need at least two regions: add the other regions' rows, or remove data.region for national data"
         )
-    if problems:
-        return table, None
     every = long.index.get_level_values(0).unique()
     for r in names:
         missing = every.difference(long.xs(r, level="region").index).sort_values()
@@ -709,6 +707,8 @@ def _by_region(table: pd.DataFrame, labels: list[str], params: Params, first_row
                 f"region '{r}' (column '{spec.region}'): no row for the {per}(s) {gaps} "
                 "that other regions have; add them (0 where nothing was spent or seen), or remove the region's rows"
             )
+    if problems:
+        return table, None
     national = long.groupby(level="date").agg(_how(table.columns, params))
     national.index = pd.DatetimeIndex(national.index, name=spec.date_column)
     return national, long

@@ -666,6 +666,8 @@ class Params(_Strict):
             roles.update({c: f"data.spend.{cat}" for cat, cols in self.data.spend.columns().items() for c in cols})
             roles.update({c: "data.controls" for c in self.data.controls})
             roles.update({c: "data.events" for c in self.data.events})
+            if self.data.region is not None:
+                roles[self.data.region] = "data.region"
             for name, col in funnel.columns().items():
                 key = ("funnel", *FunnelSpec.key_of(name))
                 if col in roles:

@@ -851,3 +851,16 @@ def test_region_problems_come_with_the_other_problems(write_case, regional_frame
     expect_error(
         write_case(frame, BY_REGION), r"2 problem\(s\)", r"empty region in row\(s\) 9", r"not a number in row 10"
     )
+
+
+def test_region_problems_are_reported_together(write_case, regional_frame):
+    frame, _ = regional_frame
+    frame.loc[4, "region"] = "Uusimaa"  # the second week's Pirkanmaa row becomes a second Uusimaa row
+    gone = frame.index[frame["region"] == "Varsinais-Suomi"][[20]]
+    expect_error(
+        write_case(frame.drop(index=gone), BY_REGION),
+        r"3 problem\(s\)",
+        r"more than one row for region 'Uusimaa', week starting 2022-01-10",
+        r"region 'Pirkanmaa' \(column 'region'\): no row for the week\(s\) 2022-01-10 ",
+        r"region 'Varsinais-Suomi' \(column 'region'\): no row for the week\(s\) 2022-05-23 ",
+    )

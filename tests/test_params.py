@@ -384,6 +384,7 @@ def test_objectives_with_what_they_need_are_valid(tmp_path):
             r"line \d+: data.region: must name the column of each row's region; leave data.region out for national",
         ),
         ("[north, south]", r"line \d+: data.region: expected text"),
+        ("nps", r"funnel.experience: 'nps' is also in data.region; a column can have only one role"),
     ],
 )
 def test_data_region_names_one_column_of_its_own(region, message):
