@@ -129,13 +129,8 @@ def test_claim_is_worded_from_the_verdict_not_its_english_text():
 
 def test_data_summary_reads_either_schema(tmp_path):
     spend = {"content": 100000.0, "design": 50000.0, "technology": 850000.0}
-    old = {
-        "rows": 156,
-        "start": "2022-01-03",
-        "end": "2024-12-23",
-        "sha256": "ab" * 32,
-        "spend_by_category": {"all": spend, "last_horizon": spend},
-    }
+    old = {"rows": 156, "start": "2022-01-03", "end": "2024-12-23", "sha256": "ab" * 32,
+           "spend_by_category": {"all": spend, "last_horizon": spend}}
     new = {**old, "horizon_weeks": 13, "spend_by_category": {"all_data": spend, "current": spend}}
     for summary in (old, new):
         page = display.data_summary(summary, "fi").data

@@ -70,11 +70,8 @@ def test_results_json_has_every_section(runs):
     shares = [results["contributions"][c]["share"] for c in CATEGORIES]
     assert sum(shares) == pytest.approx(1, abs=1e-6)
     for c in CATEGORIES:
-        assert (
-            results["contributions"][c]["low"]
-            <= results["contributions"][c]["share"]
-            <= results["contributions"][c]["high"]
-        )
+        assert results["contributions"][c]["low"] <= results["contributions"][c]["share"] <= \
+            results["contributions"][c]["high"]
     alloc = results["allocation"]
     assert sum(alloc["recommended"]["split"].values()) == pytest.approx(1, abs=1e-6)
     assert alloc["total_budget"] == pytest.approx(sum(results["data"]["spend_by_category"]["current"].values()))
@@ -190,8 +187,7 @@ def _shown_html(nb) -> list[str]:
     return [
         "".join(str(o.get("data", {}).get("text/html", "")) for o in c.outputs)
         for c in nb.cells
-        if c.cell_type == "code"
-        and "parameters" not in c.metadata.get("tags", [])
+        if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])
         and "injected-parameters" not in c.metadata.get("tags", [])
     ]
 
@@ -425,53 +421,17 @@ def test_charts_and_summaries_speak_the_language_they_are_given(tmp_path):
     res = fit(generate(seed=0, scenario="content_driven").frame, draws=20)
     plan = plan_budget(fitted_like(), PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
     data = load_data(load(EXAMPLE_PARAMS))
-    figures = [
-        f(data, "fi")
-        for f in (
-            data_charts.spend_mix,
-            data_charts.split_vs_reference,
-            data_charts.encounters_by_channel,
-            data_charts.weighted_encounters,
-        )
-    ]
-    figures += [
-        f(res, "fi")
-        for f in (
-            model_charts.actual_vs_fitted,
-            model_charts.decomposition,
-            model_charts.shares_vs_claim,
-            model_charts.response_curves,
-        )
-    ]
-    figures += [
-        f(plan, "fi") for f in (plan_charts.scenario_chart, plan_charts.frontier_chart, plan_charts.weekly_plan_chart)
-    ]
+    figures = [f(data, "fi") for f in (data_charts.spend_mix, data_charts.split_vs_reference,
+                                       data_charts.encounters_by_channel, data_charts.weighted_encounters)]
+    figures += [f(res, "fi") for f in (model_charts.actual_vs_fitted, model_charts.decomposition,
+                                       model_charts.shares_vs_claim, model_charts.response_curves)]
+    figures += [f(plan, "fi") for f in (plan_charts.scenario_chart, plan_charts.frontier_chart,
+                                        plan_charts.weekly_plan_chart)]
     funnel = _example_funnel(tmp_path)
-    figures += [
-        f(given, "fi")
-        for f in (
-            funnel_charts.close_rate_by_month,
-            funnel_charts.deal_value_by_month,
-            funnel_charts.experience_effects,
-        )
-        for given in (funnel, None)
-    ]
-    english = WORDS["en"] + [
-        "share of",
-        "spend",
-        "encounters",
-        "week",
-        "budget",
-        "content",
-        "design",
-        "technology",
-        "actual",
-        "baseline",
-        "reference",
-        "claim",
-        "unseen",
-        "today",
-    ]
+    figures += [f(given, "fi") for f in (funnel_charts.close_rate_by_month, funnel_charts.deal_value_by_month,
+                                         funnel_charts.experience_effects) for given in (funnel, None)]
+    english = WORDS["en"] + ["share of", "spend", "encounters", "week", "budget", "content", "design",
+                             "technology", "actual", "baseline", "reference", "claim", "unseen", "today"]
     for fig in figures:
         fig.canvas.draw()  # tick labels exist once drawn
         texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
@@ -479,11 +439,7 @@ def test_charts_and_summaries_speak_the_language_they_are_given(tmp_path):
         assert not [w for w in english if w in drawn], drawn
         assert not re.search(r"\b\d+\.\d+\b(?!\.)", drawn), f"an English decimal point: {drawn}"
     pickle.dumps(res)
-    for shown in (
-        str(summary.model_summary(res, "fi")),
-        summary.results_html(res, "fi"),
-        str(plan.summary("fi")),
-        plan._repr_html_("fi"),
-    ):
+    for shown in (str(summary.model_summary(res, "fi")), summary.results_html(res, "fi"),
+                  str(plan.summary("fi")), plan._repr_html_("fi")):
         assert not [w for w in WORDS["en"] if w in shown], shown
     assert "Contribution shares" in str(summary.model_summary(res)) and "Decision" in str(plan.summary())
