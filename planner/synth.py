@@ -1,6 +1,7 @@
 """Synthetic weekly marketing data with a known truth, for the example, the tests and benchmarks.
 
-``python -m planner.synth OUTDIR`` writes the shipped example_weekly.csv and example_truth.json.
+``python -m planner.synth OUTDIR`` writes the shipped example_weekly.csv and example_truth.json, and
+example_regions.csv (the same history split into six regions, `split_regions`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "region_noise",
     "split_regions",
     "write_example",
+    "write_regional_example",
 ]
 
 GENERATOR_VERSION = "1"
@@ -648,7 +650,7 @@ def split_regions(history, n_regions: int = 6, seed: int = 0, noise: float = 0.0
     national weighted encounters and ``e[., r]`` AR(1) noise of sd ``noise * s_r * mean(W)``: the
     regions share every national movement (season, spend, market) and add their own noise, which
     cancels nationally. Each encounter and funnel count is split in these proportions into whole
-    numbers (revenue to the cent, up to rounding); each spend column is split by the region's size
+    numbers (revenue in whole cents); each spend column is split by the region's size
     with a week-to-week wobble (Dirichlet(200 * s)), in whole euros. The columns summed over the
     regions are the national frame, so a model of the national totals has the national truth.
     """
@@ -675,12 +677,13 @@ def split_regions(history, n_regions: int = 6, seed: int = 0, noise: float = 0.0
         wobble = rng.dirichlet(200.0 * size, size=weeks)
         parts[c] = _integer_split(nat[c].to_numpy(dtype=float), wobble)
     for c in revenue:
-        parts[c] = np.round(nat[c].to_numpy(dtype=float)[:, None] * share, 2)
+        parts[c] = _integer_split(np.round(nat[c].to_numpy(dtype=float) * 100.0), share) / 100.0  # in cents
     rows = []
     for r, name in enumerate(names):
         block = nat.copy()
         for c, values in parts.items():
-            block[c] = values[:, r]
+            whole = pd.api.types.is_integer_dtype(nat[c]) and c not in revenue
+            block[c] = values[:, r].astype(nat[c].dtype) if whole else values[:, r]
         block.insert(1, "region", name)
         rows.append(block)
     frame = pd.concat(rows).sort_values("week_start", kind="stable").reset_index(drop=True)
@@ -724,8 +727,26 @@ def write_example(directory) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
+def write_regional_example(directory) -> Path:
+    """Write ``example_regions.csv``: the example's history (`write_example`) split into six regions
+    (seed 0), one row per week and region, for ``params/example_regions.yaml``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    national = generate(seed=0, weeks=156, start="2022-01-03", scenario="content_driven", funnel=True)
+    path = directory / "example_regions.csv"
+    split_regions(national, n_regions=6, seed=0).frame.to_csv(
+        path,
+        index=False,
+        encoding="utf-8",
+        date_format="%Y-%m-%d",
+        float_format="%.2f",
+        lineterminator="\n",
+    )
+    return path
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python -m planner.synth OUTDIR")
-    for path in write_example(sys.argv[1]):
+    for path in (*write_example(sys.argv[1]), write_regional_example(sys.argv[1])):
         print(path)
