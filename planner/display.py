@@ -68,6 +68,7 @@ TEXT_KEYS = (
     "no_next_test",
     "next_test_design_time",
     "next_test_design_geo",
+    "next_test_design_time_regions",
     "no_rows",
     "brief_written",
     "scenario_candidate",
@@ -171,19 +172,21 @@ def sentence(words: str, lang: str = "en") -> HTML:
     return HTML(f'<p lang="{_language(lang)}">{html.escape(str(words))}</p>')
 
 
-def next_test(test: Any, lang: Any = "en") -> HTML:
+def next_test(test: Any, lang: Any = "en", regions: Iterable[str] = ()) -> HTML:
     """The proposed lift test (results.json ``next_test``, a dict or object, or None): its design
-    (over time, or a split by region) and the test in one sentence, as page 1 of the brief words it."""
+    (over time, or a split by region) and the test in one sentence, as page 1 of the brief words it.
+    `regions` are the data's regions (`Dataset.region_names`; empty for national data)."""
     from planner.brief.view import next_test_sentence
 
     lang = _language(lang)
     if test is None:
         return sentence(text("no_next_test", lang), lang)
     m = Messages(lang)
-    design = m(f"next_test_design_{_get(test, 'design') or 'time'}")
-    return HTML(
-        f'<p lang="{lang}">{html.escape(design)}</p><p lang="{lang}">{html.escape(next_test_sentence(test, m))}</p>'
-    )
+    by_region = bool(list(regions))
+    design = _get(test, "design") or "time"
+    words = m("next_test_design_time_regions" if design == "time" and by_region else f"next_test_design_{design}")
+    said = next_test_sentence(test, m, by_region=by_region)
+    return HTML(f'<p lang="{lang}">{html.escape(words)}</p><p lang="{lang}">{html.escape(said)}</p>')
 
 
 def warnings(entries: Iterable[Any], lang: Any = "en", *, empty: str = "no_rows") -> HTML:

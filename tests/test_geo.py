@@ -232,9 +232,13 @@ def test_the_brief_names_the_geo_split(lang, words, design, tmp_path):
     assert not weak.startswith(words) and "Keski-Suomi" in weak
     assert ("not even a split by region" if lang == "en" else "ei alueittainen koekaan") in weak
     assert "or a split by region" not in weak and "tai alueittainen koe." not in weak
-    # a time test says nothing of regions
+    # a time test on national data says nothing of regions; on data by region it says every region
     raw["next_test"] = {k: v for k, v in GEO_TEST.items() if not k.endswith("_regions")} | {"design": "time"}
-    assert "Uusimaa" not in BriefView(Results.model_validate(raw)).next_test
+    national = BriefView(Results.model_validate(raw)).next_test
+    assert "Uusimaa" not in national and "region" not in national and "alueilla" not in national
+    raw["params"]["data"]["region"] = "region"
+    everywhere = BriefView(Results.model_validate(raw)).next_test
+    assert ("in every region at once" if lang == "en" else "kaikilla alueilla yhtä aikaa") in everywhere
 
 
 def test_results_refuse_a_geo_split_without_its_regions():
@@ -255,6 +259,9 @@ def test_the_notebook_display_says_which_design(lang):
     assert ("split by region" if lang == "en" else "alueittainen koe") in html
     timed = display.next_test({**GEO_TEST, "design": "time"}, lang).data
     assert ("over time" if lang == "en" else "ajallinen testi") in timed
+    assert ("region" if lang == "en" else "alue") not in timed
+    weighed = display.next_test({**GEO_TEST, "design": "time"}, lang, ["Uusimaa", "Lappi"]).data
+    assert ("a split by region was weighed" if lang == "en" else "alueittaista koetta punnittiin") in weighed
     assert display.next_test(None, lang).data != timed
 
 
@@ -278,7 +285,7 @@ def test_notebook_02_shows_the_geo_split(tmp_path, run_notebook):
     params = tmp_path / "plan.yaml"
     params.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     nb, _ = run_notebook("02_model", params)
-    cell = next(c for c in nb.cells if c.source.strip() == "display.next_test(pipe.next_test, lang)")
+    cell = next(c for c in nb.cells if c.source.strip().startswith("display.next_test("))
     shown = cell.outputs[-1]["data"]["text/html"]
     assert "split by region" in shown and "Uusimaa" in shown
 

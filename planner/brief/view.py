@@ -445,7 +445,8 @@ class BriefView:
         test = self.results.next_test
         if test is None or self.action != "test":
             return None
-        return next_test_sentence(test, self.m)
+        by_region = bool(((self.results.params or {}).get("data") or {}).get("region"))
+        return next_test_sentence(test, self.m, by_region=by_region)
 
     # -- quality and warnings ----------------------------------------------------------------------
 
@@ -854,9 +855,10 @@ def categories_present(values: Sequence[str]) -> list[str]:
     return [c for c in CATEGORIES if c in values]
 
 
-def next_test_sentence(test: Any, m: Messages) -> str:
+def next_test_sentence(test: Any, m: Messages, by_region: bool = False) -> str:
     """A proposed lift test (results.json ``next_test``, object or dict) in words: the spend change,
-    where (a geo split names its treated and control regions), how long, and what it can detect."""
+    where (a geo split names its treated and control regions; a time test on data by region,
+    `by_region`, says every region), how long, and what it can detect."""
     change_eur = float(_get(test, "spend_change_eur_per_week"))
     key = "test_change_up" if change_eur > 0 else "test_change_down"
     change = m(key, category=m.category(_get(test, "category"), "gen"), amount=m.eur(round_sig(abs(change_eur))))
@@ -867,6 +869,8 @@ def next_test_sentence(test: Any, m: Messages) -> str:
             treated=m.join(_get(test, "treated_regions")),
             control=m.join(_get(test, "control_regions")),
         )
+    elif by_region:
+        change += m("test_where_all")
     weeks = m.int(_get(test, "weeks"))
     numbers = {
         "lift": m.int(round_sig(abs(float(_get(test, "expected_lift"))))),
