@@ -10,9 +10,9 @@ Used by `planner.experiments.design_next_test` when the data are by region (`dat
   treated group's level, ``k = mean(T) / mean(C)`` over the history, and the difference series is
   ``d[t] = T[t] - k * C[t]``. Shocks common to all regions (season, holidays, national campaigns,
   the market) cancel in ``d``; what is left is the regions' own week-to-week variation.
-- **Estimate.** The test runs ``W`` weeks after ``P = min(PRE_WEEKS, history)`` pre-period weeks:
-  ``lift_hat = sum_test d[t] - W * mean_pre d[t]`` (difference in differences of treated against
-  control, test weeks against the pre-period).
+- **Estimate.** The test runs ``W`` weeks right after the data; its pre-period is the data's last
+  ``P = min(PRE_WEEKS, weeks of data)`` weeks: ``lift_hat = sum_test d[t] - W * mean_pre d[t]``
+  (difference in differences of treated against control, test weeks against the pre-period).
 - **Noise.** ``d`` is treated as AR(1) with the variance ``v`` and lag-1 autocorrelation ``rho`` of
   the history's difference series (``rho`` clipped to 0..0.95). With ``a`` the estimator's weights
   (``-W/P`` on each pre week, ``1`` on each test week, consecutive weeks) and
