@@ -76,6 +76,9 @@ def cmd_validate(args) -> int:
         print(f"  data        {p.data_path}")
         print(f"  rows        {data.weeks} weeks, {data.frame.index[0].date()} .. {data.frame.index[-1].date()}")
         print(f"  sha256      {data.sha256}")
+        if data.region_names:
+            names = ", ".join(data.region_names)
+            print(f"  regions     {len(data.region_names)} ({names}); the model reads their national weekly totals")
         print(f"  {'spend mix':<12}{'all data':>18}{'share':>8}{f'last {h} weeks':>20}{'share':>8}")
         for c in CATEGORIES:
             print(

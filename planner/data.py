@@ -4,6 +4,11 @@
 it), Excel or Parquet; numbers are read exactly or not at all (one decimal mark per column, decided
 from every cell); every problem is reported at once in a `DataError` naming file, row, column and
 value, with a hint how to fix it.
+
+With `data.region` the file is in long form (one row per week, or day, and region). The model reads
+the national weekly totals: spend, encounters, funnel counts and revenue summed over the regions,
+controls and the experience score averaged, an event marked when any region has it. The per-region
+weekly frame stays in `Dataset.regions` for the geo-split test design (`planner.geo`).
 """
 
 from __future__ import annotations
@@ -354,6 +359,9 @@ class Dataset:
     frame: pd.DataFrame
     sha256: str
     warnings: list[dict] = field(default_factory=list)
+    regions: pd.DataFrame | None = None
+    """With `data.region`: every used column per week and region, indexed by (``week_start``,
+    ``region``), on the same weeks as `frame` (whose rows are their national totals); else None."""
 
     @property
     def weeks(self) -> int:
@@ -396,6 +404,29 @@ class Dataset:
             return None
         names = spec.columns()
         return pd.DataFrame({name: self.frame[col] for name, col in names.items()}, index=self.frame.index)
+
+    @cached_property
+    def region_names(self) -> list[str]:
+        """The regions in the order of their first row in the file (empty for national data)."""
+        if self.regions is None:
+            return []
+        return list(dict.fromkeys(self.regions.index.get_level_values("region")))
+
+    @cached_property
+    def region_spend(self) -> pd.DataFrame | None:
+        """Euros per week, region and category, indexed like `regions`; None for national data."""
+        if self.regions is None:
+            return None
+        cols = self.params.data.spend.columns()
+        return pd.DataFrame({c: self.regions[cols[c]].sum(axis=1) for c in CATEGORIES})
+
+    @cached_property
+    def region_y(self) -> pd.Series | None:
+        """Quality-weighted encounters per week and region, indexed like `regions`; None for national data."""
+        if self.regions is None:
+            return None
+        weights = pd.Series(self.params.data.encounters)
+        return (self.regions[list(weights.index)] * weights).sum(axis=1).rename("weighted_encounters")
 
     def spend_by_category(self, last_weeks: int | None = None) -> pd.Series:
         """Euros per category over all the data, or over its last `last_weeks` weeks."""
@@ -451,6 +482,8 @@ def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> 
     needed += spec.controls + spec.events
     if params.funnel is not None:
         needed += list(params.funnel.columns().values())
+    if spec.region is not None:
+        needed.append(spec.region)
     present = list(frame.columns)
     missing = [c for c in needed if c not in present]
     for col in missing:
@@ -461,7 +494,9 @@ def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> 
 
 
 def _funnel_key(params: Params, column: str) -> str:
-    """' as funnel.deals.assisted' for a funnel column, else ''."""
+    """' as funnel.deals.assisted' for a funnel column, ' as data.region' for the region column, else ''."""
+    if column == params.data.region:
+        return " as data.region"
     if params.funnel is None:
         return ""
     for name, col in params.funnel.columns().items():
@@ -575,13 +610,7 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
             return table
         week = table.index.to_period("W-SUN").start_time
         counts = table.groupby(week).size()
-        # counts and euros add up over a week; a control is a level (mean); an event happened or not
-        how = {c: "sum" for c in table.columns}
-        how.update({c: "mean" for c in spec.controls})
-        if params.funnel is not None and params.funnel.experience is not None:
-            how[params.funnel.experience] = "mean"  # a score is a level: the week's mean, not a sum
-        how.update({c: "max" for c in spec.events})
-        table = table.groupby(week).agg(how)
+        table = table.groupby(week).agg(_how(table.columns, params))
         partial = counts[counts < 7]
         if len(partial):
             table = table.drop(index=partial.index)
@@ -604,6 +633,96 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
     if len(missing):
         problems.append(f"missing weeks: {_gaps(missing, 'W')}; add a row for every week (0 where nothing was spent)")
     return table
+
+
+def _how(columns, params: Params) -> dict[str, str]:
+    """How each column adds up over the days of a week or the regions of a week: counts and euros
+    are summed, a control is a level (mean), a score is a level (mean), an event happened or not (max)."""
+    spec = params.data
+    how = {c: "sum" for c in columns}
+    how.update({c: "mean" for c in spec.controls if c in how})
+    if params.funnel is not None and params.funnel.experience in how:
+        how[params.funnel.experience] = "mean"
+    how.update({c: "max" for c in spec.events if c in how})
+    return how
+
+
+def _region_labels(frame: pd.DataFrame, params: Params, columns: list[str], first_row: int, problems: list[str]):
+    """Each row's region as text (a number cell 3.0 reads '3'), or None without `data.region`;
+    an empty cell is a problem naming its rows."""
+    col = params.data.region
+    if col is None or col not in columns:
+        return None
+    labels, empty = [], []
+    for i, v in enumerate(frame[col]):
+        if v is None:
+            empty.append(str(first_row + i))
+            labels.append(None)
+            continue
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        labels.append(str(v).strip())
+    if empty:
+        problems.append(
+            f"column '{col}' (data.region): empty region in row(s) {_listed(empty)}; name the region of every "
+            "row, or delete the rows"
+        )
+    return labels
+
+
+def _by_region(table: pd.DataFrame, labels: list[str], params: Params, first_row: int, problems: list[str]):
+    """The national table (rows summed over the regions, by `_how`) and the long table indexed by
+    (date, region); a problem for duplicated (week, region) rows, a single region and a region
+    missing weeks (or days) the others have."""
+    spec = params.data
+    daily = spec.frequency == "daily"
+    key = table.index if daily else table.index.to_period("W-SUN").start_time
+    unit, per = ("day", "day") if daily else ("week starting", "week")
+    long = table.copy()
+    long.index = pd.MultiIndex.from_arrays([key, labels], names=["date", "region"])
+    rows = pd.Series(np.arange(len(table)) + first_row, index=long.index)
+    dup = long.index.duplicated(keep=False)
+    if dup.any():
+        listed = [
+            f"region '{r}', {unit} {k.date().isoformat()} (rows {', '.join(str(x) for x in g)})"
+            for (k, r), g in rows[dup].groupby(level=[0, 1], sort=False)
+        ]
+        fix = "" if daily else " (or set data.frequency: daily for daily rows)"
+        problems.append(
+            f"columns '{spec.date_column}' and '{spec.region}' (data.region): more than one row for "
+            f"{_listed(listed)}; keep one row per {per} and region{fix}"
+        )
+    names = list(dict.fromkeys(labels))
+    if len(names) == 1:
+        problems.append(
+            f"column '{spec.region}' (data.region): every row is in the one region '{names[0]}'; data by region "
+            "need at least two regions: add the other regions' rows, or remove data.region for national data"
+        )
+    every = long.index.get_level_values(0).unique()
+    for r in names:
+        missing = every.difference(long.xs(r, level="region").index).sort_values()
+        if len(missing):
+            gaps = _gaps(missing, "D" if daily else "W")
+            problems.append(
+                f"region '{r}' (column '{spec.region}'): no row for the {per}(s) {gaps} "
+                "that other regions have; add them (0 where nothing was spent or seen), or remove the region's rows"
+            )
+    if problems:
+        return table, None
+    national = long.groupby(level="date").agg(_how(table.columns, params))
+    national.index = pd.DatetimeIndex(national.index, name=spec.date_column)
+    return national, long
+
+
+def _region_weeks(long: pd.DataFrame, weeks: pd.DatetimeIndex, params: Params) -> pd.DataFrame:
+    """The long table by week and region (days summed to weeks like the national table), on `weeks`."""
+    dates = long.index.get_level_values("date")
+    region = long.index.get_level_values("region")
+    week = pd.DatetimeIndex(dates).to_period("W-SUN").start_time
+    out = long.groupby([week, region], sort=False).agg(_how(long.columns, params))
+    names = list(dict.fromkeys(region))
+    full = pd.MultiIndex.from_product([weeks, names], names=["week_start", "region"])
+    return out.reindex(full).astype(float)
 
 
 def _gaps(missing: pd.DatetimeIndex, unit: str) -> str:
@@ -756,17 +875,23 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     warnings: list[dict] = []
     spec = params.data
     columns = _check_columns(frame, params, problems)
-    numeric = [c for c in columns if c != spec.date_column]
+    numeric = [c for c in columns if c not in (spec.date_column, spec.region)]
     marks = _decide_marks(frame, numeric, first_row, spec.decimal, frame.attrs.get("separator"), problems)
     dates, numbers = _parse_cells(frame, params, columns, marks, first_row, problems)
+    labels = _region_labels(frame, params, columns, first_row, problems)
     if problems:
         raise DataError(source, problems, params.source)
     table = pd.DataFrame(numbers, index=pd.DatetimeIndex(dates, name=spec.date_column))
-    # the file's row of each week (weekly data), so that a weekly check can point at the row
+    # the file's row of each week (weekly national data), so that a weekly check can point at the row
     rows = {}
-    if spec.frequency == "weekly":
+    if spec.frequency == "weekly" and labels is None:
         weeks = table.index.to_period("W-SUN").start_time
         rows = dict(zip(weeks, range(first_row, first_row + len(table)), strict=True))
+    long = None
+    if labels is not None:
+        table, long = _by_region(table, labels, params, first_row, problems)
+        if problems:
+            raise DataError(source, problems, params.source)
     table = _to_weeks(table, params, problems, warnings)
     if problems:
         raise DataError(source, problems, params.source)
@@ -781,7 +906,8 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
         idle = [c for c in cols if (table[c] == 0).all()]
         if idle:
             warnings.append(_warning("idle_spend_column", category=cat, columns=idle))
-    return Dataset(params=params, frame=table.astype(float), sha256=sha256, warnings=warnings)
+    regions = None if long is None else _region_weeks(long, pd.DatetimeIndex(table.index), params)
+    return Dataset(params=params, frame=table.astype(float), sha256=sha256, warnings=warnings, regions=regions)
 
 
 def load_data(params: Params) -> Dataset:

@@ -35,6 +35,7 @@ __all__ = [
     "final_run_folder",
     "funnel_chain",
     "funnel_summary",
+    "next_test",
     "scenarios",
     "sentence",
     "table",
@@ -64,6 +65,10 @@ TEXT_KEYS = (
     "no_data_warnings",
     "no_model_warnings",
     "no_experiments",
+    "no_next_test",
+    "next_test_design_time",
+    "next_test_design_geo",
+    "next_test_design_time_regions",
     "no_rows",
     "brief_written",
     "scenario_candidate",
@@ -165,6 +170,23 @@ def _as_dict(obj: Any) -> dict:
 def sentence(words: str, lang: str = "en") -> HTML:
     """A sentence as a paragraph (never a quoted string)."""
     return HTML(f'<p lang="{_language(lang)}">{html.escape(str(words))}</p>')
+
+
+def next_test(test: Any, lang: Any = "en", regions: Iterable[str] = ()) -> HTML:
+    """The proposed lift test (results.json ``next_test``, a dict or object, or None): its design
+    (over time, or a split by region) and the test in one sentence, as page 1 of the brief words it.
+    `regions` are the data's regions (`Dataset.region_names`; empty for national data)."""
+    from planner.brief.view import next_test_sentence
+
+    lang = _language(lang)
+    if test is None:
+        return sentence(text("no_next_test", lang), lang)
+    m = Messages(lang)
+    by_region = bool(list(regions))
+    design = _get(test, "design") or "time"
+    words = m("next_test_design_time_regions" if design == "time" and by_region else f"next_test_design_{design}")
+    said = next_test_sentence(test, m, by_region=by_region)
+    return HTML(f'<p lang="{lang}">{html.escape(words)}</p><p lang="{lang}">{html.escape(said)}</p>')
 
 
 def warnings(entries: Iterable[Any], lang: Any = "en", *, empty: str = "no_rows") -> HTML:

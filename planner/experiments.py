@@ -18,6 +18,12 @@ power, within the plan's bounds when a plan is given, and along the plan's direc
 is to test one (more spend where its best split adds money, less where it takes money away). If
 none reaches 80 % power, the most powerful design, marked ``powered: false`` so that readers say no
 test within the bounds can show the effect yet.
+
+When the data are by region (``dataset.regions``), the geo splits of `planner.geo` are compared as
+well (some regions change spend, the others hold; the same steps, lengths and bounds) and the best
+of them replaces the time test when it reaches 80 % power with fewer weeks or a smaller spend
+change, or when no time test reaches it (`planner.geo.choose`). ``design`` says which: "time" or
+"geo" (with ``treated_regions`` and ``control_regions``).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from planner import CATEGORIES
+from planner.geo import choose, geo_candidates
 
 __all__ = ["CHANGES", "WEEKS", "design_next_test", "needs_test", "with_and_without"]
 
@@ -60,7 +67,7 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarr
     return np.interp(qs, cum, v)
 
 
-def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
+def design_next_test(model, plan=None, seed: int | None = None, dataset=None) -> dict | None:
     """The most informative feasible lift test, or None when the model has no draws.
 
     Parameters
@@ -72,6 +79,8 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
         share range at the plan's budget).
     seed : int, optional
         Seed of the simulated outcomes (default: the model's seed).
+    dataset : planner.data.Dataset, optional
+        With `regions` (data by region), geo splits are designed too.
 
     Returns
     -------
@@ -79,7 +88,8 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
         ``category``, ``spend_change_eur_per_week``, ``weeks``, ``expected_lift``,
         ``detectable_lift`` (80 % power), ``power``, ``share_interval_now`` [low, high],
         ``share_interval_after`` [low, high] (expected), ``measurement_se`` and ``candidates``
-        (how many designs were compared).
+        (how many designs were compared), ``design`` ("time" or "geo") and, for a geo split,
+        ``treated_regions`` and ``control_regions``.
     """
     if model.draws is None:
         return None
@@ -132,9 +142,27 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
                         "share_interval_after": after,
                     }
                 )
-    if not candidates:
+    geo = geo_candidates(
+        model,
+        dataset,
+        limits,
+        weekly_now,
+        CHANGES,
+        WEEKS,
+        lambda i, lift, se: _expected_interval(shares[:, i], lift, se, qs, rng),
+        lambda i: [float(v) for v in np.quantile(shares[:, i], qs)],
+    )
+    if not candidates and not geo:
         return None
-    candidates = _along_the_direction(candidates, plan)
+    candidates, geo = _along_the_direction(candidates, plan), _along_the_direction(geo, plan)
+    time_test = {**_best(candidates), "design": "time"} if candidates else None
+    best = choose(time_test, geo, _best)
+    return {**best, "candidates": len(candidates) + len(geo)}
+
+
+def _best(candidates: list[dict]) -> dict:
+    """The powered design with the largest expected narrowing (then fewer weeks, a smaller change);
+    when none is powered, the strongest (marked ``powered`` false)."""
 
     def narrowing(c):
         now, after = c["share_interval_now"], c["share_interval_after"]
@@ -142,10 +170,9 @@ def design_next_test(model, plan=None, seed: int | None = None) -> dict | None:
 
     powered = [c for c in candidates if c["powered"]]
     if powered:
-        best = max(powered, key=lambda c: (round(narrowing(c), 4), -c["weeks"], -abs(c["spend_change_eur_per_week"])))
-    else:  # none is worth running as designed: show the strongest, and say so (``powered`` false)
-        best = max(candidates, key=lambda c: (round(c["power"], 4), round(narrowing(c), 4)))
-    return {**best, "candidates": len(candidates)}
+        return max(powered, key=lambda c: (round(narrowing(c), 4), -c["weeks"], -abs(c["spend_change_eur_per_week"])))
+    # none is worth running as designed: show the strongest, and say so (``powered`` false)
+    return max(candidates, key=lambda c: (round(c["power"], 4), round(narrowing(c), 4)))
 
 
 def _along_the_direction(candidates: list[dict], plan) -> list[dict]:

@@ -122,6 +122,11 @@ class DataSpec(_Strict):
     spend: SpendSpec = Field(description="Spend columns per category.")
     controls: list[str] = Field(default_factory=list, description="Numeric control columns.")
     events: list[str] = Field(default_factory=list, description="Event columns holding 0 or 1.")
+    region: str | None = Field(
+        None,
+        description="Column naming each row's region, for data in long form (one row per week and region); "
+        "the model reads the national weekly totals and the next test may be a geo split. Default: national data.",
+    )
 
     @field_validator("encounters")
     @classmethod
@@ -131,6 +136,13 @@ class DataSpec(_Strict):
             raise ValueError(f"quality weights must be numbers > 0; not so for: {', '.join(bad)}")
         return v
 
+    @field_validator("region")
+    @classmethod
+    def _region_names_a_column(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must name the column of each row's region; leave data.region out for national data")
+        return v
+
     @model_validator(mode="after")
     def _no_column_twice(self) -> DataSpec:
         seen: dict[str, str] = {}
@@ -138,6 +150,8 @@ class DataSpec(_Strict):
         named = [("date_column", [self.date_column]), ("encounters", list(self.encounters))]
         named += [(f"spend.{c}", cols) for c, cols in self.spend.columns().items()]
         named += [("controls", self.controls), ("events", self.events)]
+        if self.region is not None:
+            named.append(("region", [self.region]))
         for where, cols in named:
             for col in cols:
                 if col in seen and seen[col] != where:
@@ -652,6 +666,8 @@ class Params(_Strict):
             roles.update({c: f"data.spend.{cat}" for cat, cols in self.data.spend.columns().items() for c in cols})
             roles.update({c: "data.controls" for c in self.data.controls})
             roles.update({c: "data.events" for c in self.data.events})
+            if self.data.region is not None:
+                roles[self.data.region] = "data.region"
             for name, col in funnel.columns().items():
                 key = ("funnel", *FunnelSpec.key_of(name))
                 if col in roles:

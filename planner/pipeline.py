@@ -255,11 +255,18 @@ class Pipeline:
         if funnel is not None:
             self.warn(funnel.warnings)
 
+    @cached_property
+    def next_test(self) -> dict | None:
+        """The lift test to run next (`planner.experiments.design_next_test`; a geo split is
+        considered for data by region), or None when the model and the plan need none."""
+        if not needs_test(self.model, self.plan):
+            return None
+        return design_next_test(self.model, self.plan, dataset=self.data)
+
     def record_plan(self) -> None:
         """Write the plan's sections (allocation, next_test, the plan's warnings) to results.json."""
         self.record("allocation", _plain(self.plan.to_dict()))
-        proposed = design_next_test(self.model, self.plan) if needs_test(self.model, self.plan) else None
-        self.record("next_test", proposed)
+        self.record("next_test", self.next_test)
         self.warn(self.plan.warnings)
 
     def results(self) -> Results:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = [
     "OPTIONAL_SECTIONS",
@@ -275,6 +275,12 @@ class Contributions(PerCategory[Contribution]):
     """Contribution per category."""
 
 
+def _omitted(value: Any) -> bool:
+    """Optional plan fields are left out of results.json when they do not apply (null), so a plan
+    for encounters without experience data writes the same section as before they existed."""
+    return value is None
+
+
 class NextTest(_Section):
     """The most informative feasible lift test to run next."""
 
@@ -289,15 +295,30 @@ class NextTest(_Section):
     share_interval_now: tuple[float, float] = Field(description="The category's share interval now.")
     share_interval_after: tuple[float, float] = Field(description="Its expected share interval after the test.")
     candidates: int = Field(ge=1, description="How many test designs were compared.")
+    design: Literal["time", "geo"] = Field(
+        default="time",
+        description="time: every region's spend changes together for the test's weeks, measured against the "
+        "usual weeks; geo: the treated regions change spend while the control regions hold, measured as the "
+        "difference in differences against a pre-period (data by region only).",
+    )
+    treated_regions: list[str] | None = Field(
+        default=None, exclude_if=_omitted, description="The regions whose spend the geo split changes; absent for time."
+    )
+    control_regions: list[str] | None = Field(
+        default=None, exclude_if=_omitted, description="The regions that hold their spend; absent for time."
+    )
+
+    @model_validator(mode="after")
+    def _regions_with_geo(self) -> NextTest:
+        geo = self.design == "geo"
+        if geo != (self.treated_regions is not None) or geo != (self.control_regions is not None):
+            raise ValueError("treated_regions and control_regions are given exactly when design is geo")
+        if geo and (not self.treated_regions or not self.control_regions):
+            raise ValueError("a geo split needs at least one treated and one control region")
+        return self
 
 
 # -- allocation ------------------------------------------------------------------------------------
-
-
-def _omitted(value: Any) -> bool:
-    """Optional plan fields are left out of results.json when they do not apply (null), so a plan
-    for encounters without experience data writes the same section as before they existed."""
-    return value is None
 
 
 class PlanEstimate(_Section):

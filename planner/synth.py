@@ -1,11 +1,13 @@
 """Synthetic weekly marketing data with a known truth, for the example, the tests and benchmarks.
 
-``python -m planner.synth OUTDIR`` writes the shipped example_weekly.csv and example_truth.json.
+``python -m planner.synth OUTDIR`` writes the shipped example_weekly.csv and example_truth.json, and
+example_regions.csv (the same history split into six regions, `split_regions`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,11 +23,16 @@ __all__ = [
     "FUNNEL",
     "FUNNEL_COLUMNS",
     "GENERATOR_VERSION",
+    "REGION_NAMES",
+    "Regional",
     "SCENARIOS",
     "Synthetic",
     "Truth",
     "generate",
+    "region_noise",
+    "split_regions",
     "write_example",
+    "write_regional_example",
 ]
 
 GENERATOR_VERSION = "1"
@@ -535,6 +542,160 @@ def _funnel(rng, frame: pd.DataFrame, carryover: np.ndarray, decay: pd.Series, o
     return columns, truth
 
 
+#: Region names of `split_regions` (Finnish regions), in order of size.
+REGION_NAMES = (
+    "Uusimaa",
+    "Pirkanmaa",
+    "Varsinais-Suomi",
+    "Pohjois-Pohjanmaa",
+    "Keski-Suomi",
+    "Pohjois-Savo",
+    "Satakunta",
+    "Päijät-Häme",
+    "Lappi",
+    "Kanta-Häme",
+    "Kymenlaakso",
+    "Etelä-Karjala",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Regional:
+    """A national history split into regions (`split_regions`).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Long form, one row per week and region: ``week_start``, ``region`` and the national frame's
+        columns; summed over the regions (controls, events and the score: the same in every region)
+        it is the national frame.
+    national : Synthetic or planner.generators.Case
+        The national history and its truth.
+    size : pandas.Series
+        Each region's expected share of the weighted encounters (and of the spend).
+    noise_sd : pandas.Series
+        Each region's own noise sd in weighted encounters a week (before the national totals are
+        restored).
+    rho : float
+        Lag-1 autocorrelation of the regions' own noise.
+    """
+
+    frame: pd.DataFrame
+    national: Synthetic
+    size: pd.Series
+    noise_sd: pd.Series
+    rho: float
+
+
+def _integer_split(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Split whole numbers (weeks,) by shares (weeks, regions) into whole numbers that add up to them
+    (largest remainders first); numbers that are not whole are split as they are."""
+    raw = total[:, None] * shares
+    if not np.all(total == np.round(total)):
+        return raw
+    out = np.floor(raw)
+    short = (total - out.sum(axis=1)).astype(int)
+    order = np.argsort(-(raw - out), axis=1)
+    for t in np.flatnonzero(short):
+        out[t, order[t, : short[t]]] += 1
+    return out
+
+
+def region_noise(rng, size: np.ndarray, scale: float, weeks: int, rho: float) -> np.ndarray:
+    """Each region's own AR(1) noise, (weeks, regions), sd ``noise * size[r] * scale`` in every
+    week (stationary from the first week), minus each region's size share of the weeks' sum so that
+    the regions' noise cancels in the national total."""
+    sd = scale * np.asarray(size, dtype=float)
+    e = np.empty((weeks, size.size))
+    e[0] = rng.normal(0.0, sd)
+    innovation = sd * math.sqrt(1.0 - rho**2)
+    for t in range(1, weeks):
+        e[t] = rho * e[t - 1] + rng.normal(0.0, innovation)
+    return e - np.outer(e.sum(axis=1), size)
+
+
+def _layout(history) -> tuple[dict, list[str]]:
+    """Quality weights and spend columns of a `Synthetic` or a `planner.generators.Case`."""
+    if isinstance(history, Synthetic):
+        return dict(history.weights), [c for cols in history.spend_columns.values() for c in cols]
+    data = history.params["data"]
+    spend = [c for cols in data["spend"].values() for c in ([cols] if isinstance(cols, str) else cols)]
+    return dict(data["encounters"]), spend
+
+
+def split_regions(history, n_regions: int = 6, seed: int = 0, noise: float = 0.05, rho: float = 0.3) -> Regional:
+    """Split a national history into `n_regions` regions with region-specific noise; the truth stays.
+
+    Parameters
+    ----------
+    history : Synthetic or planner.generators.Case
+        The national history (`generate`, or a case of `planner.generators.make`).
+    n_regions : int, default 6
+        Regions, 2 to 12, named from `REGION_NAMES`.
+    seed : int, default 0
+        Seed of the regions' sizes, spend shares and noise.
+    noise : float, default 0.05
+        Each region's own noise sd as a fraction of its mean weighted encounters.
+    rho : float, default 0.3
+        Lag-1 autocorrelation of that noise (0 <= rho < 1).
+
+    Returns
+    -------
+    Regional
+
+    Notes
+    -----
+    Region ``r`` has a size ``s_r`` (Dirichlet(4, ..., 4), sorted, largest first). Its weighted
+    encounters in week ``t`` are ``s_r * W[t] + e[t, r] - s_r * sum_q e[t, q]`` with ``W`` the
+    national weighted encounters and ``e[., r]`` AR(1) noise of sd ``noise * s_r * mean(W)``: the
+    regions share every national movement (season, spend, market) and add their own noise, which
+    cancels nationally. Each encounter and funnel count is split in these proportions into whole
+    numbers (revenue in whole cents); each spend column is split by the region's size
+    with a week-to-week wobble (Dirichlet(200 * s)), in whole euros. The columns summed over the
+    regions are the national frame, so a model of the national totals has the national truth.
+    """
+    if not 2 <= n_regions <= len(REGION_NAMES):
+        raise ValueError(f"n_regions must be 2..{len(REGION_NAMES)}, got {n_regions}")
+    if not 0.0 <= rho < 1.0:
+        raise ValueError(f"rho must be in [0, 1), got {rho}")
+    rng = np.random.default_rng(seed)
+    size = np.sort(rng.dirichlet(np.full(n_regions, 4.0)))[::-1]
+    names = list(REGION_NAMES[:n_regions])
+    weights, spend_cols = _layout(history)
+    nat = history.frame
+    weeks = len(nat)
+    weighted = sum(nat[c].to_numpy(dtype=float) * w for c, w in weights.items())
+    e = region_noise(rng, size, noise * float(weighted.mean()), weeks, rho)
+    region_w = np.maximum(weighted[:, None] * size[None, :] + e, 0.0)
+    share = region_w / region_w.sum(axis=1, keepdims=True)
+    counts = [c for c in nat.columns if c in weights or c in ("warmed_leads", "deals_web", "deals_sales")]
+    revenue = [c for c in nat.columns if c.startswith("revenue_")]
+    parts = {}
+    for c in counts:
+        parts[c] = _integer_split(nat[c].to_numpy(dtype=float), share)
+    for c in spend_cols:
+        wobble = rng.dirichlet(200.0 * size, size=weeks)
+        parts[c] = _integer_split(nat[c].to_numpy(dtype=float), wobble)
+    for c in revenue:
+        parts[c] = _integer_split(np.round(nat[c].to_numpy(dtype=float) * 100.0), share) / 100.0  # in cents
+    rows = []
+    for r, name in enumerate(names):
+        block = nat.copy()
+        for c, values in parts.items():
+            whole = pd.api.types.is_integer_dtype(nat[c]) and c not in revenue
+            block[c] = values[:, r].astype(nat[c].dtype) if whole else values[:, r]
+        block.insert(1, "region", name)
+        rows.append(block)
+    frame = pd.concat(rows).sort_values("week_start", kind="stable").reset_index(drop=True)
+    return Regional(
+        frame=frame,
+        national=history,
+        size=pd.Series(size, index=names, name="size"),
+        noise_sd=pd.Series(noise * float(weighted.mean()) * size, index=names, name="noise_sd"),
+        rho=rho,
+    )
+
+
 def write_example(directory) -> tuple[Path, Path]:
     """Write ``example_weekly.csv`` and ``example_truth.json`` (seed 0, content_driven, 2022-2024, with
     the funnel).
@@ -566,8 +727,26 @@ def write_example(directory) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
+def write_regional_example(directory) -> Path:
+    """Write ``example_regions.csv``: the example's history (`write_example`) split into six regions
+    (seed 0), one row per week and region, for ``params/example_regions.yaml``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    national = generate(seed=0, weeks=156, start="2022-01-03", scenario="content_driven", funnel=True)
+    path = directory / "example_regions.csv"
+    split_regions(national, n_regions=6, seed=0).frame.to_csv(
+        path,
+        index=False,
+        encoding="utf-8",
+        date_format="%Y-%m-%d",
+        float_format="%.2f",
+        lineterminator="\n",
+    )
+    return path
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python -m planner.synth OUTDIR")
-    for path in write_example(sys.argv[1]):
+    for path in (*write_example(sys.argv[1]), write_regional_example(sys.argv[1])):
         print(path)

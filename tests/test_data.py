@@ -742,3 +742,125 @@ def test_assisted_deals_above_leads_is_a_warning_naming_the_weeks(write_case, ex
     ]
     assert "3.1.2022" not in Messages("fi").warning(ds.warnings[0])
     assert "17.1.2022" in Messages("fi").warning(ds.warnings[0])
+
+
+# -- data by region (data.region) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def regional_frame():
+    """60 weeks of the example's columns in long form: three regions a week, weeks in order."""
+    from planner import synth
+
+    national = synth.generate(seed=0, weeks=60, funnel=True)
+    return synth.split_regions(national, n_regions=3, seed=2).frame, national.frame
+
+
+BY_REGION = {"data": {"region": "region"}}
+
+
+def test_regions_load_as_national_totals_and_keep_the_regional_frame(write_case, regional_frame):
+    frame, national = regional_frame
+    ds = load(write_case(frame, BY_REGION))
+    assert ds.weeks == 60 and ds.region_names == ["Uusimaa", "Pirkanmaa", "Varsinais-Suomi"]
+    nat = national.set_index("week_start")
+    for col in ("enc_web", "enc_calls", "content_articles_eur", "tech_crm_eur", "warmed_leads", "deals_web"):
+        assert ds.frame[col].to_numpy() == pytest.approx(nat[col].to_numpy().astype(float)), col
+    # levels are averaged, events marked once: the same as the national column
+    assert ds.frame["market_index"].to_numpy() == pytest.approx(nat["market_index"].to_numpy())
+    assert ds.frame["nps"].to_numpy() == pytest.approx(nat["nps"].to_numpy())
+    assert ds.frame["event_trade_fair"].to_numpy() == pytest.approx(nat["event_trade_fair"].to_numpy())
+    assert ds.regions.shape[0] == 60 * 3 and list(ds.regions.index.names) == ["week_start", "region"]
+    assert ds.region_y.groupby(level="week_start").sum().to_numpy() == pytest.approx(ds.y.to_numpy())
+    assert ds.region_spend.groupby(level="week_start").sum().to_numpy() == pytest.approx(ds.spend.to_numpy())
+
+
+def test_regions_of_daily_rows_are_summed_to_weeks(write_case, regional_frame):
+    frame, _ = regional_frame
+    days = frame.loc[frame.index.repeat(7)].copy()
+    days["week_start"] = pd.to_datetime(days["week_start"]) + pd.to_timedelta(np.tile(np.arange(7), len(frame)), "D")
+    days = days.sort_values(["week_start"], kind="stable")
+    ds = load(write_case(days, {"data": {"region": "region", "frequency": "daily"}}))
+    assert ds.weeks == 60
+    weekly = frame.groupby("week_start")["enc_web"].sum().to_numpy()
+    assert ds.frame["enc_web"].to_numpy() == pytest.approx(7 * weekly)
+    assert ds.frame["market_index"].to_numpy() == pytest.approx(frame.groupby("week_start")["market_index"].mean())
+    assert ds.regions.loc[(ds.frame.index[0], "Uusimaa"), "enc_web"] == pytest.approx(
+        7 * float(frame.loc[0, "enc_web"])
+    )
+
+
+def test_without_data_region_there_are_no_regions(write_case, example_frame):
+    ds = load(write_case(example_frame))
+    assert ds.regions is None and ds.region_names == [] and ds.region_spend is None
+
+
+def test_region_column_missing(write_case, regional_frame):
+    frame, _ = regional_frame
+    expect_error(
+        write_case(frame.rename(columns={"region": "Region "}), {"data": {"region": "alue"}}),
+        r"column 'alue' \(named in the params file as data.region\) is missing",
+    )
+
+
+def test_empty_region_cells_are_located(write_case, regional_frame):
+    frame, _ = regional_frame
+    frame.loc[[3, 40], "region"] = ""
+    expect_error(
+        write_case(frame, BY_REGION),
+        r"column 'region' \(data.region\): empty region in row\(s\) 5, 42; name the region of every row",
+    )
+
+
+def test_a_week_twice_in_a_region(write_case, regional_frame):
+    frame, _ = regional_frame
+    frame.loc[4, "region"] = "Uusimaa"  # row 6: the second week's Pirkanmaa row becomes a second Uusimaa row
+    expect_error(
+        write_case(frame, BY_REGION),
+        r"columns 'week_start' and 'region' \(data.region\): more than one row for region 'Uusimaa', week "
+        r"starting 2022-01-10 \(rows 5, 6\); keep one row per week and region",
+    )
+
+
+def test_a_region_missing_weeks_others_have(write_case, regional_frame):
+    frame, _ = regional_frame
+    lappi = frame["region"] == "Varsinais-Suomi"
+    gone = frame.index[lappi][[10, 11, 30]]
+    expect_error(
+        write_case(frame.drop(index=gone), BY_REGION),
+        r"region 'Varsinais-Suomi' \(column 'region'\): no row for the week\(s\) 2022-03-14\.\.2022-03-21 "
+        r"\(2 weeks\), 2022-08-01 that other regions have",
+    )
+
+
+def test_a_single_region_is_not_data_by_region(write_case, regional_frame):
+    frame, _ = regional_frame
+    only = frame[frame["region"] == "Uusimaa"]
+    expect_error(
+        write_case(only, BY_REGION),
+        r"column 'region' \(data.region\): every row is in the one region 'Uusimaa'; data by region need at least "
+        r"two regions: add the other regions' rows, or remove data.region for national data",
+    )
+
+
+def test_region_problems_come_with_the_other_problems(write_case, regional_frame):
+    frame, _ = regional_frame
+    frame = frame.astype({"enc_web": object})
+    frame.loc[7, "region"] = None
+    frame.loc[8, "enc_web"] = "abc"
+    expect_error(
+        write_case(frame, BY_REGION), r"2 problem\(s\)", r"empty region in row\(s\) 9", r"not a number in row 10"
+    )
+
+
+def test_region_problems_are_reported_together(write_case, regional_frame):
+    frame, _ = regional_frame
+    frame.loc[4, "region"] = "Uusimaa"  # the second week's Pirkanmaa row becomes a second Uusimaa row
+    gone = frame.index[frame["region"] == "Varsinais-Suomi"][[20]]
+    expect_error(
+        write_case(frame.drop(index=gone), BY_REGION),
+        r"3 problem\(s\)",
+        r"more than one row for region 'Uusimaa', week starting 2022-01-10",
+        r"region 'Pirkanmaa' \(column 'region'\): no row for the week\(s\) 2022-01-10 ",
+        r"region 'Varsinais-Suomi' \(column 'region'\): no row for the week\(s\) 2022-05-23 ",
+    )

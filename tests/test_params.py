@@ -1,5 +1,6 @@
 """The params schema: defaults, every problem at once, located and explained."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from planner import params
 from planner.params import ParamsError
 
 HERE = Path(__file__).parent / "params"
+ROOT_PARAMS = Path(__file__).resolve().parents[1] / "params"
 
 
 def test_minimal_file_is_valid_and_defaulted():
@@ -370,3 +372,38 @@ def test_objectives_with_what_they_need_are_valid(tmp_path):
         assert p.plan.objective == objective and p.plan.experience_guard
     p = params.load_dict({**base, "funnel": {"experience": "nps"}})
     assert p.funnel.columns() == {"experience": "nps"} and p.funnel.deals is None
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("enc_web", r"line \d+: data: a column can have only one role: 'enc_web' is in both encounters and region"),
+        ("week_start", r"'week_start' is in both date_column and region"),
+        (
+            "' '",
+            r"line \d+: data.region: must name the column of each row's region; leave data.region out for national",
+        ),
+        ("[north, south]", r"line \d+: data.region: expected text"),
+        ("nps", r"funnel.experience: 'nps' is also in data.region; a column can have only one role"),
+    ],
+)
+def test_data_region_names_one_column_of_its_own(region, message):
+    text = (ROOT_PARAMS / "example.yaml").read_text(encoding="utf-8")
+    text = text.replace("  # region: region   ", f"  region: {region}   ", 1)
+    assert f"region: {region}" in text
+    with pytest.raises(ParamsError) as info:
+        params.load_dict(yaml.safe_load(text), ROOT_PARAMS / "example.yaml", text)
+    assert any(re.search(message, p) for p in info.value.problems), info.value.problems
+
+
+def test_data_region_is_optional_and_misspelt_keys_are_named():
+    text = (ROOT_PARAMS / "example.yaml").read_text(encoding="utf-8")
+    assert params.load_dict(yaml.safe_load(text), ROOT_PARAMS / "example.yaml", text).data.region is None
+    named = text.replace("  # region: region   ", "  region: area   ", 1)
+    assert params.load_dict(yaml.safe_load(named), ROOT_PARAMS / "example.yaml", named).data.region == "area"
+    typo = text.replace("  # region: region   ", "  regoin: area   ", 1)
+    with pytest.raises(ParamsError) as info:
+        params.load_dict(yaml.safe_load(typo), ROOT_PARAMS / "example.yaml", typo)
+    assert any(
+        re.search(r"line 48: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems
+    )

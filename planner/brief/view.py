@@ -274,8 +274,7 @@ class BriefView:
         if scale == 1e6 and low >= 0:  # the unit once: "0.85 to 1.4 M" fits a cell
             return self.m(key, value=self.m.range(*(self.value_number(x, scale=scale) for x in (low, high))))
         ends = [
-            (MINUS if x < 0 else "") + self.m(key, value=self.value_number(abs(x), scale=scale))
-            for x in (low, high)
+            (MINUS if x < 0 else "") + self.m(key, value=self.value_number(abs(x), scale=scale)) for x in (low, high)
         ]
         return self.m.range(*ends)
 
@@ -446,20 +445,8 @@ class BriefView:
         test = self.results.next_test
         if test is None or self.action != "test":
             return None
-        m = self.m
-        key = "test_change_up" if test.spend_change_eur_per_week > 0 else "test_change_down"
-        change = m(
-            key, category=m.category(test.category, "gen"), amount=m.eur(round_sig(abs(test.spend_change_eur_per_week)))
-        )
-        numbers = {
-            "lift": m.int(round_sig(abs(test.expected_lift))),
-            "detectable": m.int(round_sig(test.detectable_lift)),
-            "power": m.prob(float(test.power)),
-        }
-        if not test.powered:
-            return m("next_test_underpowered", change=change, weeks=m.int(test.weeks), **numbers)
-        expect = "next_test_expect_up" if test.expected_lift >= 0 else "next_test_expect_down"
-        return m("next_test", change=change, weeks=m.int(test.weeks)) + " " + m(expect, **numbers)
+        by_region = bool(((self.results.params or {}).get("data") or {}).get("region"))
+        return next_test_sentence(test, self.m, by_region=by_region)
 
     # -- quality and warnings ----------------------------------------------------------------------
 
@@ -866,3 +853,33 @@ class BriefView:
 
 def categories_present(values: Sequence[str]) -> list[str]:
     return [c for c in CATEGORIES if c in values]
+
+
+def next_test_sentence(test: Any, m: Messages, by_region: bool = False) -> str:
+    """A proposed lift test (results.json ``next_test``, object or dict) in words: the spend change,
+    where (a geo split names its treated and control regions; a time test on data by region,
+    `by_region`, says every region), how long, and what it can detect."""
+    change_eur = float(_get(test, "spend_change_eur_per_week"))
+    key = "test_change_up" if change_eur > 0 else "test_change_down"
+    change = m(key, category=m.category(_get(test, "category"), "gen"), amount=m.eur(round_sig(abs(change_eur))))
+    geo = _get(test, "design", "time") == "geo"
+    if geo:
+        change += m(
+            "test_where_geo",
+            treated=m.join(_get(test, "treated_regions")),
+            control=m.join(_get(test, "control_regions")),
+        )
+    elif by_region:
+        change += m("test_where_all")
+    weeks = m.int(_get(test, "weeks"))
+    numbers = {
+        "lift": m.int(round_sig(abs(float(_get(test, "expected_lift"))))),
+        "detectable": m.int(round_sig(float(_get(test, "detectable_lift")))),
+        "power": m.prob(float(_get(test, "power"))),
+    }
+    if not _get(test, "powered"):
+        return m(
+            "next_test_underpowered_geo" if geo else "next_test_underpowered", change=change, weeks=weeks, **numbers
+        )
+    expect = "next_test_expect_up" if float(_get(test, "expected_lift")) >= 0 else "next_test_expect_down"
+    return m("next_test", change=change, weeks=weeks) + " " + m(expect, **numbers)

@@ -414,6 +414,10 @@ class Messages:
         """Category names joined: "technology and design", "teknologiasta ja muotoilusta"."""
         return self._join([self.category(n, form) for n in names])
 
+    def join(self, words: Iterable[str]) -> str:
+        """Names joined with the language's 'and': "Uusimaa, Lappi and Satakunta"."""
+        return self._join([str(w) for w in words])
+
     def _join(self, words: list[str]) -> str:
         if len(words) <= 1:
             return "".join(words)
