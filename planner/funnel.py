@@ -308,7 +308,7 @@ class FunnelResults:
     def value_draws(self, kind: str = "revenue") -> np.ndarray | None:
         """Seeded draws (n,) of revenue (EUR) or deals per weighted encounter; None without that column.
 
-        Normal draws from the direct route's estimate and HAC standard error; the same seed gives
+        Normal draws from the direct route's estimate and its standard error; the same seed gives
         the same draws.
         """
         if kind not in _KINDS:
@@ -743,7 +743,7 @@ def _funnel_value(f: pd.DataFrame, y: pd.Series, kind: str, sm: dict) -> tuple[f
     """Deals or revenue per weighted encounter along the funnel's links: (value, se, links).
 
     See the module docstring: the product of the links' ratios, its variance by the delta method
-    from the weeks' influences (Newey-West), the close rate's influence taken around its trend.
+    from the weeks' influences (independent weeks), the close rate's influence taken around its trend.
     """
     col = {k: f[k].to_numpy(dtype=float) for k in f.columns}
     yy = y.to_numpy(dtype=float)
