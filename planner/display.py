@@ -81,6 +81,7 @@ TEXT_KEYS = (
     "funnel_no_value",
     "funnel_no_experience",
     "funnel_routes_agree",
+    "funnel_routes_differ",
     "funnel_routes_direct_only",
     "chain_col_step",
     "chain_col_total",
@@ -604,7 +605,7 @@ def _scaled(x: Any) -> float | None:
 
 
 def value_routes(funnel: Any, lang: Any = "en") -> HTML:
-    """What an encounter is worth by the two routes side by side, with the warning when they disagree.
+    """What an encounter is worth by the two routes side by side, and whether they differ clearly.
 
     Revenue per quality-weighted encounter and deals per 1,000; the direct route (along the funnel's
     links: leads per encounter, close rate, deal values) and the nested one (through the spend
@@ -612,7 +613,7 @@ def value_routes(funnel: Any, lang: Any = "en") -> HTML:
 
     Parameters
     ----------
-    funnel : planner.funnel.FunnelResults or None (its ``value_routes`` and ``warnings``)
+    funnel : planner.funnel.FunnelResults or None (its ``value_routes``)
     lang : the run's language
     """
     lang = _language(lang)
@@ -649,9 +650,8 @@ def value_routes(funnel: Any, lang: Any = "en") -> HTML:
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = text("routes_col_kind", lang)
     out = table(frame, lang).data
-    disagree = [w for w in _get(funnel, "warnings") or [] if _get(w, "code") == "value_routes_disagree"]
-    if disagree:
-        out += warnings(disagree, lang).data
+    if any(r.get("disagree") and r.get("nested") is not None for r in routes.values()):
+        out += sentence(text("funnel_routes_differ", lang), lang).data
     elif all(r.get("nested") is None for r in routes.values()):
         out += sentence(text("funnel_routes_direct_only", lang), lang).data
     else:

@@ -33,7 +33,15 @@ Close rate (conversion, first view)
     funnels (with the generator's decay) their 80 % intervals held the slope in 74 % of 1,200
     histories, the binomial ones in 81 % of 300. The interval also carries the uncertainty of
     content's decay: the fit is repeated at up to ``NESTED_DRAWS`` posterior draws of the decay,
-    each with its own sampling error drawn, and the percentiles taken.
+    each with its own sampling error drawn, and the percentiles taken. On 80 fitted synthetic
+    histories (``benchmarks/bench_funnel.py``, 40 per scenario) these intervals held the
+    generator's slope in 71 % of them (95 % chance range 61-80 %; content-driven 75 %,
+    technology-driven 68 %), the slope 1.4 % low on average, against 80 % of 600 histories with
+    the generator's decay: the decay draws are a little overconfident (their 80 % held content's
+    true decay in 70-73 % of 60 fitted histories) and, where technology buys most encounters, low
+    (median 0.44 against a true 0.5). Weighting the decay draws by the close rate's own (profile)
+    likelihood removed that bias on those 60 histories but narrowed the intervals to 63-73 %
+    coverage, so the draws keep equal weights and the interval stays somewhat too narrow.
 Deal value (conversion, second view)
     Per channel the ratio estimator ``v = sum(revenue) / sum(deals)``; its variance from the weekly
     residuals ``e[t] = revenue[t] - v deals[t]``: ``var(v) = n / (n - 1) sum(e**2) / sum(deals)**2``.
@@ -41,10 +49,14 @@ Deal value (conversion, second view)
     ``s**2 = sum(e_month**2) / sum(deals)`` (residuals from each month's own ratio): ``se = s /
     sqrt(deals in the month)``. Self-service against assisted: ``v_self / v_assisted - 1``, with a
     delta-method interval on the log ratio (the two estimators' covariance from the same weeks).
-    Self-service revenue share: the ratio estimator ``sum(revenue_self) / sum(revenue)``. Given
-    the deals, the weeks' revenues are independent, so the residuals carry the deal values' whole
-    noise: on 1,200 synthetic histories the 80 % intervals held the generator's deal value in 78 %
-    (self-service) and 82 % (assisted) of them.
+    Self-service revenue share: the ratio estimator ``sum(revenue_self) / sum(revenue)``. The
+    estimand is the mean value of a deal (the generator's ``deal_value``); given the deals, the
+    weeks' revenues are independent, so the residuals carry the deal values' whole noise, and the
+    standard error matches the generator's ``v cv / sqrt(sum(deals))`` within 1 % on average. On
+    the benchmark's 600 histories the 80 % intervals held the deal value in 78 % (self-service) and
+    81 % (assisted) of them (77 % and 83 % on 800 others); an earlier 70 % for self-service came
+    from 100 seeds that are unlucky and, with the two scenarios sharing each seed's draws, about
+    half as many histories as counted.
 Chain (last ``model.horizon_weeks`` weeks)
     encounters -> leads -> deals -> revenue as sums, with leads per encounter, the close rate,
     deals per encounter, revenue per deal and revenue per encounter.
@@ -57,16 +69,23 @@ What an encounter is worth (along the funnel's links)
     link ``sum(deals_assisted) / sum(y)``; revenue without deals is ``sum(revenue) / sum(y)``). The
     product telescopes to ``sum(revenue) / sum(y)``: what an encounter was worth over these weeks,
     on average. Its variance is the delta method's over the links' weekly influences (``(num[t] -
-    r den[t]) / sum(den)`` for a ratio ``r``), summed with Newey-West weights so that the links'
-    covariances and serial correlation count; the close rate's influence is taken around its
-    trend (``deals_assisted[t] - fitted rate[t] leads[t]``), because the weeks' rates moving with
-    content's carryover is part of these weeks' value, not noise about it. A lag between an
-    encounter and its deal only shifts a few weeks at the ends of the sums. The route assumes no
-    revenue arrives without an encounter; the nested route below asks the weeks instead. The
-    estimand is the value given the weeks' encounters (expected revenue or deals over the weighted
-    encounters as they happened, the generator's truth); the error is the compound-Poisson noise of
-    leads, deals and deal values, which the influences carry: on 1,200 synthetic histories the 80 %
-    intervals held the truth in 78 % of them for both revenue and deals.
+    r den[t]) / sum(den)`` for a ratio ``r``), summed over the weeks as independent (``n / (n -
+    1) sum(g**2)``, the links' covariances within a week included); the close rate's influence is
+    taken around its trend (``deals_assisted[t] - fitted rate[t] leads[t]``), because the weeks'
+    rates moving with content's carryover is part of these weeks' value, not noise about it. A
+    lag between an encounter and its deal only shifts a few weeks at the ends of the sums. The
+    route assumes no revenue arrives without an encounter; the nested route below asks the weeks
+    instead. The estimand is the value given the weeks' encounters: expected revenue (or deals)
+    over the weighted encounters as they happened, summed over the weeks (the generator's truth
+    ``value_per_weighted_encounter``, not the realised revenue over them, and not a value for
+    other encounters than these). The error is then the compound-Poisson noise of leads, deals and
+    deal values, independent from week to week given the encounters, which the influences carry.
+    Newey-West weights (4 lags) were dropped: they estimated the same variance with twice the
+    noise (the standard error's spread around the generator's exact one 10 % instead of 5.5 %, its
+    mean 2.6 % low), which cost about 3 points of coverage. On the benchmark's 600 histories the 80
+    % intervals held the truth in 78 % (revenue) and 77 % (deals) of them (95 % chance ranges 74-81
+    % and 73-80 %); on 800 others 80 % for both, as intervals from the generator's exact standard
+    error (80 %, 79 %).
     `FunnelResults.value_draws` draws ``N(value, se**2)``, seeded. The distributed-lag regression
     of revenue on ``y[t], ..., y[t-L]`` (``L = VALUE_LAGS``) with ``X`` and the nested route's two controls is
     kept in ``sm_results`` for reference only: with content both buying encounters and raising the
@@ -79,12 +98,18 @@ Cross-check (nested route)
     two controls for the close rate's driver, ``C[content]`` and ``(y - mean y) (C[content] -
     mean C[content])`` (HAC). The revenue attributed to spend, ``sum_t sum_l b_l S[t-l]``, over ``sum_t S[t]`` is the
     sum of the lag coefficients again. Draws of the nested value add each fit's own HAC error to
-    the spread over posterior draws. The routes disagree (warning ``value_routes_disagree``) when
-    their intervals do not overlap: the encounters the spend buys are then worth clearly more or
-    less than encounters in general. Known limit: where content buys most of the encounters, ``S``
-    and ``C[content]`` move together and the nested interval is too narrow; the benchmark shows it
-    missing the truth in about a third of the cases, so the warning also fires on some funnels
-    that follow every encounter.
+    the spread over posterior draws. ``value_routes[kind]["disagree"]`` is a test of the
+    difference at ``ROUTES_LEVEL`` (95 %): the nested draws minus normal draws of the direct value,
+    true when their central 95 % excludes 0 (the non-overlap of two 80 % intervals, one of them
+    some 30 times narrower than the other, was a test at 20 % and flagged a fifth of honest
+    histories). It raises no warning: the cross-check is too weak to act on. On the benchmark's 80
+    fitted histories its 80 % intervals spanned 40-72 % of the value on either side and held the
+    truth in 71 % (revenue) and 76 % (deals) of them, and its centre is unstable on some
+    (content-driven seed 1: -1.4 against a true 3.8), so that even at 95 % it flagged 9 % of these
+    honest histories for each kind (5 of the 12 routes of the tests' six); and where content buys
+    most of the encounters (``S`` moving with the control ``C[content]``) it does not tell revenue
+    that ignores the spend-bought encounters from revenue that follows them. The flag and both
+    intervals are shown beside each other for the analyst; the headline is the direct route.
 Customer experience
     OLS of the weekly score on ``C[content]``, ``C[design]``, ``C[technology]`` and ``X``, HAC
     errors; the effect of a category is its coefficient, in score points per EUR 1,000 a week of
@@ -108,13 +133,14 @@ from statsmodels.regression.linear_model import OLS, WLS
 from statsmodels.stats.proportion import proportion_confint
 
 from planner import CATEGORIES
-from planner.i18n import Messages, warning
+from planner.i18n import Messages
 from planner.transforms import adstock, backcast, hill
 
 __all__ = [
     "CHANNELS",
     "COLUMNS",
     "NESTED_DRAWS",
+    "ROUTES_LEVEL",
     "VALUE_LAGS",
     "FunnelResults",
     "FunnelSummary",
@@ -136,6 +162,8 @@ CHANNELS = ("self_service", "assisted")
 VALUE_LAGS = 4
 #: Posterior draws (at most) behind the nested route's cross-check.
 NESTED_DRAWS = 100
+#: Level of the test that the two value routes differ (``value_routes[kind]["disagree"]``, no warning).
+ROUTES_LEVEL = 0.95
 #: Normal draws of the nested value per posterior draw (each fit's own HAC error).
 _NESTED_NOISE = 20
 #: Draws of the value and experience effects when the model has no posterior draws.
@@ -286,7 +314,7 @@ class FunnelResults:
     def value_draws(self, kind: str = "revenue") -> np.ndarray | None:
         """Seeded draws (n,) of revenue (EUR) or deals per weighted encounter; None without that column.
 
-        Normal draws from the direct route's estimate and HAC standard error; the same seed gives
+        Normal draws from the direct route's estimate and its standard error; the same seed gives
         the same draws.
         """
         if kind not in _KINDS:
@@ -697,14 +725,15 @@ def _spend_driven_draws(model, n_max: int) -> list[pd.Series]:
     return out
 
 
-def _nw_var(g: np.ndarray) -> float:
-    """Newey-West variance of a sum of weekly influences (Bartlett weights, the module's lags)."""
+def _sum_var(g: np.ndarray) -> float:
+    """Variance of a sum of weekly influences taken as independent: ``n / (n - 1) sum(g**2)``.
+
+    Given the weeks' encounters, the leads, deals and deal values of different weeks are drawn
+    independently, so no Newey-West lags: their Bartlett cross-terms only added noise to the
+    estimate (see the module docstring).
+    """
     n = g.size
-    lags = min(_hac_lags(n), n - 1)
-    v = float(g @ g)
-    for k in range(1, lags + 1):
-        v += 2.0 * (1.0 - k / (lags + 1.0)) * float(g[k:] @ g[:-k])
-    return max(v, 0.0) * n / max(n - 1, 1)
+    return float(g @ g) * n / max(n - 1, 1)
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -720,7 +749,7 @@ def _funnel_value(f: pd.DataFrame, y: pd.Series, kind: str, sm: dict) -> tuple[f
     """Deals or revenue per weighted encounter along the funnel's links: (value, se, links).
 
     See the module docstring: the product of the links' ratios, its variance by the delta method
-    from the weeks' influences (Newey-West), the close rate's influence taken around its trend.
+    from the weeks' influences (independent weeks), the close rate's influence taken around its trend.
     """
     col = {k: f[k].to_numpy(dtype=float) for k in f.columns}
     yy = y.to_numpy(dtype=float)
@@ -729,7 +758,7 @@ def _funnel_value(f: pd.DataFrame, y: pd.Series, kind: str, sm: dict) -> tuple[f
     if kind == "revenue" and not have_deals:
         # revenue without deals: one link, revenue per encounter
         value, g = _share(col["revenue_self_service"] + col["revenue_assisted"], yy)
-        return value, math.sqrt(_nw_var(g)), {"revenue_per_encounter": value}
+        return value, math.sqrt(_sum_var(g)), {"revenue_per_encounter": value}
 
     links: dict = {}
     s, gs = _share(col["deals_self_service"], yy)
@@ -750,13 +779,13 @@ def _funnel_value(f: pd.DataFrame, y: pd.Series, kind: str, sm: dict) -> tuple[f
         a, ga = _share(col["deals_assisted"], yy)
     links["assisted_deals_per_encounter"] = a
     if kind == "deals":
-        return s + a, math.sqrt(_nw_var(gs + ga)), links
+        return s + a, math.sqrt(_sum_var(gs + ga)), links
 
     vs, gvs = _share(col["revenue_self_service"], col["deals_self_service"]) or (0.0, zero)
     va, gva = _share(col["revenue_assisted"], col["deals_assisted"]) or (0.0, zero)
     links.update(self_service_deal_value=vs, assisted_deal_value=va)
     g = vs * gs + s * gvs + va * ga + a * gva
-    return s * vs + a * va, math.sqrt(_nw_var(g)), links
+    return s * vs + a * va, math.sqrt(_sum_var(g)), links
 
 
 def _value_routes(
@@ -787,8 +816,16 @@ def _value_routes(
         sims = (centre[:, None] + spread[:, None] * rng.standard_normal((len(fits), _NESTED_NOISE))).ravel()
         q = 50.0 * (1.0 - interval)
         nested = _est(centre.mean(), np.percentile(sims, q), np.percentile(sims, 100.0 - q))
-    disagree = nested is not None and (nested["low"] > direct["high"] or nested["high"] < direct["low"])
-    return {"direct": direct, "nested": nested, "disagree": bool(disagree)}, se, links
+        # the test of the difference at ROUTES_LEVEL, not the overlap of the two intervals: the
+        # direct route's interval is some 30 times narrower, so "no overlap" would be a test at
+        # 1 - interval (20 %) and fire on a fifth of honest histories
+        diff = sims - (value + se * rng.standard_normal(sims.size))
+        q = 50.0 * (1.0 - ROUTES_LEVEL)
+        low, high = np.percentile(diff, [q, 100.0 - q])
+        disagree = bool(low > 0.0 or high < 0.0)
+    else:
+        disagree = False
+    return {"direct": direct, "nested": nested, "disagree": disagree}, se, links
 
 
 def _experience(f: pd.DataFrame, carry: pd.DataFrame, model, interval: float, sm: dict):
@@ -897,22 +934,6 @@ def analyse(funnel: pd.DataFrame, model, *, interval: float | None = None, seed:
         routes[kind], value_se[kind], value_links[kind] = _value_routes(
             target, f, model, carry, interval, seed, kind, sm
         )
-        r = routes[kind]
-        if r["disagree"]:
-            d, nst = r["direct"], r["nested"]
-            warns.append(
-                warning(
-                    "value_routes_disagree",
-                    kind=kind,
-                    direct=round(d["value"], 6),
-                    direct_low=round(d["low"], 6),
-                    direct_high=round(d["high"], 6),
-                    nested=round(nst["value"], 6),
-                    nested_low=round(nst["low"], 6),
-                    nested_high=round(nst["high"], 6),
-                    ratio=round(nst["value"] / d["value"], 3) if d["value"] > 0 and nst["value"] > 0 else None,
-                )
-            )
 
     experience = cov = None
     if "experience" in f and f["experience"].notna().sum() > model.design.shape[1] + 5:

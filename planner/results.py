@@ -556,7 +556,10 @@ class ValueRoute(_Section):
         "self-service deals per encounter x their value.",
     )
     nested: Estimate | None = Field(default=None, description="Regression on the spend-driven encounter draws.")
-    disagree: bool = Field(description="Whether the two intervals do not overlap (a warning is raised).")
+    disagree: bool = Field(
+        description="Whether the two routes differ at the 95 % level (the nested draws minus the direct "
+        "value exclude 0); informational, no warning: the nested route is a rough cross-check."
+    )
 
 
 class ExperienceSection(_Section):

@@ -122,12 +122,12 @@ def test_value_per_encounter_is_recovered_and_its_interval_covers(cases):
 
 
 def test_intervals_are_calibrated_over_many_histories():
-    """60 histories (30 per scenario) without the encounter model's fit, by the functions `analyse`
-    uses (the close-rate trend with the generator's decay): every 80 % interval holds the truth in
-    65-92 % of them (deals per encounter: 68 % on these seeds, 78 % on 1,200 others) and the errors
-    over the standard errors spread about like a standard normal (sd 0.8-1.3; deals per encounter
-    1.24 on these seeds, one history at 3.7, 1.03 on 1,200 others). HAC errors on the trend gave a
-    spread of 1.35 and 70 % here; bench_funnel scores 200 histories."""
+    """60 histories (30 per scenario, disjoint seeds) without the encounter model's fit, by the
+    functions `analyse` uses (the close-rate trend with the generator's decay): every 80 % interval
+    holds the truth in 65-92 % of them (73-77 % on these seeds) and the errors over the standard
+    errors spread about like a standard normal (sd 0.8-1.3; 1.04-1.27 here, the revenue per
+    encounter's 1.27 from one history 4.3 standard errors off, 3.9 even with the generator's exact
+    standard error; about 1.0 over 800 others). bench_funnel scores 600 histories."""
     from planner import funnel as fn
 
     params = make_params()
@@ -135,7 +135,8 @@ def test_intervals_are_calibrated_over_many_histories():
     scores: dict[str, list[float]] = {}
     for seed in range(30):
         for scenario in SCENARIOS:
-            syn = generate(seed=seed, scenario=scenario, funnel=True)
+            # disjoint seeds: with the same seed the two scenarios draw nearly the same funnel
+            syn = generate(seed=seed + 100_000 * SCENARIOS.index(scenario), scenario=scenario, funnel=True)
             t = syn.truth.funnel
             data = from_frame(syn.frame, params)
             f, y = data.funnel.astype(float), data.y.astype(float)
@@ -218,34 +219,39 @@ def test_chain_is_the_last_horizon(case):
 # -- the cross-check ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the nested route's interval is too narrow: bench_funnel shows it missing the truth in about "
-    "a third of the cases, so the warning also fires on funnels that follow every encounter",
-)
-def test_routes_agree_on_a_funnel_that_follows_every_encounter(cases):
+def test_routes_never_warn_and_flag_only_a_difference_beyond_the_nested_interval(cases):
+    """The nested route is a rough cross-check: it raises no warning. Its flag is a 95 % test of the
+    difference, so it is never raised while the direct value lies inside the nested 80 % interval;
+    on these six histories (100 draws) it is still raised for 5 of the 12 routes, the unstable
+    nested centres of seeds 3-5, which is why it is no warning."""
     for *_, res in cases:
-        assert not any(w["code"] == "value_routes_disagree" for w in res.warnings)
+        assert not any(w["code"].startswith("value_routes") for w in res.warnings)
+        for kind in ("revenue", "deals"):
+            route = res.value_routes[kind]
+            assert route["nested"] is not None
+            if covers(route["nested"], route["direct"]["value"]):
+                assert not route["disagree"], kind
 
 
-def test_routes_disagree_when_revenue_ignores_the_encounters_spend_buys():
-    """Revenue that follows the encounters the spend did not buy: the direct route still sees a
-    value per encounter, the nested one sees none, and the warning says so."""
-    syn = generate(seed=5, noise=0.08, funnel=True)
+def test_routes_flag_revenue_that_ignores_the_encounters_spend_buys():
+    """Revenue that follows only the encounters the spend did not buy: the direct route still sees
+    a value per encounter, the nested one sees little, and the flag (no warning) says they differ;
+    the same history with its own revenue is not flagged. Technology-driven, where the spend-driven
+    encounters do not move with content's carryover (the nested route's control)."""
+    syn = generate(seed=6, scenario="technology_driven", noise=0.08, funnel=True)
     data, model = fit(syn)
     funnel, truth = data.funnel, implied(syn)
     organic = model.y - syn.truth.contributions.sum(axis=1).reindex(model.index)
     scrambled = funnel.copy()
-    scale = truth["revenue_per_encounter"] * organic / organic.mean()
-    scrambled["revenue_assisted"] = np.maximum(scale * organic.mean() * 0.5, 0.0)
-    scrambled["revenue_self_service"] = np.maximum(scale * organic.mean() * 0.5, 0.0)
+    revenue = truth["revenue_per_encounter"] * organic
+    scrambled["revenue_assisted"] = np.maximum(revenue * 0.5, 0.0)
+    scrambled["revenue_self_service"] = np.maximum(revenue * 0.5, 0.0)
     res = analyse(scrambled, model)
     routes = res.value_routes["revenue"]
     assert routes["disagree"]
-    codes = [w for w in res.warnings if w["code"] == "value_routes_disagree"]
-    assert codes and codes[0]["context"]["kind"] == "revenue"
-    assert "disagree" in codes[0]["text"]
-    # the same funnel with its own revenue raises nothing
+    assert routes["nested"]["high"] < routes["direct"]["low"]
+    assert not any(w["code"].startswith("value_routes") for w in res.warnings)
+    # the same funnel with its own revenue is not flagged
     assert not analyse(funnel, model).value_routes["revenue"]["disagree"]
 
 
