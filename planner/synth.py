@@ -517,6 +517,8 @@ def _funnel(rng, frame: pd.DataFrame, carryover: np.ndarray, decay: pd.Series, o
             "decay": float(decay["content"]),
             "clip": [float(low), float(high)],
             "mean": round(float(close_rate.mean()), 6),
+            # weighted by the weeks' encounters: the close rate behind the value per encounter
+            "encounter_weighted_mean": round(float((weighted * close_rate).sum() / weighted.sum()), 6),
             "min": round(float(close_rate.min()), 6),
             "max": round(float(close_rate.max()), 6),
         },
