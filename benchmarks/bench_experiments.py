@@ -23,12 +23,19 @@ for `move`, the loss against the truly best split under the same bounds):
    (case seed and category). The truth scored against is the tested case's (its spend changed).
 2. **The promise**: `experiments.design_next_test(res, plan)` on the 0-test fit proposes a test that
    starts after the data. A history cannot be extended, so the proposed test (its category, weekly
-   spend change and length) is overlaid on the LAST `weeks` weeks before the holdout instead, its
-   lift measured with the error the design assumed (its `measurement_se`), and the case refitted
-   with it. A cut larger than the category's spend in a window week is reduced to that week's
-   spend (counted as "cut capped"). Scored: the realised width of the category's 80 % share
-   interval against the promised `share_interval_after` width (ratio realised / promised; within a
-   factor of 1.5 counts as kept) and against the width before the test.
+   spend change and length) is overlaid on the data's LAST `weeks` weeks instead (the spend there
+   is closest to the recent level the design assumed; the weeks before the holdout, where they
+   lay before, often held far less spend than the recent mean, so the test run was not the one
+   proposed), its lift measured with the error the design assumed (its `measurement_se`), and the
+   case refitted with it. A cut larger than the category's spend in a window week is reduced to
+   that week's spend (counted as "cut capped"). Scored: the realised width of the category's 80 %
+   share interval against the promised `share_interval_after` width (ratio realised / promised;
+   within a factor of 1.5 counts as kept) and against the width before the test. To tell a wrong
+   method from a surprising outcome, the promise's own method is also applied to the outcome
+   that came: the 0-test draws weighted by the likelihood of the lift measured, each draw's lift
+   being its prediction of the test as run ("given the outcome"), and `lift_z` says how many sds
+   (the draws' and the measurement's together) the measured lift lay from the 0-test fit's
+   prediction of it.
 3. **Time**: the model's fit time with 0 and with 3 tests (the benchmark runs `--jobs` fits at a
    time, so on a shared machine the two columns are compared, not read as absolute figures).
 
@@ -131,9 +138,9 @@ def overlay_tests(
     return case, entries
 
 
-def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int) -> dict:
+def promise_check(case, raw: dict, res, plan, name: str, seed: int) -> dict:
     """Propose the next test on the 0-test fit, run it in the generator, refit: promised vs realised width."""
-    from planner.experiments import design_next_test
+    from planner.experiments import _weighted_quantiles, design_next_test
 
     out: dict = {"generator": name, "seed": seed, "error": None, "stage": "design"}
     try:
@@ -143,7 +150,7 @@ def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int
             return out
         cat, weeks = design["category"], int(design["weeks"])
         change = float(design["spend_change_eur_per_week"])
-        start = len(case.spend) - holdout - weeks
+        start = len(case.spend) - weeks  # the data's last weeks: closest to the weeks after them
         window = case.spend[cat].iloc[start : start + weeks]
         out["capped"] = bool(change < 0 and -change > float(window.min()))
         if out["capped"]:
@@ -161,6 +168,26 @@ def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int
         tested, entry, _ = with_experiment(
             case, cat, start, weeks, change, se=float(design["measurement_se"]), seed=1000 * seed + 99
         )
+        # the promise's own method given the outcome: the 0-test draws weighted by the likelihood of
+        # the lift measured, each draw's lift being its prediction of the test as run
+        i = CATS.index(cat)
+        x0 = res.spend[CATS].to_numpy(dtype=float)
+        x1 = x0.copy()
+        x1[start : start + weeks, i] += float(entry["spend_change_eur_per_week"])
+        lifts = np.array(
+            [
+                (res._spend_effects(x1, th, be)[0] - res._spend_effects(x0, th, be)[0])[start:, i].sum()
+                for th, be in zip(res._draw_theta, res._draw_beta, strict=True)
+            ]
+        )
+        totals = res._draw_contrib_totals
+        shares = totals[:, i] / totals.sum(axis=1)
+        logw = -0.5 * ((lifts - float(entry["lift"])) / float(entry["lift_se"])) ** 2
+        lo, hi = _weighted_quantiles(
+            shares, np.exp(logw - logw.max()), [(1 - res.interval) / 2, (1 + res.interval) / 2]
+        )
+        out["width_given_outcome"] = float(hi - lo)
+        out["lift_z"] = float((lifts.mean() - entry["lift"]) / np.hypot(lifts.std(), entry["lift_se"]))
         raw = copy.deepcopy(raw)
         raw["experiments"] = [*raw.get("experiments", []), entry]
         out["stage"] = "refit"
@@ -215,7 +242,7 @@ def run_case(
         out["rows"][k], _, _ = fit_and_score(tested, raw_k, name, seed)
         out["rows"][k]["tested"] = "/".join(cats)
     if res0 is not None and plan0 is not None:
-        out["promise"] = promise_check(case, raw, res0, plan0, name, seed, holdout)
+        out["promise"] = promise_check(case, raw, res0, plan0, name, seed)
     else:
         out["promise"] = {"generator": name, "seed": seed, "error": "no 0-test fit and plan", "stage": "0"}
     return out
@@ -273,6 +300,9 @@ def promise_frame(results: list[dict]) -> pd.DataFrame:
             p["kept"] = 1 / PROMISE_FACTOR <= p["ratio"] <= PROMISE_FACTOR
             p["narrowing_promised"] = 1 - p["width_promised"] / p["width_now"]
             p["narrowing_realised"] = 1 - p["width_realised"] / p["width_now"]
+            if p.get("width_given_outcome"):
+                p["ratio_given_outcome"] = p["width_realised"] / p["width_given_outcome"]
+                p["kept_given_outcome"] = 1 / PROMISE_FACTOR <= p["ratio_given_outcome"] <= PROMISE_FACTOR
         rows.append(p)
     cols = [
         "generator",
@@ -291,6 +321,10 @@ def promise_frame(results: list[dict]) -> pd.DataFrame:
         "kept",
         "narrowing_promised",
         "narrowing_realised",
+        "lift_z",
+        "width_given_outcome",
+        "ratio_given_outcome",
+        "kept_given_outcome",
     ]
     return pd.DataFrame(rows).reindex(columns=cols)
 
@@ -315,6 +349,11 @@ def promise_summary(frame: pd.DataFrame, generators: list[str]) -> pd.DataFrame:
                 "ratio realised/promised median": _q(done["ratio"], 0.5),
                 "ratio p10 / p90": f"{_q(done['ratio'], 0.1):.2f} / {_q(done['ratio'], 0.9):.2f}" if len(done) else "-",
                 f"within {PROMISE_FACTOR:g}x %": 100 * done["kept"].astype(bool).mean() if len(done) else np.nan,
+                "measured lift off the prediction by > 2 sd": int((done["lift_z"].abs() > 2).sum()),
+                f"given the outcome: within {PROMISE_FACTOR:g}x %": 100
+                * done["kept_given_outcome"].fillna(False).astype(bool).mean()
+                if len(done)
+                else np.nan,
             }
         )
     return pd.DataFrame(out)
@@ -431,9 +470,10 @@ def report(results: list[dict], generators: list[str], args, elapsed: float) -> 
         "",
         markdown(acc, 1),
         "",
-        "## The next test's promise (proposed on the 0-test fit, run on the last weeks before the holdout)",
+        "## The next test's promise (proposed on the 0-test fit, run on the data's last weeks)",
         "",
-        "Narrowing: 1 - width / width before the test, of the proposed category's 80 % share interval.",
+        "Narrowing: 1 - width / width before the test, of the proposed category's 80 % share interval. "
+        "Given the outcome: the promise's method applied to the lift that was measured.",
         "",
         markdown(prom, 2),
         "",
@@ -460,7 +500,14 @@ def report(results: list[dict], generators: list[str], args, elapsed: float) -> 
         markdown(detail.rename(columns={"err": "err pp"}), 2),
     ]
     pdetail = prom_rows[prom_rows["ratio"].notna()].drop(columns=["error", "stage"])
-    for c in ("width_now", "width_promised", "width_realised", "narrowing_promised", "narrowing_realised"):
+    for c in (
+        "width_now",
+        "width_promised",
+        "width_realised",
+        "narrowing_promised",
+        "narrowing_realised",
+        "width_given_outcome",
+    ):
         pdetail[c] = 100 * pdetail[c]
     lines += ["", "## Promise checks (widths in pp, narrowing in %)", "", markdown(pdetail, 2)]
     return "\n".join(lines) + "\n"
