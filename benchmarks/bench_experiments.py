@@ -13,20 +13,29 @@ for `move`, the loss against the truly best split under the same bounds):
    the 3-test run. Each test changes the category's spend by +50 % of its mean weekly spend over
    the data's last 26 weeks (an increase for every category: a cut of half the mean can exceed the
    spend of a quiet week, and an increase is always feasible; `--change -0.5` runs cuts instead,
-   each at most the smallest weekly spend in its window) for 8 weeks, measured over those
-   weeks, with the generator's default error (25 % of the true lift). The windows lie in the data's
-   last year before the holdout (the last `model.holdout_weeks`, 13 by default), one per category
-   with 4 weeks between them for the carryover to fade: content's ends right before the holdout,
-   design's 12 weeks earlier, technology's 24 weeks earlier. Each test has its own seed
+   each at most the smallest weekly spend in its window; `--change off` switches the spend off,
+   an on/off test reported as a change of minus the window's mean weekly spend) for 8 weeks
+   (`--weeks`), measured over those weeks, with the generator's default error (25 % of the true
+   lift). The windows lie in the data's last year before the holdout (the last
+   `model.holdout_weeks`, 13 by default), one per category with 4 weeks between them for the
+   carryover to fade: content's ends right before the holdout, design's 12 weeks earlier,
+   technology's 24 weeks earlier (with 8-week tests). Each test has its own seed
    (case seed and category). The truth scored against is the tested case's (its spend changed).
 2. **The promise**: `experiments.design_next_test(res, plan)` on the 0-test fit proposes a test that
    starts after the data. A history cannot be extended, so the proposed test (its category, weekly
-   spend change and length) is overlaid on the LAST `weeks` weeks before the holdout instead, its
-   lift measured with the error the design assumed (its `measurement_se`), and the case refitted
-   with it. A cut larger than the category's spend in a window week is reduced to that week's
-   spend (counted as "cut capped"). Scored: the realised width of the category's 80 % share
-   interval against the promised `share_interval_after` width (ratio realised / promised; within a
-   factor of 1.5 counts as kept) and against the width before the test.
+   spend change and length) is overlaid on the data's LAST `weeks` weeks instead (the spend there
+   is closest to the recent level the design assumed; the weeks before the holdout, where they
+   lay before, often held far less spend than the recent mean, so the test run was not the one
+   proposed), its lift measured with the error the design assumed (its `measurement_se`), and the
+   case refitted with it. A cut larger than the category's spend in a window week is reduced to
+   that week's spend (counted as "cut capped"). Scored: the realised width of the category's 80 %
+   share interval against the promised `share_interval_after` width (ratio realised / promised;
+   within a factor of 1.5 counts as kept) and against the width before the test. To tell a wrong
+   method from a surprising outcome, the promise's own method is also applied to the outcome
+   that came: the 0-test draws weighted by the likelihood of the lift measured, each draw's lift
+   being its prediction of the test as run ("given the outcome"), and `lift_z` says how many sds
+   (the draws' and the measurement's together) the measured lift lay from the 0-test fit's
+   prediction of it.
 3. **Time**: the model's fit time with 0 and with 3 tests (the benchmark runs `--jobs` fits at a
    time, so on a shared machine the two columns are compared, not read as absolute figures).
 
@@ -35,6 +44,7 @@ arguments give the same tables with any number of processes (the times aside).
 
     python benchmarks/bench_experiments.py                        # small_counts and collinear x 20 seeds
     python benchmarks/bench_experiments.py --quick                # 3 seeds: a smoke run
+    python benchmarks/bench_experiments.py --change off --weeks 12   # on/off tests of 12 weeks
     python benchmarks/bench_experiments.py --generators additive_hill --seeds 5 --out experiments.md
 """
 
@@ -78,7 +88,7 @@ N_EXPERIMENTS = (0, 1, 3)
 TEST_WEEKS = 8
 TEST_CHANGE = 0.5  # of the category's mean weekly spend over the last SPEND_WEEKS
 SPEND_WEEKS = 26
-WINDOW_STEP = 12  # weeks between the starts of consecutive categories' windows (8 of test, 4 to fade)
+FADE_WEEKS = 4  # weeks between one category's window and the next, for the carryover to fade
 #: Issue 13's targets.
 WEAK_CASE = "small_counts"
 TARGET_ERROR_RATIO = 0.5  # median share error with a test per category / without, on the weak-data case
@@ -105,28 +115,32 @@ def _holdout_weeks(raw: dict) -> int:
 
 
 def overlay_tests(
-    case, categories: list[str], seed: int, holdout: int, share: float = TEST_CHANGE
+    case, categories: list[str], seed: int, holdout: int, share: float | str = TEST_CHANGE, weeks: int = TEST_WEEKS
 ) -> tuple[object, list[dict]]:
-    """The case with one 8-week test per category in its fixed window (spend changed by `share` of its
-    recent mean; a cut at most the window's smallest weekly spend); their params entries."""
+    """The case with one test of `weeks` weeks per category in its fixed window (spend changed by
+    `share` of its recent mean, a cut at most the window's smallest weekly spend; or switched off
+    when `share` is "off"); their params entries."""
     n = len(case.spend)
     entries = []
     for cat in categories:
         k = CATS.index(cat)
-        start = n - holdout - TEST_WEEKS - WINDOW_STEP * k
-        change = share * float(case.spend[cat].iloc[-SPEND_WEEKS:].mean())
-        if change < 0:
-            change = max(change, -float(np.floor(case.spend[cat].iloc[start : start + TEST_WEEKS].min())))
-        if abs(change) < 1.0:
-            raise ValueError(f"{cat} has no spend in the last {SPEND_WEEKS} weeks to change")
-        case, entry, _ = with_experiment(case, cat, start, TEST_WEEKS, change, seed=1000 * seed + k + 1)
+        start = n - holdout - weeks - (weeks + FADE_WEEKS) * k
+        if share == "off":
+            change = "off"
+        else:
+            change = share * float(case.spend[cat].iloc[-SPEND_WEEKS:].mean())
+            if change < 0:
+                change = max(change, -float(np.floor(case.spend[cat].iloc[start : start + weeks].min())))
+            if abs(change) < 1.0:
+                raise ValueError(f"{cat} has no spend in the last {SPEND_WEEKS} weeks to change")
+        case, entry, _ = with_experiment(case, cat, start, weeks, change, seed=1000 * seed + k + 1)
         entries.append(entry)
     return case, entries
 
 
-def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int) -> dict:
+def promise_check(case, raw: dict, res, plan, name: str, seed: int) -> dict:
     """Propose the next test on the 0-test fit, run it in the generator, refit: promised vs realised width."""
-    from planner.experiments import design_next_test
+    from planner.experiments import _weighted_quantiles, design_next_test
 
     out: dict = {"generator": name, "seed": seed, "error": None, "stage": "design"}
     try:
@@ -136,7 +150,7 @@ def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int
             return out
         cat, weeks = design["category"], int(design["weeks"])
         change = float(design["spend_change_eur_per_week"])
-        start = len(case.spend) - holdout - weeks
+        start = len(case.spend) - weeks  # the data's last weeks: closest to the weeks after them
         window = case.spend[cat].iloc[start : start + weeks]
         out["capped"] = bool(change < 0 and -change > float(window.min()))
         if out["capped"]:
@@ -154,6 +168,26 @@ def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int
         tested, entry, _ = with_experiment(
             case, cat, start, weeks, change, se=float(design["measurement_se"]), seed=1000 * seed + 99
         )
+        # the promise's own method given the outcome: the 0-test draws weighted by the likelihood of
+        # the lift measured, each draw's lift being its prediction of the test as run
+        i = CATS.index(cat)
+        x0 = res.spend[CATS].to_numpy(dtype=float)
+        x1 = x0.copy()
+        x1[start : start + weeks, i] += float(entry["spend_change_eur_per_week"])
+        lifts = np.array(
+            [
+                (res._spend_effects(x1, th, be)[0] - res._spend_effects(x0, th, be)[0])[start:, i].sum()
+                for th, be in zip(res._draw_theta, res._draw_beta, strict=True)
+            ]
+        )
+        totals = res._draw_contrib_totals
+        shares = totals[:, i] / totals.sum(axis=1)
+        logw = -0.5 * ((lifts - float(entry["lift"])) / float(entry["lift_se"])) ** 2
+        lo, hi = _weighted_quantiles(
+            shares, np.exp(logw - logw.max()), [(1 - res.interval) / 2, (1 + res.interval) / 2]
+        )
+        out["width_given_outcome"] = float(hi - lo)
+        out["lift_z"] = float((lifts.mean() - entry["lift"]) / np.hypot(lifts.std(), entry["lift_se"]))
         raw = copy.deepcopy(raw)
         raw["experiments"] = [*raw.get("experiments", []), entry]
         out["stage"] = "refit"
@@ -168,7 +202,9 @@ def promise_check(case, raw: dict, res, plan, name: str, seed: int, holdout: int
     return out
 
 
-def run_case(name: str, seed: int, n_draws: int | None, share: float = TEST_CHANGE) -> dict:
+def run_case(
+    name: str, seed: int, n_draws: int | None, share: float | str = TEST_CHANGE, weeks: int = TEST_WEEKS
+) -> dict:
     """0, 1 and 3 tests and the promise check for one generator and seed."""
     warnings.simplefilter("ignore")
     out: dict = {"generator": name, "seed": seed, "rows": {}, "promise": None}
@@ -197,7 +233,7 @@ def run_case(name: str, seed: int, n_draws: int | None, share: float = TEST_CHAN
             out["rows"][k] = {"generator": name, "seed": seed, "error": "no 0-test fit to choose from", "stage": "0"}
             continue
         try:
-            tested, entries = overlay_tests(case, cats, seed, holdout, share)
+            tested, entries = overlay_tests(case, cats, seed, holdout, share, weeks)
         except Exception as exc:
             out["rows"][k] = {"generator": name, "seed": seed, "error": _error_text(exc), "stage": "overlay"}
             continue
@@ -206,7 +242,7 @@ def run_case(name: str, seed: int, n_draws: int | None, share: float = TEST_CHAN
         out["rows"][k], _, _ = fit_and_score(tested, raw_k, name, seed)
         out["rows"][k]["tested"] = "/".join(cats)
     if res0 is not None and plan0 is not None:
-        out["promise"] = promise_check(case, raw, res0, plan0, name, seed, holdout)
+        out["promise"] = promise_check(case, raw, res0, plan0, name, seed)
     else:
         out["promise"] = {"generator": name, "seed": seed, "error": "no 0-test fit and plan", "stage": "0"}
     return out
@@ -264,6 +300,9 @@ def promise_frame(results: list[dict]) -> pd.DataFrame:
             p["kept"] = 1 / PROMISE_FACTOR <= p["ratio"] <= PROMISE_FACTOR
             p["narrowing_promised"] = 1 - p["width_promised"] / p["width_now"]
             p["narrowing_realised"] = 1 - p["width_realised"] / p["width_now"]
+            if p.get("width_given_outcome"):
+                p["ratio_given_outcome"] = p["width_realised"] / p["width_given_outcome"]
+                p["kept_given_outcome"] = 1 / PROMISE_FACTOR <= p["ratio_given_outcome"] <= PROMISE_FACTOR
         rows.append(p)
     cols = [
         "generator",
@@ -282,6 +321,10 @@ def promise_frame(results: list[dict]) -> pd.DataFrame:
         "kept",
         "narrowing_promised",
         "narrowing_realised",
+        "lift_z",
+        "width_given_outcome",
+        "ratio_given_outcome",
+        "kept_given_outcome",
     ]
     return pd.DataFrame(rows).reindex(columns=cols)
 
@@ -306,6 +349,11 @@ def promise_summary(frame: pd.DataFrame, generators: list[str]) -> pd.DataFrame:
                 "ratio realised/promised median": _q(done["ratio"], 0.5),
                 "ratio p10 / p90": f"{_q(done['ratio'], 0.1):.2f} / {_q(done['ratio'], 0.9):.2f}" if len(done) else "-",
                 f"within {PROMISE_FACTOR:g}x %": 100 * done["kept"].astype(bool).mean() if len(done) else np.nan,
+                "measured lift off the prediction by > 2 sd": int((done["lift_z"].abs() > 2).sum()),
+                f"given the outcome: within {PROMISE_FACTOR:g}x %": 100
+                * done["kept_given_outcome"].fillna(False).astype(bool).mean()
+                if len(done)
+                else np.nan,
             }
         )
     return pd.DataFrame(out)
@@ -372,8 +420,10 @@ def target_table(acc: pd.DataFrame, prom: pd.DataFrame, times: pd.DataFrame, gen
 # -- the run ------------------------------------------------------------------------------------
 
 
-def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int, share: float) -> list[dict]:
-    tasks = [(g, s, n_draws, share) for g in generators for s in seeds]
+def run(
+    generators: list[str], seeds: list[int], n_draws: int | None, jobs: int, share: float | str, weeks: int
+) -> list[dict]:
+    tasks = [(g, s, n_draws, share, weeks) for g in generators for s in seeds]
 
     def failed(t, error):
         err = {"generator": t[0], "seed": t[1], "error": error, "stage": "worker"}
@@ -386,6 +436,13 @@ def run(generators: list[str], seeds: list[int], n_draws: int | None, jobs: int,
     return run_tasks(run_case, tasks, jobs, failed, errors)
 
 
+def _design_text(change: float | str) -> str:
+    if change == "off":
+        return "spend switched off (the reported change: minus the window's mean weekly spend)"
+    cut = " (a cut at most the smallest week in the window)" if change < 0 else ""
+    return f"spend {100 * change:+.0f} % of the category's mean weekly spend over the last {SPEND_WEEKS} weeks{cut}"
+
+
 def report(results: list[dict], generators: list[str], args, elapsed: float) -> str:
     table = experiment_table(results)
     acc = accuracy_summary(table, generators)
@@ -393,6 +450,7 @@ def report(results: list[dict], generators: list[str], args, elapsed: float) -> 
     prom = promise_summary(prom_rows, generators)
     times = time_summary(table, generators)
     draws = "model default" if args.n_draws is None else str(args.n_draws)
+    step = args.weeks + FADE_WEEKS
     lines = [
         "# Experiments benchmark",
         "",
@@ -400,10 +458,9 @@ def report(results: list[dict], generators: list[str], args, elapsed: float) -> 
         f"({args.seed_list[0]}..{args.seed_list[-1]}) per generator; draws: {draws}; {args.jobs} process(es); "
         f"{elapsed / 60:.1f} min in all.",
         "",
-        f"Tests: {TEST_WEEKS} weeks, spend {100 * args.change:+.0f} % of the category's mean weekly spend over the "
-        f"last {SPEND_WEEKS} weeks{' (a cut at most the smallest week in the window)' if args.change < 0 else ''}, "
+        f"Tests: {args.weeks} weeks, {_design_text(args.change)}, "
         "lift error 25 % of the true lift; windows in the last year before the holdout "
-        f"(content's ends at the holdout, design's {WINDOW_STEP} and technology's {2 * WINDOW_STEP} weeks earlier). "
+        f"(content's ends at the holdout, design's {step} and technology's {2 * step} weeks earlier). "
         "1 test: on the category with the widest share interval without tests. Share error: the worst "
         "category's |estimate - truth| in percentage points; coverage: category-cases whose true share lies "
         "within the 80 % interval; move loss: what the recommended split loses against the truly best split "
@@ -413,9 +470,10 @@ def report(results: list[dict], generators: list[str], args, elapsed: float) -> 
         "",
         markdown(acc, 1),
         "",
-        "## The next test's promise (proposed on the 0-test fit, run on the last weeks before the holdout)",
+        "## The next test's promise (proposed on the 0-test fit, run on the data's last weeks)",
         "",
-        "Narrowing: 1 - width / width before the test, of the proposed category's 80 % share interval.",
+        "Narrowing: 1 - width / width before the test, of the proposed category's 80 % share interval. "
+        "Given the outcome: the promise's method applied to the lift that was measured.",
         "",
         markdown(prom, 2),
         "",
@@ -442,10 +500,21 @@ def report(results: list[dict], generators: list[str], args, elapsed: float) -> 
         markdown(detail.rename(columns={"err": "err pp"}), 2),
     ]
     pdetail = prom_rows[prom_rows["ratio"].notna()].drop(columns=["error", "stage"])
-    for c in ("width_now", "width_promised", "width_realised", "narrowing_promised", "narrowing_realised"):
+    for c in (
+        "width_now",
+        "width_promised",
+        "width_realised",
+        "narrowing_promised",
+        "narrowing_realised",
+        "width_given_outcome",
+    ):
         pdetail[c] = 100 * pdetail[c]
     lines += ["", "## Promise checks (widths in pp, narrowing in %)", "", markdown(pdetail, 2)]
     return "\n".join(lines) + "\n"
+
+
+def _change(text: str) -> float | str:
+    return "off" if text.strip().lower() == "off" else float(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -459,15 +528,19 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="3 seeds: a smoke run (the draws stay, the promise needs them)"
     )
     ap.add_argument(
-        "--change", type=float, default=TEST_CHANGE, help="each test's spend change, share of the recent mean (0.5)"
+        "--change",
+        type=_change,
+        default=TEST_CHANGE,
+        help="each test's spend change, share of the recent mean (0.5), or 'off' to switch the spend off",
     )
+    ap.add_argument("--weeks", type=int, default=TEST_WEEKS, help=f"each test's length in weeks ({TEST_WEEKS})")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
     args = ap.parse_args(argv)
     n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
     args.seed_list = list(range(args.first_seed, args.first_seed + n_seeds))
 
     started = time.perf_counter()
-    results = run(args.generators, args.seed_list, args.n_draws, args.jobs, args.change)
+    results = run(args.generators, args.seed_list, args.n_draws, args.jobs, args.change, args.weeks)
     text = report(results, args.generators, args, time.perf_counter() - started)
     print(text)
     if args.out is not None:

@@ -1,8 +1,8 @@
 """The next lift test to run: which category, how large a spend change, how many weeks.
 
 `design_next_test(model, plan)` looks at time-based step tests that start after the data: one
-category's weekly spend changed by a share of its current level for a few weeks. For each it
-computes, from the model's own posterior draws:
+category's weekly spend changed by a share of its current level for a few weeks (or switched off).
+For each it computes, from the model's own posterior draws:
 
 - the expected lift (extra quality-weighted encounters over the test weeks, posterior mean);
 - the noise of measuring it: a week's error sd (the model's residuals), summed over the weeks
@@ -39,8 +39,11 @@ from planner.geo import choose, geo_candidates
 
 __all__ = ["CHANGES", "WEEKS", "design_next_test", "needs_test", "with_and_without"]
 
-#: Spend changes tried, as shares of the category's current weekly spend.
-CHANGES = (0.5, 0.25, -0.25, -0.5)
+#: Spend changes tried, as shares of the category's current weekly spend; -1 switches it off (an
+#: on/off test, which measures the curve all the way down to zero spend: in the experiments
+#: benchmark, one per category halved the share error of weak data where +50 % steps did not),
+#: tried where the plan's bounds allow no spend in the category.
+CHANGES = (0.5, 0.25, -0.25, -0.5, -1.0)
 #: Test lengths tried, in weeks.
 WEEKS = (4, 8, 12)
 POWER = 0.8

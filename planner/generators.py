@@ -942,7 +942,7 @@ def with_experiment(
     category: str,
     start,
     weeks: int,
-    change_eur_per_week: float,
+    change_eur_per_week: float | str,
     *,
     measured_weeks_after: int = 0,
     se: float | None = None,
@@ -970,9 +970,12 @@ def with_experiment(
         The window's first week: a day in it, or its position among the data's weeks (0 = first).
     weeks : int
         Length of the window in weeks (at least 2, as the params require).
-    change_eur_per_week : float
+    change_eur_per_week : float or "off"
         Change against the history's spend in each window week (EUR/week, rounded to whole euros);
         negative for a cut, which must not exceed the category's spend in any window week.
+        ``"off"`` switches the category's spend off in the window (an on/off test): every window
+        week's spend becomes 0, and the entry's change is minus the window's mean weekly spend (in
+        whole euros), as the one who switched it off would report the usual spend.
     measured_weeks_after : int, default 0
         Weeks after the window that the lift is measured over too (they must lie in the data).
     se : float, optional
@@ -1033,7 +1036,10 @@ def with_experiment(
             f"the window (weeks {first}..{last}) plus {after} measured week(s) after it must lie within the "
             f"data's {n} weeks ({index[0].date()}..{index[-1].date()})"
         )
-    change = float(np.rint(change_eur_per_week))
+    off = isinstance(change_eur_per_week, str)
+    if off and change_eur_per_week != "off":
+        raise ValueError(f"change_eur_per_week must be a number or 'off' (got {change_eur_per_week!r})")
+    change = 0.0 if off else float(np.rint(change_eur_per_week))
 
     # the spend: the change spread over the category's columns by their spend in each week
     columns = {c: {col: np.array(v, dtype=float) for col, v in cols.items()} for c, cols in history["columns"].items()}
@@ -1041,14 +1047,22 @@ def with_experiment(
     names = list(columns[category])
     block = np.column_stack([columns[category][col][rows] for col in names])
     total = block.sum(axis=1)
-    if change < 0 and np.any(total + change < 0):
+    if off:
+        change = -float(np.rint(total.mean()))
+        if change == 0:
+            raise ValueError(f"{category} has no spend in the window to switch off")
+        block = np.zeros_like(block)
+    elif change < 0 and np.any(total + change < 0):
         bad = [f"{index[first + i].date()} ({total[i]:,.0f} EUR)" for i in np.flatnonzero(total + change < 0)]
         raise ValueError(
             f"a cut of {-change:,.0f} EUR/week is larger than the {category} spend in the week(s) of {', '.join(bad)}"
         )
-    overall = block.sum(axis=0) if block.sum() > 0 else np.ones(len(names))
-    weights = np.where(total[:, None] > 0, block / np.where(total > 0, total, 1.0)[:, None], overall / overall.sum())
-    block = block + _whole_euros(change * weights, int(change))
+    else:
+        overall = block.sum(axis=0) if block.sum() > 0 else np.ones(len(names))
+        weights = np.where(
+            total[:, None] > 0, block / np.where(total > 0, total, 1.0)[:, None], overall / overall.sum()
+        )
+        block = block + _whole_euros(change * weights, int(change))
     for j, col in enumerate(names):
         columns[category][col][rows] = block[:, j]
 

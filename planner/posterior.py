@@ -242,6 +242,14 @@ class Problem:
         self._cf = [self.spend_without(e) for e in self.lifts]
         self._lift_scale = np.array([self.noise_sd / e.se for e in self.lifts])
         self._lift_obs = np.array([e.lift for e in self.lifts]) * self._lift_scale
+        # the carryover is linear in spend, so without the test it is the history's minus the
+        # change's own carryover (closed form below) - exact when the window starts after the
+        # backcast's weeks and taking the change out leaves every week's spend as it is minus the change
+        self._closed = []
+        for e in self.lifts:
+            moved = self.spend[e.first : e.last + 1, e.j] - e.change
+            exact = e.first >= BACKCAST_WEEKS and bool(np.all(moved >= 0.0))
+            self._closed.append(exact)
 
     # -- parameters ---------------------------------------------------------------------------
 
@@ -268,12 +276,29 @@ class Problem:
         x[lift.first : lift.last + 1, lift.j] -= lift.change
         return np.maximum(x, 0.0)
 
-    def features(self, u: np.ndarray, rows: int | None = None, grad: bool = False, spend=None):
+    @staticmethod
+    def _change_carryover(lift: Lift, lam: np.ndarray, grad: bool = False):
+        """The carryover of a test's change per unit of change, over its measured weeks.
+
+        ``g[t] = (1 - lam) sum_{s=first..min(t, last)} lam^(t - s) = lam^max(t - last, 0) - lam^(t - first + 1)``
+        for ``t = first..stop-1``: shape (weeks measured,) + lam's shape; with grad also dg/dlam.
+        """
+        tau = np.arange(lift.stop - lift.first, dtype=float).reshape((-1,) + (1,) * np.ndim(lam))
+        p1 = np.maximum(tau - (lift.last - lift.first), 0.0)
+        p2 = tau + 1.0
+        lp1, lp2 = lam**p1, lam**p2
+        if not grad:
+            return lp1 - lp2
+        dg = np.where(p1 > 0, p1 * lam ** np.maximum(p1 - 1.0, 0.0), 0.0) - p2 * lam ** (p2 - 1.0)
+        return lp1 - lp2, dg
+
+    def features(self, u: np.ndarray, rows: int | None = None, grad: bool = False, spend=None, parts=None):
         """Saturation of the carried-over spend, (rows, m); with grad, d/du as (rows, m, 3).
 
         The same recursion and curve as `planner.transforms.adstock` and `hill`, from the start
         state `planner.transforms.backcast`, written for the inner loop. `spend` (default the
-        data's) gives the features of another history of the same weeks.
+        data's) gives the features of another history of the same weeks. A dict `parts` receives
+        the carried-over spend before its floor (``a``) and, with grad, its d/d decay (``da``).
         """
         theta = self.theta(u)
         full = self.spend if spend is None else spend
@@ -284,6 +309,8 @@ class Problem:
         a = np.empty_like(x)
         for j in range(self.m):
             a[:, j] = lfilter([1.0 - lam[j]], [1.0, -lam[j]], x[:, j], zi=[lam[j] * start[j]])[0]
+        if parts is not None:
+            parts["a"] = a
         a = np.maximum(a, _TINY * self.scale)
         lr = np.log(k) - np.log(a)
         q = np.exp(s * lr)
@@ -300,6 +327,8 @@ class Problem:
         da = np.empty_like(x)
         for j in range(self.m):
             da[:, j] = lfilter([1.0], [1.0, -lam[j]], a_prev[:, j] - x[:, j], zi=[lam[j] * dstart[j]])[0]
+        if parts is not None:
+            parts["da"] = da
         d = np.empty(x.shape + (3,))
         d[:, :, 0] = c * s / a * da * self.span[:, 0]
         d[:, :, 1] = -c * s * self.logspan[:, 0]
@@ -310,35 +339,95 @@ class Problem:
         """Weighted and AR(1)-transformed fitted weeks of `h` (weeks from the first on)."""
         return ar1_transform(h[self.w0 : self.rows] * self.sw[self.w0 : self.rows, None], self.rho)
 
-    def lift_features(self, u: np.ndarray, h: np.ndarray | None = None, grad: bool = False):
+    def lift_features(self, u: np.ndarray, h=None, grad: bool = False, parts: dict | None = None):
         """Per test, what its category's saturation gained from the test over the measured weeks.
 
         ``D[e] = sum over the measured weeks of h_j(spend) - h_j(spend without the test)``, so the
         model's predicted lift of test ``e`` is ``beta_j * D[e]``. With grad also dD/du, (k, m, 3).
+        `h` (with grad: ``(h, dh)``) and `parts` are `features` of this `u` when the caller has them.
+
+        The carryover without the test is the history's minus the change's own carryover,
+        ``a_j(without)[t] = a_j[t] - change * g[t]`` (`_change_carryover`), so only the measured
+        weeks are computed again.
         """
         k = len(self.lifts)
-        if grad:
-            if h is None:
-                h, dh = self.features(u, grad=True)
-            else:
-                h, dh = h
         out = np.empty(k)
         dout = np.zeros((k, self.m, 3)) if grad else None
-        for e, (lift, cf) in enumerate(zip(self.lifts, self._cf, strict=True)):
-            rows = slice(lift.first, lift.stop)
-            # only the test's category differs between the two histories
-            sub = self._column_problem(lift.j)
+        if k == 0:
+            return (out, dout) if grad else out
+        if h is None or parts is None:
+            parts = {}
+            h = self.features(u, max(e.stop for e in self.lifts), grad=grad, parts=parts)
+        h, dh = h if grad else (h, None)
+        theta = self.theta(u)
+        lam, half, shape = theta[:, 0], theta[:, 1] * self.scale, theta[:, 2]
+        for e, lift in enumerate(self.lifts):
+            j, rows = lift.j, slice(lift.first, lift.stop)
+            if not self._closed[e]:
+                out[e], d_e = self._lift_feature_by_scan(u, e, h, dh, grad)
+                if grad:
+                    dout[e, j] = d_e
+                continue
+            g = self._change_carryover(lift, lam[j], grad=grad)
+            g, dg = g if grad else (g, None)
+            ac = np.maximum(parts["a"][rows, j] - lift.change * g, _TINY * self.scale[j])
+            lr = math.log(half[j]) - np.log(ac)
+            q = np.exp(shape[j] * lr)
+            hc = 1.0 / (1.0 + q)
+            out[e] = float(np.sum(h[rows, j] - hc))
             if grad:
-                hc, dc = sub.features(u[3 * lift.j : 3 * lift.j + 3], lift.stop, grad=True, spend=cf[:, [lift.j]])
-                dout[e, lift.j] = np.sum(dh[rows, lift.j] - dc[rows, 0], axis=0)
-            else:
-                hc = sub.features(u[3 * lift.j : 3 * lift.j + 3], lift.stop, spend=cf[:, [lift.j]])
-            if h is None:  # the category's own features, on their own
-                own = sub.features(u[3 * lift.j : 3 * lift.j + 3], lift.stop)[:, 0]
-            else:
-                own = h[: lift.stop, lift.j]
-            out[e] = float(np.sum(own[rows] - hc[rows, 0]))
+                c = hc * hc * q
+                dac = parts["da"][rows, j] - lift.change * dg
+                dc = np.column_stack(
+                    [
+                        c * shape[j] / ac * dac * self.span[j, 0],
+                        -c * shape[j] * self.logspan[j, 0],
+                        -c * lr * shape[j] * self.logspan[j, 1],
+                    ]
+                )
+                dout[e, j] = np.sum(dh[rows, j] - dc, axis=0)
         return (out, dout) if grad else out
+
+    def _lift_feature_by_scan(self, u, e, h, dh, grad):
+        """`lift_features` of test `e` by running the carryover of the spend without it from the start."""
+        lift, cf = self.lifts[e], self._cf[e]
+        rows = slice(lift.first, lift.stop)
+        sub = self._column_problem(lift.j)
+        uj = u[3 * lift.j : 3 * lift.j + 3]
+        if grad:
+            hc, dc = sub.features(uj, lift.stop, grad=True, spend=cf[:, [lift.j]])
+            return float(np.sum(h[rows, lift.j] - hc[rows, 0])), np.sum(dh[rows, lift.j] - dc[rows, 0], axis=0)
+        hc = sub.features(uj, lift.stop, spend=cf[:, [lift.j]])
+        return float(np.sum(h[rows, lift.j] - hc[rows, 0])), None
+
+    def lift_features_many(self, us: np.ndarray) -> np.ndarray:
+        """`lift_features` for many points at once, (W, dim) -> (W, k)."""
+        us = np.atleast_2d(np.asarray(us, dtype=float))
+        k = len(self.lifts)
+        if k == 0 or us.shape[0] == 0:
+            return np.zeros((us.shape[0], k))
+        uu = np.clip(us, 0.0, 1.0).reshape(-1, self.m, 3)
+        lam = self.lo[:, 0] + uu[:, :, 0] * self.span[:, 0]  # (W, m)
+        half = self.lo[:, 1] * np.exp(uu[:, :, 1] * self.logspan[:, 0]) * self.scale
+        shape = self.lo[:, 2] * np.exp(uu[:, :, 2] * self.logspan[:, 1])
+        stop = max(e.stop for e in self.lifts)
+        a = _scan_adstock(self.spend[:stop], lam, _backcast(self.early, lam))
+        h = 1.0 / (1.0 + (half / np.maximum(a, _TINY * self.scale)) ** shape)
+        return np.column_stack([self._lift_d_batch(e, lam, half, shape, a, h) for e in range(k)])
+
+    def _lift_d_batch(self, e, lam, half, shape, a, h) -> np.ndarray:
+        """D of test `e` for W points: lam, half, shape (W, m); a (unfloored) and h (weeks, W, m)."""
+        lift, cf = self.lifts[e], self._cf[e]
+        j, rows = lift.j, slice(lift.first, lift.stop)
+        if self._closed[e]:
+            ac = a[rows, :, j] - lift.change * self._change_carryover(lift, lam[:, j])
+        else:
+            ac = _scan_adstock(
+                cf[: lift.stop, j], lam[:, j], _backcast(cf[:BACKCAST_WEEKS, j, None], lam[:, j, None])[:, 0]
+            )[rows]
+        ac = np.maximum(ac, _TINY * self.scale[j])
+        hc = 1.0 / (1.0 + (half[:, j] / ac) ** shape[:, j])  # (weeks measured, W)
+        return np.sum(h[rows, :, j] - hc, axis=0)
 
     def _column_problem(self, j: int) -> Problem:
         """A one-category view of this problem (same box and scale), for that category's features."""
@@ -360,7 +449,7 @@ class Problem:
             rows[e, lift.j] = self._lift_scale[e] * d[e]
         return rows
 
-    def linear(self, h: np.ndarray, u: np.ndarray | None = None, d: np.ndarray | None = None):
+    def linear(self, h: np.ndarray, u: np.ndarray | None = None, d: np.ndarray | None = None, parts=None):
         """Projected transformed features, their Gram matrix, rhs and the NNLS beta and residual.
 
         With lift tests (`u` or their `d` given) their rows follow the weekly ones in all of these.
@@ -369,7 +458,7 @@ class Problem:
         rh = ht - self.q_base @ (self.q_base.T @ ht)
         ry = self.ry
         if self.lifts:
-            d = self.lift_features(u, h) if d is None else d
+            d = self.lift_features(u, h, parts=parts) if d is None else d
             rh = np.vstack([rh, self._lift_rows(d)])
             ry = np.concatenate([ry, self._lift_obs])
         gram, rhs = rh.T @ rh, rh.T @ ry
@@ -393,8 +482,9 @@ class Problem:
             return -math.inf
         if self.m == 0:
             return 0.0
-        h = self.features(u, self.rows if not self.lifts else None)
-        *_, resid = self.linear(h, u)
+        parts: dict = {}
+        h = self.features(u, self.rows, parts=parts)
+        *_, resid = self.linear(h, u, parts=parts)
         sse = max(float(resid @ resid), 1e-300)
         return self.log_prior(u) - 0.5 * (self.dof + self.m) * math.log(sse)
 
@@ -415,8 +505,7 @@ class Problem:
         s = self.lo[:, 2] * np.exp(uu[:, :, 2] * self.logspan[:, 1])
         x = self.spend[: self.rows]
         a = _scan_adstock(x, lam, _backcast(self.early, lam))
-        a = np.maximum(a, _TINY * self.scale)
-        h = 1.0 / (1.0 + (k / a) ** s)  # (rows, W, m)
+        h = 1.0 / (1.0 + (k / np.maximum(a, _TINY * self.scale)) ** s)  # (rows, W, m)
         ht = ar1_transform(h[self.w0 :] * self.sw[self.w0 : self.rows, None, None], self.rho)
         flat = ht.reshape(ht.shape[0], -1)
         rh = (flat - self.q_base @ (self.q_base.T @ flat)).reshape(ht.shape)
@@ -424,14 +513,9 @@ class Problem:
         gram = rw.transpose(0, 2, 1) @ rw
         rhs = np.einsum("wti,t->wi", rw, self.ry)
         total = float(self.ry @ self.ry)
-        for e, (lift, cf) in enumerate(zip(self.lifts, self._cf, strict=True)):
-            j, rows = lift.j, slice(lift.first, lift.stop)
-            ac = _scan_adstock(
-                cf[: lift.stop, j], lam[:, j], _backcast(cf[:BACKCAST_WEEKS, j, None], lam[:, j, None])[:, 0]
-            )
-            ac = np.maximum(ac, _TINY * self.scale[j])
-            hc = 1.0 / (1.0 + (k[:, j] / ac) ** s[:, j])  # (stop, W)
-            row = self._lift_scale[e] * np.sum(h[rows, :, j] - hc[rows], axis=0)  # (W,)
+        for e, lift in enumerate(self.lifts):
+            j = lift.j
+            row = self._lift_scale[e] * self._lift_d_batch(e, lam, k, s, a, h)  # (W,)
             gram[:, j, j] += row * row
             rhs[:, j] += row * self._lift_obs[e]
             total += float(self._lift_obs[e] ** 2)
@@ -444,10 +528,11 @@ class Problem:
 
     def neg_log_post_grad(self, u: np.ndarray):
         """-log posterior and its gradient (envelope theorem over the linear part), for L-BFGS-B."""
-        h, d = self.features(u, self.rows if not self.lifts else None, grad=True)
+        parts: dict = {}
+        h, d = self.features(u, self.rows, grad=True, parts=parts)
         lift_d = lift_grad = None
         if self.lifts:
-            lift_d, lift_grad = self.lift_features(u, (h, d), grad=True)
+            lift_d, lift_grad = self.lift_features(u, (h, d), grad=True, parts=parts)
         _, _, _, _, beta, resid = self.linear(h, u, lift_d)
         sse = max(float(resid @ resid), 1e-300)
         # d(resid)/du = -(projected transformed dH/du) beta; projection is idempotent, so r'P = r'
@@ -467,8 +552,9 @@ class Problem:
         """beta and gamma of the best linear part at `u`."""
         if self.m == 0:
             return np.zeros(0), self.pinv_base @ self.yt
-        h = self.features(u, self.rows if not self.lifts else None)
-        ht, _, _, _, beta, _ = self.linear(h, u)
+        parts: dict = {}
+        h = self.features(u, self.rows, parts=parts)
+        ht, _, _, _, beta, _ = self.linear(h, u, parts=parts)
         return beta, self.gamma(ht, beta)
 
     def predict(self, u, beta, gamma, rows=None) -> np.ndarray:
@@ -498,15 +584,16 @@ def find_mode(problem: Problem, start_points: list[np.ndarray]) -> tuple[np.ndar
     return best_u, -best_f
 
 
-def linear_draw(problem: Problem, u: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
-    """One draw of (beta, gamma) from their conditional posterior at `u`."""
+def linear_draw(problem: Problem, u: np.ndarray, rng, d: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One draw of (beta, gamma) from their conditional posterior at `u` (`d`: its `lift_features`)."""
     if problem.m == 0:
         sigma = math.sqrt(float(problem.ry @ problem.ry) / rng.chisquare(max(problem.dof, 1)))
         gamma = problem.pinv_base @ problem.yt
         chol = np.linalg.cholesky(problem.base_cov + 1e-12 * np.eye(problem.p))
         return np.zeros(0), gamma + sigma * chol @ rng.standard_normal(problem.p)
-    h = problem.features(u, problem.rows if not problem.lifts else None)
-    ht, rh, gram, rhs, beta_c, resid = problem.linear(h, u)
+    parts: dict = {}
+    h = problem.features(u, problem.rows, parts=parts)
+    ht, rh, gram, rhs, beta_c, resid = problem.linear(h, u, d, parts=parts)
     sigma2 = float(resid @ resid) / rng.chisquare(problem.dof)
     m = problem.m
     reg = gram + np.eye(m) * (1e-10 * max(np.trace(gram), 1e-300))
@@ -562,10 +649,11 @@ def draw_posterior(
     sampler.run_mcmc(state, steps, skip_initial_state_check=True)
     chain = sampler.get_chain(flat=True)  # (steps * nw, dim)
     pick = np.linspace(0, chain.shape[0] - 1, n_draws).round().astype(int)
+    lift_d = problem.lift_features_many(chain[pick])  # (n_draws, tests), all draws at once
     rows = []
-    for i in pick:
+    for n, i in enumerate(pick):
         u = chain[i]
-        beta, gamma = linear_draw(problem, u, rng_lin)
+        beta, gamma = linear_draw(problem, u, rng_lin, lift_d[n] if problem.lifts else None)
         rows.append(np.concatenate([problem.theta(u).ravel(), beta, gamma]))
     info = {"walkers": nw, "steps": burn + steps, "acceptance": float(np.mean(sampler.acceptance_fraction))}
     return np.array(rows), info

@@ -53,6 +53,25 @@ def test_the_design_is_feasible_and_says_what_it_promises(small_counts_fit):
     assert test == design_next_test(res, plan)  # seeded
 
 
+def test_switching_a_category_off_teaches_its_share_more_than_a_step_up(small_counts_fit, monkeypatch):
+    """Without a plan's bounds the designer may switch a category off; on weak data that test promises
+    a narrower share interval than any +25 % step, so it is the one proposed."""
+    from planner import experiments
+
+    res, _ = small_counts_fit
+
+    def narrowing(test):
+        (lo, hi), (alo, ahi) = test["share_interval_now"], test["share_interval_after"]
+        return (hi - lo) - (ahi - alo)
+
+    proposed = design_next_test(res)
+    now = float(res.spend[proposed["category"]].iloc[-res.horizon_weeks :].mean())
+    assert proposed["spend_change_eur_per_week"] == pytest.approx(-now, abs=0.01)
+    monkeypatch.setattr(experiments, "CHANGES", (0.25,))
+    step_up = design_next_test(res)
+    assert narrowing(proposed) > narrowing(step_up) + 0.05
+
+
 def test_the_power_matches_a_simulation_of_the_test(small_counts_fit):
     res, plan = small_counts_fit
     test = design_next_test(res, plan)

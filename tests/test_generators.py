@@ -243,6 +243,23 @@ def test_only_the_window_spend_of_the_category_changes(name, cases):
     np.testing.assert_allclose(tested.contributions, tested.features * tested.coefficients, rtol=1e-9, atol=1e-9)
 
 
+def test_an_off_test_switches_the_window_spend_off(cases):
+    case = cases["additive_hill"]
+    tested, entry, true_lift = with_experiment(case, "design", 60, 6, "off")
+    window = case.spend["design"].iloc[60:66]
+    assert (tested.spend["design"].iloc[60:66] == 0).all()
+    pd.testing.assert_series_equal(tested.spend["design"].iloc[:60], case.spend["design"].iloc[:60])
+    pd.testing.assert_series_equal(tested.spend["design"].iloc[66:], case.spend["design"].iloc[66:])
+    # the reported change is minus the usual spend, so the data minus the change is never negative
+    assert entry["spend_change_eur_per_week"] == -round(float(window.mean()))
+    assert true_lift < 0
+    # it loses more than a cut by half the usual spend
+    _, _, half = with_experiment(case, "design", 60, 6, -float(np.floor(window.min())) / 2)
+    assert true_lift < half < 0
+    with pytest.raises(ValueError, match="a number or 'off'"):
+        with_experiment(case, "design", 60, 6, "on")
+
+
 def test_gaussian_noise_is_the_original_draw(cases):
     case = cases["additive_hill"]
     tested, _, _ = with_experiment(case, "content", 40, 4, 6000.0)

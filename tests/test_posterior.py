@@ -162,3 +162,28 @@ def test_an_exact_lift_pulls_the_predicted_lift_onto_it():
     after = beta1[1] * exact.lift_features(u1)[0]
     assert abs(before - target) > 0.5 * target
     assert after == pytest.approx(target, rel=0.05)
+
+
+@pytest.mark.parametrize("change", [1500.0, -2500.0])
+def test_closed_form_carryover_of_a_test_matches_running_the_spend_without_it(change):
+    """The lift rows from the change's own carryover equal those of the spend without the test run
+    from the start: values, gradient and the many-point version."""
+    base_problem = make_problem(rho=0.3)
+    spend = base_problem.spend.copy()
+    spend[:, 1] += 2000.0  # no week's spend falls below the change
+    test = post.Lift(j=1, first=30, last=37, stop=42, change=change, lift=300.0, se=40.0)
+    args = (spend, base_problem.base, base_problem.y, *BOX)
+    closed = post.Problem(*args, prior_sd=0.25, rho=0.3, experiments=[test], noise_sd=10.0)
+    scan = post.Problem(*args, prior_sd=0.25, rho=0.3, experiments=[test], noise_sd=10.0)
+    assert closed._closed == [True]
+    scan._closed = [False]
+    us = np.random.default_rng(11).uniform(0.05, 0.95, (6, 9))
+    np.testing.assert_allclose(closed.lift_features_many(us), scan.lift_features_many(us), rtol=1e-9)
+    np.testing.assert_allclose(closed.log_post_many(us), scan.log_post_many(us), rtol=1e-12)
+    for u in us:
+        d1, g1 = closed.lift_features(u, grad=True)
+        d2, g2 = scan.lift_features(u, grad=True)
+        np.testing.assert_allclose(d1, d2, rtol=1e-9)
+        np.testing.assert_allclose(g1, g2, rtol=1e-7, atol=1e-12)
+        assert d1[0] != 0.0
+    np.testing.assert_allclose(closed.lift_features_many(us)[:, 0], [closed.lift_features(u)[0] for u in us], rtol=1e-9)

@@ -298,12 +298,9 @@ def _experiment_table(problem, named, before, u_hat, draws, interval) -> list[di
         return []
     m = problem.m
     if draws is not None and len(draws):
-        preds = []
-        for row in draws:
-            u = problem.unit(row[: 3 * m].reshape(m, 3))
-            d = problem.lift_features(u)
-            preds.append([row[3 * m + lift.j] * d[e] for e, (_, _, lift) in enumerate(named)])
-        preds = np.array(preds)
+        us = np.array([problem.unit(row[: 3 * m]) for row in draws])
+        js = [lift.j for _, _, lift in named]
+        preds = draws[:, [3 * m + j for j in js]] * problem.lift_features_many(us)
     else:
         beta, _ = problem.point(u_hat)
         d = problem.lift_features(u_hat)
