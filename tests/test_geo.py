@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from planner import CATEGORIES, geo, synth
 from planner.brief import BriefView, build_pdf
 from planner.data import from_frame
-from planner.experiments import design_next_test
+from planner.experiments import CHANGES, design_next_test
 from planner.generators import make
 from planner.i18n import NBSP
 from planner.model import EncounterModel
@@ -176,7 +176,7 @@ def test_with_regions_the_design_may_split_them(regional_fit):
     spend = data.region_spend[test["category"]].unstack("region").iloc[-plan.horizon_weeks :].sum()
     treated_share = spend[treated].sum() / spend.sum()
     steps = [test["spend_change_eur_per_week"] / (treated_share * now)]
-    assert min(abs(steps[0] - c) for c in (0.5, 0.25, -0.25, -0.5)) < 1e-3
+    assert min(abs(steps[0] - c) for c in CHANGES) < 1e-3
     NextTest.model_validate(test)
     json.dumps(test, allow_nan=False)
     assert test == design_next_test(res, plan, dataset=data)  # seeded
