@@ -33,9 +33,9 @@ encounter (the generator's follows the web encounters only).
 Coverage over 80 cases (40 seeds per scenario) moves by about 4.5 points from chance alone
 (binomial; each figure is printed with its 95 % Wilson range), so the benchmark also scores many
 more histories without the encounter model's fit (``--histories``, default 300 per scenario): the
-deal values and the value per encounter by the functions `analyse` uses (these need no fit; the
-close rate's trend behind the value's influences with the generator's content decay), and the
-close-rate trend with the generator's decay (its sampling error only, no decay error). The two
+deal values and the value per encounter by the functions `analyse` uses (these need no fit), and
+the close-rate trend's distributed lag with its lags chosen from the generator's content decay
+instead of the model's draws (the trend needs no decay otherwise). The two
 scenarios use disjoint generator seeds (``scenario_seed``): with the same seed they draw the same
 spend, noise and funnel, and their errors correlate at about 0.8.
 
@@ -304,9 +304,9 @@ def run_histories(scenario: str, first: int, count: int) -> list[dict]:
             row["truth"] = _truths(truth)
             data = from_frame(syn.frame, params, source=f"synth:{scenario}:{seed}")
             f, y = data.funnel.astype(float), data.y.astype(float)
-            carry = fn._carryover(data.spend, pd.Series(truth["experience"]["decay"]))
             sm: dict = {}
-            close, _ = fn._close_rate(f, y, carry, interval, sm)
+            lags = fn.trend_lags(truth["close_rate"]["decay"])
+            close, _ = fn._close_rate(f, y, data.spend, lags, interval, sm)
             deal_value, _ = fn._deal_values(f, interval, seed)
             trend = close["trend"]
             row["estimate"] = {
@@ -519,7 +519,7 @@ def report(rows: list[dict], args, elapsed: float, histories: list[dict] | None 
             f"{args.seed_list[0]}..{args.seed_list[0] + args.histories - 1})",
             "",
             "The deal values and the value per encounter as `analyse` computes them (they need no fit); the "
-            "close-rate trend with the generator's content decay, so without the decay's uncertainty. "
+            "close-rate trend's distributed lag with its lags from the generator's content decay. "
             f"Failed histories: {failed_h}.",
             "",
             markdown(coverage(many, args.scenarios), 1) if len(many) else "(no histories)",

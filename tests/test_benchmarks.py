@@ -32,13 +32,25 @@ RUNS = [
         (0, 1),
     ),
     ("bench_geo.py", ["--sims", "10"], "| 6 | 0.4 | 8 |", (0,)),
+    (
+        "bench_funnel.py",
+        ["--scenarios", "content_driven", "--seeds", "1", "--histories", "2", "--n-draws", "20", "--jobs", "1"],
+        "## Revenue plan against the true best split",
+        (0,),
+    ),
+    (
+        "bench_experiments.py",
+        ["--generators", "small_counts", "--seeds", "1", "--n-draws", "20", "--jobs", "1"],
+        "| small_counts |",
+        (0,),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("script", "args", "marker", "codes"), RUNS, ids=[r[0] for r in RUNS])
 def test_benchmark_runs_to_its_report(script, args, marker, codes, tmp_path):
     out = tmp_path / "report.md"
-    extra = ["--out", str(out)] if script != "bench_plan.py" and script != "bench_geo.py" else []
+    extra = ["--out", str(out)] if script not in ("bench_plan.py", "bench_geo.py") else []
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script), *args, *extra],
         capture_output=True,
