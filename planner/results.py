@@ -387,6 +387,12 @@ class Gain(_Section):
         description="The gain in allocation.unit (deals, revenue or profit in EUR) with its interval; absent "
         "for the encounters objective.",
     )
+    warming: float | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The part of value.value (allocation.unit) that comes from content's carryover raising the "
+        "close rate of every lead (the funnel's close-rate trend); absent without that trend.",
+    )
 
 
 class Bound(_Section):

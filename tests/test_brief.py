@@ -231,6 +231,20 @@ def build(raw: dict, tmp_path: Path, name: str) -> tuple[BriefView, list[str]]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_page1_says_how_much_of_the_revenue_gain_is_contents_warming_of_the_leads(built, lang):
+    results, view, pages = built["funnel_revenue", lang]
+    warming = results.allocation.gain_vs_current.warming
+    assert warming is not None and warming > 0
+    line = view.warming_line
+    assert line is not None and norm(line[:40]) in pages[0]
+    found = re.search(r"(\d[\d.,\u00a0]*)(\s?(?:M|milj\.))?", line)
+    assert parse_money(found.group(0), lang) == two_significant(warming)
+    # only a plan that moves money for value says it
+    _, keep_view, _ = built["content", lang]
+    assert keep_view.warming_line is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_revenue_headline_states_the_plans_euro_gain_and_names_the_objective(built, lang):
     """The headline's euros are allocation.gain_vs_current.value (and its interval) at two significant figures."""
     results, view, pages = built["funnel_revenue", lang]

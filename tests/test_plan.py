@@ -869,6 +869,14 @@ def test_warming_moves_the_revenue_plan_towards_content_and_is_in_its_value():
         assert a.value == pytest.approx(expected)
         assert a.value_low < a.value < a.value_high
     assert warmed.candidate.value > plain.candidate.value
+    # the gain says how much of it is the warming, and results.json carries it
+    part = warmed.candidate.value_warming - warmed.current.value_warming
+    assert warmed.gain_vs_current["warming"] == pytest.approx(part) and part > 0
+    d = warmed.to_dict()
+    assert d["gain_vs_current"]["warming"] == pytest.approx(part, abs=0.01)
+    assert validate_section("allocation", d).gain_vs_current.warming == pytest.approx(part, abs=0.01)
+    assert "warming" not in plain.to_dict()["gain_vs_current"]
+    assert "content raising the close rate" in str(warmed.summary())
     # the warming's uncertainty widens the gain's interval, paired draw by draw
     spread = Warming(lognormal_draws(20000.0, 0.5), decay=0.5, start=20.0, reference=20.0)
     unsure = Value("revenue", draws, warming=spread)

@@ -789,7 +789,17 @@ class BriefView:
         """Page 1: conversion seen two ways (the close rate's trend, deal value per channel)."""
         if self.funnel is None:
             return []
-        return [t for t in (self.funnel_sentence(k) for k in PAGE1_FUNNEL_SENTENCES) if t]
+        lines = [t for t in (self.funnel_sentence(k) for k in PAGE1_FUNNEL_SENTENCES) if t]
+        return ([self.warming_line] if self.warming_line else []) + lines
+
+    @cached_property
+    def warming_line(self) -> str | None:
+        """Page 1, for a plan that moves money for value: how much of the gain is content's warming of
+        the leads (``gain_vs_current.warming``), so the reader sees what the plan rests on."""
+        warming = _get(_get(self.alloc, "gain_vs_current"), "warming")
+        if warming is None or self.action != "move" or float(warming) < 0.5:
+            return None
+        return self.m("funnel_gain_warming", amount=self.value_text(float(warming)))
 
     @cached_property
     def funnel_chain(self) -> list[FunnelStage]:

@@ -187,6 +187,7 @@ def plan_budget(
             v_low, v_high = percentiles(v_draws, interval)
             value_point = objective.point(point, at, w * at / weeks, weeks)
             extra = dict(value=value_point, value_low=v_low, value_high=v_high, value_draws=v_draws)
+            extra["value_warming"] = objective.warming_part(w * at / weeks, weeks)
         if experience is not None:
             extra["experience_change"] = experience_estimate(experience, (w * at - cur_w * budget) / weeks, interval)
         return Allocation(
@@ -305,6 +306,8 @@ def _gain(candidate: Allocation, current: Allocation, interval: float) -> dict:
         diff = candidate.value_draws - current.value_draws
         v_low, v_high = percentiles(diff, interval)
         gain.update(value=candidate.value - current.value, value_low=v_low, value_high=v_high)
+        if candidate.value_warming is not None and current.value_warming is not None:
+            gain["warming"] = candidate.value_warming - current.value_warming
         gain["probability_better"] = float(np.mean(diff > 0)) if diff.size >= 2 else None
     return gain
 

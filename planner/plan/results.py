@@ -45,6 +45,9 @@ class Allocation:
     experience_change : dict or None
         ``{value, low, high}``: the expected steady-state change of the experience score against
         the current split; None without experience data.
+    value_warming : float or None
+        The part of `value` that content's warming of the leads brings (content's carryover above
+        the data's mean raising the close rate; `planner.plan.value.Warming`); None without it.
     """
 
     name: str
@@ -59,6 +62,7 @@ class Allocation:
     value_high: float | None = None
     value_draws: np.ndarray | None = field(default=None, repr=False)
     experience_change: dict | None = None
+    value_warming: float | None = None
 
     @property
     def total_eur(self) -> float:
@@ -475,6 +479,8 @@ class PlanResults:
             if g["probability_better"] is not None:
                 gain += "; " + m("ps_better_in", prob=_pct(g["probability_better"], m))
             lines.append(m("ps_gain_line", gain=gain))
+            if g.get("warming") is not None:
+                lines.append(m("ps_gain_warming", amount=self._amount(g["warming"], m, signed=True)))
             if g.get("value_low") is not None and g["value_low"] <= 0:
                 lines.append(m("ps_gain_zero"))
         return m("ps_sec_value", objective=objective), lines
@@ -637,6 +643,8 @@ class PlanResults:
         if self.objective != "encounters":
             out["unit"] = self.unit
             out["gain_vs_current"]["value"] = _estimate(g["value"], g["value_low"], g["value_high"])
+            if g.get("warming") is not None:
+                out["gain_vs_current"]["warming"] = round(float(g["warming"]), 2)
         if self.budget_level is not None:
             b = self.budget_level
             out["budget_level"] = {**_estimate(b["value"], b["low"], b["high"]), "status": b["status"]}

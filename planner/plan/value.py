@@ -266,6 +266,12 @@ class Objective:
             return 0.0
         return float(w.draws.mean()) * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
 
+    def warming_part(self, weekly: np.ndarray | None, weeks: int) -> float | None:
+        """The part of `point` that content's warming of the leads brings (None without warming)."""
+        if self.warming is None or weekly is None:
+            return None
+        return self._margin * self._warming_point(weekly, weeks)
+
     def point(self, encounters: float, budget: float, weekly: np.ndarray | None = None, weeks: int = 0) -> float:
         """The objective for a split: its expected encounters valued, plus the warming when the
         split's weekly spend (`weekly`, per category) and the horizon's `weeks` are given."""
