@@ -105,7 +105,6 @@ def true_best(case, budget: float, weeks: int, lo, hi, steps: int = 1000) -> tup
     The true response is a sum over categories, so each category's horizon total is tabulated once
     per share and the grid over the simplex adds three tables.
     """
-    from scipy.optimize import minimize
 
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     s = np.arange(steps + 1) / steps
@@ -123,20 +122,28 @@ def true_best(case, budget: float, weeks: int, lo, hi, steps: int = 1000) -> tup
     def value(w):
         return float(case.horizon_totals(w[None, :] * budget / weeks, weeks).sum())
 
+    best = refine(value, w0, lo, hi)
+    return best, true_total(case, best, budget, weeks)
+
+
+def refine(value, start: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """SLSQP on `value` (a split -> a number) from `start` within [lo, hi] on the simplex; its end
+    point when it is feasible and better, else `start`."""
+    from scipy.optimize import minimize
+
     res = minimize(
         lambda w: -value(w),
-        w0,
+        start,
         method="SLSQP",
         bounds=list(zip(lo, hi, strict=True)),
         constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}],
         options={"ftol": 1e-12, "maxiter": 200},
     )
-    best = w0
     if res.success and abs(res.x.sum() - 1) < 1e-6 and np.all(res.x >= lo - 1e-9) and np.all(res.x <= hi + 1e-9):
         w = np.clip(res.x, lo, hi)
-        if value(w) > value(w0):
-            best = w
-    return best, true_total(case, best, budget, weeks)
+        if value(w) > value(start):
+            return w
+    return start
 
 
 def _error_text(exc: BaseException) -> str:

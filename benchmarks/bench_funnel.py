@@ -68,7 +68,7 @@ for path in (ROOT, ROOT / "benchmarks"):  # run as a script from anywhere
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bench_calibration import _action, _error_text, _share_bounds, markdown, run_tasks, true_total  # noqa: E402
+from bench_calibration import _action, _error_text, _share_bounds, markdown, refine, run_tasks, true_total  # noqa: E402
 
 from planner import CATEGORIES  # noqa: E402
 from planner.synth import SCENARIOS  # noqa: E402
@@ -143,8 +143,6 @@ class TrueRevenue:
         """The truly best split within [lo, hi]: every split on a grid of `step` over the simplex
         scored exactly (the warming ties the categories together, so the separable tables of
         `bench_calibration.true_best` do not apply), then SLSQP from the best of them."""
-        from scipy.optimize import minimize
-
         lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
         n = int(round(1 / step))
         i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
@@ -159,19 +157,7 @@ class TrueRevenue:
         def total(split) -> float:
             return true_total(self, split, budget, weeks)
 
-        res = minimize(
-            lambda v: -total(np.clip(v, lo, hi)),
-            start,
-            method="SLSQP",
-            bounds=list(zip(lo, hi, strict=True)),
-            constraints=[{"type": "eq", "fun": lambda v: v.sum() - 1.0}],
-            options={"ftol": 1e-12, "maxiter": 200},
-        )
-        best = start
-        if res.success and abs(res.x.sum() - 1) < 1e-6:
-            cand = np.clip(res.x, lo, hi)
-            if total(cand) > total(start):
-                best = cand
+        best = refine(total, start, lo, hi)
         return best, total(best)
 
     def simulate(self, spend) -> np.ndarray:
