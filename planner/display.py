@@ -527,9 +527,13 @@ def _funnel_sentences(funnel: Any, keys: Iterable[str], lang: str, empty: str) -
 
 
 def close_rate(funnel: Any, lang: Any = "en") -> HTML:
-    """The close rate of warmed leads and whether it moved with content's carryover, in sentences."""
+    """The close rate of warmed leads, whether it moved with content's carryover and what that is worth
+    in revenue a week (`planner.funnel.FunnelResults.warming`), in sentences."""
     return _funnel_sentences(
-        funnel, ("funnel_close_rate", "funnel_close_rate_trend"), _language(lang), "funnel_no_close_rate"
+        funnel,
+        ("funnel_close_rate", "funnel_close_rate_trend", "funnel_warming"),
+        _language(lang),
+        "funnel_no_close_rate",
     )
 
 

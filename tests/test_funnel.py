@@ -77,6 +77,21 @@ def case(cases):
 # -- recovery of the truth ------------------------------------------------------------------------
 
 
+def test_the_warming_sentence_prices_the_close_rate_trend_as_the_plan_does(cases):
+    from planner.plan import Warming
+
+    for _, model, _, _, res in cases[:2]:
+        warming = res.warming()
+        plan_side = Warming.from_funnel(res, model, "revenue")
+        assert warming["value"] == pytest.approx(plan_side.draws.mean(), rel=0.1)
+        assert warming["low"] < warming["value"] < warming["high"]
+        keys = [s["key"] for s in res.sentences()]
+        assert "funnel_warming" in keys
+        for lang, words in (("en", "Through the close rate alone"), ("fi", "Pelkän klousausprosentin kautta")):
+            text = res.sentence_text(res.sentences()[keys.index("funnel_warming")], lang)
+            assert text.startswith(words) and Messages(lang).eur_cost(warming["value"]) in text
+
+
 def test_trend_lags_cover_the_carryover_of_the_slowest_decay_draws():
     from planner import funnel as fn
 
