@@ -435,7 +435,8 @@ class FunnelResults:
         if self.value_per_encounter is not None and self.value_per_encounter.get("deals") is not None:
             out.append({"key": "funnel_deals_per_encounter", "context": dict(self.value_per_encounter["deals"])})
         warming = self.warming()
-        if warming is not None:
+        # when the close rate fell with content, the trend's own sentence says so
+        if warming is not None and self.close_rate["trend"]["direction"] != "down":
             out.append({"key": "funnel_warming", "context": warming})
         if self.chain is not None:
             out.append({"key": "funnel_chain", "context": dict(self.chain)})
@@ -443,25 +444,24 @@ class FunnelResults:
             out.append({"key": "funnel_experience", "context": {"effect": self.experience["effect"]}})
         return out
 
-    def warming(self) -> dict | None:
-        """What content's warming of the leads is worth: ``{value, low, high}``, the extra revenue a week
-        (EUR) per extra EUR 1,000 a week of content kept up, through the close rate alone.
+    def warming(self, kind: str = "revenue") -> dict | None:
+        """What content's warming of the leads is worth: ``{value, low, high}``, the extra revenue (EUR)
+        or deals a week per extra EUR 1,000 a week of content kept up, through the close rate alone.
 
         ``leads per encounter x the last horizon's weekly encounters x the trend's slope (and its
-        interval's ends) x the assisted deal value``, the same product `planner.plan.Warming` puts in
-        a revenue plan. None without the trend, the chain or the revenue links, or when the close rate
-        fell with content.
+        interval's ends)``, for revenue also ``x the assisted deal value``: what `planner.plan.Warming`
+        puts in a plan for value. None without the trend, the chain or the links it needs.
         """
         trend = (self.close_rate or {}).get("trend")
-        links = (self.value_links or {}).get("revenue") or {}
+        links = (self.value_links or {}).get(kind) or {}
         chain = self.chain or {}
-        if trend is None or links.get("leads_per_encounter") is None or links.get("assisted_deal_value") is None:
+        if trend is None or links.get("leads_per_encounter") is None or not chain.get("weeks"):
             return None
-        if trend["direction"] == "down":  # the trend's own sentence says the close rate fell with content
-            return None
-        if not chain.get("weeks"):
-            return None
-        scale = links["leads_per_encounter"] * chain["encounters"] / chain["weeks"] * links["assisted_deal_value"]
+        scale = links["leads_per_encounter"] * chain["encounters"] / chain["weeks"]
+        if kind == "revenue":
+            if links.get("assisted_deal_value") is None:
+                return None
+            scale *= links["assisted_deal_value"]
         return {k: float(scale * trend[s]) for k, s in (("value", "slope"), ("low", "low"), ("high", "high"))}
 
     def sentence_text(self, sentence: Mapping, lang: str = "en") -> str:

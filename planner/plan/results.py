@@ -457,6 +457,16 @@ class PlanResults:
             return "+" + text if signed and x > 0 else text
         return m.signed(x) if signed else m.int(x)
 
+    def _value_gain(self, m, width: str, interval_form: str) -> str:
+        """The gain in the objective's unit, its interval put in `interval_form` (", {}" or " ({})")."""
+        g = self.gain_vs_current
+        objective = m(f"ps_objective_{self.objective}")
+        text = m("ps_value_gain", gain=self._amount(g["value"], m, signed=True), objective=objective)
+        if g.get("value_low") is not None:
+            low, high = self._amount(g["value_low"], m, signed=True), self._amount(g["value_high"], m, signed=True)
+            text += interval_form.format(m("ps_interval", width=width, low=low, high=high))
+        return text
+
     def _value_lines(self, m, width: str) -> tuple[str, list[str]]:
         """The objective's section of the summary: each scenario's value and the gain, in its unit."""
         objective = m(f"ps_objective_{self.objective}")
@@ -471,11 +481,7 @@ class PlanResults:
             lines.append(f"{_name(a, kind, m)}: {text}")
         g = self.gain_vs_current
         if g.get("value") is not None:
-            gain = m("ps_value_gain", gain=self._amount(g["value"], m, signed=True), objective=objective)
-            if g.get("value_low") is not None:
-                low = self._amount(g["value_low"], m, signed=True)
-                high = self._amount(g["value_high"], m, signed=True)
-                gain += ", " + m("ps_interval", width=width, low=low, high=high)
+            gain = self._value_gain(m, width, ", {}")
             if g["probability_better"] is not None:
                 gain += "; " + m("ps_better_in", prob=_pct(g["probability_better"], m))
             lines.append(m("ps_gain_line", gain=gain))
@@ -516,12 +522,7 @@ class PlanResults:
         width = pct(self.interval)
         valued = self.objective != "encounters" and g.get("value") is not None
         if valued:
-            objective = m(f"ps_objective_{self.objective}")
-            gain = m("ps_value_gain", gain=self._amount(g["value"], m, signed=True), objective=objective)
-            if g.get("value_low") is not None:
-                low = self._amount(g["value_low"], m, signed=True)
-                high = self._amount(g["value_high"], m, signed=True)
-                gain += f" ({m('ps_interval', width=width, low=low, high=high)})"
+            gain = self._value_gain(m, width, " ({})")
         else:
             gain = m("ps_gain_short", gain=m.signed(g["encounters"]))
             if g["low"] is not None:

@@ -189,8 +189,7 @@ def solve(
     def ok(w: np.ndarray) -> bool:
         return guard is None or guard.holds(w)
 
-    best = Solution(starts[0], value(starts[0])) if ok(starts[0]) else Solution(closest, value(closest))
-    # while searching, a Solution's value is the score (encounters plus the linear term)
+    best = solution(starts[0] if ok(starts[0]) else closest)
     for s in starts:
         candidates = [s]
         res = minimize(
@@ -205,9 +204,9 @@ def solve(
         if np.all(np.isfinite(res.x)):
             candidates.append(project(res.x, lo, hi))
         for w in candidates:
-            v = value(w)
-            if ok(w) and v > best.value + 1e-12 * scale:
-                best = Solution(w, v)
+            found = solution(w)
+            if ok(w) and found.score > best.score + 1e-12 * scale:
+                best = found
     w = snap(best.split, lo, hi)
     if not ok(w):
         w = best.split

@@ -34,8 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
 from planner.plan._common import CATS, PlanError, percentiles
+from planner.transforms import adstock, backcast
 
 OBJECTIVES = ("encounters", "deals", "revenue", "profit")
 #: The unit of each objective's numbers.
@@ -82,36 +84,25 @@ class Warming:
 
     @classmethod
     def from_funnel(cls, funnel, model, kind: str) -> Warming | None:
-        """The warming the funnel analysis measured, in deals or revenue; None without a close-rate
-        trend (no leads, no content carryover) or, for revenue, without the assisted deal value.
+        """The warming the funnel analysis measured (`planner.funnel.FunnelResults.warming`), in deals
+        or revenue; None without a close-rate trend (no leads, no content carryover) or, for revenue,
+        without the assisted deal value.
 
-        ``draws = leads per encounter * mean weekly weighted encounters of the last horizon * slope
-        (* assisted deal value)``, the slope drawn from the normal that matches the trend's interval
-        (seeded by the funnel's seed; the other factors' uncertainty is small beside it and left
-        out). Decay, end state and mean are those of content's carryover at the funnel's decay.
+        The draws are normal around that value, with the spread that matches its interval (seeded by
+        the funnel's seed; the slope's uncertainty, the other factors' being small beside it). Decay,
+        end state and mean are those of content's carryover at the funnel's decay.
         """
-        from scipy import stats
-
-        from planner.transforms import adstock, backcast
-
-        trend = (funnel.close_rate or {}).get("trend")
-        links = (funnel.value_links or {}).get(kind) or {}
-        per_encounter = links.get("leads_per_encounter")
+        est = funnel.warming(kind)
         decay = float(funnel.decay.get("content", np.nan))
-        if trend is None or per_encounter is None or not np.isfinite(decay):
+        if est is None or not np.isfinite(decay):
             return None
-        scale = float(per_encounter) * float(model.y.iloc[-funnel.horizon_weeks :].mean())
-        if kind == "revenue":
-            if links.get("assisted_deal_value") is None:
-                return None
-            scale *= float(links["assisted_deal_value"])
         z = float(stats.norm.ppf(0.5 + funnel.interval / 2.0))
-        se = max(float(trend["high"]) - float(trend["low"]), 0.0) / (2.0 * z)
+        se = max(est["high"] - est["low"], 0.0) / (2.0 * z)
         rng = np.random.default_rng([int(funnel.seed), 7])
-        slope = float(trend["slope"]) + se * rng.standard_normal(max(int(funnel.n_draws), 1))
+        draws = est["value"] + se * rng.standard_normal(max(int(funnel.n_draws), 1))
         x = model.spend["content"].to_numpy(dtype=float)
         carry = adstock(x, decay, initial=backcast(x, decay))
-        return cls(scale * slope, decay, float(carry[-1]), float(carry.mean()))
+        return cls(draws, decay, float(carry[-1]), float(carry.mean()))
 
     def ramp(self, weeks: int) -> float:
         """``sum_t (1 - decay**(t+1))`` over the horizon: the carryover-weeks one euro a week adds."""
@@ -260,22 +251,17 @@ class Objective:
         per_eur = float(w.draws.mean()) * w.ramp(weeks) / 1000.0 / self.mean_value
         return np.array([per_eur if c == "content" else 0.0 for c in CATS])
 
-    def _warming_point(self, weekly: np.ndarray | None, weeks: int) -> float:
-        w = self.warming
-        if w is None or weekly is None:
-            return 0.0
-        return float(w.draws.mean()) * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
-
     def warming_part(self, weekly: np.ndarray | None, weeks: int) -> float | None:
         """The part of `point` that content's warming of the leads brings (None without warming)."""
-        if self.warming is None or weekly is None:
+        w = self.warming
+        if w is None or weekly is None:
             return None
-        return self._margin * self._warming_point(weekly, weeks)
+        return self._margin * float(w.draws.mean()) * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
 
     def point(self, encounters: float, budget: float, weekly: np.ndarray | None = None, weeks: int = 0) -> float:
         """The objective for a split: its expected encounters valued, plus the warming when the
         split's weekly spend (`weekly`, per category) and the horizon's `weeks` are given."""
-        out = self.scale * encounters + self._margin * self._warming_point(weekly, weeks)
+        out = self.scale * encounters + (self.warming_part(weekly, weeks) or 0.0)
         return out - budget if self.name == "profit" else out
 
     def pairs(self, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -314,8 +300,7 @@ class Objective:
         out = enc[ie] * self.value.draws[iv]
         w = self.warming
         if w is not None and weekly is not None:
-            k = w.draws.size
-            pick = iv % k if k == self.value.draws.size else self._warming_index(k)[iv]
+            pick = self._warming_index(w.draws.size)[iv]
             out = out + w.draws[pick] * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
         out = self._margin * out
         return out - budget if self.name == "profit" else out
