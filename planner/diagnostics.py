@@ -8,10 +8,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.stats import norm
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from planner import CATEGORIES, i18n
+from planner.posterior import ar1_transform
 
 __all__ = [
     "CLAIM_BANDS",
@@ -29,7 +31,14 @@ __all__ = [
     "claim_code",
     "claim_context",
     "claim_verdict",
+    "IDENTIFICATION_REASONS",
+    "MAX_DETECTABLE_FRACTION",
+    "ONE_OFF_SHARE",
+    "ONE_OFF_WEEKS",
+    "SMOOTH_KNOT_WEEKS",
+    "SMOOTH_RATIO",
     "fit_stats",
+    "identification",
     "judge_quality",
     "ljung_box",
     "quality",
@@ -69,6 +78,24 @@ CLAIM_INTERVAL = 0.95
 #: A category whose share of the spend (over all the data) exceeds its share of the spend-driven
 #: encounters by at least this much is named as spending more than it brings.
 SPEND_EFFECT_GAP = 0.15
+#: Identification (`identification`). A category is identified only when the data could detect its
+#: effect: the smallest effect in proportion to its carried-over spend that a regression on the
+#: model's baseline would detect (80 % power, 5 % two-sided, at the data's weekly noise and error
+#: autocorrelation, over the fitted weeks) must be at most this fraction of all encounters.
+MAX_DETECTABLE_FRACTION = 0.25
+#: ... and that detectable effect may grow at most this many times when the baseline is allowed to
+#: bend every SMOOTH_KNOT_WEEKS weeks: identification that a slightly more flexible trend or season
+#: would take away rests on slow movement (a licence step at renewal that coincides with the trend)
+#: that the baseline could explain just as well. Measured on the generators: spend that varies week
+#: to week grows by 1.0-1.2 times, a flat licence with one step by 2-2.6 times.
+SMOOTH_RATIO = 1.5
+SMOOTH_KNOT_WEEKS = 26
+#: Spend bought in one go: ONE_OFF_SHARE of it or more falls in ONE_OFF_WEEKS weeks or fewer. One
+#: week's response cannot trace a curve, nor be told from any other one-week shock.
+ONE_OFF_WEEKS = 4
+ONE_OFF_SHARE = 0.8
+#: Why a category is not identified, in the order they are checked.
+IDENTIFICATION_REASONS = ("flat", "one_off", "follows_baseline", "too_little_variation", "collinear")
 # Spend shows no clear effect when the lower end of the CLAIM_INTERVAL interval of the spend-driven
 # encounters, as a share of all encounters, is below this: the split of an effect that may be nil
 # cannot be judged, so the model is weak (reason no_spend_effect) and the claim inconclusive.
@@ -133,6 +160,151 @@ def vif(series: np.ndarray, base: np.ndarray) -> np.ndarray:
         b, *_ = np.linalg.lstsq(others, target, rcond=None)
         r2 = 1.0 - float(np.sum((target - others @ b) ** 2)) / sst
         out[j] = math.inf if r2 >= 1.0 - 1e-12 else 1.0 / (1.0 - r2)
+    return out
+
+
+def _projector(columns: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the column space of `columns` (rank-revealing, via the SVD)."""
+    if columns.shape[1] == 0:
+        return np.zeros((columns.shape[0], 0))
+    u, sv, _ = np.linalg.svd(columns, full_matrices=False)
+    rank = int(np.sum(sv > sv[0] * 1e-10)) if sv.size and sv[0] > 0 else 0
+    return u[:, :rank]
+
+
+def _detectable(series: np.ndarray, q: np.ndarray, sums: np.ndarray, sigma: float, z: float) -> np.ndarray:
+    """Smallest detectable total effect of each column of `series` (transformed) once the space of
+    `q` is projected out: ``z * sigma / |M x| * sum`` (infinite where nothing is left)."""
+    rest = series - q @ (q.T @ series)
+    norm_ = np.sqrt(np.sum(rest**2, axis=0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            norm_ > 1e-12 * np.maximum(np.sqrt(np.sum(series**2, axis=0)), 1e-300), z * sigma * sums / norm_, np.inf
+        )
+
+
+def smooth_columns(n: int, every: int = SMOOTH_KNOT_WEEKS) -> np.ndarray:
+    """Hinges ``max(0, t - knot)`` with a knot every `every` weeks: a trend that may bend."""
+    t = np.arange(n, dtype=float)
+    knots = np.arange(every, n - every // 2, every)
+    return np.column_stack([np.maximum(0.0, t - k) for k in knots]) if knots.size else np.zeros((n, 0))
+
+
+def identification(
+    spend: np.ndarray,
+    carry: np.ndarray,
+    base: np.ndarray,
+    *,
+    sigma: float,
+    total: float,
+    sw: np.ndarray | None = None,
+    rho: float = 0.0,
+    warmup: int = 0,
+    power: float = 0.8,
+    alpha: float = 0.05,
+) -> list[dict]:
+    """Whether the data can show each category's effect, and if not, why; judged once, before the fit.
+
+    Parameters
+    ----------
+    spend : (n, k) array
+        Weekly spend per category.
+    carry : (n, k) array
+        The carried-over spend the model would use (a first fit's carryover); the spend itself
+        where no decay is known.
+    base : (n, p) array
+        The baseline columns (trend, season, holidays, events, controls).
+    sigma : float
+        The sd of one week's error once weighted and AR(1)-transformed (as the fit sees it).
+    total : float
+        All encounters over the fitted weeks (the unit of the detectable effect's fraction).
+    sw, rho, warmup
+        The fit's square-root weights, AR(1) coefficient of the errors and warm-up weeks.
+    power, alpha : float
+        Of the detection: the effect found with probability `power` by a two-sided test at `alpha`
+        (the same rule as the next test's detectable lift).
+
+    Returns
+    -------
+    list of dict, one per column
+        ``identified``, ``reason`` (None, or one of IDENTIFICATION_REASONS), ``variation`` (sd over
+        mean of the weekly spend), ``one_off_weeks`` (how few weeks hold ONE_OFF_SHARE of it),
+        ``detectable`` (the smallest detectable effect given the baseline that may bend, as a
+        fraction of `total`), ``detectable_given_others`` (also given the other identified
+        categories) and ``smooth_ratio`` (how many times the detectable effect grows when the
+        baseline may bend).
+
+    Notes
+    -----
+    The detectable effect is that of an effect proportional to the carried-over spend:
+    ``(z_alpha + z_power) * sigma / |M T c| * sum(c)``, where ``T`` weights and AR(1)-transforms the
+    weeks as the fit does and ``M`` projects out the baseline; weeks of autocorrelated errors count
+    for less, and spend that only moves with the baseline counts for nothing. Checks, in order:
+    ``flat`` (the spend varies by less than NO_VARIATION_CV of its mean), ``one_off`` (bought in
+    ONE_OFF_WEEKS weeks or fewer), ``follows_baseline`` (what varies is the trend, season or
+    holidays, or the detectable effect grows more than SMOOTH_RATIO times when the baseline may
+    bend: a step that coincides with the trend), ``too_little_variation`` (the detectable effect is
+    above MAX_DETECTABLE_FRACTION of all encounters) and ``collinear`` (identified alone, but not
+    once the other identified categories are taken out: its spend moves with theirs).
+    """
+    spend = np.asarray(spend, dtype=float)
+    carry = np.asarray(carry, dtype=float)
+    n, k = spend.shape
+    sw = np.ones(n) if sw is None else np.asarray(sw, dtype=float)
+    w0 = int(min(max(warmup, 0), max(n - 1, 0)))
+    z = float(norm.ppf(1 - alpha / 2) + norm.ppf(power))
+    total = float(total)
+
+    def transform(x: np.ndarray) -> np.ndarray:
+        return ar1_transform(x[w0:] * sw[w0:, None], rho)
+
+    q_base = _projector(transform(base))
+    q_rich = _projector(transform(np.column_stack([base, smooth_columns(n)])))
+    tc = transform(carry)
+    sums = carry[w0:].sum(axis=0)
+    d_base = _detectable(tc, q_base, sums, sigma, z)
+    d_rich = _detectable(tc, q_rich, sums, sigma, z)
+    resid_var = residual_variation(spend, base)
+
+    out = []
+    for j in range(k):
+        x = spend[:, j]
+        mean = float(x.mean())
+        cv = float(x.std() / mean) if mean > 0 else 0.0
+        ordered = np.sort(x)[::-1]
+        held = np.cumsum(ordered)
+        weeks = int(np.searchsorted(held, ONE_OFF_SHARE * held[-1] - 1e-9) + 1) if held[-1] > 0 else 0
+        ratio = float(d_rich[j] / d_base[j]) if np.isfinite(d_base[j]) and d_base[j] > 0 else math.inf
+        frac = float(d_rich[j] / total) if total > 0 else math.inf
+        if cv < NO_VARIATION_CV:
+            reason = "flat"
+        elif weeks <= ONE_OFF_WEEKS:
+            reason = "one_off"
+        elif resid_var[j] < NO_VARIATION_CV or ratio > SMOOTH_RATIO:
+            reason = "follows_baseline"
+        elif frac > MAX_DETECTABLE_FRACTION:
+            reason = "too_little_variation"
+        else:
+            reason = None
+        out.append(
+            {
+                "identified": reason is None,
+                "reason": reason,
+                "variation": round(cv, 6),
+                "one_off_weeks": weeks,
+                "detectable": frac if math.isfinite(frac) else None,
+                "detectable_given_others": None,
+                "smooth_ratio": ratio if math.isfinite(ratio) else None,
+            }
+        )
+    alone = [j for j in range(k) if out[j]["identified"]]
+    for j in alone:
+        others = [i for i in alone if i != j]
+        q_all = _projector(np.column_stack([transform(np.column_stack([base, smooth_columns(n)])), tc[:, others]]))
+        frac = float(_detectable(tc[:, [j]], q_all, sums[[j]], sigma, z)[0] / total) if total > 0 else math.inf
+        out[j]["detectable_given_others"] = frac if math.isfinite(frac) else None
+        if frac > MAX_DETECTABLE_FRACTION:
+            out[j].update(identified=False, reason="collinear")
     return out
 
 
@@ -273,7 +445,9 @@ def claim_context(claim: dict, shares: dict[str, tuple[float | None, float | Non
     shown: dict = {}
     for cat in CATEGORIES:
         s, lo, hi = (tuple(shares.get(cat) or ()) + (None, None, None))[:3]
-        if cat in unknown or not _finite(s):
+        if cat in unknown and _finite(lo) and _finite(hi):
+            shown[cat] = [None, round(float(lo), 4), round(float(hi), 4)]
+        elif cat in unknown or not _finite(s):
             shown[cat] = None
         elif _finite(lo) and _finite(hi):
             shown[cat] = [round(float(s), 4), round(float(lo), 4), round(float(hi), 4)]
@@ -287,6 +461,9 @@ def claim_context(claim: dict, shares: dict[str, tuple[float | None, float | Non
         "unidentified": list(claim.get("unidentified") or []),
         "why": claim.get("why"),
     }
+    reasons = claim.get("unidentified_reasons") or {}
+    if context["unidentified"]:
+        context["reason"] = reasons.get(context["unidentified"][0], "flat")
     band = (claim.get("bands") or {}).get(claim.get("category"))
     if band is not None:
         context.update(band_low=float(band[0]), band_high=float(band[1]))
@@ -299,6 +476,7 @@ def claim_verdict(
     judged: dict[str, tuple[float, float, float]] | None = None,
     quality: str | None = None,
     no_effect: bool = False,
+    reasons: dict[str, str | None] | None = None,
 ) -> dict:
     """Set the contribution shares against the claim (CLAIM_BANDS).
 
@@ -313,6 +491,9 @@ def claim_verdict(
         The model's quality mark; a "weak" model's verdict is always "inconclusive".
     no_effect : bool
         Spend shows no clear effect at all (see NO_EFFECT_SHARE): the verdict is "inconclusive".
+    reasons : {category: reason}, optional
+        Why each unidentified category cannot be shown (`identification`); returned as
+        ``unidentified_reasons`` and worded in the verdict's sentence.
 
     Returns
     -------
@@ -347,6 +528,7 @@ def claim_verdict(
             "direction": direction,
             "bands": {c: [float(lo), float(hi)] for c, (lo, hi) in CLAIM_BANDS.items()},
             "unidentified": list(unknown),
+            "unidentified_reasons": {c: str((reasons or {}).get(c) or "flat") for c in unknown},
             "why": why,
         }
         out["text"] = i18n.render(claim_code(out), claim_context(out, shares), "en")

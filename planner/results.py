@@ -178,12 +178,40 @@ class Claim(_Section):
         description="The claim's share band [low, high] per category, as the verdict used it."
     )
     unidentified: list[Category] = Field(
-        default_factory=list, description="Categories whose effect the data cannot show (their spend never varied)."
+        default_factory=list, description="Categories whose effect the data cannot show (see model.identification)."
+    )
+    unidentified_reasons: dict[Category, str] = Field(
+        default_factory=dict, description="Why each of them cannot be shown (model.identification's reason)."
     )
     why: Literal["no_effect", "unidentified", "weak", "no_intervals", "wide"] | None = Field(
         default=None, description="What made an inconclusive verdict; null for the other verdicts."
     )
     text: str = Field(description="The verdict in English, for people reading the JSON.")
+
+
+class Identification(_Section):
+    """Whether the data can show a category's effect, and if not, why (judged before the fit)."""
+
+    identified: bool = Field(description="Whether the data can show the category's effect.")
+    reason: Literal["flat", "one_off", "follows_baseline", "too_little_variation", "collinear"] | None = Field(
+        default=None,
+        description="Why not: flat (spend never varied), one_off (bought in a few weeks), follows_baseline (it "
+        "moved only with the trend, season or holidays, e.g. a licence step at renewal), too_little_variation "
+        "(for the data's noise), collinear (it moved with another category's spend); null when identified.",
+    )
+    variation: float | None = Field(default=None, description="Sd over mean of the weekly spend.")
+    one_off_weeks: int | None = Field(default=None, description="The fewest weeks that hold 80 % of the spend.")
+    detectable: float | None = Field(
+        default=None,
+        description="The smallest effect the data could detect (80 % power, 5 % level) as a fraction of all "
+        "encounters, given a baseline that may bend; null when nothing could be detected.",
+    )
+    detectable_given_others: float | None = Field(
+        default=None, description="The same once the other identified categories are taken out."
+    )
+    smooth_ratio: float | None = Field(
+        default=None, description="How many times the detectable effect grows when the baseline may bend."
+    )
 
 
 class SpendEffectGap(_Section):
@@ -238,6 +266,9 @@ class ModelSection(_Section):
     shape: dict[Category, float] = Field(description="Hill shape per identified category.")
     beta: Numbers = Field(description="Encounters at full saturation per week, per category.")
     identified: Flags = Field(description="Whether the data can show each category's effect at all.")
+    identification: dict[Category, Identification] = Field(
+        default_factory=dict, description="Per category, whether the data can show its effect and why not."
+    )
     fit: dict[str, Any] = Field(description="In-sample fit statistics (r2, mape, rmse, nrmse, ...).")
     holdout: dict[str, Any] = Field(description="Holdout checks (weeks, mape, nrmse, rmse, rmse_ratio); empty if none.")
     cv: dict[str, Any] = Field(description="Rolling-origin cross-validation; empty if none.")
@@ -503,6 +534,10 @@ class Allocation(_Section):
     gain_vs_current: Gain = Field(description="The candidate's gain over the current split.")
     bounds: Bounds = Field(description="The share range per category as applied.")
     binding: list[Binding] = Field(default_factory=list, description="Bounds the candidate sits on.")
+    held: list[Category] = Field(
+        default_factory=list,
+        description="Categories the model cannot show (not identified): every split keeps their current amount.",
+    )
     frontier: list[FrontierPoint] = Field(default_factory=list, description="Best expected encounters by budget.")
     budget_level: BudgetLevel | None = Field(
         default=None,

@@ -340,7 +340,10 @@ class Messages:
             name = self.category(cat)
             values = list(value) if isinstance(value, (list, tuple)) else [value]
             share, low, high = (values + [None, None])[:3]
-            if share is None:
+            ranged = low is not None and high is not None and math.isfinite(low) and math.isfinite(high)
+            if share is None and ranged:
+                parts.append(self("claim_part_range", category=name, low=self.pct(low), high=self.pct(high)))
+            elif share is None:
                 parts.append(self("claim_part_unknown", category=name))
             elif low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
                 parts.append(self("claim_part_point", category=name, share=self.pct(share)))

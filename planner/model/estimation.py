@@ -22,6 +22,7 @@ from planner.model.families import OVERDISPERSION, choose_family, count_weights,
 from planner.model.layout import PARAMETERS
 from planner.model.results import ModelResults
 from planner.params import ModelSpec
+from planner.transforms import adstock, backcast
 
 __all__ = [
     "CV_STARTS",
@@ -141,15 +142,18 @@ class EncounterModel:
         design = design[keep]
         base = design.to_numpy()
 
-        # which categories the data can speak about at all
-        variation = diag.residual_variation(spend.to_numpy(), base)
-        identified = variation >= diag.NO_VARIATION_CV
-        cats = [c for c, ok in zip(CATEGORIES, identified, strict=True) if ok]
-        for cat, v, ok in zip(CATEGORIES, variation, identified, strict=True):
-            if v < diag.LOW_VARIATION_CV:
-                warnings.append(messages.low_variation(cat, float(v), bool(ok)))
-
+        # which categories the data can speak about at all, judged once before the fit
         search = spec.search
+        variation = diag.residual_variation(spend.to_numpy(), base)
+        identification = _identify(spend.to_numpy(), base, y, float(np.mean(search.decay)), n)
+        identified = np.array([row["identified"] for row in identification])
+        cats = [c for c, ok in zip(CATEGORIES, identified, strict=True) if ok]
+        for cat, v, row in zip(CATEGORIES, variation, identification, strict=True):
+            if not row["identified"]:
+                warnings.append(messages.unidentified(cat, row))
+            elif v < diag.LOW_VARIATION_CV:
+                warnings.append(messages.low_variation(cat, float(v), True))
+
         lo = np.tile([search.decay[0], search.half_saturation[0], search.shape[0]], (len(cats), 1))
         hi = np.tile([search.decay[1], search.half_saturation[1], search.shape[1]], (len(cats), 1))
         core_args = {"spend": spend[cats].to_numpy(), "base": base, "y": y, "lo": lo, "hi": hi}
@@ -268,6 +272,7 @@ class EncounterModel:
             dropped=dropped,
             categories=cats,
             variation=pd.Series(variation, index=list(CATEGORIES)),
+            identification=dict(zip(CATEGORIES, identification, strict=True)),
             theta=theta,
             scale=problem.scale,
             beta=beta,
@@ -288,6 +293,23 @@ class EncounterModel:
             search_box={name: tuple(getattr(search, name)) for name in PARAMETERS},
             experiments=experiments,
         )
+
+
+def _identify(spend: np.ndarray, base: np.ndarray, y: np.ndarray, decay: float, n: int) -> list[dict]:
+    """`diagnostics.identification` before the fit: the carryover at the middle of the decay range, the
+    noise and error autocorrelation of a linear fit of the encounters on the baseline and that
+    carryover (the spend effects taken as straight lines: a little more noise than the final fit sees)."""
+    warmup = min(WARMUP_WEEKS, n // 10)
+    carry = adstock(spend, np.full(spend.shape[1], decay), initial=backcast(spend, np.full(spend.shape[1], decay)))
+    varied = carry[:, np.ptp(spend, axis=0) > 0]
+    design = np.column_stack([base, varied])[warmup:]
+    coef, *_ = np.linalg.lstsq(design, y[warmup:], rcond=None)
+    resid = y[warmup:] - design @ coef
+    rho = float(np.clip(post.lag1_correlation(resid), 0.0, MAX_RHO))
+    innov = post.ar1_transform(resid, rho)
+    dof = max(innov.size - np.linalg.matrix_rank(design), 1)
+    sigma = math.sqrt(float(innov @ innov) / dof)
+    return diag.identification(spend, carry, base, sigma=sigma, total=float(y[warmup:].sum()), rho=rho, warmup=warmup)
 
 
 def _experiment_table(problem, named, before, u_hat, draws, interval) -> list[dict]:

@@ -20,6 +20,7 @@ __all__ = [
     "holdout_shortened",
     "low_variation",
     "not_counts",
+    "unidentified",
     "poor_holdout",
     "warning",
 ]
@@ -32,6 +33,19 @@ def warning(code: str, **context) -> dict:
 
 def low_variation(cat: str, variation: float, identified: bool) -> dict:
     return warning("low_variation", category=cat, variation=round(variation, 4), identified=identified)
+
+
+def unidentified(cat: str, row: dict) -> dict:
+    """A category the data cannot show, with the reason `diagnostics.identification` gave."""
+    detectable = row.get("detectable")
+    return warning(
+        "unidentified",
+        category=cat,
+        reason=row["reason"],
+        variation=round(float(row["variation"]), 4),
+        weeks=int(row["one_off_weeks"]),
+        detectable=None if detectable is None else round(float(detectable), 4),
+    )
 
 
 def experiment_unused(name: str, category: str) -> dict:

@@ -97,6 +97,7 @@ class ModelResults:
         control_columns,
         search_box,
         experiments=None,
+        identification=None,
     ):
         self.spec = spec
         self.experiments = list(experiments or [])
@@ -109,6 +110,10 @@ class ModelResults:
         self.design = design
         self.dropped_columns = list(dropped)
         self.identified = pd.Series([c in categories for c in CATEGORIES], index=list(CATEGORIES))
+        self.identification = {
+            c: dict((identification or {}).get(c) or {"identified": c in categories, "reason": None})
+            for c in CATEGORIES
+        }
         self.variation = variation
         self.weights = weights
         self.alpha = alpha
@@ -206,6 +211,18 @@ class ModelResults:
                     "min_share": diag.NO_EFFECT_SHARE,
                 },
             }
+        unknown = [c for c in CATEGORIES if not self.identified[c]]
+        if unknown and self.quality == "good":
+            # a share that rests on a category the data cannot show is never a good basis
+            self.quality = "fair"
+            self.quality_reason = {
+                "code": "unidentified_category",
+                "context": {
+                    **self.quality_reason.get("context", {}),
+                    "categories": unknown,
+                    "reasons": [self.identification[c].get("reason") for c in unknown],
+                },
+            }
         self._shares = self._share_table(self.interval)
         self._claim_shares = self._share_table(diag.CLAIM_INTERVAL)
 
@@ -299,7 +316,27 @@ class ModelResults:
             self.identified.to_numpy(),
             (self.variation < diag.LOW_VARIATION_CV).to_numpy(),
             level,
+            hidden=self._hidden_bounds(),
         )
+
+    def _hidden_bounds(self) -> np.ndarray | None:
+        """The most each unidentified category could have generated over the data, per draw (d, 3).
+
+        Its effect, if any, hides in the baseline, so it is at most the baseline's encounters; and
+        its spend buys at most `uncertainty.PLAUSIBLE_EFFICIENCY` times as many encounters per euro as the
+        identified category that buys the most. Zero for identified categories; None when every
+        category is identified.
+        """
+        if bool(self.identified.all()):
+            return None
+        design = self.design.to_numpy()
+        if self._draw_gamma is not None:
+            baseline = np.maximum(self._draw_gamma @ design.T, 0.0).sum(axis=1)
+            totals = self._draw_contrib_totals
+        else:
+            baseline = np.array([max(float(self._baseline.clip(min=0).sum()), 0.0)])
+            totals = self._contrib.sum(axis=0)[None, :]
+        return unc.hidden_bounds(totals, baseline, self.spend.sum().to_numpy(dtype=float), self.identified.to_numpy())
 
     # -- statsmodels-like API --------------------------------------------------------------------
 
@@ -515,6 +552,7 @@ class ModelResults:
             judged=rows(self._claim_shares),
             quality=self.quality,
             no_effect=self.no_spend_effect,
+            reasons={c: self.identification[c].get("reason") for c in CATEGORIES if not self.identified[c]},
         )
 
     @property
@@ -619,6 +657,10 @@ class ModelResults:
             "shape": {c: _num(th.loc[c, "shape"]) for c in cats},
             "beta": {c: _num(beta[i]) for i, c in enumerate(CATEGORIES)},
             "identified": {c: bool(self.identified[c]) for c in CATEGORIES},
+            "identification": {
+                c: {k: (_num(v) if isinstance(v, float) else v) for k, v in self.identification[c].items()}
+                for c in CATEGORIES
+            },
             "fit": fit,
             "holdout": hold,
             "cv": {k: (_num(v) if isinstance(v, float) else v) for k, v in (self.cv or {}).items()},

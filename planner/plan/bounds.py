@@ -44,12 +44,31 @@ class Box:
         return [li for li in self.upper[i] if abs(li.share - hi) <= TOL]
 
 
-def make_box(spec: PlanSpec, budget: float, current: pd.Series, unbounded: bool = False) -> Box:
-    """Every share limit per category, named after the params key that sets it."""
+def make_box(
+    spec: PlanSpec, budget: float, current: pd.Series, unbounded: bool = False, held: dict[str, float] | None = None
+) -> Box:
+    """Every share limit per category, named after the params key that sets it.
+
+    `held` maps a category the data cannot show (not identified) to the euros it keeps: its range
+    is exactly that amount at this budget (``<category>.held``), whatever else the params say, so
+    that no split moves money into or out of it on the strength of the model. `unbounded` drops
+    every other limit.
+    """
+    held = held or {}
+
+    def hold(cat: str) -> Limit:
+        eur = float(held[cat])
+        return Limit(min(1.0, eur / budget) if budget > 0 else 0.0, f"{cat}.held", f"{en_eur(eur)} (not identified)")
+
     if unbounded:
-        return Box(tuple(() for _ in CATS), tuple(() for _ in CATS))
+        keep = [(hold(c),) if c in held else () for c in CATS]
+        return Box(tuple(keep), tuple(keep))
     lower, upper = [], []
     for cat in CATS:
+        if cat in held:
+            lower.append((hold(cat),))
+            upper.append((hold(cat),))
+            continue
         lo: list[Limit] = []
         hi: list[Limit] = []
         b = spec.bound(cat)
@@ -160,6 +179,8 @@ def binding_bounds(box: Box, w: np.ndarray) -> list[dict]:
     out: list[dict] = []
     lo, hi = box.lo, box.hi
     for i, cat in enumerate(CATS):
+        if any(li.name.endswith(".held") for li in box.lower[i]):
+            continue  # held at its amount: not a bound that shapes the split
         if w[i] <= lo[i] + TOL and lo[i] > 0:
             out.append({"category": cat, "side": "min", "share": round(float(lo[i]), 6)})
         if w[i] >= hi[i] - TOL and hi[i] < 1:

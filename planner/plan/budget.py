@@ -151,7 +151,8 @@ def plan_budget(
     budget = float(spec.total_budget) if spec.total_budget is not None else current_total
     interval = float(getattr(response, "interval", 0.8) or 0.8)
 
-    box = make_box(spec, budget, current_split)
+    held = _held(response, current_split, current_total, budget)
+    box = make_box(spec, budget, current_split, held=held)
     check_feasible(box, budget)
 
     resp = Response(response, _future_weeks(history, weeks))
@@ -172,7 +173,8 @@ def plan_budget(
         else plain
     )
     timings = {"optimisation": time.perf_counter() - started}
-    free = solve(resp, curves, budget, np.zeros(3), np.ones(3), [cur_w, best.split], guard, linear=linear)
+    open_box = make_box(spec, budget, current_split, unbounded=True, held=held)
+    free = solve(resp, curves, budget, open_box.lo, open_box.hi, [cur_w, best.split], guard, linear=linear)
     timings["unbounded"] = time.perf_counter() - started - timings["optimisation"]
     mark = time.perf_counter()
 
@@ -245,7 +247,7 @@ def plan_budget(
 
     timings["scenarios"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    frontier, level = _frontier(resp, curves, spec, budget, current_split, levels, plain, interval, objective)
+    frontier, level = _frontier(resp, curves, spec, budget, current_split, levels, plain, interval, objective, held)
     timings["frontier"] = time.perf_counter() - mark
     warnings = _warnings(candidate, current, box, history, weeks, action)
     warnings += _value_warnings(objective, candidate, action, guard_asked, experience, guard_record, level, budget)
@@ -280,6 +282,17 @@ def plan_budget(
         budget_level=level,
         experience_guard=guard_record,
     )
+
+
+def _held(response, current_split: pd.Series, current_total: float, budget: float) -> dict[str, float]:
+    """The categories a fitted model cannot show (``response.identified`` False), each with the euros
+    it keeps over the horizon: its current amount, at most the whole budget."""
+    identified = getattr(response, "identified", None)
+    if identified is None:
+        return {}
+    return {
+        c: min(float(current_split[c]) * current_total, budget) for c in CATS if not bool(identified.get(c, True))
+    }
 
 
 def _objective_value(a: Allocation) -> float:
@@ -322,11 +335,12 @@ def _frontier(
     best: Solution,
     interval: float,
     objective: Objective,
+    held: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, dict | None]:
     """The frontier and, for profit, the budget level, extending the frontier's levels (at its own
     step, within `LEVEL_RANGE` times the budget) while the level lies beyond them."""
     args = (spec, budget, current_split)
-    frame, draws = frontier_levels(resp, curves, *args, levels, best, interval, objective)
+    frame, draws = frontier_levels(resp, curves, *args, levels, best, interval, objective, held)
     if objective.name != "profit":
         return frame, None
     level = budget_level(frame["budget"].to_numpy(), frame["value"].to_numpy(), draws, interval)
@@ -342,7 +356,7 @@ def _frontier(
         extra = extra[extra >= LEVEL_RANGE[0] - 1e-9]
     if extra is None or not len(extra):
         return frame, level
-    more, more_draws = frontier_levels(resp, curves, *args, extra, best, interval, objective)
+    more, more_draws = frontier_levels(resp, curves, *args, extra, best, interval, objective, held)
     frame = pd.concat([frame, more]).sort_values("budget", kind="stable").reset_index(drop=True)
     order = np.argsort(np.concatenate([levels, extra]), kind="stable")
     draws = np.vstack([draws, more_draws])[order]

@@ -31,6 +31,7 @@ def frontier_levels(
     best: Solution,
     interval: float,
     objective: Objective | None = None,
+    held: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The frontier table and, for a value objective, the objective's paired draws per level
     (levels, draws; NaN rows where a level is infeasible)."""
@@ -41,7 +42,7 @@ def frontier_levels(
     for m in levels:
         at = float(m * budget)
         row = {"budget_multiple": float(m), "budget": at}
-        box = make_box(spec, at, current_split)
+        box = make_box(spec, at, current_split, held=held)
         try:
             check_feasible(box, at)
         except PlanError:

@@ -244,6 +244,11 @@ class PlanResults:
         return self.unbounded is not None
 
     @property
+    def held(self) -> list[str]:
+        """Categories the model cannot show: every split keeps them at their current amount."""
+        return [c for c in CATS if any(str(k).endswith(".held") for k in self.bounds[c].get("min_set_by", []))]
+
+    @property
     def moved_eur(self) -> float:
         """Euros the candidate moves between categories against the current split (the sum of the
         increases), whatever the action: with ``keep`` or ``test`` it is what a move would shift."""
@@ -636,6 +641,7 @@ class PlanResults:
                 for c in CATS
             },
             "binding": [dict(b) for b in self.binding],
+            "held": self.held,
             "scenarios": [{"name": name, **a.to_dict()} for name, a in self.user_scenarios.items()],
             "unbounded": None if self.unbounded is None else self.unbounded.to_dict(),
             "unbounded_differs": self.unbounded_differs,
