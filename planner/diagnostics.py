@@ -82,7 +82,7 @@ SPEND_EFFECT_GAP = 0.15
 #: effect: the smallest effect in proportion to its carried-over spend that a regression on the
 #: model's baseline would detect (80 % power, 5 % two-sided, at the data's weekly noise and error
 #: autocorrelation, over the fitted weeks) must be at most this fraction of all encounters.
-MAX_DETECTABLE_FRACTION = 0.25
+MAX_DETECTABLE_FRACTION = 0.5
 #: ... and that detectable effect may grow at most this many times when the baseline is allowed to
 #: bend every SMOOTH_KNOT_WEEKS weeks: identification that a slightly more flexible trend or season
 #: would take away rests on slow movement (a licence step at renewal that coincides with the trend)

@@ -7,6 +7,7 @@ import re
 import string
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -89,6 +90,9 @@ SAMPLE = {
     "asked": 13,
     "lags": 10,
     "variation": 0.047,
+    "reason": "flat",
+    "detectable": 0.31,
+    "reasons": ["flat"],
     "identified": True,
     "measured": 1200.4,
     "predicted_before": 310.2,
@@ -287,6 +291,11 @@ def test_claim_sentences_show_the_shares():
     assert text.startswith("Your data: content 80% (70%–90%), design unknown, technology 12% (5%–20%)")
     assert "(design generates less than the 75%–85% the claim gives it)" in text
     assert "because design spend never varied" in render("claim_inconclusive", {**SAMPLE, "why": "unidentified"})
+    shares = {**SAMPLE["shares"], "design": [None, 0.0, 0.4]}
+    ranged = {**SAMPLE, "why": "unidentified", "reason": "follows_baseline", "shares": shares}
+    text = render("claim_inconclusive", ranged)
+    assert "design somewhere in 0%–40% (not identified)" in text and "licence step at renewal" in text
+    assert "välillä 0–40" in render("claim_inconclusive", ranged, "fi").replace("\xa0", " ").replace(" %", "")
 
 
 # -- formats ------------------------------------------------------------------------------------
@@ -468,11 +477,13 @@ def _short_and_flat(case):
 
 
 def _collinear_late_jump(case):
-    """Technology spend a copy of content's, and the last 13 weeks' encounters far above the model."""
+    """Technology spend content's within 15 % each week (one campaign calendar), and the last 13 weeks'
+    encounters far above the model."""
     frame = case.frame.copy()
+    apart = np.random.default_rng(3).lognormal(0.0, 0.15, len(frame))
     for tech, content in [("tech_automation_eur", "content_articles_eur"), ("tech_crm_eur", "content_video_eur"),
                           ("tech_analytics_eur", "content_social_eur")]:  # fmt: skip
-        frame[tech] = frame[content] * 3.5
+        frame[tech] = (frame[content] * 3.5 * apart).round()
     enc = ["enc_web", "enc_calls", "enc_meetings"]
     frame.loc[frame.index[-13:], enc] = (frame.loc[frame.index[-13:], enc] * 1.6).round()
     return frame
@@ -525,7 +536,7 @@ def test_the_small_runs_emit_the_codes_they_are_meant_to(small_runs):
     codes_of = {key: {code for _, code, _, _ in _emitted(*run)} for key, run in small_runs.items()}
     assert {"claim_contradicted", "clearly_better"} <= codes_of["technology_driven"]
     assert {"no_spend_effect", "claim_inconclusive", "weak_no_direction"} <= codes_of["no_effect"]
-    assert {"short_history", "idle_spend_column", "low_variation", "at_bound"} <= codes_of["short_flat_at_bound"]
+    assert {"short_history", "idle_spend_column", "unidentified", "at_bound"} <= codes_of["short_flat_at_bound"]
     assert {"collinearity", "poor_holdout", "autocorrelation", "poor_forecast"} <= codes_of["collinear_late_jump"]
     assert {"no_draws", "claim_inconclusive"} <= codes_of["no_draws"]
     assert small_runs["short_flat_at_bound"][1].claim()["why"] == "unidentified"

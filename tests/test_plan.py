@@ -549,6 +549,7 @@ ALLOCATION_KEYS = {
     "moved_eur",
     "moved_from",
     "moved_to",
+    "held",
     "current",
     "candidate",
     "recommended",
@@ -1070,3 +1071,35 @@ def test_a_guard_without_experience_data_says_so():
     plan = plan_budget(CONCAVE, value_spec(guard=True, frontier={"steps": 3}), history())
     assert plan.experience_guard is None
     assert "plan_experience_guard_unavailable" in [w["code"] for w in plan.warnings]
+
+
+# -- a category the data cannot show is held at its current amount ----------------------------------
+
+
+@pytest.mark.parametrize("budget", [None, 80.0 * 8])
+def test_an_unidentified_category_never_moves(budget):
+    # technology holds 70 % of the current spend and would be cut hard on the model's word alone
+    resp = fitted_like("fair", weekly_encounters=1.0)
+    free = plan_budget(resp, PlanSpec(horizon_weeks=8, frontier={"steps": 3}, total_budget=budget), history())
+    assert free.candidate.split["technology"] < 0.5  # the curves alone would move it
+    resp.identified = pd.Series({"content": True, "design": True, "technology": False})
+    spec = PlanSpec(horizon_weeks=8, frontier={"steps": 5}, total_budget=budget)
+    plan = plan_budget(resp, spec, history())
+    for split in (plan.candidate, plan.recommended, plan.unbounded or plan.candidate):
+        assert split.split["technology"] == pytest.approx(0.7)  # its current share: 560 EUR of 800
+    # the other categories still find their best split around it
+    assert plan.candidate.split["content"] > plan.current.split["content"]
+    d = plan.to_dict()
+    assert d["held"] == ["technology"] and "technology" not in d["moved_from"] + d["moved_to"]
+    assert all(b["category"] != "technology" for b in d["binding"])
+    assert plan.bounds["technology"]["min_set_by"] == ["technology.held"]
+    # on the frontier it keeps its share at every budget level
+    assert np.allclose(plan.frontier.loc[plan.frontier["feasible"], "technology"], 0.7)
+
+
+def test_a_held_category_overrides_its_own_bounds():
+    # the default 5 % minimum would otherwise force money into a category bought in one go
+    resp = fitted_like("fair", weekly_encounters=1.0)
+    resp.identified = pd.Series({"content": True, "design": True, "technology": False})
+    plan = plan_budget(resp, PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history(weekly=(20.0, 10.0, 0.0)))
+    assert plan.candidate.euros["technology"] == 0.0 and plan.held == ["technology"]

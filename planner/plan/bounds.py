@@ -49,16 +49,16 @@ def make_box(
 ) -> Box:
     """Every share limit per category, named after the params key that sets it.
 
-    `held` maps a category the data cannot show (not identified) to the euros it keeps: its range
-    is exactly that amount at this budget (``<category>.held``), whatever else the params say, so
-    that no split moves money into or out of it on the strength of the model. `unbounded` drops
-    every other limit.
+    `held` maps a category the data cannot show (not identified) to the share it keeps (its current
+    share): its range is exactly that share (``<category>.held``), whatever else the params say, so
+    that no split moves money into or out of it on the strength of the model; at the current budget
+    that is its current amount. `unbounded` drops every other limit.
     """
     held = held or {}
 
     def hold(cat: str) -> Limit:
-        eur = float(held[cat])
-        return Limit(min(1.0, eur / budget) if budget > 0 else 0.0, f"{cat}.held", f"{en_eur(eur)} (not identified)")
+        share = float(held[cat])
+        return Limit(share, f"{cat}.held", f"{en_pct(share)}, the current share (not identified)")
 
     if unbounded:
         keep = [(hold(c),) if c in held else () for c in CATS]
@@ -164,6 +164,7 @@ def bounds_table(spec: PlanSpec, box: Box, budget: float) -> dict:
             "max_eur": round(float(hi[i] * budget), 2),
             "min_set_by": sorted({li.name for li in box.active_lower(i)}) if lo[i] > 0 else [],
             "max_set_by": sorted({li.name for li in box.active_upper(i)}) if hi[i] < 1 else [],
+            "held": any(li.name.endswith(".held") for li in box.lower[i]),
             "default": cat not in spec.bounds,
             "defaulted": [k for k in ("min_share", "max_share") if spec.is_default(cat, k)],
             "given": {"min_share": b.min_share, "max_share": b.max_share, "min_eur": b.min_eur, "max_eur": b.max_eur},

@@ -151,7 +151,7 @@ def plan_budget(
     budget = float(spec.total_budget) if spec.total_budget is not None else current_total
     interval = float(getattr(response, "interval", 0.8) or 0.8)
 
-    held = _held(response, current_split, current_total, budget)
+    held = _held(response, current_split)
     box = make_box(spec, budget, current_split, held=held)
     check_feasible(box, budget)
 
@@ -284,15 +284,13 @@ def plan_budget(
     )
 
 
-def _held(response, current_split: pd.Series, current_total: float, budget: float) -> dict[str, float]:
-    """The categories a fitted model cannot show (``response.identified`` False), each with the euros
-    it keeps over the horizon: its current amount, at most the whole budget."""
+def _held(response, current_split: pd.Series) -> dict[str, float]:
+    """The categories a fitted model cannot show (``response.identified`` False), each with the share
+    it keeps: its current share (its current amount at the current budget)."""
     identified = getattr(response, "identified", None)
     if identified is None:
         return {}
-    return {
-        c: min(float(current_split[c]) * current_total, budget) for c in CATS if not bool(identified.get(c, True))
-    }
+    return {c: float(current_split[c]) for c in CATS if not bool(identified.get(c, True))}
 
 
 def _objective_value(a: Allocation) -> float:

@@ -246,7 +246,7 @@ class PlanResults:
     @property
     def held(self) -> list[str]:
         """Categories the model cannot show: every split keeps them at their current amount."""
-        return [c for c in CATS if any(str(k).endswith(".held") for k in self.bounds[c].get("min_set_by", []))]
+        return [c for c in CATS if self.bounds[c].get("held", False)]
 
     @property
     def moved_eur(self) -> float:
