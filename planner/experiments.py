@@ -19,6 +19,15 @@ is to test one (more spend where its best split adds money, less where it takes 
 none reaches 80 % power, the most powerful design, marked ``powered: false`` so that readers say no
 test within the bounds can show the effect yet.
 
+A category the data cannot show (not identified) is what the test is for: while there is one, only
+tests of it are designed, and its spend may change whatever the plan's bounds (the plan holds it,
+but an experiment is how it gets a share). Without a curve, its lift is taken in proportion to its
+spend at every effect it could have: ``U / spent * change * weeks`` for ``U`` drawn uniformly from
+none to the most its spend could plausibly buy (`ModelResults` share bounds), so the expected lift is
+that of the middle of its share range, and the expected narrowing weighs those possibilities by
+the outcomes the test might measure, as for the other categories. Its changes are scaled to its
+mean weekly spend over the data where it spends nothing now (a purchase made once).
+
 When the data are by region (``dataset.regions``), the geo splits of `planner.geo` are compared as
 well (some regions change spend, the others hold; the same steps, lengths and bounds) and the best
 of them replaces the time test when it reaches 80 % power with fewer weeks or a smaller spend
@@ -108,25 +117,35 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
     qs = [(1 - level) / 2, (1 + level) / 2]
 
     totals = model._draw_contrib_totals
-    total = totals.sum(axis=1, keepdims=True)
-    shares = np.divide(totals, total, out=np.zeros_like(totals), where=total > 0)
+    unknown = [c for c in CATEGORIES if not model.identified[c]]
+    shares, per_euro = _share_draws(model, totals, unknown, rng)
+
+    def lift_of(i: int, change: float, weeks: int) -> np.ndarray:
+        """Draws of the lift of `change` EUR a week for `weeks` weeks in category `i`."""
+        if CATEGORIES[i] in unknown:
+            return per_euro[:, i] * change * weeks
+        base = np.tile(weekly_now.to_numpy(), (weeks, 1))
+        test = base.copy()
+        test[:, i] += change
+        return (model.simulate(test, draws=True) - model.simulate(base, draws=True))[:, :, i].sum(axis=1)
 
     limits = _weekly_limits(plan, weekly_now)
+    for cat in unknown:  # held by the plan, free for an experiment
+        limits[cat] = (0.0, math.inf)
+    targets = unknown or [c for c in CATEGORIES if model.identified[c]]
     candidates = []
     for i, cat in enumerate(CATEGORIES):
-        if not model.identified[cat]:
+        if cat not in targets:
             continue
         now = float(weekly_now[cat])
+        scale = now if now > 0 or cat not in unknown else float(model.spend[cat].mean())
         lo, hi = limits[cat]
         for change_share in CHANGES:
-            change = change_share * max(now, 1.0)
+            change = change_share * max(scale, 1.0)
             if not lo - 1e-9 <= now + change <= hi + 1e-9:
                 continue
             for weeks in WEEKS:
-                base = np.tile(weekly_now.to_numpy(), (weeks, 1))
-                test = base.copy()
-                test[:, i] += change
-                lift = (model.simulate(test, draws=True) - model.simulate(base, draws=True))[:, :, i].sum(axis=1)
+                lift = lift_of(i, change, weeks)
                 se = sd * math.sqrt(weeks) * inflation
                 expected = float(lift.mean())
                 power = float(norm.cdf(abs(expected) / se - z_alpha)) if se > 0 else 1.0
@@ -154,6 +173,8 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
         WEEKS,
         lambda i, lift, se: _expected_interval(shares[:, i], lift, se, qs, rng),
         lambda i: [float(v) for v in np.quantile(shares[:, i], qs)],
+        lift_of=lambda i, step, weeks: lift_of(i, step * float(weekly_now.iloc[i]), weeks),
+        categories=targets,
     )
     if not candidates and not geo:
         return None
@@ -161,6 +182,28 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
     time_test = {**_best(candidates), "design": "time"} if candidates else None
     best = choose(time_test, geo, _best)
     return {**best, "candidates": len(candidates) + len(geo)}
+
+
+def _share_draws(model, totals: np.ndarray, unknown: list[str], rng) -> tuple[np.ndarray, np.ndarray]:
+    """Share draws per category, and per euro the encounters of each unidentified category.
+
+    An identified category's draws are its posterior shares. An unidentified one gets, per draw,
+    an effect ``U`` uniform from none to the most its spend could plausibly buy (the bound behind
+    its share range): its share ``U / (T + U)`` and its encounters per euro ``U / spent``.
+    """
+    t = np.asarray(totals, dtype=float)
+    per_euro = np.zeros_like(t)
+    if unknown:
+        hidden = model._hidden_bounds()
+        t = t.copy()
+        spent = model.spend.sum().to_numpy(dtype=float)
+        for cat in unknown:
+            i = CATEGORIES.index(cat)
+            u = hidden[:, i] * rng.random(hidden.shape[0])
+            t[:, i] = u
+            per_euro[:, i] = u / spent[i] if spent[i] > 0 else 0.0
+    total = t.sum(axis=1, keepdims=True)
+    return np.divide(t, total, out=np.zeros_like(t), where=total > 0), per_euro
 
 
 def _best(candidates: list[dict]) -> dict:

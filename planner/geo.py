@@ -146,6 +146,8 @@ def geo_candidates(
     weeks_tried,
     interval_after: Callable[[int, np.ndarray, float], list[float]],
     share_now: Callable[[int], list[float]],
+    lift_of: Callable[[int, float, int], np.ndarray] | None = None,
+    categories: list[str] | None = None,
 ) -> list[dict]:
     """Every feasible geo-split design, in the form of `design_next_test`'s candidates.
 
@@ -165,6 +167,11 @@ def geo_candidates(
         ``(category_index, lift_draws, se) -> [low, high]``, the share interval expected after.
     share_now : callable
         ``category_index -> [low, high]``, the share interval now.
+    lift_of : callable, optional
+        ``(category_index, step, weeks) -> draws`` of the national lift if every region's spend of
+        the category were scaled by ``1 + step`` for that many weeks; default the model's curves.
+    categories : list of str, optional
+        The categories to design for; default the identified ones.
 
     Returns
     -------
@@ -176,9 +183,18 @@ def geo_candidates(
     horizon = int(model.horizon_weeks)
     region_y = dataset.region_y.unstack("region")[dataset.region_names]
     pre = int(min(PRE_WEEKS, len(region_y)))
+    if lift_of is None:
+
+        def lift_of(i: int, step: float, weeks: int) -> np.ndarray:
+            base = np.tile(weekly_now.to_numpy(), (weeks, 1))
+            scaled = base.copy()
+            scaled[:, i] *= 1.0 + step
+            return (model.simulate(scaled, draws=True) - model.simulate(base, draws=True))[:, :, i].sum(axis=1)
+
+    wanted = [c for c in CATEGORIES if model.identified[c]] if categories is None else list(categories)
     out = []
     for i, cat in enumerate(CATEGORIES):
-        if not model.identified[cat]:
+        if cat not in wanted:
             continue
         spend = dataset.region_spend[cat].unstack("region")[dataset.region_names]
         now = float(weekly_now[cat])
@@ -192,11 +208,7 @@ def geo_candidates(
                 if not lo - 1e-9 <= now + change <= hi + 1e-9:
                     continue
                 for weeks in weeks_tried:
-                    base = np.tile(weekly_now.to_numpy(), (weeks, 1))
-                    scaled = base.copy()
-                    scaled[:, i] *= 1.0 + step
-                    diff = model.simulate(scaled, draws=True) - model.simulate(base, draws=True)
-                    lift = share * diff[:, :, i].sum(axis=1)
+                    lift = share * lift_of(i, step, weeks)
                     se = did_se(var, rho, weeks, pre)
                     expected = float(lift.mean())
                     chance = power(expected, se)
