@@ -82,6 +82,8 @@ def _headline_box(v: BriefView, st) -> list:
         )
     )
     items = [box]
+    if v.held_note:
+        items += [Spacer(1, 4), Paragraph(esc(v.held_note), st["body"])]
     if v.next_test:
         items += [Spacer(1, 4), Paragraph(esc(v.next_test), st["body"]), Spacer(1, 2)]
     return items

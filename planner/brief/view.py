@@ -443,10 +443,23 @@ class BriefView:
     def next_test(self) -> str | None:
         """The proposed lift test in words, when the plan's action is ``test``."""
         test = self.results.next_test
-        if test is None or self.action != "test":
+        if test is None or (self.action != "test" and not self.held):
             return None
         by_region = bool(((self.results.params or {}).get("data") or {}).get("region"))
-        return next_test_sentence(test, self.m, by_region=by_region)
+        unknown = _get(test, "category") in self.held
+        return next_test_sentence(test, self.m, by_region=by_region, unknown=unknown)
+
+    @property
+    def held(self) -> list[str]:
+        """Categories the plan holds at their current share because the data cannot show them."""
+        return list(_get(self.alloc, "held", None) or [])
+
+    @property
+    def held_note(self) -> str | None:
+        """The categories the plan holds, and why, in one sentence (page 1, under the headline)."""
+        if not self.held:
+            return None
+        return self.m("held_note", categories=self.held, count=len(self.held))
 
     # -- quality and warnings ----------------------------------------------------------------------
 
@@ -585,7 +598,9 @@ class BriefView:
         for c in CATEGORIES:
             row = _get(self.results.contributions, c)
             name = m.category(c, "nom")
-            if not self.identified(c):
+            if not self.identified(c) and row is not None and row.low is not None and row.high is not None:
+                parts.append(m("claim_part_range", category=name, low=m.pct(row.low), high=m.pct(row.high)))
+            elif not self.identified(c):
                 parts.append(m("claim_part_unknown", category=name))
             elif row.low is None or row.high is None:
                 parts.append(m("claim_part_point", category=name, share=m.pct(row.share)))
@@ -865,10 +880,12 @@ def categories_present(values: Sequence[str]) -> list[str]:
     return [c for c in CATEGORIES if c in values]
 
 
-def next_test_sentence(test: Any, m: Messages, by_region: bool = False) -> str:
+def next_test_sentence(test: Any, m: Messages, by_region: bool = False, unknown: bool = False) -> str:
     """A proposed lift test (results.json ``next_test``, object or dict) in words: the spend change,
     where (a geo split names its treated and control regions; a time test on data by region,
-    `by_region`, says every region), how long, and what it can detect."""
+    `by_region`, says every region), how long, and what it can detect. For a category the data
+    cannot show (`unknown`) the model expects nothing of its own, so only what the test detects is
+    said."""
     change_eur = float(_get(test, "spend_change_eur_per_week"))
     key = "test_change_up" if change_eur > 0 else "test_change_down"
     change = m(key, category=m.category(_get(test, "category"), "gen"), amount=m.eur(round_sig(abs(change_eur))))
@@ -890,6 +907,10 @@ def next_test_sentence(test: Any, m: Messages, by_region: bool = False) -> str:
     if not _get(test, "powered"):
         return m(
             "next_test_underpowered_geo" if geo else "next_test_underpowered", change=change, weeks=weeks, **numbers
+        )
+    if unknown:
+        return m("next_test", change=change, weeks=weeks) + " " + m(
+            "next_test_unknown", category=m.category(_get(test, "category"), "nom"), detectable=numbers["detectable"]
         )
     expect = "next_test_expect_up" if float(_get(test, "expected_lift")) >= 0 else "next_test_expect_down"
     return m("next_test", change=change, weeks=weeks) + " " + m(expect, **numbers)
