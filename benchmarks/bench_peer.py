@@ -1,10 +1,17 @@
 """The planner and PyMC-Marketing's MMM side by side on the same generated histories; prints markdown.
 
-For each history (by default `additive_hill` and `multiplicative_baseline` of `planner.generators`,
-seed 0) both models are fitted to the same weekly data, and their contribution shares of the
-spend-driven encounters are compared with the truth: share and 80 % interval per category, error in
-percentage points, the worst category's error, how many of the three intervals cover the true share,
-and the wall and CPU time of each fit.
+For each history (by default `additive_hill`, `multiplicative_baseline` and `pymc_example` of
+`planner.generators`, seed 0; `--cases` takes any name in `planner.generators.GENERATORS` or a
+`planner.synth` scenario) both models are fitted to the same weekly data, and their contribution
+shares of the spend-driven encounters are compared with the truth: share and 80 % interval per
+category, error in percentage points, the worst category's error, how many of the three intervals
+cover the true share, and the wall and CPU time of each fit.
+
+`pymc_example` is PyMC-Marketing's own MMM example history (`planner.generators.pymc_example`): its
+x1 and x2 are the content and design spend, and a technology spend that generates nothing is the
+third channel. The MMM gets the three spend columns and the same trend, seasonality, holiday and
+event controls as on any other history (the example's own fit used `l_max=8` and the controls
+event_1, event_2 and t).
 
 - planner: `EncounterModel(data, params.model).fit()` with the case's params and the model defaults
   (its intervals included, one process), exactly as `planner run` fits it.
@@ -31,10 +38,10 @@ which compiles C code with the system's gcc):
     python3.11 -m venv ../peer-venv
     ../peer-venv/bin/pip install -e ".[peer]"
 
-Run (the PyMC-Marketing fits dominate: about 4-6 minutes each on 2 busy cores, 10 minutes in all):
+Run (the PyMC-Marketing fits dominate: about 4-6 minutes each on 2 busy cores, 15 minutes in all):
 
     ../peer-venv/bin/python benchmarks/bench_peer.py --out peer.md
-    ../peer-venv/bin/python benchmarks/bench_peer.py --cases additive_hill --draws 500 --tune 500
+    ../peer-venv/bin/python benchmarks/bench_peer.py --cases pymc_example --draws 500 --tune 500
 """
 
 from __future__ import annotations
@@ -62,7 +69,7 @@ from planner.params import load_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 CATS = list(CATEGORIES)
-DEFAULT_CASES = ("additive_hill", "multiplicative_baseline")
+DEFAULT_CASES = ("additive_hill", "multiplicative_baseline", "pymc_example")
 #: Weeks of carryover the MMM's geometric adstock keeps. PyMC-Marketing's weekly examples use 8;
 #: 12 leaves out less than 1 % of the effect up to a decay of 0.68 and 3 % at 0.75.
 L_MAX = 12
@@ -108,6 +115,18 @@ class Stopwatch:
     def _cpu_now() -> float:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
+def known_cases() -> list[str]:
+    """The names `--cases` takes: every generator of `planner.generators` (read when the benchmark
+    runs, so generators added later count too), then `planner.synth`'s scenarios."""
+    try:
+        from planner.generators import GENERATORS
+    except ImportError:
+        GENERATORS = {}
+    from planner.synth import SCENARIOS
+
+    return list(GENERATORS) + [name for name in sorted(SCENARIOS) if name not in GENERATORS]
 
 
 def load_history(name: str, seed: int) -> History:
@@ -363,7 +382,15 @@ def machine(commit: str, load: tuple[float, float]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), help="generator names (planner.generators)")
+    known = known_cases()
+    ap.add_argument(
+        "--cases",
+        nargs="+",
+        default=list(DEFAULT_CASES),
+        choices=known,  # checked before any fit: a misspelt second name would waste the first one's minutes
+        metavar="NAME",
+        help=f"histories to compare (default: {' '.join(DEFAULT_CASES)}); one or more of: {', '.join(known)}",
+    )
     ap.add_argument("--seed", type=int, default=0, help="seed of the histories and of the sampler (default 0)")
     ap.add_argument("--chains", type=int, default=PEER_CHAINS, help=f"NUTS chains (default {PEER_CHAINS})")
     ap.add_argument("--draws", type=int, default=None, help="draws per chain (default: PyMC's, 1000)")

@@ -49,6 +49,14 @@ noise. The generators, and where each departs from that:
 ``multiplicative_season``
     Spend as in ``additive_hill``, but a multiplicative season with July and Christmas dips of a
     quarter or more scales every encounter, spend effects included. Content 65-85 %.
+``pymc_example``
+    PyMC-Marketing's MMM example as its notebook documents it (``mmm_example.ipynb``, published as
+    ``data/mmm_example.csv``): x1 (content) and x2 (design) through 8-lag normalised geometric
+    adstock and logistic saturation, a concave trend, two harmonics, two events, Gaussian noise; 179
+    weeks, one encounter column of weight 1. A technology spend drawn like x1 generates nothing
+    (share 0). Content 80.7 %, design 19.3 % for every seed (the seed draws the technology spend and
+    the noise). Unlike the rest: no burn-in (the carryover starts from no spend, as the example's
+    does), events ``event_1`` and ``event_2``, no control, and no experiments can be overlaid.
 
 Every generator writes ``week_start`` (Mondays), encounter columns, spend columns (one or more per
 category; the model sums them) and, except ``small_counts``, an event (``event_trade_fair``) and a
@@ -1144,6 +1152,169 @@ def multiplicative_season(seed: int) -> Case:
     return _multiplicative_history(name, seed, rng, index, means, columns, shares, multiplier, {})
 
 
+# -- PyMC-Marketing's example history ----------------------------------------------------------
+
+#: Seed of the media and noise draws in PyMC-Marketing's MMM example (``sum(map(ord, "mmm"))``).
+PYMC_EXAMPLE_SEED = sum(map(ord, "mmm"))
+#: Euros a week per unit of the example's spend (its x1 and x2 lie in [0, 1]); only the spend
+#: columns are scaled, the truth's adstock and saturation act on the example's own units.
+PYMC_EXAMPLE_EUR_PER_UNIT = 20_000.0
+#: The example's documented parameters (x1 is content, x2 design).
+PYMC_EXAMPLE_TRUTH = {
+    "alpha": {"x1": 0.4, "x2": 0.2},
+    "l_max": 8,
+    "normalize": True,
+    "lam": {"x1": 4.0, "x2": 3.0},
+    "beta": {"x1": 3.0, "x2": 2.0},
+    "intercept": 2.0,
+    "events": {"2019-05-13": 1.5, "2020-09-14": 2.5},
+    "noise_sd": 0.25,
+    "amplitude": 1000.0,
+}
+
+
+def _window_adstock(x: np.ndarray, alpha: float, l_max: int) -> np.ndarray:
+    """PyMC-Marketing's normalised geometric adstock: weights ``alpha**l`` for lags 0..l_max-1,
+    divided by their sum, with no spend before the first week."""
+    w = alpha ** np.arange(l_max)
+    return np.convolve(x, w / w.sum())[: len(x)]
+
+
+def _logistic(x: np.ndarray, lam: float) -> np.ndarray:
+    """PyMC-Marketing's logistic saturation ``(1 - exp(-lam x)) / (1 + exp(-lam x))``."""
+    z = np.exp(-lam * x)
+    return (1.0 - z) / (1.0 + z)
+
+
+def _media(rng, n: int, threshold: float, below: float) -> np.ndarray:
+    """The example's media draw: uniform on [0, 1], kept above ``threshold``, else times ``below``."""
+    u = rng.uniform(low=0.0, high=1.0, size=n)
+    return np.where(u > threshold, u, u * below)
+
+
+def pymc_example(seed: int) -> Case:
+    """PyMC-Marketing's MMM example history (x1 content, x2 design) plus a technology spend with no effect.
+
+    The data-generating process of the example notebook
+    (pymc-labs/pymc-marketing, ``docs/source/notebooks/mmm/mmm_example.ipynb``; its output is the
+    repository's ``data/mmm_example.csv``), re-implemented: 179 weeks of Mondays from 2018-04-02
+    to 2021-08-30 (``W-MON`` from 2018-04-01 to 2021-09-01); with ``rng = default_rng(sum(map(ord,
+    "mmm")))``, ``x1 = u if u > 0.9 else u / 2`` and ``x2 = u if u > 0.8 else 0`` for uniform ``u``
+    (x1's 179 draws, then x2's), then the noise ``eps ~ N(0, 0.25)``; geometric adstock over 8 lags
+    with weights ``alpha**l`` divided by their sum (``normalize=True``; alpha 0.4 and 0.2), logistic
+    saturation (lam 4 and 3) and
+
+        y = 1000 * (2 + trend + season + 1.5 event_1 + 2.5 event_2
+                    + 3 sat(adstock(x1)) + 2 sat(adstock(x2)) + eps),
+        trend = (linspace(0, 50, 179) + 10) ** (1/4) - 1,
+        season = 0.5 * (cos(2 pi d / 365.5) - sin(4 pi d / 365.5)),   d = the Monday's day of the year,
+
+    with events in the weeks of 2019-05-13 and 2020-09-14. Seed 0 redraws x1, x2 and eps exactly
+    (its weighted encounters are the published ``y`` rounded to whole encounters). The adstock
+    starts from no spend, as the example's does: there is no burn-in, the first weeks carry over
+    only the data's own spend. The truth (features, contributions, shares) is computed exactly so;
+    only the future response (`Case.simulate`, `Case.horizon_totals`) continues the carryover with
+    the untruncated recursion of `Response`, whose weights differ from the 8-lag window's by the
+    window's missing tail, ``alpha**8`` (under 0.07 %).
+
+    Our additions: the spend columns are x1 and x2 in euros (times ``PYMC_EXAMPLE_EUR_PER_UNIT``;
+    the truth acts on the example's units), a technology column drawn like x1 from its own stream
+    that generates nothing (share 0), and one encounter column ``enc_web`` of weight 1 holding
+    ``y`` (whole encounters, about 3,000-8,500 a week). x1, x2 and the curves are the same for
+    every seed (the truth's shares too); the seed draws the technology spend and, from seed 1 on,
+    the noise. The example has no control column; its events are ``event_1`` and ``event_2``.
+    No experiment can be overlaid (`with_experiment` needs a history with a burn-in).
+    """
+    doc = PYMC_EXAMPLE_TRUTH
+    dates = pd.date_range(start="2018-04-01", end="2021-09-01", freq="W-MON")
+    n = len(dates)
+    documented = np.random.default_rng(seed=PYMC_EXAMPLE_SEED)
+    x1 = _media(documented, n, 0.9, 0.5)
+    x2 = _media(documented, n, 0.8, 0.0)
+    own = np.random.default_rng([seed, zlib.crc32(b"pymc_example")])
+    x3 = _media(own, n, 0.9, 0.5)  # technology: spent like x1, without effect
+    eps = documented.normal(0.0, doc["noise_sd"], n) if seed == 0 else own.normal(0.0, doc["noise_sd"], n)
+
+    units = np.column_stack([x1, x2, x3])
+    decay = np.array([doc["alpha"]["x1"], doc["alpha"]["x2"], doc["alpha"]["x1"]])
+    lam = np.array([doc["lam"]["x1"], doc["lam"]["x2"], doc["lam"]["x1"]])
+    carried = np.column_stack([_window_adstock(units[:, j], decay[j], doc["l_max"]) for j in range(3)])
+    # technology's feature is x1's curve on its spend: what a model could wrongly credit it with
+    feature = np.column_stack([_logistic(carried[:, j], lam[j]) for j in range(3)])
+    amplitude = doc["amplitude"]
+    coef = amplitude * np.array([doc["beta"]["x1"], doc["beta"]["x2"], 0.0])
+    contrib = feature * coef
+
+    day = np.asarray(dates.day_of_year, dtype=float)
+    trend = (np.linspace(start=0.0, stop=50, num=n) + 10) ** (1 / 4) - 1
+    season = 0.5 * (-np.sin(2 * 2 * np.pi * day / 365.5) + np.cos(1 * 2 * np.pi * day / 365.5))
+    events = {f"event_{i}": np.asarray(dates == day_, dtype=int) for i, day_ in enumerate(doc["events"], start=1)}
+    lift = sum(size * events[f"event_{i}"] for i, size in enumerate(doc["events"].values(), start=1))
+    baseline = amplitude * (doc["intercept"] + trend + season + lift)
+    expected = baseline + contrib.sum(axis=1)
+
+    eur = units * PYMC_EXAMPLE_EUR_PER_UNIT
+    columns = {"content": "content_x1_eur", "design": "design_x2_eur", "technology": "tech_no_effect_eur"}
+    data_index = pd.DatetimeIndex(dates, name="week_start")
+    frame = pd.DataFrame({"week_start": data_index})
+    frame["enc_web"] = np.round(expected + amplitude * eps).astype(int)
+    for j, c in enumerate(CATS):
+        frame[columns[c]] = eur[:, j]
+    for name, values in events.items():
+        frame[name] = values
+
+    response = Response(
+        category=np.arange(len(CATS)),
+        names=tuple(CATS),
+        decay=decay,
+        half_saturation=PYMC_EXAMPLE_EUR_PER_UNIT / lam,  # a/k = lam * (the example's units)
+        shape=np.ones(len(CATS)),
+        beta=coef,
+        normalised=True,
+        saturation="logistic",
+        mix=np.ones(len(CATS)),
+    )
+    totals = contrib.sum(axis=0)
+    shares = totals / totals.sum()
+    truth = {
+        "generator": "pymc_example",
+        "seed": seed,
+        "shares": dict(zip(CATS, np.round(shares, 4).tolist(), strict=True)),
+        "effect_fraction": float(contrib.sum() / expected.sum()),
+        "noise": f"gaussian sd {amplitude * doc['noise_sd']:.0f} encounters",
+        "channels": {
+            c: {
+                "category": c,
+                "decay": float(decay[j]),
+                "half_saturation": round(float(response.half_saturation[j]), 1),
+                "shape": 1.0,
+                "beta": float(coef[j]),
+            }
+            for j, c in enumerate(CATS)
+        },
+        "source": "pymc-labs/pymc-marketing docs/source/notebooks/mmm/mmm_example.ipynb (data/mmm_example.csv)",
+        "documented": {**doc, "seed": PYMC_EXAMPLE_SEED},
+        "eur_per_unit": PYMC_EXAMPLE_EUR_PER_UNIT,
+        "no_effect": ["technology"],
+        "unidentifiable": [],
+    }
+    return Case(
+        name="pymc_example",
+        seed=seed,
+        frame=frame,
+        params=_params("pymc_example", seed, {"enc_web": 1.0}, {c: [columns[c]] for c in CATS}, events, ()),
+        contributions=pd.DataFrame(contrib, index=data_index, columns=CATS),
+        features=pd.DataFrame(feature, index=data_index, columns=CATS),
+        coefficients=pd.Series(coef, index=CATS, name="coefficient"),
+        spend=pd.DataFrame(eur, index=data_index, columns=CATS),
+        baseline=pd.Series(baseline, index=data_index, name="baseline"),
+        expected=pd.Series(expected, index=data_index, name="expected"),
+        last_state=pd.Series(carried[-1] * PYMC_EXAMPLE_EUR_PER_UNIT, index=list(CATS), name="last_state"),
+        response=response,
+        truth=truth,
+    )
+
+
 #: Generator name -> function of the seed returning a Case.
 GENERATORS: dict[str, Callable[[int], Case]] = {
     "additive_hill": additive_hill,
@@ -1158,6 +1329,7 @@ GENERATORS: dict[str, Callable[[int], Case]] = {
     "one_week": one_week,
     "technology_flat": technology_flat,
     "multiplicative_season": multiplicative_season,
+    "pymc_example": pymc_example,
 }
 
 
@@ -1299,7 +1471,7 @@ def with_experiment(
     """
     history = case.history
     if not history:
-        raise ValueError("this case holds no history to regenerate; make it with planner.generators.make")
+        raise ValueError(f"case {case.name!r} holds no spend history to regenerate: no experiment can be overlaid")
     if category not in CATS:
         raise ValueError(f"unknown category {category!r}; choose one of {', '.join(CATS)}")
     index = pd.DatetimeIndex(case.spend.index)

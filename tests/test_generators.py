@@ -10,11 +10,25 @@ import pytest
 
 from planner import CATEGORIES
 from planner.data import from_frame
-from planner.generators import GENERATORS, Case, make, oracle_shares, with_experiment
+from planner.generators import (
+    GENERATORS,
+    PYMC_EXAMPLE_EUR_PER_UNIT,
+    PYMC_EXAMPLE_SEED,
+    Case,
+    make,
+    oracle_shares,
+    with_experiment,
+)
 from planner.params import ParamsError, load_dict
 from planner.transforms import adstock, hill
 
 CATS = list(CATEGORIES)
+#: Generators whose truth is a published one, the same for every seed.
+FIXED_TRUTH = ("pymc_example",)
+#: Generators with a history that `with_experiment` can regenerate.
+WITH_HISTORY = [name for name in GENERATORS if name not in FIXED_TRUTH]
+#: Weeks of data where not the usual three years.
+WEEKS = {"small_counts": 104, "pymc_example": 179}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +46,7 @@ def test_unknown_generator_is_named():
         make("nope", 0)
 
 
-@pytest.mark.parametrize("name", list(GENERATORS))
+@pytest.mark.parametrize("name", [name for name in GENERATORS if name not in FIXED_TRUTH])
 def test_same_seed_same_case_other_seed_other_truth(name):
     a, b, c = make(name, 4), make(name, 4), make(name, 5)
     pd.testing.assert_frame_equal(a.frame, b.frame)
@@ -48,7 +62,7 @@ def test_case_reads_as_user_data(name, cases):
     params, data = _read(case)
     assert "model" not in case.params  # the model runs with its defaults, as for a new user
     assert (case.frame["week_start"].dt.day_of_week == 0).all()
-    assert data.weeks == len(case.contributions) == (104 if name == "small_counts" else 156)
+    assert data.weeks == len(case.contributions) == WEEKS.get(name, 156)
     assert data.warnings == []
     shares = case.true_shares()
     assert list(shares.index) == CATS
@@ -60,8 +74,9 @@ def test_case_reads_as_user_data(name, cases):
     assert ((case.spend.mean() > 1_000) & (case.spend.mean() < 60_000)).all()
     # the spend columns of the frame add up to the spend the truth used
     np.testing.assert_allclose(data.spend[CATS].to_numpy(), case.spend.to_numpy())
-    if name != "small_counts":
+    if name not in ("small_counts", "pymc_example"):
         assert {"event_trade_fair", "market_index"} <= set(case.frame.columns)
+    if name != "small_counts":
         noise = (data.y - case.expected.to_numpy()).std() / data.y.mean()
         assert 0.01 < noise < 0.06
 
@@ -106,6 +121,111 @@ def test_drifting_mix_drifts(cases):
     mix = case.frame[cols].div(case.frame[cols].sum(axis=1), axis=0)
     assert (mix.iloc[:26].mean() - mix.iloc[-26:].mean()).abs().max() > 0.05
     assert len(case.response.names) > 3
+
+
+def _documented_example(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x1, x2 and the weekly y of PyMC-Marketing's MMM example, written out from its notebook."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(start="2018-04-01", end="2021-09-01", freq="W-MON")
+    n = len(dates)
+    u1 = rng.uniform(0.0, 1.0, n)
+    x1 = np.where(u1 > 0.9, u1, u1 / 2)
+    u2 = rng.uniform(0.0, 1.0, n)
+    x2 = np.where(u2 > 0.8, u2, 0)
+
+    def carried(x, alpha):  # 8 lags, weights divided by their sum, nothing before the first week
+        w = alpha ** np.arange(8) / (alpha ** np.arange(8)).sum()
+        return np.array([sum(w[k] * x[t - k] for k in range(min(8, t + 1))) for t in range(n)])
+
+    def saturated(x, lam):
+        return (1 - np.exp(-lam * x)) / (1 + np.exp(-lam * x))
+
+    day = dates.day_of_year.to_numpy()
+    y = 1000.0 * (
+        2.0
+        + (np.linspace(0.0, 50, n) + 10) ** (1 / 4)
+        - 1
+        + 0.5 * (-np.sin(4 * np.pi * day / 365.5) + np.cos(2 * np.pi * day / 365.5))
+        + 1.5 * (dates == "2019-05-13")
+        + 2.5 * (dates == "2020-09-14")
+        + 3.0 * saturated(carried(x1, 0.4), 4.0)
+        + 2.0 * saturated(carried(x2, 0.2), 3.0)
+        + rng.normal(0.0, 0.25, n)
+    )
+    return x1, x2, y
+
+
+def test_pymc_example_seed_0_is_the_documented_history(cases):
+    case = make("pymc_example", 0)
+    assert PYMC_EXAMPLE_SEED == 327
+    x1, x2, y = _documented_example(PYMC_EXAMPLE_SEED)
+    params, data = _read(case)
+    np.testing.assert_allclose(case.spend["content"] / PYMC_EXAMPLE_EUR_PER_UNIT, x1, rtol=1e-12)
+    np.testing.assert_allclose(case.spend["design"] / PYMC_EXAMPLE_EUR_PER_UNIT, x2, rtol=1e-12)
+    assert list(params.data.encounters.items()) == [("enc_web", 1.0)]
+    assert params.data.events == ["event_1", "event_2"] and params.data.controls == []
+    np.testing.assert_array_equal(case.frame["enc_web"], np.round(y))
+    assert case.frame["week_start"].iloc[0] == pd.Timestamp("2018-04-02")
+    assert case.frame.loc[case.frame["event_1"] == 1, "week_start"].tolist() == [pd.Timestamp("2019-05-13")]
+    # the truth adds up: baseline plus the spend effects, each the coefficient times the feature
+    np.testing.assert_allclose(case.baseline + case.contributions.sum(axis=1), case.expected, rtol=1e-12)
+    np.testing.assert_allclose(case.contributions, case.features * case.coefficients, rtol=1e-12)
+    # the first week carries over no spend from before the data: its state is the window's first weight
+    w0 = 1 / (0.4 ** np.arange(8)).sum()
+    first = (1 - np.exp(-4 * w0 * x1[0])) / (1 + np.exp(-4 * w0 * x1[0]))
+    assert case.features["content"].iloc[0] == pytest.approx(first, rel=1e-12)
+
+
+def test_pymc_example_truth_is_the_documented_one(cases):
+    case = cases["pymc_example"]
+    doc = case.truth["documented"]
+    assert doc["alpha"] == {"x1": 0.4, "x2": 0.2} and doc["l_max"] == 8 and doc["normalize"] is True
+    assert doc["lam"] == {"x1": 4.0, "x2": 3.0}
+    assert doc["beta"] == {"x1": 3.0, "x2": 2.0}
+    assert case.truth["unidentifiable"] == []
+    np.testing.assert_array_equal(case.response.decay[:2], [0.4, 0.2])
+    # the curves act on the example's units: a / k = lam * (euros / euros per unit)
+    np.testing.assert_allclose(case.response.half_saturation[:2] * [4.0, 3.0], PYMC_EXAMPLE_EUR_PER_UNIT)
+    np.testing.assert_allclose(case.coefficients, [3000.0, 2000.0, 0.0])
+    shares = case.true_shares()
+    totals = case.contributions.sum()
+    assert shares["content"] == pytest.approx(totals["content"] / (totals["content"] + totals["design"]))
+    assert shares["technology"] == 0.0
+
+
+def test_pymc_example_technology_generates_nothing(cases):
+    case = cases["pymc_example"]
+    assert (case.contributions["technology"] == 0).all()
+    tech, content = case.spend["technology"], case.spend["content"]
+    assert tech.std() / tech.mean() > 0.5  # it varies like x1 does
+    assert 0.7 < tech.mean() / content.mean() < 1.4
+    assert abs(np.corrcoef(tech, content)[0, 1]) < 0.3
+    assert case.simulate(np.full((13, 3), 10_000.0))[:, 2].sum() == 0.0
+
+
+def test_pymc_example_seeds_draw_technology_and_noise_only():
+    a, b, c = make("pymc_example", 3), make("pymc_example", 3), make("pymc_example", 4)
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    spend = ["content_x1_eur", "design_x2_eur"]
+    pd.testing.assert_frame_equal(a.frame[spend], c.frame[spend])
+    pd.testing.assert_series_equal(a.true_shares(), c.true_shares())
+    assert not np.allclose(a.frame["tech_no_effect_eur"], c.frame["tech_no_effect_eur"])
+    assert not np.allclose(a.frame["enc_web"], c.frame["enc_web"])
+    noise = a.frame["enc_web"] - a.expected.to_numpy()
+    assert 200 < noise.std() < 300  # the example's sd of 0.25 times its amplitude of 1000
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pymc_example_oracle_recovers_the_shares(seed):
+    case = make("pymc_example", seed)
+    params, data = _read(case)
+    got = oracle_shares(case, params, data)
+    assert (got - case.true_shares()).abs().max() < 0.03
+
+
+def test_pymc_example_takes_no_experiment(cases):
+    with pytest.raises(ValueError, match="no experiment can be overlaid"):
+        with_experiment(cases["pymc_example"], "content", 30, 4, 1000.0)
 
 
 @pytest.mark.parametrize("name", list(GENERATORS))
@@ -176,7 +296,7 @@ def _same_case(a: Case, b: Case) -> None:
     np.testing.assert_array_equal(a.response.mix, b.response.mix)
 
 
-@pytest.mark.parametrize("name", list(GENERATORS))
+@pytest.mark.parametrize("name", WITH_HISTORY)
 def test_a_change_of_zero_reproduces_the_case(name, cases):
     case = cases[name]
     # in the last 13 weeks too, where the spend sets the truth's future mix
