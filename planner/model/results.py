@@ -48,7 +48,11 @@ class ModelResults:
     last_state : Series
         Carryover state per category at the end of the data (EUR/week), at the mode.
     identified : Series of bool
-        False for a category whose spend never varied: it is left out (its effect reads as 0).
+        False for a category the data cannot show (`diagnostics.identification`): it is left out of
+        the fit (its effect reads as 0), its share is a range, and the plan holds it.
+    identification : dict
+        Per category, `diagnostics.identification`'s row: ``identified``, ``reason`` and the
+        numbers behind it.
     family, family_reason : str
         The family that ran, and why (``auto`` decides from the data).
     rho : float
