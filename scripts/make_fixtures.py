@@ -8,8 +8,9 @@ hand-written dicts that drift from the schema. Run it after any change to what r
     .venv/bin/python scripts/make_fixtures.py --check    # only report which fixtures are stale
     .venv/bin/python scripts/make_fixtures.py funnel_revenue   # only the cases named
 
-The cases: a content-led history, a technology-driven one, a weak one and one where spend has no
-effect at all (these four without a funnel); and a synthetic history with the funnel (leads, deals,
+The cases: a content-led history, a technology-driven one, a weak one, one where spend has no
+effect at all and one whose technology is a flat licence the data cannot show (these five without a
+funnel); and a synthetic history with the funnel (leads, deals,
 revenue, an experience score) planned for revenue and for profit.
 """
 
@@ -37,6 +38,7 @@ CASES = {
     "technology": ("technology_driven", 1),
     "weak": ("small_counts", 3),
     "no_effect": ("no_spend_effect", 1),
+    "held": ("flat_licence", 0),
     "funnel_revenue": ("synth:revenue", 1),
     "funnel_profit": ("synth:profit", 1),
 }

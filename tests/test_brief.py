@@ -1,9 +1,9 @@
 """The executive brief: it renders what the model and the plan decided, with numbers that add up.
 
 The fixtures in tests/fixtures/ are results.json files of real runs on generated histories
-(`scripts/make_fixtures.py` rewrites them): content-led, technology-driven, weak and no effect
-(encounters objective, no funnel), and a synthetic history with the funnel planned for revenue and
-for profit.
+(`scripts/make_fixtures.py` rewrites them): content-led, technology-driven, weak, no effect and a
+flat technology licence the data cannot show (encounters objective, no funnel), and a synthetic
+history with the funnel planned for revenue and for profit.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from planner.i18n import Messages
 from planner.results import Results
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ENCOUNTER_CASES = ("content", "technology", "weak", "no_effect")
+ENCOUNTER_CASES = ("content", "technology", "weak", "no_effect", "held")
 FUNNEL_CASES = ("funnel_revenue", "funnel_profit")
 CASES = ENCOUNTER_CASES + FUNNEL_CASES
 LANGS = ("en", "fi")
@@ -363,3 +363,26 @@ def test_encounter_plans_without_a_funnel_read_as_before(built, case, lang):
     assert "Objective" not in pages[0] and "Tavoite" not in pages[0]
     assert view.m("row_encounters") in pages[0] or norm(view.m("row_encounters")) in pages[0]
     assert view.budget_level is None and view.experience_warning is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_category_the_data_cannot_show_is_held_and_its_test_is_on_page_one(built, lang):
+    results, view, pages = built["held", lang]
+    alloc = results.allocation
+    assert alloc.held == ["technology"] and not results.model.identified["technology"]
+    assert results.model.identification["technology"].reason in ("flat", "follows_baseline")
+    # the plan moves no money into or out of it, whatever its action
+    assert alloc.recommended.split["technology"] == pytest.approx(alloc.current.split["technology"])
+    assert alloc.candidate.split["technology"] == pytest.approx(alloc.current.split["technology"])
+    assert results.model.quality != "good"
+    # page 1 says it is held, and states the test designed for it
+    assert results.next_test is not None and results.next_test.category == "technology"
+    m = Messages(lang)
+    assert norm(view.held_note) in pages[0]
+    assert norm(view.next_test) in pages[0]
+    unknown = m("next_test_unknown", category=m.category("technology", "nom"), detectable="X")
+    assert norm(unknown.split("X")[0]) in pages[0]
+    # its share reads as a range, never as a point estimate the data do not hold
+    row = results.contributions.technology
+    ranged = m("claim_part_range", category=m.category("technology", "nom"), low=m.pct(row.low), high=m.pct(row.high))
+    assert any(norm(ranged) in norm(text) for text in view.claim_texts)
