@@ -25,8 +25,11 @@ but an experiment is how it gets a share). Without a curve, its lift is taken in
 spend at every effect it could have: ``U / spent * change * weeks`` for ``U`` drawn uniformly from
 none to the most its spend could plausibly buy (`ModelResults` share bounds), so the expected lift is
 that of the middle of its share range, and the expected narrowing weighs those possibilities by
-the outcomes the test might measure, as for the other categories. Its changes are scaled to its
-mean weekly spend over the data where it spends nothing now (a purchase made once).
+the outcomes the test might measure, as for the other categories; its power is taken at the lower
+quartile of those lifts (UNKNOWN_POWER_QUANTILE). Its changes are scaled to its
+mean weekly spend over the data where it spends nothing now (a purchase made once). Since any
+powered test of it tells what it brings, the proposal is the powered design that changes the fewest
+euros in all (a step before a pause, a short test before a long one).
 
 When the data are by region (``dataset.regions``), the geo splits of `planner.geo` are compared as
 well (some regions change spend, the others hold; the same steps, lengths and bounds) and the best
@@ -58,6 +61,10 @@ WEEKS = (4, 8, 12)
 POWER = 0.8
 ALPHA = 0.05
 N_OUTCOMES = 40  # simulated test outcomes behind the expected narrowing
+#: The power of a test of a category the data cannot show is taken at this quantile of the lifts it
+#: could have (from none to the most its spend could buy): a test that sees it only at its most is
+#: not worth running.
+UNKNOWN_POWER_QUANTILE = 0.25
 
 
 def needs_test(model, plan=None) -> bool:
@@ -148,7 +155,10 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
                 lift = lift_of(i, change, weeks)
                 se = sd * math.sqrt(weeks) * inflation
                 expected = float(lift.mean())
-                power = float(norm.cdf(abs(expected) / se - z_alpha)) if se > 0 else 1.0
+                # a category the data cannot show: powered only if the test would see it even at a
+                # quarter of the most it could bring (the lower quartile of its possible lifts)
+                judged = float(np.quantile(np.abs(lift), UNKNOWN_POWER_QUANTILE)) if cat in unknown else expected
+                power = float(norm.cdf(abs(judged) / se - z_alpha)) if se > 0 else 1.0
                 after = _expected_interval(shares[:, i], lift, se, qs, rng)
                 candidates.append(
                     {
@@ -179,8 +189,9 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
     if not candidates and not geo:
         return None
     candidates, geo = _along_the_direction(candidates, plan), _along_the_direction(geo, plan)
-    time_test = {**_best(candidates), "design": "time"} if candidates else None
-    best = choose(time_test, geo, _best)
+    pick = _least_disruptive if unknown else _best
+    time_test = {**pick(candidates), "design": "time"} if candidates else None
+    best = choose(time_test, geo, pick)
     return {**best, "candidates": len(candidates) + len(geo)}
 
 
@@ -204,6 +215,16 @@ def _share_draws(model, totals: np.ndarray, unknown: list[str], rng) -> tuple[np
             per_euro[:, i] = u / spent[i] if spent[i] > 0 else 0.0
     total = t.sum(axis=1, keepdims=True)
     return np.divide(t, total, out=np.zeros_like(t), where=total > 0), per_euro
+
+
+def _least_disruptive(candidates: list[dict]) -> dict:
+    """For a category the data cannot show: the powered design that changes the fewest euros in all
+    (a step before a pause, a short test before a long one), since any powered test tells what it
+    brings; when none is powered, the strongest."""
+    powered = [c for c in candidates if c["powered"]]
+    if powered:
+        return min(powered, key=lambda c: (abs(c["spend_change_eur_per_week"]) * c["weeks"], c["weeks"]))
+    return _best(candidates)
 
 
 def _best(candidates: list[dict]) -> dict:

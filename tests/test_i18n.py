@@ -91,6 +91,7 @@ SAMPLE = {
     "lags": 10,
     "variation": 0.047,
     "reason": "flat",
+    "scenario": "reference",
     "detectable": 0.31,
     "reasons": ["flat"],
     "identified": True,

@@ -1095,6 +1095,10 @@ def test_an_unidentified_category_never_moves(budget):
     assert plan.bounds["technology"]["min_set_by"] == ["technology.held"]
     # on the frontier it keeps its share at every budget level
     assert np.allclose(plan.frontier.loc[plan.frontier["feasible"], "technology"], 0.7)
+    # the reference split (technology 10 %) counts technology's encounters as none: said, not compared silently
+    held = [w for w in plan.warnings if w["code"] == "scenario_moves_held"]
+    assert [w["context"] for w in held] == [{"scenario": "reference", "categories": ["technology"]}]
+    assert not any(w["code"] == "scenario_moves_held" for w in free.warnings)
 
 
 def test_a_held_category_overrides_its_own_bounds():

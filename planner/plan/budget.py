@@ -14,7 +14,7 @@ from planner import i18n
 from planner.params import PlanSpec
 from planner.plan._common import CATS, TOL, PlanError, percentiles
 from planner.plan.bounds import Box, binding_bounds, bounds_table, check_feasible, make_box
-from planner.plan.decision import UNBOUNDED_TOLERANCE, decide
+from planner.plan.decision import MOVED_SHARE, UNBOUNDED_TOLERANCE, decide
 from planner.plan.frontier import frontier_levels, marginal_cost
 from planner.plan.response import Curves, Response, tabulate
 from planner.plan.results import Allocation, PlanResults
@@ -250,6 +250,7 @@ def plan_budget(
     frontier, level = _frontier(resp, curves, spec, budget, current_split, levels, plain, interval, objective, held)
     timings["frontier"] = time.perf_counter() - mark
     warnings = _warnings(candidate, current, box, history, weeks, action)
+    warnings += _held_warnings(held, {"reference": reference, **user})
     warnings += _value_warnings(objective, candidate, action, guard_asked, experience, guard_record, level, budget)
     timings["total"] = time.perf_counter() - started
 
@@ -411,6 +412,18 @@ def _value_warnings(
                 multiple=round(float(level["value"]) / budget, 4),
             )
         )
+    return out
+
+
+def _held_warnings(held: dict[str, float], scenarios: dict[str, Allocation]) -> list:
+    """A scenario (the reference split, the user's) that moves money into or out of a held category:
+    the model counts that category's encounters as none at any spend, so the scenario's encounters
+    are not comparable with the current split's."""
+    out = []
+    for name, a in scenarios.items():
+        moved = [c for c, share in held.items() if abs(float(a.split[c]) - share) > MOVED_SHARE]
+        if moved:
+            out.append(i18n.warning("scenario_moves_held", scenario=name, categories=moved))
     return out
 
 
