@@ -274,7 +274,9 @@ def test_constant_spend_is_flagged_and_left_unknown():
     assert d["saturation"]["design"]["level"] is None  # no curve to be saturated on
     contrib = json.loads(json.dumps(res.contributions_dict(), allow_nan=False))
     assert contrib["design"]["identified"] is False and contrib["content"]["identified"] is True
-    assert summary_mod.overview_table(res).loc["design", "effect share"] == "unknown"
+    assert summary_mod.overview_table(res).loc["design", "effect share"].startswith("unknown (0%–")
+    checks = res.diagnostics_table()
+    assert checks.loc["Smallest detectable effect (share of all encounters): design"].iloc[-1] == "flat spend"
 
 
 def test_hardly_varying_spend_of_a_small_category_is_not_identified():

@@ -167,6 +167,17 @@ def diagnostics_table(res, lang: Any = "en") -> pd.DataFrame:
                 ok if v >= diag.LOW_VARIATION_CV else low,
             )
         )
+    for c in CATEGORIES:
+        row = res.identification[c]
+        reason = row.get("reason")
+        rows.append(
+            (
+                m("ms_check_detectable", category=m.category(c)),
+                row.get("detectable"),
+                f"≤ {m.pct(diag.MAX_DETECTABLE_FRACTION)}",
+                ok if reason is None else m(f"ms_reason_{reason}"),
+            )
+        )
     columns = [m("ms_col_check"), m("ms_col_value"), m("ms_col_threshold"), m("ms_col_verdict")]
     return pd.DataFrame(rows, columns=columns).set_index(columns[0])
 
@@ -180,7 +191,8 @@ def claim_sentence(res, lang: Any = "en") -> str:
         return claim["text"]
     shares = res.shares()
     parts = {
-        c: None if not shares.loc[c, "identified"] else [float(shares.loc[c, k]) for k in ("share", "low", "high")]
+        c: [None if not shares.loc[c, "identified"] else float(shares.loc[c, "share"])]
+        + [float(shares.loc[c, k]) for k in ("low", "high")]
         for c in CATEGORIES
     }
     head = m("claim_shares", parts=m.format_value(parts, "shares"))
@@ -270,7 +282,9 @@ def overview_table(res, lang: Any = "en") -> pd.DataFrame:
     rows = {}
     for c in CATEGORIES:
         row = shares.loc[c]
-        if not row["identified"]:
+        if not row["identified"] and not _missing(row["high"]):
+            effect = f"{unknown} ({_pct(row['low'], m)}–{_pct(row['high'], m)})"
+        elif not row["identified"]:
             effect = unknown
         elif _missing(row["low"]):
             effect = _pct(row["share"], m)
