@@ -25,9 +25,11 @@ __all__ = [
     "POOR_HOLDOUT_RATIO",
     "QUALITY_RULES",
     "AUTOCORRELATION_P",
+    "MULTIPLICATIVE_CV_GAIN",
     "SPEND_EFFECT_GAP",
     "claim_code",
     "claim_context",
+    "choose_baseline_form",
     "claim_verdict",
     "fit_stats",
     "judge_quality",
@@ -53,6 +55,10 @@ AUTOCORRELATION_P = 0.01
 #: POOR_HOLDOUT_MAPE, is a poor holdout.
 POOR_HOLDOUT_RATIO = 2.0
 POOR_HOLDOUT_MAPE = 0.20
+#: ``model.baseline_form: auto`` takes the multiplicative season only when its rolling-origin
+#: cross-validation RMSE is below the additive form's by at least this fraction of it: the additive
+#: form is the default, and a near tie (a difference the folds' noise can make) keeps it.
+MULTIPLICATIVE_CV_GAIN = 0.02
 #: (label, minimum in-sample R^2, maximum out-of-sample / in-sample RMSE ratio), checked in order.
 QUALITY_RULES = (("good", 0.70, 1.5), ("fair", 0.40, 2.5))
 
@@ -387,3 +393,37 @@ def claim_verdict(
     else:
         why = "wide"
     return verdict("inconclusive", why=why)
+
+
+def choose_baseline_form(
+    requested: str, seasonal: bool, additive_rmse: float | None, multiplicative_rmse: float | None
+) -> tuple[str, str]:
+    """The baseline form that runs and what chose it.
+
+    Parameters
+    ----------
+    requested : str
+        ``model.baseline_form``: "auto", "additive" or "multiplicative".
+    seasonal : bool
+        Whether the baseline has any seasonal column (harmonics or holiday weeks) to multiply by.
+    additive_rmse, multiplicative_rmse : float or None
+        Rolling-origin cross-validation RMSE of each form, in the encounters' own scale (None when
+        not computed or too few weeks for the folds).
+
+    Returns
+    -------
+    form : str
+        "additive" or "multiplicative".
+    chosen_by : str
+        "params" (set in the params file), "cv" (auto: the forms' forecasts compared; the
+        multiplicative form wins only by MULTIPLICATIVE_CV_GAIN or more), "no_season" (no seasonal
+        column: the forms are the same model) or "no_cv" (auto without folds: additive).
+    """
+    if not seasonal:
+        return "additive", "no_season"
+    if requested in ("additive", "multiplicative"):
+        return requested, "params"
+    if additive_rmse is None or multiplicative_rmse is None:
+        return "additive", "no_cv"
+    better = multiplicative_rmse <= (1.0 - MULTIPLICATIVE_CV_GAIN) * additive_rmse
+    return ("multiplicative" if better else "additive"), "cv"
