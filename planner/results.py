@@ -203,10 +203,17 @@ class BaselineChoice(_Section):
     multiplicative_rmse: float | None = Field(
         default=None, description="CV RMSE of the multiplicative form (encounters a week); null when not computed."
     )
+    additive_fit_rmse: float | None = Field(
+        default=None, description="RMSE of the additive form's fit to the data weeks; null when not computed."
+    )
+    multiplicative_fit_rmse: float | None = Field(
+        default=None, description="RMSE of the multiplicative form's fit to the data weeks; null when not computed."
+    )
     chosen_by: Literal["params", "cv", "no_season", "no_cv"] = Field(
-        description="params: set in the params file; cv: auto, the form whose folds were forecast better "
-        "(multiplicative only by at least planner.diagnostics.MULTIPLICATIVE_CV_GAIN); no_season: no seasonal "
-        "column, so the forms are the same model; no_cv: auto without folds to compare, additive."
+        description="params: set in the params file; cv: auto compared the forms, multiplicative only when it "
+        "forecast the folds better by planner.diagnostics.MULTIPLICATIVE_CV_GAIN and fitted the data weeks better "
+        "by MULTIPLICATIVE_FIT_AIC; no_season: no seasonal column, so the forms are the same model; no_cv: auto "
+        "without folds to compare, additive."
     )
 
 

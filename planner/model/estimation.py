@@ -49,6 +49,9 @@ EXPERIMENT_DISAGREEMENT_Z = 2.0
 #: Gauss-Newton steps that refine the multiplicative season after its log-linear start, jointly with
 #: the linear part of the model (see `planner.model.season.refine`).
 SEASON_REFINEMENTS = 3
+#: Rounds of (carryover and saturation mode, season refinement) of the multiplicative form on all
+#: the data; the cross-validation folds re-estimate the season in one round at the first mode.
+SEASON_ROUNDS = 2
 
 
 @contextlib.contextmanager
@@ -73,8 +76,8 @@ class _Form:
     ``core`` holds the arguments of `planner.posterior.Problem` in this form: the inner baseline's
     columns and, in the multiplicative form, the encounters divided by the multiplier ``mult``.
     ``sw`` are the square roots of the weights of the encounters in their own scale; the problem
-    weighs ``sw * mult``. ``u0`` is the mode of a first fit and ``rho`` the lag-1 autocorrelation
-    of its errors.
+    weighs ``sw * mult``. ``u0`` is the mode of a first fit, ``rho`` the lag-1 autocorrelation of
+    its errors and ``fit_rmse`` their root mean square.
     """
 
     name: str
@@ -89,6 +92,7 @@ class _Form:
     alpha: float
     u0: np.ndarray
     rho: float
+    fit_rmse: float  # RMSE of the first fit over the fitted weeks, in the encounters' own scale
 
     @property
     def psw(self) -> np.ndarray:
@@ -161,27 +165,26 @@ class EncounterModel:
             out.append((spec.name, spec.category, lift))
         return out
 
-    def _season_fit(self, form_core: dict, y, season_x, season: Season, sw, rows: int, u, search=None):
+    def _season_fit(self, form_core: dict, y, season_x, season: Season, sw, rows: int, u, search=None, rounds=1):
         """The multiplicative season's ``delta`` from the first `rows` weeks, and the mode it used.
 
-        A log-linear start (`planner.model.season.log_linear_start`); the inner model fitted at its
-        multiplier (with `search`, start points, the mode of the carryover and saturation is searched
-        there; otherwise they stay at `u`); then SEASON_REFINEMENTS Gauss-Newton steps on ``delta``
-        jointly with the linear part, at those carryover and saturation parameters (`refine`).
+        A log-linear start (`planner.model.season.log_linear_start`), then `rounds` rounds of: the
+        inner model at the current multiplier (with `search`, start points, its carryover and
+        saturation mode is searched, from `search` in the first round and from the last mode after;
+        otherwise they stay at `u`), and SEASON_REFINEMENTS Gauss-Newton steps on ``delta`` jointly
+        with the linear part at those carryover and saturation parameters (`refine`).
         """
         warm = slice(min(WARMUP_WEEKS, len(y) // 10), rows)
         delta = log_linear_start(y, season_x, form_core["base"], warm)
         centred = season_x - season.centre
-        if search is not None:
+        for r in range(rounds):
             m = np.exp(season.with_delta(delta).log_multiplier(season_x))
             problem = self._problem({**form_core, "y": y / m}, sw * m, 0.0, rows=rows)
-            u, _ = post.find_mode(problem, search)
-        else:
-            problem = self._problem(form_core, sw, 0.0, rows=rows)
-        h = problem.features(u, rows) if problem.m else np.zeros((rows, 0))
-        delta = refine(
-            y[:rows], centred[:rows], h, form_core["base"][:rows], delta, sw[:rows] ** 2, warm, SEASON_REFINEMENTS
-        )
+            if search is not None:
+                u, _ = post.find_mode(problem, search if r == 0 else [u])
+            h = problem.features(u, rows) if problem.m else np.zeros((rows, 0))
+            base = form_core["base"][:rows]
+            delta = refine(y[:rows], centred[:rows], h, base, delta, sw[:rows] ** 2, warm, SEASON_REFINEMENTS)
         return season.with_delta(delta), u
 
     def _form(self, name, y, design, seasonal, core_args, starts, family_choice) -> _Form:
@@ -200,7 +203,9 @@ class EncounterModel:
         mult = np.ones(n)
         u0 = None
         if name == "multiplicative":
-            season, u0 = self._season_fit(core, y, season_x, season, sw, n, None, search=starts[:2])
+            season, u0 = self._season_fit(
+                core, y, season_x, season, sw, n, None, search=starts[:2], rounds=SEASON_ROUNDS
+            )
             mult = season.multiplier(design)
         core["y"] = y / mult
 
@@ -224,9 +229,12 @@ class EncounterModel:
 
         # streaks in the errors: their lag-1 autocorrelation at the mode
         b0, g0 = first.point(u0)
-        resid = (y - first.predict(u0, b0, g0) * mult) * sw
-        rho = float(np.clip(post.lag1_correlation(resid), 0.0, MAX_RHO))
-        return _Form(name, core, inner_columns, season_x, season, mult, sw, family, family_reason, alpha, u0, rho)
+        miss = y - first.predict(u0, b0, g0) * mult
+        rho = float(np.clip(post.lag1_correlation(miss * sw), 0.0, MAX_RHO))
+        fit_rmse = float(np.sqrt(np.mean(miss[first.w0 :] ** 2)))
+        return _Form(
+            name, core, inner_columns, season_x, season, mult, sw, family, family_reason, alpha, u0, rho, fit_rmse
+        )
 
     def _form_at(self, form: _Form, y, rows: int) -> tuple[dict, np.ndarray, np.ndarray]:
         """The form's problem arguments, weights and multiplier from the first `rows` weeks alone.
@@ -289,14 +297,16 @@ class EncounterModel:
         forms = {f: self._form(f, y, design, seasonal, core_args, starts, (family, family_reason)) for f in names}
         cvs = {f: _cross_validate(self, form, y, n_train, spec) for f, form in forms.items()}
         rmse = {f: (cv["rmse"] if cv else None) for f, cv in cvs.items()}
-        chosen, chosen_by = diag.choose_baseline_form(
-            spec.baseline_form, bool(seasonal), rmse.get("additive"), rmse.get("multiplicative")
-        )
+        fit_rmse = {f: form.fit_rmse for f, form in forms.items()}
+        weeks_fitted = n - min(WARMUP_WEEKS, n // 10)
+        chosen, chosen_by = diag.choose_baseline_form(spec.baseline_form, bool(seasonal), rmse, fit_rmse, weeks_fitted)
         form = forms[chosen]
         cv = cvs[chosen]
         baseline_choice = {
             "additive_rmse": rmse.get("additive"),
             "multiplicative_rmse": rmse.get("multiplicative"),
+            "additive_fit_rmse": fit_rmse.get("additive"),
+            "multiplicative_fit_rmse": fit_rmse.get("multiplicative"),
             "chosen_by": chosen_by,
         }
         family, family_reason, alpha, sw, rho, u0 = (

@@ -25,7 +25,10 @@ from planner.model.summary import ModelSummary
 from planner.model.uncertainty import MIN_DRAWS_FOR_INTERVALS
 from planner.transforms import adstock, backcast, hill, spend_plan
 
-__all__ = ["ModelResults"]
+__all__ = ["BASELINE_CHOICE_RMSE", "ModelResults"]
+
+#: The numbers of ``baseline_choice``: each form's cross-validation RMSE and RMSE of its fit.
+BASELINE_CHOICE_RMSE = ("additive_rmse", "multiplicative_rmse", "additive_fit_rmse", "multiplicative_fit_rmse")
 
 
 class ModelResults:
@@ -73,8 +76,9 @@ class ModelResults:
     season : planner.model.season.Season
         The multiplicative season's coefficients (no columns in the additive form).
     baseline_choice : dict
-        ``{"additive_rmse", "multiplicative_rmse", "chosen_by"}``: the rolling-origin CV RMSE of
-        each form (None when not computed) and what chose the form (see
+        ``{"additive_rmse", "multiplicative_rmse", "additive_fit_rmse", "multiplicative_fit_rmse",
+        "chosen_by"}``: each form's rolling-origin CV RMSE and the RMSE of its fit to the data weeks
+        (None when not computed) and what chose the form (see
         `planner.diagnostics.choose_baseline_form`).
 
     Notes
@@ -151,8 +155,8 @@ class ModelResults:
         cats = list(categories)
         self.baseline_form = baseline_form
         self.season = season if season is not None and baseline_form == "multiplicative" else Season.flat()
-        self.baseline_choice = dict(baseline_choice or {"additive_rmse": None, "multiplicative_rmse": None})
-        self.baseline_choice.setdefault("chosen_by", "params")
+        self.baseline_choice = {k: None for k in BASELINE_CHOICE_RMSE} | {"chosen_by": "params"}
+        self.baseline_choice.update(baseline_choice or {})
         # the baseline's own coefficients: all columns in the additive form, the inner ones (intercept,
         # trend, events, controls) in the multiplicative form, whose season lives in the multiplier
         base_names = [c for c in design.columns if c not in self.season.columns]
@@ -467,6 +471,15 @@ class ModelResults:
             out = self._beta * hill(a, k, s) * m
         return out[None, ...] if draws else out
 
+    def _simulate_draws(self, x: np.ndarray) -> np.ndarray:
+        lam, k, s = filled(self._draw_theta)  # (n_draws, 3)
+        a = self._draw_state.copy()
+        out = np.empty((lam.shape[0], x.shape[0], 3))
+        for t in range(x.shape[0]):  # the adstock recursion, vectorised over the draws
+            a = lam * a + (1.0 - lam) * x[t]
+            out[:, t, :] = self._draw_beta * hill(a, k, s)
+        return out
+
     def _weeks_of(self, spend, weeks: int) -> pd.DatetimeIndex:
         """The weeks of a spend plan: its own DatetimeIndex, else those following the data."""
         if isinstance(spend, pd.DataFrame) and isinstance(spend.index, pd.DatetimeIndex):
@@ -684,8 +697,7 @@ class ModelResults:
             "family_reason": self.family_reason,
             "baseline_form": self.baseline_form,
             "baseline_choice": {
-                "additive_rmse": _num(choice.get("additive_rmse")),
-                "multiplicative_rmse": _num(choice.get("multiplicative_rmse")),
+                **{k: _num(choice.get(k)) for k in BASELINE_CHOICE_RMSE},
                 "chosen_by": choice["chosen_by"],
             },
             "method": "posterior" if self.draws is not None else "mode",
