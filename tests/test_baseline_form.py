@@ -25,13 +25,9 @@ CHRISTMAS_DIP = 0.35
 CYCLE = 0.10
 
 
-def multiplicative_history(seed: int = 0) -> gen.Case:
-    """A history whose season and holiday dips scale every encounter, with ``truth["multiplier"]``.
-
-    Built from the generators' blocks: an inner baseline of level, trend, trade fairs and a market
-    index, Hill effects on normalised carryover, noise; then every encounter of week t multiplied by
-    the true m_t (a yearly cycle and the July and Christmas dips), the noise with it.
-    """
+def _inner_history(seed: int) -> gen.Case:
+    """Before the season: an inner baseline of level, trend, trade fairs and a market index, Hill
+    effects on normalised carryover, Gaussian noise (the generators' blocks)."""
     rng = np.random.default_rng([seed, 4242])
     index = gen._weeks(156)
     data_index = index[gen.BURN_IN_WEEKS :]
@@ -44,7 +40,7 @@ def multiplicative_history(seed: int = 0) -> gen.Case:
     market = gen._market_index(rng, n)
     level = rng.uniform(12_000, 18_000)
     inner = level * (1.0 + 0.15 * np.arange(n) / n) + level * 0.15 * fair + level * 0.005 * (market - 100.0)
-    case = gen._assemble(
+    return gen._assemble(
         gen._Spec(
             name="multiplicative_history",
             seed=seed,
@@ -62,22 +58,35 @@ def multiplicative_history(seed: int = 0) -> gen.Case:
             controls=("market_index",),
         )
     )
-    christmas, july = gen._flags(data_index)
-    phase = gen._phase(data_index)
+
+
+def true_multiplier(index: pd.DatetimeIndex) -> pd.Series:
+    """The true season: a yearly cycle and the July and Christmas dips, log-centred over `index`."""
+    christmas, july = gen._flags(index)
+    phase = gen._phase(index)
     log_m = CYCLE * np.sin(phase + 0.6) + np.log1p(-CHRISTMAS_DIP) * christmas + np.log1p(-JULY_DIP) * july
-    m = np.exp(log_m - log_m.mean())
+    return pd.Series(np.exp(log_m - log_m.mean()), index=index, name="multiplier")
+
+
+def _scaled(case: gen.Case, m: pd.Series) -> gen.Case:
+    """Every encounter of week t (noise included) multiplied by m_t; ``truth["multiplier"]`` = m."""
     frame = case.frame.copy()
     for col in gen.WEIGHTS:
-        frame[col] = np.round(frame[col].to_numpy() * m).astype(int)
-    truth = {**case.truth, "multiplier": pd.Series(m, index=data_index, name="multiplier")}
+        frame[col] = np.round(frame[col].to_numpy() * m.to_numpy()).astype(int)
     return dataclasses.replace(
         case,
         frame=frame,
         contributions=case.contributions.mul(m, axis=0),
         baseline=case.baseline * m,
         expected=case.expected * m,
-        truth=truth,
+        truth={**case.truth, "multiplier": m},
     )
+
+
+def multiplicative_history(seed: int = 0) -> gen.Case:
+    """A history whose season and holiday dips scale every encounter, with ``truth["multiplier"]``."""
+    inner = _inner_history(seed)
+    return _scaled(inner, true_multiplier(inner.contributions.index))
 
 
 def fit(case: gen.Case, **model):
@@ -295,3 +304,22 @@ def test_refine_recovers_the_season_of_a_noiseless_history():
     start = log_linear_start(y, season, inner, slice(0, n))
     assert np.abs(start - truth).max() > 0.01  # the spend's encounters bias the log-linear start
     np.testing.assert_allclose(refine(y, season, features, inner, start, np.ones(n), slice(0, n), 5), truth, atol=1e-6)
+
+
+def test_a_july_lift_test_is_read_in_the_encounters_scale():
+    """A lift test run in July measures the spend's encounters after the July dip; the multiplicative
+    fit sees it divided by the dip and predicts it back in the encounters' own scale."""
+    inner = _inner_history(0)
+    m = true_multiplier(inner.contributions.index)
+    tested, entry, _ = gen.with_experiment(inner, "content", "2023-07-03", 4, 6000.0, measured_weeks_after=2)
+    weeks = slice(pd.Timestamp(entry["start"]), pd.Timestamp(entry["start"]) + pd.Timedelta(weeks=5))
+    lift = float(((tested.contributions - inner.contributions).sum(axis=1) * m).loc[weeks].sum())
+    assert lift < 0.8 * float((tested.contributions - inner.contributions).sum(axis=1).loc[weeks].sum())
+    entry.update(lift=lift, lift_se=0.1 * lift)
+    case = _scaled(tested, m)
+    case.params["experiments"] = [entry]
+    res = fit(case, baseline_form="multiplicative")
+    row = res.experiment_table().iloc[0]
+    assert row["measured"] == pytest.approx(lift)
+    assert not row["disagrees"]
+    assert row["predicted"] == pytest.approx(lift, rel=0.25)

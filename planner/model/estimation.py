@@ -1,7 +1,10 @@
 """Estimating the encounter model: `EncounterModel(dataset, spec).fit()` returns `ModelResults`.
 
 The mode search, the AR(1) error correlation, lift tests as extra observations, the holdout and
-rolling-origin cross-validation, and the posterior draws (computed in `planner.posterior`).
+rolling-origin cross-validation, the baseline form (additive, or a multiplicative season estimated
+before the fit; `planner.model.season`), and the posterior draws (computed in `planner.posterior`).
+In the multiplicative form the season's multiplier is held fixed during the draws: years of data pin
+it down, and its own uncertainty is left out of the intervals.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = [
     "MIN_TRAIN_WEEKS",
     "N_STARTS",
     "SEASON_REFINEMENTS",
+    "SEASON_ROUNDS",
     "WARMUP_WEEKS",
     "EncounterModel",
 ]
@@ -194,9 +198,10 @@ class EncounterModel:
         family, family_reason = family_choice
         inner_columns = [c for c in design.columns if name == "additive" or c not in seasonal]
         season_x = design[seasonal].to_numpy(dtype=float)
-        season = Season.flat(seasonal if name == "multiplicative" else ())
-        if name == "multiplicative":
-            season = Season(tuple(seasonal), np.zeros(len(seasonal)), season_x.mean(axis=0))
+        # centred over the data weeks: log m has mean 0 there and the inner intercept keeps the level
+        season = Season(tuple(seasonal), np.zeros(len(seasonal)), season_x.mean(axis=0))
+        if name == "additive":
+            season = Season.flat()
         core = {**core_args, "base": design[inner_columns].to_numpy()}
         sw = np.ones(n)
         alpha = 0.0
@@ -290,7 +295,7 @@ class EncounterModel:
             warnings.append(messages.holdout_shortened(n, holdout, spec.holdout_weeks))
         n_train = n - holdout
 
-        # the baseline form: additive, multiplicative, or (auto) the one that forecasts better
+        # the baseline form: additive, multiplicative, or (auto) multiplicative only when it forecasts and fits better
         seasonal = season_columns(design.columns)
         requested = spec.baseline_form if seasonal else "additive"
         names = ("additive", "multiplicative") if requested == "auto" else (requested,)
