@@ -32,11 +32,35 @@ noise. The generators, and where each departs from that:
     Each category's spend is split into sub-channels of different effectiveness, carryover and
     saturation, and the mix drifts over the years (video and automation grow): a category's true
     response is not one curve of its summed spend. Content 60-85 %.
+``flat_licence``
+    Technology is a licence: one flat weekly fee from the burn-in on, stepped up once by 20-50 % in
+    a data week between 45 and 75, flat again after. Season and holidays are multiplicative and
+    scale every encounter, the spend effects too: ``expected = multiplier[t] * (level * (1 +
+    growth * t) + events and controls + spend effects)``. Content 60-80 %. Technology's effect is
+    unidentifiable: a constant one week after another (bar the step), scaled like the baseline.
+``one_week``
+    Technology is bought in one week: no technology spend except one payment of 40-60 weeks'
+    budget in a data week between 30 and 100. What it buys works for 52 weeks: the truth acts on
+    the payment spread evenly over the 52 weeks from the purchase, the data record the one week.
+    Additive baseline. Content 60-80 %. Technology's effect is unidentifiable.
+``technology_flat``
+    Technology truly generates 50-65 % but its spend is one identical amount every week, so its
+    effect cannot be told from the baseline's level (unidentifiable). Additive baseline.
+``multiplicative_season``
+    Spend as in ``additive_hill``, but a multiplicative season with July and Christmas dips of a
+    quarter or more scales every encounter, spend effects included. Content 65-85 %.
 
 Every generator writes ``week_start`` (Mondays), encounter columns, spend columns (one or more per
 category; the model sums them) and, except ``small_counts``, an event (``event_trade_fair``) and a
 control (``market_index``). The first 26 weeks are a burn-in that is dropped, so the carryover at
 the start of the data is that of real past spend.
+
+``truth["unidentifiable"]`` lists the categories whose effect the data cannot show (a model should
+call them unidentified); ``no_effect``'s design is identifiable, its effect is zero. The
+multiplicative generators (``flat_licence``, ``multiplicative_season``) give the weekly multiplier
+over the data in ``truth["multiplier"]``; their ``features`` and ``baseline`` include it, and the
+future response (`Case.simulate`, `Case.horizon_totals`) applies the multiplier of the future weeks'
+own dates (the same season and holiday factors, `Multiplier`).
 
 ``with_experiment(case, category, start, weeks, change)`` overlays a lift test on a case: the spend
 change in its window, the encounters regenerated from the truth with the case's own noise draw, and
@@ -56,7 +80,16 @@ from scipy.optimize import nnls
 from planner import CATEGORIES
 from planner.transforms import adstock, hill, spend_plan
 
-__all__ = ["GENERATORS", "Case", "Response", "make", "oracle_shares", "with_experiment", "without_spend_effect"]
+__all__ = [
+    "GENERATORS",
+    "Case",
+    "Multiplier",
+    "Response",
+    "make",
+    "oracle_shares",
+    "with_experiment",
+    "without_spend_effect",
+]
 
 CATS = list(CATEGORIES)
 BURN_IN_WEEKS = 26
@@ -141,6 +174,49 @@ class Response:
         return spend[..., self.category] * self.mix
 
 
+@dataclass(frozen=True)
+class Multiplier:
+    """A multiplicative season with Christmas/New Year and July dips, as a function of the week.
+
+    ``(1 + season(t)) * (1 - christmas * is_christmas(t)) * (1 - july * is_july(t))``, where the
+    season is the yearly two-harmonic cycle of `_season` and the holiday weeks are judged by their
+    Thursday (`_flags`). Being a function of the date, it gives the future weeks' multiplier too.
+
+    Attributes
+    ----------
+    amplitude : float
+        Amplitude of the yearly cycle (a fraction of the level).
+    phases : tuple of float
+        Phases of its two harmonics.
+    christmas : float
+        Fraction taken off in Christmas/New Year weeks.
+    july : float
+        Fraction taken off in July weeks.
+    """
+
+    amplitude: float
+    phases: tuple
+    christmas: float
+    july: float
+
+    @classmethod
+    def draw(cls, rng, july: tuple[float, float], christmas: tuple[float, float] = (0.25, 0.35)) -> Multiplier:
+        """Seeded factors: a season of amplitude 0.1-0.2 and dips drawn from the given ranges."""
+        amplitude = float(rng.uniform(0.1, 0.2))
+        phases = tuple(float(v) for v in rng.uniform(0, 2 * np.pi, 2))
+        return cls(amplitude, phases, float(rng.uniform(*christmas)), float(rng.uniform(*july)))
+
+    def season(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """``1 + season(t)``: the multiplier without the holiday dips."""
+        return 1.0 + _yearly(pd.DatetimeIndex(index), self.amplitude, self.phases)
+
+    def __call__(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """The weekly multiplier for weeks starting on ``index``."""
+        index = pd.DatetimeIndex(index)
+        christmas, july = _flags(index)
+        return self.season(index) * (1.0 - self.christmas * christmas) * (1.0 - self.july * july)
+
+
 # -- the case ----------------------------------------------------------------------------------
 
 
@@ -166,13 +242,14 @@ class Case:
     features : pandas.DataFrame
         Per category the true shape of its effect (carried-over, saturated spend), so that
         ``contributions == features * coefficients``; for a category of several channels, their
-        effectiveness-weighted mean.
+        effectiveness-weighted mean; times the weekly multiplier where the case has one.
     coefficients : pandas.Series
         Per category, weighted encounters per unit of ``features`` (0 for a category with no effect).
     spend : pandas.DataFrame
         Spend per category (EUR/week), the sum of its columns in ``frame``.
     baseline : pandas.Series
-        True expected encounters without any spend effect, per week.
+        True expected encounters without any spend effect, per week (multiplier included), so that
+        ``baseline + contributions.sum(axis=1) == expected``.
     expected : pandas.Series
         True expected weighted encounters per week (baseline + spend effects), before noise.
     last_state : pandas.Series
@@ -184,7 +261,11 @@ class Case:
         experiments overlaid by `with_experiment`, each with its true lift.
     history : dict
         What `with_experiment` needs to regenerate the history with other spend: the spend columns
-        including the burn-in weeks, the channels' effectiveness and the noise draws.
+        including the burn-in weeks, the channels' effectiveness, the noise draws, the multiplier
+        over the data and an amortised purchase (``one_week``).
+    multiplier : Multiplier or None
+        The multiplicative season that scales every encounter, spend effects included; None for an
+        additive case. The future response applies it at the future weeks' dates.
     """
 
     name: str
@@ -201,6 +282,7 @@ class Case:
     response: Response
     truth: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict, repr=False)
+    multiplier: Multiplier | None = field(default=None, repr=False)
 
     #: The truth is one "draw"; the plan asks for it to make intervals.
     interval = 0.8
@@ -234,8 +316,15 @@ class Case:
         x = spend_plan(spend, CATEGORIES)
         r = self.response
         a = r.carryover(r.split_spend(x), initial=self.last_state.to_numpy())
-        out = r.per_category(r.beta * r.saturate(a))
+        out = r.per_category(r.beta * r.saturate(a)) * self.future_multiplier(len(x))[:, None]
         return out[None, ...] if draws else out
+
+    def future_multiplier(self, weeks: int) -> np.ndarray:
+        """The multiplier of the ``weeks`` weeks after the data, from their dates (ones if none)."""
+        if self.multiplier is None:
+            return np.ones(weeks)
+        last = pd.Timestamp(self.spend.index[-1])
+        return self.multiplier(pd.date_range(last + pd.Timedelta(weeks=1), periods=weeks, freq="7D"))
 
     def horizon_totals(self, weekly: np.ndarray, weeks: int) -> np.ndarray:
         """True spend-driven encounters over ``weeks`` per category for flat weekly spend.
@@ -261,7 +350,8 @@ class Case:
         dt = r.decay[None, :] ** t  # (H, m)
         steady = x if r.normalised else x / (1.0 - r.decay)
         a = dt[None] * self.last_state.to_numpy()[None, None, :] + (1.0 - dt)[None] * steady[:, None, :]
-        return r.per_category((r.beta * r.saturate(a)).sum(axis=1))
+        m = self.future_multiplier(weeks)[None, :, None]
+        return r.per_category((r.beta * r.saturate(a) * m).sum(axis=1))
 
 
 # -- building blocks ---------------------------------------------------------------------------
@@ -287,8 +377,13 @@ def _phase(index: pd.DatetimeIndex) -> np.ndarray:
 
 def _season(rng, index: pd.DatetimeIndex, amplitude: float) -> np.ndarray:
     """A yearly cycle of the given amplitude (two harmonics, random phases), mean zero."""
+    return _yearly(index, amplitude, rng.uniform(0, 2 * np.pi, 2))
+
+
+def _yearly(index: pd.DatetimeIndex, amplitude: float, phases) -> np.ndarray:
+    """The yearly cycle of `_season` with given phases."""
     p = _phase(index)
-    a1, a2 = rng.uniform(0, 2 * np.pi, 2)
+    a1, a2 = phases
     return amplitude * (0.85 * np.sin(p + a1) + 0.35 * np.sin(2 * p + a2))
 
 
@@ -426,6 +521,10 @@ class _Spec:
     controls: tuple = ()
     single_column: str | None = None  # poisson: the one encounter column (weight 1)
     truth: dict = field(default_factory=dict)
+    # Scales every encounter, spend effects included; `baseline` is then the part inside it.
+    multiplier: Multiplier | None = None
+    # A purchase the truth spreads over weeks: {"category", "week" (among all weeks), "amount", "weeks"}.
+    amortise: dict | None = None
 
 
 def _spend_arrays(columns: dict, per_column: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -436,23 +535,46 @@ def _spend_arrays(columns: dict, per_column: bool) -> tuple[np.ndarray, np.ndarr
     return cat_spend, np.column_stack([v for c in CATS for v in columns[c].values()])
 
 
+def _acting_spend(x: np.ndarray, amortise: dict | None) -> np.ndarray:
+    """The spend the truth acts on: the recorded one, with an amortised purchase's payment spread
+    evenly over the weeks it works for instead of the week it was paid."""
+    if not amortise:
+        return x
+    out = np.array(x, dtype=float)  # a copy: x may be the category spend itself
+    c, t, amount, weeks = amortise["category"], amortise["week"], amortise["amount"], amortise["weeks"]
+    out[t, c] -= amount
+    out[t : t + weeks, c] += amount / weeks
+    return out
+
+
 def _future_mix(cat_spend: np.ndarray, x: np.ndarray, category: np.ndarray) -> np.ndarray:
-    """Each channel's share of its category's spend over the last 13 weeks (the mix after the data)."""
+    """Each channel's share of its category's spend over the last 13 weeks (the mix after the data).
+
+    A category without spend in those weeks keeps its mix over all weeks, so spend put in it
+    after the data still acts.
+    """
     n_all = len(x)
     last = slice(n_all - 13, n_all)
     cat_last = cat_spend[last].sum(axis=0)[category]
-    return np.where(cat_last > 0, x[last].sum(axis=0) / np.where(cat_last > 0, cat_last, 1.0), 0.0)
+    cat_all = cat_spend.sum(axis=0)[category]
+    recent = x[last].sum(axis=0) / np.where(cat_last > 0, cat_last, 1.0)
+    overall = x.sum(axis=0) / np.where(cat_all > 0, cat_all, 1.0)
+    return np.where(cat_last > 0, recent, np.where(cat_all > 0, overall, 0.0))
 
 
-def _true_features(unit: Response, x: np.ndarray, eff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _true_features(
+    unit: Response, x: np.ndarray, eff: np.ndarray, multiplier: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Carryover state (all weeks, channels) and per category the effectiveness-weighted mean
-    saturation over the data weeks (the `features` of a Case)."""
+    saturation over the data weeks (the `features` of a Case), times the weekly multiplier if any."""
     state = unit.carryover(x)
     h = unit.saturate(state)[BURN_IN_WEEKS:]  # (n, m)
     feature = np.zeros((len(h), len(CATS)))
     for c in range(len(CATS)):
         mine = unit.category == c
         feature[:, c] = (h[:, mine] * eff[mine]).sum(axis=1) / eff[mine].sum()
+    if multiplier is not None:
+        feature *= multiplier[:, None]
     return state, feature
 
 
@@ -474,10 +596,13 @@ def _assemble(s: _Spec) -> Case:
     category = np.asarray(r["category"])
     mix = _future_mix(cat_spend, x, category)
     unit = Response(beta=np.ones(len(category)), mix=mix, **r)
-    state, feature = _true_features(unit, x, eff)
+    multiplier = None if s.multiplier is None else s.multiplier(data_index)
+    state, feature = _true_features(unit, _acting_spend(x, s.amortise), eff, multiplier)
+    baseline = s.baseline if multiplier is None else s.baseline * multiplier
 
-    # Effect sizes so that the true shares are exactly the target ones over the data.
-    total_effect = s.effect_fraction / (1.0 - s.effect_fraction) * s.baseline.sum()
+    # Effect sizes so that the true shares are exactly the target ones over the data (the features
+    # carry the multiplier, so the shares are those of the multiplied contributions).
+    total_effect = s.effect_fraction / (1.0 - s.effect_fraction) * baseline.sum()
     coef = np.zeros(len(CATS))
     beta = np.zeros(len(category))
     for c in range(len(CATS)):
@@ -487,11 +612,18 @@ def _assemble(s: _Spec) -> Case:
         beta[mine] = coef[c] * eff[mine] / eff[mine].sum()
     response = Response(beta=beta, mix=mix, **r)
     contrib = feature * coef
-    expected = s.baseline + contrib.sum(axis=1)
+    expected = baseline + contrib.sum(axis=1)
 
     rng = s.rng
     frame = pd.DataFrame({"week_start": data_index})
-    history = {"columns": s.columns, "per_column": per_column, "effectiveness": eff, "noise": s.noise}
+    history = {
+        "columns": s.columns,
+        "per_column": per_column,
+        "effectiveness": eff,
+        "noise": s.noise,
+        "multiplier": multiplier,
+        "amortise": s.amortise,
+    }
     if s.noise == "poisson":
         counts = rng.poisson(np.maximum(expected, 0.0))
         frame[s.single_column] = counts.astype(int)
@@ -529,6 +661,8 @@ def _assemble(s: _Spec) -> Case:
             }
             for j, nm in enumerate(names)
         },
+        "unidentifiable": [],
+        **({} if multiplier is None else {"multiplier": multiplier.tolist()}),
         **s.truth,
     }
     return Case(
@@ -540,23 +674,36 @@ def _assemble(s: _Spec) -> Case:
         features=pd.DataFrame(feature, index=data_index, columns=CATS),
         coefficients=pd.Series(coef, index=CATS, name="coefficient"),
         spend=pd.DataFrame(cat_spend[BURN_IN_WEEKS:], index=data_index, columns=CATS),
-        baseline=pd.Series(s.baseline, index=data_index, name="baseline"),
+        baseline=pd.Series(baseline, index=data_index, name="baseline"),
         expected=pd.Series(expected, index=data_index, name="expected"),
         last_state=pd.Series(state[-1], index=list(names), name="last_state"),
         response=response,
         truth=truth,
         history=history,
+        multiplier=s.multiplier,
     )
 
 
-def _category_columns(rng, index, means: np.ndarray, **styles) -> dict:
-    """Spend columns of each category from `_spend` with per-category styles."""
+def _category_columns(rng, index, means: np.ndarray, cats=CATS, **styles) -> dict:
+    """Spend columns of each category in ``cats`` from `_spend` with per-category styles."""
     default = {"content": {}, "design": {"jitter": 0.25, "p_burst": 0.06}, "technology": {"fixed": 0.3}}
     out = {}
     for i, c in enumerate(CATS):
-        total = _spend(rng, index, means[i], **{**default[c], **styles.get(c, {})})
-        out[c] = _split_columns(rng, c, total)
+        if c in cats:
+            total = _spend(rng, index, means[i], **{**default[c], **styles.get(c, {})})
+            out[c] = _split_columns(rng, c, total)
     return out
+
+
+def _flat_columns(rng, cat: str, total: np.ndarray) -> dict[str, np.ndarray]:
+    """Whole-euro columns of a category in fixed proportions: each column holds one amount for
+    each amount of ``total`` (whole euros), and the columns add up to it exactly."""
+    cols = SPEND_COLUMNS[cat]
+    props = rng.dirichlet(np.full(len(cols), 4.0))
+    parts = np.zeros((len(total), len(cols)))
+    for amount in np.unique(total):
+        parts[total == amount] = _whole_euros((amount * props)[None, :], int(amount))
+    return dict(zip(cols, parts.T, strict=True))
 
 
 def _additive_baseline(rng, data_index, level: float) -> tuple[np.ndarray, dict]:
@@ -587,9 +734,10 @@ def _one_channel(curves: dict, saturation: str = "hill", normalised: bool = True
     }
 
 
-def _additive_hill_history(name, seed, rng, index, means, columns, shares) -> Case:
+def _additive_hill_history(name, seed, rng, index, means, columns, shares, **spec) -> Case:
     """The rest of an additive-baseline, Hill-on-normalised-adstock history once spend and target
-    shares are drawn (the rng is consumed in the same order by every generator that uses it)."""
+    shares are drawn (the rng is consumed in the same order by every generator that uses it);
+    ``spec`` sets further `_Spec` fields (``truth``, ``amortise``)."""
     base, extra = _additive_baseline(rng, index[BURN_IN_WEEKS:], rng.uniform(12_000, 18_000))
     return _assemble(
         _Spec(
@@ -607,6 +755,7 @@ def _additive_hill_history(name, seed, rng, index, means, columns, shares) -> Ca
             extra=extra,
             events=("event_trade_fair",),
             controls=("market_index",),
+            **spec,
         )
     )
 
@@ -864,6 +1013,137 @@ def drifting_mix(seed: int) -> Case:
     )
 
 
+def _stream(name: str, seed: int) -> np.random.Generator:
+    """The generator's own random stream for a seed."""
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+
+def _multiplicative_history(name, seed, rng, index, means, columns, shares, multiplier, truth) -> Case:
+    """A Hill-on-normalised-adstock history whose every encounter is scaled by ``multiplier``:
+    ``expected = multiplier[t] * (level * (1 + growth * t) + trade fairs + market index + spend effects)``."""
+    data_index = index[BURN_IN_WEEKS:]
+    n = len(data_index)
+    fair = _trade_fairs(rng, data_index)
+    market = _market_index(rng, n)
+    level = rng.uniform(12_000, 18_000)
+    # No season or holiday terms inside: the multiplier is the season.
+    base = (
+        level * (1.0 + rng.uniform(-0.1, 0.25) * np.arange(n) / n)
+        + level * rng.uniform(0.1, 0.2) * fair
+        + level * 0.005 * (market - 100.0)
+    )
+    return _assemble(
+        _Spec(
+            name=name,
+            seed=seed,
+            rng=rng,
+            index=index,
+            columns=columns,
+            response=_one_channel(_hill_curves(rng, means)),
+            channel_spend=None,
+            shares=shares,
+            effect_fraction=rng.uniform(0.35, 0.45),
+            baseline=base,
+            noise_sd=rng.uniform(0.02, 0.04),
+            extra={"event_trade_fair": fair, "market_index": market},
+            events=("event_trade_fair",),
+            controls=("market_index",),
+            truth={
+                "baseline": "multiplier * (level * (1 + growth * t) + events + controls + spend effects)",
+                "multiplier_factors": {
+                    "season_amplitude": round(multiplier.amplitude, 4),
+                    "christmas": round(multiplier.christmas, 4),
+                    "july": round(multiplier.july, 4),
+                },
+                **truth,
+            },
+            multiplier=multiplier,
+        )
+    )
+
+
+def flat_licence(seed: int) -> Case:
+    """Technology a flat licence fee stepped up once; multiplicative season scaling every encounter;
+    content 60-80 %; technology unidentifiable."""
+    name = "flat_licence"
+    rng = _stream(name, seed)
+    index = _weeks(156)
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means, cats=("content", "design"))
+    fee = float(np.rint(means[2]))
+    step = int(rng.integers(45, 76))  # the renewal's data week
+    raised = float(np.rint(fee * (1.0 + rng.uniform(0.2, 0.5))))
+    licence = np.where(np.arange(len(index)) < BURN_IN_WEEKS + step, fee, raised)
+    columns["technology"] = _flat_columns(rng, "technology", licence)
+    content = rng.uniform(0.6, 0.8)
+    shares = np.array([content, *_split_rest(rng, content)])
+    multiplier = Multiplier.draw(rng, july=(0.2, 0.3))
+    truth = {
+        "licence": {"fee": fee, "renewed_fee": raised, "renewal_week": index[BURN_IN_WEEKS + step].date().isoformat()},
+        "unidentifiable": ["technology"],
+    }
+    return _multiplicative_history(name, seed, rng, index, means, columns, shares, multiplier, truth)
+
+
+def one_week(seed: int) -> Case:
+    """Technology bought in one week and working for the 52 weeks after; content 60-80 %; technology
+    unidentifiable.
+
+    The truth acts on the purchase spread evenly over its 52 weeks (through Hill on normalised
+    adstock); the data record the one payment. The purchase week is at most data week 100, so the
+    platform's year has ended by the end of the data. Any other technology spend, in the data or
+    after it (`Case.simulate`), acts in the week it is paid, through the same adstock and Hill curve.
+    """
+    name = "one_week"
+    rng = _stream(name, seed)
+    index = _weeks(156)
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means, cats=("content", "design"))
+    week = BURN_IN_WEEKS + int(rng.integers(30, 101))
+    amount = float(np.rint(means[2] * rng.uniform(40.0, 60.0)))
+    payment = np.zeros(len(index))
+    payment[week] = amount
+    columns["technology"] = _flat_columns(rng, "technology", payment)
+    content = rng.uniform(0.6, 0.8)
+    shares = np.array([content, *_split_rest(rng, content)])
+    amortise = {"category": CATS.index("technology"), "week": week, "amount": amount, "weeks": 52}
+    truth = {
+        "purchase": {"week": index[week].date().isoformat(), "amount": amount, "works_weeks": 52},
+        "unidentifiable": ["technology"],
+    }
+    return _additive_hill_history(name, seed, rng, index, means, columns, shares, amortise=amortise, truth=truth)
+
+
+def technology_flat(seed: int) -> Case:
+    """Technology truly generates 50-65 % on one identical weekly amount; technology unidentifiable."""
+    name = "technology_flat"
+    rng = _stream(name, seed)
+    index = _weeks(156)
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means, cats=("content", "design"))
+    columns["technology"] = _flat_columns(rng, "technology", np.full(len(index), float(np.rint(means[2]))))
+    tech = rng.uniform(0.5, 0.65)
+    content, design = _split_rest(rng, tech, 0.6, 0.85)
+    shares = np.array([content, design, tech])
+    return _additive_hill_history(
+        name, seed, rng, index, means, columns, shares, truth={"unidentifiable": ["technology"]}
+    )
+
+
+def multiplicative_season(seed: int) -> Case:
+    """Spend as in additive_hill; a multiplicative season with July and Christmas dips of a quarter
+    or more scales every encounter; content 65-85 %."""
+    name = "multiplicative_season"
+    rng = _stream(name, seed)
+    index = _weeks(156)
+    means = _mean_spend(rng)
+    columns = _category_columns(rng, index, means)
+    content = rng.uniform(0.65, 0.85)
+    shares = np.array([content, *_split_rest(rng, content)])
+    multiplier = Multiplier.draw(rng, july=(0.25, 0.3))
+    return _multiplicative_history(name, seed, rng, index, means, columns, shares, multiplier, {})
+
+
 #: Generator name -> function of the seed returning a Case.
 GENERATORS: dict[str, Callable[[int], Case]] = {
     "additive_hill": additive_hill,
@@ -874,6 +1154,10 @@ GENERATORS: dict[str, Callable[[int], Case]] = {
     "technology_driven": technology_driven,
     "collinear": collinear,
     "drifting_mix": drifting_mix,
+    "flat_licence": flat_licence,
+    "one_week": one_week,
+    "technology_flat": technology_flat,
+    "multiplicative_season": multiplicative_season,
 }
 
 
@@ -1071,7 +1355,8 @@ def with_experiment(
     r = case.response
     mix = _future_mix(cat_spend, x, r.category)
     unit = replace(r, beta=np.ones(len(r.category)), mix=mix)
-    state, feature = _true_features(unit, x, history["effectiveness"])
+    acting = _acting_spend(x, history.get("amortise"))
+    state, feature = _true_features(unit, acting, history["effectiveness"], history.get("multiplier"))
     coef = case.coefficients.to_numpy()
     contrib = feature * coef
     expected = case.baseline.to_numpy() + contrib.sum(axis=1)
