@@ -63,9 +63,11 @@ MULTIPLICATIVE_CV_GAIN = 0.02
 #: ... and its fit to the data weeks is better by at least this much Gaussian AIC,
 #: ``weeks * log(SSE_additive / SSE_multiplicative)`` (the two forms have the same number of
 #: parameters): 4 is "considerably more support". The folds' 52 or so forecast weeks alone are a
-#: noisy judge: on 20 additive histories (`planner.generators.make("additive_hill", seed)`) the
-#: multiplicative form forecast them 2-23 % better in 5, while its fit to the data weeks was never
-#: better by this much; on 16 histories whose season scales every encounter it was in all 16.
+#: noisy judge: on 20 additive histories (`planner.generators.make("additive_hill", seed)`, seeds
+#: 0-19) the multiplicative form forecast them 2-23 % better in 5, while its fit was never better
+#: by this much. With both required, auto keeps all 20 additive and takes the multiplicative form
+#: on 13 of 20 `multiplicative_season` histories; on the other 7 the two forms forecast or fit
+#: within a few per cent of each other.
 MULTIPLICATIVE_FIT_AIC = 4.0
 #: (label, minimum in-sample R^2, maximum out-of-sample / in-sample RMSE ratio), checked in order.
 QUALITY_RULES = (("good", 0.70, 1.5), ("fair", 0.40, 2.5))
