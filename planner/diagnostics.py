@@ -27,9 +27,12 @@ __all__ = [
     "POOR_HOLDOUT_RATIO",
     "QUALITY_RULES",
     "AUTOCORRELATION_P",
+    "MULTIPLICATIVE_CV_GAIN",
+    "MULTIPLICATIVE_FIT_AIC",
     "SPEND_EFFECT_GAP",
     "claim_code",
     "claim_context",
+    "choose_baseline_form",
     "claim_verdict",
     "IDENTIFICATION_REASONS",
     "MAX_DETECTABLE_FRACTION",
@@ -62,6 +65,19 @@ AUTOCORRELATION_P = 0.01
 #: POOR_HOLDOUT_MAPE, is a poor holdout.
 POOR_HOLDOUT_RATIO = 2.0
 POOR_HOLDOUT_MAPE = 0.20
+#: ``model.baseline_form: auto`` takes the multiplicative season only when both hold:
+#: its rolling-origin cross-validation RMSE is below the additive form's by at least this fraction
+#: (it forecasts better) ...
+MULTIPLICATIVE_CV_GAIN = 0.02
+#: ... and its fit to the data weeks is better by at least this much Gaussian AIC,
+#: ``weeks * log(SSE_additive / SSE_multiplicative)`` (the two forms have the same number of
+#: parameters): 4 is "considerably more support". The folds' 52 or so forecast weeks alone are a
+#: noisy judge: on 20 additive histories (`planner.generators.make("additive_hill", seed)`, seeds
+#: 0-19) the multiplicative form forecast them 2-23 % better in 5, while its fit was never better
+#: by this much. With both required, auto keeps all 20 additive and takes the multiplicative form
+#: on 13 of 20 `multiplicative_season` histories; on the other 7 the two forms forecast or fit
+#: within a few per cent of each other.
+MULTIPLICATIVE_FIT_AIC = 4.0
 #: (label, minimum in-sample R^2, maximum out-of-sample / in-sample RMSE ratio), checked in order.
 QUALITY_RULES = (("good", 0.70, 1.5), ("fair", 0.40, 2.5))
 
@@ -569,3 +585,42 @@ def claim_verdict(
     else:
         why = "wide"
     return verdict("inconclusive", why=why)
+
+
+def choose_baseline_form(requested: str, seasonal: bool, cv: dict, fit: dict, weeks: int) -> tuple[str, str]:
+    """The baseline form that runs and what chose it.
+
+    Parameters
+    ----------
+    requested : str
+        ``model.baseline_form``: "auto", "additive" or "multiplicative".
+    seasonal : bool
+        Whether the baseline has any seasonal column (harmonics or holiday weeks) to multiply by.
+    cv, fit : dict
+        Per form ("additive", "multiplicative"): the rolling-origin cross-validation RMSE and the
+        RMSE of its fit to the data weeks, in the encounters' own scale (None or missing: not
+        computed, or too few weeks for the folds).
+    weeks : int
+        The weeks the fits' RMSE is over.
+
+    Returns
+    -------
+    form : str
+        "additive" or "multiplicative".
+    chosen_by : str
+        "params" (set in the params file), "cv" (auto: the forms compared; the multiplicative form
+        only when it forecasts the folds better by MULTIPLICATIVE_CV_GAIN and fits the data weeks
+        better by MULTIPLICATIVE_FIT_AIC), "no_season" (no seasonal column: the forms are the same
+        model) or "no_cv" (auto without folds: additive).
+    """
+    if not seasonal:
+        return "additive", "no_season"
+    if requested in ("additive", "multiplicative"):
+        return requested, "params"
+    cv_a, cv_m = cv.get("additive"), cv.get("multiplicative")
+    if cv_a is None or cv_m is None:
+        return "additive", "no_cv"
+    fit_a, fit_m = fit.get("additive"), fit.get("multiplicative")
+    forecasts = cv_m <= (1.0 - MULTIPLICATIVE_CV_GAIN) * cv_a
+    fits = bool(fit_a and fit_m) and 2.0 * weeks * math.log(fit_a / fit_m) >= MULTIPLICATIVE_FIT_AIC
+    return ("multiplicative" if forecasts and fits else "additive"), "cv"

@@ -25,6 +25,7 @@ from planner.i18n import LANGUAGES, Messages
 __all__ = [
     "TEXTS",
     "TEXT_KEYS",
+    "baseline_form",
     "brief_location",
     "claim",
     "close_rate",
@@ -209,6 +210,15 @@ def warnings(entries: Iterable[Any], lang: Any = "en", *, empty: str = "no_rows"
         return sentence(text(empty, lang), lang)
     body = "".join(f"<li>{html.escape(t)}</li>" for t in items)
     return HTML(f'<ul class="planner-warnings" lang="{lang}">{body}</ul>')
+
+
+def baseline_form(model: Any, lang: Any = "en") -> HTML:
+    """How the season and the holidays act on the encounters (additive or multiplicative baseline)
+    and what chose that, in one sentence. `model` is the fitted model or results.json ``model``."""
+    from planner.model.summary import baseline_form_sentence
+
+    lang = _language(lang)
+    return sentence(baseline_form_sentence(model, lang), lang)
 
 
 def claim(verdict: Any, lang: Any = "en") -> HTML:

@@ -208,6 +208,12 @@ class ModelSpec(_Strict):
     holidays: Literal["fi", "none"] = Field(
         "fi", description="fi: baseline dips at Christmas/New Year and in July; none: no holiday terms."
     )
+    baseline_form: Literal["auto", "additive", "multiplicative"] = Field(
+        "auto",
+        description="How the yearly season and the holiday dips act: additive adds them to the encounters; "
+        "multiplicative scales every encounter, spend-driven ones included; auto takes the multiplicative "
+        "form only when it forecasts the cross-validation folds better.",
+    )
     holdout_weeks: int = Field(13, ge=0, description="Last weeks kept out of the fit for a final check.")
     cv_folds: int = Field(
         4,

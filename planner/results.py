@@ -222,6 +222,29 @@ class SpendEffectGap(_Section):
     effect_share: float = Field(description="Its share of the spend-driven encounters.")
 
 
+class BaselineChoice(_Section):
+    """How the baseline form was chosen: the rolling-origin CV of each form and what decided."""
+
+    additive_rmse: float | None = Field(
+        default=None, description="CV RMSE of the additive form (encounters a week); null when not computed."
+    )
+    multiplicative_rmse: float | None = Field(
+        default=None, description="CV RMSE of the multiplicative form (encounters a week); null when not computed."
+    )
+    additive_fit_rmse: float | None = Field(
+        default=None, description="RMSE of the additive form's fit to the data weeks; null when not computed."
+    )
+    multiplicative_fit_rmse: float | None = Field(
+        default=None, description="RMSE of the multiplicative form's fit to the data weeks; null when not computed."
+    )
+    chosen_by: Literal["params", "cv", "no_season", "no_cv"] = Field(
+        description="params: set in the params file; cv: auto compared the forms, multiplicative only when it "
+        "forecast the folds better by planner.diagnostics.MULTIPLICATIVE_CV_GAIN and fitted the data weeks better "
+        "by MULTIPLICATIVE_FIT_AIC; no_season: no seasonal column, so the forms are the same model; no_cv: auto "
+        "without folds to compare, additive."
+    )
+
+
 class Saturation(_Section):
     """How saturated a category is at the current weekly spend."""
 
@@ -258,6 +281,14 @@ class ModelSection(_Section):
     family_reason: str | None = Field(default=None, description="Why that family was chosen.")
     method: Literal["posterior", "mode"] = Field(
         description="posterior: estimates and intervals from posterior draws; mode: the posterior mode only."
+    )
+    baseline_form: Literal["additive", "multiplicative"] = Field(
+        default="additive",
+        description="additive: season and holiday dips add to the encounters; multiplicative: they scale every "
+        "week's encounters, spend-driven ones included.",
+    )
+    baseline_choice: BaselineChoice | None = Field(
+        default=None, description="The CV of both baseline forms and what chose the form; null in older files."
     )
     decay: dict[Category, float] = Field(description="Carryover rate per identified category.")
     half_saturation: dict[Category, float] = Field(

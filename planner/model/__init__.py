@@ -37,12 +37,22 @@ statsmodels with Newey-West errors). ``poisson`` and ``negative_binomial`` keep 
 (an identity link): each week is weighted by the family's variance and the final linear part is a
 statsmodels GLM; a GLM that does not converge falls back to weighted least squares with a warning.
 
+Baseline form (``spec.baseline_form``): ``additive`` adds the season and the holiday dips to the
+encounters; ``multiplicative`` multiplies every week's encounters, spend-driven ones included, by
+``m_t = exp(S_t delta)`` over the season's harmonics and holiday columns (`planner.model.season`),
+estimated before the fit and held fixed in the draws; ``auto`` (the default) takes the
+multiplicative form only when it forecasts the cross-validation folds better and fits the data
+weeks better (`planner.diagnostics.choose_baseline_form`). Given ``m`` the fit is the additive
+model's own problem on ``y / m``, so the posterior, the checks and the results read the same; every
+number reported is in the encounters' own scale.
+
 Draw ``i`` of everything is seeded from ``spec.seed``: the same data and params give the same
 numbers.
 
 The package, by job
 -------------------
 ``design``       the baseline columns (trend, season, holidays, events, controls) and which add anything
+``season``       the multiplicative season: its multiplier and the regressions that estimate it
 ``families``     the likelihood family (``auto``), count weights, the final statsmodels fit and its fallback
 ``estimation``   `EncounterModel`: the mode, error correlation, lift tests, holdout, cross-validation, draws
 ``uncertainty``  draws -> shares, intervals, response curves, slopes and saturation levels
@@ -63,6 +73,8 @@ from planner.model.estimation import (
     MAX_RHO,
     MIN_TRAIN_WEEKS,
     N_STARTS,
+    SEASON_REFINEMENTS,
+    SEASON_ROUNDS,
     WARMUP_WEEKS,
     EncounterModel,
 )
@@ -82,6 +94,8 @@ __all__ = [
     "N_STARTS",
     "OVERDISPERSION",
     "PARAMETERS",
+    "SEASON_REFINEMENTS",
+    "SEASON_ROUNDS",
     "WARMUP_WEEKS",
     "EncounterModel",
     "ModelResults",

@@ -19,6 +19,7 @@ __all__ = [
     "glm_fallback",
     "holdout_shortened",
     "low_variation",
+    "negative_baseline",
     "not_counts",
     "unidentified",
     "poor_holdout",
@@ -108,3 +109,8 @@ def at_bound(cat: str, name: str, side: str, value: float, box: tuple[float, flo
 
 def autocorrelation(p_value: float, lags: int) -> dict:
     return warning("autocorrelation", p_value=p_value, lags=lags)
+
+
+def negative_baseline(weeks: int, lowest: float) -> dict:
+    """The multiplicative form's inner baseline fell below zero in `weeks` weeks (read as 0 there)."""
+    return warning("negative_baseline", weeks=weeks, lowest=round(lowest, 1))

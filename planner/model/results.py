@@ -20,11 +20,15 @@ from planner.model import summary as summary_mod
 from planner.model import uncertainty as unc
 from planner.model.design import baseline_design
 from planner.model.layout import PARAMETERS, filled, label
+from planner.model.season import Season
 from planner.model.summary import ModelSummary
 from planner.model.uncertainty import MIN_DRAWS_FOR_INTERVALS
 from planner.transforms import adstock, backcast, hill, spend_plan
 
-__all__ = ["ModelResults"]
+__all__ = ["BASELINE_CHOICE_RMSE", "ModelResults"]
+
+#: The numbers of ``baseline_choice``: each form's cross-validation RMSE and RMSE of its fit.
+BASELINE_CHOICE_RMSE = ("additive_rmse", "multiplicative_rmse", "additive_fit_rmse", "multiplicative_fit_rmse")
 
 
 class ModelResults:
@@ -67,6 +71,27 @@ class ModelResults:
         The final linear fit at the posterior mode.
     interval : float
         Width of the intervals (``spec.interval``).
+    baseline_form : str
+        "additive": the season and the holiday dips add to the encounters; "multiplicative": they
+        scale every week's encounters, spend-driven ones included, by ``multiplier``.
+    multiplier : Series
+        The season's multiplier ``m`` over the data weeks (all ones in the additive form; its log
+        has mean 0 over the data). Contributions, baseline and fitted values already include it.
+    season : planner.model.season.Season
+        The multiplicative season's coefficients (no columns in the additive form).
+    baseline_choice : dict
+        ``{"additive_rmse", "multiplicative_rmse", "additive_fit_rmse", "multiplicative_fit_rmse",
+        "chosen_by"}``: each form's rolling-origin CV RMSE and the RMSE of its fit to the data weeks
+        (None when not computed) and what chose the form (see
+        `planner.diagnostics.choose_baseline_form`).
+
+    Notes
+    -----
+    In the multiplicative form the multiplier is estimated before the fit and held fixed during the
+    posterior draws: years of data pin the season down, and its own uncertainty is left out of the
+    intervals. Steady-state quantities (`response_curve`, `marginal`, `saturation`'s cost of an
+    encounter) are per week of the coming plan horizon: the curves times the mean multiplier of its
+    weeks (``horizon_multiplier``), as `simulate` multiplies each of those weeks by its own.
     """
 
     def __init__(
@@ -102,6 +127,9 @@ class ModelResults:
         search_box,
         experiments=None,
         identification=None,
+        baseline_form="additive",
+        season=None,
+        baseline_choice=None,
     ):
         self.spec = spec
         self.experiments = list(experiments or [])
@@ -134,7 +162,18 @@ class ModelResults:
         self.n_weeks = len(index)
 
         cats = list(categories)
-        base_names = list(design.columns)
+        self.baseline_form = baseline_form
+        self.season = season if season is not None and baseline_form == "multiplicative" else Season.flat()
+        self.baseline_choice = {k: None for k in BASELINE_CHOICE_RMSE} | {"chosen_by": "params"}
+        self.baseline_choice.update(baseline_choice or {})
+        # the baseline's own coefficients: all columns in the additive form, the inner ones (intercept,
+        # trend, events, controls) in the multiplicative form, whose season lives in the multiplier
+        base_names = [c for c in design.columns if c not in self.season.columns]
+        inner = design[base_names].to_numpy()
+        self._inner = inner
+        mult = self.season.multiplier(design)
+        self.multiplier = pd.Series(mult, index=index, name="multiplier")
+        self._future_m_cache: dict = {}
         self._base_names = base_names
         m = len(cats)
         p = len(base_names)
@@ -174,22 +213,30 @@ class ModelResults:
         # contributions and carryover state: per draw, and their means
         x = spend.to_numpy()
         mode_contrib, state = self._spend_effects(x, self._theta, self._beta)
+        mode_contrib = mode_contrib * mult[:, None]
         self.last_state = pd.Series(state, index=list(CATEGORIES), name="last_state")
-        base_mode = design.to_numpy() @ self._gamma
+        base_mode = inner @ self._gamma
         if self.draws is not None:
             per = [
                 self._spend_effects(x, th_i, be_i) for th_i, be_i in zip(self._draw_theta, self._draw_beta, strict=True)
             ]
-            contrib = np.array([c for c, _ in per])  # (d, weeks, 3)
+            contrib = np.array([c for c, _ in per]) * mult[None, :, None]  # (d, weeks, 3)
             self._draw_contrib_totals = contrib.sum(axis=1)
             self._draw_state = np.array([s for _, s in per])
             self._contrib = contrib.mean(axis=0)
-            self._baseline = (self._draw_gamma @ design.to_numpy().T).mean(axis=0)
+            inner_base = (self._draw_gamma @ inner.T).mean(axis=0)
         else:
             self._draw_contrib_totals = None
             self._draw_state = None
             self._contrib = mode_contrib
-            self._baseline = base_mode
+            inner_base = base_mode
+        negative = inner_base < 0
+        if baseline_form == "multiplicative" and negative.any():
+            # a multiplied season cannot turn a negative inner baseline into encounters: those weeks'
+            # baseline reads 0 (the spend's encounters explain all of them) and a warning says so
+            warnings = list(warnings) + [messages.negative_baseline(int(negative.sum()), float(inner_base.min()))]
+            inner_base = np.maximum(inner_base, 0.0)
+        self._baseline = inner_base * mult
 
         self.fitted = pd.Series(self._contrib.sum(axis=1) + self._baseline, index=index, name="fitted")
         self.resid = (y - self.fitted).rename("resid")
@@ -333,9 +380,9 @@ class ModelResults:
         """
         if bool(self.identified.all()):
             return None
-        design = self.design.to_numpy()
         if self._draw_gamma is not None:
-            baseline = np.maximum(self._draw_gamma @ design.T, 0.0).sum(axis=1)
+            mult = self.multiplier.to_numpy()
+            baseline = (np.maximum(self._draw_gamma @ self._inner.T, 0.0) * mult[None, :]).sum(axis=1)
             totals = self._draw_contrib_totals
         else:
             baseline = np.array([max(float(self._baseline.clip(min=0).sum()), 0.0)])
@@ -390,7 +437,8 @@ class ModelResults:
         Returns
         -------
         DataFrame indexed by ``spend``: ``encounters``, ``low``, ``high`` (spend-driven encounters
-        per week when this spend is kept up week after week).
+        per week when this spend is kept up week after week; in the multiplicative form, in a week
+        of the coming plan horizon's mean multiplier, ``horizon_multiplier``).
         """
         if category not in CATEGORIES:
             raise ValueError(f"unknown category {category!r}; expected one of {', '.join(CATEGORIES)}")
@@ -401,23 +449,23 @@ class ModelResults:
         low = high = np.full(x.shape, np.nan)
         if self._draw_theta is not None:
             beta, k, s = self._curve_draws()
-            curves = unc.curves(x, beta[:, i], k[:, i], s[:, i])
+            curves = unc.curves(x, beta[:, i], k[:, i], s[:, i]) * self.horizon_multiplier
             point = curves.mean(axis=0)
             lo_q, hi_q = (1 - self.interval) / 2, 1 - (1 - self.interval) / 2
             low, high = np.quantile(curves, lo_q, axis=0), np.quantile(curves, hi_q, axis=0)
         else:
             _, k, s = filled(self._theta)
-            point = self._beta[i] * hill(x, k[i], s[i])
+            point = self._beta[i] * hill(x, k[i], s[i]) * self.horizon_multiplier
         return pd.DataFrame({"encounters": point, "low": low, "high": high}, index=pd.Index(x, name="spend"))
 
     def marginal(self, weekly_spend: Mapping[str, float] | pd.Series) -> pd.Series:
         """Extra steady-state encounters per week per extra euro a week, at the given spend.
 
         The posterior mean of the slope of each category's steady-state curve (the mode's slope
-        without draws).
+        without draws), in a week of the coming plan horizon (see `response_curve`).
         """
         x = np.array([float(weekly_spend[c]) for c in CATEGORIES])
-        slope = unc.slopes(x, *self._curve_draws())
+        slope = unc.slopes(x, *self._curve_draws()) * self.horizon_multiplier
         return pd.Series(slope, index=list(CATEGORIES), name="encounters_per_eur")
 
     def _curve_draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -439,7 +487,10 @@ class ModelResults:
         Parameters
         ----------
         spend : DataFrame or array_like
-            One row per future week, columns CATEGORIES (EUR/week); an array in that order.
+            One row per future week, columns CATEGORIES (EUR/week); an array in that order. A
+            DataFrame with a DatetimeIndex names its weeks; otherwise they follow the last week of
+            the data. In the multiplicative form each week is multiplied by its season's
+            multiplier (`future_multiplier`).
         draws : bool, default False
             One result per posterior draw, each from its own carryover state (the mode alone when
             there are no draws).
@@ -450,15 +501,16 @@ class ModelResults:
             (weeks, 3): the posterior mean; or (n_draws, weeks, 3) with ``draws=True``.
         """
         x = self._spend_array(spend)
+        m = self.future_multiplier(self._weeks_of(spend, x.shape[0]))[:, None]
         if self._draw_theta is not None:
-            out = self._simulate_draws(x)
+            out = self._simulate_draws(x) * m
             return out if draws else out.mean(axis=0)
         lam, k, s = filled(self._theta)
         if x.shape[0] == 0:
             out = np.zeros((0, 3))
         else:
             a = adstock(x, lam, initial=self.last_state.to_numpy())
-            out = self._beta * hill(a, k, s)
+            out = self._beta * hill(a, k, s) * m
         return out[None, ...] if draws else out
 
     def _simulate_draws(self, x: np.ndarray) -> np.ndarray:
@@ -469,6 +521,34 @@ class ModelResults:
             a = lam * a + (1.0 - lam) * x[t]
             out[:, t, :] = self._draw_beta * hill(a, k, s)
         return out
+
+    def _weeks_of(self, spend, weeks: int) -> pd.DatetimeIndex:
+        """The weeks of a spend plan: its own DatetimeIndex, else those following the data."""
+        if isinstance(spend, pd.DataFrame) and isinstance(spend.index, pd.DatetimeIndex):
+            return pd.DatetimeIndex(spend.index)
+        return pd.date_range(self.index[-1] + pd.Timedelta(weeks=1), periods=weeks, freq="7D")
+
+    def future_multiplier(self, weeks: pd.DatetimeIndex | int) -> np.ndarray:
+        """The season's multiplier of the given weeks (an int: that many weeks after the data).
+
+        All ones in the additive form. The seasonal columns depend on the calendar alone, so any
+        week has one.
+        """
+        if isinstance(weeks, (int, np.integer)):
+            weeks = self._weeks_of(None, int(weeks))
+        weeks = pd.DatetimeIndex(weeks)
+        if not self.season.columns or len(weeks) == 0:
+            return np.ones(len(weeks))
+        key = weeks.asi8.tobytes()  # the optimiser asks for the same horizon thousands of times
+        if key not in self._future_m_cache:
+            design = baseline_design(weeks, self.spec, origin=self.index[0])
+            self._future_m_cache[key] = self.season.multiplier(design)
+        return self._future_m_cache[key]
+
+    @property
+    def horizon_multiplier(self) -> float:
+        """The mean season multiplier of the plan horizon after the data (1 in the additive form)."""
+        return float(self.future_multiplier(self.horizon_weeks).mean()) if self.horizon_weeks else 1.0
 
     def predict(self, spend_plan: pd.DataFrame, events=None, controls=None) -> pd.DataFrame:
         """Expected encounters in the weeks following the data, for a weekly spend plan.
@@ -496,16 +576,18 @@ class ModelResults:
         else:
             index = pd.date_range(self.index[-1] + pd.Timedelta(weeks=1), periods=weeks, freq="7D", name="week_start")
         base_x = self._future_design(index, spend_plan, events, controls)
-        point = self.simulate(x)
+        m = self.future_multiplier(index)
+        frame = pd.DataFrame(x, index=index, columns=list(CATEGORIES))
+        point = self.simulate(frame)
         out = pd.DataFrame(point, index=index, columns=list(CATEGORIES))
         out["spend_driven"] = point.sum(axis=1)
-        base_d = None if self._draw_gamma is None else self._draw_gamma @ base_x.T  # (d, weeks)
-        out["baseline"] = base_x @ self._gamma if base_d is None else base_d.mean(axis=0)
+        base_d = None if self._draw_gamma is None else self._draw_gamma @ base_x.T * m  # (d, weeks)
+        out["baseline"] = base_x @ self._gamma * m if base_d is None else base_d.mean(axis=0)
         out["total"] = out["spend_driven"] + out["baseline"]
         lo_q, hi_q = (1 - self.interval) / 2, 1 - (1 - self.interval) / 2
         cols = list(CATEGORIES) + ["spend_driven", "baseline", "total"]
         if self._draw_theta is not None and len(self._draw_theta) >= MIN_DRAWS_FOR_INTERVALS:
-            sim = self.simulate(x, draws=True)  # (d, weeks, 3)
+            sim = self.simulate(frame, draws=True)  # (d, weeks, 3)
             parts = {c: sim[:, :, i] for i, c in enumerate(CATEGORIES)}
             parts["spend_driven"] = sim.sum(axis=2)
             parts["baseline"] = base_d
@@ -652,9 +734,15 @@ class ModelResults:
         if self.holdout:
             hold = {k: _num(self.holdout[k]) for k in ("mape", "nrmse", "rmse", "rmse_ratio")}
             hold["weeks"] = self.holdout["weeks"]
+        choice = self.baseline_choice
         return {
             "family": self.family,
             "family_reason": self.family_reason,
+            "baseline_form": self.baseline_form,
+            "baseline_choice": {
+                **{k: _num(choice.get(k)) for k in BASELINE_CHOICE_RMSE},
+                "chosen_by": choice["chosen_by"],
+            },
             "method": "posterior" if self.draws is not None else "mode",
             "decay": {c: _num(th.loc[c, "decay"]) for c in cats},
             "half_saturation": {c: _num(th.loc[c, "half_saturation"]) for c in cats},

@@ -21,6 +21,7 @@ from planner.i18n.notebooks import messages
 
 __all__ = [
     "ModelSummary",
+    "baseline_form_sentence",
     "claim_sentence",
     "diagnostics_table",
     "model_summary",
@@ -214,6 +215,33 @@ def claim_sentence(res, lang: Any = "en") -> str:
     return f"{head} {verdict}"
 
 
+def _field(obj, key: str, default=None):
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def baseline_form_sentence(res, lang: Any = "en") -> str:
+    """How the season and the holidays act on the encounters, and what chose that, in one sentence.
+
+    Parameters
+    ----------
+    res : ModelResults, or results.json's ``model`` section (a dict or `planner.results.ModelSection`)
+    lang : str or Messages
+    """
+    m = messages(lang)
+    choice = _field(res, "baseline_choice") or {}
+    return m(
+        "baseline_form",
+        form=_field(res, "baseline_form", "additive"),
+        chosen_by=_field(choice, "chosen_by", "params"),
+        additive=_field(choice, "additive_rmse"),
+        multiplicative=_field(choice, "multiplicative_rmse"),
+    )
+
+
 def model_summary(res, lang: Any = "en") -> ModelSummary:
     """Fit, parameters with intervals, shares, checks and warnings of `res` (a `ModelResults`).
 
@@ -237,6 +265,7 @@ def model_summary(res, lang: Any = "en") -> ModelSummary:
     n_draws = 0 if res.draws is None else len(res.draws)
     rows = [
         ("family", m.format_value(res.family, "term")),
+        ("baseline_form", m.format_value(res.baseline_form, "term")),
         ("weeks", res.n_weeks),
         ("period", m.period_dates(res.index[0], res.index[-1])),
         ("quality", m.quality(res.quality)[0].lower()),
@@ -252,7 +281,7 @@ def model_summary(res, lang: Any = "en") -> ModelSummary:
         ("interval", m.pct(res.interval)),
     ]
     info = pd.DataFrame({m("ms_col_value"): [v for _, v in rows]}, index=[m(f"ms_row_{k}") for k, _ in rows])
-    notes = [claim_sentence(res, m)] + [m.warning(w) for w in res.warnings]
+    notes = [claim_sentence(res, m), baseline_form_sentence(res, m)] + [m.warning(w) for w in res.warnings]
     tables = [(m("ms_sec_model"), info), (m("ms_sec_shares"), shares)]
     if res.experiments:
         experiments = res.experiment_table()
