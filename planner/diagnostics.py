@@ -34,12 +34,14 @@ __all__ = [
     "claim_context",
     "choose_baseline_form",
     "claim_verdict",
+    "BEND_REASONS",
     "IDENTIFICATION_REASONS",
     "MAX_DETECTABLE_FRACTION",
     "ONE_OFF_SHARE",
     "ONE_OFF_WEEKS",
     "SMOOTH_KNOT_WEEKS",
     "SMOOTH_RATIO",
+    "smooth_knots",
     "fit_stats",
     "identification",
     "judge_quality",
@@ -106,6 +108,12 @@ MAX_DETECTABLE_FRACTION = 0.5
 #: to week grows by 1.0-1.2 times, a flat licence with one step by 2-2.6 times.
 SMOOTH_RATIO = 1.5
 SMOOTH_KNOT_WEEKS = 26
+#: A category held for one of these reasons may have an effect that moves slowly or comes in one
+#: block of weeks (a licence step, a platform bought once that works for a year): left out of the
+#: fit, it would land on the categories whose spend happens to move at the same time. The fit's
+#: baseline then bends every SMOOTH_KNOT_WEEKS weeks to take it in, the baseline the identified
+#: categories were judged identifiable against.
+BEND_REASONS = ("one_off", "follows_baseline")
 #: Spend bought in one go: ONE_OFF_SHARE of it or more falls in ONE_OFF_WEEKS weeks or fewer. One
 #: week's response cannot trace a curve, nor be told from any other one-week shock.
 ONE_OFF_WEEKS = 4
@@ -199,11 +207,16 @@ def _detectable(series: np.ndarray, q: np.ndarray, sums: np.ndarray, sigma: floa
         )
 
 
+def smooth_knots(n: int, every: int = SMOOTH_KNOT_WEEKS) -> list[int]:
+    """Weeks where a trend over `n` weeks may bend: every `every` weeks, none in the last half-period."""
+    return [int(k) for k in np.arange(every, n - every // 2, every)]
+
+
 def smooth_columns(n: int, every: int = SMOOTH_KNOT_WEEKS) -> np.ndarray:
-    """Hinges ``max(0, t - knot)`` with a knot every `every` weeks: a trend that may bend."""
+    """Hinges ``max(0, t - knot)`` at `smooth_knots`: a trend that may bend."""
     t = np.arange(n, dtype=float)
-    knots = np.arange(every, n - every // 2, every)
-    return np.column_stack([np.maximum(0.0, t - k) for k in knots]) if knots.size else np.zeros((n, 0))
+    knots = smooth_knots(n, every)
+    return np.column_stack([np.maximum(0.0, t - k) for k in knots]) if knots else np.zeros((n, 0))
 
 
 def identification(

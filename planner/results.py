@@ -300,6 +300,12 @@ class ModelSection(_Section):
     identification: dict[Category, Identification] = Field(
         default_factory=dict, description="Per category, whether the data can show its effect and why not."
     )
+    baseline_bends: list[int] = Field(
+        default_factory=list,
+        description="Weeks (from the first) where the baseline's trend may bend: set when a category left out "
+        "of the fit may have a slow or one-off effect (a licence step, a platform bought once), so that it lands "
+        "in the baseline and not on the other categories; empty otherwise.",
+    )
     fit: dict[str, Any] = Field(description="In-sample fit statistics (r2, mape, rmse, nrmse, ...).")
     holdout: dict[str, Any] = Field(description="Holdout checks (weeks, mape, nrmse, rmse, rmse_ratio); empty if none.")
     cv: dict[str, Any] = Field(description="Rolling-origin cross-validation; empty if none.")

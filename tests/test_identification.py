@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from planner import CATEGORIES
@@ -131,3 +132,20 @@ def test_varied_generated_spend_stays_identified():
     for name in ("additive_hill", "collinear", "technology_driven"):
         _, res = _fit(name, 2, draws=0)
         assert bool(res.identified.all()), name
+
+
+def test_a_held_slow_or_one_off_category_bends_the_baseline_so_its_effect_lands_there():
+    # the platform bought in one week works for a year: left out of the fit, that block of weeks
+    # would land on whichever category's spend moved at the same time (seed 6: design read 51 %)
+    case, res = _fit("one_week", 6)
+    assert res.knots and res.to_dict()["baseline_bends"] == res.knots
+    assert all(f"bend{k}" in res.design.columns for k in res.knots)
+    shares, truth = res.shares(), case.true_shares()
+    assert shares.loc["design", "low"] <= truth["design"] <= shares.loc["design", "high"]
+    assert shares.loc["design", "share"] < 0.3
+    # the bends go on past the data as the last slope, so forecasts still work
+    future = res.predict(pd.DataFrame(np.full((13, 3), 5000.0), columns=list(CATEGORIES)))
+    assert np.all(np.isfinite(future["baseline"])) and len(future) == 13
+    # a flat category's effect is a constant the intercept takes in: no bends
+    _, flat = _fit("technology_flat", 0, draws=0)
+    assert flat.knots == [] and not any(c.startswith("bend") for c in flat.design.columns)

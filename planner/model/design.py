@@ -27,6 +27,7 @@ def baseline_design(
     events: pd.DataFrame | None = None,
     controls: pd.DataFrame | None = None,
     origin: pd.Timestamp | None = None,
+    knots: tuple[float, ...] | list[float] = (),
 ) -> pd.DataFrame:
     """The baseline columns of the model for the given weeks.
 
@@ -41,11 +42,15 @@ def baseline_design(
     origin : Timestamp, optional
         The week the trend counts from (default: the first of ``index``); pass the data's first
         week to extend the baseline past the end of the data.
+    knots : sequence of float, optional
+        Weeks since the origin where the trend may bend: a column ``bend<k>`` = ``max(0, t - k)``
+        each (after the trend), for a baseline that must take in the slow or one-off effect of a
+        category the data cannot show. Past the data a bend goes on as the last slope.
 
     Returns
     -------
     DataFrame
-        ``intercept``, ``trend`` (weeks since the origin), ``sin1``, ``cos1``, ...,
+        ``intercept``, ``trend`` (weeks since the origin), the bends, ``sin1``, ``cos1``, ...,
         ``christmas_new_year``, ``july``, then the events and controls.
     """
     index = pd.DatetimeIndex(index)
@@ -53,6 +58,9 @@ def baseline_design(
     cols: dict[str, np.ndarray] = {"intercept": np.ones(len(index))}
     if spec.trend:
         cols["trend"] = np.asarray((index - origin).days / 7.0, dtype=float)
+    weeks = np.asarray((index - origin).days / 7.0, dtype=float)
+    for k in knots:
+        cols[f"bend{int(k)}"] = np.maximum(0.0, weeks - float(k))
     thu = index + pd.Timedelta(days=3)
     phase = 2.0 * np.pi * (np.asarray(thu.day_of_year, dtype=float) - 1.0) / 365.25
     for k in range(1, spec.seasonality + 1):

@@ -281,6 +281,17 @@ class EncounterModel:
                 warnings.append(messages.unidentified(cat, row))
             elif v < diag.LOW_VARIATION_CV:
                 warnings.append(messages.low_variation(cat, float(v), True))
+        knots: list[int] = []
+        if any(row["reason"] in diag.BEND_REASONS for row in identification):
+            knots = diag.smooth_knots(n)
+            design = baseline_design(
+                index, spec, ds.events.set_axis(index), ds.controls.set_axis(index), knots=knots
+            )
+            keep, dropped_why = independent_columns(design.iloc[min(WARMUP_WEEKS, n // 10) :])
+            dropped = [name for name, _ in dropped_why]
+            design = design[keep]
+            base = design.to_numpy()
+            knots = [k for k in knots if f"bend{k}" in keep]
 
         lo = np.tile([search.decay[0], search.half_saturation[0], search.shape[0]], (len(cats), 1))
         hi = np.tile([search.decay[1], search.half_saturation[1], search.shape[1]], (len(cats), 1))
@@ -442,6 +453,7 @@ class EncounterModel:
             event_columns=[c for c in ds.events.columns if c in design.columns],
             control_columns=[c for c in ds.controls.columns if c in design.columns],
             search_box={name: tuple(getattr(search, name)) for name in PARAMETERS},
+            knots=knots,
             experiments=experiments,
             baseline_form=form.name,
             season=form.season,

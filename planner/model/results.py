@@ -127,6 +127,7 @@ class ModelResults:
         search_box,
         experiments=None,
         identification=None,
+        knots=(),
         baseline_form="additive",
         season=None,
         baseline_choice=None,
@@ -142,6 +143,7 @@ class ModelResults:
         self.design = design
         self.dropped_columns = list(dropped)
         self.identified = pd.Series([c in categories for c in CATEGORIES], index=list(CATEGORIES))
+        self.knots = [int(k) for k in knots]
         self.identification = {
             c: dict((identification or {}).get(c) or {"identified": c in categories, "reason": None})
             for c in CATEGORIES
@@ -614,7 +616,7 @@ class ModelResults:
             {c: pick(c, controls, float(recent[c].mean()) if c in recent else 0.0) for c in self.control_columns},
             index=index,
         )
-        design = baseline_design(index, self.spec, ev, co, origin=self.index[0])
+        design = baseline_design(index, self.spec, ev, co, origin=self.index[0], knots=self.knots)
         return design.reindex(columns=self._base_names, fill_value=0.0).to_numpy()
 
     # -- verdicts and sections of results.json ---------------------------------------------------
@@ -749,6 +751,7 @@ class ModelResults:
             "shape": {c: _num(th.loc[c, "shape"]) for c in cats},
             "beta": {c: _num(beta[i]) for i, c in enumerate(CATEGORIES)},
             "identified": {c: bool(self.identified[c]) for c in CATEGORIES},
+            "baseline_bends": list(self.knots),
             "identification": {
                 c: {k: (_num(v) if isinstance(v, float) else v) for k, v in self.identification[c].items()}
                 for c in CATEGORIES
