@@ -149,3 +149,23 @@ def test_a_held_slow_or_one_off_category_bends_the_baseline_so_its_effect_lands_
     # a flat category's effect is a constant the intercept takes in: no bends
     _, flat = _fit("technology_flat", 0, draws=0)
     assert flat.knots == [] and not any(c.startswith("bend") for c in flat.design.columns)
+
+
+def test_every_category_flat_writes_a_finite_results_json_and_holds_every_category():
+    import json
+
+    from planner.plan import plan_budget
+
+    case = make("additive_hill", 0)
+    frame = case.frame.copy()
+    for columns in case.params["data"]["spend"].values():
+        frame[list(columns)] = 1000
+    params = load_dict(copy.deepcopy(case.params), "case.yaml")
+    data = from_frame(frame, params, source="flat")
+    res = EncounterModel(data, params.model).fit()
+    assert not bool(res.identified.any()) and res.quality == "weak"
+    json.dumps(res.to_dict(), allow_nan=False)  # no NaN from a sampler with nothing to sample
+    json.dumps(res.contributions_dict(), allow_nan=False)
+    plan = plan_budget(res, params.plan, data.spend)
+    assert plan.held == list(CATEGORIES) and plan.action == "test"
+    assert np.allclose(plan.candidate.split, plan.current.split)

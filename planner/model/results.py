@@ -760,7 +760,9 @@ class ModelResults:
             "holdout": hold,
             "cv": {k: (_num(v) if isinstance(v, float) else v) for k, v in (self.cv or {}).items()},
             "draws": 0 if self.draws is None else len(self.draws),
-            "sampler": self.sampler,
+            "sampler": None
+            if self.sampler is None
+            else {k: (_num(v) if isinstance(v, float) else v) for k, v in self.sampler.items()},
             "interval": self.interval,
             "seed": self.spec.seed,
             "quality": self.quality,
