@@ -476,6 +476,9 @@ def claim_context(claim: dict, shares: dict[str, tuple[float | None, float | Non
         s, lo, hi = (tuple(shares.get(cat) or ()) + (None, None, None))[:3]
         if cat in unknown and _finite(lo) and _finite(hi):
             shown[cat] = [None, round(float(lo), 4), round(float(hi), 4)]
+        elif unknown and _finite(lo) and _finite(hi):
+            # beside a category the data cannot show, a point share rests on a guess of it: the range only
+            shown[cat] = [None, round(float(lo), 4), round(float(hi), 4), "identified"]
         elif cat in unknown or not _finite(s):
             shown[cat] = None
         elif _finite(lo) and _finite(hi):

@@ -595,11 +595,16 @@ class BriefView:
     def claim_texts(self) -> list[str]:
         m = self.m
         parts = []
+        held = any(not self.identified(c) for c in CATEGORIES)
         for c in CATEGORIES:
             row = _get(self.results.contributions, c)
             name = m.category(c, "nom")
-            if not self.identified(c) and row is not None and row.low is not None and row.high is not None:
+            ranged = row is not None and row.low is not None and row.high is not None
+            if not self.identified(c) and ranged:
                 parts.append(m("claim_part_range", category=name, low=m.pct(row.low), high=m.pct(row.high)))
+            elif held and ranged:
+                # beside a category the data cannot show, a point share rests on a guess of it
+                parts.append(m("claim_part_between", category=name, low=m.pct(row.low), high=m.pct(row.high)))
             elif not self.identified(c):
                 parts.append(m("claim_part_unknown", category=name))
             elif row.low is None or row.high is None:

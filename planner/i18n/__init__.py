@@ -339,10 +339,11 @@ class Messages:
         for cat, value in dict(shares).items():
             name = self.category(cat)
             values = list(value) if isinstance(value, (list, tuple)) else [value]
-            share, low, high = (values + [None, None])[:3]
+            share, low, high, kind = (values + [None, None, None])[:4]
             ranged = low is not None and high is not None and math.isfinite(low) and math.isfinite(high)
             if share is None and ranged:
-                parts.append(self("claim_part_range", category=name, low=self.pct(low), high=self.pct(high)))
+                key = "claim_part_between" if kind == "identified" else "claim_part_range"
+                parts.append(self(key, category=name, low=self.pct(low), high=self.pct(high)))
             elif share is None:
                 parts.append(self("claim_part_unknown", category=name))
             elif low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
