@@ -500,7 +500,12 @@ SMALL_RUNS = {
         "edit": _short_and_flat,
         "model": {"search": {"decay": (0.6, 0.9), "half_saturation": (0.2, 3.0), "shape": (0.5, 3.0)}},
     },
-    "collinear_late_jump": {"name": "additive_hill", "edit": _collinear_late_jump, "draws": 0},
+    "collinear_late_jump": {
+        "name": "additive_hill",
+        "edit": _collinear_late_jump,
+        "draws": 0,
+        "model": {"baseline_form": "additive"},  # the late jump would otherwise read as a season
+    },
     "no_draws": {"name": "collinear", "draws": 0},
 }
 
