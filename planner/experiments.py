@@ -205,7 +205,7 @@ def _share_draws(model, totals: np.ndarray, unknown: list[str], rng) -> tuple[np
     t = np.asarray(totals, dtype=float)
     per_euro = np.zeros_like(t)
     if unknown:
-        hidden = model._hidden_bounds()
+        hidden = model.hidden_bounds()
         t = t.copy()
         spent = model.spend.sum().to_numpy(dtype=float)
         for cat in unknown:

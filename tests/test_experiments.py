@@ -154,3 +154,24 @@ def test_a_direction_to_test_gets_a_test_along_it():
     test = design_next_test(res, plan)
     gives = float(plan.candidate.euros[test["category"]] - plan.current.euros[test["category"]])
     assert test["spend_change_eur_per_week"] * gives > 0
+
+
+def test_the_next_test_is_for_the_category_the_data_cannot_show():
+    """A flat licence: the plan holds technology, and the test proposed is a powered test of it,
+    its size free of the plan's hold, with a lift that does not pretend to be the model's."""
+    case = make("flat_licence", 0)
+    params = load_dict(case.params, ROOT / "params" / "example.yaml")
+    data = from_frame(case.frame, params)
+    res = EncounterModel(data, params.model.model_copy(update={"draws": 200})).fit()
+    plan = plan_budget(res, params.plan, data.spend)
+    assert plan.held == ["technology"]
+    test = design_next_test(res, plan)
+    assert test["category"] == "technology" and test["powered"]
+    assert test["spend_change_eur_per_week"] != 0.0
+    # held at its current share by the plan, yet the test may change its spend
+    now = float(data.spend["technology"].iloc[-plan.horizon_weeks :].mean())
+    assert abs(test["spend_change_eur_per_week"]) <= now + 1e-6
+    low, high = test["share_interval_now"]
+    assert high - low > 0.3  # the range it could lie in, not a posterior it does not have
+    # the least disruptive of the powered designs: none changes fewer euros in all
+    assert test["share_interval_after"][1] - test["share_interval_after"][0] < high - low

@@ -369,10 +369,10 @@ class ModelResults:
             self.identified.to_numpy(),
             (self.variation < diag.LOW_VARIATION_CV).to_numpy(),
             level,
-            hidden=self._hidden_bounds(),
+            hidden=self.hidden_bounds(),
         )
 
-    def _hidden_bounds(self) -> np.ndarray | None:
+    def hidden_bounds(self) -> np.ndarray | None:
         """The most each unidentified category could have generated over the data, per draw (d, 3).
 
         Its effect, if any, hides in the baseline, so it is at most the baseline's encounters; and
