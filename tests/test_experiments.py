@@ -173,5 +173,5 @@ def test_the_next_test_is_for_the_category_the_data_cannot_show():
     assert abs(test["spend_change_eur_per_week"]) <= now + 1e-6
     low, high = test["share_interval_now"]
     assert high - low > 0.3  # the range it could lie in, not a posterior it does not have
-    # the least disruptive of the powered designs: none changes fewer euros in all
+    # and it is expected to narrow that range
     assert test["share_interval_after"][1] - test["share_interval_after"][0] < high - low
