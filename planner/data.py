@@ -19,6 +19,8 @@ import difflib
 import hashlib
 import io
 import re
+import unicodedata
+import warnings as _warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +34,15 @@ from planner.params import ExperimentSpec, Params
 __all__ = ["DataError", "Dataset", "SheetError", "experiment_weeks", "from_frame", "load_data", "read_table"]
 
 MIN_WEEKS = 52
+# how many rows from the top may hold titles above the header before the date column's name
+HEADER_SEARCH_ROWS = 30
+#: A cell more than this many times its column's median of non-zero cells is flagged as a likely
+#: typo or unit mix-up (a week of 999,999,999,999 EUR in a column of thousands), unless the column
+#: is listed under `data.accept_outliers`. The median of the non-zero cells, not of all, so that a
+#: column that is mostly zero (a campaign now and then) is judged by the weeks it was used.
+OUTLIER_FACTOR = 100
+# a column needs this many non-zero cells before its median says what is usual for it
+OUTLIER_MIN_CELLS = 5
 # how many offending rows to name per problem before summarising the rest
 MAX_LISTED = 8
 # no week has a trillion euros or encounters: such a cell is a typo or a unit mix-up
@@ -68,6 +79,19 @@ class DataError(ValueError):
 def _warning(code: str, **context) -> dict:
     """A data warning: ``{code, text, context}``, its English text from the message catalogue."""
     return i18n.warning(code, **context)
+
+
+def _shown(value) -> str:
+    """A cell quoted as the user typed it ('14 185,61 €', not repr's '14\\xa0185,61 €')."""
+    if isinstance(value, float):
+        return f"'{value:g}'" if abs(value) < 1e15 else f"'{value:.15g}'"
+    return f"'{value}'"
+
+
+def _nfc(name) -> str:
+    """A header as compared with the params: stripped, in Unicode NFC ('å' typed as 'a' and a
+    combining ring is the same name as 'å')."""
+    return unicodedata.normalize("NFC", str(name)).strip()
 
 
 def _listed(items: list[str]) -> str:
@@ -117,31 +141,78 @@ class SheetError(ValueError):
     """The workbook has no sheet to read: the message lists its sheets."""
 
 
-def _excel(path: Path, sheet: str | None, date_column: str | None) -> pd.DataFrame:
-    """The sheet named `sheet`; without one, the first sheet whose header holds `date_column`."""
+def _excel(path: Path, sheet: str | None, date_column: str | None, header_row: int | None) -> pd.DataFrame:
+    """The sheet named `sheet`; without one, the first sheet whose header holds `date_column`.
+
+    The header is row `header_row` (1-based), or else the first of the top `HEADER_SEARCH_ROWS`
+    rows holding `date_column` (title rows above it are skipped), or else the first row.
+    """
     book = pd.ExcelFile(path, engine="openpyxl")
     names = [str(n) for n in book.sheet_names]
+
+    def read(name: str) -> tuple[pd.DataFrame, int | None]:
+        raw = pd.read_excel(book, sheet_name=name, header=None, dtype=object, keep_default_na=False)
+        if header_row:
+            return raw, header_row - 1 if len(raw) >= header_row else None
+        return raw, _header_at([list(r) for r in raw.head(HEADER_SEARCH_ROWS).values], date_column)
+
     if sheet is not None:
-        if sheet not in names:
+        wanted = _nfc(sheet)
+        by_nfc = {_nfc(n): n for n in names}
+        if wanted not in by_nfc:
             close = difflib.get_close_matches(sheet, names, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise SheetError(
                 f"the workbook has no sheet '{sheet}' (data.sheet); its sheets are: "
                 f"{', '.join(repr(n) for n in names)}{hint}"
             )
-        return _with_sheet(pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False), sheet)
+        raw, at = read(by_nfc[wanted])
+        return _with_sheet(_headed(raw, at or 0), by_nfc[wanted])
     headers = {}
     for name in names:
-        frame = pd.read_excel(book, sheet_name=name, dtype=object, keep_default_na=False)
-        columns = [str(c).strip() for c in frame.columns]
-        if date_column is None or date_column in columns:
-            return _with_sheet(frame, name)
-        headers[name] = columns
+        raw, at = read(name)
+        if date_column is None or (at is not None and (header_row is None or
+                                                       _nfc(date_column) in map(_nfc, raw.iloc[at]))):
+            return _with_sheet(_headed(raw, at or 0), name)
+        top = raw.iloc[header_row - 1] if header_row and len(raw) >= header_row else (raw.iloc[0] if len(raw) else [])
+        headers[name] = [_nfc(c) for c in top if _nfc(c)]
+    where = f"row {header_row}" if header_row else f"first {HEADER_SEARCH_ROWS} rows"
     listed = "; ".join(f"'{n}' (first row: {_listed(c) or 'empty'})" for n, c in headers.items())
     raise SheetError(
-        f"no sheet of the workbook has the date column '{date_column}' in its first row; its sheets are: "
+        f"no sheet of the workbook has the date column '{date_column}' in its {where}; its sheets are: "
         f"{listed}; set data.sheet to the sheet holding the data, or data.date_column to its date column"
     )
+
+
+def _header_at(rows: list[list], date_column: str | None) -> int | None:
+    """The 0-based position of the first row holding `date_column` as a cell, or None."""
+    if date_column is None:
+        return 0
+    wanted = _nfc(date_column)
+    for i, row in enumerate(rows):
+        if any(_nfc(c) == wanted for c in row if c is not None):
+            return i
+    return None
+
+
+def _headed(raw: pd.DataFrame, at: int) -> pd.DataFrame:
+    """The rows below row `at` of a header-less sheet, named by the cells of row `at` (an empty
+    header cell is named 'Unnamed: n' as pandas names it; a repeated name gets '.1', '.2')."""
+    if not len(raw):
+        return raw
+    names, seen = [], {}
+    for j, c in enumerate(raw.iloc[at]):
+        name = _nfc(c) if c is not None and _nfc(c) else f"Unnamed: {j}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    frame = raw.iloc[at + 1 :].reset_index(drop=True)
+    frame.columns = names
+    frame.attrs["header_row"] = at + 1
+    return frame
 
 
 def _with_sheet(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
@@ -149,41 +220,84 @@ def _with_sheet(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: Path, sheet: str | None = None, *, date_column: str | None = None) -> tuple[pd.DataFrame, int]:
+def read_table(
+    path: Path, sheet: str | None = None, *, date_column: str | None = None, header_row: int | None = None
+) -> tuple[pd.DataFrame, int]:
     """Read a data file as cells: text, numbers (typed cells of Excel and Parquet) or None.
 
     Parameters
     ----------
     path : CSV (',', ';' or tab separated, UTF-8 with or without BOM), .xlsx/.xlsm or .parquet.
     sheet : the Excel sheet to read; without it, the first sheet holding `date_column`.
-    date_column : the date column's name, used to find the sheet.
+    date_column : the date column's name, used to find the sheet and the header row.
+    header_row : the header's row number in a CSV or Excel file; without it, the first of the top
+        `HEADER_SEARCH_ROWS` rows that holds `date_column` (title rows above it are skipped).
 
     Returns
     -------
     (frame, first_row) : the cells, and the spreadsheet row number of the first data row (the
-        header is row 1), used to point at rows in messages. `frame.attrs` holds the CSV
-        `separator` or the Excel `sheet` read.
+        row below the header), used to point at rows in messages. `frame.attrs` holds the CSV
+        `separator` or the Excel `sheet` read. Column names are stripped and in Unicode NFC.
 
     Raises
     ------
     SheetError
         When the workbook has no such sheet, or no sheet with the date column; it lists the sheets.
+    NotTextError
+        When a CSV file holds binary data (it is some other kind of file).
     """
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        frame = _excel(path, sheet, date_column)
+        frame = _excel(path, sheet, date_column, header_row)
     elif suffix == ".parquet":
         frame = pd.read_parquet(path).astype(object)
     else:
-        text = path.read_bytes().decode("utf-8-sig")
-        sep = _separator(text)
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        data = path.read_bytes()
+        _check_text(data)
+        text = data.decode("utf-8-sig")
+        lines = text.splitlines()[: (header_row or HEADER_SEARCH_ROWS)]
+        at = header_row - 1 if header_row else _csv_header_at(lines, date_column)
+        sep = _separator(lines[at] if at < len(lines) else "") if at else _separator(text)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True, skiprows=at
+        )
         frame.attrs["separator"] = sep
+        frame.attrs["header_row"] = at + 1
     attrs = dict(frame.attrs)
     frame = _cells(frame)
     frame.attrs.update(attrs)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, 2
+    frame.columns = [_nfc(c) for c in frame.columns]
+    return frame, int(attrs.get("header_row", 1)) + 1
+
+
+class NotTextError(ValueError):
+    """A file read as CSV is not text."""
+
+
+def _check_text(data: bytes) -> None:
+    """Raise `NotTextError` for bytes no CSV export holds: NUL bytes or control characters.
+
+    Checked before anything quotes the file, so that a message never shows binary noise.
+    """
+    head = data[:65536]
+    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 13, 12))
+    if b"\x00" in head or controls > max(8, len(head) // 1000):
+        raise NotTextError(
+            "not a CSV text file: it holds binary data (it may be an Excel, PDF or other file under a .csv "
+            "name); export the data as CSV (UTF-8) or save it as .xlsx with that ending"
+        )
+
+
+def _csv_header_at(lines: list[str], date_column: str | None) -> int:
+    """The 0-based line of the header: the first line holding `date_column` as a field, else 0."""
+    if date_column is None:
+        return 0
+    wanted = _nfc(date_column)
+    for i, line in enumerate(lines):
+        for sep in (";", "\t", ","):
+            if wanted in (_nfc(f) for f in next(csv.reader([line], delimiter=sep), [])):
+                return i
+    return 0
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -274,13 +388,15 @@ def _column_marks(cells, rows) -> _ColumnMarks:
             continue
         r = _readings(v)
         if len(r) == 1:
-            seen.only[next(iter(r))].append(f"row {row} ({v!r})")
+            seen.only[next(iter(r))].append(f"row {row} ({_shown(v)})")
         elif len(r) == 2 and r[","] != r["."]:
-            seen.ambiguous.append(f"row {row} ({v!r})")
+            seen.ambiguous.append(f"row {row} ({_shown(v)})")
     return seen
 
 
 _MARK_NAME = {",": "decimal comma", ".": "decimal point"}
+# numbers written the way a column of that decimal mark is read, for the hint of a cell that is none
+_EXAMPLES = {",": "1234,50 or 1 234,50", ".": "1234.50 or 1,234.50"}
 
 
 def _decide_marks(frame, columns, first_row, explicit, separator, problems) -> dict[str, str]:
@@ -527,7 +643,7 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
                 continue
             dates[i] = _to_date(v)
             if dates[i] is None:
-                bad.append(f"row {rows[i]} ({v!r})")
+                bad.append(f"row {rows[i]} ({_shown(v)})")
         if empty:
             problems.append(
                 f"column '{date_column}': empty date in row(s) {_listed(empty)}; fill in or delete those rows"
@@ -549,18 +665,18 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
                 continue
             x = v if isinstance(v, float) else _to_number(v, marks[col])
             if x is None or not np.isfinite(x):
-                bad.append(f"row {rows[i]} ({v!r})")
+                bad.append(f"row {rows[i]} ({_shown(v)})")
                 continue
             values[i] = x
             if col == score:
                 if not low <= x <= high:
-                    out.append(f"row {rows[i]} ({v!r})")
+                    out.append(f"row {rows[i]} ({_shown(v)})")
             elif (kind == "event" and x not in (0, 1)) or (kind not in (None, "event") and x < 0):
-                out.append(f"row {rows[i]} ({v!r})")
+                out.append(f"row {rows[i]} ({_shown(v)})")
             elif abs(x) > MAX_VALUE:
-                huge.append(f"row {rows[i]} ({v!r})")
+                huge.append(f"row {rows[i]} ({_shown(v)})")
             elif col in counts and x != np.floor(x):
-                fraction.append(f"row {rows[i]} ({v!r})")
+                fraction.append(f"row {rows[i]} ({_shown(v)})")
         where = f"column '{col}'" + (f" ({kind})" if kind else "")
         if empty and col == score:
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter the score measured for that row")
@@ -568,8 +684,8 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter 0 if nothing was spent or seen")
         if bad:
             problems.append(
-                f"{where}: not a number in {_listed(bad)}; use digits only, e.g. 1234.50, 1,234.50 or "
-                f"1 234,50 (this column is read with a {_MARK_NAME[marks[col]]})"
+                f"{where}: not a number in {_listed(bad)}; use digits only, e.g. {_EXAMPLES[marks[col]]} "
+                f"(this column is read with a {_MARK_NAME[marks[col]]})"
             )
         if out and kind == "event":
             problems.append(f"{where}: must be 0 or 1, not so in {_listed(out)}")
@@ -937,10 +1053,12 @@ def load_data(params: Params) -> Dataset:
     if not path.is_file():
         raise error(f"data file not found: {path} (data.path is relative to the params file)")
     try:
-        frame, first_row = read_table(path, params.data.sheet, date_column=params.data.date_column)
+        frame, first_row = read_table(
+            path, params.data.sheet, date_column=params.data.date_column, header_row=params.data.header_row
+        )
     except UnicodeDecodeError as exc:
         raise error(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the CSV as UTF-8") from None
-    except SheetError as exc:
+    except (SheetError, NotTextError) as exc:
         raise error(str(exc)) from None
     except (ValueError, KeyError, OSError, ImportError) as exc:
         raise error(f"cannot read the file: {exc}") from None
@@ -960,5 +1078,5 @@ def from_frame(frame: pd.DataFrame, params: Params, source: str = "<frame>") -> 
     """
     text = frame.to_csv(index=False)
     cells = _cells(frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
-    cells.columns = [str(c).strip() for c in cells.columns]
+    cells.columns = [_nfc(c) for c in cells.columns]
     return _build(cells, params, source, hashlib.sha256(text.encode()).hexdigest(), 2)

@@ -473,7 +473,7 @@ def test_no_sheet_with_the_date_column_lists_sheets_and_their_headers(write_case
     _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": renamed})
     expect_error(
         path,
-        r"no sheet of the workbook has the date column 'week_start' in its first row; its sheets are: "
+        r"no sheet of the workbook has the date column 'week_start' in its first 30 rows; its sheets are: "
         r"'Ohjeet' \(first row: Ohjeet\); 'Tiedot' \(first row: viikko, enc_web",
         r"set data.sheet .* or data.date_column",
     )
