@@ -171,8 +171,9 @@ def _excel(path: Path, sheet: str | None, date_column: str | None, header_row: i
     headers = {}
     for name in names:
         raw, at = read(name)
-        if date_column is None or (at is not None and (header_row is None or
-                                                       _nfc(date_column) in map(_nfc, raw.iloc[at]))):
+        if date_column is None or (
+            at is not None and (header_row is None or _nfc(date_column) in map(_nfc, raw.iloc[at]))
+        ):
             return _with_sheet(_headed(raw, at or 0), name)
         top = raw.iloc[header_row - 1] if header_row and len(raw) >= header_row else (raw.iloc[0] if len(raw) else [])
         headers[name] = [_nfc(c) for c in top if _nfc(c)]
@@ -442,18 +443,140 @@ def _decide_marks(frame, columns, first_row, explicit, separator, problems) -> d
     return decided
 
 
+# A date written as day, month and year (or month, day and year): 29.1.2024, 01/29/2024, 29-01-24,
+# possibly with a time of day (8:00, 08.00.00)
+_DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$")
+# a week number and its year, as weekly reports write them: 1/2023, vko 1/2023, W01-2023, 2023-W01
+_WEEK = re.compile(
+    r"^(?:(?:w|wk|week|vk|vko|viikko)\s*\.?\s*)?\d{1,2}\s*[/-]\s*\d{4}$|^\d{4}\s*-?\s*W\s*\d{1,2}$", re.IGNORECASE
+)
+# the label of a total row in the date column: Yhteensä, Total, Summa, Sum (any case), 'Total 2023'
+_TOTAL = re.compile(r"^(?:grand\s+|kaikki\s+)?(?:yhteens[äa]|total|totals|summa|sum)\b", re.IGNORECASE)
+
+
 def _to_date(value: str) -> pd.Timestamp | None:
+    """One cell in a form outside the vectorised rules ('3 Jan 2024'), read day first; no warning leaks."""
     s = str(value).strip()
-    # ISO first (2024-01-29, possibly with a time), then day-first (29.1.2024, 29/01/2024)
-    for kwargs in ({"format": "ISO8601"}, {"dayfirst": True}):
-        try:
-            ts = pd.to_datetime(s, **kwargs)
-        except Exception:  # pandas raises several types (ValueError, OverflowError, NotImplementedError, ...)
-            continue
-        if pd.isna(ts) or not 1970 <= ts.year <= 2100:  # '-5' or '12' parse as years; not plan dates
-            return None
-        return pd.Timestamp(ts).tz_localize(None) if ts.tzinfo else pd.Timestamp(ts)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")  # pandas warns when it guesses a format per cell
+        for kwargs in ({"format": "ISO8601"}, {"dayfirst": True}):
+            try:
+                ts = pd.to_datetime(s, **kwargs)
+            except Exception:  # pandas raises several types (ValueError, OverflowError, NotImplementedError, ...)
+                continue
+            if pd.isna(ts) or not 1970 <= ts.year <= 2100:  # '-5' or '12' parse as years; not plan dates
+                return None
+            return pd.Timestamp(ts).tz_localize(None) if ts.tzinfo else pd.Timestamp(ts)
     return None
+
+
+def _parse_dates(cells: pd.Series, rows: np.ndarray, column: str, date_format: str | None, problems: list[str]):
+    """The date of every cell (NaT where there is none), and the problems of the column.
+
+    Day and month order is decided from every cell, like the decimal mark: a cell with a first
+    number above 12 (13/01/2024) says day first, one with a second number above 12 (01/13/2024)
+    month first; a column with both, or with neither in a '/' or '-' form, stops with a problem
+    pointing at `data.date_format`. Dotted dates (1.3.2024) are day first, the Finnish way.
+    A column of week numbers (1/2023) and a total row are named as such.
+    """
+    text = pd.Series([None if v is None else _plain(v) for v in cells], index=range(len(cells)), dtype=object)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    filled = text.notna() & (text != "")
+    empty = ~filled
+    week = filled & text.str.match(_WEEK).fillna(False).astype(bool)
+    total = filled & text.str.match(_TOTAL).fillna(False).astype(bool)
+    todo = filled & ~week & ~total
+    settled = pd.Series(False, index=text.index)  # cells whose problem is already told
+    if date_format:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            out[todo] = pd.to_datetime(text[todo], format=date_format, errors="coerce")
+    else:
+        iso = todo & text.str.match(_ISO).fillna(False).astype(bool)
+        if iso.any():
+            try:
+                parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+                if parsed.dt.tz is not None:
+                    parsed = parsed.dt.tz_localize(None)
+                out[iso] = parsed
+            except (ValueError, TypeError):  # time zones that differ from cell to cell: one by one
+                out[iso] = [_to_date(v) or pd.NaT for v in text[iso]]
+        dmy = text[todo & ~iso].str.extract(_DMY).dropna(subset=[0])
+        if len(dmy):
+            first, second = dmy[0].astype(int), dmy[2].astype(int)
+            day_first = dmy.index[(first > 12) & (second <= 12)]
+            month_first = dmy.index[(second > 12) & (first <= 12)]
+
+            def cells_of(index) -> str:
+                return _listed([f"row {rows[i]} ({_shown(text[i])})" for i in index[:3]])
+
+            order = None
+            if len(day_first) and len(month_first):
+                problems.append(
+                    f"column '{column}': dates are written day first in {cells_of(day_first)} but month first "
+                    f"in {cells_of(month_first)}; write every date the same way, or set data.date_format "
+                    "('%d.%m.%Y' for 29.1.2024, '%m/%d/%Y' for 1/29/2024) in the params file"
+                )
+                settled[dmy.index] = True
+            elif len(month_first):
+                order = "month"
+            elif len(day_first) or (dmy[1] == ".").all():
+                order = "day"
+            else:
+                problems.append(
+                    f"column '{column}': cannot tell whether the dates are day or month first: no day above 12 "
+                    f"in any of them ({cells_of(dmy.index)}); set data.date_format in the params file: "
+                    "'%d/%m/%Y' (day first) or '%m/%d/%Y' (month first)"
+                )
+                settled[dmy.index] = True
+            if order is not None:
+                year = dmy[3].astype(int)
+                parts = pd.DataFrame(
+                    {
+                        "year": year.where(year >= 100, year + 2000),
+                        "month": second if order == "day" else first,
+                        "day": first if order == "day" else second,
+                        "hour": dmy[4].fillna(0).astype(int),
+                        "minute": dmy[5].fillna(0).astype(int),
+                        "second": dmy[6].fillna(0).astype(int),
+                    }
+                )
+                out[dmy.index] = pd.to_datetime(parts, errors="coerce")
+        rest = todo & ~iso & ~text.index.isin(dmy.index)
+        if rest.any():
+            out[rest] = [_to_date(v) or pd.NaT for v in text[rest]]
+    years = out.dt.year
+    out[(years < 1970) | (years > 2100)] = pd.NaT  # '-5' or '12' parse as years; not plan dates
+    if empty.any():
+        problems.append(
+            f"column '{column}': empty date in row(s) {_listed([str(r) for r in rows[empty.to_numpy()]])}; "
+            "fill in or delete those rows"
+        )
+    if week.any():
+        listed = [f"row {rows[i]} ({_shown(text[i])})" for i in text.index[week]]
+        problems.append(
+            f"column '{column}' holds week numbers, not dates: {_listed(listed)}; the planner needs the date "
+            "of each week: write the Monday of the week (2023-01-02 or 2.1.2023), or add a date column and "
+            "name it in data.date_column"
+        )
+    if total.any():
+        at = [str(rows[i]) for i in text.index[total]]
+        problems.append(
+            f"column '{column}': row {', '.join(at)} ({_listed([_shown(text[i]) for i in text.index[total]])}) "
+            f"is a total row; remove the total row at row {', '.join(at)} (the planner adds up the weeks itself)"
+        )
+    bad = todo & out.isna() & ~settled
+    if bad.any():
+        listed = [f"row {rows[i]} ({_shown(text[i])})" for i in text.index[bad]]
+        fix = f"that fit data.date_format '{date_format}'" if date_format else "such as 2024-01-29 or 29.1.2024"
+        problems.append(f"column '{column}': cannot read the date in {_listed(listed)}; use dates {fix}")
+    return [None if pd.isna(d) else pd.Timestamp(d) for d in out]
+
+
+def _plain(value) -> str:
+    """A cell as text: a number cell as the number it shows (44927, not 44927.0)."""
+    return f"{value:g}" if isinstance(value, float) else str(value).strip()
 
 
 # -- the dataset ------------------------------------------------------------------------------
@@ -621,6 +744,32 @@ def _funnel_key(params: Params, column: str) -> str:
     return ""
 
 
+def _numbers(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers of a column's cells read with decimal mark `mark` (NaN where a cell is none),
+    and which cells are empty.
+
+    Plain digits ('12000', '12345,50' with a comma) are converted at once, since most cells of an
+    export are; only the others ('1 234,50 €', '−5') go through the cell-by-cell rules.
+    """
+    n = len(cells)
+    values = np.full(n, np.nan)
+    text = pd.Series(cells, dtype=object)
+    is_float = np.fromiter((isinstance(v, float) for v in cells), dtype=bool, count=n)
+    is_empty = np.fromiter((v is None or (isinstance(v, str) and not v.strip()) for v in cells), dtype=bool, count=n)
+    values[is_float] = cells[is_float].astype(float)
+    rest = ~is_float & ~is_empty
+    if rest.any():
+        s = text[rest].astype(str).str.strip()
+        simple = s.str.fullmatch(r"\d+" + (r"(?:,\d+)?" if mark == "," else r"(?:\.\d+)?")).to_numpy(dtype=bool)
+        idx = np.flatnonzero(rest)
+        if simple.any():
+            values[idx[simple]] = pd.to_numeric(s[simple].str.replace(",", ".", regex=False)).to_numpy(dtype=float)
+        for i, v in zip(idx[~simple], s[~simple], strict=True):
+            x = _to_number(v, mark)
+            values[i] = np.nan if x is None else x
+    return values, is_empty
+
+
 def _parse_cells(frame, params, columns, marks, first_row, problems):
     """Parse dates and numbers, collecting empty, non-numeric and out-of-range cells per column."""
     spec = params.data
@@ -636,47 +785,41 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
     rows = np.arange(len(frame)) + first_row
     dates = [None] * len(frame)
     if date_column in frame.columns:
-        bad, empty = [], []
-        for i, v in enumerate(frame[date_column]):
-            if v is None or str(v).strip() == "":
-                empty.append(str(rows[i]))
-                continue
-            dates[i] = _to_date(v)
-            if dates[i] is None:
-                bad.append(f"row {rows[i]} ({_shown(v)})")
-        if empty:
-            problems.append(
-                f"column '{date_column}': empty date in row(s) {_listed(empty)}; fill in or delete those rows"
-            )
-        if bad:
-            problems.append(
-                f"column '{date_column}': cannot read the date in {_listed(bad)}; use 2024-01-29 or 29.1.2024"
-            )
+        dates = _parse_dates(frame[date_column], rows, date_column, spec.date_format, problems)
     numbers = {}
     for col in columns:
         if col == date_column or col not in marks:  # no date, or a column whose decimal mark is unclear
             continue
-        values = np.full(len(frame), np.nan)
-        empty, bad, out, huge, fraction = [], [], [], [], []
         kind = role.get(col)
-        for i, v in enumerate(frame[col]):
-            if v is None or str(v).strip() == "":
-                empty.append(str(rows[i]))
-                continue
-            x = v if isinstance(v, float) else _to_number(v, marks[col])
-            if x is None or not np.isfinite(x):
-                bad.append(f"row {rows[i]} ({_shown(v)})")
-                continue
-            values[i] = x
-            if col == score:
-                if not low <= x <= high:
-                    out.append(f"row {rows[i]} ({_shown(v)})")
-            elif (kind == "event" and x not in (0, 1)) or (kind not in (None, "event") and x < 0):
-                out.append(f"row {rows[i]} ({_shown(v)})")
-            elif abs(x) > MAX_VALUE:
-                huge.append(f"row {rows[i]} ({_shown(v)})")
-            elif col in counts and x != np.floor(x):
-                fraction.append(f"row {rows[i]} ({_shown(v)})")
+        cells = frame[col].to_numpy(dtype=object)
+        values, is_empty = _numbers(cells, marks[col])
+        ok = np.isfinite(values)
+        values[~ok] = np.nan
+
+        def at(mask, cells=cells) -> list[str]:
+            return [f"row {rows[i]} ({_shown(cells[i])})" for i in np.flatnonzero(mask)]
+
+        empty = [str(r) for r in rows[is_empty]]
+        bad = at(~is_empty & ~ok)
+        none = np.zeros(len(cells), dtype=bool)
+        if col == score:
+            out_m, huge_m, fraction_m = ok & ((values < low) | (values > high)), none, none
+        else:
+            with np.errstate(invalid="ignore"):
+                if kind == "event":
+                    out_m = ok & (values != 0) & (values != 1)
+                else:
+                    out_m = ok & (values < 0) if kind is not None else none
+                huge_m = ok & ~out_m & (np.abs(values) > MAX_VALUE)
+                fraction_m = ok & ~out_m & ~huge_m & (col in counts) & (values != np.floor(values))
+        out, huge, fraction = at(out_m), at(huge_m), at(fraction_m)
+        outliers = []
+        if kind not in (None, "event") and col != score and col not in spec.accept_outliers:
+            usual = ok & ~out_m & ~huge_m
+            nonzero = np.abs(values[usual & (values != 0)])
+            if len(nonzero) >= OUTLIER_MIN_CELLS:
+                median = float(np.median(nonzero))
+                outliers = at(usual & (np.abs(np.nan_to_num(values)) > OUTLIER_FACTOR * median))
         where = f"column '{col}'" + (f" ({kind})" if kind else "")
         if empty and col == score:
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter the score measured for that row")
@@ -704,19 +847,41 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
             )
         if huge:
             problems.append(f"{where}: implausibly large value in {_listed(huge)}; check the unit and the decimal mark")
+        if outliers:
+            problems.append(
+                f"{where}: far outside the column's range in {_listed(outliers)}: more than {OUTLIER_FACTOR} times "
+                f"the median of its non-zero cells ({median:,.2f}); check the cell for a typo, a unit mix-up or a "
+                f"total, or, if it is right, list the column under data.accept_outliers in the params file"
+            )
         numbers[col] = values
     return dates, numbers
 
 
-def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings: list[dict]) -> pd.DataFrame:
-    """Index by week start (Monday); sum daily rows to weeks; check duplicates and gaps."""
+def _to_weeks(
+    table: pd.DataFrame, params: Params, problems: list[str], warnings: list[dict], rows: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Index by week start (Monday); sum daily rows to weeks; check duplicates and gaps.
+
+    `rows` are the file's row numbers of `table`'s rows (None for national totals of regions), so
+    that a duplicate names its rows.
+    """
     spec = params.data
+
+    def duplicates(keys: pd.Index) -> list[str] | None:
+        dup = keys.duplicated(keep=False)
+        if not dup.any():
+            return None
+        if rows is None:
+            return [d.date().isoformat() for d in keys[dup].unique()]
+        at = pd.Series(rows[dup], index=keys[dup])
+        return [f"{k.date().isoformat()} (rows {', '.join(map(str, g))})" for k, g in at.groupby(level=0, sort=False)]
+
     if spec.frequency == "daily":
-        day_dupes = table.index[table.index.duplicated()].unique()
-        if len(day_dupes):
+        day_dupes = duplicates(table.index)
+        if day_dupes:
             problems.append(
-                f"column '{spec.date_column}': duplicate date(s) {_listed([d.date().isoformat() for d in day_dupes])}; "
-                "keep one row per day"
+                f"column '{spec.date_column}': more than one row for the day(s) {_listed(day_dupes)}; keep one row "
+                "per day (rows of one day at different times are not added up: add them into one row)"
             )
             return table
         days = pd.date_range(table.index.min(), table.index.max(), freq="D")
@@ -734,11 +899,11 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
             warnings.append(_warning("partial_week_dropped", weeks=weeks))
     else:
         table.index = table.index.to_period("W-SUN").start_time
-        dupes = table.index[table.index.duplicated()].unique()
-        if len(dupes):
+        dupes = duplicates(table.index)
+        if dupes:
             problems.append(
                 f"column '{spec.date_column}': more than one row for the week(s) starting "
-                f"{_listed([d.date().isoformat() for d in dupes])}; keep one row per week "
+                f"{_listed(dupes)}; keep one row per week "
                 "(or set data.frequency: daily for daily rows)"
             )
             return table
@@ -749,6 +914,57 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
     if len(missing):
         problems.append(f"missing weeks: {_gaps(missing, 'W')}; add a row for every week (0 where nothing was spent)")
     return table
+
+
+def _without_trailing_empty_rows(frame: pd.DataFrame, columns: list[str], first_row: int, warnings: list[dict]):
+    """The frame without the empty rows (';;;') a spreadsheet export leaves at its end, with a note."""
+    used = [c for c in columns if c in frame.columns] or list(frame.columns)
+    if not len(frame) or not used:
+        return frame
+    filled = frame[used].notna().any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    if last == len(frame):
+        return frame
+    count = len(frame) - last
+    warnings.append(
+        _warning("trailing_empty_rows", count=count, first=first_row + last, last=first_row + len(frame) - 1)
+    )
+    return frame.iloc[:last]
+
+
+def _total_row(frame: pd.DataFrame, date_column: str, first_row: int) -> str | None:
+    """A problem for a last row labelled as a total (Yhteensä, Total, Summa, Sum) in the date column."""
+    if not len(frame) or date_column not in frame.columns:
+        return None
+    cell = frame[date_column].iloc[-1]
+    if not isinstance(cell, str) or not _TOTAL.match(cell.strip()):
+        return None
+    row = first_row + len(frame) - 1
+    return (
+        f"column '{date_column}': row {row} ({_shown(cell)}) is a total row; remove the total row at row {row} "
+        "(the planner adds up the weeks itself)"
+    )
+
+
+def _sum_row(frame: pd.DataFrame, dates: list, numbers: dict, params: Params, first_row: int) -> str | None:
+    """A problem for a last row without a date whose summed columns hold the sums of the rows above."""
+    if len(frame) < 3 or dates[-1] is not None:
+        return None
+    how = _how(numbers, params)
+    summed = [c for c in numbers if how[c] == "sum" and np.isfinite(numbers[c][-1])]
+    if len(summed) < 2:
+        return None
+    last = np.array([numbers[c][-1] for c in summed])
+    above = np.array([np.nansum(numbers[c][:-1]) for c in summed])
+    if not (np.abs(last) > 0).any() or not np.allclose(last, above, rtol=1e-6, atol=0.5):
+        return None
+    row = first_row + len(frame) - 1
+    cell = frame[params.data.date_column].iloc[-1] if params.data.date_column in frame.columns else None
+    label = "an empty date" if cell is None else f"{_shown(cell)} for its date"
+    return (
+        f"row {row} holds the sums of the rows above it ({label}): it is a total row; remove the total row at "
+        f"row {row} (the planner adds up the weeks itself)"
+    )
 
 
 def _how(columns, params: Params) -> dict[str, str]:
@@ -991,13 +1207,29 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     warnings: list[dict] = []
     spec = params.data
     columns = _check_columns(frame, params, problems)
+    frame = _without_trailing_empty_rows(frame, columns, first_row, warnings)
     numeric = [c for c in columns if c not in (spec.date_column, spec.region)]
+    total = _total_row(frame, spec.date_column, first_row)
+    if total is not None:  # the other checks would see a row of sums in a date column as noise
+        problems.append(total)
+        frame = frame.iloc[:-1]
     marks = _decide_marks(frame, numeric, first_row, spec.decimal, frame.attrs.get("separator"), problems)
-    dates, numbers = _parse_cells(frame, params, columns, marks, first_row, problems)
+    found: list[str] = []
+    dates, numbers = _parse_cells(frame, params, columns, marks, first_row, found)
+    total = None if total else _sum_row(frame, dates, numbers, params, first_row)
+    if total is not None:
+        problems.append(total)
+        frame = frame.iloc[:-1]
+        found = []
+        dates, numbers = _parse_cells(frame, params, columns, marks, first_row, found)
+    problems.extend(found)
     labels = _region_labels(frame, params, columns, first_row, problems)
     if problems:
         raise DataError(source, problems, params.source)
-    table = pd.DataFrame(numbers, index=pd.DatetimeIndex(dates, name=spec.date_column))
+    index = pd.DatetimeIndex(dates, name=spec.date_column)
+    if spec.frequency == "daily":  # a day's rows at 08:00 and 17:00 are the same day, twice
+        index = index.normalize()
+    table = pd.DataFrame(numbers, index=index)
     # the file's row of each week (weekly national data), so that a weekly check can point at the row
     rows = {}
     if spec.frequency == "weekly" and labels is None:
@@ -1008,7 +1240,8 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
         table, long = _by_region(table, labels, params, first_row, problems)
         if problems:
             raise DataError(source, problems, params.source)
-    table = _to_weeks(table, params, problems, warnings)
+    positions = np.arange(len(table)) + first_row if long is None else None
+    table = _to_weeks(table, params, problems, warnings, positions)
     if problems:
         raise DataError(source, problems, params.source)
     _check_values(table, params, problems)
