@@ -13,6 +13,7 @@ weekly frame stays in `Dataset.regions` for the geo-split test design (`planner.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import difflib
@@ -228,7 +229,8 @@ def read_table(
 
     Parameters
     ----------
-    path : CSV (',', ';' or tab separated, UTF-8 with or without BOM), .xlsx/.xlsm or .parquet.
+    path : CSV (',', ';' or tab separated, UTF-8 with or without BOM, or UTF-16 with BOM), .xlsx/.xlsm
+        or .parquet.
     sheet : the Excel sheet to read; without it, the first sheet holding `date_column`.
     date_column : the date column's name, used to find the sheet and the header row.
     header_row : the header's row number in a CSV or Excel file; without it, the first of the top
@@ -254,8 +256,11 @@ def read_table(
         frame = pd.read_parquet(path).astype(object)
     else:
         data = path.read_bytes()
-        _check_text(data)
-        text = data.decode("utf-8-sig")
+        if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode text" export
+            text = data.decode("utf-16")
+        else:
+            _check_text(data)
+            text = data.decode("utf-8-sig")
         lines = text.splitlines()[: (header_row or HEADER_SEARCH_ROWS)]
         at = header_row - 1 if header_row else _csv_header_at(lines, date_column)
         sep = _separator(lines[at] if at < len(lines) else "") if at else _separator(text)
@@ -313,6 +318,8 @@ _CURRENCY = re.compile(r"^(?:€|EUR)\s*|\s*(?:€|EUR)$", re.IGNORECASE)
 _SIGNS = {"\u2212": "-", "\u2013": "-"}  # typographic minus, en dash
 _SCIENTIFIC = re.compile(r"^(\d+)(?:([.,])(\d+))?[eE]([+-]?\d+)$")
 MARKS = (",", ".")
+# a number with its thousands grouped by spaces and perhaps a decimal part: '1 234 567', '1 234,50'
+_GROUPED = r"^\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:([.,])\d+)?$"
 
 
 def _clean_cell(value: str) -> tuple[str, str]:
@@ -383,15 +390,52 @@ class _ColumnMarks:
 
 
 def _column_marks(cells, rows) -> _ColumnMarks:
+    """What every text cell of a column says about its decimal mark.
+
+    The common forms are classified at once: whole numbers ('12000') read the same either way;
+    digits, one mark and digits ('12345,50', '1.5', '1,234') are ambiguous only with 1 to 3 digits
+    before the mark (no leading zero) and 3 after it, else readable with that mark only. Other
+    cells ('1 234,50 €') go through `_readings` one by one.
+    """
     seen = _ColumnMarks()
-    for v, row in zip(cells, rows, strict=True):
-        if not isinstance(v, str) or not v.strip():
+    text = pd.Series(list(cells), dtype=object)
+    is_text = text.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not is_text.any():
+        return seen
+    s = text[is_text].str.strip()
+    at = np.asarray(rows)[is_text]
+    simple = s.str.extract(r"^(\d+)([.,])(\d+)$")
+    whole, mark, frac = simple[0], simple[1], simple[2]
+    has_mark = mark.notna().to_numpy(dtype=bool)
+    ambiguous = (
+        has_mark
+        & (frac.str.len() == 3).to_numpy(dtype=bool)
+        & whole.str.len().between(1, 3).to_numpy(dtype=bool)
+        & ~whole.str.startswith("0").fillna(False).to_numpy(dtype=bool)
+    )
+    plain = s.str.fullmatch(r"\d*").to_numpy(dtype=bool).copy()  # whole numbers and empty cells tell nothing
+    # thousands grouped with spaces ('1 234 567', '1 234,50'): a mark after them is the decimal mark
+    grouped = s.str.extract(_GROUPED)
+    grouped_mark = grouped[0].to_numpy(dtype=object)
+    is_grouped = s.str.fullmatch(_GROUPED).to_numpy(dtype=bool)
+    plain |= is_grouped & grouped[0].isna().to_numpy(dtype=bool)
+    values = s.to_numpy(dtype=object)
+    marks = mark.to_numpy(dtype=object)
+    for i in range(len(values)):
+        if plain[i]:
             continue
-        r = _readings(v)
+        if has_mark[i]:
+            cell = f"row {at[i]} ({_shown(values[i])})"
+            (seen.ambiguous if ambiguous[i] else seen.only[marks[i]]).append(cell)
+            continue
+        if is_grouped[i]:
+            seen.only[grouped_mark[i]].append(f"row {at[i]} ({_shown(values[i])})")
+            continue
+        r = _readings(values[i])
         if len(r) == 1:
-            seen.only[next(iter(r))].append(f"row {row} ({_shown(v)})")
+            seen.only[next(iter(r))].append(f"row {at[i]} ({_shown(values[i])})")
         elif len(r) == 2 and r[","] != r["."]:
-            seen.ambiguous.append(f"row {row} ({_shown(v)})")
+            seen.ambiguous.append(f"row {at[i]} ({_shown(values[i])})")
     return seen
 
 
@@ -446,7 +490,7 @@ def _decide_marks(frame, columns, first_row, explicit, separator, problems) -> d
 # A date written as day, month and year (or month, day and year): 29.1.2024, 01/29/2024, 29-01-24,
 # possibly with a time of day (8:00, 08.00.00)
 _DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
-_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$")
+_ISO = re.compile(r"^\d{4}([-/.])\d{1,2}\1\d{1,2}(?:[ T].*)?$")
 # a week number and its year, as weekly reports write them: 1/2023, vko 1/2023, W01-2023, 2023-W01
 _WEEK = re.compile(
     r"^(?:(?:w|wk|week|vk|vko|viikko)\s*\.?\s*)?\d{1,2}\s*[/-]\s*\d{4}$|^\d{4}\s*-?\s*W\s*\d{1,2}$", re.IGNORECASE
@@ -495,13 +539,19 @@ def _parse_dates(cells: pd.Series, rows: np.ndarray, column: str, date_format: s
     else:
         iso = todo & text.str.match(_ISO).fillna(False).astype(bool)
         if iso.any():
+            # 2024/01/29 and 2024.01.29 are year, month, day as much as 2024-01-29 is
+            iso_text = text[iso].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
             try:
-                parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+                parsed = pd.to_datetime(iso_text, format="ISO8601", errors="coerce")
                 if parsed.dt.tz is not None:
-                    parsed = parsed.dt.tz_localize(None)
+                    parsed = parsed.dt.tz_localize(None)  # the wall time, as typed
                 out[iso] = parsed
-            except (ValueError, TypeError):  # time zones that differ from cell to cell: one by one
-                out[iso] = [_to_date(v) or pd.NaT for v in text[iso]]
+            except (ValueError, TypeError):
+                pass
+            # cells the vectorised reading left out (time zones that differ from cell to cell): one by one
+            retry = iso & out.isna()
+            if retry.any():
+                out[retry] = [_to_date(v) or pd.NaT for v in iso_text[retry[iso]]]
         dmy = text[todo & ~iso].str.extract(_DMY).dropna(subset=[0])
         if len(dmy):
             first, second = dmy[0].astype(int), dmy[2].astype(int)
@@ -760,10 +810,14 @@ def _numbers(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarray]:
     rest = ~is_float & ~is_empty
     if rest.any():
         s = text[rest].astype(str).str.strip()
-        simple = s.str.fullmatch(r"\d+" + (r"(?:,\d+)?" if mark == "," else r"(?:\.\d+)?")).to_numpy(dtype=bool)
+        decimal = re.escape(mark)
+        simple = s.str.fullmatch(rf"\d+(?:{decimal}\d+)?").to_numpy(dtype=bool) | (
+            s.str.fullmatch(_GROUPED) & (s.str.extract(_GROUPED)[0].fillna(mark) == mark)
+        ).to_numpy(dtype=bool)
         idx = np.flatnonzero(rest)
         if simple.any():
-            values[idx[simple]] = pd.to_numeric(s[simple].str.replace(",", ".", regex=False)).to_numpy(dtype=float)
+            digits = s[simple].str.replace(r"[ \u00a0\u202f\u2009]", "", regex=True).str.replace(",", ".", regex=False)
+            values[idx[simple]] = pd.to_numeric(digits).to_numpy(dtype=float)
         for i, v in zip(idx[~simple], s[~simple], strict=True):
             x = _to_number(v, mark)
             values[i] = np.nan if x is None else x
@@ -1212,14 +1266,14 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     total = _total_row(frame, spec.date_column, first_row)
     if total is not None:  # the other checks would see a row of sums in a date column as noise
         problems.append(total)
-        frame = frame.iloc[:-1]
+        frame = _without_trailing_empty_rows(frame.iloc[:-1], columns, first_row, warnings)
     marks = _decide_marks(frame, numeric, first_row, spec.decimal, frame.attrs.get("separator"), problems)
     found: list[str] = []
     dates, numbers = _parse_cells(frame, params, columns, marks, first_row, found)
     total = None if total else _sum_row(frame, dates, numbers, params, first_row)
     if total is not None:
         problems.append(total)
-        frame = frame.iloc[:-1]
+        frame = _without_trailing_empty_rows(frame.iloc[:-1], columns, first_row, warnings)
         found = []
         dates, numbers = _parse_cells(frame, params, columns, marks, first_row, found)
     problems.extend(found)

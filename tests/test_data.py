@@ -1088,3 +1088,32 @@ def test_a_binary_file_is_not_quoted(write_case, example_frame, tmp_path):
     err = expect_error(path, r"not a CSV text file: it holds binary data")
     assert "PNG" not in str(err) and "IHDR" not in str(err)
     assert len(err.problems) == 1
+
+
+def test_other_date_forms_still_read(write_case, example_frame):
+    plain = load(write_case(example_frame))
+    forms = example_frame.copy()
+    dates = pd.to_datetime(forms["week_start"])
+    forms["week_start"] = dates.dt.strftime("%Y/%m/%d")
+    forms.loc[1, "week_start"] = "2022-01-10T00:00:00+02:00"
+    forms.loc[2, "week_start"] = "2022-01-17T00:00:00-05:00"  # time zones that differ from cell to cell
+    forms.loc[3, "week_start"] = "24 Jan 2022"
+    forms.loc[4, "week_start"] = "31.1.22 8:00"
+    pd.testing.assert_frame_equal(load(write_case(forms)).frame, plain.frame)
+
+
+def test_excel_unicode_text_export_reads(write_case, example_frame, tmp_path):
+    """Excel's "Unicode text": UTF-16 with a byte order mark, tab separated."""
+    plain = load(write_case(example_frame))
+    path = write_case(None, data_name="data.csv")
+    (tmp_path / "data.csv").write_bytes(example_frame.to_csv(index=False, sep="\t").encode("utf-16"))
+    pd.testing.assert_frame_equal(load(path).frame, plain.frame)
+
+
+def test_empty_rows_before_a_total_row_and_after_it(write_case, example_frame, tmp_path):
+    frame = pd.concat([example_frame, pd.DataFrame([{c: "" for c in example_frame.columns}])], ignore_index=True)
+    path = write_case(_with_total(frame, "Yhteensä"), sep=";")
+    with open(tmp_path / "data.csv", "a", encoding="utf-8") as f:
+        f.write(";" * (len(example_frame.columns) - 1) + "\n")
+    err = expect_error(path, r"row 159 \('Yhteensä'\) is a total row; remove the total row at row 159")
+    assert len(err.problems) == 1, err.problems
