@@ -405,7 +405,7 @@ def test_data_region_is_optional_and_misspelt_keys_are_named():
     with pytest.raises(ParamsError) as info:
         params.load_dict(yaml.safe_load(typo), ROOT_PARAMS / "example.yaml", typo)
     assert any(
-        re.search(r"line 48: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems
+        re.search(r"line 59: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems
     )
 
 
