@@ -3,7 +3,10 @@
 `load_data(params)` reads CSV (comma or semicolon, decimal point or comma, as Finnish Excel exports
 it), Excel or Parquet; numbers are read exactly or not at all (one decimal mark per column, decided
 from every cell); every problem is reported at once in a `DataError` naming file, row, column and
-value, with a hint how to fix it.
+value, with a hint how to fix it. Exports are taken as people send them: title rows above the
+header are skipped, headers compared in Unicode NFC, a day and month order decided from every date
+cell, empty rows at the end skipped; a total row, week numbers for dates, a day or week twice and a
+cell far outside its column's range (`OUTLIER_FACTOR`) are named as such.
 
 With `data.region` the file is in long form (one row per week, or day, and region). The model reads
 the national weekly totals: spend, encounters, funnel counts and revenue summed over the regions,
@@ -779,6 +782,14 @@ def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> 
         close = difflib.get_close_matches(col, present, n=3, cutoff=0.6)
         hint = f"; close matches: {', '.join(close)}" if close else f"; the file has: {_listed(present)}"
         problems.append(f"column '{col}' (named in the params file{_funnel_key(params, col)}) is missing{hint}")
+    used = set(needed) - {spec.date_column, spec.region}
+    unknown = [c for c in spec.accept_outliers if c not in used]
+    if unknown:
+        named = ", ".join(f"'{c}'" for c in unknown)
+        problems.append(
+            f"data.accept_outliers names {named}, not a number column named "
+            "elsewhere in the params file; list the spend, encounter or funnel columns whose large values are right"
+        )
     return [c for c in needed if c not in missing]
 
 

@@ -1117,3 +1117,10 @@ def test_empty_rows_before_a_total_row_and_after_it(write_case, example_frame, t
         f.write(";" * (len(example_frame.columns) - 1) + "\n")
     err = expect_error(path, r"row 159 \('Yhteensä'\) is a total row; remove the total row at row 159")
     assert len(err.problems) == 1, err.problems
+
+
+def test_accept_outliers_names_columns_of_the_params(write_case, example_frame):
+    expect_error(
+        write_case(example_frame, {"data": {"accept_outliers": ["content_vidoe_eur"]}}),
+        r"data.accept_outliers names 'content_vidoe_eur', not a number column named elsewhere in the params file",
+    )
