@@ -3,7 +3,10 @@
 `load_data(params)` reads CSV (comma or semicolon, decimal point or comma, as Finnish Excel exports
 it), Excel or Parquet; numbers are read exactly or not at all (one decimal mark per column, decided
 from every cell); every problem is reported at once in a `DataError` naming file, row, column and
-value, with a hint how to fix it.
+value, with a hint how to fix it. Exports are taken as people send them: title rows above the
+header are skipped, headers compared in Unicode NFC, a day and month order decided from every date
+cell, empty rows at the end skipped; a total row, week numbers for dates, a day or week twice and a
+cell far outside its column's range (`OUTLIER_FACTOR`) are named as such.
 
 With `data.region` the file is in long form (one row per week, or day, and region). The model reads
 the national weekly totals: spend, encounters, funnel counts and revenue summed over the regions,
@@ -13,12 +16,15 @@ weekly frame stays in `Dataset.regions` for the geo-split test design (`planner.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import difflib
 import hashlib
 import io
 import re
+import unicodedata
+import warnings as _warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +38,15 @@ from planner.params import ExperimentSpec, Params
 __all__ = ["DataError", "Dataset", "SheetError", "experiment_weeks", "from_frame", "load_data", "read_table"]
 
 MIN_WEEKS = 52
+# how many rows from the top may hold titles above the header before the date column's name
+HEADER_SEARCH_ROWS = 30
+#: A cell more than this many times its column's median of non-zero cells is flagged as a likely
+#: typo or unit mix-up (a week of 999,999,999,999 EUR in a column of thousands), unless the column
+#: is listed under `data.accept_outliers`. The median of the non-zero cells, not of all, so that a
+#: column that is mostly zero (a campaign now and then) is judged by the weeks it was used.
+OUTLIER_FACTOR = 100
+# a column needs this many non-zero cells before its median says what is usual for it
+OUTLIER_MIN_CELLS = 5
 # how many offending rows to name per problem before summarising the rest
 MAX_LISTED = 8
 # no week has a trillion euros or encounters: such a cell is a typo or a unit mix-up
@@ -68,6 +83,19 @@ class DataError(ValueError):
 def _warning(code: str, **context) -> dict:
     """A data warning: ``{code, text, context}``, its English text from the message catalogue."""
     return i18n.warning(code, **context)
+
+
+def _shown(value) -> str:
+    """A cell quoted as the user typed it ('14 185,61 €', not repr's '14\\xa0185,61 €')."""
+    if isinstance(value, float):
+        return f"'{value:g}'" if abs(value) < 1e15 else f"'{value:.15g}'"
+    return f"'{value}'"
+
+
+def _nfc(name) -> str:
+    """A header as compared with the params: stripped, in Unicode NFC ('å' typed as 'a' and a
+    combining ring is the same name as 'å')."""
+    return unicodedata.normalize("NFC", str(name)).strip()
 
 
 def _listed(items: list[str]) -> str:
@@ -117,31 +145,79 @@ class SheetError(ValueError):
     """The workbook has no sheet to read: the message lists its sheets."""
 
 
-def _excel(path: Path, sheet: str | None, date_column: str | None) -> pd.DataFrame:
-    """The sheet named `sheet`; without one, the first sheet whose header holds `date_column`."""
+def _excel(path: Path, sheet: str | None, date_column: str | None, header_row: int | None) -> pd.DataFrame:
+    """The sheet named `sheet`; without one, the first sheet whose header holds `date_column`.
+
+    The header is row `header_row` (1-based), or else the first of the top `HEADER_SEARCH_ROWS`
+    rows holding `date_column` (title rows above it are skipped), or else the first row.
+    """
     book = pd.ExcelFile(path, engine="openpyxl")
     names = [str(n) for n in book.sheet_names]
+
+    def read(name: str) -> tuple[pd.DataFrame, int | None]:
+        raw = pd.read_excel(book, sheet_name=name, header=None, dtype=object, keep_default_na=False)
+        if header_row:
+            return raw, header_row - 1 if len(raw) >= header_row else None
+        return raw, _header_at([list(r) for r in raw.head(HEADER_SEARCH_ROWS).values], date_column)
+
     if sheet is not None:
-        if sheet not in names:
+        wanted = _nfc(sheet)
+        by_nfc = {_nfc(n): n for n in names}
+        if wanted not in by_nfc:
             close = difflib.get_close_matches(sheet, names, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise SheetError(
                 f"the workbook has no sheet '{sheet}' (data.sheet); its sheets are: "
                 f"{', '.join(repr(n) for n in names)}{hint}"
             )
-        return _with_sheet(pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False), sheet)
+        raw, at = read(by_nfc[wanted])
+        return _with_sheet(_headed(raw, at or 0), by_nfc[wanted])
     headers = {}
     for name in names:
-        frame = pd.read_excel(book, sheet_name=name, dtype=object, keep_default_na=False)
-        columns = [str(c).strip() for c in frame.columns]
-        if date_column is None or date_column in columns:
-            return _with_sheet(frame, name)
-        headers[name] = columns
+        raw, at = read(name)
+        if date_column is None or (
+            at is not None and (header_row is None or _nfc(date_column) in map(_nfc, raw.iloc[at]))
+        ):
+            return _with_sheet(_headed(raw, at or 0), name)
+        top = raw.iloc[header_row - 1] if header_row and len(raw) >= header_row else (raw.iloc[0] if len(raw) else [])
+        headers[name] = [_nfc(c) for c in top if _nfc(c)]
+    where = f"row {header_row}" if header_row else f"first {HEADER_SEARCH_ROWS} rows"
     listed = "; ".join(f"'{n}' (first row: {_listed(c) or 'empty'})" for n, c in headers.items())
     raise SheetError(
-        f"no sheet of the workbook has the date column '{date_column}' in its first row; its sheets are: "
+        f"no sheet of the workbook has the date column '{date_column}' in its {where}; its sheets are: "
         f"{listed}; set data.sheet to the sheet holding the data, or data.date_column to its date column"
     )
+
+
+def _header_at(rows: list[list], date_column: str | None) -> int | None:
+    """The 0-based position of the first row holding `date_column` as a cell, or None."""
+    if date_column is None:
+        return 0
+    wanted = _nfc(date_column)
+    for i, row in enumerate(rows):
+        if any(_nfc(c) == wanted for c in row if c is not None):
+            return i
+    return None
+
+
+def _headed(raw: pd.DataFrame, at: int) -> pd.DataFrame:
+    """The rows below row `at` of a header-less sheet, named by the cells of row `at` (an empty
+    header cell is named 'Unnamed: n' as pandas names it; a repeated name gets '.1', '.2')."""
+    if not len(raw):
+        return raw
+    names, seen = [], {}
+    for j, c in enumerate(raw.iloc[at]):
+        name = _nfc(c) if c is not None and _nfc(c) else f"Unnamed: {j}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    frame = raw.iloc[at + 1 :].reset_index(drop=True)
+    frame.columns = names
+    frame.attrs["header_row"] = at + 1
+    return frame
 
 
 def _with_sheet(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
@@ -149,41 +225,88 @@ def _with_sheet(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: Path, sheet: str | None = None, *, date_column: str | None = None) -> tuple[pd.DataFrame, int]:
+def read_table(
+    path: Path, sheet: str | None = None, *, date_column: str | None = None, header_row: int | None = None
+) -> tuple[pd.DataFrame, int]:
     """Read a data file as cells: text, numbers (typed cells of Excel and Parquet) or None.
 
     Parameters
     ----------
-    path : CSV (',', ';' or tab separated, UTF-8 with or without BOM), .xlsx/.xlsm or .parquet.
+    path : CSV (',', ';' or tab separated, UTF-8 with or without BOM, or UTF-16 with BOM), .xlsx/.xlsm
+        or .parquet.
     sheet : the Excel sheet to read; without it, the first sheet holding `date_column`.
-    date_column : the date column's name, used to find the sheet.
+    date_column : the date column's name, used to find the sheet and the header row.
+    header_row : the header's row number in a CSV or Excel file; without it, the first of the top
+        `HEADER_SEARCH_ROWS` rows that holds `date_column` (title rows above it are skipped).
 
     Returns
     -------
     (frame, first_row) : the cells, and the spreadsheet row number of the first data row (the
-        header is row 1), used to point at rows in messages. `frame.attrs` holds the CSV
-        `separator` or the Excel `sheet` read.
+        row below the header), used to point at rows in messages. `frame.attrs` holds the CSV
+        `separator` or the Excel `sheet` read. Column names are stripped and in Unicode NFC.
 
     Raises
     ------
     SheetError
         When the workbook has no such sheet, or no sheet with the date column; it lists the sheets.
+    NotTextError
+        When a CSV file holds binary data (it is some other kind of file).
     """
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        frame = _excel(path, sheet, date_column)
+        frame = _excel(path, sheet, date_column, header_row)
     elif suffix == ".parquet":
         frame = pd.read_parquet(path).astype(object)
     else:
-        text = path.read_bytes().decode("utf-8-sig")
-        sep = _separator(text)
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        data = path.read_bytes()
+        if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode text" export
+            text = data.decode("utf-16")
+        else:
+            _check_text(data)
+            text = data.decode("utf-8-sig")
+        lines = text.splitlines()[: (header_row or HEADER_SEARCH_ROWS)]
+        at = header_row - 1 if header_row else _csv_header_at(lines, date_column)
+        sep = _separator(lines[at] if at < len(lines) else "") if at else _separator(text)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True, skiprows=at
+        )
         frame.attrs["separator"] = sep
+        frame.attrs["header_row"] = at + 1
     attrs = dict(frame.attrs)
     frame = _cells(frame)
     frame.attrs.update(attrs)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, 2
+    frame.columns = [_nfc(c) for c in frame.columns]
+    return frame, int(attrs.get("header_row", 1)) + 1
+
+
+class NotTextError(ValueError):
+    """A file read as CSV is not text."""
+
+
+def _check_text(data: bytes) -> None:
+    """Raise `NotTextError` for bytes no CSV export holds: NUL bytes or control characters.
+
+    Checked before anything quotes the file, so that a message never shows binary noise.
+    """
+    head = data[:65536]
+    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 13, 12))
+    if b"\x00" in head or controls > max(8, len(head) // 1000):
+        raise NotTextError(
+            "not a CSV text file: it holds binary data (it may be an Excel, PDF or other file under a .csv "
+            "name); export the data as CSV (UTF-8) or save it as .xlsx with that ending"
+        )
+
+
+def _csv_header_at(lines: list[str], date_column: str | None) -> int:
+    """The 0-based line of the header: the first line holding `date_column` as a field, else 0."""
+    if date_column is None:
+        return 0
+    wanted = _nfc(date_column)
+    for i, line in enumerate(lines):
+        for sep in (";", "\t", ","):
+            if wanted in (_nfc(f) for f in next(csv.reader([line], delimiter=sep), [])):
+                return i
+    return 0
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -198,6 +321,8 @@ _CURRENCY = re.compile(r"^(?:€|EUR)\s*|\s*(?:€|EUR)$", re.IGNORECASE)
 _SIGNS = {"\u2212": "-", "\u2013": "-"}  # typographic minus, en dash
 _SCIENTIFIC = re.compile(r"^(\d+)(?:([.,])(\d+))?[eE]([+-]?\d+)$")
 MARKS = (",", ".")
+# a number with its thousands grouped by spaces and perhaps a decimal part: '1 234 567', '1 234,50'
+_GROUPED = r"^\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:([.,])\d+)?$"
 
 
 def _clean_cell(value: str) -> tuple[str, str]:
@@ -268,19 +393,58 @@ class _ColumnMarks:
 
 
 def _column_marks(cells, rows) -> _ColumnMarks:
+    """What every text cell of a column says about its decimal mark.
+
+    The common forms are classified at once: whole numbers ('12000') read the same either way;
+    digits, one mark and digits ('12345,50', '1.5', '1,234') are ambiguous only with 1 to 3 digits
+    before the mark (no leading zero) and 3 after it, else readable with that mark only. Other
+    cells ('1 234,50 €') go through `_readings` one by one.
+    """
     seen = _ColumnMarks()
-    for v, row in zip(cells, rows, strict=True):
-        if not isinstance(v, str) or not v.strip():
+    text = pd.Series(list(cells), dtype=object)
+    is_text = text.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not is_text.any():
+        return seen
+    s = text[is_text].str.strip()
+    at = np.asarray(rows)[is_text]
+    simple = s.str.extract(r"^(\d+)([.,])(\d+)$")
+    whole, mark, frac = simple[0], simple[1], simple[2]
+    has_mark = mark.notna().to_numpy(dtype=bool)
+    ambiguous = (
+        has_mark
+        & (frac.str.len() == 3).to_numpy(dtype=bool)
+        & whole.str.len().between(1, 3).to_numpy(dtype=bool)
+        & ~whole.str.startswith("0").fillna(False).to_numpy(dtype=bool)
+    )
+    plain = s.str.fullmatch(r"\d*").to_numpy(dtype=bool).copy()  # whole numbers and empty cells tell nothing
+    # thousands grouped with spaces ('1 234 567', '1 234,50'): a mark after them is the decimal mark
+    grouped = s.str.extract(_GROUPED)
+    grouped_mark = grouped[0].to_numpy(dtype=object)
+    is_grouped = s.str.fullmatch(_GROUPED).to_numpy(dtype=bool)
+    plain |= is_grouped & grouped[0].isna().to_numpy(dtype=bool)
+    values = s.to_numpy(dtype=object)
+    marks = mark.to_numpy(dtype=object)
+    for i in range(len(values)):
+        if plain[i]:
             continue
-        r = _readings(v)
+        if has_mark[i]:
+            cell = f"row {at[i]} ({_shown(values[i])})"
+            (seen.ambiguous if ambiguous[i] else seen.only[marks[i]]).append(cell)
+            continue
+        if is_grouped[i]:
+            seen.only[grouped_mark[i]].append(f"row {at[i]} ({_shown(values[i])})")
+            continue
+        r = _readings(values[i])
         if len(r) == 1:
-            seen.only[next(iter(r))].append(f"row {row} ({v!r})")
+            seen.only[next(iter(r))].append(f"row {at[i]} ({_shown(values[i])})")
         elif len(r) == 2 and r[","] != r["."]:
-            seen.ambiguous.append(f"row {row} ({v!r})")
+            seen.ambiguous.append(f"row {at[i]} ({_shown(values[i])})")
     return seen
 
 
 _MARK_NAME = {",": "decimal comma", ".": "decimal point"}
+# numbers written the way a column of that decimal mark is read, for the hint of a cell that is none
+_EXAMPLES = {",": "1234,50 or 1 234,50", ".": "1234.50 or 1,234.50"}
 
 
 def _decide_marks(frame, columns, first_row, explicit, separator, problems) -> dict[str, str]:
@@ -326,18 +490,146 @@ def _decide_marks(frame, columns, first_row, explicit, separator, problems) -> d
     return decided
 
 
+# A date written as day, month and year (or month, day and year): 29.1.2024, 01/29/2024, 29-01-24,
+# possibly with a time of day (8:00, 08.00.00)
+_DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
+_ISO = re.compile(r"^\d{4}([-/.])\d{1,2}\1\d{1,2}(?:[ T].*)?$")
+# a week number and its year, as weekly reports write them: 1/2023, vko 1/2023, W01-2023, 2023-W01
+_WEEK = re.compile(
+    r"^(?:(?:w|wk|week|vk|vko|viikko)\s*\.?\s*)?\d{1,2}\s*[/-]\s*\d{4}$|^\d{4}\s*-?\s*W\s*\d{1,2}$", re.IGNORECASE
+)
+# the label of a total row in the date column: Yhteensä, Total, Summa, Sum (any case), 'Total 2023'
+_TOTAL = re.compile(r"^(?:grand\s+|kaikki\s+)?(?:yhteens[äa]|total|totals|summa|sum)\b", re.IGNORECASE)
+
+
 def _to_date(value: str) -> pd.Timestamp | None:
+    """One cell in a form outside the vectorised rules ('3 Jan 2024'), read day first; no warning leaks."""
     s = str(value).strip()
-    # ISO first (2024-01-29, possibly with a time), then day-first (29.1.2024, 29/01/2024)
-    for kwargs in ({"format": "ISO8601"}, {"dayfirst": True}):
-        try:
-            ts = pd.to_datetime(s, **kwargs)
-        except Exception:  # pandas raises several types (ValueError, OverflowError, NotImplementedError, ...)
-            continue
-        if pd.isna(ts) or not 1970 <= ts.year <= 2100:  # '-5' or '12' parse as years; not plan dates
-            return None
-        return pd.Timestamp(ts).tz_localize(None) if ts.tzinfo else pd.Timestamp(ts)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")  # pandas warns when it guesses a format per cell
+        for kwargs in ({"format": "ISO8601"}, {"dayfirst": True}):
+            try:
+                ts = pd.to_datetime(s, **kwargs)
+            except Exception:  # pandas raises several types (ValueError, OverflowError, NotImplementedError, ...)
+                continue
+            if pd.isna(ts) or not 1970 <= ts.year <= 2100:  # '-5' or '12' parse as years; not plan dates
+                return None
+            return pd.Timestamp(ts).tz_localize(None) if ts.tzinfo else pd.Timestamp(ts)
     return None
+
+
+def _parse_dates(cells: pd.Series, rows: np.ndarray, column: str, date_format: str | None, problems: list[str]):
+    """The date of every cell (NaT where there is none), and the problems of the column.
+
+    Day and month order is decided from every cell, like the decimal mark: a cell with a first
+    number above 12 (13/01/2024) says day first, one with a second number above 12 (01/13/2024)
+    month first; a column with both, or with neither in a '/' or '-' form, stops with a problem
+    pointing at `data.date_format`. Dotted dates (1.3.2024) are day first, the Finnish way.
+    A column of week numbers (1/2023) and a total row are named as such.
+    """
+    text = pd.Series([None if v is None else _plain(v) for v in cells], index=range(len(cells)), dtype=object)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    filled = text.notna() & (text != "")
+    empty = ~filled
+    week = filled & text.str.match(_WEEK).fillna(False).astype(bool)
+    total = filled & text.str.match(_TOTAL).fillna(False).astype(bool)
+    todo = filled & ~week & ~total
+    settled = pd.Series(False, index=text.index)  # cells whose problem is already told
+    if date_format:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            out[todo] = pd.to_datetime(text[todo], format=date_format, errors="coerce")
+    else:
+        iso = todo & text.str.match(_ISO).fillna(False).astype(bool)
+        if iso.any():
+            # 2024/01/29 and 2024.01.29 are year, month, day as much as 2024-01-29 is
+            iso_text = text[iso].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
+            try:
+                parsed = pd.to_datetime(iso_text, format="ISO8601", errors="coerce")
+                if parsed.dt.tz is not None:
+                    parsed = parsed.dt.tz_localize(None)  # the wall time, as typed
+                out[iso] = parsed
+            except (ValueError, TypeError):
+                pass
+            # cells the vectorised reading left out (time zones that differ from cell to cell): one by one
+            retry = iso & out.isna()
+            if retry.any():
+                out[retry] = [_to_date(v) or pd.NaT for v in iso_text[retry[iso]]]
+        dmy = text[todo & ~iso].str.extract(_DMY).dropna(subset=[0])
+        if len(dmy):
+            first, second = dmy[0].astype(int), dmy[2].astype(int)
+            day_first = dmy.index[(first > 12) & (second <= 12)]
+            month_first = dmy.index[(second > 12) & (first <= 12)]
+
+            def cells_of(index) -> str:
+                return _listed([f"row {rows[i]} ({_shown(text[i])})" for i in index[:3]])
+
+            order = None
+            if len(day_first) and len(month_first):
+                problems.append(
+                    f"column '{column}': dates are written day first in {cells_of(day_first)} but month first "
+                    f"in {cells_of(month_first)}; write every date the same way, or set data.date_format "
+                    "('%d.%m.%Y' for 29.1.2024, '%m/%d/%Y' for 1/29/2024) in the params file"
+                )
+                settled[dmy.index] = True
+            elif len(month_first):
+                order = "month"
+            elif len(day_first) or (dmy[1] == ".").all():
+                order = "day"
+            else:
+                problems.append(
+                    f"column '{column}': cannot tell whether the dates are day or month first: no day above 12 "
+                    f"in any of them ({cells_of(dmy.index)}); set data.date_format in the params file: "
+                    "'%d/%m/%Y' (day first) or '%m/%d/%Y' (month first)"
+                )
+                settled[dmy.index] = True
+            if order is not None:
+                year = dmy[3].astype(int)
+                parts = pd.DataFrame(
+                    {
+                        "year": year.where(year >= 100, year + 2000),
+                        "month": second if order == "day" else first,
+                        "day": first if order == "day" else second,
+                        "hour": dmy[4].fillna(0).astype(int),
+                        "minute": dmy[5].fillna(0).astype(int),
+                        "second": dmy[6].fillna(0).astype(int),
+                    }
+                )
+                out[dmy.index] = pd.to_datetime(parts, errors="coerce")
+        rest = todo & ~iso & ~text.index.isin(dmy.index)
+        if rest.any():
+            out[rest] = [_to_date(v) or pd.NaT for v in text[rest]]
+    years = out.dt.year
+    out[(years < 1970) | (years > 2100)] = pd.NaT  # '-5' or '12' parse as years; not plan dates
+    if empty.any():
+        problems.append(
+            f"column '{column}': empty date in row(s) {_listed([str(r) for r in rows[empty.to_numpy()]])}; "
+            "fill in or delete those rows"
+        )
+    if week.any():
+        listed = [f"row {rows[i]} ({_shown(text[i])})" for i in text.index[week]]
+        problems.append(
+            f"column '{column}' holds week numbers, not dates: {_listed(listed)}; the planner needs the date "
+            "of each week: write the Monday of the week (2023-01-02 or 2.1.2023), or add a date column and "
+            "name it in data.date_column"
+        )
+    if total.any():
+        at = [str(rows[i]) for i in text.index[total]]
+        problems.append(
+            f"column '{column}': row {', '.join(at)} ({_listed([_shown(text[i]) for i in text.index[total]])}) "
+            f"is a total row; remove the total row at row {', '.join(at)} (the planner adds up the weeks itself)"
+        )
+    bad = todo & out.isna() & ~settled
+    if bad.any():
+        listed = [f"row {rows[i]} ({_shown(text[i])})" for i in text.index[bad]]
+        fix = f"that fit data.date_format '{date_format}'" if date_format else "such as 2024-01-29 or 29.1.2024"
+        problems.append(f"column '{column}': cannot read the date in {_listed(listed)}; use dates {fix}")
+    return [None if pd.isna(d) else pd.Timestamp(d) for d in out]
+
+
+def _plain(value) -> str:
+    """A cell as text: a number cell as the number it shows (44927, not 44927.0)."""
+    return f"{value:g}" if isinstance(value, float) else str(value).strip()
 
 
 # -- the dataset ------------------------------------------------------------------------------
@@ -490,6 +782,14 @@ def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> 
         close = difflib.get_close_matches(col, present, n=3, cutoff=0.6)
         hint = f"; close matches: {', '.join(close)}" if close else f"; the file has: {_listed(present)}"
         problems.append(f"column '{col}' (named in the params file{_funnel_key(params, col)}) is missing{hint}")
+    used = set(needed) - {spec.date_column, spec.region}
+    unknown = [c for c in spec.accept_outliers if c not in used]
+    if unknown:
+        named = ", ".join(f"'{c}'" for c in unknown)
+        problems.append(
+            f"data.accept_outliers names {named}, not a number column named "
+            "elsewhere in the params file; list the spend, encounter or funnel columns whose large values are right"
+        )
     return [c for c in needed if c not in missing]
 
 
@@ -503,6 +803,36 @@ def _funnel_key(params: Params, column: str) -> str:
         if col == column:
             return " as funnel." + ".".join(params.funnel.key_of(name))
     return ""
+
+
+def _numbers(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers of a column's cells read with decimal mark `mark` (NaN where a cell is none),
+    and which cells are empty.
+
+    Plain digits ('12000', '12345,50' with a comma) are converted at once, since most cells of an
+    export are; only the others ('1 234,50 €', '−5') go through the cell-by-cell rules.
+    """
+    n = len(cells)
+    values = np.full(n, np.nan)
+    text = pd.Series(cells, dtype=object)
+    is_float = np.fromiter((isinstance(v, float) for v in cells), dtype=bool, count=n)
+    is_empty = np.fromiter((v is None or (isinstance(v, str) and not v.strip()) for v in cells), dtype=bool, count=n)
+    values[is_float] = cells[is_float].astype(float)
+    rest = ~is_float & ~is_empty
+    if rest.any():
+        s = text[rest].astype(str).str.strip()
+        decimal = re.escape(mark)
+        simple = s.str.fullmatch(rf"\d+(?:{decimal}\d+)?").to_numpy(dtype=bool) | (
+            s.str.fullmatch(_GROUPED) & (s.str.extract(_GROUPED)[0].fillna(mark) == mark)
+        ).to_numpy(dtype=bool)
+        idx = np.flatnonzero(rest)
+        if simple.any():
+            digits = s[simple].str.replace(r"[ \u00a0\u202f\u2009]", "", regex=True).str.replace(",", ".", regex=False)
+            values[idx[simple]] = pd.to_numeric(digits).to_numpy(dtype=float)
+        for i, v in zip(idx[~simple], s[~simple], strict=True):
+            x = _to_number(v, mark)
+            values[i] = np.nan if x is None else x
+    return values, is_empty
 
 
 def _parse_cells(frame, params, columns, marks, first_row, problems):
@@ -520,47 +850,41 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
     rows = np.arange(len(frame)) + first_row
     dates = [None] * len(frame)
     if date_column in frame.columns:
-        bad, empty = [], []
-        for i, v in enumerate(frame[date_column]):
-            if v is None or str(v).strip() == "":
-                empty.append(str(rows[i]))
-                continue
-            dates[i] = _to_date(v)
-            if dates[i] is None:
-                bad.append(f"row {rows[i]} ({v!r})")
-        if empty:
-            problems.append(
-                f"column '{date_column}': empty date in row(s) {_listed(empty)}; fill in or delete those rows"
-            )
-        if bad:
-            problems.append(
-                f"column '{date_column}': cannot read the date in {_listed(bad)}; use 2024-01-29 or 29.1.2024"
-            )
+        dates = _parse_dates(frame[date_column], rows, date_column, spec.date_format, problems)
     numbers = {}
     for col in columns:
         if col == date_column or col not in marks:  # no date, or a column whose decimal mark is unclear
             continue
-        values = np.full(len(frame), np.nan)
-        empty, bad, out, huge, fraction = [], [], [], [], []
         kind = role.get(col)
-        for i, v in enumerate(frame[col]):
-            if v is None or str(v).strip() == "":
-                empty.append(str(rows[i]))
-                continue
-            x = v if isinstance(v, float) else _to_number(v, marks[col])
-            if x is None or not np.isfinite(x):
-                bad.append(f"row {rows[i]} ({v!r})")
-                continue
-            values[i] = x
-            if col == score:
-                if not low <= x <= high:
-                    out.append(f"row {rows[i]} ({v!r})")
-            elif (kind == "event" and x not in (0, 1)) or (kind not in (None, "event") and x < 0):
-                out.append(f"row {rows[i]} ({v!r})")
-            elif abs(x) > MAX_VALUE:
-                huge.append(f"row {rows[i]} ({v!r})")
-            elif col in counts and x != np.floor(x):
-                fraction.append(f"row {rows[i]} ({v!r})")
+        cells = frame[col].to_numpy(dtype=object)
+        values, is_empty = _numbers(cells, marks[col])
+        ok = np.isfinite(values)
+        values[~ok] = np.nan
+
+        def at(mask, cells=cells) -> list[str]:
+            return [f"row {rows[i]} ({_shown(cells[i])})" for i in np.flatnonzero(mask)]
+
+        empty = [str(r) for r in rows[is_empty]]
+        bad = at(~is_empty & ~ok)
+        none = np.zeros(len(cells), dtype=bool)
+        if col == score:
+            out_m, huge_m, fraction_m = ok & ((values < low) | (values > high)), none, none
+        else:
+            with np.errstate(invalid="ignore"):
+                if kind == "event":
+                    out_m = ok & (values != 0) & (values != 1)
+                else:
+                    out_m = ok & (values < 0) if kind is not None else none
+                huge_m = ok & ~out_m & (np.abs(values) > MAX_VALUE)
+                fraction_m = ok & ~out_m & ~huge_m & (col in counts) & (values != np.floor(values))
+        out, huge, fraction = at(out_m), at(huge_m), at(fraction_m)
+        outliers = []
+        if kind not in (None, "event") and col != score and col not in spec.accept_outliers:
+            usual = ok & ~out_m & ~huge_m
+            nonzero = np.abs(values[usual & (values != 0)])
+            if len(nonzero) >= OUTLIER_MIN_CELLS:
+                median = float(np.median(nonzero))
+                outliers = at(usual & (np.abs(np.nan_to_num(values)) > OUTLIER_FACTOR * median))
         where = f"column '{col}'" + (f" ({kind})" if kind else "")
         if empty and col == score:
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter the score measured for that row")
@@ -568,8 +892,8 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
             problems.append(f"{where}: empty cell in row(s) {_listed(empty)}; enter 0 if nothing was spent or seen")
         if bad:
             problems.append(
-                f"{where}: not a number in {_listed(bad)}; use digits only, e.g. 1234.50, 1,234.50 or "
-                f"1 234,50 (this column is read with a {_MARK_NAME[marks[col]]})"
+                f"{where}: not a number in {_listed(bad)}; use digits only, e.g. {_EXAMPLES[marks[col]]} "
+                f"(this column is read with a {_MARK_NAME[marks[col]]})"
             )
         if out and kind == "event":
             problems.append(f"{where}: must be 0 or 1, not so in {_listed(out)}")
@@ -588,19 +912,41 @@ def _parse_cells(frame, params, columns, marks, first_row, problems):
             )
         if huge:
             problems.append(f"{where}: implausibly large value in {_listed(huge)}; check the unit and the decimal mark")
+        if outliers:
+            problems.append(
+                f"{where}: far outside the column's range in {_listed(outliers)}: more than {OUTLIER_FACTOR} times "
+                f"the median of its non-zero cells ({median:,.2f}); check the cell for a typo, a unit mix-up or a "
+                f"total, or, if it is right, list the column under data.accept_outliers in the params file"
+            )
         numbers[col] = values
     return dates, numbers
 
 
-def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings: list[dict]) -> pd.DataFrame:
-    """Index by week start (Monday); sum daily rows to weeks; check duplicates and gaps."""
+def _to_weeks(
+    table: pd.DataFrame, params: Params, problems: list[str], warnings: list[dict], rows: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Index by week start (Monday); sum daily rows to weeks; check duplicates and gaps.
+
+    `rows` are the file's row numbers of `table`'s rows (None for national totals of regions), so
+    that a duplicate names its rows.
+    """
     spec = params.data
+
+    def duplicates(keys: pd.Index) -> list[str] | None:
+        dup = keys.duplicated(keep=False)
+        if not dup.any():
+            return None
+        if rows is None:
+            return [d.date().isoformat() for d in keys[dup].unique()]
+        at = pd.Series(rows[dup], index=keys[dup])
+        return [f"{k.date().isoformat()} (rows {', '.join(map(str, g))})" for k, g in at.groupby(level=0, sort=False)]
+
     if spec.frequency == "daily":
-        day_dupes = table.index[table.index.duplicated()].unique()
-        if len(day_dupes):
+        day_dupes = duplicates(table.index)
+        if day_dupes:
             problems.append(
-                f"column '{spec.date_column}': duplicate date(s) {_listed([d.date().isoformat() for d in day_dupes])}; "
-                "keep one row per day"
+                f"column '{spec.date_column}': more than one row for the day(s) {_listed(day_dupes)}; keep one row "
+                "per day (rows of one day at different times are not added up: add them into one row)"
             )
             return table
         days = pd.date_range(table.index.min(), table.index.max(), freq="D")
@@ -618,11 +964,11 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
             warnings.append(_warning("partial_week_dropped", weeks=weeks))
     else:
         table.index = table.index.to_period("W-SUN").start_time
-        dupes = table.index[table.index.duplicated()].unique()
-        if len(dupes):
+        dupes = duplicates(table.index)
+        if dupes:
             problems.append(
                 f"column '{spec.date_column}': more than one row for the week(s) starting "
-                f"{_listed([d.date().isoformat() for d in dupes])}; keep one row per week "
+                f"{_listed(dupes)}; keep one row per week "
                 "(or set data.frequency: daily for daily rows)"
             )
             return table
@@ -633,6 +979,57 @@ def _to_weeks(table: pd.DataFrame, params: Params, problems: list[str], warnings
     if len(missing):
         problems.append(f"missing weeks: {_gaps(missing, 'W')}; add a row for every week (0 where nothing was spent)")
     return table
+
+
+def _without_trailing_empty_rows(frame: pd.DataFrame, columns: list[str], first_row: int, warnings: list[dict]):
+    """The frame without the empty rows (';;;') a spreadsheet export leaves at its end, with a note."""
+    used = [c for c in columns if c in frame.columns] or list(frame.columns)
+    if not len(frame) or not used:
+        return frame
+    filled = frame[used].notna().any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    if last == len(frame):
+        return frame
+    count = len(frame) - last
+    warnings.append(
+        _warning("trailing_empty_rows", count=count, first=first_row + last, last=first_row + len(frame) - 1)
+    )
+    return frame.iloc[:last]
+
+
+def _total_row(frame: pd.DataFrame, date_column: str, first_row: int) -> str | None:
+    """A problem for a last row labelled as a total (Yhteensä, Total, Summa, Sum) in the date column."""
+    if not len(frame) or date_column not in frame.columns:
+        return None
+    cell = frame[date_column].iloc[-1]
+    if not isinstance(cell, str) or not _TOTAL.match(cell.strip()):
+        return None
+    row = first_row + len(frame) - 1
+    return (
+        f"column '{date_column}': row {row} ({_shown(cell)}) is a total row; remove the total row at row {row} "
+        "(the planner adds up the weeks itself)"
+    )
+
+
+def _sum_row(frame: pd.DataFrame, dates: list, numbers: dict, params: Params, first_row: int) -> str | None:
+    """A problem for a last row without a date whose summed columns hold the sums of the rows above."""
+    if len(frame) < 3 or dates[-1] is not None:
+        return None
+    how = _how(numbers, params)
+    summed = [c for c in numbers if how[c] == "sum" and np.isfinite(numbers[c][-1])]
+    if len(summed) < 2:
+        return None
+    last = np.array([numbers[c][-1] for c in summed])
+    above = np.array([np.nansum(numbers[c][:-1]) for c in summed])
+    if not (np.abs(last) > 0).any() or not np.allclose(last, above, rtol=1e-6, atol=0.5):
+        return None
+    row = first_row + len(frame) - 1
+    cell = frame[params.data.date_column].iloc[-1] if params.data.date_column in frame.columns else None
+    label = "an empty date" if cell is None else f"{_shown(cell)} for its date"
+    return (
+        f"row {row} holds the sums of the rows above it ({label}): it is a total row; remove the total row at "
+        f"row {row} (the planner adds up the weeks itself)"
+    )
 
 
 def _how(columns, params: Params) -> dict[str, str]:
@@ -875,13 +1272,29 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     warnings: list[dict] = []
     spec = params.data
     columns = _check_columns(frame, params, problems)
+    frame = _without_trailing_empty_rows(frame, columns, first_row, warnings)
     numeric = [c for c in columns if c not in (spec.date_column, spec.region)]
+    total = _total_row(frame, spec.date_column, first_row)
+    if total is not None:  # the other checks would see a row of sums in a date column as noise
+        problems.append(total)
+        frame = _without_trailing_empty_rows(frame.iloc[:-1], columns, first_row, warnings)
     marks = _decide_marks(frame, numeric, first_row, spec.decimal, frame.attrs.get("separator"), problems)
-    dates, numbers = _parse_cells(frame, params, columns, marks, first_row, problems)
+    found: list[str] = []
+    dates, numbers = _parse_cells(frame, params, columns, marks, first_row, found)
+    total = None if total else _sum_row(frame, dates, numbers, params, first_row)
+    if total is not None:
+        problems.append(total)
+        frame = _without_trailing_empty_rows(frame.iloc[:-1], columns, first_row, warnings)
+        found = []
+        dates, numbers = _parse_cells(frame, params, columns, marks, first_row, found)
+    problems.extend(found)
     labels = _region_labels(frame, params, columns, first_row, problems)
     if problems:
         raise DataError(source, problems, params.source)
-    table = pd.DataFrame(numbers, index=pd.DatetimeIndex(dates, name=spec.date_column))
+    index = pd.DatetimeIndex(dates, name=spec.date_column)
+    if spec.frequency == "daily":  # a day's rows at 08:00 and 17:00 are the same day, twice
+        index = index.normalize()
+    table = pd.DataFrame(numbers, index=index)
     # the file's row of each week (weekly national data), so that a weekly check can point at the row
     rows = {}
     if spec.frequency == "weekly" and labels is None:
@@ -892,7 +1305,8 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
         table, long = _by_region(table, labels, params, first_row, problems)
         if problems:
             raise DataError(source, problems, params.source)
-    table = _to_weeks(table, params, problems, warnings)
+    positions = np.arange(len(table)) + first_row if long is None else None
+    table = _to_weeks(table, params, problems, warnings, positions)
     if problems:
         raise DataError(source, problems, params.source)
     _check_values(table, params, problems)
@@ -937,10 +1351,12 @@ def load_data(params: Params) -> Dataset:
     if not path.is_file():
         raise error(f"data file not found: {path} (data.path is relative to the params file)")
     try:
-        frame, first_row = read_table(path, params.data.sheet, date_column=params.data.date_column)
+        frame, first_row = read_table(
+            path, params.data.sheet, date_column=params.data.date_column, header_row=params.data.header_row
+        )
     except UnicodeDecodeError as exc:
         raise error(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the CSV as UTF-8") from None
-    except SheetError as exc:
+    except (SheetError, NotTextError) as exc:
         raise error(str(exc)) from None
     except (ValueError, KeyError, OSError, ImportError) as exc:
         raise error(f"cannot read the file: {exc}") from None
@@ -960,5 +1376,5 @@ def from_frame(frame: pd.DataFrame, params: Params, source: str = "<frame>") -> 
     """
     text = frame.to_csv(index=False)
     cells = _cells(frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
-    cells.columns = [str(c).strip() for c in cells.columns]
+    cells.columns = [_nfc(c) for c in cells.columns]
     return _build(cells, params, source, hashlib.sha256(text.encode()).hexdigest(), 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import math
+import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -127,6 +128,31 @@ class DataSpec(_Strict):
         description="Column naming each row's region, for data in long form (one row per week and region); "
         "the model reads the national weekly totals and the next test may be a geo split. Default: national data.",
     )
+    header_row: int | None = Field(
+        None,
+        ge=1,
+        description="Row number of the header (the column names) in the file, for title rows above it; "
+        "default: the first row holding date_column.",
+    )
+    date_format: str | None = Field(
+        None,
+        description="How the date column is written, as a strptime format: '%d.%m.%Y' (29.1.2024), "
+        "'%m/%d/%Y' (1/29/2024); default: ISO dates or day and month in an order decided from every cell.",
+    )
+    accept_outliers: list[str] = Field(
+        default_factory=list,
+        description="Columns whose cells far outside the column's usual range are right as they are "
+        "(default: none; such a cell stops the run as a likely typo).",
+    )
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format_has_fields(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if "%d" not in v or "%m" not in v or ("%Y" not in v and "%y" not in v):
+            raise ValueError("expected a strptime format with %d, %m and %Y, e.g. '%d.%m.%Y' or '%m/%d/%Y'")
+        return v
 
     @field_validator("encounters")
     @classmethod
@@ -710,6 +736,89 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader that remembers the line of every mapping key."""
 
 
+#: How many values (scalars, lists and mappings) a params file may hold once every alias is
+#: written out. A full params file holds a few hundred; anchors and aliases that nest copies of
+#: copies ("billion laughs") reach millions from a kilobyte and would hang every walk over them.
+MAX_YAML_VALUES = 10_000
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, yaml.Node | None]:
+    """The number of values `root` holds with every alias expanded, counted without expanding
+    (each node once, memoised), and a node that contains itself (a recursive alias) or None."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_.discard(key)
+            children = _children(node)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), 10 * MAX_YAML_VALUES)
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            return 0, node
+        open_.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_:
+                return 0, child
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)], None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _parse(text: str, path: Path):
+    """The YAML document of `text`, refusing aliases that expand beyond `MAX_YAML_VALUES` values."""
+    loader = _LineLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        size, loop = _expanded_size(root)
+        if loop is not None:
+            raise ParamsError(
+                path,
+                [
+                    f"line {loop.start_mark.line + 1}: an alias refers to the list or mapping it is inside; "
+                    "a params value cannot contain itself: write the values out"
+                ],
+            )
+        if size > MAX_YAML_VALUES:
+            raise ParamsError(
+                path,
+                [
+                    f"its anchors and aliases (&name, *name) expand to more than {MAX_YAML_VALUES:,} values; "
+                    "a params file needs a few hundred: write the values out, or use fewer aliases of aliases"
+                ],
+            )
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def _nfc(value: Any) -> Any:
+    """Every text of a parsed params file (keys and values) in Unicode NFC, the form the data's
+    headers are read in: 'å' typed as 'a' and a combining ring names the same column as 'å'."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
 def _key_lines(text: str) -> dict[tuple, int]:
     """Map each key path, e.g. ('plan', 'horizon_weeks'), to its 1-based line in the file."""
     lines: dict[tuple, int] = {}
@@ -907,6 +1016,7 @@ def load_dict(raw: Any, path: str | Path | None = None, text: str | None = None)
         )
     if "source" in raw:
         raise ParamsError(path, ["unknown key 'source' at the top level"])
+    raw = _nfc(raw)
     try:
         params = Params.model_validate({**raw, "source": str(path) if path else None})
     except ValidationError as exc:
@@ -950,7 +1060,7 @@ def load(path: str | Path) -> Params:
     except UnicodeDecodeError as exc:
         raise ParamsError(path, [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = _parse(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -473,7 +473,7 @@ def test_no_sheet_with_the_date_column_lists_sheets_and_their_headers(write_case
     _workbook(tmp_path / "book.xlsx", {"Ohjeet": INSTRUCTIONS, "Tiedot": renamed})
     expect_error(
         path,
-        r"no sheet of the workbook has the date column 'week_start' in its first row; its sheets are: "
+        r"no sheet of the workbook has the date column 'week_start' in its first 30 rows; its sheets are: "
         r"'Ohjeet' \(first row: Ohjeet\); 'Tiedot' \(first row: viikko, enc_web",
         r"set data.sheet .* or data.date_column",
     )
@@ -863,4 +863,264 @@ def test_region_problems_are_reported_together(write_case, regional_frame):
         r"more than one row for region 'Uusimaa', week starting 2022-01-10",
         r"region 'Pirkanmaa' \(column 'region'\): no row for the week\(s\) 2022-01-10 ",
         r"region 'Varsinais-Suomi' \(column 'region'\): no row for the week\(s\) 2022-05-23 ",
+    )
+
+
+# -- exports as people send them: duplicates, totals, titles, encodings, dates, outliers ------------
+
+
+def _daily(example_frame: pd.DataFrame, weeks: int = 60) -> pd.DataFrame:
+    """Daily rows from the example's first weeks: counts on Wednesdays, euros spread over the week."""
+    rows = []
+    for _, r in example_frame.iloc[:weeks].iterrows():
+        monday = pd.Timestamp(r["week_start"])
+        for d in range(7):
+            day = {"week_start": (monday + pd.Timedelta(days=d)).date().isoformat()}
+            for c in example_frame.columns[1:]:
+                v = float(r[c])
+                if c in ("market_index", "nps"):
+                    day[c] = v
+                elif c in ("event_trade_fair", *COUNTS):
+                    day[c] = v if d == 2 else 0
+                else:
+                    day[c] = round(v / 7, 2)
+            rows.append(day)
+    return pd.DataFrame(rows)
+
+
+def test_a_day_twice_at_different_times_is_a_duplicate_naming_the_rows(write_case, example_frame):
+    daily = _daily(example_frame)
+    morning = daily.iloc[[9]].assign(week_start="2022-01-12 08:00")
+    evening = daily.iloc[[9]].assign(week_start="2022-01-12 17:00")
+    frame = pd.concat([daily.iloc[:9], morning, evening, daily.iloc[10:]], ignore_index=True)
+    err = expect_error(
+        write_case(frame, {"data": {"frequency": "daily"}}),
+        r"column 'week_start': more than one row for the day\(s\) 2022-01-12 \(rows 11, 12\); keep one row per day",
+    )
+    assert len(err.problems) == 1
+
+
+def test_a_week_twice_names_its_rows(write_case, example_frame):
+    example_frame.loc[10, "week_start"] = example_frame.loc[9, "week_start"]
+    expect_error(write_case(example_frame), r"more than one row for the week\(s\) starting 2022-03-07 \(rows 11, 12\)")
+
+
+def _with_total(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    sums = {c: f"{pd.to_numeric(frame[c]).sum():.2f}" for c in frame.columns[1:]}
+    return pd.concat([frame, pd.DataFrame([{**sums, "week_start": label}])], ignore_index=True)
+
+
+@pytest.mark.parametrize("label", ["Yhteensä", "TOTAL", "summa", "Sum", "Total 2022-2024"])
+def test_a_total_row_at_the_end_is_named_once(write_case, example_frame, label):
+    err = expect_error(
+        write_case(_with_total(example_frame, label)),
+        rf"row 158 \('{label}'\) is a total row; remove the total row at row 158",
+    )
+    assert len(err.problems) == 1, err.problems
+
+
+def test_a_total_row_without_a_label_is_found_by_its_sums(write_case, example_frame):
+    err = expect_error(
+        write_case(_with_total(example_frame, "")),
+        r"row 158 holds the sums of the rows above it \(an empty date\).*remove the total row at row 158",
+    )
+    assert len(err.problems) == 1, err.problems
+
+
+def test_a_last_week_is_not_taken_for_a_total(write_case, example_frame):
+    load(write_case(example_frame))  # the sums check needs a row without a date
+
+
+def test_trailing_empty_rows_are_skipped_with_a_note(write_case, example_frame, tmp_path):
+    path = write_case(example_frame, sep=";")
+    with open(tmp_path / "data.csv", "a", encoding="utf-8") as f:
+        f.write(";" * (len(example_frame.columns) - 1) + "\n")
+        f.write(";" * (len(example_frame.columns) - 1) + "\n")
+    ds = load(path)
+    assert ds.weeks == 156
+    note = [w for w in ds.warnings if w["code"] == "trailing_empty_rows"]
+    assert note and note[0]["context"] == {"count": 2, "first": 158, "last": 159}
+    assert "Skipped 2 empty rows at the end of the file (rows 158–159)" in note[0]["text"]
+
+
+def test_a_total_row_before_trailing_empty_rows(write_case, example_frame, tmp_path):
+    path = write_case(_with_total(example_frame, "Yhteensä"), sep=";")
+    with open(tmp_path / "data.csv", "a", encoding="utf-8") as f:
+        f.write(";" * (len(example_frame.columns) - 1) + "\n")
+    err = expect_error(path, r"remove the total row at row 158")
+    assert len(err.problems) == 1, err.problems
+
+
+def _titled_workbook(path, frame: pd.DataFrame, titles: int) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        pd.DataFrame([["Markkinointiraportti 2022-2024"], ["Lähde: CRM"]][:titles]).to_excel(
+            writer, sheet_name="Tiedot", index=False, header=False
+        )
+        frame.to_excel(writer, sheet_name="Tiedot", index=False, startrow=titles)
+
+
+def test_excel_title_rows_above_the_header_are_skipped(write_case, example_frame, tmp_path):
+    plain = load(write_case(example_frame))
+    path = write_case(None, data_name="book.xlsx")
+    _titled_workbook(tmp_path / "book.xlsx", _numeric(example_frame), titles=2)
+    pd.testing.assert_frame_equal(load(path).frame, plain.frame, check_freq=False)
+
+
+def test_excel_rows_below_a_title_are_numbered_as_in_the_sheet(write_case, example_frame, tmp_path):
+    numeric = _numeric(example_frame).astype({"enc_calls": object})
+    numeric.loc[0, "enc_calls"] = "n/a"
+    path = write_case(None, data_name="book.xlsx")
+    _titled_workbook(tmp_path / "book.xlsx", numeric, titles=2)
+    expect_error(path, r"not a number in row 4 \('n/a'\)")  # two titles, the header in row 3
+
+
+def test_data_header_row_names_the_header(write_case, example_frame, tmp_path):
+    plain = load(write_case(example_frame))
+    # the date column's name also appears in a title row: only the key can say which row is the header
+    path = write_case(None, {"data": {"header_row": 3}})
+    text = example_frame.to_csv(index=False)
+    (tmp_path / "data.csv").write_text("week_start report\nweek_start\n" + text, encoding="utf-8")
+    pd.testing.assert_frame_equal(load(path).frame, plain.frame)
+
+
+def test_csv_title_lines_above_the_header_are_skipped(write_case, example_frame, tmp_path):
+    plain = load(write_case(example_frame))
+    path = write_case(None)
+    text = example_frame.to_csv(index=False, sep=";")
+    (tmp_path / "data.csv").write_text("Raportti;\nAjettu 1.1.2025\n" + text, encoding="utf-8")
+    pd.testing.assert_frame_equal(load(path).frame, plain.frame)
+
+
+def test_decomposed_unicode_headers_match_the_params(write_case, example_frame):
+    import unicodedata
+
+    composed = "käynnit_verkossa"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    frame = example_frame.rename(columns={"enc_web": decomposed})
+    changes = {"data": {"encounters": {composed: 1.0, "enc_calls": 3.0, "enc_meetings": 10.0}, "digital": [composed]}}
+    ds = load(write_case(frame, changes))
+    assert composed in ds.frame.columns
+    # and the other way round: the params decomposed, the file composed
+    changes["data"]["encounters"] = {decomposed: 1.0, "enc_calls": 3.0, "enc_meetings": 10.0}
+    changes["data"]["digital"] = [decomposed]
+    load(write_case(example_frame.rename(columns={"enc_web": composed}), changes))
+
+
+def test_us_dates_are_read_month_first_without_a_pandas_warning(write_case, example_frame):
+    import warnings
+
+    plain = load(write_case(example_frame))
+    us = example_frame.copy()
+    us["week_start"] = pd.to_datetime(us["week_start"]).dt.strftime("%m/%d/%Y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = load(write_case(us))
+    pd.testing.assert_frame_equal(ds.frame, plain.frame)
+
+
+def test_dates_in_both_orders_stop(write_case, example_frame):
+    example_frame["week_start"] = pd.to_datetime(example_frame["week_start"]).dt.strftime("%d/%m/%Y")
+    example_frame.loc[5, "week_start"] = "02/14/2022"
+    err = expect_error(
+        write_case(example_frame),
+        r"dates are written day first in row 4 \('17/01/2022'\).* but month first in row 7 \('02/14/2022'\)"
+        r".*data.date_format",
+    )
+    assert len(err.problems) == 1, err.problems
+
+
+def test_ambiguous_day_and_month_order_asks_for_date_format(write_case, example_frame):
+    few = example_frame.iloc[:2].copy()
+    few["week_start"] = ["01/03/2022", "01/10/2022"]
+    err = expect_error(
+        write_case(few),
+        r"cannot tell whether the dates are day or month first: no day above 12 .*row 2 \('01/03/2022'\)",
+        r"set data.date_format .*'%d/%m/%Y' \(day first\) or '%m/%d/%Y' \(month first\)",
+    )
+    assert len(err.problems) == 1, err.problems
+    # with the format given, the dates are read (and the two weeks are too few)
+    expect_error(write_case(few, {"data": {"date_format": "%m/%d/%Y"}}), r"only 2 weeks of data")
+    expect_error(write_case(few, {"data": {"date_format": "%d/%m/%Y"}}), r"missing weeks: 2022-03-07\.\.2022-09-19")
+
+
+def test_dotted_dates_are_day_first_even_when_every_day_is_small(write_case, example_frame):
+    few = example_frame.iloc[:3].copy()
+    few["week_start"] = ["3.1.2022", "10.1.2022", "7.2.2022"]
+    expect_error(write_case(few), r"missing weeks: 2022-01-17\.\.2022-01-31")
+
+
+def test_week_numbers_are_named_in_one_message(write_case, example_frame):
+    example_frame["week_start"] = [f"{i % 52 + 1}/{2022 + i // 52}" for i in range(len(example_frame))]
+    err = expect_error(
+        write_case(example_frame),
+        r"column 'week_start' holds week numbers, not dates: row 2 \('1/2022'\), row 3 \('2/2022'\)",
+        r"write the Monday of the week",
+    )
+    assert len(err.problems) == 1, err.problems
+
+
+def test_cells_are_quoted_as_typed_and_the_hint_fits_the_decimal_mark(write_case, example_frame):
+    example_frame["tech_crm_eur"] = example_frame["tech_crm_eur"] + ",50"
+    example_frame.loc[3, "tech_crm_eur"] = "14\u00a0185,61 €x"
+    err = expect_error(
+        write_case(example_frame, sep=";"),
+        "not a number in row 5 \\('14\u00a0185,61 €x'\\); use digits only, e.g. 1234,50 or 1 234,50 "
+        "\\(this column is read with a decimal comma\\)",
+    )
+    assert "\\x" not in str(err) and "1,234.50" not in str(err)
+
+
+def test_a_cell_far_outside_its_column_is_named_and_can_be_accepted(write_case, example_frame):
+    example_frame.loc[7, "content_video_eur"] = "999999999999"
+    expect_error(
+        write_case(example_frame),
+        r"column 'content_video_eur' \(content spend\): far outside the column's range in row 9 \('999999999999'\): "
+        r"more than 100 times the median of its non-zero cells .*data.accept_outliers",
+    )
+    ds = load(write_case(example_frame, {"data": {"accept_outliers": ["content_video_eur"]}}))
+    assert ds.frame["content_video_eur"].iloc[7] == 999999999999
+
+
+def test_a_binary_file_is_not_quoted(write_case, example_frame, tmp_path):
+    path = write_case(example_frame)
+    (tmp_path / "data.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    err = expect_error(path, r"not a CSV text file: it holds binary data")
+    assert "PNG" not in str(err) and "IHDR" not in str(err)
+    assert len(err.problems) == 1
+
+
+def test_other_date_forms_still_read(write_case, example_frame):
+    plain = load(write_case(example_frame))
+    forms = example_frame.copy()
+    dates = pd.to_datetime(forms["week_start"])
+    forms["week_start"] = dates.dt.strftime("%Y/%m/%d")
+    forms.loc[1, "week_start"] = "2022-01-10T00:00:00+02:00"
+    forms.loc[2, "week_start"] = "2022-01-17T00:00:00-05:00"  # time zones that differ from cell to cell
+    forms.loc[3, "week_start"] = "24 Jan 2022"
+    forms.loc[4, "week_start"] = "31.1.22 8:00"
+    pd.testing.assert_frame_equal(load(write_case(forms)).frame, plain.frame)
+
+
+def test_excel_unicode_text_export_reads(write_case, example_frame, tmp_path):
+    """Excel's "Unicode text": UTF-16 with a byte order mark, tab separated."""
+    plain = load(write_case(example_frame))
+    path = write_case(None, data_name="data.csv")
+    (tmp_path / "data.csv").write_bytes(example_frame.to_csv(index=False, sep="\t").encode("utf-16"))
+    pd.testing.assert_frame_equal(load(path).frame, plain.frame)
+
+
+def test_empty_rows_before_a_total_row_and_after_it(write_case, example_frame, tmp_path):
+    frame = pd.concat([example_frame, pd.DataFrame([{c: "" for c in example_frame.columns}])], ignore_index=True)
+    path = write_case(_with_total(frame, "Yhteensä"), sep=";")
+    with open(tmp_path / "data.csv", "a", encoding="utf-8") as f:
+        f.write(";" * (len(example_frame.columns) - 1) + "\n")
+    err = expect_error(path, r"row 159 \('Yhteensä'\) is a total row; remove the total row at row 159")
+    assert len(err.problems) == 1, err.problems
+
+
+def test_accept_outliers_names_columns_of_the_params(write_case, example_frame):
+    expect_error(
+        write_case(example_frame, {"data": {"accept_outliers": ["content_vidoe_eur"]}}),
+        r"data.accept_outliers names 'content_vidoe_eur', not a number column named elsewhere in the params file",
     )

@@ -405,5 +405,71 @@ def test_data_region_is_optional_and_misspelt_keys_are_named():
     with pytest.raises(ParamsError) as info:
         params.load_dict(yaml.safe_load(typo), ROOT_PARAMS / "example.yaml", typo)
     assert any(
-        re.search(r"line 48: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems
+        re.search(r"line 59: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems
     )
+
+
+def _alias_bomb(levels: int) -> str:
+    """Nested anchors and aliases ("billion laughs"): 9**levels values from a few hundred bytes."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n" + (HERE / "minimal.yaml").read_text()
+
+
+@pytest.mark.parametrize("levels", [6, 9])
+def test_an_alias_bomb_is_refused_at_once(tmp_path, levels):
+    import time
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_alias_bomb(levels))
+    assert bomb.stat().st_size < 2048
+    start = time.perf_counter()
+    with pytest.raises(ParamsError, match=r"(?s)bomb.yaml: 1 problem.*aliases \(&name, \*name\) expand to more than"):
+        params.load(bomb)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_an_alias_inside_itself_is_refused(tmp_path):
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("a: &x [1, *x]\n" + (HERE / "minimal.yaml").read_text())
+    with pytest.raises(
+        ParamsError, match=r"(?s)loop.yaml.*line 1: an alias refers to the list or mapping it is inside"
+    ):
+        params.load(loop)
+
+
+def test_a_few_aliases_are_fine(tmp_path):
+    text = (HERE / "minimal.yaml").read_text()
+    text += "plan:\n  scenarios:\n    a: &split {content: 0.5, design: 0.25, technology: 0.25}\n    b: *split\n"
+    (tmp_path / "data.csv").touch()
+    path = tmp_path / "aliases.yaml"
+    path.write_text(text)
+    p = params.load(path)
+    assert p.plan.scenarios["a"] == p.plan.scenarios["b"]
+
+
+def test_params_names_are_read_in_nfc(tmp_path):
+    import unicodedata
+
+    text = (HERE / "minimal.yaml").read_text().replace("date_column: week_start", "date_column: ä_week")
+    assert "ä_week" in text
+    path = tmp_path / "nfd.yaml"
+    path.write_text(unicodedata.normalize("NFD", text))
+    assert params.load(path).data.date_column == "ä_week"  # composed, as the data's headers are read
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("header_row", 0, r"data.header_row: must be >= 1"),
+        ("date_format", "%Y-%m", r"data.date_format: expected a strptime format with %d, %m and %Y"),
+        ("accept_outliers", "content_eur", r"data.accept_outliers: expected a list"),
+    ],
+)
+def test_reading_keys_are_checked(tmp_path, key, value, message):
+    raw = yaml.safe_load((HERE / "minimal.yaml").read_text())
+    raw["data"][key] = value
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParamsError, match=message):
+        params.load(path)
