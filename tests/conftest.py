@@ -14,6 +14,29 @@ EXAMPLE_CSV = ROOT / "data" / "example_weekly.csv"
 EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"
 
 
+#: Whole modules of end-to-end runs: notebooks executed with papermill, the wheel, hostile inputs
+#: through the whole CLI, the benchmarks' smoke runs, the runner's batches and the PDFs and HTML
+#: built from real runs. `scripts/test --fast` (``-m "not slow"``) leaves them out; CI runs everything.
+SLOW_MODULES = {
+    "test_suite",
+    "test_install",
+    "test_hardening",
+    "test_benchmarks",
+    "test_runner",
+    "test_report",
+    "test_brief",
+}
+#: Tests by name: notebooks run end to end, and calibration checked over many simulated histories.
+SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module is not None else ""
+        if module in SLOW_MODULES or any(name in item.name for name in SLOW_NAMES):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def example_frame() -> pd.DataFrame:
     return pd.read_csv(EXAMPLE_CSV, dtype=str, keep_default_na=False)
