@@ -875,6 +875,13 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     warnings: list[dict] = []
     spec = params.data
     columns = _check_columns(frame, params, problems)
+    if frame.empty:
+        # a header with nothing under it would otherwise reach the weekly checks with no dates at all
+        problems.append(
+            f"no data rows: the file holds only its header (row {first_row - 1}); "
+            "add one row per week (or day) below it"
+        )
+        raise DataError(source, problems, params.source)
     numeric = [c for c in columns if c not in (spec.date_column, spec.region)]
     marks = _decide_marks(frame, numeric, first_row, spec.decimal, frame.attrs.get("separator"), problems)
     dates, numbers = _parse_cells(frame, params, columns, marks, first_row, problems)

@@ -186,3 +186,14 @@ def test_paths_stay_where_the_params_file_says(tmp_path):
         assert "output.name" in str(exc)
     else:
         raise AssertionError("a climbing output name was accepted")
+
+
+def test_a_csv_with_only_its_header_is_a_data_error_naming_the_file(tmp_path, capsys):
+    EXAMPLE.iloc[:0].to_csv(tmp_path / "data.csv", index=False)
+    raw = {**RAW_PARAMS, "data": {**RAW_PARAMS["data"], "path": "data.csv"}, "output": {"dir": "reports"}}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    code, err = validate_exit(capsys, tmp_path / "p.yaml")
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: data.csv: 1 problem(s) in the data (data.path of ")
+    assert "no data rows" in err and "header (row 1)" in err
+    assert_clean_stop(code, err, tmp_path / "p.yaml")
