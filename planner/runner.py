@@ -361,12 +361,14 @@ def _notebooks_saved_atomically(folder: Path):
         papermill_io._handlers = [h for h in papermill_io._handlers if h[1] is not handler]
 
 
-def _kept_notebook(path: Path, saver: _AtomicNotebooks, folder: Path) -> str:
-    """What the failure message says about the executed notebook kept in the `-failed` folder."""
-    exc = saver.failed.get(str(path))
+def _kept_notebook(written: Path, saver: _AtomicNotebooks, folder: Path) -> str:
+    """What the failure message says about the executed notebook (written in the partial folder)
+    that is kept in the `-failed` folder."""
+    exc = saver.failed.get(str(written))
     if exc is None:
         return f"the executed notebook is kept in {folder}"
     why = exc.strerror or str(exc)
+    path = folder / written.name
     if path.exists():
         return f"saving the executed notebook failed ({why}); {folder} keeps {path.name} as last saved whole"
     return f"saving the executed notebook failed ({why}), so none is kept; the run's other files are in {folder}"
@@ -473,7 +475,7 @@ def run(
         outcome.status = "failed"
         outcome.run_dir = failed
         where = f"{current.name}, {cause}" if current is not None else f"{stage}: {cause}"
-        kept = _kept_notebook(failed / current.name, saver, failed) if current is not None else f"see {failed}"
+        kept = _kept_notebook(current, saver, failed) if current is not None else f"see {failed}"
         outcome.message = f"failed in {where}; {kept}"
         outcome.seconds = time.perf_counter() - t0
         if isinstance(exc, KeyboardInterrupt):
