@@ -407,3 +407,22 @@ def test_data_region_is_optional_and_misspelt_keys_are_named():
     assert any(
         re.search(r"line 48: unknown key 'regoin' in data; did you mean 'region'\?", p) for p in info.value.problems
     )
+
+
+def test_run_cell_timeout_defaults_to_ten_minutes_and_is_checked(tmp_path):
+    assert params.load(HERE / "minimal.yaml").run.cell_timeout_s == 600
+    assert params.load(ROOT_PARAMS / "example.yaml").run.cell_timeout_s == 600  # documented at its default
+    text = (HERE / "minimal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "data.csv").write_text("")
+    for value, message in (
+        ("0", r"line \d+: run.cell_timeout_s: must be >= 1 \(got 0\)"),
+        ("ten", r"line \d+: run.cell_timeout_s: "),
+        ("90000", r"line \d+: run.cell_timeout_s: must be <= 86400"),
+    ):
+        f = tmp_path / "p.yaml"
+        f.write_text(text + f"run:\n  cell_timeout_s: {value}\n", encoding="utf-8")
+        with pytest.raises(ParamsError, match=message):
+            params.load(f)
+    f.write_text(text + "run:\n  cell_timeout: 60\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"did you mean 'cell_timeout_s'"):
+        params.load(f)
