@@ -415,8 +415,6 @@ def run(
     stamp = started.strftime("%Y%m%d-%H%M%S")
     tmp = root / f".{stamp}.{uuid.uuid4().hex[:8]}.partial"
     tmp.mkdir()
-    # who is building this folder, so that a later run can tell a killed run's leftovers from a live one
-    (tmp / PID_FILE).write_text(f"{os.getpid()} {socket.gethostname()}\n", encoding="utf-8")
     handler = _file_logger(tmp / "run.log")
     for line in cleaned:
         log.info(line)
@@ -426,6 +424,8 @@ def run(
     timeout_s = p.run.cell_timeout_s
     try:
         with _notebooks_saved_atomically(tmp) as saver:
+            # who builds this folder, so that a later run can tell a killed run's leftovers from a live one
+            (tmp / PID_FILE).write_text(f"{os.getpid()} {socket.gethostname()}\n", encoding="utf-8")
             source = Path(params_path).resolve()
             shutil.copyfile(source, tmp / "params.yaml")
             (tmp / "data.sha256").write_text(f"{data.sha256}  {p.data_path.name}\n", encoding="utf-8")
