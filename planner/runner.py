@@ -291,6 +291,31 @@ def _cause(exc: BaseException, nb_path: Path | None, km, timeout_s: int) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _show_in_notebook(nb_path: Path, exc: BaseException, cause: str) -> None:
+    """Add the cause of a dead kernel or a time limit to the cell that was running, as an error output.
+
+    A failing cell's own exception is in the notebook already; these two stop the kernel before it
+    can write one, and the kept notebook should still show where and why the run stopped.
+    """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if not isinstance(exc, (DeadKernelError, CellTimeoutError)) or not nb_path.exists():
+        return
+    try:
+        import nbformat
+
+        nb = nbformat.read(nb_path, as_version=4)
+        n = _last_started_cell(nb_path)
+        if n is None:
+            return
+        text = cause.split(": ", 1)[1] if cause.startswith("cell ") else cause
+        error = nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=text, traceback=[text])
+        nb.cells[n - 1].setdefault("outputs", []).append(error)
+        _write_text_atomically(nb_path, nbformat.writes(nb))
+    except Exception:  # e.g. a full disk: the notebook stays as papermill last saved it
+        log.warning("could not add the cause to %s", nb_path.name)
+
+
 def _alive(km) -> bool:
     """Whether the kernel's process is still running (a manager that cannot tell: yes)."""
     provisioner = getattr(km, "provisioner", None)
@@ -455,6 +480,7 @@ def run(
                     except BaseException as exc:
                         # while the kernel's process is still at hand, to tell how it ended
                         cause = _cause(exc, current, km, timeout_s)
+                        _show_in_notebook(current, exc, cause)
                         raise
                     log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
                     outcome.notebooks.append(nb.name)

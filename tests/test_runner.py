@@ -452,7 +452,11 @@ def test_a_killed_kernel_fails_the_run_at_once_with_exit_code_1(example_copy, tm
         "of memory; signal SIGKILL)" in err
     (failed,) = (tmp_path / "out" / "example").glob("*-failed")
     assert str(failed) in err
-    assert (failed / "01_only.ipynb").is_file() and not (failed / runner.PID_FILE).exists()
+    assert not (failed / runner.PID_FILE).exists()
+    # the kept notebook shows where and why, as an error output of the cell that was running
+    kept = nbformat.read(failed / "01_only.ipynb", as_version=4)
+    (error,) = [o for o in kept.cells[3].outputs if o.output_type == "error"]
+    assert error.ename == "DeadKernelError" and error.evalue.startswith("the notebook kernel died (killed by")
     assert not list((tmp_path / "out" / "example").glob(".*.partial"))
 
 
@@ -467,6 +471,8 @@ def test_a_cell_past_its_time_limit_fails_the_run(example_copy, tmp_path):
     assert time.monotonic() - t0 < 60
     assert outcome.status == "failed" and outcome.run_dir.name.endswith("-failed")
     assert "01_only.ipynb, cell 4: still running after 2 s, the limit run.cell_timeout_s" in outcome.message
+    kept = nbformat.read(outcome.run_dir / "01_only.ipynb", as_version=4)
+    assert [o.ename for o in kept.cells[3].outputs if o.output_type == "error"] == ["CellTimeoutError"]
 
 
 @pytest.mark.parametrize(
