@@ -1273,6 +1273,13 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     spec = params.data
     columns = _check_columns(frame, params, problems)
     frame = _without_trailing_empty_rows(frame, columns, first_row, warnings)
+    if frame.empty:
+        # a header with nothing under it would otherwise reach the weekly checks with no dates at all
+        problems.append(
+            f"no data rows: the file holds only its header (row {first_row - 1}); "
+            "add one row per week (or day) below it"
+        )
+        raise DataError(source, problems, params.source)
     numeric = [c for c in columns if c not in (spec.date_column, spec.region)]
     total = _total_row(frame, spec.date_column, first_row)
     if total is not None:  # the other checks would see a row of sums in a date column as noise

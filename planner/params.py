@@ -31,6 +31,7 @@ __all__ = [
     "ParamsError",
     "PlanSpec",
     "ReportSpec",
+    "RunSpec",
     "RevenueColumns",
     "SpendSpec",
     "load",
@@ -402,6 +403,18 @@ class OutputSpec(_Strict):
     )
 
 
+class RunSpec(_Strict):
+    """How long a run of the notebooks may take before it fails instead of hanging."""
+
+    cell_timeout_s: int = Field(
+        600,
+        ge=1,
+        le=86400,
+        description="Longest time in seconds one notebook cell may run before the run fails "
+        "(the model's fit is the longest cell; default 600 = 10 minutes).",
+    )
+
+
 def _monday(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
@@ -652,6 +665,7 @@ class Params(_Strict):
     model: ModelSpec = Field(default_factory=ModelSpec, description="The encounter model.")
     plan: PlanSpec = Field(default_factory=PlanSpec, description="The budget plan.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Where runs are written.")
+    run: RunSpec = Field(default_factory=RunSpec, description="Limits of a run of the notebooks.")
     experiments: list[ExperimentSpec] = Field(
         default_factory=list,
         description="Lift tests run so far (spend changes in a window of weeks with their measured lift); "

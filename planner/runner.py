@@ -8,12 +8,16 @@ never moving back to an older one when runs finish out of order.
 
 from __future__ import annotations
 
+import errno
 import importlib.resources
 import logging
 import os
 import re
 import shutil
+import signal
+import socket
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -34,6 +38,7 @@ __all__ = [
     "latest_run",
     "notebooks",
     "run",
+    "clean_stale_partials",
     "run_folder_root",
     "run_order",
 ]
@@ -213,19 +218,185 @@ def _file_logger(path: Path) -> logging.Handler:
     return handler
 
 
-def _failing_cell(nb_path: Path) -> str:
-    """Point at the cell that failed in an executed notebook."""
+def _error_text(name: str | None, value: str | None) -> str:
+    """`Type: message` of an exception, with what it means when the message alone does not say it."""
+    text = f"{name}: {value}" if value else f"{name}"
+    if name == "MemoryError":
+        return f"{text} (out of memory)"
+    if value and "No space left on device" in value:
+        return f"{text} (the disk is full)"
+    return text
+
+
+def _last_started_cell(nb_path: Path) -> int | None:
+    """The number (from 1) of the last cell papermill marked as started in a saved notebook."""
     try:
         import nbformat
 
         nb = nbformat.read(nb_path, as_version=4)
-        for i, cell in enumerate(nb.cells):
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    return f"cell {i + 1}: {out.get('ename')}: {out.get('evalue')}"
-    except Exception:  # the notebook may be unreadable; the message then says less
-        pass
-    return ""
+    except Exception:  # unreadable or not written at all: the message then names no cell
+        return None
+    started = [i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] + 1 if started else None
+
+
+def _kernel_end(km) -> str:
+    """How the kernel process ended: killed by a signal, or exited with a code."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    code = process.poll() if process is not None else None
+    if code is None:
+        return "killed by the system, e.g. out of memory"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if -code == getattr(signal, "SIGKILL", 9):
+            return f"killed by the system, e.g. out of memory; signal {name}"
+        return f"killed by {name}"
+    return f"it exited with code {code}"
+
+
+def _cause(exc: BaseException, nb_path: Path | None, km, timeout_s: int) -> str:
+    """What made a notebook fail, in words: the failing cell's exception, a dead kernel, the time limit.
+
+    Parameters
+    ----------
+    exc : what papermill (or the runner) raised.
+    nb_path : the executed notebook as saved so far, to find the cell that was running.
+    km : the run's kernel manager, still holding the kernel's process to tell how it ended.
+    timeout_s : `run.cell_timeout_s` of the params file.
+    """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    def cell() -> str:
+        n = _last_started_cell(nb_path) if nb_path is not None else None
+        return f"cell {n}: " if n else ""
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"cell {exc.cell_index + 1}: {_error_text(exc.ename, exc.evalue)}"
+    if isinstance(exc, DeadKernelError) or (km is not None and not _alive(km)):
+        return f"{cell()}the notebook kernel died ({_kernel_end(km)})"
+    if isinstance(exc, CellTimeoutError):
+        return (
+            f"{cell()}still running after {timeout_s} s, the limit run.cell_timeout_s of the params file; "
+            "it was stopped (raise the limit if the data are large)"
+        )
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" while writing {exc.filename}" if exc.filename else ""
+        return f"No space left on device{where} (the disk is full)"
+    if isinstance(exc, MemoryError):
+        return f"MemoryError: {exc} (out of memory)" if str(exc) else "MemoryError (out of memory)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _show_in_notebook(nb_path: Path, exc: BaseException, cause: str) -> None:
+    """Add the cause of a dead kernel or a time limit to the cell that was running, as an error output.
+
+    A failing cell's own exception is in the notebook already; these two stop the kernel before it
+    can write one, and the kept notebook should still show where and why the run stopped.
+    """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if not isinstance(exc, (DeadKernelError, CellTimeoutError)) or not nb_path.exists():
+        return
+    try:
+        import nbformat
+
+        nb = nbformat.read(nb_path, as_version=4)
+        n = _last_started_cell(nb_path)
+        if n is None:
+            return
+        text = cause.split(": ", 1)[1] if cause.startswith("cell ") else cause
+        error = nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=text, traceback=[text])
+        nb.cells[n - 1].setdefault("outputs", []).append(error)
+        _write_text_atomically(nb_path, nbformat.writes(nb))
+    except Exception:  # e.g. a full disk: the notebook stays as papermill last saved it
+        log.warning("could not add the cause to %s", nb_path.name)
+
+
+def _alive(km) -> bool:
+    """Whether the kernel's process is still running (a manager that cannot tell: yes)."""
+    provisioner = getattr(km, "provisioner", None)
+    if provisioner is None or not hasattr(provisioner, "process"):
+        return True
+    return provisioner.process is not None and provisioner.process.poll() is None
+
+
+class _AtomicNotebooks:
+    """papermill I/O for the notebooks of one run folder: every save is a new file renamed into place.
+
+    papermill saves the executed notebook at every cell by rewriting it in place, so a full disk
+    leaves a truncated, unreadable notebook. Here a save either replaces the notebook whole or
+    leaves its last complete save, and the failed save is remembered for the run's message.
+    """
+
+    def __init__(self, folder: Path):
+        self.prefix = str(folder) + os.sep
+        self.failed: dict[str, OSError] = {}
+
+    def read(self, path):
+        return Path(path).read_text(encoding="utf-8")
+
+    def listdir(self, path):
+        return [os.path.join(path, name) for name in os.listdir(path)]
+
+    def write(self, buf, path):
+        try:
+            _write_text_atomically(Path(path), buf)
+        except OSError as exc:
+            self.failed[str(path)] = exc
+            raise
+        self.failed.pop(str(path), None)
+
+    def pretty_path(self, path):
+        return path
+
+
+def _put(fh, text: str) -> None:
+    """Write `text` to an open file (one place, so that tests can fill the disk half-way)."""
+    fh.write(text)
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    """Write a text file through a temporary file beside it and a rename; on error the old file stays."""
+    fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            _put(fh, text)
+        os.chmod(scratch, 0o644)  # mkstemp makes it private; run folders are for the team
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _notebooks_saved_atomically(folder: Path):
+    """Route papermill's saves of notebooks under `folder` through `_AtomicNotebooks` while inside."""
+    from papermill.iorw import papermill_io
+
+    handler = _AtomicNotebooks(folder)
+    papermill_io.register(handler.prefix, handler)  # papermill picks the newest handler whose prefix matches
+    try:
+        yield handler
+    finally:
+        # papermill has no way to unregister; the handler list is its documented registry
+        papermill_io._handlers = [h for h in papermill_io._handlers if h[1] is not handler]
+
+
+def _kept_notebook(written: Path, saver: _AtomicNotebooks, folder: Path) -> str:
+    """What the failure message says about the executed notebook (written in the partial folder)
+    that is kept in the `-failed` folder."""
+    exc = saver.failed.get(str(written))
+    if exc is None:
+        return f"the executed notebook is kept in {folder}"
+    why = exc.strerror or str(exc)
+    path = folder / written.name
+    if path.exists():
+        return f"saving the executed notebook failed ({why}); {folder} keeps {path.name} as last saved whole"
+    return f"saving the executed notebook failed ({why}), so none is kept; the run's other files are in {folder}"
 
 
 def run(
@@ -262,63 +433,83 @@ def run(
 
     root = run_folder_root(p, out)
     root.mkdir(parents=True, exist_ok=True)
+    cleaned = clean_stale_partials(root)
+    for line in cleaned:
+        say(f"  {p.name}: {line}")
     started = datetime.now()
     stamp = started.strftime("%Y%m%d-%H%M%S")
     tmp = root / f".{stamp}.{uuid.uuid4().hex[:8]}.partial"
     tmp.mkdir()
     handler = _file_logger(tmp / "run.log")
+    for line in cleaned:
+        log.info(line)
     current = None
     stage = "set-up"
+    cause = ""
+    timeout_s = p.run.cell_timeout_s
     try:
-        source = Path(params_path).resolve()
-        shutil.copyfile(source, tmp / "params.yaml")
-        (tmp / "data.sha256").write_text(f"{data.sha256}  {p.data_path.name}\n", encoding="utf-8")
-        write_json(tmp / "results.json", base_results(p, started))
-        log.info("planner run %s (data %s, sha256 %s)", source, p.data_path, data.sha256)
-        shipped = notebook_dir is None or Path(notebook_dir).resolve() == NOTEBOOKS_DIR.resolve()
-        lang = p.report.language if shipped else "en"  # a suite of one's own runs as written
-        suite = [(nb, _in_language(nb, lang)) for nb in notebooks(notebook_dir)]
-        with _kernel(tmp) as km:
-            for nb, source_nb in suite:
-                current = tmp / nb.name
-                say(f"  {p.name}: {nb.stem} ...")
-                t_nb = time.perf_counter()
-                _fresh_namespace(km)
-                papermill.execute_notebook(
-                    source_nb,
-                    str(current),
-                    parameters={"params_path": str(source), "run_dir": "."},
-                    km=km,
-                    kernel_name="python3",
-                    progress_bar=False,
-                    log_output=False,
-                    report_mode=False,
-                )
-                log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
-                outcome.notebooks.append(nb.name)
-            current, stage = None, "finishing (report.html, results.json)"
-        _export_html(tmp, outcome.notebooks, p)
-        results = read_results(tmp / "results.json")
-        results.run.finished = datetime.now().replace(microsecond=0)
-        write_json(tmp / "results.json", results.to_dict())
-        outcome.headline = headline(results)
-        log.info("finished in %.1f s", time.perf_counter() - t0)
+        with _notebooks_saved_atomically(tmp) as saver:
+            # who builds this folder, so that a later run can tell a killed run's leftovers from a live one
+            (tmp / PID_FILE).write_text(f"{os.getpid()} {socket.gethostname()}\n", encoding="utf-8")
+            source = Path(params_path).resolve()
+            shutil.copyfile(source, tmp / "params.yaml")
+            (tmp / "data.sha256").write_text(f"{data.sha256}  {p.data_path.name}\n", encoding="utf-8")
+            write_json(tmp / "results.json", base_results(p, started))
+            log.info("planner run %s (data %s, sha256 %s)", source, p.data_path, data.sha256)
+            shipped = notebook_dir is None or Path(notebook_dir).resolve() == NOTEBOOKS_DIR.resolve()
+            lang = p.report.language if shipped else "en"  # a suite of one's own runs as written
+            suite = [(nb, _in_language(nb, lang)) for nb in notebooks(notebook_dir)]
+            with _kernel(tmp) as km:
+                for nb, source_nb in suite:
+                    current = tmp / nb.name
+                    say(f"  {p.name}: {nb.stem} ...")
+                    t_nb = time.perf_counter()
+                    try:
+                        _fresh_namespace(km)
+                        papermill.execute_notebook(
+                            source_nb,
+                            str(current),
+                            parameters={"params_path": str(source), "run_dir": "."},
+                            km=km,
+                            kernel_name="python3",
+                            progress_bar=False,
+                            log_output=False,
+                            report_mode=False,
+                            execution_timeout=timeout_s,
+                        )
+                    except BaseException as exc:
+                        # while the kernel's process is still at hand, to tell how it ended
+                        cause = _cause(exc, current, km, timeout_s)
+                        _show_in_notebook(current, exc, cause)
+                        raise
+                    log.info("%s done in %.1f s", nb.name, time.perf_counter() - t_nb)
+                    outcome.notebooks.append(nb.name)
+                current, stage = None, "finishing (report.html, results.json)"
+            _export_html(tmp, outcome.notebooks, p)
+            results = read_results(tmp / "results.json")
+            results.run.finished = datetime.now().replace(microsecond=0)
+            write_json(tmp / "results.json", results.to_dict())
+            outcome.headline = headline(results)
+            log.info("finished in %.1f s", time.perf_counter() - t0)
     except BaseException as exc:
-        cell = _failing_cell(current) if current is not None and current.exists() else ""
-        log.error("run failed in %s: %s", current.name if current else stage, cell or exc)
+        cause = cause or _cause(exc, None, None, timeout_s)
+        log.error("run failed in %s: %s", current.name if current else stage, cause)
         log.removeHandler(handler)
         handler.close()
+        (tmp / PID_FILE).unlink(missing_ok=True)
         failed = _claim_folder(root, stamp, tmp, suffix="-failed")
         outcome.status = "failed"
         outcome.run_dir = failed
-        where = f"{current.name}, {cell}" if cell else (current.name if current else f"{stage}: {exc}")
-        outcome.message = f"failed in {where}; the executed notebook is kept in {failed}"
+        where = f"{current.name}, {cause}" if current is not None else f"{stage}: {cause}"
+        kept = _kept_notebook(current, saver, failed) if current is not None else f"see {failed}"
+        outcome.message = f"failed in {where}; {kept}"
         outcome.seconds = time.perf_counter() - t0
         if isinstance(exc, KeyboardInterrupt):
             raise
         return outcome
     log.removeHandler(handler)
     handler.close()
+    (tmp / PID_FILE).unlink(missing_ok=True)
     final = _claim_folder(root, stamp, tmp)
     note = _point_latest(root, final)
     if note:
@@ -327,6 +518,79 @@ def run(
     outcome.run_dir = final
     outcome.seconds = time.perf_counter() - t0
     return outcome
+
+
+PID_FILE = "run.pid"
+STALE_AFTER_S = 24 * 3600
+_PARTIAL = re.compile(r"^\.(\d{8}-\d{6})\.[0-9a-f]{8}\.partial$")
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process of this machine with `pid` is running (when unsure: yes)."""
+    if os.name == "nt":  # os.kill would end the process there, not probe it
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to somebody else
+        return True
+    return True
+
+
+def _last_change(folder: Path) -> float:
+    """The newest modification time of the folder and the files directly in it."""
+    times = [folder.stat().st_mtime]
+    for entry in folder.iterdir():
+        try:
+            times.append(entry.stat().st_mtime)
+        except OSError:
+            continue
+    return max(times)
+
+
+def clean_stale_partials(root: Path, *, now: float | None = None) -> list[str]:
+    """Remove the hidden `.partial` folders that killed runs left in `root`.
+
+    A folder goes only when nothing has changed in it for a day and the process that built it
+    (`run.pid`: pid and host) is no longer running on this machine. A folder built on another host
+    is left alone (its process cannot be checked from here), and so is one without `run.pid` that
+    changed within the day. Finished and `-failed` run folders are never touched.
+
+    Returns
+    -------
+    One line per folder removed, for the progress output and run.log.
+    """
+    now = time.time() if now is None else now
+    said = []
+    for folder in sorted(root.iterdir()):
+        if not _PARTIAL.match(folder.name) or folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            idle = now - _last_change(folder)
+            if idle < STALE_AFTER_S:
+                continue
+            pid_file = folder / PID_FILE
+            pid, host = None, None
+            if pid_file.is_file():
+                fields = pid_file.read_text(encoding="utf-8").split()
+                pid = int(fields[0]) if fields and fields[0].isdigit() else None
+                host = fields[1] if len(fields) > 1 else None
+            if host is not None and host != socket.gethostname():
+                continue
+            if pid is not None and _pid_alive(pid):
+                continue
+            # renamed first, so that two runs cleaning at once never remove each other's work twice
+            doomed = root / f".{folder.name.strip('.')}.{uuid.uuid4().hex[:8]}.removing"
+            os.rename(folder, doomed)
+        except (OSError, ValueError):  # gone meanwhile, or unreadable: leave it
+            continue
+        shutil.rmtree(doomed, ignore_errors=True)
+        whose = f"process {pid} is no longer running" if pid is not None else "no process recorded"
+        said.append(
+            f"removed {folder.name}, left by a run that did not finish ({whose}; unchanged for {idle / 3600:.0f} h)"
+        )
+    return said
 
 
 def _in_language(path: Path, lang: str):
@@ -353,25 +617,34 @@ def _kernel(cwd: Path):
     Starting a kernel and importing pandas, statsmodels and matplotlib costs seconds; paying it
     once per run instead of once per notebook is most of the suite's fixed cost.
     """
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
 
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    # The asynchronous manager, as nbclient expects: with a blocking one its wait for the cell's
+    # output blocks its event loop, so neither the time limit nor the check for a dead kernel runs.
+    km = AsyncKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"])
     try:
         yield km
     finally:
-        km.shutdown_kernel(now=True)
+        run_sync(km.shutdown_kernel)(now=True)
 
 
 def _fresh_namespace(km) -> None:
     """Clear the shared kernel's variables so each notebook runs as if alone (imports stay warm)."""
+    if not _alive(km):  # died after the previous notebook's last cell: say so now, not after a wait
+        from nbclient.exceptions import DeadKernelError
+
+        raise DeadKernelError("Kernel died")
+    from jupyter_core.utils import run_sync
+
     kc = km.client()
     kc.start_channels()
     try:
-        kc.wait_for_ready(timeout=120)
+        run_sync(kc.wait_for_ready)(timeout=120)
         # reset() also drops __spec__ from __main__, which multiprocessing needs to start workers
         code = "get_ipython().reset(new_session=True)\n__spec__ = None"
-        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda m: None)
+        reply = run_sync(kc.execute_interactive)(code, timeout=60, output_hook=lambda m: None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError("could not reset the kernel between notebooks")
     finally:

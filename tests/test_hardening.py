@@ -186,3 +186,60 @@ def test_paths_stay_where_the_params_file_says(tmp_path):
         assert "output.name" in str(exc)
     else:
         raise AssertionError("a climbing output name was accepted")
+
+
+def test_a_csv_with_only_its_header_is_a_data_error_naming_the_file(tmp_path, capsys):
+    EXAMPLE.iloc[:0].to_csv(tmp_path / "data.csv", index=False)
+    raw = {**RAW_PARAMS, "data": {**RAW_PARAMS["data"], "path": "data.csv"}, "output": {"dir": "reports"}}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    code, err = validate_exit(capsys, tmp_path / "p.yaml")
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: data.csv: 1 problem(s) in the data (data.path of ")
+    assert "no data rows" in err and "header (row 1)" in err
+    assert_clean_stop(code, err, tmp_path / "p.yaml")
+
+
+def _math_texts(fig) -> list[str]:
+    """Draw the figure as the run saves it; return every text matplotlib would read as mathematics."""
+    from matplotlib.text import Text
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")  # mathtext parses (and fails) only when drawn
+    return [t.get_text() for t in fig.findobj(Text) if t._preprocess_math(t.get_text())[1]]
+
+
+def test_names_with_dollar_signs_pass_validate_and_draw_as_written(tmp_path, capsys):
+    from planner.charts import data as data_charts
+    from planner.charts import plan as plan_charts
+    from planner.data import from_frame
+    from planner.params import PlanSpec
+    from planner.plan import plan_budget
+    from planner.synth import generate
+
+    names = {"enc_web": "visits_$_web", "enc_calls": "calls_$_phone", "content_video_eur": "cost_$_web"}
+    frame = EXAMPLE.rename(columns=names)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    raw = yaml.safe_load(yaml.safe_dump(RAW_PARAMS))
+    raw["data"].update(path="data.csv", digital=["visits_$_web"])
+    raw["data"]["encounters"] = {"visits_$_web": 1.0, "calls_$_phone": 3.0, "enc_meetings": 10.0}
+    raw["data"]["spend"]["content"] = ["content_articles_eur", "cost_$_web", "content_social_eur"]
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    code, err = validate_exit(capsys, tmp_path / "p.yaml")
+    assert code == 0, err
+    ds = from_frame(frame, params.load(tmp_path / "p.yaml"))
+    for chart in (data_charts.encounters_by_channel, data_charts.weighted_encounters, data_charts.spend_mix):
+        fig = chart(ds)
+        assert _math_texts(fig) == [], chart.__name__
+    shown = [t.get_text() for t in data_charts.weighted_encounters(ds).findobj(lambda a: hasattr(a, "get_text"))]
+    assert any("visits_\\$_web" in text and "calls_\\$_phone" in text for text in shown)
+
+    syn = generate(seed=1, weeks=104, scenario="content_driven")
+    scenarios = {
+        "budget $5 cut_$_": {"content": 0.5, "design": 0.2, "technology": 0.3},
+        "$_all_$ content": {"content": 0.8, "design": 0.1, "technology": 0.1},
+    }
+    plan = plan_budget(syn.truth, PlanSpec(scenarios=scenarios), syn.truth.spend)
+    fig = plan_charts.scenario_chart(plan)
+    assert _math_texts(fig) == []
+    labels = [t.get_text().replace("\\$", "$") for t in fig.axes[0].get_yticklabels()]
+    assert set(scenarios) <= set(labels)

@@ -473,3 +473,22 @@ def test_reading_keys_are_checked(tmp_path, key, value, message):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ParamsError, match=message):
         params.load(path)
+
+
+def test_run_cell_timeout_defaults_to_ten_minutes_and_is_checked(tmp_path):
+    assert params.load(HERE / "minimal.yaml").run.cell_timeout_s == 600
+    assert params.load(ROOT_PARAMS / "example.yaml").run.cell_timeout_s == 600  # documented at its default
+    text = (HERE / "minimal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "data.csv").write_text("")
+    for value, message in (
+        ("0", r"line \d+: run.cell_timeout_s: must be >= 1 \(got 0\)"),
+        ("ten", r"line \d+: run.cell_timeout_s: "),
+        ("90000", r"line \d+: run.cell_timeout_s: must be <= 86400"),
+    ):
+        f = tmp_path / "p.yaml"
+        f.write_text(text + f"run:\n  cell_timeout_s: {value}\n", encoding="utf-8")
+        with pytest.raises(ParamsError, match=message):
+            params.load(f)
+    f.write_text(text + "run:\n  cell_timeout: 60\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"did you mean 'cell_timeout_s'"):
+        params.load(f)

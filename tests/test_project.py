@@ -69,3 +69,48 @@ def test_ci_runs_the_readme_test_command_verbatim():
     command = "bash scripts/test"
     assert command in readme and command in ci
     assert "bash scripts/run-example" in readme
+
+
+def _readme_block(heading: str, language: str) -> str:
+    """The first fenced code block of `language` under a README heading."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"\n{heading}\n", 1)[1]
+    return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_cron_line_works_when_pasted(tmp_path):
+    """cron hands the command to /bin/sh: it must run in a checkout where logs/ does not exist yet."""
+    import subprocess
+
+    (line,) = [x for x in _readme_block("### cron", "cron").splitlines() if x and not x.startswith("#")]
+    command = line.split(None, 5)[5]  # after the five time fields
+    assert command.startswith("cd /srv/planner && ")
+    checkout = tmp_path / "planner"
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    fake = checkout / ".venv" / "bin" / "planner"
+    fake.write_text('#!/bin/sh\necho "planner $*"\necho progress >&2\n')
+    fake.chmod(0o755)
+    result = subprocess.run(["/bin/sh", "-c", command.replace("/srv/planner", str(checkout))], cwd=tmp_path)
+    assert result.returncode == 0
+    assert (checkout / "logs" / "planner.log").read_text() == "planner run params/ --jobs 2\nprogress\n"
+
+
+def test_the_readme_airflow_dag_imports_with_airflow():
+    """Optional: runs where Airflow is installed; elsewhere it is skipped."""
+    pytest.importorskip("airflow.sdk")
+    pytest.importorskip("airflow.providers.standard.operators.bash")
+    namespace: dict = {}
+    exec(compile(_readme_block("### Airflow", "python"), "README.md (Airflow)", "exec"), namespace)
+    dag = namespace["dag"]
+    assert dag.dag_id == "content_impact_plan"
+    assert {t.task_id for t in dag.tasks} == {"validate", "run"}
+    assert "planner run params/" in dag.get_task("run").bash_command
+
+
+def test_the_readme_airflow_dag_uses_the_current_import_paths():
+    code = _readme_block("### Airflow", "python")
+    imports = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
+    assert "from airflow.providers.standard.operators.bash import BashOperator" in imports
+    assert "from airflow.sdk import DAG" in imports
+    assert not [line for line in imports if line.startswith("from airflow.operators")]
+    ast.parse(code)

@@ -408,3 +408,164 @@ def test_notebook_words_have_every_key_and_placeholder_of_english(lang):
     assert catalogue.mismatches(words("en"), words(lang)) == []
     # kept apart from the main catalogue until merged: no key may shadow one of its keys
     assert set(words(lang).messages) & set(catalogue.get(lang).messages) == set()
+
+
+# -- runs that cannot hang ----------------------------------------------------------------------------
+
+
+def one_cell_suite(folder: Path, code: str) -> Path:
+    """A one-notebook suite: a cell that prints, then `code`."""
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell('params_path: str = ""\nrun_dir: str = ""', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("print('before')"),
+            nbformat.v4.new_code_cell(code),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "01_only.ipynb")
+    return folder
+
+
+def with_timeout(params_path: Path, seconds: int) -> Path:
+    import yaml
+
+    raw = yaml.safe_load(params_path.read_text())
+    raw["run"] = {"cell_timeout_s": seconds}
+    params_path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return params_path
+
+
+def test_a_killed_kernel_fails_the_run_at_once_with_exit_code_1(example_copy, tmp_path, capsys, monkeypatch):
+    """As the out-of-memory killer does: the kernel's process gets SIGKILL in the middle of a cell."""
+    import time
+
+    with_timeout(example_copy, 120)
+    code = "import os, signal, time\nos.kill(os.getpid(), signal.SIGKILL)\ntime.sleep(600)"
+    monkeypatch.setattr(runner, "NOTEBOOKS_DIR", one_cell_suite(tmp_path / "nb", code))
+    t0 = time.monotonic()
+    assert cli.main(["run", str(example_copy), "--out", str(tmp_path / "out")]) == 1
+    assert time.monotonic() - t0 < 60  # far less than the cell's limit: the dead kernel is noticed at once
+    err = capsys.readouterr().err
+    assert "run FAILED: failed in 01_only.ipynb, cell 4: the notebook kernel died (killed by the system, e.g. out " \
+        "of memory; signal SIGKILL)" in err
+    (failed,) = (tmp_path / "out" / "example").glob("*-failed")
+    assert str(failed) in err
+    assert not (failed / runner.PID_FILE).exists()
+    # the kept notebook shows where and why, as an error output of the cell that was running
+    kept = nbformat.read(failed / "01_only.ipynb", as_version=4)
+    (error,) = [o for o in kept.cells[3].outputs if o.output_type == "error"]
+    assert error.ename == "DeadKernelError" and error.evalue.startswith("the notebook kernel died (killed by")
+    assert not list((tmp_path / "out" / "example").glob(".*.partial"))
+
+
+def test_a_cell_past_its_time_limit_fails_the_run(example_copy, tmp_path):
+    import time
+
+    with_timeout(example_copy, 2)
+    t0 = time.monotonic()
+    outcome = runner.run(
+        example_copy, notebook_dir=one_cell_suite(tmp_path / "nb", "import time\ntime.sleep(600)"), progress=print
+    )
+    assert time.monotonic() - t0 < 60
+    assert outcome.status == "failed" and outcome.run_dir.name.endswith("-failed")
+    assert "01_only.ipynb, cell 4: still running after 2 s, the limit run.cell_timeout_s" in outcome.message
+    kept = nbformat.read(outcome.run_dir / "01_only.ipynb", as_version=4)
+    assert [o.ename for o in kept.cells[3].outputs if o.output_type == "error"] == ["CellTimeoutError"]
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("raise MemoryError()", "cell 4: MemoryError (out of memory)"),
+        (
+            "raise OSError(28, 'No space left on device')",
+            "cell 4: OSError: [Errno 28] No space left on device (the disk is full)",
+        ),
+        ("{}['budget']", "cell 4: KeyError: 'budget'"),
+    ],
+)
+def test_the_failure_message_carries_the_cells_exception(example_copy, tmp_path, code, expected):
+    outcome = runner.run(example_copy, notebook_dir=one_cell_suite(tmp_path / "nb", code), progress=lambda _: None)
+    assert outcome.status == "failed"
+    assert f"failed in 01_only.ipynb, {expected}; the executed notebook is kept in {outcome.run_dir}" == (
+        outcome.message
+    )
+
+
+def test_a_full_disk_never_leaves_a_truncated_notebook(example_copy, tmp_path, monkeypatch):
+    """The save after the cell that fills the disk fails half-way: the notebook kept is its last whole save."""
+    import errno
+
+    put = runner._put
+
+    def disk_fills(fh, text):
+        if "disk-fills-here" in text:
+            fh.write(text[: len(text) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        put(fh, text)
+
+    monkeypatch.setattr(runner, "_put", disk_fills)
+    suite = one_cell_suite(tmp_path / "nb", "print('disk-fills' + '-here')")
+    outcome = runner.run(example_copy, notebook_dir=suite, progress=lambda _: None)
+    assert outcome.status == "failed"
+    assert "No space left on device (the disk is full)" in outcome.message
+    assert "saving the executed notebook failed (No space left on device)" in outcome.message
+    assert f"{outcome.run_dir} keeps 01_only.ipynb as last saved whole" in outcome.message
+    kept = nbformat.read(outcome.run_dir / "01_only.ipynb", as_version=4)  # whole JSON, not cut off
+    assert "before" in json.dumps(kept.cells[2].outputs)
+    assert not [p.name for p in outcome.run_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_run_records_its_process_while_it_runs_and_not_after(example_copy, tmp_path):
+    code = "import os\nassert int(open('run.pid').read().split()[0]) == os.getppid()"
+    outcome = runner.run(example_copy, notebook_dir=one_cell_suite(tmp_path / "nb", code), progress=lambda _: None)
+    assert outcome.status == "ok", outcome.message
+    assert not (outcome.run_dir / runner.PID_FILE).exists()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_partial_folders_of_killed_runs_are_cleaned_and_nothing_else(example_copy, tmp_path):
+    import socket
+    import time
+
+    root = tmp_path / "reports" / "example"
+    root.mkdir(parents=True)
+    host, two_days_ago = socket.gethostname(), time.time() - 2 * 24 * 3600
+
+    def folder(name, pid_line=None, *, old=True):
+        path = root / name
+        path.mkdir()
+        (path / "01_data_overview.ipynb").write_text("{}")
+        if pid_line is not None:
+            (path / runner.PID_FILE).write_text(pid_line)
+        if old:
+            for p in (*path.iterdir(), path):
+                os.utime(p, (two_days_ago, two_days_ago))
+        return path
+
+    killed = folder(".20260101-060000.aaaaaaaa.partial", f"{_dead_pid()} {host}\n")
+    unrecorded = folder(".20260101-060001.bbbbbbbb.partial")
+    live = folder(".20260101-060002.cccccccc.partial", f"{os.getpid()} {host}\n")
+    recent = folder(".20260101-060003.dddddddd.partial", f"{_dead_pid()} {host}\n", old=False)
+    elsewhere = folder(".20260101-060004.eeeeeeee.partial", "12345 another-host\n")
+    finished = folder("20260101-050000")
+    failed = folder("20260101-050001-failed")
+    lines = []
+    suite = make_suite(tmp_path / "nb", fail_in_second=False)
+    outcome = runner.run(example_copy, notebook_dir=suite, progress=lines.append)
+    assert outcome.status == "ok", outcome.message
+    assert not killed.exists() and not unrecorded.exists()
+    assert all(p.exists() for p in (live, recent, elsewhere, finished, failed))
+    assert [p.name for p in root.iterdir() if p.name.endswith(".removing")] == []
+    said = [line for line in lines if "removed" in line]
+    assert len(said) == 2
+    assert said[0].startswith(f"  example: removed {killed.name}, left by a run that did not finish (process ")
+    assert "no process recorded" in said[1] and unrecorded.name in said[1]
+    assert "removed .20260101-060000.aaaaaaaa.partial" in (outcome.run_dir / "run.log").read_text()

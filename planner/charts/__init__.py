@@ -74,9 +74,18 @@ def interval(ax, y, low, high, *, color: str = "black", lw: float = 1.0, cap: fl
         ax.vlines(end, y[ok] - cap, y[ok] + cap, color=color, lw=lw, zorder=3)
 
 
+def literal(text: str) -> str:
+    """User text (a column or scenario name) as matplotlib must be given it to show it as written.
+
+    matplotlib reads the text between two `$` as mathematics: `cost_$_web, visits_$` would be
+    drawn garbled or stop the chart with a parse error. An escaped `\\$` is drawn as `$`.
+    """
+    return str(text).replace("$", r"\$")
+
+
 def color(name: str) -> str:
     """The fixed colour of a category or series name."""
     return COLORS[name]
 
 
-__all__ = ["COLORS", "ORDER", "STYLE", "color", "figure", "interval", "styled"]
+__all__ = ["COLORS", "ORDER", "STYLE", "color", "figure", "interval", "literal", "styled"]

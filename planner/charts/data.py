@@ -12,7 +12,7 @@ import matplotlib.ticker as mticker
 from matplotlib.figure import Figure
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, styled
+from planner.charts import COLORS, figure, literal, styled
 from planner.data import Dataset
 from planner.i18n import fmt_significant
 from planner.i18n.notebooks import messages
@@ -120,7 +120,7 @@ def encounters_by_channel(data: Dataset, lang: Any = "en") -> Figure:
         axes = fig.subplots(len(channels) + 1, 1, sharex=True)
         for ax, ch in zip(axes, channels, strict=False):
             ax.plot(data.encounters.index, data.encounters[ch], color="#444444", lw=1)
-            ax.set_ylabel(m("ch_channel_per_week", channel=ch))
+            ax.set_ylabel(m("ch_channel_per_week", channel=literal(ch)))
             ax.yaxis.set_major_formatter(_int(m))
         axes[-1].plot(digital.index, digital, color=COLORS["recommended"], lw=1.2)
         axes[-1].yaxis.set_major_formatter(_pct(m))
@@ -133,7 +133,9 @@ def weighted_encounters(data: Dataset, lang: Any = "en") -> Figure:
     """Quality-weighted encounters per week: the quantity the model explains."""
     m = messages(lang)
     y = data.y
-    weights = ", ".join(f"{k} ×{fmt_significant(w, m.lang, 3)}" for k, w in data.params.data.encounters.items())
+    weights = ", ".join(
+        f"{literal(k)} ×{fmt_significant(w, m.lang, 3)}" for k, w in data.params.data.encounters.items()
+    )
     with styled():
         fig = figure(8, 2.8)
         ax = fig.subplots()

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, interval, styled
+from planner.charts import COLORS, figure, interval, literal, styled
 from planner.i18n.notebooks import messages
 
 __all__ = ["frontier_chart", "scenario_chart", "weekly_plan_chart"]
@@ -42,7 +42,7 @@ def _scenario_colour(kind: str) -> str:
 
 def _label(name: str, kind: str, m) -> str:
     """A scenario's name in the language; a user scenario keeps its name from the params file."""
-    return name if kind == "user" else m(f"ch_scenario_{kind}")
+    return literal(name) if kind == "user" else m(f"ch_scenario_{kind}")
 
 
 def scenario_chart(plan, lang: Any = "en") -> Figure:
