@@ -47,16 +47,8 @@ def _params_files(items: list[str]) -> tuple[list[Path], list[str]]:
     return files, missing
 
 
-def _fmt_eur(x: float) -> str:
-    return f"{x:,.0f} EUR"
-
-
-def _fmt_eur2(x: float) -> str:
-    """Euros to the cent, so a sum can be checked against the spreadsheet's own."""
-    return f"{x:,.2f} EUR"
-
-
 def cmd_validate(args) -> int:
+    from planner.i18n import Messages
     from planner.runner import InputError, validate
 
     files, missing = _params_files(args.params)
@@ -70,32 +62,37 @@ def cmd_validate(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             status = EXIT_INVALID
             continue
+        # Numbers and dates in the language of the run's brief, as its reader compares them with
+        # a spreadsheet in that language; the sums to the cent match the spreadsheet's own.
+        m = Messages(p.report.language)
         h = p.plan.horizon_weeks
         all_eur, last_eur = data.spend_by_category(), data.spend_by_category(h)
+        first, last = m.date(data.frame.index[0]), m.date(data.frame.index[-1])
         print(f"{path}: valid")
         print(f"  data        {p.data_path}")
-        print(f"  rows        {data.weeks} weeks, {data.frame.index[0].date()} .. {data.frame.index[-1].date()}")
+        print(f"  rows        {m.int(data.weeks)} weeks, {first} .. {last}")
         print(f"  sha256      {data.sha256}")
         if data.region_names:
             names = ", ".join(data.region_names)
-            print(f"  regions     {len(data.region_names)} ({names}); the model reads their national weekly totals")
-        print(f"  {'spend mix':<12}{'all data':>18}{'share':>8}{f'last {h} weeks':>20}{'share':>8}")
+            count = m.int(len(data.region_names))
+            print(f"  regions     {count} ({names}); the model reads their national weekly totals")
+        print(f"  {'spend mix':<12}{'all data':>18}{'share':>8}{f'last {m.int(h)} weeks':>20}{'share':>8}")
         for c in CATEGORIES:
             print(
-                f"  {c:<12}{_fmt_eur(all_eur[c]):>18}{all_eur[c] / all_eur.sum():>8.0%}"
-                f"{_fmt_eur(last_eur[c]):>20}{last_eur[c] / last_eur.sum():>8.0%}"
+                f"  {c:<12}{m.eur(all_eur[c]):>18}{m.pct(all_eur[c] / all_eur.sum()):>8}"
+                f"{m.eur(last_eur[c]):>20}{m.pct(last_eur[c] / last_eur.sum()):>8}"
             )
         labels = {col: f"{c}: {col}" for c, cols in p.data.spend.columns().items() for col in cols}
         width = max(30, *(len(label) + 2 for label in labels.values()))
-        print(f"  {'spend read, per column':<{width}}{'all data':>18}{f'last {h} weeks':>20}")
+        print(f"  {'spend read, per column':<{width}}{'all data':>18}{f'last {m.int(h)} weeks':>20}")
         for col, label in labels.items():
-            total, last = data.frame[col].sum(), data.frame[col].iloc[-h:].sum()
-            print(f"  {label:<{width}}{_fmt_eur2(total):>18}{_fmt_eur2(last):>20}")
+            total, last_h = data.frame[col].sum(), data.frame[col].iloc[-h:].sum()
+            print(f"  {label:<{width}}{m.eur(total, 2):>18}{m.eur(last_h, 2):>20}")
         ref = p.plan.reference_split
-        print("  reference   " + " / ".join(f"{c} {ref[c]:.0%}" for c in CATEGORIES))
+        print("  reference   " + " / ".join(f"{c} {m.pct(ref[c])}" for c in CATEGORIES))
         budget = p.plan.total_budget or float(last_eur.sum())
-        source = "params" if p.plan.total_budget else f"actual spend of the last {h} weeks"
-        print(f"  budget      {_fmt_eur(budget)} for {h} weeks ({source})")
+        source = "params" if p.plan.total_budget else f"actual spend of the last {m.int(h)} weeks"
+        print(f"  budget      {m.eur(budget)} for {m.int(h)} weeks ({source})")
         for w in data.warnings:
             print(f"  warning: {w['text']}")
     return status

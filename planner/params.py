@@ -392,7 +392,7 @@ class PlanSpec(_Strict):
 
 
 class OutputSpec(_Strict):
-    """Where run folders are written."""
+    """Where run folders are written, and in which form plan.csv is."""
 
     dir: str = Field("reports", description="Folder for run folders, relative to the params file.")
     name: str | None = Field(
@@ -400,6 +400,13 @@ class OutputSpec(_Strict):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$",
         description="Name of this plan's folder under dir (default: the params file's name). "
         "Letters, digits, '_', '-' and '.' only.",
+    )
+    csv: Literal["localised", "machine"] = Field(
+        "localised",
+        description="Form of plan.csv: localised (default) opens as columns in a spreadsheet of "
+        "report.language (Finnish: ';' between fields, decimal comma, Finnish headers, UTF-8 with a byte "
+        "order mark); machine is the same in every language (',' between fields, decimal point, the "
+        "code names of the columns, UTF-8), for scripts.",
     )
 
 

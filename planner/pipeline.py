@@ -301,10 +301,14 @@ class Pipeline:
         return Image(filename=str(png), width=int(fig.get_figwidth() * 96))
 
     def save_table(self, frame, name: str) -> Path:
-        """Save a table as CSV in the run folder (e.g. plan.csv for the finance team)."""
-        target = self.path(name)
-        frame.to_csv(target, index=True)
-        return target
+        """Save a table as CSV in the run folder (e.g. plan.csv for the finance team).
+
+        Written in the form ``output.csv`` names: for a spreadsheet in report.language (localised)
+        or for scripts (machine); `planner.tables.read_csv` reads either back.
+        """
+        from planner.tables import write_csv
+
+        return write_csv(frame, self.path(name), self.params.report.language, self.params.output.csv)
 
     def brief(self) -> Path:
         """Write brief.pdf from the run's results."""

@@ -123,7 +123,7 @@ def test_invalid_input_writes_nothing(example_copy, tmp_path):
 def test_cli_exit_codes(example_copy, tmp_path, capsys):
     assert cli.main(["validate", str(example_copy)]) == 0
     out = capsys.readouterr().out
-    assert "156 weeks, 2022-01-03 .. 2024-12-23" in out
+    assert "156 weeks, 3 Jan 2022 .. 23 Dec 2024" in out  # the dates of report.language (en)
     assert "technology" in out and "70%" in out  # the technology-led history
     assert cli.main(["validate", str(tmp_path / "nope.yaml")]) == 2
     assert "no such params file" in capsys.readouterr().err
