@@ -181,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check params files and their data; print what was read",
         description="Check params files and their data without running anything. Prints the rows, "
         "date range, spend mix by category over the data and over the last horizon, the sum read "
-        "from every spend column (to check against your spreadsheet), and the budget.",
+        "from every spend column (to check against your spreadsheet), and the budget, with numbers "
+        "and dates written as in the params' report.language.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -160,7 +160,6 @@ def test_language_changes_words_not_numbers(runs):
     assert "encounters" in text_en.lower()
 
 
-
 def test_plan_csv_is_written_for_the_run_language(runs):
     """English plan.csv is today's machine form; the Finnish one opens as columns in Finnish Excel and
     reads back into the same whole euros (plan.csv holds no fractions, so no decimal mark shows)."""
@@ -173,6 +172,7 @@ def test_plan_csv_is_written_for_the_run_language(runs):
     assert "," not in fi_text
     en = pd.read_csv(runs["en"] / "plan.csv", index_col="week_start", parse_dates=True)
     pd.testing.assert_frame_equal(read_csv(runs["fi"] / "plan.csv"), en)
+
 
 # -- the funnel notebook, with and without the params' funnel section ----------------------------
 
