@@ -22,6 +22,9 @@ import datetime
 import difflib
 import hashlib
 import io
+import json
+import logging
+import os
 import re
 import unicodedata
 import warnings as _warnings
@@ -35,7 +38,18 @@ import pandas as pd
 from planner import CATEGORIES, i18n
 from planner.params import ExperimentSpec, Params
 
-__all__ = ["DataError", "Dataset", "SheetError", "experiment_weeks", "from_frame", "load_data", "read_table"]
+__all__ = [
+    "PARSED_FILE",
+    "DataError",
+    "Dataset",
+    "SheetError",
+    "experiment_weeks",
+    "file_sha256",
+    "from_frame",
+    "load_data",
+    "read_table",
+    "save_parsed",
+]
 
 MIN_WEEKS = 52
 # how many rows from the top may hold titles above the header before the date column's name
@@ -1331,13 +1345,18 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     return Dataset(params=params, frame=table.astype(float), sha256=sha256, warnings=warnings, regions=regions)
 
 
-def load_data(params: Params) -> Dataset:
+def load_data(params: Params, parsed: str | os.PathLike | None = None) -> Dataset:
     """Read and check the data file a params file names.
 
     Parameters
     ----------
     params : Params
         Validated params; `params.data_path` is the file (CSV, .xlsx or .parquet).
+    parsed : str or os.PathLike, optional
+        A run folder holding the data parsed once for the run (`save_parsed`). Its frames are read
+        back instead of parsing the file again when the file's sha256 and the params still match;
+        otherwise the file is parsed and the reason logged. None (a notebook opened on its own):
+        the file is parsed.
 
     Returns
     -------
@@ -1357,6 +1376,13 @@ def load_data(params: Params) -> Dataset:
 
     if not path.is_file():
         raise error(f"data file not found: {path} (data.path is relative to the params file)")
+    sha = file_sha256(path)
+    if parsed is not None:
+        dataset, why = _read_parsed(params, Path(parsed), sha)
+        if dataset is not None:
+            return dataset
+        # no parsed file is the normal case outside `planner run`; a stale or damaged one is worth a word
+        (log.info if why.startswith("no parsed data") else log.warning)("parsing %s: %s", shown, why)
     try:
         frame, first_row = read_table(
             path, params.data.sheet, date_column=params.data.date_column, header_row=params.data.header_row
@@ -1369,7 +1395,6 @@ def load_data(params: Params) -> Dataset:
         raise error(f"cannot read the file: {exc}") from None
     except Exception as exc:  # parser errors of the CSV, Excel and Parquet readers
         raise error(f"cannot read the file ({type(exc).__name__}): {exc}") from None
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     if "sheet" in frame.attrs:
         shown = f"{shown} (sheet '{frame.attrs['sheet']}')"
     return _build(frame, params, shown, sha, first_row)
@@ -1385,3 +1410,119 @@ def from_frame(frame: pd.DataFrame, params: Params, source: str = "<frame>") -> 
     cells = _cells(frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
     cells.columns = [_nfc(c) for c in cells.columns]
     return _build(cells, params, source, hashlib.sha256(text.encode()).hexdigest(), 2)
+
+
+# -- the parsed data of a run ----------------------------------------------------------------------
+
+#: The parsed weekly data of a run, in its run folder: written once by `planner run`, read by every
+#: notebook instead of parsing the source file again (parsing a large file takes minutes).
+PARSED_FILE = "data.parquet"
+PARSED_REGIONS_FILE = "data-regions.parquet"
+_PARSED_FORMAT = "1"
+_META_KEY = b"planner.parsed"
+
+log = logging.getLogger(__name__)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in blocks (a large file is never held whole)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def params_fingerprint(params: Params) -> str:
+    """The sha256 of every params setting the parse depends on (all of them, and the data file's path).
+
+    A parsed file made under other params (another column list, another date format) is not reused.
+    """
+    text = params.model_dump_json() + "\n" + str(Path(params.data_path).resolve())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write_parquet(table, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    # a new file renamed into place: a notebook never reads a half-written one
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_parsed(dataset: Dataset, folder: str | os.PathLike) -> Path:
+    """Write a dataset's weekly frame(s) to `folder` as Parquet, with the source's sha256.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        As `load_data` returned it.
+    folder : str or os.PathLike
+        The run folder.
+
+    Returns
+    -------
+    Path
+        The file of the national weekly frame (`PARSED_FILE`); with regions also `PARSED_REGIONS_FILE`.
+    """
+    import pyarrow as pa
+
+    folder = Path(folder)
+    frame = dataset.frame
+    meta = {
+        "format": _PARSED_FORMAT,
+        "sha256": dataset.sha256,
+        "params": params_fingerprint(dataset.params),
+        "warnings": dataset.warnings,
+        # Parquet keeps the index but not its frequency; the read-back frame must equal the parsed one
+        "freq": frame.index.freqstr if isinstance(frame.index, pd.DatetimeIndex) and frame.index.freq else None,
+        "regions": dataset.regions is not None,
+    }
+    if dataset.regions is not None:
+        _write_parquet(pa.Table.from_pandas(dataset.regions, preserve_index=True), folder / PARSED_REGIONS_FILE)
+    else:
+        (folder / PARSED_REGIONS_FILE).unlink(missing_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    table = table.replace_schema_metadata({**table.schema.metadata, _META_KEY: json.dumps(meta).encode()})
+    target = folder / PARSED_FILE
+    _write_parquet(table, target)
+    return target
+
+
+def _read_parsed(params: Params, folder: Path, sha256: str) -> tuple[Dataset | None, str]:
+    """The dataset saved in `folder` if it was parsed from the same bytes under the same params.
+
+    Returns the dataset and "", or None and why the file cannot be used.
+    """
+    import pyarrow.parquet as pq
+
+    path = folder / PARSED_FILE
+    if not path.is_file():
+        return None, f"no parsed data in {folder}"
+    try:
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+    except Exception as exc:  # a damaged or foreign file: parse the source instead
+        return None, f"cannot read {path} ({type(exc).__name__}: {exc})"
+    if meta.get("format") != _PARSED_FORMAT:
+        return None, f"{path} is of another format"
+    if meta.get("sha256") != sha256:
+        was = str(meta.get("sha256"))[:12]
+        return None, f"{params.data.path} changed since it was parsed for this run (sha256 {sha256[:12]}, was {was})"
+    if meta.get("params") != params_fingerprint(params):
+        return None, "the params differ from those the data was parsed with"
+    frame = table.to_pandas()
+    if meta.get("freq"):
+        frame.index.freq = meta["freq"]
+    regions = None
+    if meta.get("regions"):
+        try:
+            regions = pq.read_table(folder / PARSED_REGIONS_FILE).to_pandas()
+        except Exception as exc:
+            return None, f"cannot read {folder / PARSED_REGIONS_FILE} ({type(exc).__name__}: {exc})"
+    return Dataset(params=params, frame=frame, sha256=sha256, warnings=meta["warnings"], regions=regions), ""
