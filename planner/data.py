@@ -122,6 +122,21 @@ def _listed(items: list[str]) -> str:
 # -- reading ----------------------------------------------------------------------------------
 
 
+#: lines `_separator` reads to sniff a separator
+_SNIFF_LINES = 20
+
+
+def _head_lines(text: str, n: int) -> list[str]:
+    """The first `n` lines of `text`, as ``text.splitlines()[:n]`` but without splitting a large file whole."""
+    size = 1 << 16
+    while size < len(text):
+        lines = text[:size].splitlines()
+        if len(lines) > n:  # the n-th line ended inside the prefix: the first n are whole
+            return lines[:n]
+        size *= 4
+    return text.splitlines()[:n]
+
+
 def _separator(text: str) -> str:
     """The CSV separator: the one of ';', tab and ',' that splits the header line most often."""
     header = next(iter(text.splitlines()), "")
@@ -130,7 +145,7 @@ def _separator(text: str) -> str:
     if counts[best] > 1:
         return best
     try:
-        return csv.Sniffer().sniff("\n".join(text.splitlines()[:20]), delimiters=",;\t").delimiter
+        return csv.Sniffer().sniff("\n".join(text.splitlines()[:_SNIFF_LINES]), delimiters=",;\t").delimiter
     except csv.Error:
         return ","
 
@@ -149,10 +164,57 @@ def _cell(value):
     return text or None
 
 
+# Every character Python's str.strip() removes (those str.isspace() is true of), as an RE2 class for
+# pyarrow, whose \s is ASCII only
+_PY_SPACE = (
+    r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}\x{2001}\x{2002}"
+    r"\x{2003}\x{2004}\x{2005}\x{2006}\x{2007}\x{2008}\x{2009}\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+_NEEDS_CELL = f"^[{_PY_SPACE}]|[{_PY_SPACE}]$"
+
+
+def _text_cells(column: pd.Series) -> np.ndarray | None:
+    """`_cell` of every cell of a text column at once, or None when the column holds other cells too.
+
+    A CSV column is text throughout. Each distinct text becomes one Python string shared by its cells
+    (dates, regions and whole numbers repeat: a million cells hold far fewer distinct texts, and a
+    string each would take gigabytes); only texts with spaces around them, or empty, go through `_cell`.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(column, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or dates of an Excel or Parquet file
+        return None
+    if isinstance(arr, pa.ChunkedArray):  # a column pandas holds in pyarrow already
+        arr = arr.combine_chunks()
+    encoded = arr.dictionary_encode()
+    texts = encoded.dictionary
+    distinct = texts.to_numpy(zero_copy_only=False).astype(object)
+    odd = pc.or_(pc.match_substring_regex(texts, _NEEDS_CELL), pc.equal(pc.utf8_length(texts), 0))
+    for i in np.flatnonzero(odd.to_numpy(zero_copy_only=False)):
+        distinct[i] = _cell(distinct[i])
+    missing = encoded.indices.is_null().to_numpy(zero_copy_only=False)
+    if len(distinct) == 0:
+        return np.full(len(arr), None, dtype=object)
+    out = distinct[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)]
+    out[missing] = None
+    return out
+
+
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell through `_cell`, kept as objects (pandas would turn None into NaN in number columns)."""
-    cells = frame.astype(object).map(_cell).astype(object)
-    return cells.where(cells.notna(), None)
+    columns = {}
+    for i in range(frame.shape[1]):
+        values = _text_cells(frame.iloc[:, i])
+        if values is None:
+            values = frame.iloc[:, i].astype(object).map(_cell).to_numpy(dtype=object, copy=True)
+            values[pd.isna(values)] = None  # pandas may have made a None into NaN
+        columns[i] = values
+    cells = pd.DataFrame(columns, index=frame.index, dtype=object)
+    cells.columns = frame.columns
+    return cells
 
 
 class SheetError(ValueError):
@@ -278,12 +340,23 @@ def read_table(
         else:
             _check_text(data)
             text = data.decode("utf-8-sig")
-        lines = text.splitlines()[: (header_row or HEADER_SEARCH_ROWS)]
+        head = _head_lines(text, max(header_row or HEADER_SEARCH_ROWS, _SNIFF_LINES))
+        lines = head[: (header_row or HEADER_SEARCH_ROWS)]
         at = header_row - 1 if header_row else _csv_header_at(lines, date_column)
-        sep = _separator(lines[at] if at < len(lines) else "") if at else _separator(text)
+        sep = _separator(lines[at] if at < len(lines) else "") if at else _separator("\n".join(head))
+        # the parser reads the UTF-8 bytes themselves: a StringIO of a large file would hold four bytes a character
+        source = io.StringIO(text) if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else io.BytesIO(data)
+        del text
         frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True, skiprows=at
+            source,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            skiprows=at,
+            encoding="utf-8-sig",
         )
+        del source, data
         frame.attrs["separator"] = sep
         frame.attrs["header_row"] = at + 1
     attrs = dict(frame.attrs)
@@ -406,6 +479,24 @@ class _ColumnMarks:
         return {m for m, cells in self.only.items() if cells}
 
 
+def _ascii_digits(cells: np.ndarray):
+    """Which cells are text of ASCII digits only ('12000'), and those cells as pyarrow strings.
+
+    Most cells of an export are such; every rule reads them the same, as the whole number they
+    show, so they are read at once and only the other cells go through the rules. (None, None) when
+    the cells are not all text or empty.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(cells, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None, None
+    mask = pc.match_substring_regex(arr, "^[0-9]+$").fill_null(False)
+    return mask.to_numpy(zero_copy_only=False), arr.filter(mask)
+
+
 def _column_marks(cells, rows) -> _ColumnMarks:
     """What every text cell of a column says about its decimal mark.
 
@@ -415,6 +506,11 @@ def _column_marks(cells, rows) -> _ColumnMarks:
     cells ('1 234,50 €') go through `_readings` one by one.
     """
     seen = _ColumnMarks()
+    cells = np.asarray(list(cells) if isinstance(cells, pd.Series) else cells, dtype=object)
+    rows = np.asarray(rows)
+    digits, _ = _ascii_digits(cells)
+    if digits is not None:  # whole numbers say nothing about the mark
+        cells, rows = cells[~digits], rows[~digits]
     text = pd.Series(list(cells), dtype=object)
     is_text = text.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if not is_text.any():
@@ -826,6 +922,22 @@ def _numbers(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarray]:
     Plain digits ('12000', '12345,50' with a comma) are converted at once, since most cells of an
     export are; only the others ('1 234,50 €', '−5') go through the cell-by-cell rules.
     """
+    digits, digit_cells = _ascii_digits(cells)
+    if digits is not None and digits.any():
+        import pyarrow as pa
+
+        values = np.full(len(cells), np.nan)
+        values[digits] = digit_cells.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        is_empty = np.zeros(len(cells), dtype=bool)
+        rest = ~digits
+        if rest.any():
+            values[rest], is_empty[rest] = _numbers_by_rule(cells[rest], mark)
+        return values, is_empty
+    return _numbers_by_rule(cells, mark)
+
+
+def _numbers_by_rule(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarray]:
+    """`_numbers` of cells that are not all plain ASCII digits."""
     n = len(cells)
     values = np.full(n, np.nan)
     text = pd.Series(cells, dtype=object)

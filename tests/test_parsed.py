@@ -7,6 +7,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -129,3 +130,19 @@ def test_pipeline_of_a_run_reads_the_parsed_data_and_standalone_parses(example_c
     alone = Pipeline(example_copy, "").data  # a notebook opened by hand parses as before
     assert calls == [1]
     _same(parsed, alone)
+
+
+def test_the_bulk_strip_knows_every_space_python_strips():
+    spaces = "".join(f"\\x{{{i:x}}}" for i in range(0x110000) if chr(i).isspace())
+    assert data_module._PY_SPACE == spaces
+
+
+def test_text_cells_read_in_bulk_equal_the_cell_rules():
+    cells = ["12000", " 12 ", "", None, float("nan"), "\u00a01 234,50\u2009", "x\x1c", "−5", "0012", "1,5", "2.5"]
+    column = pd.Series(cells, dtype=object)
+    assert list(data_module._text_cells(column)) == [data_module._cell(v) for v in cells]
+    for mark in (",", "."):
+        fast, fast_empty = data_module._numbers(column.to_numpy(dtype=object), mark)
+        slow, slow_empty = data_module._numbers_by_rule(column.to_numpy(dtype=object), mark)
+        np.testing.assert_array_equal(fast, slow)
+        np.testing.assert_array_equal(fast_empty, slow_empty)
