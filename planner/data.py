@@ -22,6 +22,9 @@ import datetime
 import difflib
 import hashlib
 import io
+import json
+import logging
+import os
 import re
 import unicodedata
 import warnings as _warnings
@@ -35,7 +38,18 @@ import pandas as pd
 from planner import CATEGORIES, i18n
 from planner.params import ExperimentSpec, Params
 
-__all__ = ["DataError", "Dataset", "SheetError", "experiment_weeks", "from_frame", "load_data", "read_table"]
+__all__ = [
+    "PARSED_FILE",
+    "DataError",
+    "Dataset",
+    "SheetError",
+    "experiment_weeks",
+    "file_sha256",
+    "from_frame",
+    "load_data",
+    "read_table",
+    "save_parsed",
+]
 
 MIN_WEEKS = 52
 # how many rows from the top may hold titles above the header before the date column's name
@@ -108,6 +122,21 @@ def _listed(items: list[str]) -> str:
 # -- reading ----------------------------------------------------------------------------------
 
 
+#: lines `_separator` reads to sniff a separator
+_SNIFF_LINES = 20
+
+
+def _head_lines(text: str, n: int) -> list[str]:
+    """The first `n` lines of `text`, as ``text.splitlines()[:n]`` but without splitting a large file whole."""
+    size = 1 << 16
+    while size < len(text):
+        lines = text[:size].splitlines()
+        if len(lines) > n:  # the n-th line ended inside the prefix: the first n are whole
+            return lines[:n]
+        size *= 4
+    return text.splitlines()[:n]
+
+
 def _separator(text: str) -> str:
     """The CSV separator: the one of ';', tab and ',' that splits the header line most often."""
     header = next(iter(text.splitlines()), "")
@@ -116,7 +145,7 @@ def _separator(text: str) -> str:
     if counts[best] > 1:
         return best
     try:
-        return csv.Sniffer().sniff("\n".join(text.splitlines()[:20]), delimiters=",;\t").delimiter
+        return csv.Sniffer().sniff("\n".join(text.splitlines()[:_SNIFF_LINES]), delimiters=",;\t").delimiter
     except csv.Error:
         return ","
 
@@ -135,10 +164,57 @@ def _cell(value):
     return text or None
 
 
+# Every character Python's str.strip() removes (those str.isspace() is true of), as an RE2 class for
+# pyarrow, whose \s is ASCII only
+_PY_SPACE = (
+    r"\x{9}\x{a}\x{b}\x{c}\x{d}\x{1c}\x{1d}\x{1e}\x{1f}\x{20}\x{85}\x{a0}\x{1680}\x{2000}\x{2001}\x{2002}"
+    r"\x{2003}\x{2004}\x{2005}\x{2006}\x{2007}\x{2008}\x{2009}\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+_NEEDS_CELL = f"^[{_PY_SPACE}]|[{_PY_SPACE}]$"
+
+
+def _text_cells(column: pd.Series) -> np.ndarray | None:
+    """`_cell` of every cell of a text column at once, or None when the column holds other cells too.
+
+    A CSV column is text throughout. Each distinct text becomes one Python string shared by its cells
+    (dates, regions and whole numbers repeat: a million cells hold far fewer distinct texts, and a
+    string each would take gigabytes); only texts with spaces around them, or empty, go through `_cell`.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(column, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or dates of an Excel or Parquet file
+        return None
+    if isinstance(arr, pa.ChunkedArray):  # a column pandas holds in pyarrow already
+        arr = arr.combine_chunks()
+    encoded = arr.dictionary_encode()
+    texts = encoded.dictionary
+    distinct = texts.to_numpy(zero_copy_only=False).astype(object)
+    odd = pc.or_(pc.match_substring_regex(texts, _NEEDS_CELL), pc.equal(pc.utf8_length(texts), 0))
+    for i in np.flatnonzero(odd.to_numpy(zero_copy_only=False)):
+        distinct[i] = _cell(distinct[i])
+    missing = encoded.indices.is_null().to_numpy(zero_copy_only=False)
+    if len(distinct) == 0:
+        return np.full(len(arr), None, dtype=object)
+    out = distinct[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)]
+    out[missing] = None
+    return out
+
+
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell through `_cell`, kept as objects (pandas would turn None into NaN in number columns)."""
-    cells = frame.astype(object).map(_cell).astype(object)
-    return cells.where(cells.notna(), None)
+    columns = {}
+    for i in range(frame.shape[1]):
+        values = _text_cells(frame.iloc[:, i])
+        if values is None:
+            values = frame.iloc[:, i].astype(object).map(_cell).to_numpy(dtype=object, copy=True)
+            values[pd.isna(values)] = None  # pandas may have made a None into NaN
+        columns[i] = values
+    cells = pd.DataFrame(columns, index=frame.index, dtype=object)
+    cells.columns = frame.columns
+    return cells
 
 
 class SheetError(ValueError):
@@ -264,12 +340,23 @@ def read_table(
         else:
             _check_text(data)
             text = data.decode("utf-8-sig")
-        lines = text.splitlines()[: (header_row or HEADER_SEARCH_ROWS)]
+        head = _head_lines(text, max(header_row or HEADER_SEARCH_ROWS, _SNIFF_LINES))
+        lines = head[: (header_row or HEADER_SEARCH_ROWS)]
         at = header_row - 1 if header_row else _csv_header_at(lines, date_column)
-        sep = _separator(lines[at] if at < len(lines) else "") if at else _separator(text)
+        sep = _separator(lines[at] if at < len(lines) else "") if at else _separator("\n".join(head))
+        # the parser reads the UTF-8 bytes themselves: a StringIO of a large file would hold four bytes a character
+        source = io.StringIO(text) if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else io.BytesIO(data)
+        del text
         frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True, skiprows=at
+            source,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            skiprows=at,
+            encoding="utf-8-sig",
         )
+        del source, data
         frame.attrs["separator"] = sep
         frame.attrs["header_row"] = at + 1
     attrs = dict(frame.attrs)
@@ -392,6 +479,24 @@ class _ColumnMarks:
         return {m for m, cells in self.only.items() if cells}
 
 
+def _ascii_digits(cells: np.ndarray):
+    """Which cells are text of ASCII digits only ('12000'), and those cells as pyarrow strings.
+
+    Most cells of an export are such; every rule reads them the same, as the whole number they
+    show, so they are read at once and only the other cells go through the rules. (None, None) when
+    the cells are not all text or empty.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(cells, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None, None
+    mask = pc.match_substring_regex(arr, "^[0-9]+$").fill_null(False)
+    return mask.to_numpy(zero_copy_only=False), arr.filter(mask)
+
+
 def _column_marks(cells, rows) -> _ColumnMarks:
     """What every text cell of a column says about its decimal mark.
 
@@ -401,6 +506,11 @@ def _column_marks(cells, rows) -> _ColumnMarks:
     cells ('1 234,50 €') go through `_readings` one by one.
     """
     seen = _ColumnMarks()
+    cells = np.asarray(list(cells) if isinstance(cells, pd.Series) else cells, dtype=object)
+    rows = np.asarray(rows)
+    digits, _ = _ascii_digits(cells)
+    if digits is not None:  # whole numbers say nothing about the mark
+        cells, rows = cells[~digits], rows[~digits]
     text = pd.Series(list(cells), dtype=object)
     is_text = text.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if not is_text.any():
@@ -812,6 +922,22 @@ def _numbers(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarray]:
     Plain digits ('12000', '12345,50' with a comma) are converted at once, since most cells of an
     export are; only the others ('1 234,50 €', '−5') go through the cell-by-cell rules.
     """
+    digits, digit_cells = _ascii_digits(cells)
+    if digits is not None and digits.any():
+        import pyarrow as pa
+
+        values = np.full(len(cells), np.nan)
+        values[digits] = digit_cells.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        is_empty = np.zeros(len(cells), dtype=bool)
+        rest = ~digits
+        if rest.any():
+            values[rest], is_empty[rest] = _numbers_by_rule(cells[rest], mark)
+        return values, is_empty
+    return _numbers_by_rule(cells, mark)
+
+
+def _numbers_by_rule(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarray]:
+    """`_numbers` of cells that are not all plain ASCII digits."""
     n = len(cells)
     values = np.full(n, np.nan)
     text = pd.Series(cells, dtype=object)
@@ -1331,13 +1457,18 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
     return Dataset(params=params, frame=table.astype(float), sha256=sha256, warnings=warnings, regions=regions)
 
 
-def load_data(params: Params) -> Dataset:
+def load_data(params: Params, parsed: str | os.PathLike | None = None) -> Dataset:
     """Read and check the data file a params file names.
 
     Parameters
     ----------
     params : Params
         Validated params; `params.data_path` is the file (CSV, .xlsx or .parquet).
+    parsed : str or os.PathLike, optional
+        A run folder holding the data parsed once for the run (`save_parsed`). Its frames are read
+        back instead of parsing the file again when the file's sha256 and the params still match;
+        otherwise the file is parsed and the reason logged. None (a notebook opened on its own):
+        the file is parsed.
 
     Returns
     -------
@@ -1357,6 +1488,13 @@ def load_data(params: Params) -> Dataset:
 
     if not path.is_file():
         raise error(f"data file not found: {path} (data.path is relative to the params file)")
+    sha = file_sha256(path)
+    if parsed is not None:
+        dataset, why = _read_parsed(params, Path(parsed), sha)
+        if dataset is not None:
+            return dataset
+        # no parsed file is the normal case outside `planner run`; a stale or damaged one is worth a word
+        (log.info if why.startswith("no parsed data") else log.warning)("parsing %s: %s", shown, why)
     try:
         frame, first_row = read_table(
             path, params.data.sheet, date_column=params.data.date_column, header_row=params.data.header_row
@@ -1369,7 +1507,6 @@ def load_data(params: Params) -> Dataset:
         raise error(f"cannot read the file: {exc}") from None
     except Exception as exc:  # parser errors of the CSV, Excel and Parquet readers
         raise error(f"cannot read the file ({type(exc).__name__}): {exc}") from None
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     if "sheet" in frame.attrs:
         shown = f"{shown} (sheet '{frame.attrs['sheet']}')"
     return _build(frame, params, shown, sha, first_row)
@@ -1385,3 +1522,119 @@ def from_frame(frame: pd.DataFrame, params: Params, source: str = "<frame>") -> 
     cells = _cells(frame.map(lambda v: v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
     cells.columns = [_nfc(c) for c in cells.columns]
     return _build(cells, params, source, hashlib.sha256(text.encode()).hexdigest(), 2)
+
+
+# -- the parsed data of a run ----------------------------------------------------------------------
+
+#: The parsed weekly data of a run, in its run folder: written once by `planner run`, read by every
+#: notebook instead of parsing the source file again (parsing a large file takes minutes).
+PARSED_FILE = "data.parquet"
+PARSED_REGIONS_FILE = "data-regions.parquet"
+_PARSED_FORMAT = "1"
+_META_KEY = b"planner.parsed"
+
+log = logging.getLogger(__name__)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in blocks (a large file is never held whole)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def params_fingerprint(params: Params) -> str:
+    """The sha256 of every params setting the parse depends on (all of them, and the data file's path).
+
+    A parsed file made under other params (another column list, another date format) is not reused.
+    """
+    text = params.model_dump_json() + "\n" + str(Path(params.data_path).resolve())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write_parquet(table, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    # a new file renamed into place: a notebook never reads a half-written one
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_parsed(dataset: Dataset, folder: str | os.PathLike) -> Path:
+    """Write a dataset's weekly frame(s) to `folder` as Parquet, with the source's sha256.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        As `load_data` returned it.
+    folder : str or os.PathLike
+        The run folder.
+
+    Returns
+    -------
+    Path
+        The file of the national weekly frame (`PARSED_FILE`); with regions also `PARSED_REGIONS_FILE`.
+    """
+    import pyarrow as pa
+
+    folder = Path(folder)
+    frame = dataset.frame
+    meta = {
+        "format": _PARSED_FORMAT,
+        "sha256": dataset.sha256,
+        "params": params_fingerprint(dataset.params),
+        "warnings": dataset.warnings,
+        # Parquet keeps the index but not its frequency; the read-back frame must equal the parsed one
+        "freq": frame.index.freqstr if isinstance(frame.index, pd.DatetimeIndex) and frame.index.freq else None,
+        "regions": dataset.regions is not None,
+    }
+    if dataset.regions is not None:
+        _write_parquet(pa.Table.from_pandas(dataset.regions, preserve_index=True), folder / PARSED_REGIONS_FILE)
+    else:
+        (folder / PARSED_REGIONS_FILE).unlink(missing_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    table = table.replace_schema_metadata({**table.schema.metadata, _META_KEY: json.dumps(meta).encode()})
+    target = folder / PARSED_FILE
+    _write_parquet(table, target)
+    return target
+
+
+def _read_parsed(params: Params, folder: Path, sha256: str) -> tuple[Dataset | None, str]:
+    """The dataset saved in `folder` if it was parsed from the same bytes under the same params.
+
+    Returns the dataset and "", or None and why the file cannot be used.
+    """
+    import pyarrow.parquet as pq
+
+    path = folder / PARSED_FILE
+    if not path.is_file():
+        return None, f"no parsed data in {folder}"
+    try:
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+    except Exception as exc:  # a damaged or foreign file: parse the source instead
+        return None, f"cannot read {path} ({type(exc).__name__}: {exc})"
+    if meta.get("format") != _PARSED_FORMAT:
+        return None, f"{path} is of another format"
+    if meta.get("sha256") != sha256:
+        was = str(meta.get("sha256"))[:12]
+        return None, f"{params.data.path} changed since it was parsed for this run (sha256 {sha256[:12]}, was {was})"
+    if meta.get("params") != params_fingerprint(params):
+        return None, "the params differ from those the data was parsed with"
+    frame = table.to_pandas()
+    if meta.get("freq"):
+        frame.index.freq = meta["freq"]
+    regions = None
+    if meta.get("regions"):
+        try:
+            regions = pq.read_table(folder / PARSED_REGIONS_FILE).to_pandas()
+        except Exception as exc:
+            return None, f"cannot read {folder / PARSED_REGIONS_FILE} ({type(exc).__name__}: {exc})"
+    return Dataset(params=params, frame=frame, sha256=sha256, warnings=meta["warnings"], regions=regions), ""

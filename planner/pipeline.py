@@ -18,7 +18,7 @@ from typing import Any
 
 from planner import __version__
 from planner import params as params_module
-from planner.data import Dataset, load_data
+from planner.data import Dataset, file_sha256, load_data, params_fingerprint
 from planner.experiments import design_next_test, needs_test
 from planner.results import RESULTS_SCHEMA, Results, load_results, parse_results, validate_section
 
@@ -126,7 +126,21 @@ class Pipeline:
 
     @cached_property
     def data(self) -> Dataset:
-        return load_data(self.params)
+        """The checked weekly data (`planner.data.Dataset`).
+
+        In a run, the data `planner run` parsed once and saved in the run folder (read back when the
+        data file's sha256 still matches), kept in memory for the run's later notebooks; opened by
+        hand, the data file parsed.
+        """
+        if self.run_dir is None:
+            return load_data(self.params)
+        source = self.params.data_path
+        # a changed data file mid-run gets a new key, and load_data says why it parses again
+        sha = file_sha256(source) if source.is_file() else ""
+        key = (str(self.run_dir), params_fingerprint(self.params), sha, "data")
+        if key not in _RUN_STORE:
+            _RUN_STORE[key] = load_data(self.params, parsed=self.run_dir)
+        return _RUN_STORE[key]
 
     def _cached(self, name: str, compute):
         """`compute()` once per run folder, params file and data in this process (the run's kernel)."""

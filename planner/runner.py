@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from planner import params as params_module
-from planner.data import DataError, load_data
+from planner.data import DataError, load_data, save_parsed
 from planner.params import ParamsError
 from planner.pipeline import base_results, read_results, write_json
 from planner.results import Results
@@ -454,6 +454,8 @@ def run(
             source = Path(params_path).resolve()
             shutil.copyfile(source, tmp / "params.yaml")
             (tmp / "data.sha256").write_text(f"{data.sha256}  {p.data_path.name}\n", encoding="utf-8")
+            # parsed once here; every notebook reads these frames back instead of parsing the file again
+            save_parsed(data, tmp)
             write_json(tmp / "results.json", base_results(p, started))
             log.info("planner run %s (data %s, sha256 %s)", source, p.data_path, data.sha256)
             shipped = notebook_dir is None or Path(notebook_dir).resolve() == NOTEBOOKS_DIR.resolve()

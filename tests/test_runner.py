@@ -59,7 +59,15 @@ def test_successful_run_folder(example_copy, tmp_path):
     assert outcome.status == "ok", outcome.message
     run_dir = outcome.run_dir
     assert run_dir.parent == tmp_path / "reports" / "example"
-    for name in ("01_first.ipynb", "02_second.ipynb", "results.json", "params.yaml", "data.sha256", "run.log"):
+    for name in (
+        "01_first.ipynb",
+        "02_second.ipynb",
+        "results.json",
+        "params.yaml",
+        "data.sha256",
+        "run.log",
+        "data.parquet",
+    ):
         assert (run_dir / name).is_file(), name
     results = json.loads((run_dir / "results.json").read_text())
     assert results["schema"] == 2
@@ -229,7 +237,8 @@ def test_same_params_twice_at_once_gives_two_intact_runs(example_copy, tmp_path)
 
 
 def test_notebooks_of_a_run_share_computed_stages_in_memory(example_copy, tmp_path):
-    """The kernel's variables are cleared between notebooks, but a stage computed in one is reused by the next."""
+    """The kernel's variables are cleared between notebooks, but a stage computed in one is reused by the next;
+    the data the runner parsed is read back, not parsed again."""
     folder = tmp_path / "nb"
     folder.mkdir()
     for i in (1, 2):
@@ -242,7 +251,11 @@ def test_notebooks_of_a_run_share_computed_stages_in_memory(example_copy, tmp_pa
                     "import uuid\n"
                     "from planner.pipeline import Pipeline\n"
                     "assert 'pipe' not in dir()\n"
+                    # the runner parsed the data once; a notebook reads it back and never parses
+                    "import planner.data\n"
+                    "planner.data._build = None\n"
                     "pipe = Pipeline(params_path, run_dir)\n"
+                    "assert pipe.data.weeks == 156\n"
                     f"open('probe-{i}.txt', 'w').write(pipe._cached('probe', lambda: uuid.uuid4().hex))"
                 ),
             ]
