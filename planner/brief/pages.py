@@ -334,11 +334,17 @@ def _scenarios(v: BriefView, st) -> list:
 def _share_cell(v: BriefView, category: str) -> str:
     m = v.m
     row = v.results.contributions[category]
+    ranged = row.low is not None and row.high is not None
+    span = f"{esc(m.number(100 * row.low))}–{esc(m.pct(row.high))}" if ranged else ""
     if not v.identified(category):
-        return f"<i>{esc(m('chart_claim_unknown'))}</i>"
+        text = f"<i>{esc(m('chart_claim_unknown'))}</i>"
+        return text + (f" <font size=7 color='#5f6670'>({span})</font>" if ranged else "")
+    if v.held and ranged:
+        # beside a category the data cannot show, a point share rests on a guess of it: the range only
+        return f"<b>{span}</b>"
     text = f"<b>{esc(m.pct(row.share))}</b>"
-    if row.low is not None and row.high is not None:
-        text += f" <font size=7 color='#5f6670'>({esc(m.number(100 * row.low))}–{esc(m.pct(row.high))})</font>"
+    if ranged:
+        text += f" <font size=7 color='#5f6670'>({span})</font>"
     return text
 
 
@@ -356,7 +362,7 @@ def _contributions(v: BriefView, st) -> list:
                 Paragraph(_swatch(c) + esc(m.category(c, "cap")), st["cell"]),
                 Paragraph(esc(m.eur(round_sig(spend_c, 3))) if spend_c is not None else "–", st["cell_r"]),
                 Paragraph(_share_cell(v, c), st["cell_r"]),
-                Paragraph(esc(v.enc(row_c.encounters)), st["cell_r"]),
+                Paragraph(esc(v.enc(row_c.encounters)) if row_c.encounters is not None else "–", st["cell_r"]),
                 Paragraph(esc(m.eur_cost(row_c.cost_per_encounter)) if row_c.cost_per_encounter else "–", st["cell_r"]),
                 Paragraph(
                     esc(m.eur_cost(row_c.marginal_cost_per_encounter)) if row_c.marginal_cost_per_encounter else "–",

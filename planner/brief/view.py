@@ -722,6 +722,9 @@ class BriefView:
             b = _get(bounds, c)
             if b is None:
                 continue
+            if c in self.held:
+                items.append(m("bounds_held", category=m.category(c, "cap"), share=m.pct(float(_get(b, "min", 0.0)))))
+                continue
             rng = f"{m.number(100 * float(_get(b, 'min', 0.0)))}–{m.pct(float(_get(b, 'max', 1.0)))}"
             items.append(m("bounds_line", category=m.category(c, "cap"), range=rng))
         texts = [" · ".join(items)] if items else []

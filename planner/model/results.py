@@ -712,7 +712,8 @@ class ModelResults:
                 "share": _num(row["share"]),
                 "low": _num(row["low"]),
                 "high": _num(row["high"]),
-                "encounters": _num(enc),
+                # a category left out of the fit generated an unknown number, not none
+                "encounters": _num(enc) if self.identified[cat] else None,
                 "cost_per_encounter": _num(spent[cat] / enc) if enc > 0 else None,
                 "marginal_cost_per_encounter": _num(1.0 / marginal[cat]) if marginal[cat] > 0 else None,
                 "identified": bool(self.identified[cat]),
