@@ -288,7 +288,8 @@ def identification(
         return ar1_transform(x[w0:] * sw[w0:, None], rho)
 
     q_base = _projector(transform(base))
-    q_rich = _projector(transform(np.column_stack([base, smooth_columns(n)])))
+    rich = transform(np.column_stack([base, smooth_columns(n)]))
+    q_rich = _projector(rich)
     tc = transform(carry)
     sums = carry[w0:].sum(axis=0)
     d_base = _detectable(tc, q_base, sums, sigma, z)
@@ -329,7 +330,7 @@ def identification(
     alone = [j for j in range(k) if out[j]["identified"]]
     for j in alone:
         others = [i for i in alone if i != j]
-        q_all = _projector(np.column_stack([transform(np.column_stack([base, smooth_columns(n)])), tc[:, others]]))
+        q_all = _projector(np.column_stack([rich, tc[:, others]]))
         frac = float(_detectable(tc[:, [j]], q_all, sums[[j]], sigma, z)[0] / total) if total > 0 else math.inf
         out[j]["detectable_given_others"] = frac if math.isfinite(frac) else None
         if frac > MAX_DETECTABLE_FRACTION:

@@ -63,10 +63,11 @@ def test_weekly_dates_on_other_weekdays_map_to_monday(write_case, example_frame)
     assert ds.frame.index[0] == pd.Timestamp("2022-01-03")
 
 
-def test_daily_data_is_summed_to_monday_weeks(write_case, example_frame):
-    weekly = load(write_case(example_frame))
+def _daily(example_frame: pd.DataFrame, weeks: int | None = 60, decimals: int | None = 2) -> pd.DataFrame:
+    """Daily rows from the example's first weeks (all with None): counts and events on Wednesdays,
+    levels (market index, NPS) every day, euros spread over the week (rounded to `decimals`)."""
     rows = []
-    for _, r in example_frame.iterrows():
+    for _, r in example_frame.iloc[:weeks].iterrows():
         monday = pd.Timestamp(r["week_start"])
         for d in range(7):
             day = {"week_start": (monday + pd.Timedelta(days=d)).date().isoformat()}
@@ -77,10 +78,15 @@ def test_daily_data_is_summed_to_monday_weeks(write_case, example_frame):
                 elif c in ("event_trade_fair", *COUNTS):
                     day[c] = v if d == 2 else 0  # on one day of the week (counts stay whole)
                 else:
-                    day[c] = v / 7
+                    day[c] = v / 7 if decimals is None else round(v / 7, decimals)
             rows.append(day)
+    return pd.DataFrame(rows)
+
+
+def test_daily_data_is_summed_to_monday_weeks(write_case, example_frame):
+    weekly = load(write_case(example_frame))
     # the data starts on a Wednesday: the first, partial week is dropped with a warning
-    daily = pd.DataFrame(rows).iloc[2:]
+    daily = _daily(example_frame, weeks=None, decimals=None).iloc[2:]
     ds = load(write_case(daily, {"data": {"frequency": "daily"}}))
     assert ds.weeks == weekly.weeks - 1
     pd.testing.assert_frame_equal(ds.frame, weekly.frame.iloc[1:], check_freq=False, rtol=1e-9)
@@ -867,25 +873,6 @@ def test_region_problems_are_reported_together(write_case, regional_frame):
 
 
 # -- exports as people send them: duplicates, totals, titles, encodings, dates, outliers ------------
-
-
-def _daily(example_frame: pd.DataFrame, weeks: int = 60) -> pd.DataFrame:
-    """Daily rows from the example's first weeks: counts on Wednesdays, euros spread over the week."""
-    rows = []
-    for _, r in example_frame.iloc[:weeks].iterrows():
-        monday = pd.Timestamp(r["week_start"])
-        for d in range(7):
-            day = {"week_start": (monday + pd.Timedelta(days=d)).date().isoformat()}
-            for c in example_frame.columns[1:]:
-                v = float(r[c])
-                if c in ("market_index", "nps"):
-                    day[c] = v
-                elif c in ("event_trade_fair", *COUNTS):
-                    day[c] = v if d == 2 else 0
-                else:
-                    day[c] = round(v / 7, 2)
-            rows.append(day)
-    return pd.DataFrame(rows)
 
 
 def test_a_day_twice_at_different_times_is_a_duplicate_naming_the_rows(write_case, example_frame):

@@ -163,15 +163,22 @@ def test_corrupted_params_pass_or_stop_cleanly(tmp_path_factory, capsys, ops):
     assert_clean_stop(code, err, folder / "p.yaml")
 
 
-def test_unicode_column_names_work(tmp_path):
-    frame = EXAMPLE.rename(columns={"enc_web": "käynnit_verkossa", "content_video_eur": "sisältö_video_€"})
+def _renamed_example(tmp_path, names: dict[str, str]):
+    """The example with columns renamed, in tmp_path, and params that name them: (frame, params path)."""
+    frame = EXAMPLE.rename(columns=names)
     frame.to_csv(tmp_path / "data.csv", index=False)
     raw = yaml.safe_load(yaml.safe_dump(RAW_PARAMS))
-    raw["data"].update(path="data.csv", digital=["käynnit_verkossa"])
-    raw["data"]["encounters"] = {"käynnit_verkossa": 1.0, "enc_calls": 3.0, "enc_meetings": 10.0}
-    raw["data"]["spend"]["content"] = ["content_articles_eur", "sisältö_video_€", "content_social_eur"]
+    data = raw["data"]
+    data.update(path="data.csv", digital=[names.get(c, c) for c in data.get("digital", [])])
+    data["encounters"] = {names.get(c, c): w for c, w in data["encounters"].items()}
+    data["spend"] = {cat: [names.get(c, c) for c in cols] for cat, cols in data["spend"].items()}
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    ds = load_data(params.load(tmp_path / "p.yaml"))
+    return frame, tmp_path / "p.yaml"
+
+
+def test_unicode_column_names_work(tmp_path):
+    _, path = _renamed_example(tmp_path, {"enc_web": "käynnit_verkossa", "content_video_eur": "sisältö_video_€"})
+    ds = load_data(params.load(path))
     assert ds.weeks == 156 and ds.digital_share().mean() > 0.5
 
 
@@ -217,16 +224,10 @@ def test_names_with_dollar_signs_pass_validate_and_draw_as_written(tmp_path, cap
     from planner.synth import generate
 
     names = {"enc_web": "visits_$_web", "enc_calls": "calls_$_phone", "content_video_eur": "cost_$_web"}
-    frame = EXAMPLE.rename(columns=names)
-    frame.to_csv(tmp_path / "data.csv", index=False)
-    raw = yaml.safe_load(yaml.safe_dump(RAW_PARAMS))
-    raw["data"].update(path="data.csv", digital=["visits_$_web"])
-    raw["data"]["encounters"] = {"visits_$_web": 1.0, "calls_$_phone": 3.0, "enc_meetings": 10.0}
-    raw["data"]["spend"]["content"] = ["content_articles_eur", "cost_$_web", "content_social_eur"]
-    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    code, err = validate_exit(capsys, tmp_path / "p.yaml")
+    frame, path = _renamed_example(tmp_path, names)
+    code, err = validate_exit(capsys, path)
     assert code == 0, err
-    ds = from_frame(frame, params.load(tmp_path / "p.yaml"))
+    ds = from_frame(frame, params.load(path))
     for chart in (data_charts.encounters_by_channel, data_charts.weighted_encounters, data_charts.spend_mix):
         fig = chart(ds)
         assert _math_texts(fig) == [], chart.__name__
