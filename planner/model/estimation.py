@@ -260,14 +260,19 @@ class EncounterModel:
         index = pd.DatetimeIndex(ds.y.index)
         n = y.size
         spend = ds.spend[list(CATEGORIES)].astype(float).set_axis(index)
-        design = baseline_design(index, spec, ds.events.set_axis(index), ds.controls.set_axis(index))
+        events, controls = ds.events.set_axis(index), ds.controls.set_axis(index)
+
+        def baseline(knots=()) -> tuple[pd.DataFrame, list]:
+            """The baseline columns that add something, and the dropped ones with their reasons."""
+            full = baseline_design(index, spec, events, controls, knots=knots)
+            keep, why = independent_columns(full.iloc[min(WARMUP_WEEKS, n // 10) :])
+            return full[keep], why
+
+        design, dropped_why = baseline()
         warnings: list[dict] = []
-        keep, dropped_why = independent_columns(design.iloc[min(WARMUP_WEEKS, n // 10) :])
         for name, why in dropped_why:
             if why == "duplicate":
                 warnings.append(messages.duplicate_column(name))
-        dropped = [name for name, _ in dropped_why]
-        design = design[keep]
         base = design.to_numpy()
 
         # which categories the data can speak about at all, judged once before the fit
@@ -283,15 +288,10 @@ class EncounterModel:
                 warnings.append(messages.low_variation(cat, float(v), True))
         knots: list[int] = []
         if any(row["reason"] in diag.BEND_REASONS for row in identification):
-            knots = diag.smooth_knots(n)
-            design = baseline_design(
-                index, spec, ds.events.set_axis(index), ds.controls.set_axis(index), knots=knots
-            )
-            keep, dropped_why = independent_columns(design.iloc[min(WARMUP_WEEKS, n // 10) :])
-            dropped = [name for name, _ in dropped_why]
-            design = design[keep]
+            design, dropped_why = baseline(diag.smooth_knots(n))
             base = design.to_numpy()
-            knots = [k for k in knots if f"bend{k}" in keep]
+            knots = [k for k in diag.smooth_knots(n) if f"bend{k}" in design.columns]
+        dropped = [name for name, _ in dropped_why]
 
         lo = np.tile([search.decay[0], search.half_saturation[0], search.shape[0]], (len(cats), 1))
         hi = np.tile([search.decay[1], search.half_saturation[1], search.shape[1]], (len(cats), 1))
