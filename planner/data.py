@@ -948,8 +948,8 @@ def _numbers_by_rule(cells: np.ndarray, mark: str) -> tuple[np.ndarray, np.ndarr
     if rest.any():
         s = text[rest].astype(str).str.strip()
         decimal = re.escape(mark)
-        simple = s.str.fullmatch(rf"\d+(?:{decimal}\d+)?").to_numpy(dtype=bool) | (
-            s.str.fullmatch(_GROUPED) & (s.str.extract(_GROUPED)[0].fillna(mark) == mark)
+        simple = s.str.fullmatch(rf"[0-9]+(?:{decimal}[0-9]+)?").to_numpy(dtype=bool) | (
+            s.str.fullmatch(_GROUPED) & s.str.isascii() & (s.str.extract(_GROUPED)[0].fillna(mark) == mark)
         ).to_numpy(dtype=bool)
         idx = np.flatnonzero(rest)
         if simple.any():

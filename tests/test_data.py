@@ -1111,3 +1111,16 @@ def test_accept_outliers_names_columns_of_the_params(write_case, example_frame):
         write_case(example_frame, {"data": {"accept_outliers": ["content_vidoe_eur"]}}),
         r"data.accept_outliers names 'content_vidoe_eur', not a number column named elsewhere in the params file",
     )
+
+
+def test_digits_of_other_scripts_are_a_clear_error_not_a_crash(write_case, example_frame):
+    # Arabic-Indic and full-width digits look like numbers but are not the digits the rules read;
+    # they must come back as a cell problem with its row and column, never as a parser crash.
+    example_frame.loc[3, "enc_calls"] = "\u0661\u0662\u0663"
+    example_frame.loc[4, "enc_web"] = "\uff11\uff12"
+    err = expect_error(
+        write_case(example_frame),
+        r"column 'enc_calls' \(encounters\): not a number in row 5",
+        r"column 'enc_web' \(encounters\): not a number in row 6",
+    )
+    assert len(err.problems) == 2
