@@ -97,7 +97,7 @@ def run_notebook(tmp_path):
         run_dir.mkdir(exist_ok=True)
         out = run_dir / f"{name}.ipynb"
         papermill.execute_notebook(
-            str(ROOT / "planner" / "notebooks" / f"{name}.ipynb"),
+            str(ROOT / "notebooks" / f"{name}.ipynb"),
             str(out),
             parameters={"params_path": str(params_path), "run_dir": str(run_dir)},
             cwd=str(run_dir),

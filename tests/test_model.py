@@ -548,7 +548,7 @@ def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
 def test_notebook_is_thin_and_stored_without_outputs():
     import nbformat
 
-    nb = nbformat.read(ROOT / "planner" / "notebooks" / "02_model.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / "02_model.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     assert code[0].source == (
