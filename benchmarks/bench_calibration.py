@@ -1,6 +1,6 @@
 """Calibration benchmark: the planner against known truths it was not built on; prints markdown.
 
-For every generator of `planner.generators` (most of them deliberately unlike the model) and every
+For every generator of `planner.simulate.generators` (most of them deliberately unlike the model) and every
 seed: make a history with a known truth, fit the model and plan the budget exactly as
 `planner run` does with the defaults (params dict -> `load_dict` -> `from_frame` ->
 `EncounterModel(data, params.model).fit()` -> `plan_budget(res, params.plan, data.spend)`), and score:
@@ -53,7 +53,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from planner import CATEGORIES  # noqa: E402
-from planner.generators import GENERATORS, make, oracle_shares  # noqa: E402
+from planner.simulate.generators import GENERATORS, make, oracle_shares  # noqa: E402
 
 CATS = list(CATEGORIES)
 ACTIONS = ("move", "keep", "test")

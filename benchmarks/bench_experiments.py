@@ -1,6 +1,6 @@
 """Experiments benchmark: what lift tests buy, and whether the proposed next test keeps its promise.
 
-For every generator and seed of `planner.generators` (by default the weak-data case `small_counts`
+For every generator and seed of `planner.simulate.generators` (by default the weak-data case `small_counts`
 and the `collinear` case), fitted and planned exactly as `planner run` does with the defaults
 (params dict -> `load_dict` -> `from_frame` -> `EncounterModel(data, params.model).fit()` ->
 `plan_budget(res, params.plan, data.spend)`), and scored against the truth with the functions of
@@ -82,7 +82,7 @@ from bench_calibration import (  # noqa: E402
     summarise,
 )
 
-from planner.generators import GENERATORS, make, with_experiment  # noqa: E402
+from planner.simulate.generators import GENERATORS, make, with_experiment  # noqa: E402
 
 N_EXPERIMENTS = (0, 1, 3)
 TEST_WEEKS = 8

@@ -1,7 +1,7 @@
 """Funnel benchmark: conversion, deal values and the value of an encounter against a known truth, and
 the loss of the revenue plan; prints markdown.
 
-For every scenario of `planner.synth` and every seed: generate a history with its funnel
+For every scenario of `planner.simulate.synth` and every seed: generate a history with its funnel
 (``generate(seed, scenario=..., funnel=True)``), fit and analyse it as `planner run` does (the
 params of ``params/example.yaml`` with its funnel section -> `load_dict` -> `from_frame` ->
 `EncounterModel(data, params.model).fit()` -> `planner.funnel.analyse_dataset`), plan for revenue
@@ -71,7 +71,7 @@ for path in (ROOT, ROOT / "benchmarks"):  # run as a script from anywhere
 from bench_calibration import _action, _error_text, _share_bounds, markdown, refine, run_tasks, true_total  # noqa: E402
 
 from planner import CATEGORIES  # noqa: E402
-from planner.synth import SCENARIOS  # noqa: E402
+from planner.simulate.synth import SCENARIOS  # noqa: E402
 
 CATS = list(CATEGORIES)
 PARAMS = ROOT / "params" / "example.yaml"
@@ -208,7 +208,7 @@ def run_case(scenario: str, seed: int, n_draws: int | None, slope: float | None 
     from planner.params import load_dict
     from planner.plan import plan_budget
     from planner.plan.value import Value, Warming
-    from planner.synth import generate
+    from planner.simulate.synth import generate
 
     out: dict = {"scenario": scenario, "seed": seed, "error": None, "stage": None}
     stage = "generate"
@@ -276,7 +276,7 @@ def run_histories(scenario: str, first: int, count: int) -> list[dict]:
     from planner import funnel as fn
     from planner.data import from_frame
     from planner.params import load_dict
-    from planner.synth import generate
+    from planner.simulate.synth import generate
 
     params = load_dict(copy.deepcopy(_raw_params(None)), PARAMS)
     interval = float(params.model.interval)

@@ -2,7 +2,7 @@
 that come out significant?
 
 For each setting, `--sims` regional histories are split from one national history of
-`planner.synth.generate` (seed 5) by `planner.synth.split_regions` (each with its own seed: its own
+`planner.simulate.synth.generate` (seed 5) by `planner.simulate.synth.split_regions` (each with its own seed: its own
 region sizes, spend shares and AR(1) region noise of the given autocorrelation). Each history is
 designed exactly as `planner.geo` does it (balanced groups by the last 13 weeks' encounters, the
 matched difference series, its AR(1) noise, the difference-in-differences standard error against a
@@ -27,7 +27,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from planner import geo, synth
+from planner import geo
+from planner.simulate import synth
 
 #: (regions, rho, weeks, lift in standard errors)
 SETTINGS = [

@@ -25,7 +25,7 @@ from planner import CATEGORIES
 from planner.data import from_frame
 from planner.params import load_dict
 from planner.plan import plan_budget
-from planner.synth import generate
+from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 CATS = list(CATEGORIES)

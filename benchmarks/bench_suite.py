@@ -31,7 +31,7 @@ from planner.model import EncounterModel
 from planner.params import load as load_params
 from planner.pipeline import Pipeline
 from planner.plan import plan_budget
-from planner.synth import generate
+from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "params" / "example.yaml"

@@ -15,12 +15,12 @@ from planner import CATEGORIES
 from planner import diagnostics as diag
 from planner.charts import model as charts
 from planner.data import from_frame
-from planner.generators import make as make_case
 from planner.model import EncounterModel, ModelResults, baseline_design
 from planner.model import summary as summary_mod
 from planner.params import load_dict
 from planner.plan import plan_budget
-from planner.synth import generate
+from planner.simulate.generators import make as make_case
+from planner.simulate.synth import generate
 from planner.transforms import adstock, hill
 
 ROOT = Path(__file__).resolve().parents[1]

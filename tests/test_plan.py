@@ -16,7 +16,7 @@ from planner.i18n.notebooks import messages
 from planner.params import PlanSpec
 from planner.plan import Experience, PlanError, PlanResults, Value, Warming, plan_budget
 from planner.results import validate_section
-from planner.synth import generate
+from planner.simulate.synth import generate
 from planner.transforms import adstock, hill
 
 CATS = list(CATEGORIES)

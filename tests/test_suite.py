@@ -84,7 +84,7 @@ def test_results_json_has_every_section(runs):
 @pytest.fixture(scope="module")
 def edge_runs(tmp_path_factory):
     """The suite on a weak history and on one where spend does nothing (English)."""
-    from planner import generators
+    from planner.simulate import generators
 
     folder = tmp_path_factory.mktemp("edge")
     out = {}
