@@ -69,6 +69,7 @@ for path in (ROOT, ROOT / "benchmarks"):  # run as a script from anywhere
         sys.path.insert(0, str(path))
 
 from bench_calibration import _action, _error_text, _share_bounds, markdown, refine, run_tasks, true_total  # noqa: E402
+from docs_section import write_report  # noqa: E402
 
 from planner import CATEGORIES  # noqa: E402
 from planner.simulate.synth import SCENARIOS  # noqa: E402
@@ -566,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         help="close-rate slope per EUR 1,000 a week of content carryover in the fitted cases (default 0.012)",
     )
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
     n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 40)
     if args.quick and args.n_draws is None:
@@ -602,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
+    if args.write_docs:
+        write_report("funnel", text)
     return 0
 
 

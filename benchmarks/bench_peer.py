@@ -61,6 +61,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from docs_section import write_report
 
 from planner import CATEGORIES
 from planner.data import from_frame
@@ -396,6 +397,7 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=None, help="draws per chain (default: PyMC's, 1000)")
     ap.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default: PyMC's, 1000)")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
     commit = _planner_commit()  # before the fits: others may commit while they run
     load0 = os.getloadavg()[0]
@@ -431,6 +433,8 @@ def main(argv=None) -> int:
     print(text)
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")
+    if args.write_docs:
+        write_report("peer", text)
     return 0
 
 
