@@ -433,8 +433,8 @@ def main(argv=None) -> int:
     print(text)
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")
-    if args.write_docs:
-        write_report("peer", text)
+    if args.write_docs:  # the default histories, or other `--cases`, each set in a section of its own
+        write_report("peer" if list(args.cases) == list(DEFAULT_CASES) else "peer-cases", text)
     return 0
 
 

@@ -65,5 +65,7 @@ def write_report(name: str, markdown: str, argv: list[str] | None = None, page: 
     command = f"python benchmarks/{script} {args}".strip() + " --write-docs"
     when = datetime.date.today().isoformat()
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if hasattr(os, "getloadavg"):  # times on a shared machine are read against its load
+        machine += f", load average {os.getloadavg()[1]:.1f} over the last 5 minutes"
     head = f"*Written by `{command}` on {when} ({machine}).*"
     return write_section(page or BENCHMARKS_PAGE, name, f"{head}\n\n{markdown.strip()}")

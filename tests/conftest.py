@@ -85,6 +85,30 @@ def example_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def suite_runs(tmp_path_factory) -> dict[str, Path]:
+    """The whole suite run once per pytest session on the example, in English and in Finnish (40
+    posterior draws, to keep it quick); {language: run folder}. Tests that only read a run's outputs
+    share it instead of running notebooks of their own."""
+    from planner import runner
+
+    folder = tmp_path_factory.mktemp("suite")
+    (folder / "data").mkdir()
+    (folder / "data" / EXAMPLE_CSV.name).write_bytes(EXAMPLE_CSV.read_bytes())
+    (folder / "params").mkdir()
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
+    raw["model"]["draws"] = 40
+    out = {}
+    for lang in ("en", "fi"):
+        raw["report"]["language"] = lang
+        path = folder / "params" / f"example_{lang}.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+        outcome = runner.run(path, progress=lambda _: None)
+        assert outcome.status == "ok", outcome.message
+        out[lang] = outcome.run_dir
+    return out
+
+
 @pytest.fixture
 def run_notebook(tmp_path):
     """Execute one notebook of the suite with papermill into tmp_path/run; return (notebook, run_dir)."""

@@ -526,20 +526,17 @@ def test_charts_return_figures_with_findings_as_titles(content_case):
 
 
 @pytest.mark.slow
-def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
-    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
-    raw["data"]["path"] = str(ROOT / "data" / "example_weekly.csv")
-    raw["model"]["draws"] = 10
-    raw["output"]["dir"] = str(tmp_path / "reports")
-    params = tmp_path / "plan.yaml"
-    params.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    nb, run_dir = run_notebook("02_model", params)
+def test_notebook_runs_end_to_end_with_papermill(suite_runs):
+    import nbformat
+
+    run_dir = suite_runs["en"]  # the session's run of the whole suite on the example
+    nb = nbformat.read(run_dir / "02_model.ipynb", as_version=4)
     results = json.loads((run_dir / "results.json").read_text())
-    assert results["model"]["draws"] == 10
+    assert results["model"]["draws"] == 40
     assert set(results["contributions"]) == set(CATS)
     for name in ("02_actual_vs_fitted", "02_decomposition", "02_shares_vs_claim", "02_response_curves"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
-    assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
+    assert nb.metadata["papermill"]["parameters"]["params_path"].endswith("example_en.yaml")
     summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("res.summary(lang)"))
     data = summary_cell.outputs[-1]["data"]
     assert "text/html" in data and "Contribution shares" in data["text/plain"]
