@@ -28,12 +28,15 @@ SLOW_MODULES = {
 }
 #: Tests by name: notebooks run end to end, and calibration checked over many simulated histories.
 SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many")
+#: ... except the tests that only read the stored notebooks (their order, thinness, first cell): unit tests.
+FAST_NAMES = ("thin_and_stripped", "thin_and_stored", "five_notebooks_in_order", "first_notebook_says")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module is not None else ""
-        if module in SLOW_MODULES or any(name in item.name for name in SLOW_NAMES):
+        by_name = any(name in item.name for name in SLOW_NAMES) and not any(n in item.name for n in FAST_NAMES)
+        if module in SLOW_MODULES or by_name or "suite_runs" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 
