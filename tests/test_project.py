@@ -132,6 +132,7 @@ def test_the_readme_airflow_dag_uses_the_current_import_paths():
     ast.parse(code)
 
 
+@pytest.mark.slow  # a second pytest in a process of its own
 def test_the_venvs_own_pytest_script_collects_the_tests(tmp_path):
     """`.venv/bin/pytest` (not only `python -m pytest`) finds `tests.conftest` and this checkout's planner."""
     import os
