@@ -1,6 +1,6 @@
 """Calibration benchmark: the planner against known truths it was not built on; prints markdown.
 
-For every generator of `planner.generators` (most of them deliberately unlike the model) and every
+For every generator of `planner.simulate.generators` (most of them deliberately unlike the model) and every
 seed: make a history with a known truth, fit the model and plan the budget exactly as
 `planner run` does with the defaults (params dict -> `load_dict` -> `from_frame` ->
 `EncounterModel(data, params.model).fit()` -> `plan_budget(res, params.plan, data.spend)`), and score:
@@ -52,8 +52,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from docs_section import write_report  # noqa: E402
+
 from planner import CATEGORIES  # noqa: E402
-from planner.generators import GENERATORS, make, oracle_shares  # noqa: E402
+from planner.simulate.generators import GENERATORS, make, oracle_shares  # noqa: E402
 
 CATS = list(CATEGORIES)
 ACTIONS = ("move", "keep", "test")
@@ -696,6 +698,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-draws", type=int, default=None, help="the model's draws/refits (default: its own)")
     ap.add_argument("--quick", action="store_true", help="3 seeds and 20 draws: a smoke run")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
     n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
     if args.quick and args.n_draws is None:
@@ -709,6 +712,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
+    if args.write_docs:
+        write_report("calibration", text)
     return 0
 
 

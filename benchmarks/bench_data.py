@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from docs_section import write_report
 
 TARGET_SECONDS = 30.0
 TARGET_MB = 1500.0
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small files: a smoke run")
     ap.add_argument("--cases", nargs="*", help="only these cases (default: all)")
     ap.add_argument("--out", help="also write the report (markdown) to this file")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     ap.add_argument("--child", nargs=3, metavar=("MODE", "PARAMS", "SAVED"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -183,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     if args.out:
         Path(args.out).write_text(report, encoding="utf-8")
+    if args.write_docs:
+        write_report("data", report)
     return 0
 
 

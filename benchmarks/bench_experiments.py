@@ -1,6 +1,6 @@
 """Experiments benchmark: what lift tests buy, and whether the proposed next test keeps its promise.
 
-For every generator and seed of `planner.generators` (by default the weak-data case `small_counts`
+For every generator and seed of `planner.simulate.generators` (by default the weak-data case `small_counts`
 and the `collinear` case), fitted and planned exactly as `planner run` does with the defaults
 (params dict -> `load_dict` -> `from_frame` -> `EncounterModel(data, params.model).fit()` ->
 `plan_budget(res, params.plan, data.spend)`), and scored against the truth with the functions of
@@ -81,8 +81,9 @@ from bench_calibration import (  # noqa: E402
     score,
     summarise,
 )
+from docs_section import write_report  # noqa: E402
 
-from planner.generators import GENERATORS, make, with_experiment  # noqa: E402
+from planner.simulate.generators import GENERATORS, make, with_experiment  # noqa: E402
 
 N_EXPERIMENTS = (0, 1, 3)
 TEST_WEEKS = 8
@@ -535,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--weeks", type=int, default=TEST_WEEKS, help=f"each test's length in weeks ({TEST_WEEKS})")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
     n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
     args.seed_list = list(range(args.first_seed, args.first_seed + n_seeds))
@@ -546,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
+    if args.write_docs:
+        write_report("experiments", text)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Funnel benchmark: conversion, deal values and the value of an encounter against a known truth, and
 the loss of the revenue plan; prints markdown.
 
-For every scenario of `planner.synth` and every seed: generate a history with its funnel
+For every scenario of `planner.simulate.synth` and every seed: generate a history with its funnel
 (``generate(seed, scenario=..., funnel=True)``), fit and analyse it as `planner run` does (the
 params of ``params/example.yaml`` with its funnel section -> `load_dict` -> `from_frame` ->
 `EncounterModel(data, params.model).fit()` -> `planner.funnel.analyse_dataset`), plan for revenue
@@ -69,9 +69,10 @@ for path in (ROOT, ROOT / "benchmarks"):  # run as a script from anywhere
         sys.path.insert(0, str(path))
 
 from bench_calibration import _action, _error_text, _share_bounds, markdown, refine, run_tasks, true_total  # noqa: E402
+from docs_section import write_report  # noqa: E402
 
 from planner import CATEGORIES  # noqa: E402
-from planner.synth import SCENARIOS  # noqa: E402
+from planner.simulate.synth import SCENARIOS  # noqa: E402
 
 CATS = list(CATEGORIES)
 PARAMS = ROOT / "params" / "example.yaml"
@@ -208,7 +209,7 @@ def run_case(scenario: str, seed: int, n_draws: int | None, slope: float | None 
     from planner.params import load_dict
     from planner.plan import plan_budget
     from planner.plan.value import Value, Warming
-    from planner.synth import generate
+    from planner.simulate.synth import generate
 
     out: dict = {"scenario": scenario, "seed": seed, "error": None, "stage": None}
     stage = "generate"
@@ -276,7 +277,7 @@ def run_histories(scenario: str, first: int, count: int) -> list[dict]:
     from planner import funnel as fn
     from planner.data import from_frame
     from planner.params import load_dict
-    from planner.synth import generate
+    from planner.simulate.synth import generate
 
     params = load_dict(copy.deepcopy(_raw_params(None)), PARAMS)
     interval = float(params.model.interval)
@@ -566,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         help="close-rate slope per EUR 1,000 a week of content carryover in the fitted cases (default 0.012)",
     )
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
     n_seeds = args.seeds if args.seeds is not None else (3 if args.quick else 40)
     if args.quick and args.n_draws is None:
@@ -602,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
+    if args.write_docs:
+        write_report("funnel", text)
     return 0
 
 

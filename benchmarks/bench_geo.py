@@ -2,7 +2,7 @@
 that come out significant?
 
 For each setting, `--sims` regional histories are split from one national history of
-`planner.synth.generate` (seed 5) by `planner.synth.split_regions` (each with its own seed: its own
+`planner.simulate.synth.generate` (seed 5) by `planner.simulate.synth.split_regions` (each with its own seed: its own
 region sizes, spend shares and AR(1) region noise of the given autocorrelation). Each history is
 designed exactly as `planner.geo` does it (balanced groups by the last 13 weeks' encounters, the
 matched difference series, its AR(1) noise, the difference-in-differences standard error against a
@@ -26,8 +26,10 @@ import time
 
 import numpy as np
 import pandas as pd
+from docs_section import write_report
 
-from planner import geo, synth
+from planner import geo
+from planner.simulate import synth
 
 #: (regions, rho, weeks, lift in standard errors)
 SETTINGS = [
@@ -88,19 +90,24 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sims", type=int, default=300)
     parser.add_argument("--quick", action="store_true", help="60 tests per setting")
+    parser.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = parser.parse_args(argv)
     sims = 60 if args.quick else args.sims
     start = time.perf_counter()
     rows = [run(*setting, sims=sims) for setting in SETTINGS]
-    print(f"{sims} simulated geo tests per setting ({time.perf_counter() - start:.0f} s)\n")
+    lines = [f"{sims} simulated geo tests per setting ({time.perf_counter() - start:.0f} s)\n"]
     head = list(rows[0])
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---:|" * len(head))
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---:|" * len(head))
     for row in rows:
         cells = [
             f"{v:.3f}" if isinstance(v, float) and k not in ("rho", "lift (se)") else f"{v:g}" for k, v in row.items()
         ]
-        print("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(cells) + " |")
+    text = "\n".join(lines)
+    print(text)
+    if args.write_docs:
+        write_report("geo", text)
     return 0
 
 

@@ -1,13 +1,13 @@
 """The planner and PyMC-Marketing's MMM side by side on the same generated histories; prints markdown.
 
 For each history (by default `additive_hill`, `multiplicative_baseline` and `pymc_example` of
-`planner.generators`, seed 0; `--cases` takes any name in `planner.generators.GENERATORS` or a
-`planner.synth` scenario) both models are fitted to the same weekly data, and their contribution
+`planner.simulate.generators`, seed 0; `--cases` takes any name in `planner.simulate.generators.GENERATORS` or a
+`planner.simulate.synth` scenario) both models are fitted to the same weekly data, and their contribution
 shares of the spend-driven encounters are compared with the truth: share and 80 % interval per
 category, error in percentage points, the worst category's error, how many of the three intervals
 cover the true share, and the wall and CPU time of each fit.
 
-`pymc_example` is PyMC-Marketing's own MMM example history (`planner.generators.pymc_example`): its
+`pymc_example` is PyMC-Marketing's own MMM example history (`planner.simulate.generators.pymc_example`): its
 x1 and x2 are the content and design spend, and a technology spend that generates nothing is the
 third channel. The MMM gets the three spend columns and the same trend, seasonality, holiday and
 event controls as on any other history (the example's own fit used `l_max=8` and the controls
@@ -29,7 +29,7 @@ event_1, event_2 and t).
   sum of the three, per posterior draw; the table shows the posterior mean and the central interval
   of the planner's `model.interval` (80 %: the 10th-90th percentiles), as the planner reports its own.
 
-The "oracle" is a yardstick only (`planner.generators.oracle_shares`): least squares handed the
+The "oracle" is a yardstick only (`planner.simulate.generators.oracle_shares`): least squares handed the
 true curves, i.e. the error that the noise alone causes.
 
 Install (a separate environment, outside the repository: PyMC-Marketing brings PyMC and PyTensor,
@@ -61,6 +61,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from docs_section import write_report
 
 from planner import CATEGORIES
 from planner.data import from_frame
@@ -118,21 +119,21 @@ class Stopwatch:
 
 
 def known_cases() -> list[str]:
-    """The names `--cases` takes: every generator of `planner.generators` (read when the benchmark
-    runs, so generators added later count too), then `planner.synth`'s scenarios."""
+    """The names `--cases` takes: every generator of `planner.simulate.generators` (read when the benchmark
+    runs, so generators added later count too), then `planner.simulate.synth`'s scenarios."""
     try:
-        from planner.generators import GENERATORS
+        from planner.simulate.generators import GENERATORS
     except ImportError:
         GENERATORS = {}
-    from planner.synth import SCENARIOS
+    from planner.simulate.synth import SCENARIOS
 
     return list(GENERATORS) + [name for name in sorted(SCENARIOS) if name not in GENERATORS]
 
 
 def load_history(name: str, seed: int) -> History:
-    """Generate the named history with `planner.generators` (or `planner.synth`'s scenarios)."""
+    """Generate the named history with `planner.simulate.generators` (or `planner.simulate.synth`'s scenarios)."""
     try:
-        from planner import generators
+        from planner.simulate import generators
     except ImportError:
         generators = None
     if generators is not None and name in generators.GENERATORS:
@@ -146,7 +147,7 @@ def load_history(name: str, seed: int) -> History:
             oracle = None
         return History(name, seed, case.frame, params, case.true_shares()[CATS], oracle)
 
-    from planner.synth import SCENARIOS, generate
+    from planner.simulate.synth import SCENARIOS, generate
 
     if name not in SCENARIOS:
         known = sorted(SCENARIOS) + (sorted(generators.GENERATORS) if generators else [])
@@ -396,6 +397,7 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=None, help="draws per chain (default: PyMC's, 1000)")
     ap.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default: PyMC's, 1000)")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown to this file")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
     commit = _planner_commit()  # before the fits: others may commit while they run
     load0 = os.getloadavg()[0]
@@ -431,6 +433,8 @@ def main(argv=None) -> int:
     print(text)
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")
+    if args.write_docs:  # the default histories, or other `--cases`, each set in a section of its own
+        write_report("peer" if list(args.cases) == list(DEFAULT_CASES) else "peer-cases", text)
     return 0
 
 

@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from docs_section import write_report
 
 from planner import CATEGORIES
 from planner.data import from_frame
 from planner.params import load_dict
 from planner.plan import plan_budget
-from planner.synth import generate
+from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 CATS = list(CATEGORIES)
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--draws", type=int, default=20, help="posterior draws of the model (speed)")
     ap.add_argument("--response", choices=["model", "truth"], default="model")
     ap.add_argument("--max-change", type=float, default=None, help="also bound each share to +-this")
+    ap.add_argument("--write-docs", action="store_true", help="also write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
 
     plan = {"horizon_weeks": 13}
@@ -128,22 +130,25 @@ def main(argv: list[str] | None = None) -> int:
     ]
     table = pd.DataFrame(rows)
     limits = f", max_change {args.max_change:g}" if args.max_change is not None else ""
-    print(
-        f"## Budget plan vs the true response ({args.response}, {args.weeks} weeks, "
-        f"draws={args.draws}, default bounds 5-90 %{limits})\n"
-    )
-    print(markdown(table))
     worst = float(table["loss %"].max())
     slow_opt = float(table["optimise s"].max())
     slow_front = float(table["frontier s"].max())
-    print()
-    print(
-        f"- worst loss: {worst:.3f} % of the truly best split's spend-driven encounters (target <= 1 %): "
-        f"{'met' if worst <= 1 else 'NOT met'}"
+    text = "\n".join(
+        [
+            f"## Budget plan vs the true response ({args.response}, {args.weeks} weeks, "
+            f"draws={args.draws}, default bounds 5-90 %{limits})\n",
+            markdown(table),
+            "",
+            f"- worst loss: {worst:.3f} % of the truly best split's spend-driven encounters (target <= 1 %): "
+            f"{'met' if worst <= 1 else 'NOT met'}",
+            f"- mean loss: {table['loss %'].mean():.3f} %",
+            f"- slowest optimisation: {slow_opt:.3f} s (target < 1 s): {'met' if slow_opt < 1 else 'NOT met'}",
+            f"- slowest frontier: {slow_front:.3f} s (target < 5 s): {'met' if slow_front < 5 else 'NOT met'}",
+        ]
     )
-    print(f"- mean loss: {table['loss %'].mean():.3f} %")
-    print(f"- slowest optimisation: {slow_opt:.3f} s (target < 1 s): {'met' if slow_opt < 1 else 'NOT met'}")
-    print(f"- slowest frontier: {slow_front:.3f} s (target < 5 s): {'met' if slow_front < 5 else 'NOT met'}")
+    print(text)
+    if args.write_docs:
+        write_report("plan", text)
     return 0 if worst <= 1 and slow_opt < 1 and slow_front < 5 else 1
 
 

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import yaml
+from docs_section import write_report
 
 from planner import __version__, runner
 from planner.data import load_data
@@ -31,7 +32,7 @@ from planner.model import EncounterModel
 from planner.params import load as load_params
 from planner.pipeline import Pipeline
 from planner.plan import plan_budget
-from planner.synth import generate
+from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "params" / "example.yaml"
@@ -151,33 +152,49 @@ def main(argv=None) -> int:
         default=["stages", "growth", "batch"],
         help="which tables to measure (default: all)",
     )
+    ap.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="also write each table measured into docs/benchmarks.md (suite-stages, suite-growth, suite-batch)",
+    )
     args = ap.parse_args(argv)
     years = [1, 3] if args.quick else [1, 3, 5, 10]
     subchannels = [3, 30] if args.quick else [3, 10, 30]
     n_batch = args.batch or (4 if args.quick else 20)
 
-    print(
-        f"planner {__version__} on {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores\n"
+    machine = (
+        f"planner {__version__} on {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores"
     )
+    print(machine + "\n")
+    tables = {}  # docs section -> its lines
+
+    def out(part: str, line: str) -> None:
+        print(line, flush=True)
+        tables.setdefault(part, []).append(line)
+
     with tempfile.TemporaryDirectory(prefix="planner-bench-") as tmp:
         folder = Path(tmp)
         if "stages" in args.parts:
-            print("| stage | seconds | note |\n|---|---:|---|")
+            out("stages", "| stage | seconds | note |\n|---|---:|---|")
             for name, t, note in stage_times(folder):
-                print(f"| {name} | {t:.2f} | {note} |", flush=True)
+                out("stages", f"| {name} | {t:.2f} | {note} |")
         if "growth" in args.parts:
-            print("\n| data | fit with search (s) | whole suite (s) |\n|---|---:|---:|")
+            out("growth", "\n| data | fit with search (s) | whole suite (s) |\n|---|---:|---:|")
             for name, t_fit, t_suite in growth(folder, years, subchannels):
-                print(f"| {name} | {t_fit:.2f} | {t_suite:.1f} |", flush=True)
+                out("growth", f"| {name} | {t_fit:.2f} | {t_suite:.1f} |")
         if "batch" in args.parts:
-            print(f"\n| batch of {n_batch} params files | seconds | runs per minute |\n|---|---:|---:|")
+            out("batch", f"\n| batch of {n_batch} params files | seconds | runs per minute |\n|---|---:|---:|")
             rows = batch(folder, n_batch)
             for jobs, t, rate in rows:
-                print(f"| --jobs {jobs} | {t:.1f} | {rate:.2f} |", flush=True)
-            print(f"\nspeed-up of --jobs 2 over --jobs 1: {rows[1][2] / rows[0][2]:.2f}x")
+                out("batch", f"| --jobs {jobs} | {t:.1f} | {rate:.2f} |")
+            out("batch", f"\nspeed-up of --jobs 2 over --jobs 1: {rows[1][2] / rows[0][2]:.2f}x")
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory: this process {self_mb:.0f} MB; largest child process (kernel, worker) {kids_mb:.0f} MB")
+    memory = f"peak memory: this process {self_mb:.0f} MB; largest child process (kernel, worker) {kids_mb:.0f} MB"
+    print(memory)
+    if args.write_docs:
+        for part, lines in tables.items():
+            write_report(f"suite-{part}", "\n".join([machine, "", *lines, "", memory]))
     return 0
 
 

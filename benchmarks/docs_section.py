@@ -44,3 +44,28 @@ def read_section(page: Path, name: str) -> str | None:
         return None
     found = re.search(re.escape(start) + r"\n?(.*?)\n?" + re.escape(end), page.read_text(encoding="utf-8"), re.DOTALL)
     return found.group(1) if found else None
+
+
+#: The page every benchmark writes its section of (`--write-docs`).
+BENCHMARKS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def write_report(name: str, markdown: str, argv: list[str] | None = None, page: Path | None = None) -> Path:
+    """Write a benchmark's report as section `name` of docs/benchmarks.md, under a line naming the
+    command that wrote it (script and arguments, without ``--write-docs``) and when, so a reader can
+    regenerate it."""
+    import datetime
+    import os
+    import platform
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    args = " ".join(a for a in argv if a != "--write-docs")
+    script = Path(sys.argv[0]).name if sys.argv and sys.argv[0].endswith(".py") else f"bench_{name}.py"
+    command = f"python benchmarks/{script} {args}".strip() + " --write-docs"
+    when = datetime.date.today().isoformat()
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if hasattr(os, "getloadavg"):  # times on a shared machine are read against its load
+        machine += f", load average {os.getloadavg()[1]:.1f} over the last 5 minutes"
+    head = f"*Written by `{command}` on {when} ({machine}).*"
+    return write_section(page or BENCHMARKS_PAGE, name, f"{head}\n\n{markdown.strip()}")

@@ -227,8 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser(
         "notebooks",
         help="print where the notebook suite is installed, or copy it to open in JupyterLab",
-        description="Print the folder of the notebook suite that 'planner run' executes (shipped inside "
-        "the package), or copy the notebooks into a folder of your own to open them in JupyterLab.",
+        description="Print the folder of the notebook suite that 'planner run' executes (the checkout's "
+        "notebooks/, or the copy an installed wheel ships inside the package), or copy the notebooks into a "
+        "folder of your own to open them in JupyterLab.",
     )
     n.add_argument("--copy", metavar="DIR", help="copy the notebooks into DIR (never overwrites)")
     n.set_defaults(func=cmd_notebooks)

@@ -74,7 +74,7 @@ MULTIPLICATIVE_CV_GAIN = 0.02
 #: ... and its fit to the data weeks is better by at least this much Gaussian AIC,
 #: ``weeks * log(SSE_additive / SSE_multiplicative)`` (the two forms have the same number of
 #: parameters): 4 is "considerably more support". The folds' 52 or so forecast weeks alone are a
-#: noisy judge: on 20 additive histories (`planner.generators.make("additive_hill", seed)`, seeds
+#: noisy judge: on 20 additive histories (`planner.simulate.generators.make("additive_hill", seed)`, seeds
 #: 0-19) the multiplicative form forecast them 2-23 % better in 5, while its fit was never better
 #: by this much. With both required, auto keeps all 20 additive and takes the multiplicative form
 #: on 13 of 20 `multiplicative_season` histories; on the other 7 the two forms forecast or fit

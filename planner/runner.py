@@ -45,9 +45,17 @@ __all__ = [
 
 
 def _shipped_notebooks() -> Path:
-    """The notebook suite shipped inside the package (package data), wherever it is installed."""
-    folder = importlib.resources.files("planner") / "notebooks"
-    return Path(str(folder))  # installed as files (wheel, editable or checkout); zip imports are not supported
+    """The notebook suite: the package data of an installed wheel, else the checkout's `notebooks/`.
+
+    Git holds one copy, the top-level `notebooks/` an analyst opens in JupyterLab; building the
+    wheel copies it into the package as `planner/notebooks/` (see setup.py), so an installed
+    planner runs without the checkout. A checkout or an editable install has no packaged copy
+    and uses the folder beside the package.
+    """
+    packaged = Path(str(importlib.resources.files("planner"))) / "notebooks"  # files, never a zip import
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "notebooks"
 
 
 NOTEBOOKS_DIR = _shipped_notebooks()

@@ -30,8 +30,8 @@ THUMBNAIL = ROOT / "docs" / "brief-page1.png"
 EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"
 
 # fixture name -> (generator, seed); "no_spend_effect" is an additive-Hill history with the
-# spend effect taken out of its encounters (`planner.generators.without_spend_effect`); "synth:<objective>"
-# is `planner.synth.generate(seed, funnel=True)` run with params/example.yaml (its funnel section)
+# spend effect taken out of its encounters (`planner.simulate.generators.without_spend_effect`); "synth:<objective>"
+# is `planner.simulate.synth.generate(seed, funnel=True)` run with params/example.yaml (its funnel section)
 # and that plan.objective
 CASES = {
     "content": ("additive_hill", 1),
@@ -46,7 +46,7 @@ CASES = {
 
 def _generated(generator: str, seed: int) -> tuple:
     """The data frame and raw params of a generated history."""
-    from planner import generators
+    from planner.simulate import generators
 
     case = generators.make("additive_hill" if generator == "no_spend_effect" else generator, seed)
     frame = generators.without_spend_effect(case) if generator == "no_spend_effect" else case.frame
@@ -55,7 +55,7 @@ def _generated(generator: str, seed: int) -> tuple:
 
 def _synthetic(objective: str, seed: int) -> tuple:
     """The synthetic history with its funnel and the example's params, planned for `objective`."""
-    from planner import synth
+    from planner.simulate import synth
 
     frame = synth.generate(seed=seed, funnel=True).frame
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))

@@ -28,12 +28,15 @@ SLOW_MODULES = {
 }
 #: Tests by name: notebooks run end to end, and calibration checked over many simulated histories.
 SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many")
+#: ... except the tests that only read the stored notebooks (their order, thinness, first cell): unit tests.
+FAST_NAMES = ("thin_and_stripped", "thin_and_stored", "five_notebooks_in_order", "first_notebook_says")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module is not None else ""
-        if module in SLOW_MODULES or any(name in item.name for name in SLOW_NAMES):
+        by_name = any(name in item.name for name in SLOW_NAMES) and not any(n in item.name for n in FAST_NAMES)
+        if module in SLOW_MODULES or by_name or "suite_runs" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 
@@ -85,6 +88,30 @@ def example_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def suite_runs(tmp_path_factory) -> dict[str, Path]:
+    """The whole suite run once per pytest session on the example, in English and in Finnish (40
+    posterior draws, to keep it quick); {language: run folder}. Tests that only read a run's outputs
+    share it instead of running notebooks of their own."""
+    from planner import runner
+
+    folder = tmp_path_factory.mktemp("suite")
+    (folder / "data").mkdir()
+    (folder / "data" / EXAMPLE_CSV.name).write_bytes(EXAMPLE_CSV.read_bytes())
+    (folder / "params").mkdir()
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
+    raw["model"]["draws"] = 40
+    out = {}
+    for lang in ("en", "fi"):
+        raw["report"]["language"] = lang
+        path = folder / "params" / f"example_{lang}.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+        outcome = runner.run(path, progress=lambda _: None)
+        assert outcome.status == "ok", outcome.message
+        out[lang] = outcome.run_dir
+    return out
+
+
 @pytest.fixture
 def run_notebook(tmp_path):
     """Execute one notebook of the suite with papermill into tmp_path/run; return (notebook, run_dir)."""
@@ -97,7 +124,7 @@ def run_notebook(tmp_path):
         run_dir.mkdir(exist_ok=True)
         out = run_dir / f"{name}.ipynb"
         papermill.execute_notebook(
-            str(ROOT / "planner" / "notebooks" / f"{name}.ipynb"),
+            str(ROOT / "notebooks" / f"{name}.ipynb"),
             str(out),
             parameters={"params_path": str(params_path), "run_dir": str(run_dir)},
             cwd=str(run_dir),

@@ -11,12 +11,12 @@ import pytest
 
 from planner import CATEGORIES, display
 from planner import diagnostics as diag
-from planner import generators as gen
 from planner.data import from_frame
 from planner.model import EncounterModel
 from planner.model.season import log_linear_start, refine
 from planner.params import ParamsError, load_dict
 from planner.results import validate_section
+from planner.simulate import generators as gen
 
 #: The true season of the multiplicative history: July and Christmas take these fractions off every
 #: encounter, spend-driven ones included; a yearly cycle of this amplitude on the log scale.

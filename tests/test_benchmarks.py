@@ -3,7 +3,8 @@
 The benchmarks are the only place where accuracy and timing targets are measured; a change in the
 package (a renamed key, a new argument) once broke them without any test noticing. Each runs here
 as a user runs it, as a script in a fresh process, on one case with few draws: the run must end,
-print its report and fail no case. The figures themselves are not asserted (one case says nothing).
+print its report and fail no case, and one figure of its report must lie within a bound that a
+broken estimator, optimiser or reader would miss (the runs are seeded, so the figures repeat).
 """
 
 from __future__ import annotations
@@ -48,6 +49,76 @@ RUNS = [
 ]
 
 
+def table_rows(report: str, column: str) -> list[dict[str, str]]:
+    """The rows of the first markdown table of `report` with a column `column`, as {header: cell}."""
+    lines = report.splitlines()
+    for i, line in enumerate(lines):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and column in cells:
+            rows = []
+            for body in lines[i + 2 :]:
+                if not body.startswith("|"):
+                    break
+                rows.append(dict(zip(cells, (c.strip() for c in body.strip().strip("|").split("|")), strict=True)))
+            return rows
+    raise AssertionError(f"no table with a column {column!r} in the report")
+
+
+def _calibration(report):
+    # on this history the model's worst share error is no more than 10 points above the oracle's
+    (row,) = [r for r in table_rows(report, "median err pp") if r["generator"] == "small_counts"]
+    assert row["failed"] == "0"
+    assert float(row["median err pp"]) <= float(row["oracle median pp"]) + 10
+
+
+def _plan(report):
+    # the plan loses at most 3 % of the truly best split's encounters (1.4 % when last measured)
+    (row,) = table_rows(report, "loss %")
+    assert 0 <= float(row["loss %"]) <= 3
+
+
+def _geo(report):
+    # the power the design computes is the normal approximation's: 0.05 at no lift, 0.323 at 1.5 se,
+    # 0.705 at 2.5 se, whatever the regions and autocorrelation (the simulated shares are too few here)
+    expected = {"0": 0.05, "1.5": 0.323, "2.5": 0.705}
+    rows = table_rows(report, "computed power")
+    assert len(rows) == 11
+    for row in rows:
+        assert float(row["computed power"]) == pytest.approx(expected[row["lift (se)"]], abs=0.001)
+
+
+def _data(report):
+    # every file is read within the 1,000-region target's bounds (30 s, 1,500 MB)
+    for row in table_rows(report, "parse and check s"):
+        assert float(row["parse and check s"]) < 30 and float(row["peak MB"]) < 1500, row
+
+
+def _funnel(report):
+    # deal values are ratio estimates: unbiased within 5 %; the revenue plan finds the best split
+    rows = {r["quantity"]: r for r in table_rows(report, "bias %")}
+    for ch in ("self_service", "assisted"):
+        assert abs(float(rows[f"deal value {ch}"]["bias %"])) < 5
+    (plan,) = [r for r in table_rows(report, "loss max %") if r["scenario"] == "content_driven"]
+    assert float(plan["loss max %"]) <= 1
+
+
+def _experiments(report):
+    # one lift test per category does not leave the share error worse than none by more than 5 points
+    rows = {r["tests"]: r for r in table_rows(report, "share error median pp")}
+    assert all(r["failed"] == "0" for r in rows.values())
+    assert float(rows["3"]["share error median pp"]) <= float(rows["0"]["share error median pp"]) + 5
+
+
+CHECKS = {
+    "bench_calibration.py": _calibration,
+    "bench_plan.py": _plan,
+    "bench_geo.py": _geo,
+    "bench_funnel.py": _funnel,
+    "bench_data.py": _data,
+    "bench_experiments.py": _experiments,
+}
+
+
 @pytest.mark.parametrize(("script", "args", "marker", "codes"), RUNS, ids=[r[0] for r in RUNS])
 def test_benchmark_runs_to_its_report(script, args, marker, codes, tmp_path):
     out = tmp_path / "report.md"
@@ -65,3 +136,4 @@ def test_benchmark_runs_to_its_report(script, args, marker, codes, tmp_path):
     assert "## Failures" not in proc.stdout, proc.stdout[-3000:]
     if extra:
         assert out.read_text(encoding="utf-8").strip() in proc.stdout
+    CHECKS[script](proc.stdout)

@@ -756,7 +756,7 @@ def test_assisted_deals_above_leads_is_a_warning_naming_the_weeks(write_case, ex
 @pytest.fixture
 def regional_frame():
     """60 weeks of the example's columns in long form: three regions a week, weeks in order."""
-    from planner import synth
+    from planner.simulate import synth
 
     national = synth.generate(seed=0, weeks=60, funnel=True)
     return synth.split_regions(national, n_regions=3, seed=2).frame, national.frame

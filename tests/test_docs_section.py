@@ -33,3 +33,17 @@ def test_a_missing_page_is_created_and_a_bad_name_refused(tmp_path):
     assert read_section(page, "x") == "body"
     with pytest.raises(ValueError, match="section name"):
         write_section(page, "Bad Name", "body")
+
+
+def test_a_report_is_written_under_the_command_that_regenerates_it(tmp_path, monkeypatch):
+    from docs_section import write_report
+
+    page = tmp_path / "benchmarks.md"
+    page.write_text("# Benchmarks\n\n<!-- bench:geo -->\nold\n<!-- /bench:geo -->\n\nProse after.\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["benchmarks/bench_geo.py", "--sims", "10", "--write-docs"])
+    write_report("geo", "| a |\n|---|\n| 1 |\n", page=page)
+    section = read_section(page, "geo")
+    head, table = section.split("\n\n", 1)
+    assert head.startswith("*Written by `python benchmarks/bench_geo.py --sims 10 --write-docs` on ")
+    assert table == "| a |\n|---|\n| 1 |"
+    assert "old" not in page.read_text(encoding="utf-8") and page.read_text(encoding="utf-8").endswith("Prose after.\n")

@@ -16,12 +16,12 @@ from planner import CATEGORIES
 from planner.brief import BriefView, build_pdf
 from planner.data import from_frame
 from planner.experiments import design_next_test, needs_test, with_and_without
-from planner.generators import make, with_experiment
 from planner.i18n import NBSP
 from planner.model import EncounterModel
 from planner.params import load_dict
 from planner.plan import plan_budget
 from planner.results import Results
+from planner.simulate.generators import make, with_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

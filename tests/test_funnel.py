@@ -18,7 +18,7 @@ from planner.funnel import COLUMNS, FunnelResults, analyse, analyse_dataset
 from planner.i18n import Messages
 from planner.model import EncounterModel
 from planner.params import load_dict
-from planner.synth import generate
+from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"

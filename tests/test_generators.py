@@ -1,4 +1,4 @@
-"""Tests for planner.generators: the calibration benchmark's truths and its oracle."""
+"""Tests for planner.simulate.generators: the calibration benchmark's truths and its oracle."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 
 from planner import CATEGORIES
 from planner.data import from_frame
-from planner.generators import (
+from planner.params import ParamsError, load_dict
+from planner.simulate.generators import (
     GENERATORS,
     PYMC_EXAMPLE_EUR_PER_UNIT,
     PYMC_EXAMPLE_SEED,
@@ -19,7 +20,6 @@ from planner.generators import (
     oracle_shares,
     with_experiment,
 )
-from planner.params import ParamsError, load_dict
 from planner.transforms import adstock, hill
 
 CATS = list(CATEGORIES)

@@ -12,16 +12,17 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from planner import CATEGORIES, geo, synth
+from planner import CATEGORIES, geo
 from planner.brief import BriefView, build_pdf
 from planner.data import from_frame
 from planner.experiments import CHANGES, design_next_test
-from planner.generators import make
 from planner.i18n import NBSP
 from planner.model import EncounterModel
 from planner.params import load_dict
 from planner.plan import plan_budget
 from planner.results import NextTest, Results
+from planner.simulate import synth
+from planner.simulate.generators import make
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -221,7 +221,7 @@ def test_names_with_dollar_signs_pass_validate_and_draw_as_written(tmp_path, cap
     from planner.data import from_frame
     from planner.params import PlanSpec
     from planner.plan import plan_budget
-    from planner.synth import generate
+    from planner.simulate.synth import generate
 
     names = {"enc_web": "visits_$_web", "enc_calls": "calls_$_phone", "content_video_eur": "cost_$_web"}
     frame, path = _renamed_example(tmp_path, names)

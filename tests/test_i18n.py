@@ -454,10 +454,10 @@ def _fullest(entry, context: dict):
 def _small_run(name: str, *, draws: int = 30, edit=None, model: dict | None = None):
     """Data, a fit with few draws and the plan of a generated history, `edit`-ed first."""
     from planner.data import from_frame
-    from planner.generators import make
     from planner.model import EncounterModel
     from planner.params import load_dict
     from planner.plan import plan_budget
+    from planner.simulate.generators import make
 
     case = make(name, 0)
     frame = case.frame.copy() if edit is None else edit(case)
@@ -469,7 +469,7 @@ def _small_run(name: str, *, draws: int = 30, edit=None, model: dict | None = No
 
 
 def _no_effect(case):
-    from planner.generators import without_spend_effect
+    from planner.simulate.generators import without_spend_effect
 
     return without_spend_effect(case)
 

@@ -12,10 +12,10 @@ import pytest
 from planner import CATEGORIES
 from planner import diagnostics as diag
 from planner.data import from_frame
-from planner.generators import make
 from planner.model import EncounterModel
 from planner.model.design import baseline_design
 from planner.params import ModelSpec, load_dict
+from planner.simulate.generators import make
 
 N = 156
 INDEX = np.arange(N)

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,10 @@ def installed(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("install")
     src = tmp / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
         shutil.copy(ROOT / name, src / name)
-    shutil.copytree(ROOT / "planner", src / "planner", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("planner", "notebooks"):  # the notebooks' one copy is the top-level folder
+        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
     _sh(
         sys.executable,
         "-m",
@@ -51,6 +53,8 @@ def installed(tmp_path_factory) -> Path:
         cwd=tmp,
     )
     wheel = next((tmp / "dist").glob("planner-*.whl"))
+    packaged = sorted(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".ipynb"))
+    assert packaged == [f"planner/notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
     venv = tmp / "venv"
     _sh(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp)
     python = venv / "bin" / "python"
@@ -68,11 +72,13 @@ def test_wheel_ships_the_notebooks_and_uses_its_own_copy(installed, tmp_path):
     out = _sh(
         installed / "bin" / "python",
         "-c",
-        "import planner, planner.runner as r; print(planner.__file__); print(*[p.name for p in r.notebooks()])",
+        "import planner, planner.runner as r; print(planner.__file__); print(r.NOTEBOOKS_DIR / 'x');"
+        " print(*[p.name for p in r.notebooks()])",
         cwd=tmp_path,
     ).stdout.split("\n")
     assert Path(out[0]).is_relative_to(installed), "the installed planner must not be the checkout's"
-    assert out[1].split() == [
+    assert Path(out[1]).parent == Path(out[0]).parent / "notebooks", "the notebooks must be the wheel's package data"
+    assert out[2].split() == [
         "01_data_overview.ipynb",
         "02_model.ipynb",
         "03_funnel.ipynb",

@@ -15,12 +15,12 @@ from planner import CATEGORIES
 from planner import diagnostics as diag
 from planner.charts import model as charts
 from planner.data import from_frame
-from planner.generators import make as make_case
 from planner.model import EncounterModel, ModelResults, baseline_design
 from planner.model import summary as summary_mod
 from planner.params import load_dict
 from planner.plan import plan_budget
-from planner.synth import generate
+from planner.simulate.generators import make as make_case
+from planner.simulate.synth import generate
 from planner.transforms import adstock, hill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -526,20 +526,17 @@ def test_charts_return_figures_with_findings_as_titles(content_case):
 
 
 @pytest.mark.slow
-def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
-    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
-    raw["data"]["path"] = str(ROOT / "data" / "example_weekly.csv")
-    raw["model"]["draws"] = 10
-    raw["output"]["dir"] = str(tmp_path / "reports")
-    params = tmp_path / "plan.yaml"
-    params.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    nb, run_dir = run_notebook("02_model", params)
+def test_notebook_runs_end_to_end_with_papermill(suite_runs):
+    import nbformat
+
+    run_dir = suite_runs["en"]  # the session's run of the whole suite on the example
+    nb = nbformat.read(run_dir / "02_model.ipynb", as_version=4)
     results = json.loads((run_dir / "results.json").read_text())
-    assert results["model"]["draws"] == 10
+    assert results["model"]["draws"] == 40
     assert set(results["contributions"]) == set(CATS)
     for name in ("02_actual_vs_fitted", "02_decomposition", "02_shares_vs_claim", "02_response_curves"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
-    assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
+    assert nb.metadata["papermill"]["parameters"]["params_path"].endswith("example_en.yaml")
     summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("res.summary(lang)"))
     data = summary_cell.outputs[-1]["data"]
     assert "text/html" in data and "Contribution shares" in data["text/plain"]
@@ -548,7 +545,7 @@ def test_notebook_runs_end_to_end_with_papermill(tmp_path, run_notebook):
 def test_notebook_is_thin_and_stored_without_outputs():
     import nbformat
 
-    nb = nbformat.read(ROOT / "planner" / "notebooks" / "02_model.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / "02_model.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     assert code[0].source == (

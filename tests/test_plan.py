@@ -16,7 +16,7 @@ from planner.i18n.notebooks import messages
 from planner.params import PlanSpec
 from planner.plan import Experience, PlanError, PlanResults, Value, Warming, plan_budget
 from planner.results import validate_section
-from planner.synth import generate
+from planner.simulate.synth import generate
 from planner.transforms import adstock, hill
 
 CATS = list(CATEGORIES)
@@ -452,24 +452,58 @@ def test_the_recommendation_beats_every_split_on_a_coarse_grid_of_the_truth(synt
     assert plan.recommended.expected_encounters >= best
 
 
-def test_charts_return_figures(synthetic_plans):
-    from matplotlib.figure import Figure
+def test_charts_draw_the_plans_own_numbers(synthetic_plans):
+    from matplotlib.patches import Rectangle
 
     from planner.charts import plan as charts
 
     _, plan = synthetic_plans["content_driven"]
-    for fig in (charts.scenario_chart(plan), charts.frontier_chart(plan), charts.weekly_plan_chart(plan)):
-        assert isinstance(fig, Figure)
-        title = fig.axes[0].get_title() or fig._suptitle.get_text()
-        assert title
+    table = plan.scenarios
+    names = list(table.index)[::-1]  # drawn first scenario on top
+
+    # scenarios: one stacked bar per scenario and category with its share, one bar of encounters each
+    fig = charts.scenario_chart(plan)
+    left, right = fig.axes[:2]
+    shares = [p for p in left.patches if isinstance(p, Rectangle)]
+    assert len(shares) == 3 * len(names)
+    for i, cat in enumerate(CATS):
+        drawn = [p.get_width() for p in shares[i * len(names) : (i + 1) * len(names)]]
+        np.testing.assert_allclose(drawn, table.loc[names, f"{cat}_share"], atol=1e-12)
+    encounters = [p.get_width() for p in right.patches if isinstance(p, Rectangle)]
+    np.testing.assert_allclose(encounters, table.loc[names, "expected_encounters"], rtol=1e-12)
+    gain = plan.gain_vs_current["encounters"] / plan.current.expected_encounters
+    assert f"+{gain:.0%} encounters" in fig._suptitle.get_text()  # the title states the plan's own gain
+
+    # frontier: the line is the feasible frontier, the current split sits at the budget below it
+    fig = charts.frontier_chart(plan)
+    feasible = plan.frontier[plan.frontier["feasible"]]
+    line = fig.axes[0].lines[0]
+    (current,) = [x for x in fig.axes[0].lines if x.get_marker() == "D"]
+    np.testing.assert_allclose(line.get_xdata(), feasible["budget"])
+    np.testing.assert_allclose(line.get_ydata(), feasible["expected_encounters"])
+    assert current.get_xdata()[0] == pytest.approx(plan.total_budget)
+    assert current.get_ydata()[0] == pytest.approx(plan.current.expected_encounters)
+    assert current.get_ydata()[0] < np.interp(plan.total_budget, feasible["budget"], feasible["expected_encounters"])
+
+    # weekly plan: one stacked bar per week and category, the weeks adding up to the budget
+    fig = charts.weekly_plan_chart(plan)
+    ax = fig.axes[0]
+    weekly = plan.weekly_plan()
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 3 * plan.horizon_weeks == 3 * len(weekly)
+    heights = np.array([p.get_height() for p in bars]).reshape(3, -1).T
+    np.testing.assert_allclose(heights, weekly[CATS].to_numpy())
+    assert heights.sum() == pytest.approx(plan.total_budget, abs=1.0)
+    top = max(CATS, key=lambda c: plan.recommended.split[c])
+    assert f"{plan.recommended.split[top]:.0%}" in ax.get_title() and top in ax.get_title()
 
 
 @pytest.mark.slow
-def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
-    root = Path(__file__).resolve().parents[1]
-    frame = pd.read_csv(root / "data" / "example_weekly.csv")
-    params = write_case(frame, {"model": {"draws": 10}})
-    nb, run_dir = run_notebook("04_budget_plan", params)
+def test_notebook_runs_end_to_end_with_papermill(suite_runs):
+    import nbformat
+
+    run_dir = suite_runs["en"]  # the session's run of the whole suite on the example
+    nb = nbformat.read(run_dir / "04_budget_plan.ipynb", as_version=4)
     results = json.loads((run_dir / "results.json").read_text())
     allocation = results["allocation"]
     assert allocation["horizon_weeks"] == 13
@@ -480,7 +514,7 @@ def test_notebook_runs_end_to_end_with_papermill(write_case, run_notebook):
     assert plan_csv[CATS].to_numpy().sum() == pytest.approx(allocation["total_budget"], abs=1.0)
     for name in ("04_scenarios", "04_frontier", "04_weekly_plan"):
         assert (run_dir / "figures" / f"{name}.png").is_file()
-    assert nb.metadata["papermill"]["parameters"]["run_dir"] == str(run_dir)
+    assert nb.metadata["papermill"]["parameters"]["params_path"].endswith("example_en.yaml")
     summary_cell = next(c for c in nb.cells if c.source.rstrip().endswith("plan.summary(lang)"))
     summary_output = summary_cell.outputs[-1]["data"]
     assert "text/html" in summary_output and "Bounds applied" in summary_output["text/plain"]

@@ -10,7 +10,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "planner" / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Notebooks whose parameters cell still holds the default of their old place (planner/notebooks/);
+#: they are edited on other branches, and the path is corrected once those are merged.
+_PARAMS_CELL_AFTER_MERGE = {"02_model.ipynb", "04_budget_plan.ipynb"}
 
 
 def _requirement(spec: str) -> tuple[str, str]:
@@ -41,7 +44,12 @@ def test_notebook_is_thin_and_stripped(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged parameters"
-    assert 'params_path: str = "../../params/example.yaml"' in code[0].source
+    default = re.search(r'^params_path: str = "([^"]+)"', code[0].source, re.M)
+    assert default, "the parameters cell must hold a typed params_path default"
+    if path.name not in _PARAMS_CELL_AFTER_MERGE:
+        assert (path.parent / default.group(1)).resolve() == ROOT / "params" / "example.yaml", (
+            "opened in JupyterLab from notebooks/, the default must be the shipped example"
+        )
     assert 'run_dir: str = ""' in code[0].source
     for cell in code:
         assert not cell.outputs and cell.execution_count is None, "outputs must be stripped"
@@ -57,10 +65,18 @@ def test_notebook_is_thin_and_stripped(path):
             assert before.cell_type == "markdown", f"no markdown line above {cell.source[:60]!r}"
 
 
-def test_suite_has_the_four_notebooks_in_order():
-    names = [p.name for p in NOTEBOOKS]
-    assert names[0] == "01_data_overview.ipynb"
-    assert names == sorted(names)
+def test_suite_has_the_five_notebooks_in_order():
+    from planner import runner
+
+    expected = ["01_data_overview", "02_model", "03_funnel", "04_budget_plan", "05_brief"]
+    assert [p.stem for p in NOTEBOOKS] == expected
+    assert [p.stem for p in runner.notebooks()] == expected  # what a run executes, in that order
+    assert not (ROOT / "planner" / "notebooks").exists(), "one copy in git: the top-level notebooks/"
+
+
+def test_the_first_notebook_says_how_to_open_your_own_plan():
+    first = nbformat.read(NOTEBOOKS[0], as_version=4).cells[0].source
+    assert "params_path" in first and "../params/my-plan.yaml" in first
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
@@ -114,3 +130,75 @@ def test_the_readme_airflow_dag_uses_the_current_import_paths():
     assert "from airflow.sdk import DAG" in imports
     assert not [line for line in imports if line.startswith("from airflow.operators")]
     ast.parse(code)
+
+
+@pytest.mark.slow  # a second pytest in a process of its own
+def test_the_venvs_own_pytest_script_collects_the_tests(tmp_path):
+    """`.venv/bin/pytest` (not only `python -m pytest`) finds `tests.conftest` and this checkout's planner."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "pytest"
+    if not script.is_file():
+        pytest.skip(f"no pytest script beside {sys.executable}")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [str(script), "--collect-only", "-q", "-p", "no:cacheprovider", "tests/test_charts.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "tests/test_charts.py::" in result.stdout
+
+
+README_LINKS = ("docs/method.md", "docs/data.md", "docs/benchmarks.md", "docs/operations.md", "docs/architecture.md")
+
+
+def test_the_readme_is_short_and_links_every_moved_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    links = set(re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme))
+    for page in README_LINKS:
+        assert page in links, f"README does not link {page}"
+        assert (ROOT / page).is_file(), page
+    for page in ("docs/forecast.md", "docs/regions.md"):  # written on other branches
+        assert page in links, f"README does not link {page}"
+    assert "bash scripts/test --fast" in readme  # the fast tier, for development
+
+
+def test_every_benchmark_writes_its_own_section_of_the_benchmarks_page():
+    sys_path = str(ROOT / "benchmarks")
+    import sys
+
+    sys.path.insert(0, sys_path)
+    try:
+        from docs_section import read_section
+    finally:
+        sys.path.remove(sys_path)
+    page = ROOT / "docs" / "benchmarks.md"
+    sections = {
+        "bench_calibration.py": ["calibration"],
+        "bench_data.py": ["data"],
+        "bench_experiments.py": ["experiments"],
+        "bench_funnel.py": ["funnel"],
+        "bench_geo.py": ["geo"],
+        "bench_peer.py": ["peer", "peer-cases"],
+        "bench_plan.py": ["plan"],
+        "bench_suite.py": ["suite-stages", "suite-growth", "suite-batch"],
+    }
+    assert sorted(p.name for p in (ROOT / "benchmarks").glob("bench_*.py")) >= sorted(sections)
+    for script, names in sections.items():
+        source = (ROOT / "benchmarks" / script).read_text(encoding="utf-8")
+        assert "--write-docs" in source and "write_report(" in source, script
+        for name in names:
+            text = read_section(page, name)
+            assert text and "--write-docs" in text, f"{name}: no section, or no command that regenerates it"
+    # the moved links in the docs pages point at files that exist
+    for doc in (ROOT / "docs").glob("*.md"):
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
+            if target not in ("forecast.md", "regions.md"):
+                assert (doc.parent / target).exists(), f"{doc.name} links {target}, which does not exist"

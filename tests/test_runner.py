@@ -354,7 +354,7 @@ def test_latest_is_a_text_file_where_symlinks_fail_and_says_so(tmp_path, monkeyp
 
 def test_cli_notebooks_prints_and_copies_the_shipped_suite(tmp_path, capsys):
     assert cli.main(["notebooks"]) == 0
-    assert Path(capsys.readouterr().out.strip()) == runner.NOTEBOOKS_DIR == ROOT / "planner" / "notebooks"
+    assert Path(capsys.readouterr().out.strip()) == runner.NOTEBOOKS_DIR == ROOT / "notebooks"
     assert cli.main(["notebooks", "--copy", str(tmp_path / "mine")]) == 0
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == [p.name for p in runner.notebooks()]
     assert cli.main(["notebooks", "--copy", str(tmp_path / "mine")]) == 2  # never overwrites your edits

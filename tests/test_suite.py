@@ -14,26 +14,10 @@ from planner import CATEGORIES, runner
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Run the suite twice on the example (fewer posterior draws, to keep the tests quick)."""
-    from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
-
-    folder = tmp_path_factory.mktemp("suite")
-    (folder / "data").mkdir()
-    (folder / "data" / EXAMPLE_CSV.name).write_bytes(EXAMPLE_CSV.read_bytes())
-    (folder / "params").mkdir()
-    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
-    raw["model"]["draws"] = 40
-    out = {}
-    for lang in ("en", "fi"):
-        raw["report"]["language"] = lang
-        path = folder / "params" / f"example_{lang}.yaml"
-        path.write_text(yaml.safe_dump(raw, allow_unicode=True))
-        outcome = runner.run(path, progress=lambda _: None)
-        assert outcome.status == "ok", outcome.message
-        out[lang] = outcome.run_dir
-    return out
+@pytest.fixture
+def runs(suite_runs):
+    """The suite run on the example in English and Finnish, once per session (conftest.suite_runs)."""
+    return suite_runs
 
 
 def test_every_notebook_ran_with_the_injected_parameters(runs):
@@ -84,7 +68,7 @@ def test_results_json_has_every_section(runs):
 @pytest.fixture(scope="module")
 def edge_runs(tmp_path_factory):
     """The suite on a weak history and on one where spend does nothing (English)."""
-    from planner import generators
+    from planner.simulate import generators
 
     folder = tmp_path_factory.mktemp("edge")
     out = {}

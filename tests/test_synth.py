@@ -1,4 +1,4 @@
-"""Tests for planner.transforms and planner.synth: the curves, the generator and its truth."""
+"""Tests for planner.transforms and planner.simulate.synth: the curves, the generator and its truth."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from planner import CATEGORIES
-from planner.synth import FUNNEL, FUNNEL_COLUMNS, SCENARIOS, generate, write_example
+from planner.simulate.synth import FUNNEL, FUNNEL_COLUMNS, SCENARIOS, generate, write_example
 from planner.transforms import adstock, hill
 
 DATA = Path(__file__).resolve().parents[1] / "data"

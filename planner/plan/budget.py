@@ -133,7 +133,7 @@ def plan_budget(
 
     Examples
     --------
-    >>> from planner.synth import generate
+    >>> from planner.simulate.synth import generate
     >>> from planner.params import PlanSpec
     >>> syn = generate(seed=0)
     >>> plan = plan_budget(syn.truth, PlanSpec(), syn.truth.spend)  # doctest: +SKIP

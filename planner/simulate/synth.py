@@ -1,6 +1,6 @@
 """Synthetic weekly marketing data with a known truth, for the example, the tests and benchmarks.
 
-``python -m planner.synth OUTDIR`` writes the shipped example_weekly.csv and example_truth.json, and
+``python -m planner.simulate.synth OUTDIR`` writes the shipped example_weekly.csv and example_truth.json, and
 example_regions.csv (the same history split into six regions, `split_regions`).
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner import CATEGORIES
+from planner.simulate.common import BURN_IN_WEEKS, CHANNEL_SHARES, WEIGHTS, Case, holiday_flags
 from planner.transforms import adstock, hill, spend_plan
 
 __all__ = [
@@ -37,10 +38,6 @@ __all__ = [
 
 GENERATOR_VERSION = "1"
 
-#: Quality weight of one encounter per channel (a meeting is worth ten web sessions).
-WEIGHTS = {"enc_web": 1.0, "enc_calls": 3.0, "enc_meetings": 10.0}
-#: Expected share of each channel in the *weighted* encounters; web is then ~94 % of raw counts.
-CHANNEL_SHARES = {"enc_web": 0.78, "enc_calls": 0.13, "enc_meetings": 0.09}
 #: Named sub-channel spend columns and their average share of the category's spend.
 SUBCHANNELS = {
     "content": {"content_articles_eur": 0.45, "content_video_eur": 0.30, "content_social_eur": 0.25},
@@ -50,7 +47,6 @@ SUBCHANNELS = {
 _PREFIX = {"content": "content", "design": "design", "technology": "tech"}
 #: Average spend in EUR/week over the generated weeks: a technology-led 20/10/70 split of 45 k.
 MEAN_SPEND = {"content": 9_000.0, "design": 4_500.0, "technology": 31_500.0}
-BURN_IN_WEEKS = 26
 
 #: True response parameters per scenario, in CATEGORIES order (content, design, technology).
 SCENARIOS = {
@@ -210,7 +206,7 @@ class Truth:
             for cat in CATEGORIES
         }
         out = {
-            "generator": "planner.synth",
+            "generator": "planner.simulate.synth",
             "generator_version": GENERATOR_VERSION,
             "scenario": self.scenario,
             "seed": self.seed,
@@ -228,26 +224,48 @@ class Truth:
 
 
 @dataclass(frozen=True, eq=False)
-class Synthetic:
-    """A generated data set: the frame as written to CSV, its truth and the quality weights."""
+class Synthetic(Case):
+    """A generated data set (a `planner.simulate.Case`): the frame as written to CSV, its truth and
+    the quality weights; the response protocol is its truth's."""
 
     frame: pd.DataFrame
     truth: Truth
     weights: dict
     spend_columns: dict  # category -> list of spend columns in the frame
 
+    @property
+    def name(self) -> str:
+        return self.truth.scenario
 
-def _flags(weeks: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """Christmas/New Year and July weeks, judged by each week's Thursday (the ISO convention)."""
-    thu = weeks + pd.Timedelta(days=3)
-    christmas = ((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7))
-    return np.asarray(christmas), np.asarray(thu.month == 7)
+    @property
+    def seed(self) -> int:
+        return self.truth.seed
+
+    @property
+    def spend(self) -> pd.DataFrame:
+        return self.truth.spend
+
+    @property
+    def contributions(self) -> pd.DataFrame:
+        return self.truth.contributions
+
+    @property
+    def last_state(self) -> pd.Series:
+        return self.truth.last_state
+
+    def true_shares(self) -> pd.Series:
+        """Each category's share of the true spend-driven weighted encounters over the data."""
+        return self.truth.contribution_shares().rename("share")
+
+    def simulate(self, spend, *, draws: bool = False) -> np.ndarray:
+        """The truth's response (`Truth.simulate`)."""
+        return self.truth.simulate(spend, draws=draws)
 
 
 def _category_spend(rng, weeks: pd.DatetimeIndex, n_keep: int) -> pd.DataFrame:
     """Spend per category: budget steps, jitter, campaign bursts, quiet and holiday weeks."""
     n = len(weeks)
-    christmas, july = _flags(weeks)
+    christmas, july = holiday_flags(weeks)
     out = {}
     for cat in CATEGORIES:
         jitter_sd, p_burst, (len_lo, len_hi), (mult_lo, mult_hi), fixed = _SPEND_STYLE[cat]
@@ -397,7 +415,7 @@ def generate(
 
     # Controls: a few trade-fair weeks a year (spring and autumn), a mean-reverting market index.
     thu = index + pd.Timedelta(days=3)
-    christmas, july = _flags(index)
+    christmas, july = holiday_flags(index)
     fair = np.zeros(weeks, dtype=int)
     season_ok = np.isin(thu.month, (2, 3, 4, 5, 9, 10, 11))
     for year in np.unique(thu.year):
@@ -571,7 +589,7 @@ class Regional:
         Long form, one row per week and region: ``week_start``, ``region`` and the national frame's
         columns; summed over the regions (controls, events and the score: the same in every region)
         it is the national frame.
-    national : Synthetic or planner.generators.Case
+    national : Case
         The national history and its truth.
     size : pandas.Series
         Each region's expected share of the weighted encounters (and of the spend).
@@ -583,7 +601,7 @@ class Regional:
     """
 
     frame: pd.DataFrame
-    national: Synthetic
+    national: Case
     size: pd.Series
     noise_sd: pd.Series
     rho: float
@@ -616,22 +634,13 @@ def region_noise(rng, size: np.ndarray, scale: float, weeks: int, rho: float) ->
     return e - np.outer(e.sum(axis=1), size)
 
 
-def _layout(history) -> tuple[dict, list[str]]:
-    """Quality weights and spend columns of a `Synthetic` or a `planner.generators.Case`."""
-    if isinstance(history, Synthetic):
-        return dict(history.weights), [c for cols in history.spend_columns.values() for c in cols]
-    data = history.params["data"]
-    spend = [c for cols in data["spend"].values() for c in ([cols] if isinstance(cols, str) else cols)]
-    return dict(data["encounters"]), spend
-
-
-def split_regions(history, n_regions: int = 6, seed: int = 0, noise: float = 0.05, rho: float = 0.3) -> Regional:
+def split_regions(history: Case, n_regions: int = 6, seed: int = 0, noise: float = 0.05, rho: float = 0.3) -> Regional:
     """Split a national history into `n_regions` regions with region-specific noise; the truth stays.
 
     Parameters
     ----------
-    history : Synthetic or planner.generators.Case
-        The national history (`generate`, or a case of `planner.generators.make`).
+    history : Case
+        The national history (`generate`, or a case of `planner.simulate.generators.make`).
     n_regions : int, default 6
         Regions, 2 to 12, named from `REGION_NAMES`.
     seed : int, default 0
@@ -663,7 +672,8 @@ def split_regions(history, n_regions: int = 6, seed: int = 0, noise: float = 0.0
     rng = np.random.default_rng(seed)
     size = np.sort(rng.dirichlet(np.full(n_regions, 4.0)))[::-1]
     names = list(REGION_NAMES[:n_regions])
-    weights, spend_cols = _layout(history)
+    weights = dict(history.weights)
+    spend_cols = [c for cols in history.spend_columns.values() for c in cols]
     nat = history.frame
     weeks = len(nat)
     weighted = sum(nat[c].to_numpy(dtype=float) * w for c, w in weights.items())
@@ -749,6 +759,6 @@ def write_regional_example(directory) -> Path:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m planner.synth OUTDIR")
+        sys.exit("usage: python -m planner.simulate.synth OUTDIR")
     for path in (*write_example(sys.argv[1]), write_regional_example(sys.argv[1])):
         print(path)

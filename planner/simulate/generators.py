@@ -86,11 +86,14 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from planner import CATEGORIES
+from planner.simulate.common import BURN_IN_WEEKS, WEIGHTS, Case, holiday_flags
+from planner.simulate.common import CHANNEL_SHARES as _CHANNEL_SHARES
 from planner.transforms import adstock, hill, spend_plan
 
 __all__ = [
     "GENERATORS",
     "Case",
+    "Generated",
     "Multiplier",
     "Response",
     "make",
@@ -100,12 +103,9 @@ __all__ = [
 ]
 
 CATS = list(CATEGORIES)
-BURN_IN_WEEKS = 26
 START = "2022-01-03"
-#: Quality weights of the encounter channels (a meeting is worth ten web sessions).
-WEIGHTS = {"enc_web": 1.0, "enc_calls": 3.0, "enc_meetings": 10.0}
-#: Expected share of each channel in the weighted encounters.
-CHANNEL_SHARES = np.array([0.78, 0.13, 0.09])
+#: Expected share of each channel in the weighted encounters, in the order of WEIGHTS.
+CHANNEL_SHARES = np.array([_CHANNEL_SHARES[ch] for ch in WEIGHTS])
 #: Spend columns per category (an average split; the truth acts on their sum unless the
 #: generator says otherwise).
 SPEND_COLUMNS = {
@@ -229,8 +229,8 @@ class Multiplier:
 
 
 @dataclass(frozen=True, eq=False)
-class Case:
-    """One synthetic history with its truth; implements the response protocol.
+class Generated(Case):
+    """One synthetic history with its truth (a `planner.simulate.Case`); implements the response protocol.
 
     Attributes
     ----------
@@ -294,6 +294,17 @@ class Case:
 
     #: The truth is one "draw"; the plan asks for it to make intervals.
     interval = 0.8
+
+    @property
+    def weights(self) -> dict:
+        """Quality weight per encounter column (the params' ``data.encounters``)."""
+        return dict(self.params["data"]["encounters"])
+
+    @property
+    def spend_columns(self) -> dict:
+        """Category -> its spend columns in ``frame`` (the params' ``data.spend``)."""
+        spend = self.params["data"]["spend"]
+        return {cat: [cols] if isinstance(cols, str) else list(cols) for cat, cols in spend.items()}
 
     def true_shares(self) -> pd.Series:
         """Each category's share of the true spend-driven weighted encounters over the data."""
@@ -372,10 +383,9 @@ def _weeks(n: int, start: str = START) -> pd.DatetimeIndex:
 
 
 def _flags(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """Christmas/New Year and July weeks, judged by each week's Thursday."""
-    thu = index + pd.Timedelta(days=3)
-    christmas = ((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7))
-    return np.asarray(christmas, dtype=float), np.asarray(thu.month == 7, dtype=float)
+    """Christmas/New Year and July weeks as 0/1 floats (`holiday_flags`)."""
+    christmas, july = holiday_flags(index)
+    return christmas.astype(float), july.astype(float)
 
 
 def _phase(index: pd.DatetimeIndex) -> np.ndarray:
@@ -594,7 +604,7 @@ def _gaussian_columns(weighted: np.ndarray, props: np.ndarray) -> dict[str, np.n
     }
 
 
-def _assemble(s: _Spec) -> Case:
+def _assemble(s: _Spec) -> Generated:
     """Calibrate the effect sizes to the target shares, add noise and write the frame."""
     data_index = pd.DatetimeIndex(s.index[BURN_IN_WEEKS:], name="week_start")
     per_column = s.channel_spend is not None
@@ -673,7 +683,7 @@ def _assemble(s: _Spec) -> Case:
         **({} if multiplier is None else {"multiplier": multiplier.tolist()}),
         **s.truth,
     }
-    return Case(
+    return Generated(
         name=s.name,
         seed=s.seed,
         frame=frame,
@@ -1298,7 +1308,7 @@ def pymc_example(seed: int) -> Case:
         "no_effect": ["technology"],
         "unidentifiable": [],
     }
-    return Case(
+    return Generated(
         name="pymc_example",
         seed=seed,
         frame=frame,
@@ -1316,7 +1326,7 @@ def pymc_example(seed: int) -> Case:
 
 
 #: Generator name -> function of the seed returning a Case.
-GENERATORS: dict[str, Callable[[int], Case]] = {
+GENERATORS: dict[str, Callable[[int], Generated]] = {
     "additive_hill": additive_hill,
     "multiplicative_baseline": multiplicative_baseline,
     "logistic_bursts": logistic_bursts,
@@ -1333,7 +1343,7 @@ GENERATORS: dict[str, Callable[[int], Case]] = {
 }
 
 
-def make(name: str, seed: int = 0) -> Case:
+def make(name: str, seed: int = 0) -> Generated:
     """Generate one case.
 
     Parameters
@@ -1363,7 +1373,7 @@ def make(name: str, seed: int = 0) -> Case:
     return GENERATORS[name](int(seed))
 
 
-def without_spend_effect(case: Case) -> pd.DataFrame:
+def without_spend_effect(case: Generated) -> pd.DataFrame:
     """The case's data as they would be if spend generated nothing.
 
     Every encounter column is scaled week by week by ``baseline / expected``, so the baseline, its
@@ -1394,7 +1404,7 @@ def _whole_euros(parts: np.ndarray, total: int) -> np.ndarray:
 
 
 def with_experiment(
-    case: Case,
+    case: Generated,
     category: str,
     start,
     weeks: int,
@@ -1403,7 +1413,7 @@ def with_experiment(
     measured_weeks_after: int = 0,
     se: float | None = None,
     seed: int = 0,
-) -> tuple[Case, dict, float]:
+) -> tuple[Generated, dict, float]:
     """Overlay a lift test on a case: a spend change in a window of weeks, and its lift measured with noise.
 
     The new case is the old one with the category's spend changed by ``change_eur_per_week`` in
@@ -1585,7 +1595,7 @@ def with_experiment(
 # -- the oracle --------------------------------------------------------------------------------
 
 
-def oracle_shares(case: Case, params, data) -> pd.Series:
+def oracle_shares(case: Generated, params, data) -> pd.Series:
     """Shares of a least-squares fit handed the true curves: the error the noise alone causes.
 
     ``y`` (the data's weighted encounters) is regressed on the case's true ``features`` and the
