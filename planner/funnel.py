@@ -374,6 +374,12 @@ class FunnelResults:
 
     # -- output ----------------------------------------------------------------------------------
 
+    def section(self):
+        """The ``funnel`` section as its typed model (`planner.results.FunnelSection`), validated."""
+        from planner.results import build_section
+
+        return build_section("funnel", self.to_dict())
+
     def to_dict(self) -> dict:
         """The results.json ``funnel`` section (JSON-ready; None for the parts without data)."""
         value = None

@@ -190,6 +190,7 @@ def plan_budget(
             value_point = objective.point(point, at, w * at / weeks, weeks)
             extra = dict(value=value_point, value_low=v_low, value_high=v_high, value_draws=v_draws)
             extra["value_warming"] = objective.warming_part(w * at / weeks, weeks)
+            extra["value_warming_draws"] = objective.warming_draws(np.asarray(draws).size, w * at / weeks, weeks)
         if experience is not None:
             extra["experience_change"] = experience_estimate(experience, (w * at - cur_w * budget) / weeks, interval)
         return Allocation(
@@ -320,8 +321,23 @@ def _gain(candidate: Allocation, current: Allocation, interval: float) -> dict:
         gain.update(value=candidate.value - current.value, value_low=v_low, value_high=v_high)
         if candidate.value_warming is not None and current.value_warming is not None:
             gain["warming"] = candidate.value_warming - current.value_warming
+            gain["parts"] = _gain_parts(candidate, current, gain, interval)
         gain["probability_better"] = float(np.mean(diff > 0)) if diff.size >= 2 else None
     return gain
+
+
+def _gain_parts(candidate: Allocation, current: Allocation, gain: dict, interval: float) -> dict:
+    """The value gain in two parts that add up to it, each with its interval from the same paired
+    draws: what content's warming of the leads adds (``warming``) and what the change in encounters
+    brings at the value of an encounter (``encounters``; a loss when the split buys fewer)."""
+    warming = candidate.value_warming_draws - current.value_warming_draws
+    rest = (candidate.value_draws - current.value_draws) - warming
+    w_low, w_high = percentiles(warming, interval)
+    e_low, e_high = percentiles(rest, interval)
+    return {
+        "warming": {"value": gain["warming"], "low": w_low, "high": w_high},
+        "encounters": {"value": gain["value"] - gain["warming"], "low": e_low, "high": e_high},
+    }
 
 
 def _frontier(

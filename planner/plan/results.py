@@ -48,6 +48,8 @@ class Allocation:
     value_warming : float or None
         The part of `value` that content's warming of the leads brings (content's carryover above
         the data's mean raising the close rate; `planner.plan.value.Warming`); None without it.
+    value_warming_draws : numpy.ndarray or None
+        That part per draw, paired with `value_draws`.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Allocation:
     value_draws: np.ndarray | None = field(default=None, repr=False)
     experience_change: dict | None = None
     value_warming: float | None = None
+    value_warming_draws: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def total_eur(self) -> float:
@@ -589,6 +592,12 @@ class PlanResults:
 
     # -- results.json --
 
+    def section(self):
+        """The ``allocation`` section as its typed model (`planner.results.Allocation`), validated."""
+        from planner.results import build_section
+
+        return build_section("allocation", self.to_dict())
+
     def to_dict(self) -> dict:
         """The ``allocation`` section of results.json (JSON-ready)."""
         frontier = []
@@ -652,6 +661,10 @@ class PlanResults:
             out["gain_vs_current"]["value"] = _estimate(g["value"], g["value_low"], g["value_high"])
             if g.get("warming") is not None:
                 out["gain_vs_current"]["warming"] = round(float(g["warming"]), 2)
+            if g.get("parts") is not None:
+                out["gain_vs_current"]["parts"] = {
+                    k: _estimate(e["value"], e["low"], e["high"]) for k, e in g["parts"].items()
+                }
         if self.budget_level is not None:
             b = self.budget_level
             out["budget_level"] = {**_estimate(b["value"], b["low"], b["high"]), "status": b["status"]}
