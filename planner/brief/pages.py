@@ -348,7 +348,7 @@ def _share_cell(v: BriefView, category: str) -> str:
     m = v.m
     row = v.results.contributions[category]
     ranged = row.low is not None and row.high is not None
-    span = esc(m.range(*v.share_ends(row.low, row.high, unit=False))) if ranged else ""
+    span = esc("–".join(v.share_ends(row.low, row.high, unit=False))) if ranged else ""
     if not v.identified(category):
         text = f"<i>{esc(m('chart_claim_unknown'))}</i>"
         return text + (f" <font size=7 color='#5f6670'>({span})</font>" if ranged else "")
