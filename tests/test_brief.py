@@ -22,7 +22,7 @@ from planner.brief.layout import FONT_BOLD, text_width
 from planner.brief.pages import BADGE_FONT_SIZE, quality_badge_width
 from planner.brief.view import money_step, round_to_total
 from planner.charts import brief as brief_charts
-from planner.i18n import Messages
+from planner.i18n import Messages, round_sig
 from planner.results import Results
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -395,3 +395,82 @@ def test_a_category_the_data_cannot_show_is_held_and_its_test_is_on_page_one(bui
     row = results.contributions.technology
     ranged = m("claim_part_range", category=m.category("technology", "nom"), low=m.pct(row.low), high=m.pct(row.high))
     assert any(norm(ranged) in norm(text) for text in view.claim_texts)
+
+
+DECISION_VERBS = {"en": {"move": "Move", "keep": "Keep", "test": "Test"}, "fi": {"move": "Siirrä", "keep": "Pidä", "test": "Testaa"}}
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_headline_starts_with_the_plans_decision(built, case, lang):
+    """Page 1 opens with the decision's verb (Move / Keep / Test), then its reason, in the PDF's order."""
+    results, view, pages = built[case, lang]
+    verb = DECISION_VERBS[lang][results.allocation.action]
+    assert view.headline.text.split()[0] == verb
+    others = set(DECISION_VERBS[lang].values()) - {verb}
+    assert not any(view.headline.text.startswith(o) for o in others)
+    start = pages[0].index(norm(view.headline.text)[:50])
+    assert pages[0].index(norm(view.headline.reason)[:50]) > start
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_next_test_is_on_page_one_whenever_the_run_has_one(built, case, lang):
+    results, view, pages = built[case, lang]
+    test = results.next_test
+    if test is None:
+        assert view.headline.next_step is None
+        return
+    step = view.headline.next_step
+    assert step is not None and norm(step) in pages[0]
+    m = view.m
+    # what, how much, how long
+    assert m.category(test.category, "gen") in step
+    assert norm(m.eur(round_sig(abs(test.spend_change_eur_per_week)))) in norm(step)
+    assert m.int(test.weeks) in step
+    # the detectable change is paired with 80 % power, the power with the expected change
+    assert norm(m.int(round_sig(test.detectable_lift))) in norm(step)
+    assert norm(m.pct(0.8)) in norm(step)
+    if test.category not in results.allocation.held:
+        assert norm(m.prob(test.power)) in norm(step)
+
+
+COLLAPSED = re.compile(r"(?<![\d.,])([+−-]?[€]?\d[\d.,\u00a0\u202f ]*(?:\s?(?:%|€|M|milj\. €|t€|k))?)\s?(?:to|–|-)\s?\1(?![\d.,])")
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_interval_is_rounded_into_a_point(built, case, lang):
+    """An interval whose ends read the same says nothing: nowhere on either page."""
+    *_, pages = built[case, lang]
+    for page in pages:
+        found = [m.group(0) for m in COLLAPSED.finditer(page) if re.search(r"\d", m.group(1))]
+        assert not found, f"{case} {lang}: collapsed intervals {found}"
+
+
+IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b|beta\[|->|(?<!\.)\.\.(?!\.)")
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_brief_shows_no_code_names(built, case, lang):
+    """Parameter names, settings and ranges read as words, not as code."""
+    results, _, pages = built[case, lang]
+    own = Path(results.run.params_file).stem  # the user's own file name, in the footer
+    for page in pages:
+        page = page.replace(own, "")
+        assert not IDENTIFIER.findall(page), f"{case} {lang}: {IDENTIFIER.findall(page)}"
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_page_glosses_the_terms_it_keeps(built, case, lang):
+    *_, pages = built[case, lang]
+    view = built[case, lang][1]
+    for page, text in zip((1, 2), pages, strict=True):
+        terms = view.glossary_terms(page)
+        assert terms
+        assert norm(view.m("glossary_label")) in text
+        for term in terms:
+            gloss = norm(view.m(f"glossary_{term}", level=view.interval_level))
+            assert gloss[:40] in text

@@ -347,7 +347,7 @@ def _scenarios(v: BriefView, st) -> list:
 def _share_cell(v: BriefView, category: str) -> str:
     m = v.m
     row = v.results.contributions[category]
-    ranged = row.low is not None and row.high is not None
+    ranged = v.ranged(row)
     span = esc("–".join(v.share_ends(row.low, row.high, unit=False))) if ranged else ""
     if not v.identified(category):
         text = f"<i>{esc(m('chart_claim_unknown'))}</i>"

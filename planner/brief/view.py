@@ -299,6 +299,11 @@ class BriefView:
         ]
         return m.range(*ends)
 
+    @staticmethod
+    def ranged(row) -> bool:
+        """Whether a contribution's share has an interval that says something (two different ends)."""
+        return row.low is not None and row.high is not None and row.low != row.high
+
     def share_ends(self, low: float, high: float, *, unit: bool = True) -> tuple[str, str]:
         """The ends of a share's interval as percentages, with a decimal where whole percents would
         collapse it ("0.1–0.4 %", not "0–0 %"); the low end without the sign when `unit` is False."""
@@ -639,7 +644,7 @@ class BriefView:
         for c in CATEGORIES:
             row = self.results.contributions[c]
             name = m.category(c, "nom")
-            ranged = row.low is not None and row.high is not None
+            ranged = self.ranged(row)
             if not self.identified(c) and ranged:
                 low, high = self.share_ends(row.low, row.high)
                 parts.append(m("claim_part_range", category=name, low=low, high=high))
@@ -649,7 +654,7 @@ class BriefView:
                 parts.append(m("claim_part_between", category=name, low=low, high=high))
             elif not self.identified(c):
                 parts.append(m("claim_part_unknown", category=name))
-            elif row.low is None or row.high is None:
+            elif not ranged:
                 parts.append(m("claim_part_point", category=name, share=m.pct(row.share)))
             else:
                 parts.append(
