@@ -397,7 +397,10 @@ def test_a_category_the_data_cannot_show_is_held_and_its_test_is_on_page_one(bui
     assert any(norm(ranged) in norm(text) for text in view.claim_texts)
 
 
-DECISION_VERBS = {"en": {"move": "Move", "keep": "Keep", "test": "Test"}, "fi": {"move": "Siirrä", "keep": "Pidä", "test": "Testaa"}}
+DECISION_VERBS = {
+    "en": {"move": "Move", "keep": "Keep", "test": "Test"},
+    "fi": {"move": "Siirrä", "keep": "Pidä", "test": "Testaa"},
+}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -435,7 +438,9 @@ def test_the_next_test_is_on_page_one_whenever_the_run_has_one(built, case, lang
         assert norm(m.prob(test.power)) in norm(step)
 
 
-COLLAPSED = re.compile(r"(?<![\d.,])([+−-]?[€]?\d[\d.,\u00a0\u202f ]*(?:\s?(?:%|€|M|milj\. €|t€|k))?)\s?(?:to|–|-)\s?\1(?![\d.,])")
+COLLAPSED = re.compile(
+    r"(?<![\d.,])([+−-]?[€]?\d[\d.,\u00a0\u202f ]*(?:\s?(?:%|€|M|milj\. €|t€|k))?)\s?(?:to|–|-)\s?\1(?![\d.,])"
+)
 
 
 @pytest.mark.parametrize("case", CASES)

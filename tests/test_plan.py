@@ -1017,7 +1017,7 @@ def test_each_scenario_has_its_experience_change_and_a_warning_names_a_fall():
     }
     (warning,) = [w for w in plan.warnings if w["code"] == "plan_lowers_experience"]
     assert warning["context"]["split"] == "recommended"
-    assert "set plan.experience_guard: true" in warning["text"]
+    assert "switch on the experience guard" in warning["text"]
     d = plan.to_dict()
     assert set(d["candidate"]["experience_change"]) == {"value", "low", "high"}
     validate_section("allocation", d)

@@ -112,6 +112,18 @@ def _signed_pct(x: float, m) -> str:
     return text if x <= 0 or text.strip("0%\u00a0.,") == "" else "+" + text
 
 
+def _limits(names: list[str], m, sep: str = ", ") -> str:
+    """The plan's limits (``technology.min_share``, ``content.max_change (upper)``) in words."""
+    words = []
+    for name in names:
+        cat, _, kind = name.partition(".")
+        kind = kind.split(" ")[0]
+        key = f"ps_limit_{kind}"
+        words.append(m(key, category=cat) if key in m.catalogue.messages else name)
+    words = list(dict.fromkeys(words))
+    return (m("and") if sep == " and " else sep).join(words)
+
+
 def _name(a: Allocation, kind: str, m) -> str:
     """A scenario's name in the language (a user scenario keeps the name from the params file)."""
     return a.name if kind == "user" else m(f"ps_name_{kind}")
@@ -356,8 +368,8 @@ class PlanResults:
         title = self._title(m)
         pct = lambda x: _pct(x, m)  # noqa: E731
         split_lines = [
-            f"{m.category(c):<11} {pct(cur.split[c]):>5} -> {pct(rec.split[c]):>5}   "
-            f"({m.eur(cur.euros[c])} -> {m.eur(rec.euros[c])})"
+            f"{m.category(c):<11} {pct(cur.split[c]):>5} → {pct(rec.split[c]):>5}   "
+            f"({m.eur(cur.euros[c])} → {m.eur(rec.euros[c])})"
             for c in CATS
         ]
         width = pct(self.interval)
@@ -395,12 +407,13 @@ class PlanResults:
             if row["default"] and not self._global_limits():
                 origin = m("ps_default_bounds")
             else:
-                lo_by = m("ps_lower_set_by", keys=", ".join(row["min_set_by"])) if row["min_set_by"] else None
-                hi_by = m("ps_upper_set_by", keys=", ".join(row["max_set_by"])) if row["max_set_by"] else None
+                lo_by = m("ps_lower_set_by", keys=_limits(row["min_set_by"], m)) if row["min_set_by"] else None
+                hi_by = m("ps_upper_set_by", keys=_limits(row["max_set_by"], m)) if row["max_set_by"] else None
                 lo_by, hi_by = lo_by or m("ps_no_lower"), hi_by or m("ps_no_upper")
                 origin = f"{lo_by}; {hi_by}"
                 if row["defaulted"]:
-                    origin += "; " + m("ps_defaulted", keys=m("and").join(row["defaulted"]))
+                    defaulted = [f"{cat}.{k}" for k in row["defaulted"]]
+                    origin += "; " + m("ps_defaulted", keys=_limits(defaulted, m, " and "))
             bound_lines.append(
                 m(
                     "ps_bound_line",
@@ -415,9 +428,9 @@ class PlanResults:
         none = m("ps_none")
         mc_text = none if mc is None else m("ps_relative", value=fmt_significant(mc, m.lang, 3))
         md_text = none if md is None else m("ps_points", value=fmt_significant(md, m.lang, 3))
-        bound_lines.append(f"max_change: {mc_text}")
-        bound_lines.append(f"max_deviation_from_reference: {md_text}")
-        bound_lines.append(m("ps_binding", names=", ".join(self._binding_names()) or none))
+        bound_lines.append(m("ps_max_change", value=mc_text))
+        bound_lines.append(m("ps_max_deviation", value=md_text))
+        bound_lines.append(m("ps_binding", names=_limits(self._binding_names(), m) or none))
         if self.unbounded is None:
             bound_lines.append(m("ps_unbounded_same"))
         else:
@@ -548,7 +561,7 @@ class PlanResults:
         facts = [
             (m("ps_fact_gain"), gain),
             (m("ps_fact_moves"), moved),
-            (m("ps_fact_binding"), ", ".join(self._binding_names()) or m("ps_none")),
+            (m("ps_fact_binding"), _limits(self._binding_names(), m) or m("ps_none")),
         ]
         parts.append(
             "<table class='planner-facts'>"
