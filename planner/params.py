@@ -978,7 +978,7 @@ def _describe(err: dict, lines: dict[tuple, int]) -> str:
         return f"{at}{_path(loc[:-1])}: '{loc[-1]}' is not a category{_category_hint(loc[-1])}"
     if kind == "literal_error" and loc and loc[-1] == "category":
         return f"{at}{where}: '{err.get('input')}' is not a category{_category_hint(err.get('input'))}"
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
         return f"{at}{where}: expected {expected}, got {err.get('input')!r}"
     ctx = err.get("ctx", {})

@@ -432,7 +432,7 @@ def test_summary_renders_as_text_and_html(content_case):
     _, res = content_case
     summary = res.summary()
     text = str(summary)
-    assert "Contribution shares" in text and "beta[content]" in text and "Ljung-Box" in text
+    assert "Contribution shares" in text and "content: encounters a week at full saturation" in text and "Ljung-Box" in text
     assert "consistent with the 80/10-15/10-15 claim" in text
     assert "<table" in summary._repr_html_()
 

@@ -240,8 +240,7 @@ class BriefView:
         """A deals or euro amount to `digits` significant figures, the number alone (no unit)."""
         m = self.m
         if scale != 1.0:
-            v = x / scale
-            v = round_sig(v, digits) if abs(v) >= 10 else v
+            v = float(f"{x / scale:.{digits}g}")  # significant figures, above ten too (125 -> 130 at two)
             text = fmt_significant(abs(v), self.lang, digits) if v != 0 else "0"
             sign = MINUS if text != "0" and v < 0 else ("+" if signed and text != "0" and v > 0 else "")
             return sign + text
