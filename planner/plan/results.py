@@ -536,8 +536,7 @@ class PlanResults:
         pct = lambda x: _pct(x, m)  # noqa: E731
         parts = [
             f"<h4>{esc(self._title(m))}</h4>",
-            f"<p><b>{esc(m(f'ps_verdict_{self.action}'))}</b>: "
-            f"{esc(m.warning(self.action_reason))}</p>",
+            f"<p><b>{esc(m(f'ps_verdict_{self.action}'))}</b>: {esc(m.warning(self.action_reason))}</p>",
         ]
         g = self.gain_vs_current
         width = pct(self.interval)
