@@ -290,6 +290,8 @@ def frontier(
         ax.xaxis.set_major_locator(mticker.MaxNLocator(5, integer=x_unit == 1))
         ax.yaxis.set_major_locator(mticker.MaxNLocator(4, integer=y_unit == 1))
         lows = [r["low"] if r.get("low") is not None else r["y"] for r in rows]
+        if current is not None:
+            lows.append(current[1])
         if min(lows) >= 0:
             ax.set_ylim(bottom=0)
         ax.set_xlabel(m("chart_frontier_x" if x_unit == 1000 else "chart_frontier_x_units", period=period))
