@@ -235,7 +235,16 @@ def claim(verdict: Any, lang: Any = "en") -> HTML:
 
     lang = _language(lang)
     m = Messages(lang)
-    verdict = verdict if isinstance(verdict, Claim) else Claim.model_validate(dict(verdict))
+    if not isinstance(verdict, Claim):
+        from pydantic import ValidationError
+
+        from planner.results import ResultsError
+
+        try:
+            verdict = Claim.model_validate(dict(verdict))
+        except ValidationError as exc:
+            where = "; ".join(f"model.claim.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ResultsError(f"the claim does not follow results.json's contract: {where}") from None
     kind, category = verdict.verdict, verdict.category
     words = None
     if kind == "contradicted" and category in CATEGORIES:
