@@ -22,6 +22,7 @@ from planner import __version__
 from planner import params as params_module
 from planner.data import Dataset, file_sha256, load_data, params_fingerprint
 from planner.experiments import design_next_test, needs_test
+from planner.objective import PlanObjective
 from planner.results import RESULTS_SCHEMA, Results, load_results, parse_results, validate_section
 
 __all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
@@ -187,7 +188,7 @@ class Pipeline:
         spec = self.params.plan
         value = experience = None
         funnel = self.funnel
-        if funnel is not None and spec.objective != "encounters":
+        if funnel is not None and PlanObjective(spec.objective).is_value:
             kind = "deals" if spec.objective == "deals" else "revenue"
             draws = funnel.value_draws(kind)
             if draws is not None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.i18n import fmt_significant
 from planner.i18n.notebooks import messages
+from planner.objective import PlanObjective
 from planner.plan._common import CATS
 from planner.plan.decision import MOVED_SHARE
 
@@ -388,7 +389,7 @@ class PlanResults:
             gain += ", " + m("ps_interval", width=width, low=m.signed(g["low"]), high=m.signed(g["high"]))
             gain += "; " + m("ps_better_in", prob=pct(g["probability_better"]))
         results = [f"{_name(a, kind, m)}: {enc(a)}" for kind, a in self._allocations()]
-        valued = self.objective != "encounters"
+        valued = PlanObjective(self.objective).is_value
         if valued:
             # the probability is the objective's (see plan.budget._gain): it goes with the value gain
             gain = m("ps_gain", gain=m.signed(g["encounters"]), rel=_signed_pct(rel, m))
@@ -540,7 +541,7 @@ class PlanResults:
         ]
         g = self.gain_vs_current
         width = pct(self.interval)
-        valued = self.objective != "encounters" and g.get("value") is not None
+        valued = PlanObjective(self.objective).is_value and g.get("value") is not None
         if valued:
             gain = self._value_gain(m, width, " ({})")
         else:
@@ -626,7 +627,7 @@ class PlanResults:
                     "marginal_cost_per_encounter": _r(row["marginal_cost_per_encounter"], 4),
                 }
             )
-            if self.objective != "encounters":
+            if PlanObjective(self.objective).is_value:
                 frontier[-1]["value"] = (
                     None if pd.isna(row["value"]) else _estimate(row["value"], row["value_low"], row["value_high"])
                 )
@@ -668,7 +669,7 @@ class PlanResults:
             "unbounded_differs": self.unbounded_differs,
             "frontier": frontier,
         }
-        if self.objective != "encounters":
+        if PlanObjective(self.objective).is_value:
             out["unit"] = self.unit
             out["gain_vs_current"]["value"] = _estimate(g["value"], g["value_low"], g["value_high"])
             if g.get("warming") is not None:
