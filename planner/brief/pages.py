@@ -72,6 +72,8 @@ def _headline_box(v: BriefView, st) -> list:
     cells = [Paragraph(esc(head.text), st["headline"]), Spacer(1, 3), Paragraph(esc(head.reason), st["lead"])]
     if v.gain_parts:
         cells += [Spacer(1, 3), Paragraph(esc(v.gain_parts), st["lead"])]
+    if v.held_note:
+        cells += [Spacer(1, 3), Paragraph(esc(v.held_note), st["lead"])]
     if head.next_step:
         cells += [Spacer(1, 5), Paragraph(f"<b>{esc(head.next_step)}</b>", st["lead"])]
     box = Table([[cells]], colWidths=[CONTENT_W])
@@ -87,10 +89,7 @@ def _headline_box(v: BriefView, st) -> list:
             ]
         )
     )
-    items = [box]
-    if v.held_note:
-        items += [Spacer(1, 4), Paragraph(esc(v.held_note), st["body"])]
-    return items
+    return [box]
 
 
 def _glossary(v: BriefView, st, page: int) -> list:
