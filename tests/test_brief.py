@@ -3,7 +3,8 @@
 The fixtures in tests/fixtures/ are results.json files of real runs on generated histories
 (`scripts/make_fixtures.py` rewrites them): content-led, technology-driven, weak, no effect and a
 flat technology licence the data cannot show (encounters objective, no funnel), and a synthetic
-history with the funnel planned for revenue and for profit.
+history with the funnel planned for revenue and for profit (at the last horizon's spend, and at a
+budget below profit's budget level).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from planner.results import Results
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENCOUNTER_CASES = ("content", "technology", "weak", "no_effect", "held")
-FUNNEL_CASES = ("funnel_revenue", "funnel_profit")
+FUNNEL_CASES = ("funnel_revenue", "funnel_profit", "funnel_profit_low")
 CASES = ENCOUNTER_CASES + FUNNEL_CASES
 LANGS = ("en", "fi")
 
@@ -71,7 +72,11 @@ def test_fixtures_cover_every_action_and_quality():
         **dict.fromkeys(ENCOUNTER_CASES, "encounters"),
         "funnel_revenue": "revenue",
         "funnel_profit": "profit",
+        "funnel_profit_low": "profit",
     }
+    # a profit plan whose budget lies below its budget level: one more euro still pays
+    low = load("funnel_profit_low").allocation
+    assert low.budget_level.status == "found" and low.total_budget < low.budget_level.value
     assert all(load(c).funnel is None for c in ENCOUNTER_CASES)
     assert all(load(c).funnel is not None for c in FUNNEL_CASES)
     assert actions["content"] == "move"

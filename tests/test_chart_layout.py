@@ -129,7 +129,7 @@ def test_no_notebook_chart_clips_its_text(run, lang):
     assert not problems, f"{lang}: {problems}"
 
 
-@pytest.mark.parametrize("case", ("content", "held", "funnel_revenue", "funnel_profit", "weak"))
+@pytest.mark.parametrize("case", ("content", "held", "funnel_revenue", "funnel_profit", "funnel_profit_low", "weak"))
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_brief_chart_clips_its_text(case, lang):
     problems = {name: c for name, fig in brief_figures(case, lang).items() if (c := clipped(fig))}
