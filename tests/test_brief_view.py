@@ -114,3 +114,22 @@ def test_the_value_gain_parts_read_in_each_parts_own_scale(lang):
     line = v.gain_parts
     parts = v.alloc.gain_vs_current.parts
     assert line and v.value_interval(parts.encounters.low, parts.encounters.high, 1.0) in line
+
+
+@pytest.mark.parametrize("case", ("funnel_revenue", "funnel_profit", "content"))
+def test_the_budget_chart_is_in_the_objectives_unit(case):
+    """Under a value objective the best-split curve and the current split's dot are in deals or euros,
+    so the dot can never sit above a curve of another unit."""
+    v = view(case)
+    points, current, labels = v.frontier_points
+    alloc = v.alloc
+    if v.value_objective:
+        assert [p["y"] for p in points] == [r.value.value for r in v.frontier_rows]
+        assert current == (v.budget, alloc.current.value.value)
+        assert labels is not None and ("revenue" in labels[0] or "profit" in labels[0])
+        # the best split at the planned budget does at least as well as the current split
+        at = min(points, key=lambda p: abs(p["budget"] - v.budget))
+        assert at["y"] >= current[1]
+    else:
+        assert [p["y"] for p in points] == [r.expected_encounters for r in v.frontier_rows]
+        assert labels is None
