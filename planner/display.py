@@ -20,7 +20,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from planner import CATEGORIES
-from planner.i18n import LANGUAGES, Messages
+from planner.i18n import LANGUAGES, Messages, round_sig
 
 __all__ = [
     "TEXTS",
@@ -139,21 +139,24 @@ def _language(lang: Any) -> str:
     raise TypeError(f"cannot tell the language from {type(lang).__name__}")
 
 
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    """`obj[key]` for a mapping, `obj.key` for an object (results.json read raw or typed)."""
-    if obj is None:
-        return default
+def _typed(obj: Any, name: str):
+    """`obj` as the typed results.json section `name` (`planner.results.SECTIONS`): a typed section as
+    it is, a producer (ModelResults, PlanResults, FunnelResults) through its ``section()``, a mapping
+    validated against the contract (`planner.results.ResultsError` names a bad field)."""
+    from pydantic import BaseModel
+
+    from planner.results import build_section
+
+    if isinstance(obj, BaseModel):
+        return obj
+    section = getattr(obj, "section", None)
+    if callable(section):
+        return section()
     if isinstance(obj, Mapping):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def _first(obj: Any, *keys: str) -> Any:
-    for key in keys:
-        value = _get(obj, key)
-        if value is not None:
-            return value
-    return None
+        return build_section(name, dict(obj))
+    raise TypeError(
+        f"expected results.json's {name} section (typed, a mapping or its producer), not {type(obj).__name__}"
+    )
 
 
 def _as_dict(obj: Any) -> dict:
@@ -184,8 +187,9 @@ def next_test(test: Any, lang: Any = "en", regions: Iterable[str] = ()) -> HTML:
     if test is None:
         return sentence(text("no_next_test", lang), lang)
     m = Messages(lang)
+    test = _typed(test, "next_test")
     by_region = bool(list(regions))
-    design = _get(test, "design") or "time"
+    design = test.design
     words = m("next_test_design_time_regions" if design == "time" and by_region else f"next_test_design_{design}")
     said = next_test_sentence(test, m, by_region=by_region)
     return HTML(f'<p lang="{lang}">{html.escape(words)}</p><p lang="{lang}">{html.escape(said)}</p>')
@@ -227,31 +231,40 @@ def claim(verdict: Any, lang: Any = "en") -> HTML:
     `verdict` is the model's ``claim`` (``res.claim()`` or results.json ``model.claim``); the
     judgement is the model's, this only words it.
     """
+    from planner.results import Claim
+
     lang = _language(lang)
     m = Messages(lang)
-    kind = _get(verdict, "verdict")
-    category = _get(verdict, "category")
+    if not isinstance(verdict, Claim):
+        from pydantic import ValidationError
+
+        from planner.results import ResultsError
+
+        try:
+            verdict = Claim.model_validate(dict(verdict))
+        except ValidationError as exc:
+            where = "; ".join(f"model.claim.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ResultsError(f"the claim does not follow results.json's contract: {where}") from None
+    kind, category = verdict.verdict, verdict.category
     words = None
     if kind == "contradicted" and category in CATEGORIES:
-        band = (_get(verdict, "bands") or {}).get(category)
+        band = verdict.bands.get(category)
         if band is None:
             from planner.diagnostics import CLAIM_BANDS
 
             band = CLAIM_BANDS[category]
         low, high = band
-        direction = m("claim_more" if _get(verdict, "direction") == "more" else "claim_less")
+        direction = m("claim_more" if verdict.direction == "more" else "claim_less")
         words = m(
             "claim_contradicted_by",
             category=m.category(category),
             direction=direction,
-            band=f"{m.number(100 * low)}–{m.pct(high)}",
+            band=m.range(m.number(100 * low), m.pct(high)),
         )
-    elif kind == "inconclusive" and _get(verdict, "unidentified"):
-        words = m("claim_inconclusive_unknown", categories=m.categories(_get(verdict, "unidentified"), "gen"))
-    elif kind in ("consistent", "partly", "contradicted", "inconclusive"):
+    elif kind == "inconclusive" and verdict.unidentified:
+        words = m("claim_inconclusive_unknown", categories=m.categories(verdict.unidentified, "gen"))
+    else:
         words = m(f"claim_{kind}")
-    if words is None:
-        words = str(_get(verdict, "text") or "")
     return sentence(words, lang)
 
 
@@ -389,14 +402,11 @@ def data_summary(data: Any, lang: Any = "en") -> HTML:
     """
     lang = _language(lang)
     m = Messages(lang)
-    summary = data.summary() if hasattr(data, "summary") and callable(data.summary) else data
-    weeks = _get(summary, "horizon_weeks")
-    if weeks is None and hasattr(data, "params"):
-        weeks = data.params.plan.horizon_weeks
-    spend = _get(summary, "spend_by_category") or {}
-    every = _as_dict(_first(spend, "all_data", "all"))
-    current = _as_dict(_first(spend, "current", "last_horizon"))
-    every, current = pd.Series(every, dtype=float), pd.Series(current, dtype=float)
+    summary = _typed(data.summary() if hasattr(data, "summary") and callable(data.summary) else data, "data")
+    weeks = summary.horizon_weeks
+    spend = summary.spend_by_category
+    every = pd.Series(dict(spend.all_data.items()), dtype=float)
+    current = pd.Series(dict(spend.current.items()), dtype=float)
     frame = pd.DataFrame(
         {
             "all": every,
@@ -409,17 +419,17 @@ def data_summary(data: Any, lang: Any = "en") -> HTML:
     labels = {
         "all": text("data_spend_all", lang),
         "all_share": text("data_share_all", lang),
-        "current": text("data_spend_current", lang, weeks=m.int(weeks or 0)),
-        "current_share": text("data_share_current", lang, weeks=m.int(weeks or 0)),
+        "current": text("data_spend_current", lang, weeks=m.int(weeks)),
+        "current_share": text("data_share_current", lang, weeks=m.int(weeks)),
     }
     frame.index.name = m("col_category")
     head = text(
         "data_rows",
         lang,
-        rows=m.int(_get(summary, "rows") or 0),
-        period=m.period_dates(_get(summary, "start"), _get(summary, "end")),
+        rows=m.int(summary.rows),
+        period=m.period_dates(summary.start, summary.end),
     )
-    sha = str(_get(summary, "sha256") or "")
+    sha = summary.sha256
     spend_table = table(
         frame, lang, percent="*_share", euros=["all", "current"], decimals={"all": 0, "current": 0}, labels=labels
     )
@@ -441,8 +451,8 @@ def current_split(data: Any, plan_spec: Any, lang: Any = "en") -> HTML:
     """
     lang = _language(lang)
     m = Messages(lang)
-    weeks = int(_get(plan_spec, "horizon_weeks"))
-    reference = pd.Series(_as_dict(_get(plan_spec, "reference_split")), dtype=float)
+    weeks = int(plan_spec.horizon_weeks)
+    reference = pd.Series(_as_dict(plan_spec.reference_split), dtype=float)
     frame = pd.DataFrame(
         {"spend": data.spend_by_category(weeks), "share": data.split(weeks), "reference": reference}
     ).reindex(list(CATEGORIES))
@@ -486,7 +496,7 @@ def scenarios(plan: Any, lang: Any = "en") -> HTML:
     m = Messages(lang)
     frame = plan.scenarios
     share_head, spend_head = text("col_share_of_budget", lang), m("col_spend")
-    level = m.pct(float(_get(plan, "interval", 0.8) or 0.8))
+    level = m.pct(float(plan.interval))
     rows = {}
     for name, row in frame.iterrows():
         label = _scenario_label(name, row, m, lang)
@@ -496,7 +506,7 @@ def scenarios(plan: Any, lang: Any = "en") -> HTML:
         low, high = row.get("low"), row.get("high")
         interval = "–"
         if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
-            interval = m.range(m.int(low), m.int(high))
+            interval = m.range(m.int(round_sig(low, 3)), m.int(round_sig(high, 3)))
         cells[(m("col_interval", level=level), "")] = interval
         cost = row.get("cost_per_encounter")
         cells[(m("col_cost"), "")] = "–" if cost is None or pd.isna(cost) else m.eur_cost(float(cost))
@@ -563,7 +573,7 @@ def funnel_chain(funnel: Any, lang: Any = "en") -> HTML:
     lang : the run's language
     """
     lang = _language(lang)
-    chain = _get(funnel, "chain")
+    chain = None if funnel is None else _typed(funnel, "funnel").chain
     if chain is None:
         return sentence(text("funnel_absent", lang), lang)
     m = Messages(lang)
@@ -580,15 +590,15 @@ def funnel_chain(funnel: Any, lang: Any = "en") -> HTML:
             "chain_leads",
             "leads",
             m.int,
-            [rate("chain_rate_leads", _scaled(chain.get("leads_per_encounter")), per_thousand)],
+            [rate("chain_rate_leads", _scaled(chain.leads_per_encounter), per_thousand)],
         ),
         (
             "chain_deals",
             "deals",
             m.int,
             [
-                rate("chain_rate_close", chain.get("close_rate"), lambda x: m.pct(x, 1)),
-                rate("chain_rate_deals", _scaled(chain.get("deals_per_encounter")), per_thousand),
+                rate("chain_rate_close", chain.close_rate, lambda x: m.pct(x, 1)),
+                rate("chain_rate_deals", _scaled(chain.deals_per_encounter), per_thousand),
             ],
         ),
         (
@@ -596,16 +606,16 @@ def funnel_chain(funnel: Any, lang: Any = "en") -> HTML:
             "revenue",
             m.eur,
             [
-                rate("chain_rate_revenue_deal", chain.get("revenue_per_deal"), m.eur_cost),
-                rate("chain_rate_revenue_encounter", chain.get("revenue_per_encounter"), m.eur_cost),
+                rate("chain_rate_revenue_deal", chain.revenue_per_deal, m.eur_cost),
+                rate("chain_rate_revenue_encounter", chain.revenue_per_encounter, m.eur_cost),
             ],
         ),
     ]
-    total_head = text("chain_col_total", lang, period=m.period_dates(chain.get("start"), chain.get("end")))
+    total_head = text("chain_col_total", lang, period=m.period_dates(chain.start, chain.end))
     rates_head = text("chain_col_rates", lang)
     frame = pd.DataFrame(
         {
-            total_head: ["–" if chain.get(k) is None else f(float(chain[k])) for _, k, f, _ in rows],
+            total_head: ["–" if getattr(chain, k) is None else f(float(getattr(chain, k))) for _, k, f, _ in rows],
             rates_head: ["; ".join(r for r in rs if r) or "–" for *_, rs in rows],
         },
         index=pd.Index([text(label, lang) for label, *_ in rows], name=text("chain_col_step", lang)),
@@ -634,7 +644,7 @@ def value_routes(funnel: Any, lang: Any = "en") -> HTML:
     if funnel is None:
         return sentence(text("funnel_absent", lang), lang)
     m = Messages(lang)
-    routes = {k: v for k, v in (_get(funnel, "value_routes") or {}).items() if v}
+    routes = {k: v for k, v in (_typed(funnel, "funnel").value_routes or {}).items() if v}
     if not routes:
         return sentence(text("funnel_no_value", lang), lang)
     formats = {
@@ -645,7 +655,7 @@ def value_routes(funnel: Any, lang: Any = "en") -> HTML:
     def shown(est: Any, scale: float, fmt) -> str:
         if est is None:
             return "–"
-        value, low, high = (scale * float(est[k]) for k in ("value", "low", "high"))
+        value, low, high = (scale * float(x) for x in (est.value, est.low, est.high))
         return f"{fmt(value)} ({m.range(fmt(low), fmt(high))})"
 
     rows = {}
@@ -655,18 +665,16 @@ def value_routes(funnel: Any, lang: Any = "en") -> HTML:
         label, scale, fmt = formats[kind]
         r = routes[kind]
         rows[text(label, lang)] = {
-            text("routes_col_direct", lang): shown(r.get("direct"), scale, fmt),
-            text("routes_col_nested", lang): shown(r.get("nested"), scale, fmt),
-            text("routes_col_disagree", lang): m("yes" if r.get("disagree") else "no")
-            if r.get("nested") is not None
-            else "–",
+            text("routes_col_direct", lang): shown(r.direct, scale, fmt),
+            text("routes_col_nested", lang): shown(r.nested, scale, fmt),
+            text("routes_col_disagree", lang): m("yes" if r.disagree else "no") if r.nested is not None else "–",
         }
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = text("routes_col_kind", lang)
     out = table(frame, lang).data
-    if any(r.get("disagree") and r.get("nested") is not None for r in routes.values()):
+    if any(r.disagree and r.nested is not None for r in routes.values()):
         out += sentence(text("funnel_routes_differ", lang), lang).data
-    elif all(r.get("nested") is None for r in routes.values()):
+    elif all(r.nested is None for r in routes.values()):
         out += sentence(text("funnel_routes_direct_only", lang), lang).data
     else:
         out += sentence(text("funnel_routes_agree", lang), lang).data
@@ -686,24 +694,25 @@ def experience_by_scenario(plan: Any, funnel: Any, lang: Any = "en") -> HTML:
     m = Messages(lang)
     if funnel is None:
         return sentence(text("funnel_absent", lang), lang)
-    if _get(funnel, "experience") is None or plan is None:
+    if _typed(funnel, "funnel").experience is None or plan is None:
         return sentence(text("funnel_no_experience", lang), lang)
     frame = plan.scenarios
+    alloc_section = _typed(plan, "allocation")
     share_head = text("col_share_of_budget", lang)
     change_head = text("col_experience_change", lang)
-    interval_head = m("col_interval", level=m.pct(float(_get(plan, "interval", 0.8) or 0.8)))
-    user = dict(_get(plan, "user_scenarios") or {})
+    interval_head = m("col_interval", level=m.pct(float(alloc_section.interval)))
+    user = {s.name: s for s in alloc_section.scenarios}
     rows = {}
     for name, row in frame.iterrows():
-        kind = row.get("kind", name)
-        alloc = user.get(name) if kind == "user" else _get(plan, kind)
-        change = _get(alloc, "experience_change")
+        kind = row["kind"]
+        scenario = user[name] if kind == "user" else getattr(alloc_section, kind)
+        change = None if scenario is None else scenario.experience_change
         if change is None:
             continue
         label = _scenario_label(name, row, m, lang)
         cells = {(share_head, m.category(c, "cap")): m.pct(row[f"{c}_share"]) for c in CATEGORIES}
-        cells[(change_head, "")] = m.number(float(change["value"]), 1)
-        low, high = change.get("low"), change.get("high")
+        cells[(change_head, "")] = m.number(float(change.value), 1)
+        low, high = change.low, change.high
         cells[(interval_head, "")] = (
             "–" if low is None or high is None else m.range(m.number(float(low), 1), m.number(float(high), 1))
         )

@@ -374,6 +374,12 @@ class FunnelResults:
 
     # -- output ----------------------------------------------------------------------------------
 
+    def section(self):
+        """The ``funnel`` section as its typed model (`planner.results.FunnelSection`), validated."""
+        from planner.results import build_section
+
+        return build_section("funnel", self.to_dict())
+
     def to_dict(self) -> dict:
         """The results.json ``funnel`` section (JSON-ready; None for the parts without data)."""
         value = None
@@ -540,11 +546,15 @@ def _render_sentence(m: Messages, key: str, c: Mapping) -> str:
             range=m.range(_pts(m, c["low"]), _pts(m, c["high"])),
         )
     if key == "funnel_deal_value":
+        # tens of euros, unless the interval's ends then read the same: never "850 € (850 € – 850 €)"
+        digits = next(
+            (d for d in (-1, 0, 2) if m.eur(round(c["low"], d), max(d, 0)) != m.eur(round(c["high"], d), max(d, 0))), 2
+        )
         return m(
             key,
             direction=c["direction"],
-            value=m.eur(round(c["value"], -1)),
-            range=m.range(m.eur(round(c["low"], -1)), m.eur(round(c["high"], -1))),
+            value=m.eur(round(c["value"], digits), max(digits, 0)),
+            range=m.range(*(m.eur(round(c[k], digits), max(digits, 0)) for k in ("low", "high"))),
             difference=m.pct(abs(c["difference"])),
         )
     if key == "funnel_revenue_share":

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from planner import CATEGORIES
+from planner.objective import PlanObjective as Objective
 
 __all__ = [
     "Bound",
@@ -307,9 +308,6 @@ class FrontierSpec(_Strict):
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
         return self
-
-
-Objective = Literal["encounters", "deals", "revenue", "profit"]
 
 
 class PlanSpec(_Strict):
@@ -633,14 +631,17 @@ class FunnelSpec(_Strict):
 def _funnel_needs(objective: Any, guard: Any, given: set[str]) -> list[tuple[tuple, str]]:
     """What the objective and the experience guard need from the funnel section but `given` lacks."""
     problems: list[tuple[tuple, str]] = []
-    need = {"deals": ("deals",), "revenue": ("revenue",), "profit": ("revenue", "margin")}
-    missing = [k for k in need.get(objective, ()) if k not in given] if isinstance(objective, str) else []
+    try:
+        needs = Objective(objective).needs
+    except ValueError:
+        needs = ()  # an unknown objective is the field's own error
+    missing = [k for k in needs if k not in given]
     if missing:
         keys = " and ".join(f"funnel.{k}" for k in missing)
         problems.append(
             (
                 ("plan", "objective"),
-                f"objective '{objective}' needs {keys}; add {'them' if len(missing) > 1 else 'it'} "
+                f"objective '{Objective(objective).value}' needs {keys}; add {'them' if len(missing) > 1 else 'it'} "
                 "to the funnel section, or use objective: encounters",
             )
         )
@@ -977,7 +978,7 @@ def _describe(err: dict, lines: dict[tuple, int]) -> str:
         return f"{at}{_path(loc[:-1])}: '{loc[-1]}' is not a category{_category_hint(loc[-1])}"
     if kind == "literal_error" and loc and loc[-1] == "category":
         return f"{at}{where}: '{err.get('input')}' is not a category{_category_hint(err.get('input'))}"
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
         return f"{at}{where}: expected {expected}, got {err.get('input')!r}"
     ctx = err.get("ctx", {})

@@ -16,10 +16,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from planner import __version__
 from planner import params as params_module
 from planner.data import Dataset, file_sha256, load_data, params_fingerprint
 from planner.experiments import design_next_test, needs_test
+from planner.objective import PlanObjective
 from planner.results import RESULTS_SCHEMA, Results, load_results, parse_results, validate_section
 
 __all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
@@ -62,7 +65,10 @@ def read_results(path: Path) -> Results:
 
 
 def _plain(value: Any) -> Any:
-    """`value` as plain JSON data (numpy scalars and arrays, dates and NaN-free floats)."""
+    """`value` as plain JSON data (numpy scalars and arrays, dates and NaN-free floats); a typed
+    section as the producer built it (fields it did not set left out)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
 
 
@@ -182,7 +188,7 @@ class Pipeline:
         spec = self.params.plan
         value = experience = None
         funnel = self.funnel
-        if funnel is not None and spec.objective != "encounters":
+        if funnel is not None and PlanObjective(spec.objective).is_value:
             kind = "deals" if spec.objective == "deals" else "revenue"
             draws = funnel.value_draws(kind)
             if draws is not None:
@@ -258,14 +264,14 @@ class Pipeline:
 
     def record_model(self) -> None:
         """Write the model's sections (model, contributions, its warnings) to results.json."""
-        self.record("model", _plain(self.model.to_dict()))
-        self.record("contributions", _plain(self.model.contributions_dict()))
+        self.record("model", self.model.section())
+        self.record("contributions", self.model.contributions_section())
         self.warn(self.model.warnings)
 
     def record_funnel(self) -> None:
         """Write the funnel section (null without a params funnel section) and its warnings."""
         funnel = self.funnel
-        self.record("funnel", None if funnel is None else _plain(funnel.to_dict()))
+        self.record("funnel", None if funnel is None else funnel.section())
         if funnel is not None:
             self.warn(funnel.warnings)
 
@@ -279,7 +285,7 @@ class Pipeline:
 
     def record_plan(self) -> None:
         """Write the plan's sections (allocation, next_test, the plan's warnings) to results.json."""
-        self.record("allocation", _plain(self.plan.to_dict()))
+        self.record("allocation", self.plan.section())
         self.record("next_test", self.next_test)
         self.warn(self.plan.warnings)
 

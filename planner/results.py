@@ -14,6 +14,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from planner.objective import PlanObjective
+
 __all__ = [
     "OPTIONAL_SECTIONS",
     "RESULTS_SCHEMA",
@@ -28,6 +30,7 @@ __all__ = [
     "ExperimentCheck",
     "FrontierPoint",
     "Gain",
+    "GainParts",
     "ModelSection",
     "NextTest",
     "PerCategory",
@@ -38,6 +41,7 @@ __all__ = [
     "Saturation",
     "Scenario",
     "SpendEffectGap",
+    "build_section",
     "Warning",
     "json_schema",
     "load_results",
@@ -439,6 +443,16 @@ class ActionReason(_Section):
     context: dict[str, Any] = Field(default_factory=dict, description="The numbers behind the reason.")
 
 
+class GainParts(_Section):
+    """A value gain split into what content's warming adds and what the change in encounters brings."""
+
+    warming: PlanEstimate = Field(description="What content's warming of the leads adds (allocation.unit).")
+    encounters: PlanEstimate = Field(
+        description="What the change in spend-driven encounters brings at the value of an encounter "
+        "(allocation.unit); negative when the split buys fewer encounters."
+    )
+
+
 class Gain(_Section):
     """The candidate split's gain over the current split."""
 
@@ -460,6 +474,13 @@ class Gain(_Section):
         exclude_if=_omitted,
         description="The part of value.value (allocation.unit) that comes from content's carryover raising the "
         "close rate of every lead (the funnel's close-rate trend); absent without that trend.",
+    )
+    parts: GainParts | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="The value gain in two parts that add up to value.value, each with its interval: warming "
+        "(= warming) and encounters (the change in encounters at the value of an encounter); absent without "
+        "warming.",
     )
 
 
@@ -539,8 +560,8 @@ class ExperienceGuard(_Section):
 class Allocation(_Section):
     """The budget plan and every judgement made on it."""
 
-    objective: Literal["encounters", "deals", "revenue", "profit"] = Field(
-        default="encounters", description="What the plan maximises (profit: margin x revenue - budget)."
+    objective: PlanObjective = Field(
+        default=PlanObjective.ENCOUNTERS, description="What the plan maximises (profit: margin x revenue - budget)."
     )
     unit: Literal["encounters", "deals", "EUR"] | None = Field(
         default=None,
@@ -807,6 +828,32 @@ def validate_section(name: str, value: Any):
         return TypeAdapter(SECTIONS[name]).validate_python(value)
     except ValidationError as exc:
         raise ResultsError(f"results.json section {name!r} does not follow schema 2:\n{_problems(exc, name)}") from None
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to results.json")
+
+
+def build_section(name: str, value: Any):
+    """A producer's section (numpy numbers, dates and all) as its typed model: what
+    ``ModelResults.section()``, ``PlanResults.section()`` and ``FunnelResults.section()`` return.
+
+    Raises
+    ------
+    ResultsError
+        Naming every bad field, as `validate_section` does; NaN or infinity are refused too.
+    """
+    try:
+        plain = json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
+    except ValueError as exc:
+        raise ResultsError(f"results.json section {name!r} holds a number JSON cannot write ({exc})") from None
+    return validate_section(name, plain)
 
 
 def parse_results(value: dict, source: str = "results.json") -> Results:

@@ -32,7 +32,7 @@ EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"
 # fixture name -> (generator, seed); "no_spend_effect" is an additive-Hill history with the
 # spend effect taken out of its encounters (`planner.simulate.generators.without_spend_effect`); "synth:<objective>"
 # is `planner.simulate.synth.generate(seed, funnel=True)` run with params/example.yaml (its funnel section)
-# and that plan.objective
+# and that plan.objective ("synth:profit:500000" at a total budget below profit's budget level)
 CASES = {
     "content": ("additive_hill", 1),
     "technology": ("technology_driven", 1),
@@ -41,6 +41,7 @@ CASES = {
     "held": ("flat_licence", 0),
     "funnel_revenue": ("synth:revenue", 1),
     "funnel_profit": ("synth:profit", 1),
+    "funnel_profit_low": ("synth:profit:500000", 1),
 }
 
 
@@ -53,13 +54,16 @@ def _generated(generator: str, seed: int) -> tuple:
     return frame, json.loads(json.dumps(case.params, default=str))
 
 
-def _synthetic(objective: str, seed: int) -> tuple:
-    """The synthetic history with its funnel and the example's params, planned for `objective`."""
+def _synthetic(objective: str, seed: int, budget: float | None = None) -> tuple:
+    """The synthetic history with its funnel and the example's params, planned for `objective`
+    (at `budget` euros over the horizon when given, else the last horizon's spend)."""
     from planner.simulate import synth
 
     frame = synth.generate(seed=seed, funnel=True).frame
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
     raw["plan"]["objective"] = objective
+    if budget is not None:
+        raw["plan"]["total_budget"] = budget
     return frame, raw
 
 
@@ -69,9 +73,9 @@ def run_case(generator: str, seed: int, folder: Path) -> dict:
 
     synthetic = generator.startswith("synth:")
     if synthetic:
-        objective = generator.split(":", 1)[1]
-        frame, raw = _synthetic(objective, seed)
-        name = f"funnel_{objective}"
+        _, objective, *budget = generator.split(":")
+        frame, raw = _synthetic(objective, seed, float(budget[0]) if budget else None)
+        name = f"funnel_{objective}" + ("_low" if budget else "")
     else:
         frame, raw = _generated(generator, seed)
         name = generator

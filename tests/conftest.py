@@ -25,6 +25,7 @@ SLOW_MODULES = {
     "test_runner",
     "test_report",
     "test_brief",
+    "test_chart_layout",
 }
 #: Tests by name: notebooks run end to end, and calibration checked over many simulated histories.
 SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many")

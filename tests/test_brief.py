@@ -3,7 +3,8 @@
 The fixtures in tests/fixtures/ are results.json files of real runs on generated histories
 (`scripts/make_fixtures.py` rewrites them): content-led, technology-driven, weak, no effect and a
 flat technology licence the data cannot show (encounters objective, no funnel), and a synthetic
-history with the funnel planned for revenue and for profit.
+history with the funnel planned for revenue and for profit (at the last horizon's spend, and at a
+budget below profit's budget level).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from planner.brief.layout import FONT_BOLD, text_width
 from planner.brief.pages import BADGE_FONT_SIZE, quality_badge_width
 from planner.brief.view import money_step, round_to_total
 from planner.charts import brief as brief_charts
-from planner.i18n import Messages
+from planner.i18n import Messages, round_sig
 from planner.results import Results
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENCOUNTER_CASES = ("content", "technology", "weak", "no_effect", "held")
-FUNNEL_CASES = ("funnel_revenue", "funnel_profit")
+FUNNEL_CASES = ("funnel_revenue", "funnel_profit", "funnel_profit_low")
 CASES = ENCOUNTER_CASES + FUNNEL_CASES
 LANGS = ("en", "fi")
 
@@ -71,7 +72,11 @@ def test_fixtures_cover_every_action_and_quality():
         **dict.fromkeys(ENCOUNTER_CASES, "encounters"),
         "funnel_revenue": "revenue",
         "funnel_profit": "profit",
+        "funnel_profit_low": "profit",
     }
+    # a profit plan whose budget lies below its budget level: one more euro still pays
+    low = load("funnel_profit_low").allocation
+    assert low.budget_level.status == "found" and low.total_budget < low.budget_level.value
     assert all(load(c).funnel is None for c in ENCOUNTER_CASES)
     assert all(load(c).funnel is not None for c in FUNNEL_CASES)
     assert actions["content"] == "move"
@@ -183,7 +188,7 @@ def test_quality_badges_fit_their_box(lang):
 
 def test_frontier_axis_shows_small_counts_in_units():
     matplotlib.use("Agg")
-    rows = [{"budget": b, "expected_encounters": 150 + b / 100, "low": 120, "high": 260} for b in (2000, 4000, 6000)]
+    rows = [{"budget": b, "y": 150 + b / 100, "low": 120, "high": 260} for b in (2000, 4000, 6000)]
     fig = brief_charts.frontier(rows, Messages("en"), budget=4000)
     fig.canvas.draw()
     ax = fig.axes[0]
@@ -231,17 +236,25 @@ def build(raw: dict, tmp_path: Path, name: str) -> tuple[BriefView, list[str]]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_page1_says_how_much_of_the_revenue_gain_is_contents_warming_of_the_leads(built, lang):
+def test_page1_splits_the_revenue_gain_into_parts_that_add_up(built, lang):
+    """What content's warming adds and what the encounter change brings sum to the gain, each part with
+    its interval, and page 1 states both and the encounter change with the numbers of results.json."""
     results, view, pages = built["funnel_revenue", lang]
-    warming = results.allocation.gain_vs_current.warming
-    assert warming is not None and warming > 0
-    line = view.warming_line
-    assert line is not None and norm(line[:40]) in pages[0]
-    found = re.search(r"(\d[\d.,\u00a0]*)(\s?(?:M|milj\.))?", line)
-    assert parse_money(found.group(0), lang) == two_significant(warming)
-    # only a plan that moves money for value says it
-    _, keep_view, _ = built["content", lang]
-    assert keep_view.warming_line is None
+    gain = results.allocation.gain_vs_current
+    parts = gain.parts
+    assert parts is not None and gain.warming == parts.warming.value
+    assert parts.warming.value + parts.encounters.value == pytest.approx(gain.value.value, abs=0.02)
+    for part in (parts.warming, parts.encounters):
+        assert part.low < part.value < part.high
+    line = view.gain_parts
+    assert line is not None and norm(line) in pages[0]
+    amounts = [parse_money(x, lang) for x in re.findall(r"[+−-]?\d[\d.,\u00a0\u202f]*(?:\s?(?:M|milj\.))?", line)]
+    assert two_significant(parts.warming.value) in amounts
+    assert two_significant(parts.encounters.value) in amounts
+    assert two_significant(gain.encounters) in amounts
+    # only a value plan that moves money says it
+    _, encounters_view, _ = built["content", lang]
+    assert encounters_view.gain_parts is None
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -254,13 +267,14 @@ def test_revenue_headline_states_the_plans_euro_gain_and_names_the_objective(bui
     # the interval's numbers are in the gain's scale, the unit written once after them ("+1.7 to +2 M")
     bare = numbers["gain"].replace("M", "").replace("milj.", "")
     scale = parse_money(numbers["gain"], lang) / parse_money(bare, lang)
-    assert parse_money(numbers["low"], lang) * scale == pytest.approx(two_significant(gain.low))
-    assert parse_money(numbers["high"], lang) * scale == pytest.approx(two_significant(gain.high))
+    low, high = re.findall(r"[+−-]\d[\d.,]*", numbers["interval"])
+    assert parse_money(low, lang) * scale == pytest.approx(two_significant(gain.low))
+    assert parse_money(high, lang) * scale == pytest.approx(two_significant(gain.high))
     if scale > 1:
-        assert "M" in view.headline.text or "milj." in view.headline.text
-    assert norm(numbers["gain"]) in pages[0] and norm(numbers["high"]) in pages[0]
-    assert ("more revenue" if lang == "en" else "lisää liikevaihtoa") in view.headline.text
-    assert "encounters" not in view.headline.text and "kohtaamis" not in view.headline.text
+        assert "M" in view.headline.reason or "milj." in view.headline.reason
+    assert norm(numbers["gain"]) in pages[0] and norm(numbers["interval"]) in pages[0]
+    assert ("more revenue" if lang == "en" else "lisää liikevaihtoa") in view.headline.reason
+    assert "encounters" not in view.headline.reason and "kohtaamis" not in view.headline.reason
     assert OBJECTIVE_NAMED[lang] in pages[0] and VALUE_ROW[lang] in pages[0]
     # the recommended column shows the scenario's expected revenue
     recommended = next(c for c in view.split_columns if c.highlight)
@@ -275,8 +289,8 @@ def test_a_gain_of_millions_reads_in_millions(lang, tmp_path):
     view, pages = build(raw, tmp_path, lang)
     assert parse_money(view.headline.numbers["gain"], lang) == 1_200_000
     expected = {"en": "about €1.2 M more revenue (+0.81 to +1.5 M)", "fi": "noin 1,2 milj. € lisää liikevaihtoa"}
-    assert expected[lang] in norm(view.headline.text)
-    assert norm(view.headline.text)[:60] in pages[0]
+    assert expected[lang] in norm(view.headline.reason)
+    assert norm(view.headline.reason)[:60] in pages[0]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -292,7 +306,7 @@ def test_conversion_lines_on_page_one(built, lang):
         "fi": (f"Klousausprosentti nousi sisällön myötä: {points} prosenttiyksikköä", f"keskikauppa on {value}"),
     }[lang]
     lines = view.funnel_lines
-    assert len(lines) == 3 and lines[0] == view.warming_line
+    assert len(lines) == 2
     for text in starts:
         assert norm(text) in pages[0]
     for line in lines:
@@ -352,7 +366,7 @@ def test_profit_plans_say_how_much_to_spend(built, lang, tmp_path):
         "fi": "noin 610 000 €:n budjetilla (520 000 – 700 000)",
     }[lang]
     assert expected in pages[0]
-    assert ("more gross profit" if lang == "en" else "lisää myyntikatetta") in view.headline.text
+    assert ("more gross profit" if lang == "en" else "lisää myyntikatetta") in view.headline.reason
 
 
 @pytest.mark.parametrize("case", ENCOUNTER_CASES)
@@ -379,10 +393,94 @@ def test_a_category_the_data_cannot_show_is_held_and_its_test_is_on_page_one(bui
     assert results.next_test is not None and results.next_test.category == "technology"
     m = Messages(lang)
     assert norm(view.held_note) in pages[0]
-    assert norm(view.next_test) in pages[0]
-    unknown = m("next_test_unknown", category=m.category("technology", "nom"), detectable="X")
-    assert norm(unknown.split("X")[0]) in pages[0]
+    assert norm(view.headline.next_step) in pages[0]
+    unknown = m("next_test_unknown", category=m.category("technology", "nom"), detectable="X", level="Y")
+    assert norm(unknown.split("Y")[0].split("X")[0]) in pages[0]
     # its share reads as a range, never as a point estimate the data do not hold
     row = results.contributions.technology
     ranged = m("claim_part_range", category=m.category("technology", "nom"), low=m.pct(row.low), high=m.pct(row.high))
     assert any(norm(ranged) in norm(text) for text in view.claim_texts)
+
+
+DECISION_VERBS = {
+    "en": {"move": "Move", "keep": "Keep", "test": "Test"},
+    "fi": {"move": "Siirrä", "keep": "Pidä", "test": "Testaa"},
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_headline_starts_with_the_plans_decision(built, case, lang):
+    """Page 1 opens with the decision's verb (Move / Keep / Test), then its reason, in the PDF's order."""
+    results, view, pages = built[case, lang]
+    verb = DECISION_VERBS[lang][results.allocation.action]
+    assert view.headline.text.split()[0] == verb
+    others = set(DECISION_VERBS[lang].values()) - {verb}
+    assert not any(view.headline.text.startswith(o) for o in others)
+    start = pages[0].index(norm(view.headline.text)[:50])
+    assert pages[0].index(norm(view.headline.reason)[:50]) > start
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_next_test_is_on_page_one_whenever_the_run_has_one(built, case, lang):
+    results, view, pages = built[case, lang]
+    test = results.next_test
+    if test is None:
+        assert view.headline.next_step is None
+        return
+    step = view.headline.next_step
+    assert step is not None and norm(step) in pages[0]
+    m = view.m
+    # what, how much, how long
+    assert m.category(test.category, "gen") in step
+    assert norm(m.eur(round_sig(abs(test.spend_change_eur_per_week)))) in norm(step)
+    assert m.int(test.weeks) in step
+    # the detectable change is paired with 80 % power, the power with the expected change
+    assert norm(m.int(round_sig(test.detectable_lift))) in norm(step)
+    assert norm(m.pct(0.8)) in norm(step)
+    if test.category not in results.allocation.held:
+        assert norm(m.prob(test.power)) in norm(step)
+
+
+COLLAPSED = re.compile(
+    r"(?<![\d.,])([+−-]?[€]?\d[\d.,\u00a0\u202f ]*(?:\s?(?:%|€|M|milj\. €|t€|k))?)\s?(?:to|–|-)\s?\1(?![\d.,])"
+)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_interval_is_rounded_into_a_point(built, case, lang):
+    """An interval whose ends read the same says nothing: nowhere on either page."""
+    *_, pages = built[case, lang]
+    for page in pages:
+        found = [m.group(0) for m in COLLAPSED.finditer(page) if re.search(r"\d", m.group(1))]
+        assert not found, f"{case} {lang}: collapsed intervals {found}"
+
+
+IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b|beta\[|->|(?<!\.)\.\.(?!\.)")
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_brief_shows_no_code_names(built, case, lang):
+    """Parameter names, settings and ranges read as words, not as code."""
+    results, _, pages = built[case, lang]
+    own = Path(results.run.params_file).stem  # the user's own file name, in the footer
+    for page in pages:
+        page = page.replace(own, "")
+        assert not IDENTIFIER.findall(page), f"{case} {lang}: {IDENTIFIER.findall(page)}"
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_page_glosses_the_terms_it_keeps(built, case, lang):
+    *_, pages = built[case, lang]
+    view = built[case, lang][1]
+    for page, text in zip((1, 2), pages, strict=True):
+        terms = view.glossary_terms(page)
+        assert terms
+        assert norm(view.m("glossary_label")) in text
+        for term in terms:
+            gloss = norm(view.m(f"glossary_{term}", level=view.interval_level))
+            assert gloss[:40] in text

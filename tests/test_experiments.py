@@ -96,8 +96,8 @@ def test_a_test_is_proposed_only_when_the_data_cannot_decide(small_counts_fit):
     assert needs_test(res, unsure)
 
 
-@pytest.mark.parametrize(("lang", "words"), [("en", "The test to run next"), ("fi", "Seuraavaksi kannattaa testata")])
-def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words, tmp_path):
+@pytest.mark.parametrize(("lang", "words"), [("en", "Next step"), ("fi", "Seuraava askel")])
+def test_the_brief_states_the_proposed_test_whenever_the_run_has_one(lang, words, tmp_path):
     raw = json.loads((FIXTURES / "results_weak.json").read_text(encoding="utf-8"))
     assert raw["allocation"]["action"] == "test"
     raw["run"]["language"] = raw["params"]["report"]["language"] = lang
@@ -114,7 +114,7 @@ def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words,
         "share_interval_after": [0.05, 0.25],
         "candidates": 36,
     }
-    text = BriefView(Results.model_validate(raw)).next_test
+    text = BriefView(Results.model_validate(raw)).next_step
     assert text.startswith(words) and "8" in text
     assert "2500" in re.sub(r"[\s,\u00a0]", "", text)
     pdf = build_pdf(Results.model_validate(raw), tmp_path / f"brief_{lang}.pdf")
@@ -122,10 +122,12 @@ def test_the_brief_states_the_proposed_test_when_the_action_is_test(lang, words,
     assert re.sub(r"\s+", " ", text.replace(NBSP, " ")).strip() in page1
     # an underpowered design is not proposed as if it could succeed
     raw["next_test"].update(power=0.12, powered=False)
-    weak_text = BriefView(Results.model_validate(raw)).next_test
+    weak_text = BriefView(Results.model_validate(raw)).next_step
     assert not weak_text.startswith(words) and "12" in weak_text
-    raw["allocation"]["action"] = "move"
-    assert BriefView(Results.model_validate(raw)).next_test is None
+    raw["allocation"]["action"] = "move"  # page 1 shows the run's test whatever the action
+    assert BriefView(Results.model_validate(raw)).next_step == weak_text
+    raw["next_test"] = None
+    assert BriefView(Results.model_validate(raw)).next_step is None
 
 
 def test_with_and_without_the_tests_side_by_side():

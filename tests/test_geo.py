@@ -211,8 +211,8 @@ GEO_TEST = {
 @pytest.mark.parametrize(
     ("lang", "words", "design"),
     [
-        ("en", "The test to run next", "a split by region: Pirkanmaa and Lappi keep their spend as the comparison"),
-        ("fi", "Seuraavaksi kannattaa testata", "alueittainen koe: alueet Pirkanmaa ja Lappi pitävät"),
+        ("en", "Next step", "a split by region: Pirkanmaa and Lappi keep their spend as the comparison"),
+        ("fi", "Seuraava askel", "alueittainen koe: alueet Pirkanmaa ja Lappi pitävät"),
     ],
 )
 def test_the_brief_names_the_geo_split(lang, words, design, tmp_path):
@@ -220,7 +220,7 @@ def test_the_brief_names_the_geo_split(lang, words, design, tmp_path):
     assert raw["allocation"]["action"] == "test"
     raw["run"]["language"] = raw["params"]["report"]["language"] = lang
     raw["next_test"] = dict(GEO_TEST)
-    text = BriefView(Results.model_validate(raw)).next_test
+    text = BriefView(Results.model_validate(raw)).next_step
     flat = re.sub(r"\s+", " ", text.replace(NBSP, " "))
     assert flat.startswith(words) and design in flat
     assert re.search(r"Uusimaa (and|ja) Keski-Suomi", flat)
@@ -229,16 +229,16 @@ def test_the_brief_names_the_geo_split(lang, words, design, tmp_path):
     assert "Keski-Suomi" in page1 and "Pirkanmaa" in page1
     # an underpowered split by region does not ask for a split by region
     raw["next_test"] = {**GEO_TEST, "power": 0.3, "powered": False}
-    weak = BriefView(Results.model_validate(raw)).next_test
+    weak = BriefView(Results.model_validate(raw)).next_step
     assert not weak.startswith(words) and "Keski-Suomi" in weak
     assert ("not even a split by region" if lang == "en" else "ei alueittainen koekaan") in weak
     assert "or a split by region" not in weak and "tai alueittainen koe." not in weak
     # a time test on national data says nothing of regions; on data by region it says every region
     raw["next_test"] = {k: v for k, v in GEO_TEST.items() if not k.endswith("_regions")} | {"design": "time"}
-    national = BriefView(Results.model_validate(raw)).next_test
+    national = BriefView(Results.model_validate(raw)).next_step
     assert "Uusimaa" not in national and "region" not in national and "alueilla" not in national
     raw["params"]["data"]["region"] = "region"
-    everywhere = BriefView(Results.model_validate(raw)).next_test
+    everywhere = BriefView(Results.model_validate(raw)).next_step
     assert ("in every region at once" if lang == "en" else "kaikilla alueilla yhtä aikaa") in everywhere
 
 

@@ -432,7 +432,11 @@ def test_summary_renders_as_text_and_html(content_case):
     _, res = content_case
     summary = res.summary()
     text = str(summary)
-    assert "Contribution shares" in text and "beta[content]" in text and "Ljung-Box" in text
+    assert (
+        "Contribution shares" in text
+        and "content: encounters a week at full saturation" in text
+        and "Ljung-Box" in text
+    )
     assert "consistent with the 80/10-15/10-15 claim" in text
     assert "<table" in summary._repr_html_()
 
@@ -476,7 +480,14 @@ def test_sections_of_results_json(content_case):
     assert model["quality_reason"]["code"] == "good_fit_and_forecast"
     assert model["quality_reason"]["context"]["check"] == "holdout"
     assert set(model["claim"]) == {
-        "verdict", "category", "direction", "bands", "unidentified", "unidentified_reasons", "why", "text"
+        "verdict",
+        "category",
+        "direction",
+        "bands",
+        "unidentified",
+        "unidentified_reasons",
+        "why",
+        "text",
     }
     assert set(model["saturation"]) == set(CATS)
     assert set(model["decay"]) == set(CATS) and model["draws"] == 30

@@ -405,8 +405,8 @@ def test_to_dict_is_the_allocation_section_and_serialisable():
 def test_summary_reads_current_to_recommended_and_states_bounds():
     plan = plan_budget(CONCAVE, PlanSpec(horizon_weeks=8, frontier={"steps": 3}), history())
     text = str(plan.summary())
-    assert "technology    70% ->" in text
-    assert "5% .. 90% of the budget (default bounds)" in text
+    assert "technology    70% →" in text
+    assert "5% to 90% of the budget (default bounds)" in text
     assert "binding:" in text
     html = plan.summary()._repr_html_()
     assert html.startswith("<div") and "default bounds" in html
@@ -762,8 +762,9 @@ def test_a_plan_shows_as_a_table_of_the_decision_and_the_scenarios():
     plan = plan_budget(fitted_like(), spec, history())
     page = plan._repr_html_()
     assert page.startswith("<div") and "{'" not in page and "Series" not in page
-    assert "Keep the current split" in page and "(small_gain)" in page
-    assert "content.max_share" in page  # the bound that binds, by its params key
+    assert "Keep the current split" in page and "small_gain" not in page  # the reason in words, not its code
+    assert "content&#x27;s largest share" in page  # the bound that binds, in words
+    assert "content.max_share" not in page
     body = page.split("<tbody>")[1]
     rows = {
         re.search(r"<th[^>]*>([^<]*)</th>", r).group(1): re.findall(r"<td[^>]*>([^<]*)</td>", r)
@@ -1051,7 +1052,7 @@ def test_each_scenario_has_its_experience_change_and_a_warning_names_a_fall():
     }
     (warning,) = [w for w in plan.warnings if w["code"] == "plan_lowers_experience"]
     assert warning["context"]["split"] == "recommended"
-    assert "set plan.experience_guard: true" in warning["text"]
+    assert "switch on the experience guard" in warning["text"]
     d = plan.to_dict()
     assert set(d["candidate"]["experience_change"]) == {"value", "low", "high"}
     validate_section("allocation", d)

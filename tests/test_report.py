@@ -9,6 +9,7 @@ import pytest
 
 from planner import brief, display, report
 from planner.i18n import NBSP
+from planner.results import ResultsError
 
 # Words of the report's own chrome in each language; a Finnish report must hold none of the English.
 CHROME = {"en": ["Contents", "Report written"], "fi": ["Sisältö", "Raportti kirjoitettu"]}
@@ -121,23 +122,35 @@ def test_warnings_are_rendered_from_their_code_in_the_language():
 
 
 def test_claim_is_worded_from_the_verdict_not_its_english_text():
-    verdict = {"verdict": "contradicted", "category": "technology", "direction": "more", "text": "English text"}
+    bands = {"content": (0.7, 0.9), "design": (0.1, 0.15), "technology": (0.1, 0.15)}
+    verdict = {
+        "verdict": "contradicted",
+        "category": "technology",
+        "direction": "more",
+        "bands": bands,
+        "text": "English text",
+    }
     fi = display.claim(verdict, "fi").data
     assert "teknologia" in fi and "enemmän" in fi and "English text" not in fi
-    assert "English text" in display.claim({"verdict": "unknown-kind", "text": "English text"}, "en").data
+    # the contract is read as it is: an unknown verdict is an error, never its English text
+    with pytest.raises(ResultsError, match="model.claim.verdict"):
+        display.claim({**verdict, "verdict": "unknown-kind"}, "en")
 
 
-def test_data_summary_reads_either_schema(tmp_path):
+def test_data_summary_reads_the_typed_data_section(tmp_path):
     spend = {"content": 100000.0, "design": 50000.0, "technology": 850000.0}
-    old = {"rows": 156, "start": "2022-01-03", "end": "2024-12-23", "sha256": "ab" * 32,
-           "spend_by_category": {"all": spend, "last_horizon": spend}}
-    new = {**old, "horizon_weeks": 13, "spend_by_category": {"all_data": spend, "current": spend}}
-    for summary in (old, new):
-        page = display.data_summary(summary, "fi").data
-        assert "156 viikon aineisto, 3.1.2022–23.12.2024." in page
-        assert f"850{NBSP}000{NBSP}€" in page and f"85{NBSP}%" in page and f"1{NBSP}000{NBSP}000{NBSP}€" in page
-        assert "{" not in visible_text(page)
-    assert "viim. 13 vk" in display.data_summary(new, "fi").data
+    split = {"content": 0.1, "design": 0.05, "technology": 0.85}
+    new = {"rows": 156, "start": "2022-01-03", "end": "2024-12-23", "sha256": "ab" * 32, "horizon_weeks": 13,
+           "spend_by_category": {"all_data": spend, "current": spend}, "split": {"all_data": split, "current": split}}
+    page = display.data_summary(new, "fi").data
+    assert "156 viikon aineisto, 3.1.2022–23.12.2024." in page
+    assert f"850{NBSP}000{NBSP}€" in page and f"85{NBSP}%" in page and f"1{NBSP}000{NBSP}000{NBSP}€" in page
+    assert "{" not in visible_text(page)
+    assert "viim. 13 vk" in page
+    # schema 1's keys are not read quietly as something else: the missing field is named
+    old = {**new, "spend_by_category": {"all": spend, "last_horizon": spend}}
+    with pytest.raises(ResultsError, match="data.spend_by_category.all_data"):
+        display.data_summary(old, "fi")
 
 
 def test_final_run_folder_is_the_name_the_runner_will_give(tmp_path):

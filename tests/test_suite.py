@@ -441,3 +441,24 @@ def test_charts_and_summaries_speak_the_language_they_are_given(tmp_path):
                   str(plan.summary("fi")), plan._repr_html_("fi")):
         assert not [w for w in WORDS["en"] if w in shown], shown
     assert "Contribution shares" in str(summary.model_summary(res)) and "Decision" in str(plan.summary())
+
+
+CODE_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b|beta\[|->|(?<!\.)\.\.(?!\.)")
+
+
+def test_report_html_shows_no_code_names(runs):
+    """Parameters, settings and ranges read as words in report.html, in every language; only the user's
+    own names (data columns, the params file and the run's folder) are shown as they are."""
+    from tests.test_report import visible_text
+
+    for lang, folder in runs.items():
+        raw = yaml.safe_load((folder / "params.yaml").read_text(encoding="utf-8"))
+        own = {f"example_{lang}", folder.name, *raw["data"]["controls"], *raw["data"]["events"]}
+        own |= set(raw["data"]["encounters"])
+        for value in (raw.get("funnel") or {}).values():
+            own |= set(value.values()) if isinstance(value, dict) else {value} if isinstance(value, str) else set()
+        text = visible_text((folder / "report.html").read_text(encoding="utf-8"))
+        for name in sorted(own, key=len, reverse=True):
+            text = text.replace(name, "")
+        found = sorted(set(CODE_NAME.findall(text)))
+        assert not found, f"{lang} report.html shows code names: {found}"

@@ -1,8 +1,9 @@
 """The executive brief (brief.pdf) of one planning run.
 
 `build_pdf(results, path)` draws an A4 brief from the run's typed results alone: page 1 holds what
-an executive needs (the recommendation in one sentence, the splits side by side, what the data
-says about the claim, how far to trust it); page 2 holds the detail. The package has one job per
+an executive needs (the decision in one sentence that starts with its verb, the reason, the next
+step, the splits side by side, what the data says about the claim, how far to trust it, a glossary
+of the terms it keeps); page 2 holds the detail. The package has one job per
 module: `view` turns the results into rounded numbers and sentences (it decides nothing the model
 or the plan decided), `pages` lays them out, `layout` holds the look and the page furniture; the
 charts are `planner.charts.brief`, matplotlib figures stamped onto the pages as vector graphics.
@@ -51,7 +52,7 @@ def _typed(results):
 
 
 def headline(results) -> Headline:
-    """The recommendation in one sentence, as page 1 of the brief shows it (see `BriefView.headline`)."""
+    """The decision, its reason and the next step, as page 1 of the brief shows them (see `BriefView.headline`)."""
     return BriefView(_typed(results)).headline
 
 

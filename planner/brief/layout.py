@@ -59,6 +59,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", base, fontName=FONT_BOLD, fontSize=17, leading=21),
         "meta": ParagraphStyle("meta", base, fontSize=8, leading=11, textColor=MUTED),
         "headline": ParagraphStyle("headline", base, fontName=FONT_BOLD, fontSize=12.2, leading=16.5),
+        "lead": ParagraphStyle("lead", base, fontSize=9, leading=12.4),
         "h2": ParagraphStyle("h2", base, fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=0, spaceAfter=0),
         "small": ParagraphStyle("small", base, fontSize=7.2, leading=9.6, textColor=MUTED),
         "small_ink": ParagraphStyle("small_ink", base, fontSize=7.4, leading=9.8),

@@ -64,11 +64,19 @@ def _header(v: BriefView, st) -> list:
 
 
 def _headline_box(v: BriefView, st) -> list:
+    """The decision (verb first, bold), its reason, the gain's parts and the next step, in one box."""
     head = v.headline
     accent = COLORS["recommended"] if head.action == "move" else QUALITY_COLORS.get(v.quality, QUALITY_COLORS[None])
     if head.action == "keep" and head.kind in ("no_better_split", "small_gain"):
         accent = QUALITY_COLORS[None]
-    box = Table([[Paragraph(esc(head.text), st["headline"])]], colWidths=[CONTENT_W])
+    cells = [Paragraph(esc(head.text), st["headline"]), Spacer(1, 3), Paragraph(esc(head.reason), st["lead"])]
+    if v.gain_parts:
+        cells += [Spacer(1, 3), Paragraph(esc(v.gain_parts), st["lead"])]
+    if v.held_note:
+        cells += [Spacer(1, 3), Paragraph(esc(v.held_note), st["lead"])]
+    if head.next_step:
+        cells += [Spacer(1, 5), Paragraph(f"<b>{esc(head.next_step)}</b>", st["lead"])]
+    box = Table([[cells]], colWidths=[CONTENT_W])
     box.setStyle(
         TableStyle(
             [
@@ -77,16 +85,19 @@ def _headline_box(v: BriefView, st) -> list:
                 ("LEFTPADDING", (0, 0), (-1, -1), 12),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 12),
                 ("TOPPADDING", (0, 0), (-1, -1), 9),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 11),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
             ]
         )
     )
-    items = [box]
-    if v.held_note:
-        items += [Spacer(1, 4), Paragraph(esc(v.held_note), st["body"])]
-    if v.next_test:
-        items += [Spacer(1, 4), Paragraph(esc(v.next_test), st["body"]), Spacer(1, 2)]
-    return items
+    return [box]
+
+
+def _glossary(v: BriefView, st, page: int) -> list:
+    """One small line naming the technical terms the page keeps, each with its gloss."""
+    text = v.glossary(page)
+    if not text:
+        return []
+    return [Spacer(1, 6), Paragraph(f"<b>{esc(v.m('glossary_label'))}</b> {esc(text)}", st["small"])]
 
 
 def _quality_box(v: BriefView, st) -> list:
@@ -221,16 +232,16 @@ def _frontier_section(v: BriefView, st, placed: list, figures: dict) -> list:
         return []
     m = v.m
     story = section(m("sec_frontier"), st)
-    cur = v.alloc.current
-    current_point = (v.budget, cur.expected_encounters) if cur.expected_encounters else None
+    points, current_point, labels = v.frontier_points
     fig = brief_charts.frontier(
-        [r.model_dump() for r in rows],
+        points,
         m,
         budget=v.budget,
         current=current_point,
         period=m.period(v.weeks, "noun"),
         width=86 / 25.4,
         height=1.6,
+        y_labels=labels,
     )
     figures["brief_frontier"] = fig
     text = v.frontier_text
@@ -273,6 +284,7 @@ def page_one(v: BriefView, st, placed: list, figures: dict) -> list:
     story += section(m("sec_claim"), st)
     story += _claim_section(v, st, placed, figures)
     story += _frontier_section(v, st, placed, figures)
+    story += _glossary(v, st, 1)
     return story
 
 
@@ -334,8 +346,8 @@ def _scenarios(v: BriefView, st) -> list:
 def _share_cell(v: BriefView, category: str) -> str:
     m = v.m
     row = v.results.contributions[category]
-    ranged = row.low is not None and row.high is not None
-    span = f"{esc(m.number(100 * row.low))}–{esc(m.pct(row.high))}" if ranged else ""
+    ranged = v.ranged(row)
+    span = esc("–".join(v.share_ends(row.low, row.high, unit=False))) if ranged else ""
     if not v.identified(category):
         text = f"<i>{esc(m('chart_claim_unknown'))}</i>"
         return text + (f" <font size=7 color='#5f6670'>({span})</font>" if ranged else "")
@@ -497,4 +509,5 @@ def page_two(v: BriefView, st) -> list:
     story += _model_checks(v, st)
     story += section(m("sec_bounds"), st)
     story += [Paragraph(esc(t), st["body"]) for t in v.bounds_texts]
+    story += _glossary(v, st, 2)
     return story

@@ -6,6 +6,8 @@ computed results and return a `matplotlib.figure.Figure`; they never compute est
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg", force=False)
@@ -52,6 +54,14 @@ def figure(width: float = 8.0, height: float = 3.6, **kwargs) -> Figure:
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(width, height), layout="constrained", **kwargs)
     return fig
+
+
+def wrap(text: str, fig: Figure, *, fontsize: float = 11.0, share: float = 1.0, bold: bool = True) -> str:
+    """`text` broken into lines that fit `share` of the figure's width at `fontsize` points, so a
+    title in a long language (Finnish) is never cut at the figure's edge."""
+    per_char = fontsize * (0.64 if bold else 0.58) / 72.0  # inches, a generous average glyph
+    width = max(int(fig.get_figwidth() * share / per_char), 20)
+    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) for line in str(text).split("\n"))
 
 
 def styled():

@@ -233,19 +233,23 @@ def frontier(
     period: str = "",
     width: float = 3.0,
     height: float = 1.9,
+    y_labels: tuple[str, str] | None = None,
 ) -> Figure:
-    """Best expected encounters against the total budget, with the interval as a band.
+    """The best split's objective against the total budget, with the interval as a band.
 
     Parameters
     ----------
     rows : sequence of mappings
-        results.json ``allocation.frontier``: ``{budget, expected_encounters, low, high, ...}``.
+        ``{budget, y, low, high}`` per budget level: the best split's expected objective (encounters,
+        or deals or euros under a value objective) with its interval.
     budget : float, optional
         The planned budget, marked with a vertical line.
-    current : (budget, encounters), optional
+    current : (budget, y), optional
         The current split at the planned budget, marked as a grey dot.
     period : str
         The horizon in words, for the x-axis label.
+    y_labels : (str, str), optional
+        The y-axis label in thousands and in units, for an objective other than encounters.
     """
     fig = _small_figure(width, height)
     rows = sorted(rows, key=lambda r: r["budget"])
@@ -261,13 +265,8 @@ def frontier(
                 alpha=0.15,
                 linewidth=0,
             )
-        ax.plot(
-            x,
-            [r["expected_encounters"] for r in rows],
-            color=COLORS["recommended"],
-            linewidth=1.6,
-            label=m("chart_frontier_best"),
-        )
+        ys = [r["y"] for r in rows]
+        ax.plot(x, ys, color=COLORS["recommended"], linewidth=1.6, label=m("chart_frontier_best"))
         if budget is not None:
             ax.axvline(
                 budget, color=COLORS["reference"], linewidth=0.7, linestyle=(0, (3, 2)), label=m("chart_frontier_today")
@@ -284,14 +283,21 @@ def frontier(
             )
         # thousands only where the numbers are in the thousands: 200 encounters stay 200, not "0"
         x_unit = 1000 if max(x) >= 10_000 else 1
-        top = max(r["high"] if r.get("high") is not None else r["expected_encounters"] for r in rows)
+        top = max(abs(r["high"]) if r.get("high") is not None else abs(r["y"]) for r in rows)
         y_unit = 1000 if top >= 10_000 else 1
         ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: m.number(v / x_unit)))
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: m.number(v / y_unit)))
         ax.xaxis.set_major_locator(mticker.MaxNLocator(5, integer=x_unit == 1))
         ax.yaxis.set_major_locator(mticker.MaxNLocator(4, integer=y_unit == 1))
-        ax.set_ylim(bottom=0)
+        lows = [r["low"] if r.get("low") is not None else r["y"] for r in rows]
+        if current is not None:
+            lows.append(current[1])
+        if min(lows) >= 0:
+            ax.set_ylim(bottom=0)
         ax.set_xlabel(m("chart_frontier_x" if x_unit == 1000 else "chart_frontier_x_units", period=period))
-        ax.set_ylabel(m("chart_frontier_y" if y_unit == 1000 else "chart_frontier_y_units"))
+        if y_labels is not None:
+            ax.set_ylabel(y_labels[0] if y_unit == 1000 else y_labels[1])
+        else:
+            ax.set_ylabel(m("chart_frontier_y" if y_unit == 1000 else "chart_frontier_y_units"))
         ax.legend(loc="lower right", handlelength=1.4)
     return fig

@@ -12,7 +12,7 @@ import matplotlib.ticker as mticker
 from matplotlib.figure import Figure
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, literal, styled
+from planner.charts import COLORS, figure, literal, styled, wrap
 from planner.data import Dataset
 from planner.i18n import fmt_significant
 from planner.i18n.notebooks import messages
@@ -49,7 +49,13 @@ def spend_mix(data: Dataset, lang: Any = "en") -> Figure:
         )
         top.yaxis.set_major_formatter(_thousands(m))
         top.set_ylabel(m("ch_spend_month"))
-        top.set_title(m("ch_spend_mix_title", category=m.category(lead, "cap"), share=m.pct(data.split()[lead])))
+        top.set_title(
+            wrap(
+                m("ch_spend_mix_title", category=m.category(lead, "cap"), share=m.pct(data.split()[lead])),
+                fig,
+                share=0.85,
+            )
+        )
         top.legend(loc="upper left", ncols=3)
         bottom.stackplot(
             shares.index,
@@ -96,16 +102,16 @@ def split_vs_reference(data: Dataset, lang: Any = "en") -> Figure:
         ax.xaxis.set_major_formatter(_pct(m))
         ax.set_xlim(0, 1)
         ax.grid(False)
-        ax.set_title(
-            m(
-                "ch_split_title",
-                weeks=m.int(h),
-                content=m.pct(actual["content"]),
-                technology=m.pct(actual["technology"]),
-                ref_content=m.pct(reference["content"]),
-                ref_technology=m.pct(reference["technology"]),
-            )
+        title = m(
+            "ch_split_title",
+            weeks=m.int(h),
+            content=m.pct(actual["content"]),
+            technology=m.pct(actual["technology"]),
+            ref_content=m.pct(reference["content"]),
+            ref_design=m.pct(reference["design"]),
+            ref_technology=m.pct(reference["technology"]),
         )
+        ax.set_title(wrap(title, fig, share=0.85))
         fig.legend(loc="outside lower center", ncols=3)
     return fig
 
@@ -125,7 +131,7 @@ def encounters_by_channel(data: Dataset, lang: Any = "en") -> Figure:
         axes[-1].plot(digital.index, digital, color=COLORS["recommended"], lw=1.2)
         axes[-1].yaxis.set_major_formatter(_pct(m))
         axes[-1].set_ylabel(m("ch_digital_share"))
-        axes[0].set_title(m("ch_channels_title", share=m.pct(digital.mean())))
+        axes[0].set_title(wrap(m("ch_channels_title", share=m.pct(digital.mean())), fig, share=0.85))
     return fig
 
 
@@ -149,7 +155,7 @@ def weighted_encounters(data: Dataset, lang: Any = "en") -> Figure:
         )
         ax.yaxis.set_major_formatter(_int(m))
         ax.set_ylabel(m("ch_weighted_per_week"))
-        ax.set_title(m("ch_weighted_title", mean=m.int(y.mean())))
+        ax.set_title(wrap(m("ch_weighted_title", mean=m.int(y.mean())), fig, share=0.85))
         ax.text(0.0, -0.22, m("ch_weights", weights=weights), transform=ax.transAxes, fontsize=8, color="#555555")
         ax.legend(loc="upper left")
     return fig

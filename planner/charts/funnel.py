@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, interval, styled
+from planner.charts import COLORS, figure, interval, styled, wrap
 from planner.i18n.notebooks import messages
 
 __all__ = ["CHANNEL_COLORS", "close_rate_by_month", "deal_value_by_month", "experience_effects"]
@@ -58,7 +58,7 @@ def _by_month(ax, m, fmt, ylabel: str, title: str, ncol: int) -> None:
     ax.set_xlabel(m("ch_month"))
     _months(ax, m)
     ax.legend(loc="upper left", ncol=ncol)
-    ax.set_title(title, loc="left")
+    ax.set_title(wrap(title, ax.figure, share=0.85), loc="left")
 
 
 def _level(funnel, m) -> str:
@@ -204,5 +204,5 @@ def experience_effects(funnel, lang: Any = "en") -> Figure:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos=None: m.number(v, 1)))
         ax.set_xlabel(m("ch_experience_x", extra=m.eur(1000), width=_level(funnel, m)))
         ax.grid(axis="y", visible=False)
-        ax.set_title(title, loc="left")
+        ax.set_title(wrap(title, fig, share=0.85), loc="left")
     return fig

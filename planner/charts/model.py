@@ -14,7 +14,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, interval, styled
+from planner.charts import COLORS, figure, interval, styled, wrap
 from planner.diagnostics import CLAIM_BANDS, CLAIM_LABEL
 from planner.i18n.notebooks import messages
 
@@ -89,7 +89,7 @@ def actual_vs_fitted(res, lang: Any = "en") -> Figure:
         ax.set_xlabel(m("ch_week"))
         ax.yaxis.set_major_formatter(_ticks(m))
         ax.legend(loc="lower left", ncol=3)
-        ax.set_title(title, loc="left")
+        ax.set_title(wrap(title, fig, share=0.85), loc="left")
     return fig
 
 
@@ -135,7 +135,7 @@ def decomposition(res, lang: Any = "en") -> Figure:
         ax.set_xlabel(m("ch_week"))
         ax.yaxis.set_major_formatter(_ticks(m))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ax.set_title(title, loc="left")
+        ax.set_title(wrap(title, fig, share=0.85), loc="left")
     return fig
 
 
@@ -209,7 +209,7 @@ def shares_vs_claim(res, lang: Any = "en") -> Figure:
             ax.plot([], [], marker="D", color=COLORS["current"], ls="none", label=m("ch_share_of_spend"))[0],
         ]
         ax.legend(handles=handles, loc="lower right")
-        ax.set_title(title, loc="left")
+        ax.set_title(wrap(title, fig, share=0.85), loc="left")
     return fig
 
 
@@ -269,5 +269,5 @@ def response_curves(res, lang: Any = "en") -> Figure:
                 fontsize=8,
             )
         axes[0].set_ylabel(m("ch_spend_driven_week"))
-        fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
+        fig.suptitle(wrap(title, fig, share=0.95), x=0.0, ha="left", fontweight="bold", fontsize=11)
     return fig

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from planner import CATEGORIES
-from planner.charts import COLORS, figure, interval, literal, styled
+from planner.charts import COLORS, figure, interval, literal, styled, wrap
 from planner.i18n.notebooks import messages
 
 __all__ = ["frontier_chart", "scenario_chart", "weekly_plan_chart"]
@@ -108,10 +108,18 @@ def scenario_chart(plan, lang: Any = "en") -> Figure:
             right.text(h, yi, "  " + _thousands(e, m), va="center", fontsize=8)
         right.xaxis.set_major_formatter(_ticks(m))
         width = m("ch_interval", width=m.pct(plan.interval)) if np.isfinite(low).all() else m("ch_no_interval")
-        right.set_xlabel(m("ch_scenarios_x", weeks=m.int(plan.horizon_weeks), width=width))
+        right.set_xlabel(
+            wrap(
+                m("ch_scenarios_x", weeks=m.int(plan.horizon_weeks), width=width),
+                fig,
+                fontsize=9,
+                share=0.45,
+                bold=False,
+            )
+        )
         right.set_xlim(0, float(np.nanmax(np.where(np.isfinite(high), high, expected))) * 1.18)
         right.grid(axis="y", visible=False)
-        fig.suptitle(title, fontweight="bold", fontsize=11)
+        fig.suptitle(wrap(title, fig, share=0.95), fontweight="bold", fontsize=11)
     return fig
 
 
@@ -196,7 +204,7 @@ def frontier_chart(plan, lang: Any = "en") -> Figure:
         right.set_ylabel(m("ch_recommended_share"))
         right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
         right.grid(visible=False)
-        fig.suptitle(title, fontweight="bold", fontsize=11)
+        fig.suptitle(wrap(title, fig, share=0.95), fontweight="bold", fontsize=11)
     return fig
 
 
@@ -228,5 +236,5 @@ def weekly_plan_chart(plan, lang: Any = "en") -> Figure:
         ax.set_xlabel(m("ch_week_starting"))
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
         ax.grid(axis="x", visible=False)
-        ax.set_title(title, pad=22)
+        ax.set_title(wrap(title, fig, share=0.85), pad=22)
     return fig

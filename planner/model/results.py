@@ -698,6 +698,18 @@ class ModelResults:
             index=pd.Index(CATEGORIES, name="category"),
         )
 
+    def section(self):
+        """The ``model`` section as its typed model (`planner.results.ModelSection`), validated."""
+        from planner.results import build_section
+
+        return build_section("model", self.to_dict())
+
+    def contributions_section(self):
+        """The ``contributions`` section as its typed model (`planner.results.Contributions`), validated."""
+        from planner.results import build_section
+
+        return build_section("contributions", self.contributions_dict())
+
     def contributions_dict(self) -> dict:
         """The ``contributions`` section of results.json."""
         weekly_last = self.current_weekly_spend

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,29 @@ def _fmt(x, m: Messages, digits: int = 3) -> str:
 
 def _label(x, m: Messages):
     return m.category(x, "cap") if isinstance(x, str) and x in CATEGORIES else x
+
+
+_PARAM = re.compile(r"^(beta|decay|half_saturation|shape)\[(\w+)\]$")
+_WAVE = re.compile(r"^(sin|cos)(\d+)$")
+_BEND = re.compile(r"^bend(\d+)$")
+
+
+def param_label(name: str, m: Messages) -> str:
+    """A row of the parameter table in words: ``decay[content]`` reads "content: carryover kept
+    each week", ``sin1`` "season, yearly wave 1 (sine)". The user's own event and control columns
+    keep their names (a ``data_`` prefix the model added to tell one from a built-in is dropped)."""
+    found = _PARAM.match(name)
+    if found:
+        return m(f"ms_param_{found.group(1)}", category=m.category(found.group(2)))
+    found = _WAVE.match(name)
+    if found:
+        return m(f"ms_param_{found.group(1)}", k=found.group(2))
+    found = _BEND.match(name)
+    if found:
+        return m("ms_param_bend", week=found.group(1))
+    if f"ms_param_{name}" in m.catalogue.messages:
+        return m(f"ms_param_{name}")
+    return name[5:] if name.startswith("data_") else name
 
 
 class ModelSummary:
@@ -255,6 +279,7 @@ def model_summary(res, lang: Any = "en") -> ModelSummary:
     ci = res.conf_int()
     params = pd.DataFrame({"estimate": res.params, "lower": ci["lower"], "upper": ci["upper"]})
     params.columns = [m("ms_col_estimate"), m("ms_col_lower"), m("ms_col_upper")]
+    params.index = [param_label(str(name), m) for name in params.index]
     shares = res.shares()
     shares["spend_share"] = (res.spend.sum() / res.spend.to_numpy().sum()).to_numpy()
     shares = shares[["share", "low", "high", "spend_share", "identified"]].astype(object)

@@ -5,7 +5,7 @@ spend history (the current split is the last horizon's).
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from planner.plan._common import CATS, TOL, PlanError, percentiles
 from planner.plan.bounds import Box, binding_bounds, bounds_table, check_feasible, make_box
 from planner.plan.decision import MOVED_SHARE, UNBOUNDED_TOLERANCE, decide
 from planner.plan.frontier import frontier_levels, marginal_cost
-from planner.plan.response import Curves, Response, tabulate
+from planner.plan.response import Curves, Response, checked, tabulate
 from planner.plan.results import Allocation, PlanResults
 from planner.plan.search import Solution, solve
 from planner.plan.value import (
@@ -140,6 +140,166 @@ def plan_budget(
     >>> print(plan.summary())                                         # doctest: +SKIP
     """
     started = time.perf_counter()
+    setup = _prepare(checked(response), spec, history_spend, value, experience)
+    search = _search(setup, spec)
+    timings = dict(search.timings)
+    mark = time.perf_counter()
+
+    allocation = setup.allocation
+    current = allocation("current", setup.current_w)
+    reference = allocation("reference", np.array([spec.reference_split[c] for c in CATS]))
+    candidate = allocation("candidate", search.best.split)
+    unbounded = None
+    if (
+        np.max(np.abs(search.free.split - search.best.split)) > UNBOUNDED_TOLERANCE
+        and search.free.score > search.best.score
+    ):
+        unbounded = allocation("unbounded", search.free.split)
+    user = {name: allocation(name, np.array([split[c] for c in CATS])) for name, split in spec.scenarios.items()}
+
+    gain = _gain(candidate, current, setup.interval)
+    action, reason = _decision(response, spec, setup, gain, search.best)
+    recommended = _recommended(candidate if action == "move" else current)
+    guard_record = _guard_record(setup, search, candidate) if experience is not None else None
+    timings["scenarios"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    frontier, level = _frontier(
+        setup.resp,
+        setup.curves,
+        spec,
+        setup.budget,
+        setup.current_split,
+        setup.levels,
+        search.plain,
+        setup.interval,
+        setup.objective,
+        setup.held,
+    )
+    timings["frontier"] = time.perf_counter() - mark
+    warnings = _warnings(candidate, current, setup.box, setup.history, setup.weeks, action)
+    warnings += _held_warnings(setup.held, {"reference": reference, **user})
+    warnings += _value_warnings(
+        setup.objective,
+        candidate,
+        action,
+        setup.guard_asked,
+        experience,
+        guard_record,
+        level,
+        setup.budget,
+    )
+    timings["total"] = time.perf_counter() - started
+
+    return PlanResults(
+        total_budget=setup.budget,
+        horizon_weeks=setup.weeks,
+        interval=setup.interval,
+        current=current,
+        reference=reference,
+        recommended=recommended,
+        candidate=candidate,
+        action=action,
+        action_reason=reason,
+        min_probability=float(spec.min_probability),
+        min_gain=float(spec.min_gain),
+        unbounded=unbounded,
+        user_scenarios=user,
+        gain_vs_current=gain,
+        bounds=bounds_table(spec, setup.box, setup.budget),
+        binding=binding_bounds(setup.box, search.best.split),
+        frontier=frontier,
+        week_index=setup.resp.index,
+        warnings=warnings,
+        history_weekly=pd.DataFrame({"min": setup.history.min(), "max": setup.history.max()}),
+        n_draws=int(recommended.draws.size),
+        calls=setup.resp.calls,
+        timings={k: round(v, 4) for k, v in timings.items()},
+        objective=setup.objective.name,
+        unit=setup.objective.unit,
+        budget_level=level,
+        experience_guard=guard_record,
+    )
+
+
+# -- the steps of plan_budget --------------------------------------------------------------------
+
+
+@dataclass
+class _Setup:
+    """What every step of a plan reads: the history, the current split, the budget, the bounds, the
+    response as the optimiser calls it, the objective and the experience guard."""
+
+    history: pd.DataFrame
+    weeks: int
+    current_split: pd.Series
+    budget: float
+    interval: float
+    held: dict[str, float]
+    box: Box
+    resp: Response
+    levels: np.ndarray
+    curves: Curves | None
+    objective: Objective
+    experience: Experience | None
+    guard_asked: bool
+    guard: Guard | None
+    linear: np.ndarray | None
+
+    @property
+    def current_w(self) -> np.ndarray:
+        return self.current_split.to_numpy()
+
+    def allocation(self, name: str, w: np.ndarray, at: float | None = None) -> Allocation:
+        """One split at the budget (or `at`): its encounters with their draws and interval, the
+        objective's value and the experience score's change against the current split."""
+        at = self.budget if at is None else at
+        weeks, resp, objective = self.weeks, self.resp, self.objective
+        w = np.asarray(w, dtype=float)
+        weekly = w * at / weeks
+        point = float(resp.per_category(weekly).sum())
+        draws = resp.draws(weekly)
+        low, high = percentiles(draws, self.interval)
+        extra = {}
+        if objective.is_value:
+            v_draws = objective.draws(draws, point, at, weekly, weeks)
+            v_low, v_high = percentiles(v_draws, self.interval)
+            value_point = objective.point(point, at, weekly, weeks)
+            extra = dict(value=value_point, value_low=v_low, value_high=v_high, value_draws=v_draws)
+            extra["value_warming"] = objective.warming_part(weekly, weeks)
+            extra["value_warming_draws"] = objective.warming_draws(np.asarray(draws).size, weekly, weeks)
+        if self.experience is not None:
+            delta = (w * at - self.current_w * self.budget) / weeks
+            extra["experience_change"] = experience_estimate(self.experience, delta, self.interval)
+        return Allocation(
+            name=name,
+            split=pd.Series(w, index=CATS, name=name),
+            euros=pd.Series(w * at, index=CATS, name=name),
+            expected_encounters=point,
+            low=low,
+            high=high,
+            draws=draws,
+            **extra,
+        )
+
+
+@dataclass
+class _Search:
+    """The best splits: within the bounds without the guard (`plain`), with it (`best`), and without
+    the bounds (`free`)."""
+
+    plain: Solution
+    best: Solution
+    free: Solution
+    guard_binds: bool
+    timings: dict[str, float]
+
+
+def _prepare(
+    response, spec: PlanSpec, history_spend: pd.DataFrame, value: Value | None, experience: Experience | None
+) -> _Setup:
+    """Check the history, take the current split and budget, the bounds, the response's curves and the
+    objective (``plan.objective`` against the value it needs)."""
     missing = [c for c in CATS if c not in history_spend.columns]
     if missing:
         raise PlanError(f"history_spend lacks the spend of: {', '.join(missing)}")
@@ -160,11 +320,42 @@ def plan_budget(
     top = max(1.0, float(levels.max())) * budget / weeks
     curves = tabulate(resp, top) if resp.separable(top) else None
 
-    cur_w = current_split.to_numpy()
     objective = Objective(objective_of(spec, value), value)
     guard_asked = bool(getattr(spec, "experience_guard", False))
+    cur_w = current_split.to_numpy()
     guard = Guard.against(experience, budget / weeks, cur_w) if guard_asked and experience is not None else None
     linear = objective.linear(weeks) if objective.is_value else None
+    return _Setup(
+        history=history,
+        weeks=weeks,
+        current_split=current_split,
+        budget=budget,
+        interval=interval,
+        held=held,
+        box=box,
+        resp=resp,
+        levels=levels,
+        curves=curves,
+        objective=objective,
+        experience=experience,
+        guard_asked=guard_asked,
+        guard=guard,
+        linear=linear,
+    )
+
+
+def _search(setup: _Setup, spec: PlanSpec) -> _Search:
+    """The best split within the bounds (again under the experience guard when it binds) and without them."""
+    started = time.perf_counter()
+    resp, curves, budget, box, guard, linear = (
+        setup.resp,
+        setup.curves,
+        setup.budget,
+        setup.box,
+        setup.guard,
+        setup.linear,
+    )
+    cur_w = setup.current_w
     plain = solve(resp, curves, budget, box.lo, box.hi, [cur_w], linear=linear)
     guard_binds = guard is not None and not guard.holds(plain.split)
     best = (
@@ -173,116 +364,54 @@ def plan_budget(
         else plain
     )
     timings = {"optimisation": time.perf_counter() - started}
-    open_box = make_box(spec, budget, current_split, unbounded=True, held=held)
+    open_box = make_box(spec, budget, setup.current_split, unbounded=True, held=setup.held)
     free = solve(resp, curves, budget, open_box.lo, open_box.hi, [cur_w, best.split], guard, linear=linear)
     timings["unbounded"] = time.perf_counter() - started - timings["optimisation"]
-    mark = time.perf_counter()
+    return _Search(plain, best, free, guard_binds, timings)
 
-    def allocation(name: str, w: np.ndarray, at: float = budget) -> Allocation:
-        w = np.asarray(w, dtype=float)
-        point = float(resp.per_category(w * at / weeks).sum())
-        draws = resp.draws(w * at / weeks)
-        low, high = percentiles(draws, interval)
-        extra = {}
-        if objective.is_value:
-            v_draws = objective.draws(draws, point, at, w * at / weeks, weeks)
-            v_low, v_high = percentiles(v_draws, interval)
-            value_point = objective.point(point, at, w * at / weeks, weeks)
-            extra = dict(value=value_point, value_low=v_low, value_high=v_high, value_draws=v_draws)
-            extra["value_warming"] = objective.warming_part(w * at / weeks, weeks)
-        if experience is not None:
-            extra["experience_change"] = experience_estimate(experience, (w * at - cur_w * budget) / weeks, interval)
-        return Allocation(
-            name=name,
-            split=pd.Series(w, index=CATS, name=name),
-            euros=pd.Series(w * at, index=CATS, name=name),
-            expected_encounters=point,
-            low=low,
-            high=high,
-            draws=draws,
-            **extra,
-        )
 
-    current = allocation("current", cur_w)
-    reference = allocation("reference", np.array([spec.reference_split[c] for c in CATS]))
-    candidate = allocation("candidate", best.split)
-    unbounded = None
-    if np.max(np.abs(free.split - best.split)) > UNBOUNDED_TOLERANCE and free.score > best.score:
-        unbounded = allocation("unbounded", free.split)
-    user = {name: allocation(name, np.array([split[c] for c in CATS])) for name, split in spec.scenarios.items()}
-
-    gain = _gain(candidate, current, interval)
+def _decision(response, spec: PlanSpec, setup: _Setup, gain: dict, best: Solution) -> tuple[str, dict]:
+    """Move, keep or test (`planner.plan.decision.decide`), the gain judged against the last horizon's
+    encounters (valued like the objective)."""
+    weeks = setup.weeks
     observed = getattr(response, "y", None)
     recent = (
         float(np.sum(observed.to_numpy()[-weeks:])) * weeks / min(weeks, len(observed))
         if observed is not None
         else None
     )
-    if objective.is_value:
-        recent = objective.recent(recent)
-    action, reason = decide(
+    if setup.objective.is_value:
+        recent = setup.objective.recent(recent)
+    return decide(
         getattr(response, "quality", None),
         gain,
         spec.min_probability,
-        np.max(np.abs(best.split - cur_w)),
+        np.max(np.abs(best.split - setup.current_w)),
         min_gain=spec.min_gain,
         recent_encounters=recent,
-        objective=objective.name,
+        objective=setup.objective.name,
     )
-    chosen = candidate if action == "move" else current
+
+
+def _recommended(chosen: Allocation) -> Allocation:
+    """What to spend: the chosen split under the name ``recommended``."""
     recommended = replace(chosen, name="recommended", split=chosen.split.rename("recommended"))
-    recommended = replace(recommended, euros=chosen.euros.rename("recommended"))
+    return replace(recommended, euros=chosen.euros.rename("recommended"))
 
-    guard_record = None
-    if experience is not None:
-        unguarded = allocation("unguarded", plain.split) if guard_binds else None
-        guard_record = {
-            "applied": guard is not None,
-            "binds": guard_binds,
-            "feasible": guard is None or guard.holds(best.split),
-            "unguarded_split": None if unguarded is None else unguarded.split,
-            "unguarded_change": None if unguarded is None else unguarded.experience_change,
-            "cost": None if unguarded is None else _objective_value(unguarded) - _objective_value(candidate),
-        }
 
-    timings["scenarios"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    frontier, level = _frontier(resp, curves, spec, budget, current_split, levels, plain, interval, objective, held)
-    timings["frontier"] = time.perf_counter() - mark
-    warnings = _warnings(candidate, current, box, history, weeks, action)
-    warnings += _held_warnings(held, {"reference": reference, **user})
-    warnings += _value_warnings(objective, candidate, action, guard_asked, experience, guard_record, level, budget)
-    timings["total"] = time.perf_counter() - started
-
-    return PlanResults(
-        total_budget=budget,
-        horizon_weeks=weeks,
-        interval=interval,
-        current=current,
-        reference=reference,
-        recommended=recommended,
-        candidate=candidate,
-        action=action,
-        action_reason=reason,
-        min_probability=float(spec.min_probability),
-        min_gain=float(spec.min_gain),
-        unbounded=unbounded,
-        user_scenarios=user,
-        gain_vs_current=gain,
-        bounds=bounds_table(spec, box, budget),
-        binding=binding_bounds(box, best.split),
-        frontier=frontier,
-        week_index=resp.index,
-        warnings=warnings,
-        history_weekly=pd.DataFrame({"min": history.min(), "max": history.max()}),
-        n_draws=int(recommended.draws.size),
-        calls=resp.calls,
-        timings={k: round(v, 4) for k, v in timings.items()},
-        objective=objective.name,
-        unit=objective.unit,
-        budget_level=level,
-        experience_guard=guard_record,
-    )
+def _guard_record(setup: _Setup, search: _Search, candidate: Allocation) -> dict:
+    """The experience guard: applied, whether it binds, whether some split keeps the score, and the
+    best split without it with what the guard costs."""
+    guard = setup.guard
+    unguarded = setup.allocation("unguarded", search.plain.split) if search.guard_binds else None
+    return {
+        "applied": guard is not None,
+        "binds": search.guard_binds,
+        "feasible": guard is None or guard.holds(search.best.split),
+        "unguarded_split": None if unguarded is None else unguarded.split,
+        "unguarded_change": None if unguarded is None else unguarded.experience_change,
+        "cost": None if unguarded is None else _objective_value(unguarded) - _objective_value(candidate),
+    }
 
 
 def _held(response, current_split: pd.Series) -> dict[str, float]:
@@ -320,8 +449,23 @@ def _gain(candidate: Allocation, current: Allocation, interval: float) -> dict:
         gain.update(value=candidate.value - current.value, value_low=v_low, value_high=v_high)
         if candidate.value_warming is not None and current.value_warming is not None:
             gain["warming"] = candidate.value_warming - current.value_warming
+            gain["parts"] = _gain_parts(candidate, current, gain, interval)
         gain["probability_better"] = float(np.mean(diff > 0)) if diff.size >= 2 else None
     return gain
+
+
+def _gain_parts(candidate: Allocation, current: Allocation, gain: dict, interval: float) -> dict:
+    """The value gain in two parts that add up to it, each with its interval from the same paired
+    draws: what content's warming of the leads adds (``warming``) and what the change in encounters
+    brings at the value of an encounter (``encounters``; a loss when the split buys fewer)."""
+    warming = candidate.value_warming_draws - current.value_warming_draws
+    rest = (candidate.value_draws - current.value_draws) - warming
+    w_low, w_high = percentiles(warming, interval)
+    e_low, e_high = percentiles(rest, interval)
+    return {
+        "warming": {"value": gain["warming"], "low": w_low, "high": w_high},
+        "encounters": {"value": gain["value"] - gain["warming"], "low": e_low, "high": e_high},
+    }
 
 
 def _frontier(

@@ -5,6 +5,7 @@ reason code, and the tolerances behind "the unbounded optimum differs" and "move
 from __future__ import annotations
 
 from planner import i18n
+from planner.objective import PlanObjective
 
 #: The unbounded optimum differs from the candidate when some share differs by more than this
 #: (0.5 share points) and it expects more encounters; otherwise the bounds cost nothing.
@@ -73,7 +74,7 @@ def decide(
         "probability_better": None if prob is None else round(float(prob), 4),
         "min_probability": min_probability,
     }
-    if objective != "encounters":
+    if PlanObjective(objective).is_value:
         context["objective"] = objective
     amount = gain["value"] if gain.get("value") is not None else gain["encounters"]
 

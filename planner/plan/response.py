@@ -5,6 +5,7 @@ and counted, checked for shape, and tabulated per category when the categories d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,35 @@ import pandas as pd
 from planner.plan._common import CATS, PlanError, en_eur
 
 _N_LEVELS = 121  # weekly euro levels of the tabulated response curves
+
+
+@runtime_checkable
+class ResponseModel(Protocol):
+    """What the optimiser needs of a response: a fitted model (`planner.model.ModelResults`) or a
+    generator's truth (`planner.simulate.synth.Synthetic.truth`) implement it.
+
+    ``simulate(spend, draws=False)`` returns the spend-driven quality-weighted encounters per week and
+    category for a future weekly spend plan (one row per week after the data, columns
+    `planner.CATEGORIES`, EUR a week), from the carryover state at the end of the data: shape
+    (weeks, 3), the posterior mean; with ``draws=True``, (n_draws, weeks, 3).
+
+    A response may also have (read with their meaning when present): ``interval`` (the width of its
+    intervals, 0.8 when absent), ``quality`` (good, fair, weak: the plan's action reads it),
+    ``identified`` (per category; a category it cannot show is held at its current share) and ``y``
+    (the weekly encounters of the data, for ``min_gain``).
+    """
+
+    def simulate(self, spend: pd.DataFrame, *, draws: bool = False) -> np.ndarray: ...
+
+
+def checked(response) -> ResponseModel:
+    """`response` if it follows `ResponseModel`, else a `PlanError` that says what it lacks."""
+    if not isinstance(response, ResponseModel):
+        raise PlanError(
+            f"the response ({type(response).__name__}) does not follow the response protocol: it needs "
+            "simulate(spend, draws=False) returning encounters per week and category"
+        )
+    return response
 
 
 class Response:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.i18n import fmt_significant
 from planner.i18n.notebooks import messages
+from planner.objective import PlanObjective
 from planner.plan._common import CATS
 from planner.plan.decision import MOVED_SHARE
 
@@ -48,6 +49,8 @@ class Allocation:
     value_warming : float or None
         The part of `value` that content's warming of the leads brings (content's carryover above
         the data's mean raising the close rate; `planner.plan.value.Warming`); None without it.
+    value_warming_draws : numpy.ndarray or None
+        That part per draw, paired with `value_draws`.
     """
 
     name: str
@@ -63,6 +66,7 @@ class Allocation:
     value_draws: np.ndarray | None = field(default=None, repr=False)
     experience_change: dict | None = None
     value_warming: float | None = None
+    value_warming_draws: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def total_eur(self) -> float:
@@ -107,6 +111,18 @@ def _signed_pct(x: float, m) -> str:
         return "–"
     text = _pct(x, m)
     return text if x <= 0 or text.strip("0%\u00a0.,") == "" else "+" + text
+
+
+def _limits(names: list[str], m, sep: str = ", ") -> str:
+    """The plan's limits (``technology.min_share``, ``content.max_change (upper)``) in words."""
+    words = []
+    for name in names:
+        cat, _, kind = name.partition(".")
+        kind = kind.split(" ")[0]
+        key = f"ps_limit_{kind}"
+        words.append(m(key, category=cat) if key in m.catalogue.messages else name)
+    words = list(dict.fromkeys(words))
+    return (m("and") if sep == " and " else sep).join(words)
 
 
 def _name(a: Allocation, kind: str, m) -> str:
@@ -353,8 +369,8 @@ class PlanResults:
         title = self._title(m)
         pct = lambda x: _pct(x, m)  # noqa: E731
         split_lines = [
-            f"{m.category(c):<11} {pct(cur.split[c]):>5} -> {pct(rec.split[c]):>5}   "
-            f"({m.eur(cur.euros[c])} -> {m.eur(rec.euros[c])})"
+            f"{m.category(c):<11} {pct(cur.split[c]):>5} → {pct(rec.split[c]):>5}   "
+            f"({m.eur(cur.euros[c])} → {m.eur(rec.euros[c])})"
             for c in CATS
         ]
         width = pct(self.interval)
@@ -373,7 +389,7 @@ class PlanResults:
             gain += ", " + m("ps_interval", width=width, low=m.signed(g["low"]), high=m.signed(g["high"]))
             gain += "; " + m("ps_better_in", prob=pct(g["probability_better"]))
         results = [f"{_name(a, kind, m)}: {enc(a)}" for kind, a in self._allocations()]
-        valued = self.objective != "encounters"
+        valued = PlanObjective(self.objective).is_value
         if valued:
             # the probability is the objective's (see plan.budget._gain): it goes with the value gain
             gain = m("ps_gain", gain=m.signed(g["encounters"]), rel=_signed_pct(rel, m))
@@ -392,12 +408,13 @@ class PlanResults:
             if row["default"] and not self._global_limits():
                 origin = m("ps_default_bounds")
             else:
-                lo_by = m("ps_lower_set_by", keys=", ".join(row["min_set_by"])) if row["min_set_by"] else None
-                hi_by = m("ps_upper_set_by", keys=", ".join(row["max_set_by"])) if row["max_set_by"] else None
+                lo_by = m("ps_lower_set_by", keys=_limits(row["min_set_by"], m)) if row["min_set_by"] else None
+                hi_by = m("ps_upper_set_by", keys=_limits(row["max_set_by"], m)) if row["max_set_by"] else None
                 lo_by, hi_by = lo_by or m("ps_no_lower"), hi_by or m("ps_no_upper")
                 origin = f"{lo_by}; {hi_by}"
                 if row["defaulted"]:
-                    origin += "; " + m("ps_defaulted", keys=m("and").join(row["defaulted"]))
+                    defaulted = [f"{cat}.{k}" for k in row["defaulted"]]
+                    origin += "; " + m("ps_defaulted", keys=_limits(defaulted, m, " and "))
             bound_lines.append(
                 m(
                     "ps_bound_line",
@@ -412,9 +429,9 @@ class PlanResults:
         none = m("ps_none")
         mc_text = none if mc is None else m("ps_relative", value=fmt_significant(mc, m.lang, 3))
         md_text = none if md is None else m("ps_points", value=fmt_significant(md, m.lang, 3))
-        bound_lines.append(f"max_change: {mc_text}")
-        bound_lines.append(f"max_deviation_from_reference: {md_text}")
-        bound_lines.append(m("ps_binding", names=", ".join(self._binding_names()) or none))
+        bound_lines.append(m("ps_max_change", value=mc_text))
+        bound_lines.append(m("ps_max_deviation", value=md_text))
+        bound_lines.append(m("ps_binding", names=_limits(self._binding_names(), m) or none))
         if self.unbounded is None:
             bound_lines.append(m("ps_unbounded_same"))
         else:
@@ -520,12 +537,11 @@ class PlanResults:
         pct = lambda x: _pct(x, m)  # noqa: E731
         parts = [
             f"<h4>{esc(self._title(m))}</h4>",
-            f"<p><b>{esc(m(f'ps_verdict_{self.action}'))}</b> ({esc(self.action_reason['code'])}): "
-            f"{esc(m.warning(self.action_reason))}</p>",
+            f"<p><b>{esc(m(f'ps_verdict_{self.action}'))}</b>: {esc(m.warning(self.action_reason))}</p>",
         ]
         g = self.gain_vs_current
         width = pct(self.interval)
-        valued = self.objective != "encounters" and g.get("value") is not None
+        valued = PlanObjective(self.objective).is_value and g.get("value") is not None
         if valued:
             gain = self._value_gain(m, width, " ({})")
         else:
@@ -545,7 +561,7 @@ class PlanResults:
         facts = [
             (m("ps_fact_gain"), gain),
             (m("ps_fact_moves"), moved),
-            (m("ps_fact_binding"), ", ".join(self._binding_names()) or m("ps_none")),
+            (m("ps_fact_binding"), _limits(self._binding_names(), m) or m("ps_none")),
         ]
         parts.append(
             "<table class='planner-facts'>"
@@ -589,6 +605,12 @@ class PlanResults:
 
     # -- results.json --
 
+    def section(self):
+        """The ``allocation`` section as its typed model (`planner.results.Allocation`), validated."""
+        from planner.results import build_section
+
+        return build_section("allocation", self.to_dict())
+
     def to_dict(self) -> dict:
         """The ``allocation`` section of results.json (JSON-ready)."""
         frontier = []
@@ -605,7 +627,7 @@ class PlanResults:
                     "marginal_cost_per_encounter": _r(row["marginal_cost_per_encounter"], 4),
                 }
             )
-            if self.objective != "encounters":
+            if PlanObjective(self.objective).is_value:
                 frontier[-1]["value"] = (
                     None if pd.isna(row["value"]) else _estimate(row["value"], row["value_low"], row["value_high"])
                 )
@@ -647,11 +669,15 @@ class PlanResults:
             "unbounded_differs": self.unbounded_differs,
             "frontier": frontier,
         }
-        if self.objective != "encounters":
+        if PlanObjective(self.objective).is_value:
             out["unit"] = self.unit
             out["gain_vs_current"]["value"] = _estimate(g["value"], g["value_low"], g["value_high"])
             if g.get("warming") is not None:
                 out["gain_vs_current"]["warming"] = round(float(g["warming"]), 2)
+            if g.get("parts") is not None:
+                out["gain_vs_current"]["parts"] = {
+                    k: _estimate(e["value"], e["low"], e["high"]) for k, e in g["parts"].items()
+                }
         if self.budget_level is not None:
             b = self.budget_level
             out["budget_level"] = {**_estimate(b["value"], b["low"], b["high"]), "status": b["status"]}

@@ -36,12 +36,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from planner.objective import PlanObjective
 from planner.plan._common import CATS, PlanError, percentiles
 from planner.transforms import adstock, backcast
 
-OBJECTIVES = ("encounters", "deals", "revenue", "profit")
+#: The objectives' names (the closed set is `planner.objective.PlanObjective`).
+OBJECTIVES = PlanObjective.names()
 #: The unit of each objective's numbers.
-UNITS = {"encounters": "encounters", "deals": "deals", "revenue": "EUR", "profit": "EUR"}
+UNITS = {o.value: o.unit for o in PlanObjective}
 #: The budget levels searched for profit's budget level, as multiples of the plan's budget: the
 #: frontier is extended to these ends when the level lies beyond the frontier's own range. A level
 #: beyond them is reported as above (or below) the plausible range.
@@ -190,34 +192,38 @@ class Experience:
         return self.draws.mean(axis=0) * weekly_budget / 1000.0
 
 
-def objective_of(spec, value: Value | None) -> str:
-    """The plan's objective: ``spec.objective`` when the params have it, else the value's kind."""
+def objective_of(spec, value: Value | None) -> PlanObjective:
+    """The plan's objective: ``spec.objective`` (validated by the params schema) when the spec has
+    one, else the value's kind; checked here only against the `value` it needs."""
     name = getattr(spec, "objective", None) or (value.kind if value is not None else "encounters")
-    if name not in OBJECTIVES:
-        raise PlanError(f"plan.objective must be one of {', '.join(OBJECTIVES)}, not {name!r}")
-    if name == "encounters":
-        return name
+    try:
+        objective = PlanObjective(name)
+    except ValueError:
+        raise PlanError(f"plan.objective must be one of {', '.join(OBJECTIVES)}, not {name!r}") from None
+    if not objective.is_value:
+        return objective
     if value is None:
-        raise PlanError(f"plan.objective {name} needs the value of an encounter (the funnel's {_need(name)})")
-    if name == "profit":
-        if value.kind != "revenue" or value.margin is None:
-            raise PlanError("plan.objective profit needs revenue per encounter and funnel.margin")
-    elif value.kind != name:
-        raise PlanError(f"plan.objective {name} needs the {name} per encounter, got the {value.kind} per encounter")
-    return name
-
-
-def _need(name: str) -> str:
-    return {"deals": "deals", "revenue": "revenue", "profit": "revenue and margin"}[name]
+        raise PlanError(
+            f"plan.objective {objective} needs the value of an encounter (the funnel's {' and '.join(objective.needs)})"
+        )
+    if "margin" in objective.needs and (value.kind != objective.value_kind or value.margin is None):
+        raise PlanError(f"plan.objective {objective} needs {objective.value_kind} per encounter and funnel.margin")
+    if value.kind != objective.value_kind:
+        raise PlanError(
+            f"plan.objective {objective} needs the {objective.value_kind} per encounter, "
+            f"got the {value.kind} per encounter"
+        )
+    return objective
 
 
 class Objective:
     """The objective's number for a split: its point, its draws and the last horizon's like."""
 
-    def __init__(self, name: str, value: Value | None):
-        self.name = name
-        self.unit = UNITS[name]
-        self.value = value if name != "encounters" else None
+    def __init__(self, name: str | PlanObjective, value: Value | None):
+        objective = PlanObjective(name)
+        self.name = objective.value
+        self.unit = objective.unit
+        self.value = value if objective.is_value else None
         self._pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
@@ -304,6 +310,16 @@ class Objective:
             out = out + w.draws[pick] * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
         out = self._margin * out
         return out - budget if self.name == "profit" else out
+
+    def warming_draws(self, n_encounter_draws: int, weekly: np.ndarray | None, weeks: int) -> np.ndarray | None:
+        """The warming's part of `draws` per draw (the same pairing, margin included), so that the
+        gain's warming part and its encounter part each get an interval; None without warming."""
+        w = self.warming
+        if w is None or weekly is None:
+            return None
+        _, iv = self.pairs(n_encounter_draws if n_encounter_draws >= 2 else 1)
+        pick = self._warming_index(w.draws.size)[iv]
+        return self._margin * w.draws[pick] * w.carryover_weeks(float(weekly[CATS.index("content")]), weeks)
 
     def _warming_index(self, k: int) -> np.ndarray:
         """Indices into k warming draws, one per value draw (seeded, the same for every split)."""
