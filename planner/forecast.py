@@ -39,10 +39,10 @@ def weeks_sha256(frame: pd.DataFrame, start=None, end=None) -> str:
     part = frame.loc[start:end] if (start is not None or end is not None) else frame
     part = part.reindex(columns=sorted(part.columns))
     values = np.asarray(part.to_numpy(dtype=float), dtype=float)
-    text = "\n".join(
-        [",".join(map(str, part.columns))]
-        + [f"{d.date().isoformat()}," + ",".join(f"{v:.6g}" for v in row) for d, row in zip(part.index, values, strict=True)]
-    )
+    lines = [",".join(map(str, part.columns))]
+    for day, row in zip(part.index, values, strict=True):
+        lines.append(f"{day.date().isoformat()}," + ",".join(f"{v:.6g}" for v in row))
+    text = "\n".join(lines)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -125,7 +125,6 @@ def after_refresh(plan, direction_holds: bool | None, weeks: int | None):
     text = i18n.render("unstable_on_refresh", context, "en")
     reason = {"code": "unstable_on_refresh", "text": text, "context": context}
     current = plan.current
-    recommended = replace(
-        current, name="recommended", split=current.split.rename("recommended"), euros=current.euros.rename("recommended")
-    )
+    split, euros = current.split.rename("recommended"), current.euros.rename("recommended")
+    recommended = replace(current, name="recommended", split=split, euros=euros)
     return replace(plan, action="test", action_reason=reason, recommended=recommended)
