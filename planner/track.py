@@ -197,3 +197,25 @@ def track_record(dataset, runs: list[Path], source: Path | None = None) -> Track
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return track
+
+
+def table(record, lang: str = "en") -> pd.DataFrame:
+    """The track record (`planner.results.TrackRecord`) as a table for people, headers in `lang`."""
+    from planner.i18n.notebooks import messages
+
+    m = messages(lang)
+    rows = []
+    for r in record.runs if record is not None else []:
+        rows.append(
+            {
+                m("track_col_run"): r.run,
+                m("track_col_weeks"): "" if r.start is None else m.period_dates(r.start, r.end),
+                m("track_col_status"): m(f"track_status_{r.status}") if r.status != "no_forecast" else "",
+                m("track_col_forecast"): None if r.forecast is None else round(r.forecast),
+                m("track_col_actual"): None if r.actual is None else round(r.actual),
+                m("track_col_error"): None if r.error is None else m.pct(r.error, 1),
+                m("track_col_inside"): None if r.inside is None else m("ms_yes" if r.inside else "ms_no"),
+                m("track_col_followed"): None if r.followed is None else m("ms_yes" if r.followed else "ms_no"),
+            }
+        )
+    return pd.DataFrame(rows)
