@@ -19,12 +19,24 @@ import pandas as pd
 
 from planner import CATEGORIES
 
-__all__ = ["FORECAST_SCENARIOS", "NOISE_PER_DRAW", "Forecast", "forecast", "noise_model", "weeks_sha256"]
+__all__ = [
+    "FORECAST_SCENARIOS",
+    "NOISE_PER_DRAW",
+    "REPLAY_DRAWS",
+    "Forecast",
+    "forecast",
+    "noise_model",
+    "replay",
+    "weeks_sha256",
+]
 
 #: The splits every run forecasts.
 FORECAST_SCENARIOS = ("current", "recommended")
 #: Noise paths simulated per posterior draw (the noise is cheap; more paths smooth the tails).
 NOISE_PER_DRAW = 4
+#: Posterior draws kept in the forecast (the ``replay`` record) so that a later run can forecast the
+#: same weeks again at the spend that actually happened.
+REPLAY_DRAWS = 100
 #: Seed offset of the forecast's noise, so that it never reuses the model's own random streams.
 _NOISE_SEED = 2_100_021
 
@@ -84,6 +96,10 @@ class NoiseModel:
 
     def to_dict(self) -> dict:
         return {"family": self.family, "sigma": self.sigma, "rho": self.rho, "dof": self.dof}
+
+    def replay_dict(self) -> dict:
+        """Everything `draw` needs, for the forecast's replay record."""
+        return {**self.to_dict(), "last": self.last, "alpha": self.alpha, "weight_norm": self.weight_norm}
 
 
 def noise_model(model) -> NoiseModel:
@@ -158,6 +174,7 @@ class Forecast:
     action: str
     value: dict | None = None
     samples: dict = field(default_factory=dict, repr=False)
+    replay: dict | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per week and split: ``week_start``, ``scenario``, ``baseline``, ``spend_driven``,
@@ -201,6 +218,7 @@ class Forecast:
                 for name in self.weekly
             },
             "unit": None if self.value is None else self.value["unit"],
+            "replay": self.replay,
         }
 
 
@@ -300,6 +318,8 @@ def forecast(
             }
     if value is not None:
         value["unit"] = unit or "value"
+    base = _baseline_draws(model, index, spend)
+    replay_record = _replay_record(model, base, noise, rng_seed)
     return Forecast(
         weeks=index,
         interval=interval,
@@ -313,4 +333,83 @@ def forecast(
         action=str(plan.action),
         value=value,
         samples=samples,
+        replay=replay_record,
     )
+
+
+def _replay_record(model, base: np.ndarray, noise: NoiseModel, seed: int) -> dict:
+    """A thinned set of the model's draws: what `replay` needs to forecast the horizon at any spend."""
+    from planner.model.layout import filled
+
+    if model.draws is not None:
+        theta, beta, state = model._draw_theta, model._draw_beta, model._draw_state
+    else:
+        theta, beta, state = model._theta[None], model._beta[None], model.last_state.to_numpy()[None]
+    n = theta.shape[0]
+    pick = np.unique(np.linspace(0, n - 1, min(REPLAY_DRAWS, n)).round().astype(int))
+    lam, k, s = filled(theta[pick])
+    m = model.future_multiplier(len(base[0]))
+    return {
+        "seed": seed,
+        "decay": lam.round(6).tolist(),
+        "half_saturation": k.round(4).tolist(),
+        "shape": s.round(6).tolist(),
+        "beta": beta[pick].round(4).tolist(),
+        "state": state[pick].round(4).tolist(),
+        "baseline": base[pick % base.shape[0]].round(3).tolist(),
+        "multiplier": np.asarray(m, dtype=float).round(6).tolist(),
+        "noise": noise.replay_dict(),
+    }
+
+
+def replay(record: dict, weekly_spend: np.ndarray, interval: float) -> dict:
+    """An earlier forecast made again at another spend (the spend that happened), from its replay record.
+
+    Parameters
+    ----------
+    record : dict
+        The ``replay`` record of a forecast section (results.json ``forecast.replay``).
+    weekly_spend : (weeks, 3) array
+        Euros per week and category (CATEGORIES order) over the forecast's weeks.
+    interval : float
+
+    Returns
+    -------
+    dict
+        ``total``, ``low``, ``high`` of the weeks' sum and per week ``weekly_total``, ``weekly_low``,
+        ``weekly_high`` (arrays), noise included as in `forecast`.
+    """
+    from planner.transforms import hill
+
+    x = np.asarray(weekly_spend, dtype=float)
+    lam, k, s = (np.asarray(record[key], dtype=float) for key in ("decay", "half_saturation", "shape"))
+    beta, a = np.asarray(record["beta"], dtype=float), np.asarray(record["state"], dtype=float).copy()
+    base = np.asarray(record["baseline"], dtype=float)
+    mult = np.asarray(record["multiplier"], dtype=float)
+    weeks = x.shape[0]
+    driven = np.empty((lam.shape[0], weeks))
+    for t in range(weeks):
+        a = lam * a + (1.0 - lam) * x[t]
+        driven[:, t] = (beta * hill(a, k, s)).sum(axis=1) * mult[t]
+    mu = np.repeat(driven + base[:, :weeks], NOISE_PER_DRAW, axis=0)
+    nz = record["noise"]
+    noise = NoiseModel(
+        sigma=nz["sigma"],
+        dof=nz["dof"],
+        rho=nz["rho"],
+        last=nz["last"],
+        family=nz["family"],
+        alpha=nz["alpha"],
+        weight_norm=nz["weight_norm"],
+    )
+    sim = mu + noise.draw(mu, np.random.default_rng(int(record["seed"])))
+    q_lo, q_hi = (1 - interval) / 2, 1 - (1 - interval) / 2
+    horizon = sim.sum(axis=1)
+    return {
+        "total": float(mu.mean(axis=0).sum()),
+        "low": float(np.quantile(horizon, q_lo)),
+        "high": float(np.quantile(horizon, q_hi)),
+        "weekly_total": mu.mean(axis=0),
+        "weekly_low": np.quantile(sim, q_lo, axis=0),
+        "weekly_high": np.quantile(sim, q_hi, axis=0),
+    }

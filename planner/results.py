@@ -738,6 +738,29 @@ class ForecastNoise(_Section):
     dof: int = Field(ge=1, description="Degrees of freedom of sigma (drawn per posterior draw).")
 
 
+class ReplayNoise(ForecastNoise):
+    """The noise model in full, for a replay."""
+
+    last: float = Field(description="The weighted error of the last data week (the AR(1) path's start).")
+    alpha: float = Field(ge=0, description="Negative binomial overdispersion (0 otherwise).")
+    weight_norm: float | None = Field(description="Count families: the weights' normalisation; null for ols.")
+
+
+class ForecastReplay(_Section):
+    """A thinned set of the model's posterior draws, so that a later run can forecast the same weeks
+    again at the spend that actually happened (the track record scores that forecast)."""
+
+    seed: int = Field(description="Seed of the noise.")
+    decay: list[list[float]] = Field(description="Per draw, the decay per category.")
+    half_saturation: list[list[float]] = Field(description="Per draw, the half-saturation (EUR/week) per category.")
+    shape: list[list[float]] = Field(description="Per draw, the Hill shape per category.")
+    beta: list[list[float]] = Field(description="Per draw, the encounters at full saturation per category.")
+    state: list[list[float]] = Field(description="Per draw, the carryover state at the end of the data.")
+    baseline: list[list[float]] = Field(description="Per draw, the baseline of each forecast week.")
+    multiplier: list[float] = Field(description="The season's multiplier of each forecast week (1: additive).")
+    noise: ReplayNoise = Field(description="The noise model of a week.")
+
+
 class ForecastSection(_Section):
     """The run's forecast of its horizon, which later runs score (see track_record)."""
 
@@ -754,6 +777,7 @@ class ForecastSection(_Section):
         description="The forecast of the current and the recommended split."
     )
     unit: str | None = Field(description="Unit of the scenarios' value (deals or EUR); null for encounters.")
+    replay: ForecastReplay | None = Field(default=None, description="Draws to forecast the weeks again at any spend.")
 
 
 class TrackRun(_Section):
@@ -773,9 +797,12 @@ class TrackRun(_Section):
     )
     spend_matches: bool | None = Field(description="Whether the actual spend was near that split.")
     followed: bool | None = Field(description="Whether the actual spend was near the recommended split.")
-    forecast: float | None = Field(description="Forecast total encounters of its weeks.")
+    forecast: float | None = Field(
+        description="Forecast total encounters of its weeks, made again from its draws at the spend that happened."
+    )
     low: float | None = Field(description="Lower end of the forecast interval.")
     high: float | None = Field(description="Upper end of the forecast interval.")
+    planned_forecast: float | None = Field(description="Its forecast for the split the spend was nearest to.")
     actual: float | None = Field(description="Actual total encounters of those weeks.")
     error: float | None = Field(description="actual / forecast - 1.")
     inside: bool | None = Field(description="Whether the actual total fell inside the interval.")

@@ -118,6 +118,7 @@ def _row(path: Path, status: str, raw: dict, forecast: dict | None) -> dict:
         "spend_matches": None,
         "followed": None,
         "forecast": None,
+        "planned_forecast": None,
         "low": None,
         "high": None,
         "actual": None,
@@ -165,14 +166,24 @@ def score_run(path: Path, dataset) -> dict:
     name = "recommended" if followed else min(near, key=lambda k: near[k][1])
     chosen = scenarios[name]
     actual_weeks = dataset.y.loc[weeks].to_numpy(dtype=float)
-    low_w = np.array([w["low"] for w in chosen["weeks"]])
-    high_w = np.array([w["high"] for w in chosen["weeks"]])
+    planned = chosen["total"]
+    if forecast.get("replay"):
+        # the same model's forecast at the spend that happened: a forecast is judged on what it was asked
+        from planner.forecast import replay
+
+        again = replay(forecast["replay"], dataset.spend.loc[weeks, list(CATEGORIES)].to_numpy(), forecast["interval"])
+        total = {k: again[k] for k in ("total", "low", "high")}
+        low_w, high_w = again["weekly_low"], again["weekly_high"]
+    else:
+        total = planned
+        low_w = np.array([w["low"] for w in chosen["weeks"]])
+        high_w = np.array([w["high"] for w in chosen["weeks"]])
     actual = float(actual_weeks.sum())
-    total = chosen["total"]
     row.update(
         scenario=name,
         spend_matches=bool(near[name][0]),
         followed=bool(followed),
+        planned_forecast=float(planned["total"]),
         forecast=float(total["total"]),
         low=float(total["low"]),
         high=float(total["high"]),
