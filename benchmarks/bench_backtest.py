@@ -22,7 +22,7 @@ Reported per generator and overall:
 
     python benchmarks/bench_backtest.py                      # six generators, seed 0, 100 draws
     python benchmarks/bench_backtest.py --generators additive_hill no_effect --draws 50
-    python benchmarks/bench_backtest.py --write-docs         # also docs/benchmarks.md, section backtest
+    python benchmarks/bench_backtest.py --write-docs         # also docs/benchmarks.md and docs/forecast.md
 """
 
 from __future__ import annotations
@@ -252,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--draws", type=int, default=100, help="posterior draws of each run's model")
     ap.add_argument("--jobs", type=int, default=1, help="histories backtested at a time")
+    ap.add_argument("--out", type=Path, help="also write the report (markdown) to this file")
     ap.add_argument("--write-docs", action="store_true", help="write the report into docs/benchmarks.md")
     args = ap.parse_args(argv)
 
@@ -267,8 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     text += f"\n- wall time {time.perf_counter() - started:.0f} s with --jobs {args.jobs}"
     print("## Backtest: scheduled runs scored against the generators' actual weeks\n")
     print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
     if args.write_docs:
         write_section(ROOT / "docs" / "benchmarks.md", "backtest", text)
+        write_section(ROOT / "docs" / "forecast.md", "backtest", text)
     weeks = sum(r["_weeks"] for r in rows)
     coverage = sum(r["_inside"] for r in rows) / weeks if weeks else 0.0
     return 0 if COVERAGE_TARGET[0] <= coverage <= COVERAGE_TARGET[1] else 1
