@@ -24,7 +24,7 @@ def track_lines(results) -> list[str]:
         lines.append(
             m(
                 "forecast_line",
-                period=m.period(forecast.horizon_weeks, "noun"),
+                period=m.period(forecast.horizon_weeks, "for"),
                 total=m.int(round_sig(rec.total)),
                 low=m.int(round_sig(rec.low)),
                 high=m.int(round_sig(rec.high)),
@@ -76,8 +76,8 @@ def _stability_line(m: Messages, stability) -> str:
     return m(
         key,
         weeks=weeks,
-        share=m.pct(stability.share_change or 0.0, 1),
-        split=m.pct(stability.split_change or 0.0, 1),
+        share=m.number(100 * (stability.share_change or 0.0), 1),
+        split=m.number(100 * (stability.split_change or 0.0), 1),
     )
 
 
