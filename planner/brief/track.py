@@ -25,10 +25,10 @@ def track_lines(results) -> list[str]:
             m(
                 "forecast_line",
                 period=m.period(forecast.horizon_weeks, "for"),
-                total=m.int(round_sig(rec.total)),
-                low=m.int(round_sig(rec.low)),
-                high=m.int(round_sig(rec.high)),
-                current=m.int(round_sig(cur.total)),
+                total=m.int(round_sig(rec.total, 3)),
+                low=m.int(round_sig(rec.low, 3)),
+                high=m.int(round_sig(rec.high, 3)),
+                current=m.int(round_sig(cur.total, 3)),
             )
         )
     if track is not None:
