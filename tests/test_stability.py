@@ -107,3 +107,23 @@ def test_a_refit_on_too_short_a_history_is_reported_not_run(example):
     (refit,) = stability.refits
     assert refit.error and "a refit needs" in refit.error
     assert stability.direction_holds is None and settle(plan, stability) is plan
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_the_headline_of_an_unstable_move_says_why_it_is_a_test(lang):
+    import json
+    from pathlib import Path
+
+    from planner.brief import headline
+    from planner.results import parse_results
+
+    raw = json.loads((Path(__file__).parent / "fixtures" / "results_content.json").read_text(encoding="utf-8"))
+    alloc = raw["allocation"]
+    assert alloc["action"] == "move"
+    alloc["action"] = "test"
+    alloc["action_reason"] = {"code": "unstable_on_refresh", "text": "", "context": {"weeks": 4}}
+    alloc["recommended"] = {**alloc["current"]}
+    raw["run"]["language"] = lang
+    text = headline(parse_results(raw)).text
+    assert ("without the last weeks" in text) if lang == "en" else ("viimeisiä viikkoja" in text)
+    assert "weak" not in text and "heikko" not in text

@@ -325,6 +325,8 @@ class BriefView:
             return done(code, m("headline_move", **words, prob_clause=prob_clause) + note, numbers)
         if code == "weak_model" and direction:
             return done(code, m("headline_weak", **words, prob_clause=prob_clause) + note, numbers)
+        if code == "unstable_on_refresh" and direction:
+            return done(code, m("headline_unstable", **words) + note, numbers)
         if code == "not_clearly_better" and direction:
             doubt = m("hl_doubt_prob", prob=numbers["prob"])
             return done(code, m("headline_uncertain", **words, doubt=doubt) + note, numbers)
