@@ -693,7 +693,6 @@ class FunnelSection(_Section):
     sentences: list[FunnelSentence] = Field(default_factory=list, description="The sentences readers show.")
 
 
-
 # -- forecast, track record and refresh stability ------------------------------------------------
 
 
