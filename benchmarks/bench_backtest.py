@@ -11,7 +11,8 @@ Reported per generator and overall:
 - coverage: the share of forecast weeks whose actual encounters fell inside the 80 % interval
   (target 75-90 %);
 - MAPE of the forecast against a seasonal-naive forecast (the same week a year earlier); the
-  forecast should beat it wherever spend matters (every generator but ``no_effect``);
+  forecast should beat it wherever spend matters (in every generator; ``no_effect`` is one whose
+  design alone generates nothing);
 - flips: the share of consecutive run pairs whose action differs (target under 10 % where the
   truth does not change: every generator but ``drifting_mix``), and reversed moves (a move whose
   direction the next run's best split reverses);
@@ -46,8 +47,9 @@ CATS = list(CATEGORIES)
 STEP = 13  # weeks between scheduled runs (a quarter)
 SPAN = 104  # the schedule covers the last two years of each history
 SEASON = 52  # seasonal-naive: the same week a year earlier
-#: Generators whose spend has no effect (no spend to beat seasonal-naive with) and whose truth drifts.
-NO_SPEND_EFFECT = {"no_effect"}
+#: Generators whose spend has no effect at all (none of planner.generators: in ``no_effect`` only
+#: design does nothing) and whose truth drifts (its channel mix changes over the years).
+NO_SPEND_EFFECT: set[str] = set()
 DRIFTING = {"drifting_mix"}
 COVERAGE_TARGET = (0.75, 0.90)
 #: The default histories: a few minutes with --jobs 1 (every generator of 156 weeks works too).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ NOISE_PER_DRAW = 4
 #: Posterior draws kept in the forecast (the ``replay`` record) so that a later run can forecast the
 #: same weeks again at the spend that actually happened.
 REPLAY_DRAWS = 100
+#: The forecast's noise is at most this many times the residuals' own (a model whose out-of-sample
+#: errors are larger still is weak, and says so).
+MAX_INFLATION = 3.0
 #: Seed offset of the forecast's noise, so that it never reuses the model's own random streams.
 _NOISE_SEED = 2_100_021
 
@@ -75,6 +78,7 @@ class NoiseModel:
     family: str
     alpha: float
     weight_norm: float | None  # count families: sw = (mu + alpha mu^2)^-1/2 / weight_norm
+    inflation: float = 1.0  # sigma's factor over the residuals' own scale (see `out_of_sample_inflation`)
 
     def sw(self, mu: np.ndarray) -> np.ndarray:
         if self.weight_norm is None:
@@ -95,11 +99,38 @@ class NoiseModel:
         return e / self.sw(mu)
 
     def to_dict(self) -> dict:
-        return {"family": self.family, "sigma": self.sigma, "rho": self.rho, "dof": self.dof}
+        return {
+            "family": self.family,
+            "sigma": self.sigma,
+            "rho": self.rho,
+            "dof": self.dof,
+            "inflation": self.inflation,
+        }
 
     def replay_dict(self) -> dict:
         """Everything `draw` needs, for the forecast's replay record."""
-        return {**self.to_dict(), "last": self.last, "alpha": self.alpha, "weight_norm": self.weight_norm}
+        out = {**self.to_dict(), "last": self.last, "alpha": self.alpha, "weight_norm": self.weight_norm}
+        return out
+
+
+def out_of_sample_inflation(model, parameter_var: float) -> float:
+    """How much wider a week's noise must be for the forecast to match the model's own forecast errors.
+
+    The residuals measure the noise around the fit; forecasts of unseen weeks also miss by what the
+    baseline and the season cannot foresee. The model's rolling-origin cross-validation (13-week
+    forecasts from earlier origins; else its holdout) measures that total error, ``cv_rmse``. Of it,
+    ``parameter_var`` (the spread of the expected encounters over the draws) is already in the
+    forecast; the noise makes up the rest: ``sigma' = sqrt((cv_rmse^2 - parameter_var) / fit_rmse^2) sigma``,
+    never below ``sigma`` and at most `MAX_INFLATION` times it.
+    """
+    fit_rmse = float(model.diagnostics.get("rmse") or 0.0)
+    cv = model.cv or {}
+    hold = model.holdout or {}
+    out = cv.get("rmse") if cv.get("rmse") is not None else hold.get("rmse")
+    if not fit_rmse > 0 or out is None or not math.isfinite(float(out)):
+        return 1.0
+    excess = (float(out) ** 2 - parameter_var) / fit_rmse**2
+    return float(min(max(math.sqrt(max(excess, 0.0)), 1.0), MAX_INFLATION))
 
 
 def noise_model(model) -> NoiseModel:
@@ -222,6 +253,16 @@ class Forecast:
         }
 
 
+def _parameter_var(model, index: pd.DatetimeIndex, weekly: pd.Series) -> float:
+    """Mean over the weeks of the variance over the draws of the expected encounters (0 without draws)."""
+    if model.draws is None:
+        return 0.0
+    spend = pd.DataFrame([weekly.reindex(list(CATEGORIES)).to_numpy(dtype=float)] * len(index), index=index)
+    spend.columns = list(CATEGORIES)
+    mu = model.simulate(spend, draws=True).sum(axis=2) + _baseline_draws(model, index, spend)
+    return float(mu.var(axis=0).mean())
+
+
 def _baseline_draws(model, index: pd.DatetimeIndex, spend: pd.DataFrame) -> np.ndarray:
     """The baseline of the horizon's weeks per draw (d, weeks); the mode's as one draw without draws."""
     base_x = model._future_design(index, spend, None, None)  # the model's own future baseline columns
@@ -267,6 +308,9 @@ def forecast(
     interval = float(model.interval)
     q_lo, q_hi = (1 - interval) / 2, 1 - (1 - interval) / 2
     noise = noise_model(model)
+    spread = _parameter_var(model, index, plan.current.euros / weeks)
+    factor = out_of_sample_inflation(model, spread)
+    noise = replace(noise, sigma=noise.sigma * factor, inflation=factor)
     rng_seed = int(model.spec.seed if seed is None else seed) + _NOISE_SEED
     weekly, totals, splits, samples = {}, {}, {}, {}
     value = {} if value_draws is not None else None
@@ -401,6 +445,7 @@ def replay(record: dict, weekly_spend: np.ndarray, interval: float) -> dict:
         family=nz["family"],
         alpha=nz["alpha"],
         weight_norm=nz["weight_norm"],
+        inflation=nz.get("inflation", 1.0),
     )
     sim = mu + noise.draw(mu, np.random.default_rng(int(record["seed"])))
     q_lo, q_hi = (1 - interval) / 2, 1 - (1 - interval) / 2

@@ -735,6 +735,11 @@ class ForecastNoise(_Section):
     sigma: float = Field(ge=0, description="Scale of the weighted innovations.")
     rho: float = Field(description="AR(1) correlation of the errors.")
     dof: int = Field(ge=1, description="Degrees of freedom of sigma (drawn per posterior draw).")
+    inflation: float = Field(
+        ge=1,
+        description="sigma's factor over the residuals' own scale, so that the forecast's spread matches the "
+        "model's cross-validated forecast errors (1: the residuals' scale).",
+    )
 
 
 class ReplayNoise(ForecastNoise):
