@@ -14,8 +14,9 @@ Reported per generator and overall:
   forecast should beat it wherever spend matters (in every generator; ``no_effect`` is one whose
   design alone generates nothing);
 - flips: the share of consecutive run pairs whose action differs (target under 10 % where the
-  truth does not change: every generator but ``drifting_mix``), and reversed moves (a move whose
-  direction the next run's best split reverses);
+  truth does not change: every generator but ``drifting_mix``), the same between move and keep
+  only (a weak early model's ``test`` turning into a move as the history grows left out), and
+  reversed moves (a move whose direction the next run's best split reverses);
 - gain: the true spend-driven encounters of following each run's recommended split against keeping
   the first run's split, at each run's budget (the truth's response over each horizon at flat
   spend, from the carryover state at the end of the history: an approximation that treats the
@@ -170,6 +171,7 @@ def summarise(result: dict) -> dict:
     ape_naive = np.concatenate([r["ape_naive"] for r in runs])
     pairs = list(zip(runs, runs[1:], strict=False))
     flips = sum(a["action"] != b["action"] for a, b in pairs)
+    move_keep = sum(a["action"] != b["action"] and "test" not in (a["action"], b["action"]) for a, b in pairs)
     follow, keep = result["gain"]
     return {
         "generator": result["name"],
@@ -181,6 +183,7 @@ def summarise(result: dict) -> dict:
         "beats naive": bool(ape.mean() < ape_naive.mean()),
         "actions": "".join(r["action"][0] for r in runs),
         "flips": flips / max(len(pairs), 1),
+        "move/keep flips": move_keep / max(len(pairs), 1),
         "reversed moves": _reversed(runs),
         "unstable": sum(r["unstable"] for r in runs),
         "gain %": 100 * (follow - keep) / keep if keep > 0 else float("nan"),
@@ -210,6 +213,7 @@ def markdown(rows: list[dict], draws: int, seeds: list[int]) -> str:
     steady = [r for r in rows if r["generator"] not in DRIFTING]
     flips = float(np.mean([r["flips"] for r in steady])) if steady else float("nan")
     worst_flips = max((r["flips"] for r in steady), default=float("nan"))
+    move_keep = float(np.mean([r["move/keep flips"] for r in steady])) if steady else float("nan")
     beats = [r["generator"] for r in spend if not r["beats naive"]]
     follow, keep = sum(r["_follow"] for r in rows), sum(r["_keep"] for r in rows)
     lo, hi = COVERAGE_TARGET
@@ -230,7 +234,8 @@ def markdown(rows: list[dict], draws: int, seeds: list[int]) -> str:
         f"- forecast beats seasonal-naive MAPE on every generator where spend matters: "
         f"{met(not beats)}" + (f" (not on {', '.join(beats)})" if beats else ""),
         f"- action flips between consecutive runs where the truth does not change: mean {flips:.1%}, "
-        f"worst generator {worst_flips:.1%} (target under {FLIP_TARGET:.0%}): {met(worst_flips < FLIP_TARGET)}",
+        f"worst generator {worst_flips:.1%} (target under {FLIP_TARGET:.0%}): {met(worst_flips < FLIP_TARGET)}; "
+        f"between move and keep only (a change to or from test left out): mean {move_keep:.1%}",
         f"- moves reversed by the next run: {sum(r['reversed moves'] for r in rows)}; moves turned into tests "
         f"by the refresh check: {sum(r['unstable'] for r in rows)}",
         f"- following the plans against keeping the first split: {100 * (follow - keep) / keep:+.2f} % true "
