@@ -36,7 +36,7 @@ FORECAST_SCENARIOS = ("current", "recommended")
 NOISE_PER_DRAW = 4
 #: Posterior draws kept in the forecast (the ``replay`` record) so that a later run can forecast the
 #: same weeks again at the spend that actually happened.
-REPLAY_DRAWS = 100
+REPLAY_DRAWS = 50
 #: The forecast's noise is at most this many times the residuals' own (a model whose out-of-sample
 #: errors are larger still is weak, and says so).
 MAX_INFLATION = 3.0
@@ -395,15 +395,22 @@ def _replay_record(model, base: np.ndarray, noise: NoiseModel, seed: int) -> dic
     m = model.future_multiplier(len(base[0]))
     return {
         "seed": seed,
-        "decay": lam.round(6).tolist(),
-        "half_saturation": k.round(4).tolist(),
-        "shape": s.round(6).tolist(),
-        "beta": beta[pick].round(4).tolist(),
-        "state": state[pick].round(4).tolist(),
-        "baseline": base[pick % base.shape[0]].round(3).tolist(),
-        "multiplier": np.asarray(m, dtype=float).round(6).tolist(),
+        "decay": lam.round(5).tolist(),
+        "half_saturation": _sig(k),
+        "shape": s.round(4).tolist(),
+        "beta": _sig(beta[pick]),
+        "state": _sig(state[pick]),
+        "baseline": _sig(base[pick % base.shape[0]]),
+        "multiplier": np.asarray(m, dtype=float).round(5).tolist(),
         "noise": noise.replay_dict(),
     }
+
+
+def _sig(values: np.ndarray, digits: int = 6) -> list:
+    """Values to `digits` significant figures, as nested lists (the record's numbers stay short)."""
+    v = np.asarray(values, dtype=float)
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.maximum(np.abs(v), 1e-12))))
+    return (np.round(v * scale) / scale).tolist()
 
 
 def replay(record: dict, weekly_spend: np.ndarray, interval: float) -> dict:
