@@ -230,6 +230,8 @@ class Pipeline:
         from planner.track import earlier_runs, history_folder, track_record
 
         folder = history_folder(self.run_dir, self.params.name)
+        if folder is None:  # opened by hand: the plan's run folders under output.dir
+            folder = self.params.output_dir / self.params.name
         return track_record(self.data, earlier_runs(folder, exclude=self.run_dir), folder)
 
     # -- results.json ---------------------------------------------------------------------------
