@@ -90,6 +90,13 @@ def stage_times(folder: Path) -> list[tuple[str, float, str]]:
     if "frontier" in timings:
         rows.append((f"frontier ({params.plan.frontier.steps} budget levels)", timings["frontier"], ""))
     rows.append(("whole plan", t, "optimisation, scenarios, frontier, draws"))
+    from planner.forecast import forecast
+    from planner.stability import refresh_stability
+
+    t, _ = timed(lambda: refresh_stability(data, res, plan))
+    rows.append(("refresh refits", t, "without the last 4 and 8 weeks, each fit and plan"))
+    t, _ = timed(lambda: forecast(res, plan, data=data), repeat=3)
+    rows.append(("forecast", t, "both splits, noise included"))
     run_dir = folder / "stage-run"
     run_dir.mkdir()
     pipe = Pipeline(EXAMPLE, run_dir)

@@ -124,8 +124,17 @@ def cmd_run(args) -> int:
         else:
             print(f"error: {o.message}", file=sys.stderr, flush=True)
 
+    if args.history and not Path(args.history).is_dir():
+        print(f"error: --history {args.history}: no such folder", file=sys.stderr)
+        return EXIT_INVALID
     outcomes = run_many(
-        files, args.out, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, on_done=report
+        files,
+        args.out,
+        jobs=args.jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        on_done=report,
+        history=args.history,
     )
     if len(outcomes) > 1:
         _print_summary(outcomes)
@@ -221,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="with --executor dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 "
         "(default: a local cluster of --jobs workers). Workers must see the same files.",
+    )
+    r.add_argument(
+        "--history",
+        metavar="DIR",
+        help="score the forecasts of the earlier runs in DIR (run folders, or a folder of <name>/ folders "
+        "of them; default: the earlier runs beside the new one)",
     )
     r.set_defaults(func=cmd_run)
 

@@ -198,9 +198,47 @@ class Pipeline:
             experience = Experience(funnel.experience_draws(), decay=None)
 
         def compute():
-            return plan_budget(self.model, spec, self.data.spend, value=value, experience=experience)
+            from planner.stability import refresh_stability, settle
+
+            first = plan_budget(self.model, spec, self.data.spend, value=value, experience=experience)
+            # the refits on a shorter history decide whether a move stands (see planner.stability)
+            stability = self._cached(
+                "stability", lambda: refresh_stability(self.data, self.model, first, value=value, experience=experience)
+            )
+            self.__dict__["stability"] = stability
+            return settle(first, stability)
 
         return self._cached("plan", compute)
+
+    @cached_property
+    def stability(self):
+        """The refits without the last weeks (`planner.stability.Stability`), made with the plan."""
+        _ = self.plan
+        return self._cached("stability", lambda: None)
+
+    @cached_property
+    def forecast(self):
+        """The forecast of the horizon for the current and recommended split (`planner.forecast.Forecast`)."""
+        from planner.forecast import forecast
+
+        value_draws = unit = None
+        funnel = self.funnel
+        if funnel is not None and self.params.plan.objective != "encounters":
+            kind = "deals" if self.params.plan.objective == "deals" else "revenue"
+            value_draws, unit = funnel.value_draws(kind), ("deals" if kind == "deals" else "EUR")
+        return self._cached(
+            "forecast", lambda: forecast(self.model, self.plan, data=self.data, value_draws=value_draws, unit=unit)
+        )
+
+    @cached_property
+    def track(self):
+        """Earlier runs' forecasts scored against the data (`planner.track.Track`)."""
+        from planner.track import earlier_runs, history_folder, track_record
+
+        folder = history_folder(self.run_dir, self.params.name)
+        if folder is None:  # opened by hand: the plan's run folders under output.dir
+            folder = self.params.output_dir / self.params.name
+        return track_record(self.data, earlier_runs(folder, exclude=self.run_dir), folder)
 
     # -- results.json ---------------------------------------------------------------------------
 
@@ -289,6 +327,14 @@ class Pipeline:
         self.record("next_test", self.next_test)
         self.warn(self.plan.warnings)
 
+    def record_forecast(self) -> None:
+        """Write the forecast, track record and stability sections, their warnings and forecast.csv."""
+        self.record("forecast", self.forecast.to_dict())
+        self.record("track_record", self.track.to_dict())
+        self.record("stability", self.stability.to_dict())
+        self.warn(self.track.warnings())
+        self.save_table(self.forecast.to_frame(), "forecast.csv")
+
     def results(self) -> Results:
         """results.json as a `planner.results.Results`, with any missing section computed now.
 
@@ -304,6 +350,8 @@ class Pipeline:
             self.record_funnel()
         if "allocation" not in results:
             self.record_plan()
+        if "forecast" not in results:
+            self.record_forecast()
         return parse_results(self._load_results(), str(self._results_path or "results.json"))
 
     # -- files ------------------------------------------------------------------------------------

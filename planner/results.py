@@ -438,6 +438,7 @@ class ActionReason(_Section):
         "small_gain",
         "not_clearly_better",
         "no_draws",
+        "unstable_on_refresh",
     ] = Field(description="Stable identifier of the reason.")
     text: str = Field(description="The reason in English.")
     context: dict[str, Any] = Field(default_factory=dict, description="The numbers behind the reason.")
@@ -713,6 +714,173 @@ class FunnelSection(_Section):
     sentences: list[FunnelSentence] = Field(default_factory=list, description="The sentences readers show.")
 
 
+# -- forecast, track record and refresh stability ------------------------------------------------
+
+
+class ForecastWeek(_Section):
+    """One week of a split's forecast."""
+
+    week_start: date = Field(description="The week (its Monday).")
+    baseline: float = Field(description="Expected baseline encounters (trend, season, holidays, controls).")
+    spend_driven: float = Field(description="Expected spend-driven encounters of this split.")
+    total: float = Field(description="Expected total quality-weighted encounters (baseline + spend-driven).")
+    low: float = Field(description="Lower end of the interval of the week's actual total (a week's noise included).")
+    high: float = Field(description="Upper end of the interval of the week's actual total (a week's noise included).")
+
+
+class ForecastTotal(_Section):
+    """A total over the horizon with its interval."""
+
+    total: float = Field(description="Expected total over the horizon.")
+    low: float = Field(description="Lower end of the interval of the horizon's actual total.")
+    high: float = Field(description="Upper end of the interval of the horizon's actual total.")
+
+
+class ForecastScenario(_Section):
+    """The forecast of one split."""
+
+    weekly_spend: Euros = Field(description="Euros per week per category behind the forecast.")
+    split: Shares = Field(description="Share of the spend per category.")
+    total: ForecastTotal = Field(description="All quality-weighted encounters over the horizon.")
+    value: ForecastTotal | None = Field(
+        description="Under a deals or revenue objective, the value of all the horizon's encounters in "
+        "forecast.unit; null otherwise."
+    )
+    weeks: list[ForecastWeek] = Field(description="Week by week.")
+
+
+class ForecastNoise(_Section):
+    """The noise of a week that the forecast's intervals include."""
+
+    family: str = Field(description="The model's family.")
+    sigma: float = Field(ge=0, description="Scale of the weighted innovations.")
+    rho: float = Field(description="AR(1) correlation of the errors.")
+    dof: int = Field(ge=1, description="Degrees of freedom of sigma (drawn per posterior draw).")
+    inflation: float = Field(
+        ge=1,
+        description="sigma's factor over the residuals' own scale, so that the forecast's spread matches the "
+        "model's cross-validated forecast errors (1: the residuals' scale).",
+    )
+
+
+class ReplayNoise(ForecastNoise):
+    """The noise model in full, for a replay."""
+
+    last: float = Field(description="The weighted error of the last data week (the AR(1) path's start).")
+    alpha: float = Field(ge=0, description="Negative binomial overdispersion (0 otherwise).")
+    weight_norm: float | None = Field(description="Count families: the weights' normalisation; null for ols.")
+
+
+class ForecastReplay(_Section):
+    """A thinned set of the model's posterior draws, so that a later run can forecast the same weeks
+    again at the spend that actually happened (the track record scores that forecast)."""
+
+    seed: int = Field(description="Seed of the noise.")
+    decay: list[list[float]] = Field(description="Per draw, the decay per category.")
+    half_saturation: list[list[float]] = Field(description="Per draw, the half-saturation (EUR/week) per category.")
+    shape: list[list[float]] = Field(description="Per draw, the Hill shape per category.")
+    beta: list[list[float]] = Field(description="Per draw, the encounters at full saturation per category.")
+    state: list[list[float]] = Field(description="Per draw, the carryover state at the end of the data.")
+    baseline: list[list[float]] = Field(description="Per draw, the baseline of each forecast week.")
+    multiplier: list[float] = Field(description="The season's multiplier of each forecast week (1: additive).")
+    noise: ReplayNoise = Field(description="The noise model of a week.")
+
+
+class ForecastSection(_Section):
+    """The run's forecast of its horizon, which later runs score (see track_record)."""
+
+    horizon_weeks: int = Field(gt=0, description="Weeks forecast (plan.horizon_weeks).")
+    interval: float = Field(gt=0, lt=1, description="Width of the intervals.")
+    start: date = Field(description="First forecast week.")
+    end: date = Field(description="Last forecast week.")
+    data_start: date = Field(description="First week the model saw.")
+    data_end: date = Field(description="Last week the model saw.")
+    data_weeks_sha256: str = Field(description="Fingerprint of the data's weeks (a later run checks its copy).")
+    action: Literal["move", "keep", "test"] = Field(description="The plan's action when the forecast was made.")
+    noise: ForecastNoise = Field(description="The noise model of a week.")
+    scenarios: dict[Literal["current", "recommended"], ForecastScenario] = Field(
+        description="The forecast of the current and the recommended split."
+    )
+    unit: str | None = Field(description="Unit of the scenarios' value (deals or EUR); null for encounters.")
+    replay: ForecastReplay | None = Field(default=None, description="Draws to forecast the weeks again at any spend.")
+
+
+class TrackRun(_Section):
+    """One earlier run and how its forecast fared."""
+
+    run: str = Field(description="The earlier run's folder name.")
+    started: datetime | None = Field(description="When it started.")
+    status: Literal["scored", "changed", "pending", "no_forecast"] = Field(
+        description="scored; changed: the data of weeks it saw differ now (not scored); pending: its weeks "
+        "are not all in the data yet; no_forecast: it wrote no forecast."
+    )
+    action: Literal["move", "keep", "test"] | None = Field(description="Its action.")
+    start: date | None = Field(description="Its first forecast week.")
+    end: date | None = Field(description="Its last forecast week.")
+    scenario: Literal["current", "recommended"] | None = Field(
+        description="The forecast scored: the split the actual spend was nearest to."
+    )
+    spend_matches: bool | None = Field(description="Whether the actual spend was near that split.")
+    followed: bool | None = Field(description="Whether the actual spend was near the recommended split.")
+    forecast: float | None = Field(
+        description="Forecast total encounters of its weeks, made again from its draws at the spend that happened."
+    )
+    low: float | None = Field(description="Lower end of the forecast interval.")
+    high: float | None = Field(description="Upper end of the forecast interval.")
+    planned_forecast: float | None = Field(description="Its forecast for the split the spend was nearest to.")
+    actual: float | None = Field(description="Actual total encounters of those weeks.")
+    error: float | None = Field(description="actual / forecast - 1.")
+    inside: bool | None = Field(description="Whether the actual total fell inside the interval.")
+    weekly_coverage: float | None = Field(description="Share of its weeks inside the week's interval.")
+    forecast_gain: float | None = Field(description="Followed moves: recommended minus current forecast.")
+    realised_gain: float | None = Field(description="Followed moves: actual minus the current split's forecast.")
+
+
+class TrackRecord(_Section):
+    """Earlier runs' forecasts scored against the weeks that have happened since."""
+
+    source: str | None = Field(description="The folder the earlier runs were read from; null when none.")
+    interval: float | None = Field(description="Width of the scored intervals.")
+    scored: int = Field(ge=0, description="Runs scored.")
+    inside: int = Field(ge=0, description="Scored runs whose actual total fell inside the interval.")
+    mean_abs_error: float | None = Field(description="Mean absolute error of the scored runs (fraction).")
+    weekly_coverage: float | None = Field(description="Share of all scored weeks inside their interval.")
+    followed: int = Field(ge=0, description="Scored runs whose plan was followed.")
+    changed: int = Field(ge=0, description="Runs not scored because the data of their weeks changed.")
+    pending: int = Field(ge=0, description="Runs whose forecast weeks are not all in the data yet.")
+    runs: list[TrackRun] = Field(description="Each earlier run, oldest first.")
+
+
+class RefitRow(_Section):
+    """One refit on the history without its last weeks."""
+
+    weeks_dropped: int = Field(gt=0, description="Weeks left out.")
+    shares: dict[Category, float | None] | None = Field(description="Contribution shares of the refit.")
+    candidate: Shares | None = Field(description="The refit's best split (same budget).")
+    action: Literal["move", "keep", "test"] | None = Field(description="The refit's action.")
+    reason: str | None = Field(description="The refit's action_reason code.")
+    share_change: float | None = Field(description="Largest change of a contribution share against the run.")
+    split_change: float | None = Field(description="Largest change of a best-split share against the run.")
+    direction_holds: bool | None = Field(description="For a move: whether this refit keeps its direction.")
+    error: str | None = Field(description="Why the refit could not run; null when it ran.")
+    seconds: float = Field(ge=0, description="Time of the refit.")
+
+
+class StabilitySection(_Section):
+    """How the advice moves when the last weeks are left out (refresh stability)."""
+
+    action: Literal["move", "keep", "test"] = Field(description="The plan's action before the check.")
+    share_change: float | None = Field(description="Largest contribution-share change over the refits.")
+    split_change: float | None = Field(description="Largest best-split share change over the refits.")
+    action_differs: bool = Field(description="Whether any refit's action differs.")
+    direction_holds: bool | None = Field(
+        description="For a move: whether every refit keeps its direction (false: the move became a test "
+        "with reason unstable_on_refresh); null otherwise."
+    )
+    seconds: float = Field(ge=0, description="Time the refits took.")
+    refits: list[RefitRow] = Field(description="Each refit.")
+
+
 # -- the whole file --------------------------------------------------------------------------------
 
 #: Sections a finished run has; absent while the run is in progress.
@@ -746,6 +914,9 @@ class Results(BaseModel):
     funnel: FunnelSection | None = Field(
         default=None, description="Leads, deals, revenue and experience; null without params funnel section."
     )
+    forecast: ForecastSection | None = Field(default=None, description="The forecast of the horizon.")
+    track_record: TrackRecord | None = Field(default=None, description="Earlier runs' forecasts, scored.")
+    stability: StabilitySection | None = Field(default=None, description="The refits without the last weeks.")
 
     @property
     def schema(self) -> int:  # noqa: D102 - the JSON key, without shadowing BaseModel's class attribute
@@ -766,7 +937,7 @@ class Results(BaseModel):
     def to_dict(self) -> dict:
         """The JSON-ready dict, as written to results.json (sections not yet recorded left out)."""
         out = self.model_dump(mode="json", by_alias=True)
-        for name in (*OPTIONAL_SECTIONS, "funnel"):
+        for name in (*OPTIONAL_SECTIONS, "funnel", "forecast", "track_record", "stability"):
             if name not in self.model_fields_set:
                 out.pop(name, None)
         return out
@@ -782,6 +953,9 @@ SECTIONS: dict[str, Any] = {
     "allocation": Allocation,
     "next_test": NextTest | None,
     "funnel": FunnelSection | None,
+    "forecast": ForecastSection | None,
+    "track_record": TrackRecord | None,
+    "stability": StabilitySection | None,
 }
 
 

@@ -30,6 +30,7 @@ from planner.data import DataError, load_data, save_parsed
 from planner.params import ParamsError
 from planner.pipeline import base_results, read_results, write_json
 from planner.results import Results
+from planner.track import HISTORY_FILE
 
 __all__ = [
     "InputError",
@@ -413,6 +414,7 @@ def run(
     *,
     progress=None,
     notebook_dir: Path | None = None,
+    history: str | os.PathLike | None = None,
 ) -> RunOutcome:
     """Run the notebook suite for one params file.
 
@@ -421,6 +423,7 @@ def run(
     params_path : the params file.
     out : folder for run folders instead of the file's `output.dir`.
     progress : callable taking one line of progress text (default: print to stderr).
+    history : folder of earlier runs whose forecasts the run scores (default: the runs beside it).
 
     Returns
     -------
@@ -464,6 +467,8 @@ def run(
             (tmp / "data.sha256").write_text(f"{data.sha256}  {p.data_path.name}\n", encoding="utf-8")
             # parsed once here; every notebook reads these frames back instead of parsing the file again
             save_parsed(data, tmp)
+            if history is not None:
+                (tmp / HISTORY_FILE).write_text(f"{Path(history).resolve()}\n", encoding="utf-8")
             write_json(tmp / "results.json", base_results(p, started))
             log.info("planner run %s (data %s, sha256 %s)", source, p.data_path, data.sha256)
             shipped = notebook_dir is None or Path(notebook_dir).resolve() == NOTEBOOKS_DIR.resolve()
@@ -687,10 +692,12 @@ def headline(results: Results) -> str:
     return f"keep {split(alloc.recommended)}"
 
 
-def _run_quietly(params_path: str, out: str | None, notebook_dir: Path | None = None) -> RunOutcome:
+def _run_quietly(
+    params_path: str, out: str | None, notebook_dir: Path | None = None, history: str | None = None
+) -> RunOutcome:
     """`run` for a worker process: never raises, so one bad file cannot stop a batch."""
     try:
-        return run(params_path, out, notebook_dir=notebook_dir)
+        return run(params_path, out, notebook_dir=notebook_dir, history=history)
     except Exception as exc:  # a crash outside the notebooks (disk full, ...): report, go on
         return RunOutcome(params_file=str(params_path), status="failed", message=f"{type(exc).__name__}: {exc}")
 
@@ -704,6 +711,7 @@ def run_many(
     scheduler: str | None = None,
     on_done=None,
     notebook_dir: Path | None = None,
+    history: str | os.PathLike | None = None,
 ) -> list[RunOutcome]:
     """Run several params files; one failing file does not stop the others.
 
@@ -717,6 +725,7 @@ def run_many(
         address, a local cluster of `jobs` workers is started for the batch.
     on_done : called with each RunOutcome as it finishes.
     notebook_dir : the notebook suite to run.
+    history : folder of earlier runs to score (see `run`).
 
     Returns
     -------
@@ -725,14 +734,15 @@ def run_many(
     files = [str(Path(f).resolve()) for f in files]
     out = str(Path(out).resolve()) if out else None
     done = on_done or (lambda outcome: None)
+    history = str(Path(history).resolve()) if history else None
     if executor == "dask":
-        return _run_dask(files, out, jobs, scheduler, done, notebook_dir)
+        return _run_dask(files, out, jobs, scheduler, done, notebook_dir, history)
     if executor != "local":
         raise ValueError(f"unknown executor {executor!r}; expected 'local' or 'dask'")
     if jobs <= 1 or len(files) == 1:
         outcomes = []
         for f in files:
-            outcomes.append(_run_quietly(f, out, notebook_dir))
+            outcomes.append(_run_quietly(f, out, notebook_dir, history))
             done(outcomes[-1])
         return outcomes
     import multiprocessing
@@ -741,7 +751,7 @@ def run_many(
     results: dict[str, RunOutcome] = {}
     # spawn, not fork: a forked copy of a process that has talked to a kernel (ZMQ threads) can hang
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_run_quietly, f, out, notebook_dir): i for i, f in enumerate(files)}
+        futures = {pool.submit(_run_quietly, f, out, notebook_dir, history): i for i, f in enumerate(files)}
         for future in as_completed(futures):
             outcome = future.result()
             results[futures[future]] = outcome
@@ -749,7 +759,7 @@ def run_many(
     return [results[i] for i in range(len(files))]
 
 
-def _run_dask(files, out, jobs, scheduler, done, notebook_dir) -> list[RunOutcome]:
+def _run_dask(files, out, jobs, scheduler, done, notebook_dir, history=None) -> list[RunOutcome]:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -758,7 +768,9 @@ def _run_dask(files, out, jobs, scheduler, done, notebook_dir) -> list[RunOutcom
     try:
         with Client(scheduler or cluster) as client:
             futures = [
-                client.submit(_run_quietly, f, out, notebook_dir, pure=False, key=f"planner-run-{i}-{Path(f).stem}")
+                client.submit(
+                    _run_quietly, f, out, notebook_dir, history, pure=False, key=f"planner-run-{i}-{Path(f).stem}"
+                )
                 for i, f in enumerate(files)
             ]
             index = {f.key: i for i, f in enumerate(futures)}

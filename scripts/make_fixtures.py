@@ -12,6 +12,10 @@ The cases: a content-led history, a technology-driven one, a weak one, one where
 effect at all and one whose technology is a flat licence the data cannot show (these five without a
 funnel); and a synthetic history with the funnel (leads, deals,
 revenue, an experience score) planned for revenue and for profit.
+
+The pair ``track_first`` / ``track_second`` is the example run twice into the same reports folder:
+first on its history without the last 13 weeks, then on the whole history, whose run finds the
+first run and scores its forecast (the track record on page 2).
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ CASES = {
     "funnel_profit": ("synth:profit", 1),
     "funnel_profit_low": ("synth:profit:500000", 1),
 }
+#: The example run twice: the first run on the history without its last TRACK_WEEKS weeks.
+PAIR = ("track_first", "track_second")
+TRACK_WEEKS = 13
+#: The fixed start times of the pair's runs (their folder names under reports/<name>/).
+PAIR_STAMPS = ("20260105-090000", "20260406-090000")
 
 
 def _generated(generator: str, seed: int) -> tuple:
@@ -93,6 +102,7 @@ def run_case(generator: str, seed: int, folder: Path) -> dict:
     if synthetic:
         pipe.record_funnel()
     pipe.record_plan()
+    pipe.record_forecast()
     results = json.loads((folder / "run" / "results.json").read_text(encoding="utf-8"))
     # a fixed time: a fixture changes only when what the run computes changes
     results["run"].update(started="2026-01-05T09:00:00", finished="2026-01-05T09:01:00")
@@ -105,16 +115,53 @@ def run_case(generator: str, seed: int, folder: Path) -> dict:
     return results
 
 
+def run_pair(folder: Path, weeks: int = TRACK_WEEKS) -> tuple[dict, dict]:
+    """The example run twice into one reports folder: on its history without the last `weeks` weeks,
+    then on the whole history; returns both results.json dicts (the second scores the first)."""
+    import pandas as pd
+
+    from planner.pipeline import Pipeline
+
+    raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    frame = pd.read_csv((EXAMPLE_PARAMS.parent / raw["data"]["path"]).resolve())
+    reports = folder / "reports"
+    raw["output"] = {**raw.get("output", {}), "dir": str(reports), "name": "example"}
+    out = []
+    for i, (data, stamp) in enumerate(zip((frame.iloc[:-weeks], frame), PAIR_STAMPS, strict=True)):
+        data_path = folder / f"example_{i + 1}.csv"
+        data.to_csv(data_path, index=False)
+        raw["data"]["path"] = str(data_path)
+        params_path = folder / f"example_{i + 1}.yaml"
+        params_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        run_dir = reports / "example" / stamp
+        pipe = Pipeline(params_path, run_dir)
+        results = pipe.results().to_dict()
+        started = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T09:00:00"
+        results["run"].update(started=started, finished=started[:-5] + "01:00")
+        (run_dir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+        out.append(results)
+    for i, results in enumerate(out):
+        results["planner_version"] = "fixture"
+        results["run"]["params_file"] = "params/example.yaml"
+        results["params"]["source"] = None
+        results["params"]["data"]["path"] = f"data/example_{i + 1}.csv"
+        results["params"]["output"]["dir"] = "reports"
+        if results.get("track_record") and results["track_record"]["source"]:
+            results["track_record"]["source"] = "reports/example"
+    return out[0], out[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"only these cases ({', '.join(CASES)})")
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"only these cases ({', '.join([*CASES, *PAIR])})")
     parser.add_argument("--check", action="store_true", help="report stale fixtures, write nothing")
     parser.add_argument("--no-thumbnail", action="store_true", help="skip docs/brief-page1.png")
     args = parser.parse_args(argv)
-    unknown = [c for c in args.cases if c not in CASES]
+    unknown = [c for c in args.cases if c not in CASES and c not in PAIR]
     if unknown:
-        parser.error(f"unknown case {', '.join(unknown)}; choose from {', '.join(CASES)}")
-    chosen = {name: CASES[name] for name in (args.cases or CASES)}
+        parser.error(f"unknown case {', '.join(unknown)}; choose from {', '.join([*CASES, *PAIR])}")
+    chosen = {name: CASES[name] for name in (args.cases or CASES) if name in CASES}
+    pair = not args.cases or any(c in PAIR for c in args.cases)
     stale = []
     FIXTURES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,6 +179,19 @@ def main(argv: list[str] | None = None) -> int:
             stale.append(target.name)
             if not args.check:
                 target.write_text(text, encoding="utf-8")
+        if pair:
+            folder = Path(tmp) / "pair"
+            folder.mkdir()
+            for name, results in zip(PAIR, run_pair(folder), strict=True):
+                target = FIXTURES / f"results_{name}.json"
+                text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+                track = results["track_record"]
+                print(f"{name}: example, {track['scored']} forecast(s) scored", file=sys.stderr)
+                if target.is_file() and target.read_text(encoding="utf-8") == text:
+                    continue
+                stale.append(target.name)
+                if not args.check:
+                    target.write_text(text, encoding="utf-8")
         if not args.check and not args.no_thumbnail and "content" in chosen:
             from planner.brief import build_pdf
             from planner.preview import render_pages

@@ -39,6 +39,7 @@ RUNS = [
         "## Revenue plan against the true best split",
         (0,),
     ),
+    ("bench_backtest.py", ["--generators", "additive_hill", "--draws", "20"], "| additive_hill | 8 |", (0, 1)),
     ("bench_data.py", ["--quick"], "- target (regions_1000 under 30 s and 1500 MB): not judged", (0,)),
     (
         "bench_experiments.py",

@@ -69,7 +69,7 @@ EXPECTED = {
     "weak_model", "weak_no_direction", "no_better_split", "small_gain", "no_uncertainty", "no_draws",
     "not_clearly_better", "clearly_better",
     "good_fit_and_forecast", "no_forecast_check", "moderate_fit", "moderate_forecast", "poor_fit", "poor_forecast",
-    "no_fit", "no_spend_effect",
+    "no_fit", "no_spend_effect", "unstable_on_refresh", "track_history_changed",
     "claim_consistent", "claim_partly", "claim_contradicted", "claim_inconclusive",
 }  # fmt: skip
 
@@ -131,6 +131,7 @@ SAMPLE = {
     "min_gain": 0.01,
     "probability_better": 0.62,
     "min_probability": 0.8,
+    "run": "20260105-090000",
 }
 
 

@@ -26,6 +26,7 @@ from planner.brief.layout import (
     side_by_side,
     table_style,
 )
+from planner.brief.track import track_section
 from planner.brief.view import BriefView
 from planner.charts import COLORS
 from planner.charts import brief as brief_charts
@@ -507,6 +508,7 @@ def page_two(v: BriefView, st) -> list:
     story += _funnel_detail(v, st)
     story += _curves(v, st)
     story += _model_checks(v, st)
+    story += track_section(v.results, st)
     story += section(m("sec_bounds"), st)
     story += [Paragraph(esc(t), st["body"]) for t in v.bounds_texts]
     story += _glossary(v, st, 2)

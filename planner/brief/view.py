@@ -404,6 +404,9 @@ class BriefView:
         elif action == "test" and code == "weak_model" and self._direction:
             decision = m("decision_test_move", **words)
             reason = m("reason_weak_model", **words) + note
+        elif action == "test" and code == "unstable_on_refresh" and self._direction:
+            decision = m("decision_test_move", **words)
+            reason = m("reason_unstable_on_refresh", **words) + note
         elif action == "keep" and code == "small_gain" and self._direction:
             decision = m("decision_keep", **words)
             reason = m("reason_small_gain", **words) + note

@@ -131,6 +131,9 @@ class EncounterModel:
         self.spec = spec if spec is not None else dataset.params.model
         self.n_jobs = n_jobs
         self.use_experiments = use_experiments
+        #: The sampler's ``burn`` and ``steps`` when not its defaults (a refit that needs fewer draws
+        #: can walk a shorter chain from its mode; see `planner.stability`).
+        self.chain: dict = {}
 
     def fit(self) -> ModelResults:
         """Mode, checks and posterior draws; see the module docstring for the method.
@@ -407,7 +410,7 @@ class EncounterModel:
 
         draws, sampler = None, None
         if spec.draws > 0:
-            draws, sampler = post.draw_posterior(problem, u_hat, int(spec.draws), spec.seed)
+            draws, sampler = post.draw_posterior(problem, u_hat, int(spec.draws), spec.seed, **self.chain)
         experiments = _experiment_table(problem, named, before, u_hat, draws, float(spec.interval), factors)
         for row in experiments:
             if row["disagrees"]:

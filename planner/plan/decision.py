@@ -25,6 +25,7 @@ REASON_CODES = {
     "small_gain": "keep",
     "not_clearly_better": "keep",
     "no_draws": "keep",
+    "unstable_on_refresh": "test",
 }
 
 
@@ -98,3 +99,33 @@ def decide(
     if prob < min_probability:
         return reason("keep", "not_clearly_better")
     return reason("move", "clearly_better")
+
+
+def after_refresh(plan, direction_holds: bool | None, weeks: int | None):
+    """The plan once the refresh check has run (`planner.stability`): a ``move`` whose direction a
+    refit on a shorter history reverses becomes a ``test`` with the reason ``unstable_on_refresh``.
+
+    Parameters
+    ----------
+    plan : PlanResults
+    direction_holds : bool or None
+        Whether every refit keeps the move's direction (None: not a move, or no refit ran).
+    weeks : int or None
+        The fewest dropped weeks whose refit reverses the move (the reason's context).
+
+    Returns
+    -------
+    PlanResults
+        `plan` itself when nothing changes; else a copy with the current split recommended.
+    """
+    from dataclasses import replace
+
+    if plan.action != "move" or direction_holds is not False:
+        return plan
+    context = {**plan.action_reason.get("context", {}), "weeks": weeks}
+    text = i18n.render("unstable_on_refresh", context, "en")
+    reason = {"code": "unstable_on_refresh", "text": text, "context": context}
+    current = plan.current
+    split, euros = current.split.rename("recommended"), current.euros.rename("recommended")
+    recommended = replace(current, name="recommended", split=split, euros=euros)
+    return replace(plan, action="test", action_reason=reason, recommended=recommended)
