@@ -265,6 +265,12 @@ class ModelSpec(_Strict):
     )
     block_weeks: int | None = Field(None, ge=1, description="Deprecated: no effect (the bootstrap is gone).")
     seed: int = Field(0, ge=0, description="Seed of every random step; same seed, same numbers.")
+    regions: Literal["auto", "pooled", "national"] = Field(
+        "auto",
+        description="With data by region: pooled fits every region at once, each region's effects partially "
+        "pooled toward the market's (docs/regions.md); national fits the national totals only; auto (the "
+        "default) is pooled when the data are by region.",
+    )
 
     @model_validator(mode="before")
     @classmethod
