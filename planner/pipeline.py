@@ -158,6 +158,10 @@ class Pipeline:
         """The fitted encounter model (`planner.model.ModelResults`)."""
         from planner.model import EncounterModel
 
+        from planner.model.regions import RegionalModel, use_pooled
+
+        if use_pooled(self.data, self.params.model):
+            return self._cached("model", lambda: RegionalModel(self.data, self.params.model).fit())
         return self._cached("model", lambda: EncounterModel(self.data, self.params.model).fit())
 
     @cached_property
@@ -260,6 +264,8 @@ class Pipeline:
         """Write the model's sections (model, contributions, its warnings) to results.json."""
         self.record("model", _plain(self.model.to_dict()))
         self.record("contributions", _plain(self.model.contributions_dict()))
+        if hasattr(self.model, "contributions_by_region_dict"):
+            self.record("contributions_by_region", _plain(self.model.contributions_by_region_dict()))
         self.warn(self.model.warnings)
 
     def record_funnel(self) -> None:
