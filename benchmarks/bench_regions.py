@@ -63,7 +63,11 @@ def score(shares, truth: dict) -> dict:
         for c in CATEGORIES
         if shares.loc[c, "identified"] and np.isfinite(shares.loc[c, "low"])
     ]
-    return {"worst": float(np.max(np.abs(s - t))), "covered": inside, "tech_identified": bool(shares.loc["technology", "identified"])}
+    return {
+        "worst": float(np.max(np.abs(s - t))),
+        "covered": inside,
+        "tech_identified": bool(shares.loc["technology", "identified"]),
+    }
 
 
 def run_case(name: str, seed: int, regions: int, draws: int) -> dict:
@@ -166,7 +170,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="2 seeds")
     ap.add_argument("--scale", default="", help="comma-separated numbers of regions to time, e.g. 5,20,200")
     ap.add_argument("--dask-from", type=int, default=100, help="regions from which the chains run on Dask")
-    ap.add_argument("--jobs", type=int, default=1, help="accepted for the suite's interface; fits run one at a time")
+    ap.add_argument("--jobs", type=int, default=1, help="accepted for the suite's interface; fits run in turn")
     ap.add_argument("--write-docs", action="store_true", help='write the "regions" section of docs/benchmarks.md')
     args = ap.parse_args(argv)
     seeds = 2 if args.quick else args.seeds

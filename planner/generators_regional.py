@@ -199,7 +199,9 @@ def make(name: str, seed: int = 0, n_regions: int = 8, weeks: int = 156) -> Regi
     share_target[2] = 1 - share_target[:2].sum()
     # national effects b (encounters a week at full saturation) giving those shares of a spend-driven
     # part of about 30 % of all encounters at the mean spend
-    mean_h = np.array([float(hill(adstock(z[:, :, c].mean(axis=1), decay[c]), half[c], shape[c]).mean()) for c in range(3)])
+    mean_h = np.array(
+        [float(hill(adstock(z[:, :, c].mean(axis=1), decay[c]), half[c], shape[c]).mean()) for c in range(3)]
+    )
     b = 0.3 * level * share_target / np.maximum(mean_h, 1e-9)
     effect = b[None, :] * np.exp(REGION_SCATTER * rng.standard_normal((n_regions, 3)) - REGION_SCATTER**2 / 2)
     differing = None
@@ -257,11 +259,13 @@ def make(name: str, seed: int = 0, n_regions: int = 8, weeks: int = 156) -> Regi
     c = contrib[keep]
     totals = c.sum(axis=(0, 1))
     region_totals = c.sum(axis=0)
-    flat = [cat for j, cat in enumerate(CATEGORIES) if np.ptp(x[keep, :, j].sum(axis=1)) <= 1e-6 * x[keep, :, j].sum()]
+    nat = x[keep].sum(axis=1)  # whole euros: flat up to rounding
+    flat = [cat for j, cat in enumerate(CATEGORIES) if np.ptp(nat[:, j]) <= 1e-3 * nat[:, j].mean()]
     truth = {
         "shares": dict(zip(CATEGORIES, (totals / totals.sum()).tolist(), strict=True)),
         "region_shares": {
-            n: dict(zip(CATEGORIES, (rt / rt.sum()).tolist(), strict=True)) for n, rt in zip(names, region_totals, strict=True)
+            n: dict(zip(CATEGORIES, (rt / rt.sum()).tolist(), strict=True))
+            for n, rt in zip(names, region_totals, strict=True)
         },
         "decay": dict(zip(CATEGORIES, decay.tolist(), strict=True)),
         "half_saturation": dict(zip(CATEGORIES, half.tolist(), strict=True)),

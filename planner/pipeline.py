@@ -157,7 +157,6 @@ class Pipeline:
     def model(self):
         """The fitted encounter model (`planner.model.ModelResults`)."""
         from planner.model import EncounterModel
-
         from planner.model.regions import RegionalModel, use_pooled
 
         if use_pooled(self.data, self.params.model):

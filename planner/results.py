@@ -281,7 +281,9 @@ class PoolingCategory(_Section):
         description="Estimated sd of the regions' effects around the market's, relative to the market's effect; "
         "null when the market's effect is 0."
     )
-    pooling: float = Field(ge=0, le=1, description="Mean weight of the market's effect in a region's (1: fully pooled).")
+    pooling: float = Field(
+        ge=0, le=1, description="Mean weight of the market's effect in a region's (1: fully pooled)."
+    )
 
 
 class RegionDisagrees(_Section):
@@ -306,7 +308,9 @@ class Pooling(_Section):
     regions: int = Field(ge=2, description="How many regions the estimate pools.")
     names: list[str] = Field(description="The regions, in the data's order.")
     categories: dict[Category, PoolingCategory] = Field(description="Per identified category, its pooling.")
-    disagree: list[RegionDisagrees] = Field(default_factory=list, description="Regions that disagree (warning regions_disagree).")
+    disagree: list[RegionDisagrees] = Field(
+        default_factory=list, description="Regions that disagree (warning regions_disagree)."
+    )
     borrowing: list[RegionBorrows] = Field(
         default_factory=list, description="Regions that borrow strength (warning region_borrows_strength)."
     )

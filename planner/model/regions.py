@@ -310,7 +310,9 @@ class _Problem:
         hb_raw = self.raw_features(u[None, :])[0][self.w0 :]  # (T', R, m)
         ht = _transform(hb_raw, self.rho)
         st = _transform(self.shared_raw[self.w0 :], self.rho)
-        fitted = (st @ gamma)[:, None] * self.a[None, :] + np.einsum("trm,rm->tr", ht, b[None, :] + ur) * self.a[None, :]
+        fitted = (st @ gamma)[:, None] * self.a[None, :] + np.einsum("trm,rm->tr", ht, b[None, :] + ur) * self.a[
+            None, :
+        ]
         rest = self.ytil - fitted
         pt = _transform(self.local[self.w0 :], self.rho)
         coef, *_ = np.linalg.lstsq(pt, rest, rcond=None)  # (l, R)
@@ -357,6 +359,8 @@ def identification(z, w, sigma, rho, local, shared, decay, total, warmup, power=
         return (flat - ql @ (ql.T @ flat)).reshape(v.shape)
 
     def stacked(cols):  # (T, k) market columns -> (T'*R, k) scaled per region
+        if cols.shape[1] == 0:
+            return np.zeros(((T - warmup) * R, 0))
         c = resid(_transform(cols[warmup:], rho))
         return (c[:, None, :] * a[None, :, None]).reshape(-1, cols.shape[1])
 
@@ -456,8 +460,12 @@ def _run_chains(problem, u_mode, n_draws, seed, chains, executor, burn, steps):
     else:
         raise ValueError(f"unknown executor {executor!r}; expected 'local' or 'dask'")
     points = np.concatenate([o[0] for o in out])
-    return points, {"walkers": int(out[0][2]), "chains": chains, "steps": burn + steps,
-                    "acceptance": float(np.mean([o[1] for o in out]))}
+    return points, {
+        "walkers": int(out[0][2]),
+        "chains": chains,
+        "steps": burn + steps,
+        "acceptance": float(np.mean([o[1] for o in out])),
+    }
 
 
 class RegionalModel:
@@ -480,8 +488,9 @@ class RegionalModel:
     6
     """
 
-    def __init__(self, dataset, spec=None, *, chains: int = 2, executor: str = "local", burn: int = BURN,
-                 steps: int = STEPS):
+    def __init__(
+        self, dataset, spec=None, *, chains: int = 2, executor: str = "local", burn: int = BURN, steps: int = STEPS
+    ):
         if dataset.regions is None:
             raise ValueError("the pooled model needs data by region (data.region)")
         self.dataset = dataset
@@ -552,10 +561,18 @@ class RegionalModel:
         problem = problem_for(sigma, rho)
         if m:
             nat = national.mode
-            start_nat = problem.unit(
-                np.array([[nat[f"decay[{c}]"], nat[f"half_saturation[{c}]"] / s, nat[f"shape[{c}]"]]
-                          for c, s in zip(cats, scale, strict=True)])
-            ) if all(national.identified[c] for c in cats) else np.full(3 * m, 0.5)
+            start_nat = (
+                problem.unit(
+                    np.array(
+                        [
+                            [nat[f"decay[{c}]"], nat[f"half_saturation[{c}]"] / s, nat[f"shape[{c}]"]]
+                            for c, s in zip(cats, scale, strict=True)
+                        ]
+                    )
+                )
+                if all(national.identified[c] for c in cats)
+                else np.full(3 * m, 0.5)
+            )
             mid = np.full(m, 0.5)
             starts = [np.concatenate([start_nat, mid])] + [
                 np.concatenate([s, mid]) for s in post.starts(3 * m, N_STARTS, spec.seed)[: N_STARTS - 1]
@@ -573,16 +590,35 @@ class RegionalModel:
         sampler = None
         rng = np.random.default_rng(np.random.SeedSequence(spec.seed).spawn(2)[1])
         if m and n_draws > 0:
-            points, sampler = _run_chains(problem, u_mode, n_draws, spec.seed, self.chains, self.executor,
-                                          self.burn, self.steps)
+            points, sampler = _run_chains(
+                problem, u_mode, n_draws, spec.seed, self.chains, self.executor, self.burn, self.steps
+            )
         else:
             points = u_mode[None, :] if m else np.zeros((max(n_draws, 1), 0))
         draws = [_draw(problem, u, rng if n_draws > 0 else None, m, R, local.shape[1]) for u in points]
         mode = _draw(problem, u_mode, None, m, R, local.shape[1])
 
         return _build(
-            ds, spec, national, design, local_names, knots, cats, pos, ident, scale, problem, names, w, x, z,
-            mode, draws if n_draws > 0 and m else None, sampler, warnings, rho,
+            ds,
+            spec,
+            national,
+            design,
+            local_names,
+            knots,
+            cats,
+            pos,
+            ident,
+            scale,
+            problem,
+            names,
+            w,
+            x,
+            z,
+            mode,
+            draws if n_draws > 0 and m else None,
+            sampler,
+            warnings,
+            rho,
         )
 
 
@@ -603,8 +639,14 @@ def _first_noise(y, carry, w, local, shared, warmup):
 def _mode(problem: _Problem, starts) -> np.ndarray:
     best, best_f = starts[0], math.inf
     for u0 in starts:
-        res = minimize(problem.neg_and_grad, u0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * u0.size,
-                       options={"maxiter": 200})
+        res = minimize(
+            problem.neg_and_grad,
+            u0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * u0.size,
+            options={"maxiter": 200},
+        )
         if res.fun < best_f:
             best, best_f = np.clip(res.x, 0.0, 1.0), float(res.fun)
     return best
@@ -612,8 +654,14 @@ def _mode(problem: _Problem, starts) -> np.ndarray:
 
 def _draw(problem: _Problem, u, rng, m, R, n_local) -> dict:
     if m == 0:
-        return {"u": u, "gamma": np.zeros(problem.q), "b": np.zeros(0), "ur": np.zeros((R, 0)),
-                "local": np.zeros((R, n_local)), "h": np.zeros((problem.T, R, 0))}
+        return {
+            "u": u,
+            "gamma": np.zeros(problem.q),
+            "b": np.zeros(0),
+            "ur": np.zeros((R, 0)),
+            "local": np.zeros((R, n_local)),
+            "h": np.zeros((problem.T, R, 0)),
+        }
     gamma, b, ur, local, _ = problem.solve(u, rng)
     return {"u": u, "gamma": gamma, "b": b, "ur": ur, "local": local, "h": problem.raw_features(u[None, :])[0]}
 
@@ -624,8 +672,28 @@ def _unidentified(cat, row) -> dict:
     return messages.unidentified(cat, row)
 
 
-def _build(ds, spec, national, design, local_names, knots, cats, pos, ident, scale, problem, names, w, x, z,
-           mode, draws, sampler, warnings, rho) -> PooledResults:
+def _build(
+    ds,
+    spec,
+    national,
+    design,
+    local_names,
+    knots,
+    cats,
+    pos,
+    ident,
+    scale,
+    problem,
+    names,
+    w,
+    x,
+    z,
+    mode,
+    draws,
+    sampler,
+    warnings,
+    rho,
+) -> PooledResults:
     """A `PooledResults` whose national parameters reproduce the pooled fit's totals.
 
     The market's carryover and saturation are the regions' (half-saturation in national euros a
@@ -747,7 +815,9 @@ def _pooling(problem, mode, draws, cats, names, w, region_draws, spec, ds) -> di
         for r in range(R):
             for j in range(m):
                 if info[r, j] < LITTLE_DATA * med[j]:
-                    borrowing.append({"region": names[r], "category": cats[j], "pooled_weight": round(float(weight[r, j]), 3)})
+                    borrowing.append(
+                        {"region": names[r], "category": cats[j], "pooled_weight": round(float(weight[r, j]), 3)}
+                    )
         for j, c in enumerate(cats):
             rel = math.sqrt(tau2[j]) / b[j] if b[j] > 0 else None
             per_cat[c] = {
@@ -836,7 +906,12 @@ class PooledResults(ModelResults):
                     "size": round(float(self.region_size[name]), 6),
                     "categories": {
                         c: {
-                            k: (None if part.loc[c, k] is None or (isinstance(part.loc[c, k], float) and math.isnan(part.loc[c, k])) else part.loc[c, k])
+                            k: (
+                                None
+                                if part.loc[c, k] is None
+                                or (isinstance(part.loc[c, k], float) and math.isnan(part.loc[c, k]))
+                                else part.loc[c, k]
+                            )
                             for k in ("encounters", "low", "high", "share", "low_share", "high_share", "identified")
                         }
                         for c in CATEGORIES

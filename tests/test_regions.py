@@ -1,0 +1,120 @@
+"""The pooled model over regions, its regional generators and its place in results.json."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planner import CATEGORIES
+from planner import generators_regional as gr
+from planner.model import regions as reg
+from planner.results import SECTIONS, validate_section
+
+
+@pytest.fixture(scope="module")
+def flat_case():
+    return gr.make("flat_licence", 0, n_regions=6, weeks=104)
+
+
+@pytest.fixture(scope="module")
+def pooled(flat_case):
+    ds = flat_case.dataset(model={"draws": 60, "seed": 1, "holdout_weeks": 8, "cv_folds": 2})
+    return reg.RegionalModel(ds, ds.params.model, burn=60, steps=60).fit()
+
+
+def test_flat_licence_is_flat_nationally_and_staggered_by_region(flat_case):
+    frame = flat_case.frame
+    national = frame.groupby("week_start")["technology_eur"].sum()
+    assert national.max() - national.min() <= 1e-3 * national.mean()  # whole euros
+    per_region = frame.pivot(index="week_start", columns="region", values="technology_eur")
+    assert (per_region.max() - per_region.min() > 0.1 * per_region.mean()).sum() >= 2
+    assert flat_case.truth["national_flat"] == ["technology"]
+
+
+def test_generators_are_seeded_and_unknown_names_refused():
+    a, b = gr.make("uneven_sizes", 4, n_regions=8, weeks=80), gr.make("uneven_sizes", 4, n_regions=8, weeks=80)
+    assert a.frame.equals(b.frame)
+    assert not a.frame.equals(gr.make("uneven_sizes", 5, n_regions=8, weeks=80).frame)
+    assert a.size.max() / a.size.min() > 2
+    with pytest.raises(ValueError, match="unknown regional generator 'nope'"):
+        gr.make("nope")
+    with pytest.raises(ValueError, match="n_regions must be at least 2"):
+        gr.make("flat_licence", n_regions=1)
+
+
+def test_the_staggered_licence_is_identified_by_region_but_not_nationally(flat_case):
+    """Identification judged on the regional variation: the national totals cannot show it."""
+    ds = flat_case.dataset()
+    y, x, _ = reg._arrays(ds)
+    w = y.sum(axis=0) / y.sum()
+    z = x / w[None, :, None]
+    T = y.shape[0]
+    local = np.column_stack([np.ones(T), np.arange(T, dtype=float)])
+    shared = np.zeros((T, 0))
+    rows = reg.identification(z, w, np.sqrt(w) * 300, 0.3, local, shared, 0.45, float(y.sum()), 8)
+    assert rows[2]["identified"], rows[2]
+    # the same spend summed over the regions is flat
+    xs = x.sum(axis=1, keepdims=True)
+    flat = reg.identification(xs, np.ones(1), np.ones(1) * 300, 0.3, local, shared, 0.45, float(y.sum()), 8)
+    assert not flat[2]["identified"] and flat[2]["reason"] == "flat"
+
+
+def test_pooled_fit_recovers_the_shares_and_pools(pooled, flat_case):
+    truth = flat_case.truth["shares"]
+    shares = pooled.shares()
+    assert pooled.identified.all()
+    for c in CATEGORIES:  # the 80 % intervals hold the truth on this history
+        assert shares.loc[c, "low"] <= truth[c] <= shares.loc[c, "high"], c
+    assert shares.loc["content", "share"] > shares.loc["design", "share"]
+    assert pooled.pooling["regions"] == 6
+    for c in CATEGORIES:
+        assert 0.0 <= pooled.pooling["categories"][c]["pooling"] <= 1.0
+    # the national numbers add up the regions' numbers
+    by_region = pooled.region_contributions()
+    total = by_region.groupby("category")["encounters"].sum()
+    assert np.allclose(
+        total[list(CATEGORIES)].to_numpy(), pooled.contributions()[list(CATEGORIES)].sum().to_numpy(), rtol=1e-6
+    )
+
+
+def test_pooled_fit_is_reproducible(flat_case, pooled):
+    ds = flat_case.dataset(model={"draws": 60, "seed": 1, "holdout_weeks": 8, "cv_folds": 2})
+    again = reg.RegionalModel(ds, ds.params.model, burn=60, steps=60).fit()
+    assert np.array_equal(again.shares().to_numpy(), pooled.shares().to_numpy())
+
+
+def test_pooled_sections_follow_the_contract(pooled):
+    model = validate_section("model", _plain(pooled.to_dict()))
+    assert model.pooling.regions == 6
+    regions = validate_section("contributions_by_region", _plain(pooled.contributions_by_region_dict()))
+    assert [r.region for r in regions] == pooled.region_names
+    assert abs(sum(r.size for r in regions) - 1.0) < 1e-5
+    assert "contributions_by_region" in SECTIONS
+
+
+def test_a_region_with_a_different_effect_is_named():
+    case = gr.make("one_region_differs", 0, n_regions=8, weeks=156)
+    ds = case.dataset(model={"draws": 0, "holdout_weeks": 8, "cv_folds": 2})
+    fit = reg.RegionalModel(ds, ds.params.model).fit()
+    flagged = {row["region"] for row in fit.pooling["disagree"]}
+    assert case.truth["differing_region"] in flagged
+    codes = {w["code"] for w in fit.warnings}
+    assert "regions_disagree" in codes
+
+
+def test_pooled_is_chosen_for_data_by_region_only(flat_case):
+    ds_r, ds_n = flat_case.dataset(), flat_case.dataset(regions=False)
+    assert reg.use_pooled(ds_r, ds_r.params.model)
+    assert not reg.use_pooled(ds_n, ds_n.params.model)
+    national = ds_r.params.model.model_copy(update={"regions": "national"})
+    assert not reg.use_pooled(ds_r, national)
+    with pytest.raises(ValueError, match="model.regions: pooled needs data by region"):
+        reg.use_pooled(ds_n, ds_n.params.model.model_copy(update={"regions": "pooled"}))
+
+
+def _plain(value):
+    import json
+
+    from planner.pipeline import _jsonable
+
+    return json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
