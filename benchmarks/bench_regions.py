@@ -180,7 +180,8 @@ def main(argv=None) -> int:
             row = run_case(name, seed, args.regions, args.draws)
             rows.append(row)
             print(
-                f"{name} seed {seed}: worst pooled {row['pooled']['worst']:.3f} national {row['national']['worst']:.3f} "
+                f"{name} seed {seed}: worst pooled {row['pooled']['worst']:.3f} "
+                f"national {row['national']['worst']:.3f} "
                 f"oracle {row['oracle']:.3f}; {row['seconds_pooled']:.1f} s",
                 flush=True,
             )
