@@ -287,6 +287,29 @@ class Pipeline:
         self.record("allocation", _plain(self.plan.to_dict()))
         self.record("next_test", self.next_test)
         self.warn(self.plan.warnings)
+        if self.regional_plan is not None:
+            self.record("allocation_by_region", _plain(self.regional_plan.to_dict()))
+
+    @cached_property
+    def regional_plan(self):
+        """The split by category and region (`planner.plan.regional.RegionalPlan`) with
+        ``plan.by_region`` and the pooled model over regions; else None."""
+        if not self.params.plan.by_region or not hasattr(self.model, "region_effect_draws"):
+            return None
+        from planner import CATEGORIES
+        from planner.plan.regional import regional_plan
+
+        bounds = self.plan.bounds
+        lo = [bounds[c]["min_share"] for c in CATEGORIES]
+        hi = [bounds[c]["max_share"] for c in CATEGORIES]
+        return self._cached("regional_plan", lambda: regional_plan(self.model, self.plan, self.data.region_spend, lo, hi))
+
+    def plan_table(self):
+        """The weekly plan saved as plan.csv: by week and category, with a region column when the plan
+        is by region (``plan.by_region``)."""
+        if self.regional_plan is not None:
+            return self.regional_plan.weekly_plan()
+        return self.plan.weekly_plan()
 
     def results(self) -> Results:
         """results.json as a `planner.results.Results`, with any missing section computed now.

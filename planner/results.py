@@ -402,6 +402,25 @@ class RegionCategory(_Section):
     identified: bool = Field(description="Whether the data can show this category's effect.")
 
 
+class RegionPlan(_Section):
+    """One region's euros over the horizon (plan.by_region)."""
+
+    region: str = Field(description="The region.")
+    current: Euros = Field(description="The last horizon's split at the plan's budget, per category.")
+    recommended: Euros = Field(description="The recommended euros per category.")
+    expected_encounters: float = Field(description="Spend-driven encounters of the recommended euros (steady state).")
+    expected_encounters_current: float = Field(description="The same for the current euros.")
+
+
+class RegionalAllocation(_Section):
+    """The plan split by category and region (docs/regions.md)."""
+
+    regions: list[RegionPlan] = Field(description="Per region.")
+    bounds_relaxed: bool = Field(
+        description="Whether the region share bounds had to be dropped to meet the national category totals."
+    )
+
+
 class RegionContributions(_Section):
     """One region's contributions (pooled model)."""
 
@@ -795,6 +814,9 @@ class Results(BaseModel):
     contributions_by_region: list[RegionContributions] | None = Field(
         default=None, description="Per region, its contributions (the pooled model over regions); absent otherwise."
     )
+    allocation_by_region: RegionalAllocation | None = Field(
+        default=None, description="The plan by category and region (plan.by_region); absent otherwise."
+    )
 
     @property
     def schema(self) -> int:  # noqa: D102 - the JSON key, without shadowing BaseModel's class attribute
@@ -815,7 +837,7 @@ class Results(BaseModel):
     def to_dict(self) -> dict:
         """The JSON-ready dict, as written to results.json (sections not yet recorded left out)."""
         out = self.model_dump(mode="json", by_alias=True)
-        for name in (*OPTIONAL_SECTIONS, "funnel", "contributions_by_region"):
+        for name in (*OPTIONAL_SECTIONS, "funnel", "contributions_by_region", "allocation_by_region"):
             if name not in self.model_fields_set:
                 out.pop(name, None)
         return out
@@ -832,6 +854,7 @@ SECTIONS: dict[str, Any] = {
     "next_test": NextTest | None,
     "funnel": FunnelSection | None,
     "contributions_by_region": list[RegionContributions] | None,
+    "allocation_by_region": RegionalAllocation | None,
 }
 
 

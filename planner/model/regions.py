@@ -731,6 +731,10 @@ def _build(
         region_draws = np.array([t for _, t in rows])  # (d, R, m)
     else:
         draw_rows, region_draws = None, mode_regions[None, :, :]
+    effects = np.zeros((len(draws) if draws is not None else 1, len(names), 3))
+    for i, d in enumerate(draws if draws is not None else [mode]):
+        if m:
+            effects[i][:, pos] = np.maximum(d["b"][None, :] + d["ur"], 0.0)
     beta_mode = mode_row[3 * m : 4 * m]
     theta_mode = mode_row[: 3 * m].reshape(m, 3) if m else np.zeros((0, 3))
     gamma_mode = mode_row[4 * m :]
@@ -775,6 +779,7 @@ def _build(
         region_names=names,
         region_size=pd.Series(w, index=names, name="size"),
         region_draws=region_draws,
+        region_effects=effects,
         region_categories=cats,
         pooling=pooling,
         national=national,
@@ -854,14 +859,28 @@ class PooledResults(ModelResults):
         The fit of the national totals alone (its holdout and cross-validation are this model's).
     """
 
-    def __init__(self, *, region_names, region_size, region_draws, region_categories, pooling, national, **kw):
+    def __init__(
+        self, *, region_names, region_size, region_draws, region_effects, region_categories, pooling, national, **kw
+    ):
         super().__init__(**kw)
+        self._region_effects = region_effects  # (d, R, 3) each region's effect per draw (0: none or unidentified)
         self.region_names = list(region_names)
         self.region_size = region_size
         self._region_draws = region_draws  # (d, R, m) spend-driven encounters over the data
         self._region_categories = list(region_categories)
         self.pooling = pooling
         self.national = national
+
+    def region_effect_draws(self) -> np.ndarray:
+        """Each region's effect per draw, (d, R, 3) in CATEGORIES order (the mode as one draw without
+        draws): encounters a week at full saturation, national-equivalent (times the region's size for
+        its own)."""
+        return self._region_effects
+
+    def theta_draws(self) -> np.ndarray:
+        """Decay, half-saturation (national EUR/week) and shape per draw, (d, 3, 3); NaN for a category
+        left out of the fit; the mode as one draw without draws."""
+        return self._draw_theta if self._draw_theta is not None else self._theta[None, :, :]
 
     def region_contributions(self) -> pd.DataFrame:
         """Per region and category: spend-driven encounters over the data (``encounters``, ``low``,
