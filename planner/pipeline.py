@@ -302,7 +302,8 @@ class Pipeline:
         bounds = self.plan.bounds
         lo = [bounds[c]["min_share"] for c in CATEGORIES]
         hi = [bounds[c]["max_share"] for c in CATEGORIES]
-        return self._cached("regional_plan", lambda: regional_plan(self.model, self.plan, self.data.region_spend, lo, hi))
+        spend = self.data.region_spend
+        return self._cached("regional_plan", lambda: regional_plan(self.model, self.plan, spend, lo, hi))
 
     def plan_table(self):
         """The weekly plan saved as plan.csv: by week and category, with a region column when the plan
