@@ -172,6 +172,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dask-from", type=int, default=100, help="regions from which the chains run on Dask")
     ap.add_argument("--jobs", type=int, default=1, help="accepted for the suite's interface; fits run in turn")
     ap.add_argument("--write-docs", action="store_true", help='write the "regions" section of docs/benchmarks.md')
+    ap.add_argument("--out", type=Path, default=None, help="also write the report (markdown) to this file")
     args = ap.parse_args(argv)
     seeds = 2 if args.quick else args.seeds
     rows = []
@@ -189,6 +190,8 @@ def main(argv=None) -> int:
     if args.scale:
         text += "\n\n" + scaling([int(s) for s in args.scale.split(",")], args.draws, args.dask_from)
     print(text)
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
     if args.write_docs:
         from docs_section import write_section
 

@@ -27,7 +27,7 @@ SLOW_MODULES = {
     "test_brief",
 }
 #: Tests by name: notebooks run end to end, and calibration checked over many simulated histories.
-SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many")
+SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many", "pooled_end_to_end")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -118,3 +118,72 @@ def _plain(value):
     from planner.pipeline import _jsonable
 
     return json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
+
+
+# -- the regional plan -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_plan():
+    from planner.plan import plan_budget
+
+    case = gr.make("staggered_campaigns", 2, n_regions=4, weeks=104)
+    ds = case.dataset(model={"draws": 0, "holdout_weeks": 8, "cv_folds": 2})
+    fit = reg.RegionalModel(ds, ds.params.model).fit()
+    plan = plan_budget(fit, ds.params.plan, ds.spend)
+    return ds, fit, plan
+
+
+def test_the_regional_plan_adds_up_to_the_national_plan_and_the_region_budgets(small_plan):
+    from planner.plan.regional import regional_plan
+
+    ds, fit, plan = small_plan
+    lo = [plan.bounds[c]["min_share"] for c in CATEGORIES]
+    hi = [plan.bounds[c]["max_share"] for c in CATEGORIES]
+    rp = regional_plan(fit, plan, ds.region_spend, lo, hi)
+    table = rp.table
+    by_cat = table.groupby("category")["recommended"].sum()
+    for c in CATEGORIES:
+        assert by_cat[c] == pytest.approx(plan.recommended.euros[c], rel=1e-3)
+    by_region = table.groupby("region")["recommended"].sum()
+    current = table.groupby("region")["current"].sum()
+    assert np.allclose(by_region[current.index], current, rtol=1e-3)  # each region keeps its budget
+    if not rp.bounds_relaxed:
+        for region, part in table.groupby("region"):
+            share = part.set_index("category")["recommended"] / part["recommended"].sum()
+            for c, low, high in zip(CATEGORIES, lo, hi, strict=True):
+                assert low - 1e-4 <= share[c] <= high + 1e-4, (region, c)
+    weekly = rp.weekly_plan()
+    assert list(weekly.columns) == ["region", *CATEGORIES, "total"]
+    assert len(weekly) == plan.horizon_weeks * len(fit.region_names)
+    assert weekly.groupby("region")["total"].sum().sum() == pytest.approx(plan.total_budget, abs=len(table))
+
+
+def test_the_regional_example_runs_pooled_end_to_end(tmp_path):
+    """params/example_regions.yaml through the pipeline with plan.by_region: the sections, plan.csv with
+    a region column and the brief's sentence that the estimate pools the regions."""
+    import yaml
+
+    from planner.brief.view import BriefView
+    from planner.pipeline import Pipeline
+    from planner.tables import read_csv
+
+    root = reg.__file__.rsplit("/planner/", 1)[0]
+    raw = yaml.safe_load(open(f"{root}/params/example_regions.yaml", encoding="utf-8"))
+    raw["data"]["path"] = f"{root}/data/example_regions.csv"
+    raw["plan"]["by_region"] = True
+    raw["model"]["draws"] = 100
+    params = tmp_path / "regions.yaml"
+    params.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    pipe = Pipeline(params, tmp_path / "run")
+    pipe.record_data()
+    pipe.record_model()
+    pipe.record_plan()
+    results = pipe.results()
+    assert results.model.pooling.regions == 6
+    assert len(results.contributions_by_region) == 6
+    assert len(results.allocation_by_region.regions) == 6
+    assert BriefView(results).pooled_note.startswith("The estimate pools 6 regions")
+    path = pipe.save_table(pipe.plan_table(), "plan.csv")
+    table = read_csv(path)
+    assert "region" in table.columns and table["region"].nunique() == 6
