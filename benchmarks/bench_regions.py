@@ -173,7 +173,11 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="accepted for the suite's interface; fits run in turn")
     ap.add_argument("--write-docs", action="store_true", help='write the "regions" section of docs/benchmarks.md')
     ap.add_argument("--out", type=Path, default=None, help="also write the report (markdown) to this file")
+    ap.add_argument("--scale-only", action="store_true", help="only the fit times of --scale (no docs)")
     args = ap.parse_args(argv)
+    if args.scale_only:
+        print(scaling([int(s) for s in args.scale.split(",")], args.draws, args.dask_from))
+        return 0
     seeds = 2 if args.quick else args.seeds
     rows = []
     for name in gr.GENERATORS:

@@ -437,7 +437,10 @@ def _chain(problem: _Problem, u_mode: np.ndarray, n_draws: int, seed, burn: int,
     sampler.run_mcmc(state, steps, skip_initial_state_check=True)
     chain = sampler.get_chain(flat=True)
     pick = np.linspace(0, chain.shape[0] - 1, n_draws).round().astype(int)
-    return chain[pick], float(np.mean(sampler.acceptance_fraction)), nw
+    # each kept point's linear part, drawn in the same task (the costly half at many regions)
+    rng = np.random.default_rng(ss.spawn(1)[0])
+    draws = [_draw(problem, u, rng, problem.m, problem.R, problem.l) for u in chain[pick]]
+    return draws, float(np.mean(sampler.acceptance_fraction)), nw
 
 
 def _run_chains(problem, u_mode, n_draws, seed, chains, executor, burn, steps):
@@ -459,7 +462,7 @@ def _run_chains(problem, u_mode, n_draws, seed, chains, executor, burn, steps):
         out = [_chain(problem, u_mode, n, s, burn, steps) for n, s in zip(per, seeds, strict=True)]
     else:
         raise ValueError(f"unknown executor {executor!r}; expected 'local' or 'dask'")
-    points = np.concatenate([o[0] for o in out])
+    points = [d for o in out for d in o[0]]
     return points, {
         "walkers": int(out[0][2]),
         "chains": chains,
@@ -588,14 +591,12 @@ class RegionalModel:
         # the draws: theta, pooling; each with its linear part
         n_draws = int(spec.draws)
         sampler = None
-        rng = np.random.default_rng(np.random.SeedSequence(spec.seed).spawn(2)[1])
         if m and n_draws > 0:
-            points, sampler = _run_chains(
+            draws, sampler = _run_chains(
                 problem, u_mode, n_draws, spec.seed, self.chains, self.executor, self.burn, self.steps
             )
         else:
-            points = u_mode[None, :] if m else np.zeros((max(n_draws, 1), 0))
-        draws = [_draw(problem, u, rng if n_draws > 0 else None, m, R, local.shape[1]) for u in points]
+            draws = []
         mode = _draw(problem, u_mode, None, m, R, local.shape[1])
 
         return _build(
@@ -660,10 +661,17 @@ def _draw(problem: _Problem, u, rng, m, R, n_local) -> dict:
             "b": np.zeros(0),
             "ur": np.zeros((R, 0)),
             "local": np.zeros((R, n_local)),
-            "h": np.zeros((problem.T, R, 0)),
+            "hsum": np.zeros((R, 0)),
         }
     gamma, b, ur, local, _ = problem.solve(u, rng)
-    return {"u": u, "gamma": gamma, "b": b, "ur": ur, "local": local, "h": problem.raw_features(u[None, :])[0]}
+    return {
+        "u": u,
+        "gamma": gamma,
+        "b": b,
+        "ur": ur,
+        "local": local,
+        "hsum": problem.raw_features(u[None, :])[0].sum(axis=0),
+    }
 
 
 def _unidentified(cat, row) -> dict:
@@ -711,7 +719,7 @@ def _build(
             lam, half, shape = problem.theta(d["u"][None, :])
             lam, half, shape = lam[0], half[0], shape[0]
             eff = np.maximum(d["b"][None, :] + d["ur"], 0.0)  # (R, m)
-            region_totals = d["h"].sum(axis=0) * eff * w[:, None]  # (R, m) over the data
+            region_totals = d["hsum"] * eff * w[:, None]  # (R, m) over the data
             a = adstock(xn, lam, initial=backcast(xn, lam))
             hn = hill(a, half * scale, shape).sum(axis=0)
             beta = region_totals.sum(axis=0) / np.maximum(hn, 1e-300)
