@@ -79,12 +79,22 @@ _TINY = 1e-12
 
 
 def use_pooled(dataset, spec) -> bool:
-    """Whether the pooled model runs: ``model.regions`` pooled, or auto with data by region."""
+    """Whether the pooled model runs: ``model.regions`` pooled, or auto with data by region.
+
+    The pooled model does not take lift tests in yet: with ``experiments`` in the params, auto fits
+    the national totals (which calibrate on them) and pooled is refused.
+    """
     how = getattr(spec, "regions", "auto")
     has = getattr(dataset, "regions", None) is not None and len(dataset.region_names) >= 2
+    tests = bool(getattr(dataset.params, "experiments", None))
     if how == "pooled" and not has:
         raise ValueError("model.regions: pooled needs data by region; set data.region or use model.regions: national")
-    return has and how in ("auto", "pooled")
+    if how == "pooled" and tests:
+        raise ValueError(
+            "model.regions: pooled does not take lift tests (experiments) yet; use model.regions: national to "
+            "calibrate on them, or leave the experiments out"
+        )
+    return has and not tests and how in ("auto", "pooled")
 
 
 def _arrays(dataset):
