@@ -187,3 +187,26 @@ def test_the_regional_example_runs_pooled_end_to_end(tmp_path):
     path = pipe.save_table(pipe.plan_table(), "plan.csv")
     table = read_csv(path)
     assert "region" in table.columns and table["region"].nunique() == 6
+
+
+def test_lift_tests_keep_the_national_fit(flat_case):
+    """The pooled model takes no lift tests yet: auto fits the totals, which calibrate on them."""
+    from planner.data import from_frame
+    from planner.params import load_dict
+
+    raw = {**flat_case.params, "model": {}}
+    raw["experiments"] = [
+        {
+            "name": "spring",
+            "category": "content",
+            "start": "2022-03-07",
+            "end": "2022-04-04",
+            "spend_change_eur_per_week": 2000.0,
+            "lift": 300.0,
+            "lift_se": 100.0,
+        }
+    ]
+    ds = from_frame(flat_case.frame, load_dict(raw))
+    assert not reg.use_pooled(ds, ds.params.model)
+    with pytest.raises(ValueError, match="does not take lift tests"):
+        reg.use_pooled(ds, ds.params.model.model_copy(update={"regions": "pooled"}))
