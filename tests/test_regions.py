@@ -210,3 +210,14 @@ def test_lift_tests_keep_the_national_fit(flat_case):
     assert not reg.use_pooled(ds, ds.params.model)
     with pytest.raises(ValueError, match="does not take lift tests"):
         reg.use_pooled(ds, ds.params.model.model_copy(update={"regions": "pooled"}))
+
+
+def test_the_smallest_region_borrows_strength_and_says_so():
+    case = gr.make("uneven_sizes", 0, n_regions=8, weeks=104)
+    ds = case.dataset(model={"draws": 0, "holdout_weeks": 8, "cv_folds": 2})
+    fit = reg.RegionalModel(ds, ds.params.model).fit()
+    smallest, largest = case.size.idxmin(), case.size.idxmax()
+    borrowing = {row["region"] for row in fit.pooling["borrowing"]}
+    assert smallest in borrowing and largest not in borrowing
+    texts = [w["text"] for w in fit.warnings if w["code"] == "region_borrows_strength"]
+    assert any(f"Region {smallest} has little data" in t for t in texts)
