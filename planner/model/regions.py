@@ -48,6 +48,7 @@ from planner import CATEGORIES
 from planner import diagnostics as diag
 from planner import posterior as post
 from planner.i18n import warning
+from planner.model import messages
 from planner.model.design import baseline_design, independent_columns
 from planner.model.estimation import MAX_RHO, WARMUP_WEEKS, EncounterModel
 from planner.model.results import ModelResults
@@ -120,6 +121,7 @@ class _Problem:
 
     def __init__(self, y, z, w, shared, local, lo, hi, prior_sd, scale, sigma, rho, warmup):
         self.T, self.R = y.shape
+        self.y_raw = np.asarray(y, dtype=float)
         self.m = z.shape[2]
         self.z = np.ascontiguousarray(z)  # (T, R, m) national-equivalent spend
         self.w = np.asarray(w, dtype=float)
@@ -559,16 +561,14 @@ class RegionalModel:
         pos = [CATEGORIES.index(c) for c in cats]
         for cat, row in zip(CATEGORIES, ident, strict=True):
             if not row["identified"]:
-                warnings.append(_unidentified(cat, row))
+                warnings.append(messages.unidentified(cat, row))
         m = len(cats)
         scale = np.maximum(x.sum(axis=1).mean(axis=0), 1e-9)[pos]
         lo = np.tile([search.decay[0], search.half_saturation[0], search.shape[0]], (m, 1))
         hi = np.tile([search.decay[1], search.half_saturation[1], search.shape[1]], (m, 1))
 
         def problem_for(sig, r):
-            p = _Problem(y, z[:, :, pos], w, shared, local, lo, hi, spec.prior_sd, scale, sig, r, warmup)
-            p.y_raw = y
-            return p
+            return _Problem(y, z[:, :, pos], w, shared, local, lo, hi, spec.prior_sd, scale, sig, r, warmup)
 
         u_mode = np.zeros(0)
         problem = problem_for(sigma, rho)
@@ -682,12 +682,6 @@ def _draw(problem: _Problem, u, rng, m, R, n_local) -> dict:
         "local": local,
         "hsum": problem.raw_features(u[None, :])[0].sum(axis=0),
     }
-
-
-def _unidentified(cat, row) -> dict:
-    from planner.model import messages
-
-    return messages.unidentified(cat, row)
 
 
 def _build(
