@@ -221,3 +221,13 @@ def test_the_smallest_region_borrows_strength_and_says_so():
     assert smallest in borrowing and largest not in borrowing
     texts = [w["text"] for w in fit.warnings if w["code"] == "region_borrows_strength"]
     assert any(f"Region {smallest} has little data" in t for t in texts)
+
+
+def test_small_multiples_draw_one_panel_per_region(pooled):
+    from planner.charts.regions import small_multiples
+
+    fig = small_multiples(pooled, "fi")
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == len(pooled.region_names)
+    assert {ax.get_title().split(" ")[0] for ax in shown} == set(pooled.region_names)
+    assert "kohtaamisista" in shown[0].get_title()
