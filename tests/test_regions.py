@@ -229,5 +229,5 @@ def test_small_multiples_draw_one_panel_per_region(pooled):
     fig = small_multiples(pooled, "fi")
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert len(shown) == len(pooled.region_names)
-    assert {ax.get_title().split(" ")[0] for ax in shown} == set(pooled.region_names)
-    assert "kohtaamisista" in shown[0].get_title()
+    assert {ax.get_title().split(":")[0] for ax in shown} == set(pooled.region_names)
+    assert "kohtaamisista" in fig._suptitle.get_text()

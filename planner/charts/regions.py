@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from planner import CATEGORIES
 from planner.charts import COLORS, figure, interval, styled
@@ -18,7 +19,7 @@ __all__ = ["small_multiples"]
 MAX_PANELS = 24
 
 
-def small_multiples(res, lang: Any = "en", columns: int = 4) -> Figure:
+def small_multiples(res, lang: Any = "en", columns: int = 3) -> Figure:
     """One small panel per region: its categories' shares with their intervals, the same axes.
 
     Parameters
@@ -38,7 +39,7 @@ def small_multiples(res, lang: Any = "en", columns: int = 4) -> Figure:
     rows = math.ceil(len(names) / columns)
     cats = list(CATEGORIES)[::-1]
     with styled():
-        fig = figure(2.3 * columns, 1.5 * rows + 0.6)
+        fig = figure(2.9 * columns, 1.5 * rows + 0.7)
         axes = np.atleast_1d(fig.subplots(rows, columns, sharex=True, sharey=True)).ravel()
         for ax, name in zip(axes, names, strict=False):
             part = table[table["region"] == name].set_index("category")
@@ -52,6 +53,7 @@ def small_multiples(res, lang: Any = "en", columns: int = 4) -> Figure:
             ax.set_xlim(0, 1)
             ax.set_yticks(range(len(cats)), [m.category(c) for c in cats], fontsize=7)
             ax.tick_params(axis="x", labelsize=7)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: m.pct(x)))
             ax.grid(axis="y", visible=False)
         for ax in axes[len(names) :]:
             ax.set_visible(False)
