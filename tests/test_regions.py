@@ -231,3 +231,11 @@ def test_small_multiples_draw_one_panel_per_region(pooled):
     assert len(shown) == len(pooled.region_names)
     assert {ax.get_title().split(":")[0] for ax in shown} == set(pooled.region_names)
     assert "kohtaamisista" in fig._suptitle.get_text()
+
+
+def test_pooled_results_pickle(pooled):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(pooled))
+    assert again.pooling == pooled.pooling
+    assert np.array_equal(again.region_effect_draws(), pooled.region_effect_draws())
