@@ -266,6 +266,12 @@ class ModelSpec(_Strict):
     )
     block_weeks: int | None = Field(None, ge=1, description="Deprecated: no effect (the bootstrap is gone).")
     seed: int = Field(0, ge=0, description="Seed of every random step; same seed, same numbers.")
+    regions: Literal["auto", "pooled", "national"] = Field(
+        "auto",
+        description="With data by region: pooled fits every region at once, each region's effects partially "
+        "pooled toward the market's (docs/regions.md); national fits the national totals only; auto (the "
+        "default) is pooled when the data are by region.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -314,6 +320,11 @@ class PlanSpec(_Strict):
     """The planning period, budget, reference split and the optimiser's constraints."""
 
     horizon_weeks: int = Field(13, gt=0, le=104, description="Weeks in the planning period.")
+    by_region: bool = Field(
+        False,
+        description="With the pooled model over regions: split the plan's euros by category and region too "
+        "(each region keeps its share of the budget and the same share bounds); plan.csv gains a region column.",
+    )
     total_budget: float | None = Field(
         None, gt=0, description="Euros for the horizon; default: actual spend of the last horizon_weeks."
     )

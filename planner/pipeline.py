@@ -163,7 +163,10 @@ class Pipeline:
     def model(self):
         """The fitted encounter model (`planner.model.ModelResults`)."""
         from planner.model import EncounterModel
+        from planner.model.regions import RegionalModel, use_pooled
 
+        if use_pooled(self.data, self.params.model):
+            return self._cached("model", lambda: RegionalModel(self.data, self.params.model).fit())
         return self._cached("model", lambda: EncounterModel(self.data, self.params.model).fit())
 
     @cached_property
@@ -304,6 +307,8 @@ class Pipeline:
         """Write the model's sections (model, contributions, its warnings) to results.json."""
         self.record("model", self.model.section())
         self.record("contributions", self.model.contributions_section())
+        if hasattr(self.model, "contributions_by_region_dict"):
+            self.record("contributions_by_region", _plain(self.model.contributions_by_region_dict()))
         self.warn(self.model.warnings)
 
     def record_funnel(self) -> None:
@@ -326,6 +331,30 @@ class Pipeline:
         self.record("allocation", self.plan.section())
         self.record("next_test", self.next_test)
         self.warn(self.plan.warnings)
+        if self.regional_plan is not None:
+            self.record("allocation_by_region", _plain(self.regional_plan.to_dict()))
+
+    @cached_property
+    def regional_plan(self):
+        """The split by category and region (`planner.plan.regional.RegionalPlan`) with
+        ``plan.by_region`` and the pooled model over regions; else None."""
+        if not self.params.plan.by_region or not hasattr(self.model, "region_effect_draws"):
+            return None
+        from planner import CATEGORIES
+        from planner.plan.regional import regional_plan
+
+        bounds = self.plan.bounds
+        lo = [bounds[c]["min_share"] for c in CATEGORIES]
+        hi = [bounds[c]["max_share"] for c in CATEGORIES]
+        spend = self.data.region_spend
+        return self._cached("regional_plan", lambda: regional_plan(self.model, self.plan, spend, lo, hi))
+
+    def plan_table(self):
+        """The weekly plan saved as plan.csv: by week and category, with a region column when the plan
+        is by region (``plan.by_region``)."""
+        if self.regional_plan is not None:
+            return self.regional_plan.weekly_plan()
+        return self.plan.weekly_plan()
 
     def record_forecast(self) -> None:
         """Write the forecast, track record and stability sections, their warnings and forecast.csv."""

@@ -278,6 +278,48 @@ class ExperimentCheck(_Section):
     disagrees: bool = Field(description="Whether the test and the model disagree beyond their uncertainty.")
 
 
+class PoolingCategory(_Section):
+    """How far one category's regional effects were pooled."""
+
+    between_region_sd: float | None = Field(
+        description="Estimated sd of the regions' effects around the market's, relative to the market's effect; "
+        "null when the market's effect is 0."
+    )
+    pooling: float = Field(
+        ge=0, le=1, description="Mean weight of the market's effect in a region's (1: fully pooled)."
+    )
+
+
+class RegionDisagrees(_Section):
+    """A region whose own estimate lies beyond what pooling allows."""
+
+    region: str = Field(description="The region.")
+    category: Category = Field(description="The category.")
+    z: float = Field(description="Its own deviation from the market's effect in sds of the pooled spread.")
+
+
+class RegionBorrows(_Section):
+    """A region with little data on a category: its effect is mostly the market's."""
+
+    region: str = Field(description="The region.")
+    category: Category = Field(description="The category.")
+    pooled_weight: float = Field(ge=0, le=1, description="Weight of the market's effect in the region's.")
+
+
+class Pooling(_Section):
+    """The pooled model over regions: how many regions, how far pooled, and where pooling does not hold."""
+
+    regions: int = Field(ge=2, description="How many regions the estimate pools.")
+    names: list[str] = Field(description="The regions, in the data's order.")
+    categories: dict[Category, PoolingCategory] = Field(description="Per identified category, its pooling.")
+    disagree: list[RegionDisagrees] = Field(
+        default_factory=list, description="Regions that disagree (warning regions_disagree)."
+    )
+    borrowing: list[RegionBorrows] = Field(
+        default_factory=list, description="Regions that borrow strength (warning region_borrows_strength)."
+    )
+
+
 class ModelSection(_Section):
     """The fitted encounter model and every judgement made on it."""
 
@@ -329,6 +371,11 @@ class ModelSection(_Section):
         description="Saturation at the current weekly spend, per identified category."
     )
     experiments: list[ExperimentCheck] = Field(default_factory=list, description="Lift tests against the model.")
+    pooling: Pooling | None = Field(
+        default=None,
+        description="With the pooled model over regions (docs/regions.md): how many regions the estimate pools "
+        "and how far; null for a fit of the national totals.",
+    )
 
 
 class Contribution(_Section):
@@ -345,6 +392,45 @@ class Contribution(_Section):
 
 class Contributions(PerCategory[Contribution]):
     """Contribution per category."""
+
+
+class RegionCategory(_Section):
+    """One category in one region, over the data (pooled model)."""
+
+    encounters: float = Field(description="Spend-driven encounters (posterior mean).")
+    low: float | None = Field(description="Lower end of its interval; null without draws.")
+    high: float | None = Field(description="Upper end of its interval; null without draws.")
+    share: float = Field(description="Share of the region's spend-driven encounters (posterior mean).")
+    low_share: float | None = Field(description="Lower end of the share's interval; null without draws.")
+    high_share: float | None = Field(description="Upper end of the share's interval; null without draws.")
+    identified: bool = Field(description="Whether the data can show this category's effect.")
+
+
+class RegionPlan(_Section):
+    """One region's euros over the horizon (plan.by_region)."""
+
+    region: str = Field(description="The region.")
+    current: Euros = Field(description="The last horizon's split at the plan's budget, per category.")
+    recommended: Euros = Field(description="The recommended euros per category.")
+    expected_encounters: float = Field(description="Spend-driven encounters of the recommended euros (steady state).")
+    expected_encounters_current: float = Field(description="The same for the current euros.")
+
+
+class RegionalAllocation(_Section):
+    """The plan split by category and region (docs/regions.md)."""
+
+    regions: list[RegionPlan] = Field(description="Per region.")
+    bounds_relaxed: bool = Field(
+        description="Whether the region share bounds had to be dropped to meet the national category totals."
+    )
+
+
+class RegionContributions(_Section):
+    """One region's contributions (pooled model)."""
+
+    region: str = Field(description="The region.")
+    size: float = Field(ge=0, le=1, description="Its share of all encounters over the data.")
+    categories: PerCategory[RegionCategory] = Field(description="Per category.")
 
 
 def _omitted(value: Any) -> bool:
@@ -917,6 +1003,12 @@ class Results(BaseModel):
     forecast: ForecastSection | None = Field(default=None, description="The forecast of the horizon.")
     track_record: TrackRecord | None = Field(default=None, description="Earlier runs' forecasts, scored.")
     stability: StabilitySection | None = Field(default=None, description="The refits without the last weeks.")
+    contributions_by_region: list[RegionContributions] | None = Field(
+        default=None, description="Per region, its contributions (the pooled model over regions); absent otherwise."
+    )
+    allocation_by_region: RegionalAllocation | None = Field(
+        default=None, description="The plan by category and region (plan.by_region); absent otherwise."
+    )
 
     @property
     def schema(self) -> int:  # noqa: D102 - the JSON key, without shadowing BaseModel's class attribute
@@ -937,7 +1029,8 @@ class Results(BaseModel):
     def to_dict(self) -> dict:
         """The JSON-ready dict, as written to results.json (sections not yet recorded left out)."""
         out = self.model_dump(mode="json", by_alias=True)
-        for name in (*OPTIONAL_SECTIONS, "funnel", "forecast", "track_record", "stability"):
+        for name in (*OPTIONAL_SECTIONS, "funnel", "forecast", "track_record", "stability", "contributions_by_region",
+                     "allocation_by_region"):
             if name not in self.model_fields_set:
                 out.pop(name, None)
         return out
@@ -956,6 +1049,8 @@ SECTIONS: dict[str, Any] = {
     "forecast": ForecastSection | None,
     "track_record": TrackRecord | None,
     "stability": StabilitySection | None,
+    "contributions_by_region": list[RegionContributions] | None,
+    "allocation_by_region": RegionalAllocation | None,
 }
 
 

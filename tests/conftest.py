@@ -28,7 +28,7 @@ SLOW_MODULES = {
     "test_chart_layout",
 }
 #: Tests by name: notebooks run end to end, and calibration checked over many simulated histories.
-SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many")
+SLOW_NAMES = ("notebook", "matches_simulated", "cover_the_truth_about", "calibrated_over_many", "pooled_end_to_end")
 #: ... except the tests that only read the stored notebooks (their order, thinness, first cell): unit tests.
 FAST_NAMES = ("thin_and_stripped", "thin_and_stored", "five_notebooks_in_order", "first_notebook_says")
 

@@ -41,6 +41,7 @@ RUNS = [
     ),
     ("bench_backtest.py", ["--generators", "additive_hill", "--draws", "20"], "| additive_hill | 8 |", (0, 1)),
     ("bench_data.py", ["--quick"], "- target (regions_1000 under 30 s and 1500 MB): not judged", (0,)),
+    ("bench_regions.py", ["--seeds", "1", "--regions", "4", "--draws", "20"], "| **all** |", (0,)),
     (
         "bench_experiments.py",
         ["--generators", "small_counts", "--seeds", "1", "--n-draws", "20", "--jobs", "1"],

@@ -139,6 +139,8 @@ SAMPLE = {
 SAMPLE_BY_CODE = {
     "partial_week_dropped": {"weeks": ["2024-01-01", "2024-12-30"]},
     "deals_above_leads": {"weeks": ["2024-01-01", "2024-12-30"]},
+    "regions_disagree": {"region": "Uusimaa", "z": 3.4},
+    "region_borrows_strength": {"region": "Kainuu", "pooled_weight": 0.8},
 }
 
 

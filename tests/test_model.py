@@ -560,7 +560,7 @@ def test_notebook_is_thin_and_stored_without_outputs():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     assert code[0].source == (
-        'params_path: str = "../../params/example.yaml"  # the planning run to execute\n'
+        'params_path: str = "../params/example.yaml"  # the planning run to execute\n'
         "run_dir: str = \"\"  # run folder written by 'planner run'; empty when opened by hand"
     )
     for cell in code:

@@ -11,9 +11,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-#: Notebooks whose parameters cell still holds the default of their old place (planner/notebooks/);
-#: they are edited on other branches, and the path is corrected once those are merged.
-_PARAMS_CELL_AFTER_MERGE = {"02_model.ipynb", "04_budget_plan.ipynb"}
 
 
 def _requirement(spec: str) -> tuple[str, str]:
@@ -46,10 +43,9 @@ def test_notebook_is_thin_and_stripped(path):
     assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged parameters"
     default = re.search(r'^params_path: str = "([^"]+)"', code[0].source, re.M)
     assert default, "the parameters cell must hold a typed params_path default"
-    if path.name not in _PARAMS_CELL_AFTER_MERGE:
-        assert (path.parent / default.group(1)).resolve() == ROOT / "params" / "example.yaml", (
-            "opened in JupyterLab from notebooks/, the default must be the shipped example"
-        )
+    assert (path.parent / default.group(1)).resolve() == ROOT / "params" / "example.yaml", (
+        "opened in JupyterLab from notebooks/, the default must be the shipped example"
+    )
     assert 'run_dir: str = ""' in code[0].source
     for cell in code:
         assert not cell.outputs and cell.execution_count is None, "outputs must be stripped"

@@ -435,6 +435,8 @@ def _model_checks(v: BriefView, st) -> list:
             st["body"],
         )
     )
+    if v.pooled_note:
+        story.append(Paragraph(esc(v.pooled_note), st["body"]))
     warnings = v.warnings
     story.append(Spacer(1, 3))
     for w in warnings[:MAX_WARNINGS_PAGE2]:

@@ -554,6 +554,12 @@ class BriefView:
         return list(dict.fromkeys(out))
 
     @property
+    def pooled_note(self) -> str | None:
+        """That the estimate pools N regions (the pooled model over regions); None for a national fit."""
+        pooling = getattr(self.model, "pooling", None)
+        return self.m("pooled_regions", count=self.m.int(pooling.regions)) if pooling is not None else None
+
+    @property
     def stats_line(self) -> str:
         m, model = self.m, self.model
         fit, hold = model.fit, model.holdout  # free-form statistics: each may be missing
