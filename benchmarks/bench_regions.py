@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from planner import CATEGORIES
-from planner.simulate import generators_regional as gr
 from planner.model import EncounterModel
 from planner.model.regions import RegionalModel
+from planner.simulate import generators_regional as gr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))

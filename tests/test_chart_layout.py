@@ -29,8 +29,8 @@ TOLERANCE = 1.0
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from planner.simulate import synth
     from planner.pipeline import Pipeline
+    from planner.simulate import synth
 
     folder = tmp_path_factory.mktemp("layout")
     frame = synth.generate(seed=1, funnel=True).frame

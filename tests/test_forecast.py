@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from planner.generators import make
 
 from planner import CATEGORIES
 from planner.data import from_frame
 from planner.forecast import forecast, noise_model, replay, weeks_sha256
-from planner.generators import make
 from planner.model import EncounterModel
 from planner.params import load_dict
 from planner.plan import plan_budget

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from planner import CATEGORIES
-from planner.simulate import generators_regional as gr
 from planner.model import regions as reg
 from planner.results import SECTIONS, validate_section
+from planner.simulate import generators_regional as gr
 
 
 @pytest.fixture(scope="module")
