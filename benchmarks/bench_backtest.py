@@ -1,6 +1,6 @@
 """Backtest: the planner run as a schedule on the generators' histories, its forecasts scored.
 
-For each generator history (`planner.generators`), the planner runs every 13 weeks over the last two
+For each generator history (`planner.simulate.generators`), the planner runs every 13 weeks over the last two
 years of the history, each run seeing only the weeks before it: the model is fitted, the plan made,
 the refresh check run (a move the refits reverse becomes a test) and the horizon forecast, exactly
 as a run's pipeline does. Each forecast is then made again at the spend that actually followed (the
@@ -39,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docs_section import write_section  # noqa: E402
+from docs_section import write_report  # noqa: E402
 
 from planner import CATEGORIES  # noqa: E402
 
@@ -48,7 +48,7 @@ CATS = list(CATEGORIES)
 STEP = 13  # weeks between scheduled runs (a quarter)
 SPAN = 104  # the schedule covers the last two years of each history
 SEASON = 52  # seasonal-naive: the same week a year earlier
-#: Generators whose spend has no effect at all (none of planner.generators: in ``no_effect`` only
+#: Generators whose spend has no effect at all (none of planner.simulate.generators: in ``no_effect`` only
 #: design does nothing) and whose truth drifts (its channel mix changes over the years).
 NO_SPEND_EFFECT: set[str] = set()
 DRIFTING = {"drifting_mix"}
@@ -95,9 +95,9 @@ def scheduled_run(data, value=None):
 
 def backtest(name: str, seed: int, draws: int) -> dict:
     """The schedule on one generator history: per-run rows and the history's summary."""
-    from planner import generators
     from planner.data import from_frame
     from planner.forecast import replay
+    from planner.simulate import generators
     from planner.stability import truncate
 
     case = generators.make(name, seed)
@@ -247,7 +247,7 @@ def markdown(rows: list[dict], draws: int, seeds: list[int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from planner import generators
+    from planner.simulate import generators
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -278,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     if args.write_docs:
-        write_section(ROOT / "docs" / "benchmarks.md", "backtest", text)
-        write_section(ROOT / "docs" / "forecast.md", "backtest", text)
+        write_report("backtest", text)
+        write_report("backtest", text, page=ROOT / "docs" / "forecast.md")
     weeks = sum(r["_weeks"] for r in rows)
     coverage = sum(r["_inside"] for r in rows) / weeks if weeks else 0.0
     return 0 if COVERAGE_TARGET[0] <= coverage <= COVERAGE_TARGET[1] else 1

@@ -197,9 +197,9 @@ def main(argv=None) -> int:
     if args.out is not None:
         args.out.write_text(text + "\n", encoding="utf-8")
     if args.write_docs:
-        from docs_section import write_section
+        from docs_section import write_report
 
-        write_section(ROOT / "docs" / "benchmarks.md", "regions", text)
+        write_report("regions", text)
     return 0
 
 

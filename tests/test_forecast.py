@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from planner.generators import make
 
 from planner import CATEGORIES
 from planner.data import from_frame
@@ -15,6 +14,7 @@ from planner.model import EncounterModel
 from planner.params import load_dict
 from planner.plan import plan_budget
 from planner.results import validate_section
+from planner.simulate.generators import make
 from planner.stability import truncate
 
 CATS = list(CATEGORIES)

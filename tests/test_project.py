@@ -177,6 +177,7 @@ def test_every_benchmark_writes_its_own_section_of_the_benchmarks_page():
         sys.path.remove(sys_path)
     page = ROOT / "docs" / "benchmarks.md"
     sections = {
+        "bench_backtest.py": ["backtest"],
         "bench_calibration.py": ["calibration"],
         "bench_data.py": ["data"],
         "bench_experiments.py": ["experiments"],
@@ -184,6 +185,7 @@ def test_every_benchmark_writes_its_own_section_of_the_benchmarks_page():
         "bench_geo.py": ["geo"],
         "bench_peer.py": ["peer", "peer-cases"],
         "bench_plan.py": ["plan"],
+        "bench_regions.py": ["regions"],
         "bench_suite.py": ["suite-stages", "suite-growth", "suite-batch"],
     }
     assert sorted(p.name for p in (ROOT / "benchmarks").glob("bench_*.py")) >= sorted(sections)

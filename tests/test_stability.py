@@ -124,6 +124,8 @@ def test_the_headline_of_an_unstable_move_says_why_it_is_a_test(lang):
     alloc["action_reason"] = {"code": "unstable_on_refresh", "text": "", "context": {"weeks": 4}}
     alloc["recommended"] = {**alloc["current"]}
     raw["run"]["language"] = lang
-    text = headline(parse_results(raw)).text
+    line = headline(parse_results(raw))
+    assert line.text.startswith("Test" if lang == "en" else "Testaa")
+    text = f"{line.text} {line.reason}"
     assert ("without the last weeks" in text) if lang == "en" else ("viimeisiä viikkoja" in text)
     assert "weak" not in text and "heikko" not in text
