@@ -2,7 +2,7 @@
 
 Git keeps one copy of the notebook suite, the top-level `notebooks/` that an analyst opens in
 JupyterLab. The wheel carries it as package data, `planner/notebooks/*.ipynb`, so an installed
-planner runs without the checkout (`planner.runner.NOTEBOOKS_DIR` finds either). An editable
+planner runs without the checkout (`planner.running.runner.NOTEBOOKS_DIR` finds either). An editable
 install reads the checkout's folder and needs no copy.
 """
 

@@ -66,7 +66,7 @@ FLIP_TARGET = 0.10
 
 
 def _params(case, draws: int):
-    from planner.params import load_dict
+    from planner.reading.params import load_dict
 
     raw = {**case.params}
     raw["model"] = {**raw.get("model", {}), "draws": draws}
@@ -76,10 +76,10 @@ def _params(case, draws: int):
 
 def scheduled_run(data, value=None):
     """One scheduled run as the pipeline makes it: model, plan, refresh check, forecast."""
-    from planner.forecast import forecast
-    from planner.model import EncounterModel
+    from planner.inference.forecast import forecast
+    from planner.inference.model import EncounterModel
+    from planner.inference.stability import refresh_stability, settle
     from planner.plan import plan_budget
-    from planner.stability import refresh_stability, settle
 
     params = data.params
     started = time.perf_counter()
@@ -95,10 +95,10 @@ def scheduled_run(data, value=None):
 
 def backtest(name: str, seed: int, draws: int) -> dict:
     """The schedule on one generator history: per-run rows and the history's summary."""
-    from planner.data import from_frame
-    from planner.forecast import replay
+    from planner.inference.forecast import replay
+    from planner.inference.stability import truncate
+    from planner.reading.data import from_frame
     from planner.simulate import generators
-    from planner.stability import truncate
 
     case = generators.make(name, seed)
     params = _params(case, draws)

@@ -80,7 +80,7 @@ DRAW_KEYS = ("draws", "n_bootstrap")
 
 
 def _draws_key() -> str | None:
-    from planner.params import ModelSpec
+    from planner.reading.params import ModelSpec
 
     return next((k for k in DRAW_KEYS if k in ModelSpec.model_fields), None)
 
@@ -185,10 +185,10 @@ def run_case(name: str, seed: int, n_draws: int | None) -> dict:
 def fit_and_score(case, raw: dict, name: str, seed: int, *, oracle: bool = False) -> tuple[dict, object, object]:
     """Fit and plan one (possibly tested) case as `planner run` does; the row `bench_calibration.score`
     reads, plus the fit and the plan (None where a stage failed; the row then names the error)."""
-    from planner.data import from_frame
-    from planner.model import EncounterModel
-    from planner.params import load_dict
+    from planner.inference.model import EncounterModel
     from planner.plan import plan_budget
+    from planner.reading.data import from_frame
+    from planner.reading.params import load_dict
 
     out: dict = {"generator": name, "seed": seed, "error": None, "stage": None}
     out["unidentifiable"] = list(case.truth.get("unidentifiable", []))
@@ -248,7 +248,7 @@ def fit_and_score(case, raw: dict, name: str, seed: int, *, oracle: bool = False
 
 
 def _bands():
-    from planner.diagnostics import CLAIM_BANDS, CLAIM_TOLERANCE
+    from planner.inference.diagnostics import CLAIM_BANDS, CLAIM_TOLERANCE
 
     return {c: (CLAIM_BANDS[c][0] - CLAIM_TOLERANCE, CLAIM_BANDS[c][1] + CLAIM_TOLERANCE) for c in CATS}
 
@@ -552,7 +552,7 @@ def _model_version() -> str:
     """The commit of the model's code the fits ran against (and whether it had local changes)."""
     import subprocess
 
-    paths = ["planner/model", "planner/posterior.py", "planner/diagnostics.py"]
+    paths = ["planner/inference/model", "planner/inference/posterior.py", "planner/inference/diagnostics.py"]
     try:
         commit = subprocess.run(
             ["git", "log", "-1", "--format=%h %s", "--", *paths],
@@ -566,8 +566,8 @@ def _model_version() -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "", ""
-    files = sorted((ROOT / "planner" / "model").glob("*.py")) + [ROOT / "planner" / "posterior.py"]
-    files.append(ROOT / "planner" / "diagnostics.py")
+    inference = ROOT / "planner" / "inference"
+    files = sorted((inference / "model").glob("*.py")) + [inference / "posterior.py", inference / "diagnostics.py"]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:10]
     head = f"{commit[:60]}{' + uncommitted changes' if dirty else ''}; " if commit else ""
     return f"{head}model code sha256 {digest}"

@@ -1,5 +1,5 @@
-"""Data-reading benchmark: how long `planner.data.load_data` takes to read and check a large file, and
-its peak memory, against reading back the run's saved parse (`planner.data.save_parsed`).
+"""Data-reading benchmark: how long `planner.reading.data.load_data` takes to read and check a large file, and
+its peak memory, against reading back the run's saved parse (`planner.reading.data.save_parsed`).
 
 Three generated CSV files, written with the example's column layout (random whole-euro spend):
 
@@ -98,8 +98,8 @@ def write_case(folder: Path, name: str, rows: int, n_spend: int, regions: int, f
 
 def measure(params_path: str, saved: str) -> dict:
     """In this (fresh) process: parse and check the file, save the parse, and read it back in another process."""
-    from planner import params as params_module
-    from planner.data import load_data, save_parsed
+    from planner.reading import params as params_module
+    from planner.reading.data import load_data, save_parsed
 
     p = params_module.load(params_path)
     t0 = time.perf_counter()
@@ -113,8 +113,8 @@ def measure(params_path: str, saved: str) -> dict:
 
 def measure_read_back(params_path: str, saved: str) -> dict:
     """In this (fresh) process: read the saved parse back (what every notebook of a run does)."""
-    from planner import params as params_module
-    from planner.data import load_data
+    from planner.reading import params as params_module
+    from planner.reading.data import load_data
 
     p = params_module.load(params_path)
     t0 = time.perf_counter()

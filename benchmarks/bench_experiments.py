@@ -109,7 +109,7 @@ def _width(row: dict, cat: str) -> float:
 
 
 def _holdout_weeks(raw: dict) -> int:
-    from planner.params import ModelSpec
+    from planner.reading.params import ModelSpec
 
     value = raw.get("model", {}).get("holdout_weeks")
     return int(value if value is not None else ModelSpec.model_fields["holdout_weeks"].default)
@@ -141,7 +141,7 @@ def overlay_tests(
 
 def promise_check(case, raw: dict, res, plan, name: str, seed: int) -> dict:
     """Propose the next test on the 0-test fit, run it in the generator, refit: promised vs realised width."""
-    from planner.experiments import _weighted_quantiles, design_next_test
+    from planner.inference.experiments import _weighted_quantiles, design_next_test
 
     out: dict = {"generator": name, "seed": seed, "error": None, "stage": "design"}
     try:

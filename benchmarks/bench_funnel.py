@@ -4,7 +4,7 @@ the loss of the revenue plan; prints markdown.
 For every scenario of `planner.simulate.synth` and every seed: generate a history with its funnel
 (``generate(seed, scenario=..., funnel=True)``), fit and analyse it as `planner run` does (the
 params of ``params/example.yaml`` with its funnel section -> `load_dict` -> `from_frame` ->
-`EncounterModel(data, params.model).fit()` -> `planner.funnel.analyse_dataset`), plan for revenue
+`EncounterModel(data, params.model).fit()` -> `planner.inference.funnel.analyse_dataset`), plan for revenue
 (``plan.objective: revenue``, the value per encounter and content's warming of the leads as
 `planner run` builds them) and score
 against ``syn.truth.funnel``:
@@ -15,7 +15,7 @@ against ``syn.truth.funnel``:
 - value per quality-weighted encounter, revenue (EUR) and deals, against
   ``value_per_weighted_encounter`` (the expected revenue and deals over the weighted encounters,
   summed over the generated weeks: the expected values given the encounters as they happened, which
-  is the estimand of `planner.funnel`'s interval), and the nested route's cross-check beside it;
+  is the estimand of `planner.inference.funnel`'s interval), and the nested route's cross-check beside it;
 - coverage: the share of cases whose interval (the model's, 80 %) holds the truth; the target is
   75-90 %. Bias (mean relative error) against the interval's half-width tells a shifted estimate
   from a too narrow interval;
@@ -128,7 +128,7 @@ class TrueRevenue:
 
     def _weekly(self, x: np.ndarray, rows: int) -> np.ndarray:
         """Revenue per week, row and category (weeks, rows, 3) for spend x (weeks, rows * 3)."""
-        from planner.transforms import adstock, hill
+        from planner.inference.transforms import adstock, hill
 
         t = self.truth
         weeks = x.shape[0]
@@ -203,12 +203,12 @@ def _est(d: dict | None) -> dict | None:
 def run_case(scenario: str, seed: int, n_draws: int | None, slope: float | None = None) -> dict:
     """Generate, fit, analyse and plan one case; every number the tables need, or the error."""
     warnings.simplefilter("ignore")
-    from planner.data import from_frame
-    from planner.funnel import analyse_dataset
-    from planner.model import EncounterModel
-    from planner.params import load_dict
+    from planner.inference.funnel import analyse_dataset
+    from planner.inference.model import EncounterModel
     from planner.plan import plan_budget
     from planner.plan.value import Value, Warming
+    from planner.reading.data import from_frame
+    from planner.reading.params import load_dict
     from planner.simulate.synth import generate
 
     out: dict = {"scenario": scenario, "seed": seed, "error": None, "stage": None}
@@ -274,9 +274,9 @@ def run_case(scenario: str, seed: int, n_draws: int | None, slope: float | None 
 def run_histories(scenario: str, first: int, count: int) -> list[dict]:
     """Histories ``first .. first + count - 1`` scored without the model's fit (see the docstring)."""
     warnings.simplefilter("ignore")
-    from planner import funnel as fn
-    from planner.data import from_frame
-    from planner.params import load_dict
+    from planner.inference import funnel as fn
+    from planner.reading.data import from_frame
+    from planner.reading.params import load_dict
     from planner.simulate.synth import generate
 
     params = load_dict(copy.deepcopy(_raw_params(None)), PARAMS)

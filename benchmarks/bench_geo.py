@@ -4,7 +4,7 @@ that come out significant?
 For each setting, `--sims` regional histories are split from one national history of
 `planner.simulate.synth.generate` (seed 5) by `planner.simulate.synth.split_regions` (each with its own seed: its own
 region sizes, spend shares and AR(1) region noise of the given autocorrelation). Each history is
-designed exactly as `planner.geo` does it (balanced groups by the last 13 weeks' encounters, the
+designed exactly as `planner.inference.geo` does it (balanced groups by the last 13 weeks' encounters, the
 matched difference series, its AR(1) noise, the difference-in-differences standard error against a
 26-week pre-period), a true lift of ``lift`` standard errors is added to the treated regions over
 the test's weeks (after the history), and the test is judged significant at 5 % (two-sided) with
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from docs_section import write_report
 
-from planner import geo
+from planner.inference import geo
 from planner.simulate import synth
 
 #: (regions, rho, weeks, lift in standard errors)

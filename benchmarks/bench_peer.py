@@ -64,9 +64,9 @@ import pandas as pd
 from docs_section import write_report
 
 from planner import CATEGORIES
-from planner.data import from_frame
-from planner.model import EncounterModel
-from planner.params import load_dict
+from planner.inference.model import EncounterModel
+from planner.reading.data import from_frame
+from planner.reading.params import load_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 CATS = list(CATEGORIES)
@@ -85,7 +85,7 @@ class History:
     name: str
     seed: int
     frame: pd.DataFrame
-    params: object  # planner.params.Params
+    params: object  # planner.reading.params.Params
     truth: pd.Series
     oracle: pd.Series | None
 

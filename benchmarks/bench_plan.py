@@ -23,9 +23,9 @@ import yaml
 from docs_section import write_report
 
 from planner import CATEGORIES
-from planner.data import from_frame
-from planner.params import load_dict
 from planner.plan import plan_budget
+from planner.reading.data import from_frame
+from planner.reading.params import load_dict
 from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def run_case(scenario: str, seed: int, weeks: int, draws: int, response: str, pl
 
     fit_s = 0.0
     if response == "model":
-        from planner.model import EncounterModel
+        from planner.inference.model import EncounterModel
 
         start = time.perf_counter()
         model = EncounterModel(data, params.model).fit()

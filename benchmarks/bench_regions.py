@@ -3,8 +3,8 @@
 Each regional generator of `planner.simulate.generators_regional` (campaigns timed by region, a licence flat
 nationally but staggered by region, regions of very different size, one region with a different
 effect) gives `--seeds` histories of `--regions` regions and 156 weeks. Each history is fitted
-twice: the pooled model over the regions (`planner.model.regions.RegionalModel`) and the national
-model on the same history's national totals (`planner.model.EncounterModel`). Reported per
+twice: the pooled model over the regions (`planner.inference.model.regions.RegionalModel`) and the national
+model on the same history's national totals (`planner.inference.model.EncounterModel`). Reported per
 generator and overall, against the truth: the worst category's share error (the largest absolute
 error of the three shares; median over the histories), the coverage of the 80 % share intervals
 (identified categories), whether technology was called identified, whether the differing region
@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from planner import CATEGORIES
-from planner.model import EncounterModel
-from planner.model.regions import RegionalModel
+from planner.inference.model import EncounterModel
+from planner.inference.model.regions import RegionalModel
 from planner.simulate import generators_regional as gr
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def oracle_shares(case: gr.RegionalCase) -> np.ndarray:
     """Shares of a fit that knows the true curves: each region regressed on its true effects' shapes
     and its own baseline (level, trend, season, holidays, event, control)."""
-    from planner.model import baseline_design
+    from planner.inference.model import baseline_design
 
     ds = case.dataset(regions=False)
     index = ds.y.index

@@ -26,12 +26,13 @@ from pathlib import Path
 import yaml
 from docs_section import write_report
 
-from planner import __version__, runner
-from planner.data import load_data
-from planner.model import EncounterModel
-from planner.params import load as load_params
-from planner.pipeline import Pipeline
+from planner import __version__
+from planner.inference.model import EncounterModel
 from planner.plan import plan_budget
+from planner.reading.data import load_data
+from planner.reading.params import load as load_params
+from planner.running import runner
+from planner.running.pipeline import Pipeline
 from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,8 +91,8 @@ def stage_times(folder: Path) -> list[tuple[str, float, str]]:
     if "frontier" in timings:
         rows.append((f"frontier ({params.plan.frontier.steps} budget levels)", timings["frontier"], ""))
     rows.append(("whole plan", t, "optimisation, scenarios, frontier, draws"))
-    from planner.forecast import forecast
-    from planner.stability import refresh_stability
+    from planner.inference.forecast import forecast
+    from planner.inference.stability import refresh_stability
 
     t, _ = timed(lambda: refresh_stability(data, res, plan))
     rows.append(("refresh refits", t, "without the last 4 and 8 weeks, each fit and plan"))

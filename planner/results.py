@@ -121,7 +121,7 @@ class Warning(_Section):
     """Something the reader should know about the data, the model or the plan."""
 
     code: str = Field(description="Stable identifier of the warning (the truth, with `context`).")
-    text: str = Field(description="The English rendering from the message catalogue (planner.i18n).")
+    text: str = Field(description="The English rendering from the message catalogue (planner.presentation.i18n).")
     context: dict[str, Any] = Field(
         default_factory=dict, description="The values the warning is about (category, numbers, names)."
     )
@@ -243,9 +243,9 @@ class BaselineChoice(_Section):
     )
     chosen_by: Literal["params", "cv", "no_season", "no_cv"] = Field(
         description="params: set in the params file; cv: auto compared the forms, multiplicative only when it "
-        "forecast the folds better by planner.diagnostics.MULTIPLICATIVE_CV_GAIN and fitted the data weeks better "
-        "by MULTIPLICATIVE_FIT_AIC; no_season: no seasonal column, so the forms are the same model; no_cv: auto "
-        "without folds to compare, additive."
+        "forecast the folds better by planner.inference.diagnostics.MULTIPLICATIVE_CV_GAIN and fitted the data "
+        "weeks better by MULTIPLICATIVE_FIT_AIC; no_season: no seasonal column, so the forms are the same model; "
+        "no_cv: auto without folds to compare, additive."
     )
 
 
@@ -696,7 +696,7 @@ class Allocation(_Section):
     )
 
 
-# -- funnel (planner/funnel.py): conversion two ways, value per encounter, experience -----------
+# -- funnel (planner/inference/funnel.py): conversion two ways, value per encounter, experience -----------
 
 
 class Estimate(_Section):
@@ -778,7 +778,7 @@ class Chain(_Section):
 class FunnelSentence(_Section):
     """One plain sentence of the funnel as a catalogue key and its numbers."""
 
-    key: str = Field(description="The catalogue message key (planner.i18n).")
+    key: str = Field(description="The catalogue message key (planner.presentation.i18n).")
     context: dict[str, Any] = Field(default_factory=dict, description="The numbers it needs.")
 
 
@@ -986,7 +986,7 @@ class Results(BaseModel):
     schema_: Literal[2] = Field(alias="schema", description="Version of this layout (2).")
     planner_version: str = Field(description="The planner version that wrote the file.")
     run: RunInfo = Field(description="The params file, the start and finish times and the language of the run.")
-    params: dict[str, Any] = Field(description="The validated params (free-form here; see planner.params).")
+    params: dict[str, Any] = Field(description="The validated params (free-form here; see planner.reading.params).")
     warnings: list[Warning] = Field(default_factory=list, description="Warnings of the data, model and plan.")
     data: DataSection | None = Field(default=None, description="The data; absent while the run is in progress.")
     model: ModelSection | None = Field(default=None, description="The model; absent while the run is in progress.")

@@ -94,7 +94,7 @@ def suite_runs(tmp_path_factory) -> dict[str, Path]:
     """The whole suite run once per pytest session on the example, in English and in Finnish (40
     posterior draws, to keep it quick); {language: run folder}. Tests that only read a run's outputs
     share it instead of running notebooks of their own."""
-    from planner import runner
+    from planner.running import runner
 
     folder = tmp_path_factory.mktemp("suite")
     (folder / "data").mkdir()

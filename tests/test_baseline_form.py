@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import CATEGORIES, display
-from planner import diagnostics as diag
-from planner.data import from_frame
-from planner.model import EncounterModel
-from planner.model.season import log_linear_start, refine
-from planner.params import ParamsError, load_dict
+from planner import CATEGORIES
+from planner.inference import diagnostics as diag
+from planner.inference.model import EncounterModel
+from planner.inference.model.season import log_linear_start, refine
+from planner.presentation import display
+from planner.reading.data import from_frame
+from planner.reading.params import ParamsError, load_dict
 from planner.results import validate_section
 from planner.simulate import generators as gen
 
@@ -233,7 +234,7 @@ def test_predict_and_the_curves_use_the_coming_weeks_multiplier(mult_auto):
     curve = res.response_curve(cat, [at])["encounters"].iloc[0]
     _, k, s = res._curve_draws()
     beta = res._curve_draws()[0][:, 0]
-    from planner.model import uncertainty as unc
+    from planner.inference.model import uncertainty as unc
 
     plain = unc.curves(np.array([at]), beta, k[:, 0], s[:, 0]).mean()
     assert curve == pytest.approx(plain * res.horizon_multiplier, rel=1e-9)

@@ -17,13 +17,14 @@ import matplotlib
 import pytest
 from pypdf import PdfReader
 
-from planner import CATEGORIES, i18n
-from planner.brief import BriefView, build_pdf, headline
-from planner.brief.layout import FONT_BOLD, text_width
-from planner.brief.pages import BADGE_FONT_SIZE, quality_badge_width
-from planner.brief.view import money_step, round_to_total
-from planner.charts import brief as brief_charts
-from planner.i18n import Messages, round_sig
+from planner import CATEGORIES
+from planner.presentation import i18n
+from planner.presentation.brief import BriefView, build_pdf, headline
+from planner.presentation.brief.layout import FONT_BOLD, text_width
+from planner.presentation.brief.pages import BADGE_FONT_SIZE, quality_badge_width
+from planner.presentation.brief.view import money_step, round_to_total
+from planner.presentation.charts import brief as brief_charts
+from planner.presentation.i18n import Messages, round_sig
 from planner.results import Results
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import display
-from planner.brief.view import BriefView, distinct_digits
-from planner.funnel import _render_sentence
-from planner.i18n import Messages
+from planner.inference.funnel import _render_sentence
 from planner.objective import PlanObjective
-from planner.params import PlanSpec
 from planner.plan import PlanError, plan_budget
 from planner.plan.response import ResponseModel
 from planner.plan.value import OBJECTIVES
+from planner.presentation import display
+from planner.presentation.brief.view import BriefView, distinct_digits
+from planner.presentation.i18n import Messages
+from planner.reading.params import PlanSpec
 from planner.results import Allocation, Results, ResultsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,8 @@ def test_the_brief_needs_a_finished_run():
 
 def test_the_brief_and_the_displays_read_fields_not_defaults():
     """No fallback reader: a field renamed in the contract fails loudly instead of reading a default."""
-    for path in [*(ROOT / "planner" / "brief").glob("*.py"), ROOT / "planner" / "display.py"]:
+    presentation = ROOT / "planner" / "presentation"
+    for path in [*(presentation / "brief").glob("*.py"), presentation / "display.py"]:
         assert "_get(" not in path.read_text(encoding="utf-8"), path
     test = json.loads((FIXTURES / "results_held.json").read_text(encoding="utf-8"))["next_test"]
     assert "teknologian" in display.next_test(test, "fi").data  # a typed test renders in the language

@@ -16,7 +16,7 @@ import yaml
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
-from planner.i18n import languages
+from planner.presentation.i18n import languages
 
 matplotlib.use("Agg")
 
@@ -29,7 +29,7 @@ TOLERANCE = 1.0
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from planner.pipeline import Pipeline
+    from planner.running.pipeline import Pipeline
     from planner.simulate import synth
 
     folder = tmp_path_factory.mktemp("layout")
@@ -47,10 +47,10 @@ def run(tmp_path_factory):
 
 
 def notebook_figures(run, lang: str) -> dict:
-    from planner.charts import data as data_charts
-    from planner.charts import funnel as funnel_charts
-    from planner.charts import model as model_charts
-    from planner.charts import plan as plan_charts
+    from planner.presentation.charts import data as data_charts
+    from planner.presentation.charts import funnel as funnel_charts
+    from planner.presentation.charts import model as model_charts
+    from planner.presentation.charts import plan as plan_charts
 
     data, model, funnel, plan = run
     return {
@@ -72,9 +72,9 @@ def notebook_figures(run, lang: str) -> dict:
 
 
 def brief_figures(case: str, lang: str) -> dict:
-    from planner.brief.layout import register_fonts, styles
-    from planner.brief.pages import page_one
-    from planner.brief.view import BriefView
+    from planner.presentation.brief.layout import register_fonts, styles
+    from planner.presentation.brief.pages import page_one
+    from planner.presentation.brief.view import BriefView
     from planner.results import Results
 
     register_fonts()
@@ -138,7 +138,7 @@ def test_no_brief_chart_clips_its_text(case, lang):
 
 def test_the_measure_finds_a_clipped_title():
     """The check itself: a title wider than its figure is caught."""
-    from planner.charts import figure
+    from planner.presentation.charts import figure
 
     fig = figure(2.0, 1.0)
     fig.subplots().set_title("a title far too long for a figure two inches wide, in any language")

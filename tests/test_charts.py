@@ -7,9 +7,9 @@ import pytest
 from matplotlib.patches import Rectangle
 
 from planner import CATEGORIES
-from planner.charts import data as charts
-from planner.data import load_data
-from planner.params import load
+from planner.presentation.charts import data as charts
+from planner.reading.data import load_data
+from planner.reading.params import load
 from tests.conftest import EXAMPLE_PARAMS
 
 CATS = list(CATEGORIES)

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from planner import params
-from planner.data import DataError, experiment_weeks, load_data
+from planner.reading import params
+from planner.reading.data import DataError, experiment_weeks, load_data
 
 
 def load(path):
@@ -236,7 +236,7 @@ def test_finnish_export_with_whole_euros_first_reads_exactly(write_case, example
     Guessing the decimal mark from the first rows read every later comma as a thousands separator:
     a hundred times the spend, and a valid-looking run.
     """
-    from planner import cli
+    from planner.running import cli
 
     fi = example_frame.copy()
     expected = {}
@@ -732,7 +732,7 @@ def test_an_empty_score_asks_for_the_score_not_a_zero(write_case, example_frame)
 
 
 def test_assisted_deals_above_leads_is_a_warning_naming_the_weeks(write_case, example_frame):
-    from planner.i18n import Messages
+    from planner.presentation.i18n import Messages
 
     example_frame.loc[2, "deals_sales"] = str(int(example_frame["warmed_leads"][2]) + 1)
     example_frame.loc[9, "warmed_leads"] = "0"

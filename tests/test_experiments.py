@@ -13,13 +13,13 @@ import pytest
 from pypdf import PdfReader
 
 from planner import CATEGORIES
-from planner.brief import BriefView, build_pdf
-from planner.data import from_frame
-from planner.experiments import design_next_test, needs_test, with_and_without
-from planner.i18n import NBSP
-from planner.model import EncounterModel
-from planner.params import load_dict
+from planner.inference.experiments import design_next_test, needs_test, with_and_without
+from planner.inference.model import EncounterModel
 from planner.plan import plan_budget
+from planner.presentation.brief import BriefView, build_pdf
+from planner.presentation.i18n import NBSP
+from planner.reading.data import from_frame
+from planner.reading.params import load_dict
 from planner.results import Results
 from planner.simulate.generators import make, with_experiment
 
@@ -56,7 +56,7 @@ def test_the_design_is_feasible_and_says_what_it_promises(small_counts_fit):
 def test_switching_a_category_off_teaches_its_share_more_than_a_step_up(small_counts_fit, monkeypatch):
     """Without a plan's bounds the designer may switch a category off; on weak data that test promises
     a narrower share interval than any +25 % step, so it is the one proposed."""
-    from planner import experiments
+    from planner.inference import experiments
 
     res, _ = small_counts_fit
 

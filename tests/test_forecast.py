@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from planner import CATEGORIES
-from planner.data import from_frame
-from planner.forecast import forecast, noise_model, replay, weeks_sha256
-from planner.model import EncounterModel
-from planner.params import load_dict
+from planner.inference.forecast import forecast, noise_model, replay, weeks_sha256
+from planner.inference.model import EncounterModel
+from planner.inference.stability import truncate
 from planner.plan import plan_budget
+from planner.reading.data import from_frame
+from planner.reading.params import load_dict
 from planner.results import validate_section
 from planner.simulate.generators import make
-from planner.stability import truncate
 
 CATS = list(CATEGORIES)
 HORIZON = 13

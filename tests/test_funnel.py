@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 from planner import CATEGORIES
-from planner.data import from_frame
-from planner.funnel import COLUMNS, FunnelResults, analyse, analyse_dataset
-from planner.i18n import Messages
-from planner.model import EncounterModel
-from planner.params import load_dict
+from planner.inference.funnel import COLUMNS, FunnelResults, analyse, analyse_dataset
+from planner.inference.model import EncounterModel
+from planner.presentation.i18n import Messages
+from planner.reading.data import from_frame
+from planner.reading.params import load_dict
 from planner.simulate.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +93,7 @@ def test_the_warming_sentence_prices_the_close_rate_trend_as_the_plan_does(cases
 
 
 def test_trend_lags_cover_the_carryover_of_the_slowest_decay_draws():
-    from planner import funnel as fn
+    from planner.inference import funnel as fn
 
     # 0.5 ** 7 = 0.0078 <= 1 %, 0.5 ** 6 = 0.0156 is not: lags 0..6
     assert fn.trend_lags(0.5) == 6
@@ -154,7 +154,7 @@ def test_intervals_are_calibrated_over_many_histories():
     errors spread about like a standard normal (sd 0.8-1.3; 1.04-1.27 here, the revenue per
     encounter's 1.27 from one history 4.3 standard errors off, 3.9 even with the generator's exact
     standard error; about 1.0 over 800 others). bench_funnel scores 600 histories."""
-    from planner import funnel as fn
+    from planner.inference import funnel as fn
 
     params = make_params()
     z80 = fn._z(0.8)

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from planner import CATEGORIES
-from planner.data import from_frame
-from planner.params import ParamsError, load_dict
+from planner.inference.transforms import adstock, hill
+from planner.reading.data import from_frame
+from planner.reading.params import ParamsError, load_dict
 from planner.simulate.generators import (
     GENERATORS,
     PYMC_EXAMPLE_EUR_PER_UNIT,
@@ -20,7 +21,6 @@ from planner.simulate.generators import (
     oracle_shares,
     with_experiment,
 )
-from planner.transforms import adstock, hill
 
 CATS = list(CATEGORIES)
 #: Generators whose truth is a published one, the same for every seed.

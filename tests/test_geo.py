@@ -12,14 +12,15 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from planner import CATEGORIES, geo
-from planner.brief import BriefView, build_pdf
-from planner.data import from_frame
-from planner.experiments import CHANGES, design_next_test
-from planner.i18n import NBSP
-from planner.model import EncounterModel
-from planner.params import load_dict
+from planner import CATEGORIES
+from planner.inference import geo
+from planner.inference.experiments import CHANGES, design_next_test
+from planner.inference.model import EncounterModel
 from planner.plan import plan_budget
+from planner.presentation.brief import BriefView, build_pdf
+from planner.presentation.i18n import NBSP
+from planner.reading.data import from_frame
+from planner.reading.params import load_dict
 from planner.results import NextTest, Results
 from planner.simulate import synth
 from planner.simulate.generators import make
@@ -254,7 +255,7 @@ def test_results_refuse_a_geo_split_without_its_regions():
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_the_notebook_display_says_which_design(lang):
-    from planner import display
+    from planner.presentation import display
 
     html = display.next_test(GEO_TEST, lang).data
     assert ("split by region" if lang == "en" else "alueittainen koe") in html
@@ -292,8 +293,8 @@ def test_notebook_02_shows_the_geo_split(tmp_path, run_notebook):
 
 
 def test_the_shipped_regional_example_is_the_example_split_into_regions(tmp_path):
-    from planner import params
-    from planner.data import load_data
+    from planner.reading import params
+    from planner.reading.data import load_data
 
     written = synth.write_regional_example(tmp_path)
     assert (ROOT / "data" / "example_regions.csv").read_bytes() == written.read_bytes()

@@ -12,8 +12,9 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from planner import cli, params, runner
-from planner.data import load_data
+from planner.reading import params
+from planner.reading.data import load_data
+from planner.running import cli, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = pd.read_csv(ROOT / "data" / "example_weekly.csv", dtype=str, keep_default_na=False)
@@ -216,11 +217,11 @@ def _math_texts(fig) -> list[str]:
 
 
 def test_names_with_dollar_signs_pass_validate_and_draw_as_written(tmp_path, capsys):
-    from planner.charts import data as data_charts
-    from planner.charts import plan as plan_charts
-    from planner.data import from_frame
-    from planner.params import PlanSpec
     from planner.plan import plan_budget
+    from planner.presentation.charts import data as data_charts
+    from planner.presentation.charts import plan as plan_charts
+    from planner.reading.data import from_frame
+    from planner.reading.params import PlanSpec
     from planner.simulate.synth import generate
 
     names = {"enc_web": "visits_$_web", "enc_calls": "calls_$_phone", "content_video_eur": "cost_$_web"}

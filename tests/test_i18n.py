@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from planner.i18n import (
+from planner.presentation.i18n import (
     LANGUAGES,
     NBSP,
     Messages,
@@ -32,7 +32,7 @@ from planner.i18n import (
     render,
     warning,
 )
-from planner.i18n import catalogue as cat
+from planner.presentation.i18n import catalogue as cat
 
 PACKAGE = Path(__file__).parents[1] / "planner"
 MINUS = "\u2212"
@@ -157,7 +157,7 @@ def templates(entry) -> list[str]:
 
 
 def test_the_packaged_languages_are_the_catalogue_files():
-    files = sorted(p.stem for p in (PACKAGE / "i18n").glob("*.yaml"))
+    files = sorted(p.stem for p in (PACKAGE / "presentation" / "i18n").glob("*.yaml"))
     assert sorted(LANGUAGES) == files
     assert {"en", "fi"} <= set(LANGUAGES)
 
@@ -169,7 +169,7 @@ def test_every_key_is_in_every_language_with_the_same_placeholders(lang):
 
 
 def test_a_missing_key_or_placeholder_is_reported(tmp_path):
-    doc = yaml.safe_load((PACKAGE / "i18n" / "fi.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((PACKAGE / "presentation" / "i18n" / "fi.yaml").read_text(encoding="utf-8"))
     doc["language"] = "xx"
     del doc["codes"]["short_history"]
     doc["messages"]["sec_split"] = "Jako {extra}"
@@ -406,7 +406,7 @@ def isolated_registry(monkeypatch):
 
 
 def test_a_third_language_is_a_catalogue_file_away(tmp_path, isolated_registry):
-    text = (PACKAGE / "i18n" / "fi.yaml").read_text(encoding="utf-8")
+    text = (PACKAGE / "presentation" / "i18n" / "fi.yaml").read_text(encoding="utf-8")
     text = text.replace("language: fi", "language: sv").replace("locale: fi", "locale: sv_FI")
     text = text.replace("Budjetin jako", "Budgetfördelning").replace("{date} klo {time}", "{date} kl. {time}")
     (tmp_path / "sv.yaml").write_text(text, encoding="utf-8")
@@ -424,7 +424,7 @@ def test_a_third_language_is_a_catalogue_file_away(tmp_path, isolated_registry):
 
 
 def test_an_incomplete_third_catalogue_is_refused(tmp_path, isolated_registry):
-    doc = yaml.safe_load((PACKAGE / "i18n" / "en.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((PACKAGE / "presentation" / "i18n" / "en.yaml").read_text(encoding="utf-8"))
     doc["language"], doc["locale"] = "sv", "sv_FI"
     del doc["messages"]["sec_split"]
     (tmp_path / "sv.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -456,10 +456,10 @@ def _fullest(entry, context: dict):
 
 def _small_run(name: str, *, draws: int = 30, edit=None, model: dict | None = None):
     """Data, a fit with few draws and the plan of a generated history, `edit`-ed first."""
-    from planner.data import from_frame
-    from planner.model import EncounterModel
-    from planner.params import load_dict
+    from planner.inference.model import EncounterModel
     from planner.plan import plan_budget
+    from planner.reading.data import from_frame
+    from planner.reading.params import load_dict
     from planner.simulate.generators import make
 
     case = make(name, 0)
@@ -518,7 +518,7 @@ SMALL_RUNS = {
 
 @pytest.fixture(scope="module")
 def small_runs():
-    from planner.params import SearchSpec
+    from planner.reading.params import SearchSpec
 
     out = {}
     for key, how in SMALL_RUNS.items():
@@ -532,7 +532,7 @@ def small_runs():
 
 def _emitted(data, res, plan) -> list[tuple[str, str, dict, str | None]]:
     """(where, code, context, English text or None) of every sentence the run's modules emit."""
-    from planner import diagnostics as diag
+    from planner.inference import diagnostics as diag
 
     out = [("data warning", w["code"], w["context"], w["text"]) for w in data.warnings]
     out += [("model warning", w["code"], w["context"], w["text"]) for w in res.warnings]

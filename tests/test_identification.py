@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from planner import CATEGORIES
-from planner import diagnostics as diag
-from planner.data import from_frame
-from planner.model import EncounterModel
-from planner.model.design import baseline_design
-from planner.params import ModelSpec, load_dict
+from planner.inference import diagnostics as diag
+from planner.inference.model import EncounterModel
+from planner.inference.model.design import baseline_design
+from planner.reading.data import from_frame
+from planner.reading.params import ModelSpec, load_dict
 from planner.simulate.generators import make
 
 N = 156

@@ -72,7 +72,7 @@ def test_wheel_ships_the_notebooks_and_uses_its_own_copy(installed, tmp_path):
     out = _sh(
         installed / "bin" / "python",
         "-c",
-        "import planner, planner.runner as r; print(planner.__file__); print(r.NOTEBOOKS_DIR / 'x');"
+        "import planner, planner.running.runner as r; print(planner.__file__); print(r.NOTEBOOKS_DIR / 'x');"
         " print(*[p.name for p in r.notebooks()])",
         cwd=tmp_path,
     ).stdout.split("\n")

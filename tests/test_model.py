@@ -12,16 +12,16 @@ import pytest
 import yaml
 
 from planner import CATEGORIES
-from planner import diagnostics as diag
-from planner.charts import model as charts
-from planner.data import from_frame
-from planner.model import EncounterModel, ModelResults, baseline_design
-from planner.model import summary as summary_mod
-from planner.params import load_dict
+from planner.inference import diagnostics as diag
+from planner.inference.model import EncounterModel, ModelResults, baseline_design
+from planner.inference.model import summary as summary_mod
+from planner.inference.transforms import adstock, hill
 from planner.plan import plan_budget
+from planner.presentation.charts import model as charts
+from planner.reading.data import from_frame
+from planner.reading.params import load_dict
 from planner.simulate.generators import make as make_case
 from planner.simulate.synth import generate
-from planner.transforms import adstock, hill
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PARAMS = ROOT / "params" / "example.yaml"

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planner import params
-from planner.params import ParamsError
+from planner.reading import params
+from planner.reading.params import ParamsError
 
 HERE = Path(__file__).parent / "params"
 ROOT_PARAMS = Path(__file__).resolve().parents[1] / "params"

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import data as data_module
-from planner import params as params_module
-from planner import pipeline
-from planner.data import PARSED_FILE, load_data, save_parsed
-from planner.pipeline import Pipeline
+from planner.reading import data as data_module
+from planner.reading import params as params_module
+from planner.reading.data import PARSED_FILE, load_data, save_parsed
+from planner.running import pipeline
+from planner.running.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,7 +86,7 @@ def test_a_changed_data_file_or_params_is_parsed_again_and_says_why(example_copy
     csv = p.data_path
     lines = csv.read_text().splitlines()
     csv.write_text("\n".join(lines[:-1]) + "\n")  # one week fewer
-    with caplog.at_level(logging.WARNING, logger="planner.data"):
+    with caplog.at_level(logging.WARNING, logger="planner.reading.data"):
         fresh = load_data(p, parsed=run)
     assert fresh.weeks == len(lines) - 2
     assert "changed since it was parsed for this run" in caplog.text
@@ -95,7 +95,7 @@ def test_a_changed_data_file_or_params_is_parsed_again_and_says_why(example_copy
     example_copy.write_text(example_copy.read_text().replace("horizon_weeks: 13", "horizon_weeks: 12"))
     other = params_module.load(example_copy)
     assert other.plan.horizon_weeks == 12
-    with caplog.at_level(logging.WARNING, logger="planner.data"):
+    with caplog.at_level(logging.WARNING, logger="planner.reading.data"):
         again = load_data(other, parsed=run)
     assert "the params differ" in caplog.text
     pd.testing.assert_frame_equal(fresh.frame, again.frame, check_exact=True)
@@ -107,7 +107,7 @@ def test_a_damaged_parsed_file_is_parsed_around(example_copy, tmp_path, caplog):
     run = tmp_path / "run"
     run.mkdir()
     (run / PARSED_FILE).write_bytes(b"not parquet")
-    with caplog.at_level(logging.WARNING, logger="planner.data"):
+    with caplog.at_level(logging.WARNING, logger="planner.reading.data"):
         ds = load_data(p, parsed=run)
     assert "cannot read" in caplog.text
     _same(load_data(p), ds)

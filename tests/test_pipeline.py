@@ -2,9 +2,9 @@
 
 import pytest
 
-from planner import pipeline
-from planner.model import EncounterModel
-from planner.pipeline import Pipeline
+from planner.inference.model import EncounterModel
+from planner.running import pipeline
+from planner.running.pipeline import Pipeline
 
 
 def test_model_is_fitted_once_per_run_and_never_written(example_copy, tmp_path, monkeypatch):
@@ -29,8 +29,8 @@ def test_model_is_fitted_once_per_run_and_never_written(example_copy, tmp_path, 
 def test_results_json_is_written_and_read_as_schema_2(example_copy, tmp_path):
     import yaml
 
-    from planner.pipeline import base_results, read_results, write_json
     from planner.results import Results
+    from planner.running.pipeline import base_results, read_results, write_json
 
     raw = yaml.safe_load(example_copy.read_text())
     raw["report"]["language"] = "fi"

@@ -12,12 +12,12 @@ import pytest
 from scipy.optimize import minimize
 
 from planner import CATEGORIES
-from planner.i18n.notebooks import messages
-from planner.params import PlanSpec
+from planner.inference.transforms import adstock, hill
 from planner.plan import Experience, PlanError, PlanResults, Value, Warming, plan_budget
+from planner.presentation.i18n.notebooks import messages
+from planner.reading.params import PlanSpec
 from planner.results import validate_section
 from planner.simulate.synth import generate
-from planner.transforms import adstock, hill
 
 CATS = list(CATEGORIES)
 
@@ -455,7 +455,7 @@ def test_the_recommendation_beats_every_split_on_a_coarse_grid_of_the_truth(synt
 def test_charts_draw_the_plans_own_numbers(synthetic_plans):
     from matplotlib.patches import Rectangle
 
-    from planner.charts import plan as charts
+    from planner.presentation.charts import plan as charts
 
     _, plan = synthetic_plans["content_driven"]
     table = plan.scenarios
@@ -567,7 +567,7 @@ def test_every_reason_code_goes_with_its_action():
         "no_draws",
         "unstable_on_refresh",
     }
-    # decide never gives the refresh check's reason: planner.stability.settle does, after the refits
+    # decide never gives the refresh check's reason: planner.inference.stability.settle does, after the refits
     decided = {code: action for code, action in REASON_CODES.items() if code != "unstable_on_refresh"}
     assert {code: action for *_, action, code in DECISIONS} == decided
     assert REASON_CODES["unstable_on_refresh"] == "test"
@@ -928,10 +928,10 @@ def test_warming_moves_the_revenue_plan_towards_content_and_is_in_its_value():
 def test_warming_from_a_funnel_analysis_scales_the_close_rate_trend():
     import yaml
 
-    from planner.data import from_frame
-    from planner.funnel import analyse
-    from planner.model import EncounterModel
-    from planner.params import load_dict
+    from planner.inference.funnel import analyse
+    from planner.inference.model import EncounterModel
+    from planner.reading.data import from_frame
+    from planner.reading.params import load_dict
 
     example = Path(__file__).resolve().parents[1] / "params" / "example.yaml"
     raw = yaml.safe_load(example.read_text(encoding="utf-8"))

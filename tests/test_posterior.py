@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.optimize import approx_fprime, nnls
 
-from planner import posterior as post
-from planner.transforms import adstock, backcast, hill
+from planner.inference import posterior as post
+from planner.inference.transforms import adstock, backcast, hill
 
 BOX = np.array([[0.0, 0.2, 0.5]] * 3), np.array([[0.9, 3.0, 3.0]] * 3)
 

@@ -62,7 +62,7 @@ def test_notebook_is_thin_and_stripped(path):
 
 
 def test_suite_has_the_five_notebooks_in_order():
-    from planner import runner
+    from planner.running import runner
 
     expected = ["01_data_overview", "02_model", "03_funnel", "04_budget_plan", "05_brief"]
     assert [p.stem for p in NOTEBOOKS] == expected

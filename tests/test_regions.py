@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from planner import CATEGORIES
-from planner.model import regions as reg
+from planner.inference.model import regions as reg
 from planner.results import SECTIONS, validate_section
 from planner.simulate import generators_regional as gr
 
@@ -115,7 +115,7 @@ def test_pooled_is_chosen_for_data_by_region_only(flat_case):
 def _plain(value):
     import json
 
-    from planner.pipeline import _jsonable
+    from planner.running.pipeline import _jsonable
 
     return json.loads(json.dumps(value, allow_nan=False, default=_jsonable))
 
@@ -164,9 +164,9 @@ def test_the_regional_example_runs_pooled_end_to_end(tmp_path):
     a region column and the brief's sentence that the estimate pools the regions."""
     import yaml
 
-    from planner.brief.view import BriefView
-    from planner.pipeline import Pipeline
-    from planner.tables import read_csv
+    from planner.presentation.brief.view import BriefView
+    from planner.presentation.tables import read_csv
+    from planner.running.pipeline import Pipeline
 
     root = reg.__file__.rsplit("/planner/", 1)[0]
     raw = yaml.safe_load(open(f"{root}/params/example_regions.yaml", encoding="utf-8"))
@@ -191,8 +191,8 @@ def test_the_regional_example_runs_pooled_end_to_end(tmp_path):
 
 def test_lift_tests_keep_the_national_fit(flat_case):
     """The pooled model takes no lift tests yet: auto fits the totals, which calibrate on them."""
-    from planner.data import from_frame
-    from planner.params import load_dict
+    from planner.reading.data import from_frame
+    from planner.reading.params import load_dict
 
     raw = {**flat_case.params, "model": {}}
     raw["experiments"] = [
@@ -224,7 +224,7 @@ def test_the_smallest_region_borrows_strength_and_says_so():
 
 
 def test_small_multiples_draw_one_panel_per_region(pooled):
-    from planner.charts.regions import small_multiples
+    from planner.presentation.charts.regions import small_multiples
 
     fig = small_multiples(pooled, "fi")
     shown = [ax for ax in fig.axes if ax.get_visible()]

@@ -1,4 +1,4 @@
-"""The notebooks' display helpers (planner.display) and the HTML report (planner.report)."""
+"""The notebooks' display helpers (planner.presentation.display) and the HTML report (planner.presentation.report)."""
 
 import html as html_module
 import re
@@ -7,8 +7,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from planner import brief, display, report
-from planner.i18n import NBSP
+from planner.presentation import brief, display, report
+from planner.presentation.i18n import NBSP
 from planner.results import ResultsError
 
 # Words of the report's own chrome in each language; a Finnish report must hold none of the English.

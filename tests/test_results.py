@@ -13,9 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from planner import CATEGORIES, cli
-from planner import pipeline as pipeline_module
-from planner.pipeline import Pipeline, base_results, write_json
+from planner import CATEGORIES
 from planner.results import (
     RESULTS_SCHEMA,
     Results,
@@ -24,6 +22,9 @@ from planner.results import (
     load_results,
     validate_section,
 )
+from planner.running import cli
+from planner.running import pipeline as pipeline_module
+from planner.running.pipeline import Pipeline, base_results, write_json
 from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ import jsonschema
 import nbformat
 import pytest
 
-from planner import cli, runner
 from planner.results import Allocation, Results, Scenario, Shares, load_results
+from planner.running import cli, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def make_suite(folder: Path, *, fail_in_second: bool) -> Path:
         cells=[
             params_cell,
             nbformat.v4.new_code_cell(
-                "from planner.pipeline import Pipeline\npipe = Pipeline(params_path, run_dir)\n"
+                "from planner.running.pipeline import Pipeline\npipe = Pipeline(params_path, run_dir)\n"
                 "pipe.record('data', pipe.data.summary())"
             ),
         ]
@@ -156,7 +156,7 @@ def test_help_is_complete():
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX rename semantics")
 def test_params_name_cannot_escape_output_dir(example_copy):
-    from planner import params
+    from planner.reading import params
 
     p = params.load(example_copy)
     assert runner._safe_name("../../etc") == "etc"
@@ -249,11 +249,11 @@ def test_notebooks_of_a_run_share_computed_stages_in_memory(example_copy, tmp_pa
                 ),
                 nbformat.v4.new_code_cell(
                     "import uuid\n"
-                    "from planner.pipeline import Pipeline\n"
+                    "from planner.running.pipeline import Pipeline\n"
                     "assert 'pipe' not in dir()\n"
                     # the runner parsed the data once; a notebook reads it back and never parses
-                    "import planner.data\n"
-                    "planner.data._build = None\n"
+                    "import planner.reading.data\n"
+                    "planner.reading.data._build = None\n"
                     "pipe = Pipeline(params_path, run_dir)\n"
                     "assert pipe.data.weeks == 156\n"
                     f"open('probe-{i}.txt', 'w').write(pipe._cached('probe', lambda: uuid.uuid4().hex))"
@@ -365,7 +365,7 @@ def test_cli_notebooks_prints_and_copies_the_shipped_suite(tmp_path, capsys):
 
 
 def _other_languages():
-    from planner.i18n import LANGUAGES
+    from planner.presentation.i18n import LANGUAGES
 
     return [lang for lang in LANGUAGES if lang != "en"]
 
@@ -374,7 +374,7 @@ def _other_languages():
 def test_every_markdown_cell_has_a_translation_and_none_is_stale(lang):
     import nbformat
 
-    from planner.i18n.notebooks import cells
+    from planner.presentation.i18n.notebooks import cells
 
     table = cells(lang)
     suite = {p.stem: nbformat.read(p, as_version=4) for p in runner.notebooks()}
@@ -393,7 +393,7 @@ def test_every_markdown_cell_has_a_translation_and_none_is_stale(lang):
 def test_a_run_executes_the_notebooks_with_their_markdown_in_its_language():
     import nbformat
 
-    from planner.i18n.notebooks import MissingTranslation, cells
+    from planner.presentation.i18n.notebooks import MissingTranslation, cells
 
     path = runner.notebooks()[1]
     shipped = nbformat.read(path, as_version=4)
@@ -406,7 +406,7 @@ def test_a_run_executes_the_notebooks_with_their_markdown_in_its_language():
     ]
     assert nbformat.read(path, as_version=4) == shipped  # the shipped notebook stays English
 
-    from planner.i18n.notebooks import translate
+    from planner.presentation.i18n.notebooks import translate
 
     shipped.cells.append(nbformat.v4.new_markdown_cell("## New section", id="not-translated"))
     with pytest.raises(MissingTranslation, match="not-translated"):
@@ -415,8 +415,8 @@ def test_a_run_executes_the_notebooks_with_their_markdown_in_its_language():
 
 @pytest.mark.parametrize("lang", _other_languages())
 def test_notebook_words_have_every_key_and_placeholder_of_english(lang):
-    from planner.i18n import catalogue
-    from planner.i18n.notebooks import words
+    from planner.presentation.i18n import catalogue
+    from planner.presentation.i18n.notebooks import words
 
     assert catalogue.mismatches(words("en"), words(lang)) == []
     # kept apart from the main catalogue until merged: no key may shadow one of its keys

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 from planner import CATEGORIES
-from planner.data import load_data
-from planner.model import EncounterModel
-from planner.params import load
+from planner.inference.model import EncounterModel
+from planner.inference.stability import MIN_REFIT_WEEKS, Refit, Stability, refresh_stability, settle, truncate
 from planner.plan import plan_budget
 from planner.plan.decision import after_refresh
+from planner.reading.data import load_data
+from planner.reading.params import load
 from planner.results import validate_section
-from planner.stability import MIN_REFIT_WEEKS, Refit, Stability, refresh_stability, settle, truncate
 
 CATS = list(CATEGORIES)
 
@@ -114,7 +114,7 @@ def test_the_headline_of_an_unstable_move_says_why_it_is_a_test(lang):
     import json
     from pathlib import Path
 
-    from planner.brief import headline
+    from planner.presentation.brief import headline
     from planner.results import parse_results
 
     raw = json.loads((Path(__file__).parent / "fixtures" / "results_content.json").read_text(encoding="utf-8"))

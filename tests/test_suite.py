@@ -9,7 +9,8 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from planner import CATEGORIES, runner
+from planner import CATEGORIES
+from planner.running import runner
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +94,7 @@ def test_brief_plan_csv_and_results_agree(edge_runs, name):
     """Page 1, plan.csv and results.json say the same: the action, the split to spend, the euros moved."""
     import jsonschema
 
-    from planner.brief import BriefView
+    from planner.presentation.brief import BriefView
     from planner.results import json_schema, load_results
 
     folder = edge_runs[name]
@@ -147,7 +148,7 @@ def test_language_changes_words_not_numbers(runs):
 def test_plan_csv_is_written_for_the_run_language(runs):
     """English plan.csv is today's machine form; the Finnish one opens as columns in Finnish Excel and
     reads back into the same whole euros (plan.csv holds no fractions, so no decimal mark shows)."""
-    from planner.tables import read_csv
+    from planner.presentation.tables import read_csv
 
     en_bytes = (runs["en"] / "plan.csv").read_bytes()
     assert en_bytes.startswith(b"week_start,content,design,technology,total\n")
@@ -213,7 +214,7 @@ def _funnel_notebook_is_clean(folder):
 def test_funnel_notebook_with_the_section(runs):
     """The example has a funnel section: the notebook shows its sentences, tables and charts in the
     run's language, and results.json holds the funnel section as a dict."""
-    from planner.i18n import Messages
+    from planner.presentation.i18n import Messages
     from tests.test_report import visible_text
 
     for lang, folder in runs.items():
@@ -237,7 +238,7 @@ def test_funnel_notebook_with_the_section(runs):
 def test_funnel_notebook_without_the_section(no_funnel_run):
     """Without a funnel section the notebook still runs through: every cell says what to add, every
     chart is a note, and results.json's funnel is null."""
-    from planner.i18n import Messages
+    from planner.presentation.i18n import Messages
     from tests.test_report import visible_text
 
     nb = _funnel_notebook_is_clean(no_funnel_run)
@@ -387,7 +388,7 @@ def test_a_run_shows_no_words_of_the_other_language(runs):
 
 def _example_funnel(folder):
     """The funnel analysis of the shipped example (few posterior draws)."""
-    from planner.pipeline import Pipeline
+    from planner.running.pipeline import Pipeline
     from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
 
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text())
@@ -405,13 +406,13 @@ def test_charts_and_summaries_speak_the_language_they_are_given(tmp_path):
     words in Finnish hold none of the English headings, and numbers use the Finnish format."""
     import pickle
 
-    from planner.charts import data as data_charts
-    from planner.charts import funnel as funnel_charts
-    from planner.charts import model as model_charts
-    from planner.charts import plan as plan_charts
-    from planner.data import load_data
-    from planner.model import summary
-    from planner.params import load
+    from planner.inference.model import summary
+    from planner.presentation.charts import data as data_charts
+    from planner.presentation.charts import funnel as funnel_charts
+    from planner.presentation.charts import model as model_charts
+    from planner.presentation.charts import plan as plan_charts
+    from planner.reading.data import load_data
+    from planner.reading.params import load
     from tests.conftest import EXAMPLE_PARAMS
     from tests.test_model import fit, generate
     from tests.test_plan import PlanSpec, fitted_like, history, plan_budget

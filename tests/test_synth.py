@@ -1,4 +1,4 @@
-"""Tests for planner.transforms and planner.simulate.synth: the curves, the generator and its truth."""
+"""Tests for planner.inference.transforms and planner.simulate.synth: the curves, the generator and its truth."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from planner import CATEGORIES
+from planner.inference.transforms import adstock, hill
 from planner.simulate.synth import FUNNEL, FUNNEL_COLUMNS, SCENARIOS, generate, write_example
-from planner.transforms import adstock, hill
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CHANNELS = ["enc_web", "enc_calls", "enc_meetings"]

@@ -7,9 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from planner import cli
-from planner.pipeline import Pipeline
-from planner.tables import read_csv
+from planner.presentation.tables import read_csv
+from planner.running import cli
+from planner.running.pipeline import Pipeline
 
 BOM = "\ufeff".encode()
 

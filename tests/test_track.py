@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.brief.track import track_lines
-from planner.cli import EXIT_INVALID, main
-from planner.data import from_frame
-from planner.params import load
+from planner.inference.track import HISTORY_FILE, earlier_runs, history_folder, table, track_record
+from planner.presentation.brief.track import track_lines
+from planner.reading.data import from_frame
+from planner.reading.params import load
 from planner.results import load_results, validate_section
-from planner.track import HISTORY_FILE, earlier_runs, history_folder, table, track_record
+from planner.running.cli import EXIT_INVALID, main
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -121,7 +121,7 @@ def test_page_two_says_how_the_last_forecasts_fared_in_both_languages():
 def test_the_brief_of_the_second_run_shows_the_track_record_on_page_two(tmp_path):
     from pypdf import PdfReader
 
-    from planner.brief import build_pdf
+    from planner.presentation.brief import build_pdf
 
     pdf = build_pdf(load_results(SECOND), tmp_path / "brief.pdf")
     pages = PdfReader(pdf).pages
@@ -138,8 +138,8 @@ def test_run_refuses_a_history_folder_that_does_not_exist(tmp_path, capsys):
 
 
 def test_the_pipeline_records_the_sections_and_forecast_csv(tmp_path):
-    from planner.pipeline import Pipeline
-    from planner.tables import read_csv
+    from planner.presentation.tables import read_csv
+    from planner.running.pipeline import Pipeline
     from tests.conftest import EXAMPLE_CSV, EXAMPLE_PARAMS
 
     folder = tmp_path / "plan"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from planner import CATEGORIES
-from planner.i18n import fmt_eur, fmt_int, fmt_number, fmt_pct
+from planner.presentation.i18n import fmt_eur, fmt_int, fmt_number, fmt_pct
 
 CATS = list(CATEGORIES)
 TOL = 1e-4  # a share this close to a bound counts as "at the bound" (0.01 share points)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.params import PlanSpec
 from planner.plan._common import CATS, TOL, PlanError, en_eur, en_pct
+from planner.reading.params import PlanSpec
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from planner import i18n
-from planner.params import PlanSpec
 from planner.plan._common import CATS, TOL, PlanError, percentiles
 from planner.plan.bounds import Box, binding_bounds, bounds_table, check_feasible, make_box
 from planner.plan.decision import MOVED_SHARE, UNBOUNDED_TOLERANCE, decide
@@ -31,6 +29,8 @@ from planner.plan.value import (
     marginal,
     objective_of,
 )
+from planner.presentation import i18n
+from planner.reading.params import PlanSpec
 
 
 def _future_weeks(history: pd.DataFrame, n: int) -> pd.Index:
@@ -134,7 +134,7 @@ def plan_budget(
     Examples
     --------
     >>> from planner.simulate.synth import generate
-    >>> from planner.params import PlanSpec
+    >>> from planner.reading.params import PlanSpec
     >>> syn = generate(seed=0)
     >>> plan = plan_budget(syn.truth, PlanSpec(), syn.truth.spend)  # doctest: +SKIP
     >>> print(plan.summary())                                         # doctest: +SKIP
@@ -576,7 +576,7 @@ def _warnings(
 ) -> list:
     """Where the candidate leaves the spend seen in the data, and a current split outside the bounds.
 
-    The sentences come from the catalogue (`planner.i18n`); ``split`` says whether the candidate is
+    The sentences come from the catalogue (`planner.presentation.i18n`); ``split`` says whether the candidate is
     the recommendation (``move``) or only the best split found (keep, test).
     """
     out = []

@@ -4,8 +4,8 @@ reason code, and the tolerances behind "the unbounded optimum differs" and "move
 
 from __future__ import annotations
 
-from planner import i18n
 from planner.objective import PlanObjective
+from planner.presentation import i18n
 
 #: The unbounded optimum differs from the candidate when some share differs by more than this
 #: (0.5 share points) and it expects more encounters; otherwise the bounds cost nothing.
@@ -102,7 +102,7 @@ def decide(
 
 
 def after_refresh(plan, direction_holds: bool | None, weeks: int | None):
-    """The plan once the refresh check has run (`planner.stability`): a ``move`` whose direction a
+    """The plan once the refresh check has run (`planner.inference.stability`): a ``move`` whose direction a
     refit on a shorter history reverses becomes a ``test`` with the reason ``unstable_on_refresh``.
 
     Parameters

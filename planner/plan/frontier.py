@@ -11,12 +11,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.params import PlanSpec
 from planner.plan._common import CATS, PlanError, percentiles
 from planner.plan.bounds import check_feasible, make_box
 from planner.plan.response import Curves, Response
 from planner.plan.search import Solution, solve
 from planner.plan.value import Objective, marginal
+from planner.reading.params import PlanSpec
 
 VALUE_COLUMNS = ["value", "value_low", "value_high", "marginal_value"]
 

@@ -1,6 +1,6 @@
 """The regional plan: the national plan's euros per category split across the regions.
 
-With ``plan.by_region: true`` and the pooled model over regions (`planner.model.regions`), the
+With ``plan.by_region: true`` and the pooled model over regions (`planner.inference.model.regions`), the
 budget is split by category and region. The national plan (`plan_budget`) decides each category's
 euros as before, inside the national bounds; this module splits them across the regions so that
 the regions together bring the most encounters, where
@@ -109,7 +109,7 @@ def regional_plan(model, plan, region_spend: pd.DataFrame, box_lo, box_hi) -> Re
 
     Parameters
     ----------
-    model : planner.model.regions.PooledResults
+    model : planner.inference.model.regions.PooledResults
     plan : planner.plan.PlanResults
         The national plan; its recommended euros per category are split.
     region_spend : DataFrame

@@ -17,7 +17,7 @@ _N_LEVELS = 121  # weekly euro levels of the tabulated response curves
 
 @runtime_checkable
 class ResponseModel(Protocol):
-    """What the optimiser needs of a response: a fitted model (`planner.model.ModelResults`) or a
+    """What the optimiser needs of a response: a fitted model (`planner.inference.model.ModelResults`) or a
     generator's truth (`planner.simulate.synth.Synthetic.truth`) implement it.
 
     ``simulate(spend, draws=False)`` returns the spend-driven quality-weighted encounters per week and

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.i18n import fmt_significant
-from planner.i18n.notebooks import messages
 from planner.objective import PlanObjective
 from planner.plan._common import CATS
 from planner.plan.decision import MOVED_SHARE
+from planner.presentation.i18n import fmt_significant
+from planner.presentation.i18n.notebooks import messages
 
 
 @dataclass(frozen=True)

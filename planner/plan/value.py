@@ -1,7 +1,7 @@
 """Plans for value: what an encounter is worth, the plan's objective in its own unit, the
 customer-experience guard and the budget level where one more euro stops paying for itself.
 
-The inputs come from the funnel analysis (`planner.funnel`), seeded there:
+The inputs come from the funnel analysis (`planner.inference.funnel`), seeded there:
 
 - `Value`: draws of deals or revenue per quality-weighted encounter, and the gross margin for the
   profit objective;
@@ -9,7 +9,7 @@ The inputs come from the funnel analysis (`planner.funnel`), seeded there:
   category.
 
 The value per encounter is the average over the data's weeks. Content also warms the leads: the
-close rate moves with content's carryover (`planner.funnel`'s trend), so a split that carries more
+close rate moves with content's carryover (`planner.inference.funnel`'s trend), so a split that carries more
 content than the data did closes a larger share of every lead, whoever brought the encounter. With
 `Warming` the expected objective of a split over the horizon's weeks ``t = 0..H-1`` is
 
@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from planner.inference.transforms import adstock, backcast
 from planner.objective import PlanObjective
 from planner.plan._common import CATS, PlanError, percentiles
-from planner.transforms import adstock, backcast
 
 #: The objectives' names (the closed set is `planner.objective.PlanObjective`).
 OBJECTIVES = PlanObjective.names()
@@ -86,7 +86,7 @@ class Warming:
 
     @classmethod
     def from_funnel(cls, funnel, model, kind: str) -> Warming | None:
-        """The warming the funnel analysis measured (`planner.funnel.FunnelResults.warming`), in deals
+        """The warming the funnel analysis measured (`planner.inference.funnel.FunnelResults.warming`), in deals
         or revenue; None without a close-rate trend (no leads, no content carryover) or, for revenue,
         without the assisted deal value.
 

@@ -86,9 +86,9 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from planner import CATEGORIES
+from planner.inference.transforms import adstock, hill, spend_plan
 from planner.simulate.common import BURN_IN_WEEKS, WEIGHTS, Case, holiday_flags
 from planner.simulate.common import CHANNEL_SHARES as _CHANNEL_SHARES
-from planner.transforms import adstock, hill, spend_plan
 
 __all__ = [
     "GENERATORS",
@@ -242,8 +242,8 @@ class Generated(Case):
         The data exactly as a user's file would hold it: ``week_start``, encounter columns, spend
         columns, event and control columns.
     params : dict
-        A raw params mapping (as YAML would give) for ``planner.params.load_dict``; ``data.path``
-        is a dummy name, the data go through ``planner.data.from_frame``. Model keys are left at
+        A raw params mapping (as YAML would give) for ``planner.reading.params.load_dict``; ``data.path``
+        is a dummy name, the data go through ``planner.reading.data.from_frame``. Model keys are left at
         their defaults.
     contributions : pandas.DataFrame
         True spend-driven weighted encounters per week (index ``week_start``) and category.
@@ -1456,7 +1456,7 @@ def with_experiment(
     -------
     (case, entry, true_lift) : tuple of Case, dict and float
         ``entry`` is a raw params entry for the ``experiments`` list, ready for
-        `planner.params.load_dict`: ``name`` (``"<category>_<first Monday>"``), ``category``,
+        `planner.reading.params.load_dict`: ``name`` (``"<category>_<first Monday>"``), ``category``,
         ``start`` (the first week's Monday) and ``end`` (the last week's Sunday) as ISO dates,
         ``spend_change_eur_per_week``, ``lift`` (the true lift plus Gaussian noise of sd ``se``),
         ``lift_se`` and ``measured_weeks_after``. ``true_lift`` is the true extra weighted
@@ -1599,24 +1599,24 @@ def oracle_shares(case: Generated, params, data) -> pd.Series:
     """Shares of a least-squares fit handed the true curves: the error the noise alone causes.
 
     ``y`` (the data's weighted encounters) is regressed on the case's true ``features`` and the
-    model's own baseline design (`planner.model.baseline_design`); the baseline is projected out and
+    model's own baseline design (`planner.inference.model.baseline_design`); the baseline is projected out and
     the spend coefficients are held >= 0 (non-negative least squares).
 
     Parameters
     ----------
     case : Case
         The truth behind the data.
-    params : planner.params.Params
+    params : planner.reading.params.Params
         Validated params (``params.model`` sets the baseline terms).
-    data : planner.data.Dataset
-        The case's frame as `planner.data.from_frame` read it.
+    data : planner.reading.data.Dataset
+        The case's frame as `planner.reading.data.from_frame` read it.
 
     Returns
     -------
     pandas.Series
         Share per category (content, design, technology); all zero if no effect is found.
     """
-    from planner.model import baseline_design  # the model module is heavy; load it when used
+    from planner.inference.model import baseline_design  # the model module is heavy; load it when used
 
     y = np.asarray(data.y, dtype=float)
     index = pd.DatetimeIndex(data.y.index)

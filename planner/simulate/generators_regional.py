@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from planner import CATEGORIES
-from planner.transforms import adstock, hill
+from planner.inference.transforms import adstock, hill
 
 __all__ = ["GENERATORS", "REGION_SCATTER", "RegionalCase", "make"]
 
@@ -64,7 +64,7 @@ class RegionalCase:
         ``week_start``, ``region``, ``encounters``, ``content_eur``, ``design_eur``,
         ``technology_eur``, ``event_trade_fair``, ``market_index``: one row per week and region.
     params : dict
-        A raw params mapping (``data.region: region``) for `planner.params.load_dict`.
+        A raw params mapping (``data.region: region``) for `planner.reading.params.load_dict`.
     size : Series
         Each region's true size (shares summing to 1), largest first.
     contributions : DataFrame
@@ -84,10 +84,10 @@ class RegionalCase:
     truth: dict = field(default_factory=dict)
 
     def dataset(self, regions: bool = True, model: dict | None = None):
-        """The history read as a user's file (`planner.data.from_frame`); nationally summed when
+        """The history read as a user's file (`planner.reading.data.from_frame`); nationally summed when
         `regions` is False (the same weeks as the national totals a user without regions holds)."""
-        from planner.data import from_frame
-        from planner.params import load_dict
+        from planner.reading.data import from_frame
+        from planner.reading.params import load_dict
 
         raw = {**self.params, "data": dict(self.params["data"]), "model": dict(model or {})}
         if regions:

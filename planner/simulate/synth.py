@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from planner import CATEGORIES
+from planner.inference.transforms import adstock, hill, spend_plan
 from planner.simulate.common import BURN_IN_WEEKS, CHANNEL_SHARES, WEIGHTS, Case, holiday_flags
-from planner.transforms import adstock, hill, spend_plan
 
 __all__ = [
     "FUNNEL",

@@ -1,0 +1,1 @@
+"""Inference: the encounter model, its posterior, the funnel, experiments and the checks on them."""

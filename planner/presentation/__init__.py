@@ -1,0 +1,1 @@
+"""Presentation: the brief, charts, notebook displays, the HTML report and the translations."""

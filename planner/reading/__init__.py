@@ -1,0 +1,1 @@
+"""Reading: the params file and the data, checked and parsed."""
