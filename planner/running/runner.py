@@ -53,10 +53,11 @@ def _shipped_notebooks() -> Path:
     planner runs without the checkout. A checkout or an editable install has no packaged copy
     and uses the folder beside the package.
     """
-    packaged = Path(str(importlib.resources.files("planner"))) / "notebooks"  # files, never a zip import
+    package = Path(str(importlib.resources.files("planner")))  # files, never a zip import
+    packaged = package / "notebooks"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    return package.parent / "notebooks"
 
 
 NOTEBOOKS_DIR = _shipped_notebooks()
