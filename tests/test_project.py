@@ -200,3 +200,24 @@ def test_every_benchmark_writes_its_own_section_of_the_benchmarks_page():
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
             if target not in ("forecast.md", "regions.md"):
                 assert (doc.parent / target).exists(), f"{doc.name} links {target}, which does not exist"
+
+
+def test_the_package_top_is_grouped_by_stage_and_the_flat_names_still_import():
+    import importlib
+
+    import planner
+
+    top = {p.stem for p in (ROOT / "planner").glob("*.py")}
+    assert top == {"__init__", "__main__", "results", "objective"}, "a new module belongs in one of the rooms"
+    rooms = {p.name for p in (ROOT / "planner").iterdir() if (p / "__init__.py").exists()}
+    assert {"reading", "inference", "plan", "presentation", "running", "simulate"} <= rooms
+    for old, room in planner.MOVED.items():
+        moved = importlib.import_module(f"planner.{room}.{old}")
+        assert importlib.import_module(f"planner.{old}") is moved, old
+        assert moved.__spec__.name == f"planner.{room}.{old}"  # the flat name leaves the module its own spec
+    from planner.model.estimation import EncounterModel as flat
+
+    from planner.inference.model.estimation import EncounterModel
+
+    assert flat is EncounterModel
+    assert planner.pipeline is importlib.import_module("planner.running.pipeline")
