@@ -111,7 +111,22 @@ def _experiments(report):
     assert float(rows["3"]["share error median pp"]) <= float(rows["0"]["share error median pp"]) + 5
 
 
+def _backtest(report):
+    # even 20 draws forecast better than last year's same week, and the weekly intervals are not empty
+    (row,) = [r for r in table_rows(report, "MAPE naive") if r["generator"] == "additive_hill"]
+    assert float(row["MAPE"]) < float(row["MAPE naive"])
+    assert 0.5 <= float(row["coverage"]) <= 1
+
+
+def _regions(report):
+    # pooling the regions is no worse than the national fit on the worst category (half of it when measured)
+    (row,) = [r for r in table_rows(report, "national worst error") if r["generator"] == "**all**"]
+    assert float(row["pooled worst error"]) <= float(row["national worst error"])
+
+
 CHECKS = {
+    "bench_backtest.py": _backtest,
+    "bench_regions.py": _regions,
     "bench_calibration.py": _calibration,
     "bench_plan.py": _plan,
     "bench_geo.py": _geo,

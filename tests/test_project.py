@@ -71,8 +71,10 @@ def test_suite_has_the_five_notebooks_in_order():
 
 
 def test_the_first_notebook_says_how_to_open_your_own_plan():
-    first = nbformat.read(NOTEBOOKS[0], as_version=4).cells[0].source
-    assert "params_path" in first and "../params/my-plan.yaml" in first
+    cells = nbformat.read(NOTEBOOKS[0], as_version=4).cells
+    own = [c for c in cells[:2] if c.cell_type == "markdown" and "params_path" in c.source]
+    assert own and "../params/my-plan.yaml" in own[0].source
+    assert "analyst-only" in own[0].metadata.get("tags", []), "report.html leaves the analyst's how-to out"
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

@@ -21,6 +21,9 @@ __all__ = ["EXTERNAL_RESOURCE", "export_html"]
 
 # The lab template without its CDN scripts (require.js, MathJax, Mermaid, widget manager), so the
 # report opens offline; the stylesheets it inlines stay.
+#: Cells with this tag (how to open the notebooks in JupyterLab) are for the analyst, not the report.
+ANALYST_ONLY = "analyst-only"
+
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
@@ -113,6 +116,8 @@ def export_html(
         sections.append((anchor, _section_title(nb, p.stem, language)))
         combined.cells.append(nbformat.v4.new_markdown_cell(f'<a id="{anchor}"></a>', id=f"nb{i}-anchor"))
         for j, cell in enumerate(nb.cells):
+            if ANALYST_ONLY in cell.get("metadata", {}).get("tags", []):
+                continue  # how to open the notebooks in JupyterLab: for the analyst, not the report's reader
             cell["id"] = f"nb{i}-{j}"
             combined.cells.append(cell)
     combined.metadata["language_info"] = {"name": "python"}
