@@ -220,6 +220,36 @@ def smooth_columns(n: int, every: int = SMOOTH_KNOT_WEEKS) -> np.ndarray:
     return np.column_stack([np.maximum(0.0, t - k) for k in knots]) if knots else np.zeros((n, 0))
 
 
+def judge_category(
+    cv: float, one_off_weeks: int, ratio: float, frac: float, *, moves_with_baseline: bool = False
+) -> dict:
+    """One category's identification entry from its measures, the reasons checked in their order:
+    `flat` (variation under NO_VARIATION_CV), `one_off` (ONE_OFF_SHARE of the spend in at most
+    ONE_OFF_WEEKS weeks), `follows_baseline` (the detectable effect grows over SMOOTH_RATIO when the
+    trend may bend, or the spend moves only with the baseline), `too_little_variation` (detectable
+    effect over MAX_DETECTABLE_FRACTION of all encounters). `collinear` is judged afterwards, against
+    the other identified categories; ``detectable_given_others`` is filled in then."""
+    if cv < NO_VARIATION_CV:
+        reason = "flat"
+    elif one_off_weeks <= ONE_OFF_WEEKS:
+        reason = "one_off"
+    elif moves_with_baseline or ratio > SMOOTH_RATIO:
+        reason = "follows_baseline"
+    elif frac > MAX_DETECTABLE_FRACTION:
+        reason = "too_little_variation"
+    else:
+        reason = None
+    return {
+        "identified": reason is None,
+        "reason": reason,
+        "variation": round(cv, 6),
+        "one_off_weeks": one_off_weeks,
+        "detectable": frac if math.isfinite(frac) else None,
+        "detectable_given_others": None,
+        "smooth_ratio": ratio if math.isfinite(ratio) else None,
+    }
+
+
 def identification(
     spend: np.ndarray,
     carry: np.ndarray,
@@ -307,27 +337,7 @@ def identification(
         weeks = int(np.searchsorted(held, ONE_OFF_SHARE * held[-1] - 1e-9) + 1) if held[-1] > 0 else 0
         ratio = float(d_rich[j] / d_base[j]) if np.isfinite(d_base[j]) and d_base[j] > 0 else math.inf
         frac = float(d_rich[j] / total) if total > 0 else math.inf
-        if cv < NO_VARIATION_CV:
-            reason = "flat"
-        elif weeks <= ONE_OFF_WEEKS:
-            reason = "one_off"
-        elif resid_var[j] < NO_VARIATION_CV or ratio > SMOOTH_RATIO:
-            reason = "follows_baseline"
-        elif frac > MAX_DETECTABLE_FRACTION:
-            reason = "too_little_variation"
-        else:
-            reason = None
-        out.append(
-            {
-                "identified": reason is None,
-                "reason": reason,
-                "variation": round(cv, 6),
-                "one_off_weeks": weeks,
-                "detectable": frac if math.isfinite(frac) else None,
-                "detectable_given_others": None,
-                "smooth_ratio": ratio if math.isfinite(ratio) else None,
-            }
-        )
+        out.append(judge_category(cv, weeks, ratio, frac, moves_with_baseline=resid_var[j] < NO_VARIATION_CV))
     alone = [j for j in range(k) if out[j]["identified"]]
     for j in alone:
         others = [i for i in alone if i != j]

@@ -23,7 +23,7 @@ from planner.inference.experiments import design_next_test, needs_test
 from planner.objective import PlanObjective
 from planner.reading import params as params_module
 from planner.reading.data import Dataset, file_sha256, load_data, params_fingerprint
-from planner.results import RESULTS_SCHEMA, Results, load_results, parse_results, validate_section
+from planner.results import RESULTS_SCHEMA, Results, _jsonable, load_results, parse_results, validate_section
 
 __all__ = ["Pipeline", "RESULTS_SCHEMA", "base_results", "read_results", "write_json"]
 
@@ -49,14 +49,6 @@ def write_json(path: Path, value: Any) -> None:
         raise
 
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to results.json")
 
 
 def read_results(path: Path) -> Results:

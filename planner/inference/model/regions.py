@@ -398,27 +398,7 @@ def identification(z, w, sigma, rho, local, shared, decay, total, warmup, power=
         one_off = int(np.median(weeks))
         ratio = float(d_rich[j] / d_base[j]) if np.isfinite(d_base[j]) and d_base[j] > 0 else math.inf
         frac = float(d_rich[j] / total) if total > 0 else math.inf
-        if cv < diag.NO_VARIATION_CV:
-            reason = "flat"
-        elif one_off <= diag.ONE_OFF_WEEKS:
-            reason = "one_off"
-        elif ratio > diag.SMOOTH_RATIO:
-            reason = "follows_baseline"
-        elif frac > diag.MAX_DETECTABLE_FRACTION:
-            reason = "too_little_variation"
-        else:
-            reason = None
-        out.append(
-            {
-                "identified": reason is None,
-                "reason": reason,
-                "variation": round(cv, 6),
-                "one_off_weeks": one_off,
-                "detectable": frac if math.isfinite(frac) else None,
-                "detectable_given_others": None,
-                "smooth_ratio": ratio if math.isfinite(ratio) else None,
-            }
-        )
+        out.append(diag.judge_category(cv, one_off, ratio, frac))
     alone = [j for j in range(m) if out[j]["identified"]]
     for j in alone:
         others = [i for i in alone if i != j]
