@@ -625,8 +625,6 @@ def draw_posterior(
     around the mode, then `steps` more; `n_draws` states are taken evenly from the kept steps.
     Everything is seeded by `seed`, so the same data give the same draws.
     """
-    import emcee
-
     ss = np.random.SeedSequence(seed)
     walker_seed, ball_seed, linear_seed = ss.spawn(3)
     dim = problem.m * 3
@@ -639,21 +637,34 @@ def draw_posterior(
         return np.array(rows).reshape(n_draws, -1), {"walkers": 0, "steps": 0, "acceptance": math.nan}
     nw = walkers or max(24, 2 * dim + 2)
     nw += nw % 2
+    points, acceptance = run_ensemble(problem.log_post_many, u_mode, nw, n_draws, walker_seed, ball_seed, burn, steps)
+    lift_d = problem.lift_features_many(points)  # (n_draws, tests), all draws at once
+    rows = []
+    for n, u in enumerate(points):
+        beta, gamma = linear_draw(problem, u, rng_lin, lift_d[n] if problem.lifts else None)
+        rows.append(np.concatenate([problem.theta(u).ravel(), beta, gamma]))
+    info = {"walkers": nw, "steps": burn + steps, "acceptance": acceptance}
+    return np.array(rows), info
+
+
+def run_ensemble(log_post_many, u_mode, walkers: int, n_draws: int, walker_seed, ball_seed, burn: int, steps: int):
+    """emcee's ensemble sampler from a small ball around the mode: `burn` steps, then `steps` kept.
+
+    A mix of differential-evolution moves (they cross the flat ridges of these models better than
+    the stretch move alone); `n_draws` states taken evenly from the kept steps. Returns those
+    states (n_draws, dim) and the mean acceptance. Seeded by `walker_seed` and `ball_seed`.
+    """
+    import emcee
+
+    dim = u_mode.size
     ball = np.random.default_rng(ball_seed)
-    p0 = np.clip(u_mode + 0.03 * ball.standard_normal((nw, dim)), 1e-4, 1 - 1e-4)
+    p0 = np.clip(u_mode + 0.03 * ball.standard_normal((walkers, dim)), 1e-4, 1 - 1e-4)
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-    sampler = emcee.EnsembleSampler(nw, dim, problem.log_post_many, moves=moves, vectorize=True)
+    sampler = emcee.EnsembleSampler(walkers, dim, log_post_many, moves=moves, vectorize=True)
     sampler.random_state = np.random.RandomState(np.random.default_rng(walker_seed).integers(2**31)).get_state()
     state = sampler.run_mcmc(p0, burn, skip_initial_state_check=True)
     sampler.reset()
     sampler.run_mcmc(state, steps, skip_initial_state_check=True)
-    chain = sampler.get_chain(flat=True)  # (steps * nw, dim)
+    chain = sampler.get_chain(flat=True)  # (steps * walkers, dim)
     pick = np.linspace(0, chain.shape[0] - 1, n_draws).round().astype(int)
-    lift_d = problem.lift_features_many(chain[pick])  # (n_draws, tests), all draws at once
-    rows = []
-    for n, i in enumerate(pick):
-        u = chain[i]
-        beta, gamma = linear_draw(problem, u, rng_lin, lift_d[n] if problem.lifts else None)
-        rows.append(np.concatenate([problem.theta(u).ravel(), beta, gamma]))
-    info = {"walkers": nw, "steps": burn + steps, "acceptance": float(np.mean(sampler.acceptance_fraction))}
-    return np.array(rows), info
+    return chain[pick], float(np.mean(sampler.acceptance_fraction))

@@ -412,27 +412,17 @@ def identification(z, w, sigma, rho, local, shared, decay, total, warmup, power=
 
 def _chain(problem: _Problem, u_mode: np.ndarray, n_draws: int, seed, burn: int, steps: int):
     """One emcee chain from a ball around the mode; `n_draws` points and its acceptance."""
-    import emcee
-
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     walker_seed, ball_seed = ss.spawn(2)
-    dim = u_mode.size
-    nw = max(16, 2 * dim + 2)
+    nw = max(16, 2 * u_mode.size + 2)
     nw += nw % 2
-    ball = np.random.default_rng(ball_seed)
-    p0 = np.clip(u_mode + 0.03 * ball.standard_normal((nw, dim)), 1e-4, 1 - 1e-4)
-    moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-    sampler = emcee.EnsembleSampler(nw, dim, problem.log_post_many, moves=moves, vectorize=True)
-    sampler.random_state = np.random.RandomState(np.random.default_rng(walker_seed).integers(2**31)).get_state()
-    state = sampler.run_mcmc(p0, burn, skip_initial_state_check=True)
-    sampler.reset()
-    sampler.run_mcmc(state, steps, skip_initial_state_check=True)
-    chain = sampler.get_chain(flat=True)
-    pick = np.linspace(0, chain.shape[0] - 1, n_draws).round().astype(int)
+    points, acceptance = post.run_ensemble(
+        problem.log_post_many, u_mode, nw, n_draws, walker_seed, ball_seed, burn, steps
+    )
     # each kept point's linear part, drawn in the same task (the costly half at many regions)
     rng = np.random.default_rng(ss.spawn(1)[0])
-    draws = [_draw(problem, u, rng, problem.m, problem.R, problem.l) for u in chain[pick]]
-    return draws, float(np.mean(sampler.acceptance_fraction)), nw
+    draws = [_draw(problem, u, rng, problem.m, problem.R, problem.l) for u in points]
+    return draws, acceptance, nw
 
 
 def _run_chains(problem, u_mode, n_draws, seed, chains, executor, burn, steps):
