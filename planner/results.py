@@ -882,6 +882,14 @@ class ForecastSection(_Section):
     data_start: date = Field(description="First week the model saw.")
     data_end: date = Field(description="Last week the model saw.")
     data_weeks_sha256: str = Field(description="Fingerprint of the data's weeks (a later run checks its copy).")
+    data_columns: list[str] = Field(
+        default_factory=list, description="The data's columns, by name, behind data_week_hashes."
+    )
+    data_week_hashes: list[str] = Field(
+        default_factory=list,
+        description="A short fingerprint of each week the model saw, from data_start on: a later run compares "
+        "the weeks and columns both runs saw, so a rolling window or a new column is not a changed history.",
+    )
     action: Literal["move", "keep", "test"] = Field(description="The plan's action when the forecast was made.")
     noise: ForecastNoise = Field(description="The noise model of a week.")
     scenarios: dict[Literal["current", "recommended"], ForecastScenario] = Field(

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,3 +155,18 @@ def test_benchmark_runs_to_its_report(script, args, marker, codes, tmp_path):
     if extra:
         assert out.read_text(encoding="utf-8").strip() in proc.stdout
     CHECKS[script](proc.stdout)
+
+
+def test_a_test_resolving_into_a_decision_is_not_a_flip_but_a_withdrawn_move_is():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_backtest import _flipped
+
+    split = np.array([0.3, 0.3, 0.4])
+    run = {"current": split, "candidate": split, "moved_to": ["content"], "moved_from": ["technology"]}
+    test, keep = {**run, "action": "test"}, {**run, "action": "keep"}
+    move = {**run, "action": "move", "candidate": np.array([0.5, 0.3, 0.2])}
+    onward = {**move}  # the next run's best split still has more content and less technology
+    back = {**move, "candidate": np.array([0.2, 0.3, 0.5])}  # ... or the other way
+    assert not _flipped(test, move) and not _flipped(test, keep)
+    assert _flipped(move, test) and _flipped(move, keep) and _flipped(keep, move)
+    assert not _flipped(move, onward) and _flipped(move, back)

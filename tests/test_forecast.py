@@ -111,3 +111,25 @@ def test_the_fingerprint_of_shared_weeks_survives_new_weeks_and_catches_a_change
     changed = data.frame.copy()
     changed.iloc[10, 0] += 1.0
     assert weeks_sha256(changed, start, end) != weeks_sha256(past.frame)
+
+
+def test_the_forecast_error_is_measured_on_fits_that_saw_a_year_not_on_half_year_folds():
+    from types import SimpleNamespace
+
+    from planner.inference.forecast import out_of_sample_error, out_of_sample_inflation
+
+    index = pd.date_range("2024-01-01", periods=143, freq="7D")
+    cv = {"folds": 4, "fold_weeks": 13, "weeks": 143, "fold_train_weeks": [26, 52, 78, 104], "rmse": 3000.0}
+    cv["fold_rmse"] = [9000.0, 1500.0, 1200.0, 1300.0]  # the half-year fold guesses its season
+    model = SimpleNamespace(cv=cv, holdout={"weeks": 13, "rmse": 1000.0}, index=index, diagnostics={"rmse": 800.0})
+    mse, ratio = out_of_sample_error(model)
+    assert mse == pytest.approx((1500**2 + 1200**2 + 1300**2 + 1000**2) / 4)
+    assert ratio == pytest.approx(143 / np.mean([52, 78, 104, 130]))
+    # the parameters' own spread is part of that error, more so for the shorter fits
+    assert out_of_sample_inflation(model, 0.0) == pytest.approx(np.sqrt(mse) / 800)
+    assert out_of_sample_inflation(model, 200.0**2) < out_of_sample_inflation(model, 0.0)
+    # a short history: only the fold with the longest fit counts; results of old runs: the pooled rmse
+    short = SimpleNamespace(cv={**cv, "fold_train_weeks": [20, 30, 40, 45]}, holdout=None, index=index, diagnostics={})
+    assert out_of_sample_error(short)[0] == pytest.approx(1300.0**2)
+    old = {k: v for k, v in cv.items() if not k.startswith("fold_")}
+    assert out_of_sample_error(SimpleNamespace(cv=old, holdout=None, index=index))[0] == pytest.approx(3000.0**2)

@@ -461,8 +461,10 @@ def test_a_killed_kernel_fails_the_run_at_once_with_exit_code_1(example_copy, tm
     assert cli.main(["run", str(example_copy), "--out", str(tmp_path / "out")]) == 1
     assert time.monotonic() - t0 < 60  # far less than the cell's limit: the dead kernel is noticed at once
     err = capsys.readouterr().err
-    assert "run FAILED: failed in 01_only.ipynb, cell 4: the notebook kernel died (killed by the system, e.g. out " \
+    assert (
+        "run FAILED: failed in 01_only.ipynb, cell 4: the notebook kernel died (killed by the system, e.g. out "
         "of memory; signal SIGKILL)" in err
+    )
     (failed,) = (tmp_path / "out" / "example").glob("*-failed")
     assert str(failed) in err
     assert not (failed / runner.PID_FILE).exists()
@@ -582,3 +584,39 @@ def test_stale_partial_folders_of_killed_runs_are_cleaned_and_nothing_else(examp
     assert said[0].startswith(f"  example: removed {killed.name}, left by a run that did not finish (process ")
     assert "no process recorded" in said[1] and unrecorded.name in said[1]
     assert "removed .20260101-060000.aaaaaaaa.partial" in (outcome.run_dir / "run.log").read_text()
+
+
+def test_run_with_history_scores_the_runs_of_that_folder_and_not_those_beside_it(example_copy, tmp_path, monkeypatch):
+    first = json.loads((ROOT / "tests" / "fixtures" / "results_track_first.json").read_text(encoding="utf-8"))
+    old = tmp_path / "old-reports"
+    (old / "example" / "20260105-090000").mkdir(parents=True)
+    (old / "example" / "20260105-090000" / "results.json").write_text(json.dumps(first), encoding="utf-8")
+    beside = tmp_path / "reports" / "example" / "20250105-090000"  # where a run looks without --history
+    beside.mkdir(parents=True)
+    (beside / "results.json").write_text(json.dumps(first), encoding="utf-8")
+    example_copy.write_text(example_copy.read_text().replace("draws: 500 ", "draws: 40  "))
+    suite = tmp_path / "nb"
+    suite.mkdir()
+    params_cell = nbformat.v4.new_code_cell(
+        'params_path: str = ""\nrun_dir: str = ""', metadata={"tags": ["parameters"]}
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            params_cell,
+            nbformat.v4.new_code_cell(
+                "from planner.running.pipeline import Pipeline\n"
+                "pipe = Pipeline(params_path, run_dir)\npipe.record_forecast()"
+            ),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, suite / "01_forecast.ipynb")
+    monkeypatch.setattr(runner, "NOTEBOOKS_DIR", suite)  # a one-notebook suite: the forecast stage only
+    code = cli.main(["run", str(example_copy), "--history", str(old)])
+    assert code == 0
+    run_dir = (tmp_path / "reports" / "example" / "latest").resolve()
+    record = json.loads((run_dir / "results.json").read_text())["track_record"]
+    assert record["source"] == str((old / "example").resolve())
+    assert [r["run"] for r in record["runs"]] == ["20260105-090000"]
+    assert record["scored"] == 1 and record["runs"][0]["status"] == "scored"
+    assert (run_dir / "history.txt").read_text().strip() == str(old.resolve())

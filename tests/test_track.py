@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -156,3 +157,53 @@ def test_the_pipeline_records_the_sections_and_forecast_csv(tmp_path):
     assert set(csv["scenario"]) == {"current", "recommended"} and len(csv) == 2 * results.forecast.horizon_weeks
     before = results.stability.action
     assert results.allocation.action == ("test" if results.stability.direction_holds is False else before)
+
+
+def _with_week_hashes(results: dict, params, frame: pd.DataFrame) -> dict:
+    """The first run's results with the per-week fingerprints of the weeks it saw (as runs now write)."""
+    from planner.inference.forecast import week_hashes
+
+    seen = from_frame(frame, params).frame.loc[: results["forecast"]["data_end"]]
+    forecast = {**results["forecast"], "data_columns": sorted(seen.columns), "data_week_hashes": week_hashes(seen)}
+    return {**results, "forecast": forecast}
+
+
+def test_a_rolling_window_that_dropped_its_oldest_weeks_is_still_scored(example_data, tmp_path):
+    params, frame = example_data
+    first = _with_week_hashes(json.loads(FIRST.read_text(encoding="utf-8")), params, frame)
+    run = _history(tmp_path, first)
+    rolled = frame.iloc[26:].reset_index(drop=True)  # the file now keeps a moving window of weeks
+    (row,) = track_record(from_frame(rolled, params), [run]).runs
+    assert row["status"] == "scored" and row["actual"] > 0
+    # ... but a changed value among the weeks both saw is still a changed history
+    edited = rolled.copy()
+    edited.loc[40, "enc_web"] += 50
+    (row,) = track_record(from_frame(edited, params), [run]).runs
+    assert row["status"] == "changed"
+
+
+def test_a_new_column_does_not_change_the_history_but_a_missing_week_does(example_data, tmp_path):
+    params, frame = example_data
+    first = _with_week_hashes(json.loads(FIRST.read_text(encoding="utf-8")), params, frame)
+    run = _history(tmp_path, first)
+    data = from_frame(frame, params)
+    wider = replace(data, frame=data.frame.assign(new_control=1.0))  # a column the first run did not see
+    (row,) = track_record(wider, [run]).runs
+    assert row["status"] == "scored"
+    gap = replace(data, frame=data.frame.drop(index=data.frame.index[60]))  # a week the first run saw is gone
+    (row,) = track_record(gap, [run]).runs
+    assert row["status"] == "changed"
+
+
+def test_every_run_now_records_a_fingerprint_per_week(example_data):
+    from planner.inference.forecast import week_hashes
+
+    params, frame = example_data
+    data = from_frame(frame, params)
+    hashes = week_hashes(data.frame)
+    assert len(hashes) == len(data.frame) and len(set(hashes)) == len(hashes)
+    # the same values (a file re-saved) keep their fingerprints; a changed value changes its week's only
+    again = data.frame.astype(float).copy()
+    assert week_hashes(again) == hashes
+    again.iloc[5, 0] += 1
+    assert week_hashes(again)[5] != hashes[5] and week_hashes(again)[6] == hashes[6]

@@ -61,6 +61,26 @@ def weeks_sha256(frame: pd.DataFrame, start=None, end=None) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: Hex digits kept of each week's fingerprint (`week_hashes`).
+WEEK_HASH_DIGITS = 12
+
+
+def week_hashes(frame: pd.DataFrame, columns: list[str] | None = None) -> list[str]:
+    """A short fingerprint of each week's row, in the frame's order, over `columns` (default all, by name).
+
+    Week by week, so that a later run can compare the weeks both runs saw and nothing else: a data
+    file that drops its oldest weeks (a rolling window) or gains a column keeps the fingerprints of
+    the weeks and columns the earlier run saw. Values are rounded as in `weeks_sha256`.
+    """
+    cols = sorted(frame.columns) if columns is None else list(columns)
+    values = np.asarray(frame[cols].to_numpy(dtype=float), dtype=float)
+    out = []
+    for day, row in zip(frame.index, values, strict=True):
+        line = f"{day.date().isoformat()}," + ",".join(f"{v:.6g}" for v in row)
+        out.append(hashlib.sha256(line.encode("utf-8")).hexdigest()[:WEEK_HASH_DIGITS])
+    return out
+
+
 @dataclass(frozen=True)
 class NoiseModel:
     """A week's noise around the model's expected encounters.
@@ -113,23 +133,59 @@ class NoiseModel:
         return out
 
 
+#: Out-of-sample forecasts whose fit saw fewer weeks than a year (or than the longest fit there is)
+#: do not measure the full fit's error: their season is extrapolated from less than one.
+SEASON_WEEKS = 52
+
+
+def out_of_sample_error(model) -> tuple[float, float] | None:
+    """The model's own out-of-sample forecast error: (mean squared error, weeks of the full fit / weeks behind it).
+
+    The rolling-origin cross-validation folds and the holdout are forecasts of unseen weeks from
+    fits on fewer weeks. A fold fitted on half a year forecasts far worse than the full fit will (its
+    season is a guess), so only the forecasts whose fit saw at least a year of weeks (else those
+    with the longest fit) are pooled, weighted by their weeks. The second value says how many times
+    more weeks the full fit saw than those fits did, on average. None when the model has no
+    out-of-sample forecast at all.
+    """
+    cv, hold = model.cv or {}, model.holdout or {}
+    full = cv.get("weeks") or len(model.index)
+    parts = []  # (rmse, forecast weeks, weeks behind the fit)
+    for rmse, train in zip(cv.get("fold_rmse") or [], cv.get("fold_train_weeks") or [], strict=False):
+        parts.append((float(rmse), int(cv["fold_weeks"]), int(train)))
+    if hold.get("rmse") is not None and hold.get("weeks"):
+        parts.append((float(hold["rmse"]), int(hold["weeks"]), int(full) - int(hold["weeks"])))
+    parts = [p for p in parts if math.isfinite(p[0])]
+    if not parts:  # results written before the folds were kept one by one
+        out = cv.get("rmse") if cv.get("rmse") is not None else hold.get("rmse")
+        return None if out is None or not math.isfinite(float(out)) else (float(out) ** 2, 1.0)
+    longest = max(p[2] for p in parts)
+    kept = [p for p in parts if p[2] >= min(SEASON_WEEKS, longest)]
+    weeks = sum(p[1] for p in kept)
+    mse = sum(p[0] ** 2 * p[1] for p in kept) / weeks
+    behind = sum(p[2] * p[1] for p in kept) / weeks
+    return mse, max(float(full) / behind, 1.0)
+
+
 def out_of_sample_inflation(model, parameter_var: float) -> float:
     """How much wider a week's noise must be for the forecast to match the model's own forecast errors.
 
     The residuals measure the noise around the fit; forecasts of unseen weeks also miss by what the
-    baseline and the season cannot foresee. The model's rolling-origin cross-validation (13-week
-    forecasts from earlier origins; else its holdout) measures that total error, ``cv_rmse``. Of it,
-    ``parameter_var`` (the spread of the expected encounters over the draws) is already in the
-    forecast; the noise makes up the rest: ``sigma' = sqrt((cv_rmse^2 - parameter_var) / fit_rmse^2) sigma``,
-    never below ``sigma`` and at most `MAX_INFLATION` times it.
+    baseline and the season cannot foresee. `out_of_sample_error` measures that total error
+    ``oos_mse`` from the model's own forecasts of unseen weeks. Part of it is those fits' parameter
+    error, and they saw fewer weeks than the full fit: their parameter variance is taken as the
+    full fit's ``parameter_var`` (the spread of the expected encounters over the draws) times
+    ``ratio`` (full weeks / weeks behind them), the variance of an estimate growing as the weeks
+    behind it shrink. The noise makes up the rest:
+    ``sigma' = sqrt((oos_mse - parameter_var * ratio) / fit_rmse^2) sigma``, never below ``sigma`` and at
+    most `MAX_INFLATION` times it.
     """
     fit_rmse = float(model.diagnostics.get("rmse") or 0.0)
-    cv = model.cv or {}
-    hold = model.holdout or {}
-    out = cv.get("rmse") if cv.get("rmse") is not None else hold.get("rmse")
-    if not fit_rmse > 0 or out is None or not math.isfinite(float(out)):
+    error = out_of_sample_error(model)
+    if not fit_rmse > 0 or error is None:
         return 1.0
-    excess = (float(out) ** 2 - parameter_var) / fit_rmse**2
+    mse, ratio = error
+    excess = (mse - parameter_var * ratio) / fit_rmse**2
     return float(min(max(math.sqrt(max(excess, 0.0)), 1.0), MAX_INFLATION))
 
 
@@ -189,6 +245,10 @@ class Forecast:
         The weeks the model saw.
     data_weeks_sha256 : str
         `weeks_sha256` of the model's data (a later run checks its own copy of these weeks).
+    data_columns : list of str
+        The data's columns, by name, behind `data_week_hashes`.
+    data_week_hashes : list of str
+        `week_hashes` of each week the model saw, from `data_start` on.
     action : str
         The plan's action when the forecast was made.
     """
@@ -203,6 +263,8 @@ class Forecast:
     data_end: pd.Timestamp
     data_weeks_sha256: str
     action: str
+    data_columns: list = field(default_factory=list)
+    data_week_hashes: list = field(default_factory=list)
     value: dict | None = None
     samples: dict = field(default_factory=dict, repr=False)
     replay: dict | None = field(default=None, repr=False)
@@ -236,6 +298,8 @@ class Forecast:
             "data_start": self.data_start.date().isoformat(),
             "data_end": self.data_end.date().isoformat(),
             "data_weeks_sha256": self.data_weeks_sha256,
+            "data_columns": list(self.data_columns),
+            "data_week_hashes": list(self.data_week_hashes),
             "action": self.action,
             "noise": self.noise.to_dict(),
             "scenarios": {
@@ -374,6 +438,8 @@ def forecast(
         data_start=pd.Timestamp(model.index[0]),
         data_end=pd.Timestamp(model.index[-1]),
         data_weeks_sha256="" if data is None else weeks_sha256(data.frame),
+        data_columns=[] if data is None else sorted(data.frame.columns),
+        data_week_hashes=[] if data is None else week_hashes(data.frame),
         action=str(plan.action),
         value=value,
         samples=samples,

@@ -142,10 +142,35 @@ def _near(spend: pd.Series, scenario: dict) -> tuple[bool, float]:
     return diff <= FOLLOW_SHARE and abs(total / planned_total - 1) <= FOLLOW_BUDGET, diff
 
 
+def _history_unchanged(frame: pd.DataFrame, forecast: dict, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+    """Whether the weeks and columns an earlier run saw are the same in `frame` now.
+
+    With the run's per-week fingerprints, only the weeks both hold are compared, over the columns
+    the run saw: weeks dropped from the start (a rolling window) and new columns are not a change;
+    a changed value, a missing column or a week missing after the frame's first week is. Older
+    runs (one fingerprint of all their weeks) need the same first week and the same columns.
+    """
+    from planner.inference.forecast import week_hashes, weeks_sha256
+
+    index = frame.index
+    if end not in index:
+        return False
+    hashes, columns = forecast.get("data_week_hashes") or [], forecast.get("data_columns") or []
+    if not hashes or not columns:
+        return index[0] == start and weeks_sha256(frame, start, end) == forecast["data_weeks_sha256"]
+    seen = pd.date_range(start, periods=len(hashes), freq="7D")
+    if seen[-1] != end or any(c not in frame.columns for c in columns):
+        return False
+    shared = seen >= index[0]
+    weeks = seen[shared]
+    if not weeks.isin(index).all():
+        return False
+    now = week_hashes(frame.loc[weeks], columns)
+    return now == [h for h, keep in zip(hashes, shared, strict=True) if keep]
+
+
 def score_run(path: Path, dataset) -> dict:
     """One earlier run's forecast scored against `dataset` (a `planner.reading.data.Dataset`)."""
-    from planner.inference.forecast import weeks_sha256
-
     raw = json.loads((path / "results.json").read_text(encoding="utf-8"))
     forecast = raw.get("forecast")
     if not forecast:
@@ -155,8 +180,7 @@ def score_run(path: Path, dataset) -> dict:
     weeks = pd.DatetimeIndex([w["week_start"] for w in forecast["scenarios"]["recommended"]["weeks"]])
     if not weeks.isin(index).all():
         return _row(path, "pending", raw, forecast)
-    same = index[0] == start and end in index
-    if not same or weeks_sha256(dataset.frame, start, end) != forecast["data_weeks_sha256"]:
+    if not _history_unchanged(dataset.frame, forecast, start, end):
         return _row(path, "changed", raw, forecast)
     row = _row(path, "scored", raw, forecast)
     spend = dataset.spend.loc[weeks].mean()

@@ -557,4 +557,11 @@ def _cross_validate(model, form: _Form, y, n_train, spec) -> dict | None:
         actual.append(y[e : e + test])
         forecast.append(pred[e:])
     stats = diag.fit_stats(np.concatenate(actual), np.concatenate(forecast))
-    return {"folds": len(ends), "fold_weeks": test, **{k: stats[k] for k in ("mape", "rmse", "nrmse")}}
+    return {
+        "folds": len(ends),
+        "fold_weeks": test,
+        "weeks": len(y),  # the weeks the full fit sees (warm-up included, as the folds' ends)
+        "fold_train_weeks": [int(e) for e in ends],  # the weeks each fold's fit saw
+        "fold_rmse": [float(np.sqrt(np.mean((a - f) ** 2))) for a, f in zip(actual, forecast, strict=True)],
+        **{k: stats[k] for k in ("mape", "rmse", "nrmse")},
+    }
