@@ -136,6 +136,16 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
         test[:, i] += change
         return (model.simulate(test, draws=True) - model.simulate(base, draws=True))[:, :, i].sum(axis=1)
 
+    # the share range the claim and the brief quote: for a category the data cannot show, its bounds
+    # (none to the most it could bring), not the quantiles of a uniform guess inside them
+    table = model._share_table(level)
+
+    def share_now(i: int) -> list[float]:
+        cat = CATEGORIES[i]
+        if cat in unknown:
+            return [float(table.loc[cat, "low"]), float(table.loc[cat, "high"])]
+        return [float(v) for v in np.quantile(shares[:, i], qs)]
+
     limits = _weekly_limits(plan, weekly_now)
     for cat in unknown:  # held by the plan, free for an experiment
         limits[cat] = (0.0, math.inf)
@@ -170,7 +180,7 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
                         "power": power,
                         "powered": power >= POWER,
                         "measurement_se": se,
-                        "share_interval_now": [float(v) for v in np.quantile(shares[:, i], qs)],
+                        "share_interval_now": share_now(i),
                         "share_interval_after": after,
                     }
                 )
@@ -182,7 +192,7 @@ def design_next_test(model, plan=None, seed: int | None = None, dataset=None) ->
         CHANGES,
         WEEKS,
         lambda i, lift, se: _expected_interval(shares[:, i], lift, se, qs, rng),
-        lambda i: [float(v) for v in np.quantile(shares[:, i], qs)],
+        share_now,
         lift_of=lambda i, step, weeks: lift_of(i, step * float(weekly_now.iloc[i]), weeks),
         categories=targets,
     )

@@ -5,7 +5,8 @@ folder given with ``planner run --history DIR``); `track_record(dataset, runs)` 
 forecast weeks are all in the data now: the actual total against the forecast of the split the
 actual spend was nearest to (error, inside the interval or not, and the weekly coverage), and where
 the plan was followed, the realised gain against the forecast one. A run whose data weeks have a
-different fingerprint now (`planner.inference.forecast.weeks_sha256`) is reported as changed, not scored.
+different fingerprint now (`planner.inference.forecast.week_hashes`, compared over the weeks
+and columns both runs hold) is reported as changed, not scored.
 """
 
 from __future__ import annotations
