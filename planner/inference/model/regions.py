@@ -89,7 +89,10 @@ def use_pooled(dataset, spec) -> bool:
     has = getattr(dataset, "regions", None) is not None and len(dataset.region_names) >= 2
     tests = bool(getattr(dataset.params, "experiments", None))
     if how == "pooled" and not has:
-        raise ValueError("model.regions: pooled needs data by region; set data.region or use model.regions: national")
+        raise ValueError(
+            "model.regions: pooled needs data by region or brand; set data.region or data.group, or use "
+            "model.regions: national"
+        )
     if how == "pooled" and tests:
         raise ValueError(
             "model.regions: pooled does not take lift tests (experiments) yet; use model.regions: national to "
@@ -477,7 +480,7 @@ class RegionalModel:
         self, dataset, spec=None, *, chains: int = 2, executor: str = "local", burn: int = BURN, steps: int = STEPS
     ):
         if dataset.regions is None:
-            raise ValueError("the pooled model needs data by region (data.region)")
+            raise ValueError("the pooled model needs data by region or brand (data.region or data.group)")
         self.dataset = dataset
         self.spec = spec if spec is not None else dataset.params.model
         self.chains, self.executor, self.burn, self.steps = int(chains), executor, int(burn), int(steps)
@@ -726,7 +729,7 @@ def _build(
     return PooledResults(
         spec=spec,
         family="ols",
-        family_reason=f"the pooled model of {len(names)} regions is fitted by least squares",
+        family_reason=f"the pooled model of {len(names)} {_UNIT_PLURAL[_kind(ds)]} is fitted by least squares",
         index=index,
         y=national.y,
         spend=national.spend,
@@ -768,8 +771,20 @@ def _build(
     )
 
 
+_UNIT_PLURAL = {"region": "regions", "brand": "brands", "brand x region": "brand x region pairs"}
+
+
+def _kind(ds) -> str:
+    """The dataset's pooling unit ("region" for a dataset without `unit_kind`)."""
+    return getattr(ds, "unit_kind", None) or "region"
+
+
 def _pooling(problem, mode, draws, cats, names, w, region_draws, spec, ds) -> dict:
-    """How much the regions were pooled, which disagree beyond it, which borrow strength."""
+    """How much the units were pooled, which disagree beyond it, which borrow strength.
+
+    Rows name the unit under ``region`` whatever the unit; the warnings of brands (and brand x
+    region pairs) are ``brands_disagree`` and ``brand_borrows_strength``."""
+    kind = _kind(ds)
     R, m = len(names), len(cats)
     out_warn: list[dict] = []
     per_cat: dict = {}
@@ -811,11 +826,27 @@ def _pooling(problem, mode, draws, cats, names, w, region_draws, spec, ds) -> di
                 "between_region_sd": round(rel, 4) if rel is not None and math.isfinite(rel) else None,
                 "pooling": round(float(np.mean(weight[:, j])), 4),
             }
+        by_brand = kind != "region"
         for row in disagree:
-            out_warn.append(warning("regions_disagree", **row))
+            if by_brand:
+                out_warn.append(warning("brands_disagree", brand=row["region"], category=row["category"], z=row["z"]))
+            else:
+                out_warn.append(warning("regions_disagree", **row))
         for row in borrowing:
-            out_warn.append(warning("region_borrows_strength", **row))
+            if by_brand:
+                out_warn.append(
+                    warning(
+                        "brand_borrows_strength",
+                        brand=row["region"],
+                        category=row["category"],
+                        pooled_weight=row["pooled_weight"],
+                    )
+                )
+            else:
+                out_warn.append(warning("region_borrows_strength", **row))
     return {
+        "unit": kind,
+        "units": R,
         "regions": R,
         "names": list(names),
         "categories": per_cat,
