@@ -1041,8 +1041,15 @@ class Results(BaseModel):
     def to_dict(self) -> dict:
         """The JSON-ready dict, as written to results.json (sections not yet recorded left out)."""
         out = self.model_dump(mode="json", by_alias=True)
-        for name in (*OPTIONAL_SECTIONS, "funnel", "forecast", "track_record", "stability", "contributions_by_region",
-                     "allocation_by_region"):
+        for name in (
+            *OPTIONAL_SECTIONS,
+            "funnel",
+            "forecast",
+            "track_record",
+            "stability",
+            "contributions_by_region",
+            "allocation_by_region",
+        ):
             if name not in self.model_fields_set:
                 out.pop(name, None)
         return out

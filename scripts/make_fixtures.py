@@ -119,7 +119,6 @@ def run_pair(folder: Path, weeks: int = TRACK_WEEKS) -> tuple[dict, dict]:
     """The example run twice into one reports folder: on its history without the last `weeks` weeks,
     then on the whole history; returns both results.json dicts (the second scores the first)."""
     import pandas as pd
-
     from planner.pipeline import Pipeline
 
     raw = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
