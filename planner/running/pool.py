@@ -127,8 +127,8 @@ def _combined(pool: str, members: list[tuple[str, params_module.Params]]) -> tup
             "the files to the weeks they share, or run them without pool:"
         )
     spec = members[0][1].data
-    taken = {spec.date_column, *(spec.region and [spec.region] or [])}
-    for _, p, ds in sets:
+    taken = {spec.date_column, *([spec.region] if spec.region else [])}
+    for _, _p, ds in sets:
         taken |= set(ds.frame.columns)
     column = next(c for c in ("brand", "pool_brand", "pool_brand_name") if c not in taken)
     parts = []
