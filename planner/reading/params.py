@@ -337,8 +337,9 @@ class PlanSpec(_Strict):
     horizon_weeks: int = Field(13, gt=0, le=104, description="Weeks in the planning period.")
     by_region: bool = Field(
         False,
-        description="With the pooled model over regions: split the plan's euros by category and region too "
-        "(each region keeps its share of the budget and the same share bounds); plan.csv gains a region column.",
+        description="With the pooled model over regions (or brands, data.group): split the plan's euros by "
+        "category and region (or brand) too (each keeps its share of the budget and the same share bounds); "
+        "plan.csv gains a region column, holding the brand (or 'brand / region') for data by brand.",
     )
     total_budget: float | None = Field(
         None, gt=0, description="Euros for the horizon; default: actual spend of the last horizon_weeks."
