@@ -12,6 +12,12 @@ was flagged (``regions_disagree``), and the oracle's error (each region fitted w
 carryover and saturation curves, its own baseline: the error no model of these curves can beat).
 `--scale` times the pooled fit by number of regions (the largest on the Dask executor).
 
+Brands (`planner.simulate.generators_brands`, `--brand-seeds` histories of `--brands` brands): the
+pooled model over the brands (``data.group``) against each brand fitted alone (the national model
+on that brand's data), per brand against its own true shares: the worst category's share error,
+the coverage of the 80 % share intervals, whether technology was identified (one brand's licence is
+flat: alone it cannot be) and whether the small brand was said to borrow strength.
+
     python benchmarks/bench_regions.py --quick            # 2 seeds, 8 regions: a smoke run
     python benchmarks/bench_regions.py --write-docs       # 5 seeds, the docs section "regions"
     python benchmarks/bench_regions.py --scale 5,20,200   # fit time by number of regions
@@ -30,6 +36,7 @@ from planner import CATEGORIES
 from planner.inference.model import EncounterModel
 from planner.inference.model.regions import RegionalModel
 from planner.simulate import generators_regional as gr
+from planner.simulate.generators_brands import make_brands
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -162,6 +169,96 @@ def scaling(sizes: list[int], draws: int, big: int) -> str:
     return "\n".join(lines)
 
 
+def _brand_score(table, truth: dict) -> dict:
+    """Worst share error and coverage of one brand's shares (`table`: share, low, high, identified)."""
+    t = np.array([truth[c] for c in CATEGORIES])
+    s = table.loc[list(CATEGORIES), "share"].to_numpy(dtype=float)
+    inside = [
+        bool(table.loc[c, "low"] <= truth[c] <= table.loc[c, "high"])
+        for c in CATEGORIES
+        if table.loc[c, "identified"] and table.loc[c, "low"] is not None and np.isfinite(table.loc[c, "low"])
+    ]
+    return {"worst": float(np.max(np.abs(s - t))), "covered": inside}
+
+
+def run_brands(seed: int, n_brands: int, draws: int) -> list[dict]:
+    """One pool of brands: the pooled fit over them and each brand alone, scored per brand."""
+    case = make_brands(seed, n_brands=n_brands)
+    model = {"draws": draws, "seed": seed}
+    ds = case.dataset(model=model)
+    t0 = time.perf_counter()
+    pooled = RegionalModel(ds, ds.params.model).fit()
+    seconds = time.perf_counter() - t0
+    table = pooled.region_contributions()
+    borrowing = {row["region"] for row in pooled.pooling["borrowing"]}
+    rows = []
+    for brand in case.brands:
+        truth = case.truth["brand_shares"][brand]
+        mine = table[table["region"] == brand].set_index("category")
+        mine = mine[["share", "low_share", "high_share", "identified"]].rename(
+            columns={"low_share": "low", "high_share": "high"}
+        )
+        ds_b = case.brand_dataset(brand, model=model)
+        alone = EncounterModel(ds_b, ds_b.params.model).fit()
+        role = (
+            "flat licence"
+            if brand == case.truth["flat_brand"]
+            else "small"
+            if brand == case.truth["small_brand"]
+            else "other"
+        )
+        rows.append(
+            {
+                "seed": seed,
+                "brand": brand,
+                "role": role,
+                "pooled": {**_brand_score(mine, truth), "tech_identified": bool(pooled.identified["technology"])},
+                "alone": {
+                    **_brand_score(alone.shares(), truth),
+                    "tech_identified": bool(alone.identified["technology"]),
+                },
+                "borrows": brand in borrowing,
+                "seconds_pooled": seconds,
+            }
+        )
+    return rows
+
+
+def brands_summary(rows: list[dict], n_brands: int, draws: int) -> str:
+    seeds = len({r["seed"] for r in rows})
+    lines = [
+        f"Brands: {seeds} pools of {n_brands} brands x 156 weeks (sizes over a 1:6 range and one brand a twentieth of "
+        f"the average; the first brand's technology licence flat, the others' stepped at weeks of their own), {draws} "
+        "draws. Per brand against its own true shares: the pooled model over the brands (data.group) and the brand "
+        "fitted alone; worst-category share error (median), coverage of the 80 % share intervals (identified "
+        "categories), technology identified.",
+        "",
+        "| brands | pooled worst error | alone worst error | pooled coverage | alone coverage | technology identified "
+        "(pooled / alone) | said to borrow strength |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def block(part, label):
+        pw = np.median([r["pooled"]["worst"] for r in part])
+        aw = np.median([r["alone"]["worst"] for r in part])
+        pc = [x for r in part for x in r["pooled"]["covered"]]
+        ac = [x for r in part for x in r["alone"]["covered"]]
+        pt = sum(r["pooled"]["tech_identified"] for r in part)
+        at = sum(r["alone"]["tech_identified"] for r in part)
+        bo = sum(r["borrows"] for r in part)
+        return (
+            f"| {label} | {pw:.3f} | {aw:.3f} | {(np.mean(pc) if pc else float('nan')):.0%} ({len(pc)}) | "
+            f"{(np.mean(ac) if ac else float('nan')):.0%} ({len(ac)}) | {pt}/{len(part)} / {at}/{len(part)} | "
+            f"{bo}/{len(part)} |"
+        )
+
+    for role in ("flat licence", "small", "other"):
+        lines.append(block([r for r in rows if r["role"] == role], role))
+    lines.append(block(rows, "**all**"))
+    lines += ["", f"Pooled fit over the brands: median {np.median([r['seconds_pooled'] for r in rows]):.1f} s."]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
@@ -174,11 +271,29 @@ def main(argv=None) -> int:
     ap.add_argument("--write-docs", action="store_true", help='write the "regions" section of docs/benchmarks.md')
     ap.add_argument("--out", type=Path, default=None, help="also write the report (markdown) to this file")
     ap.add_argument("--scale-only", action="store_true", help="only the fit times of --scale (no docs)")
+    ap.add_argument("--brands", type=int, default=5, help="brands per pool in the brands comparison")
+    ap.add_argument("--brand-seeds", type=int, default=None, help="pools of brands (default: --seeds; 0: none)")
+    ap.add_argument("--brands-only", action="store_true", help="only the brands comparison (no docs)")
     args = ap.parse_args(argv)
     if args.scale_only:
         print(scaling([int(s) for s in args.scale.split(",")], args.draws, args.dask_from))
         return 0
     seeds = 2 if args.quick else args.seeds
+    brand_seeds = seeds if args.brand_seeds is None else args.brand_seeds
+    brand_rows = []
+    for seed in range(brand_seeds):
+        part = run_brands(seed, args.brands, args.draws)
+        brand_rows += part
+        print(
+            f"brands seed {seed}: "
+            + ", ".join(
+                f"{r['brand']} pooled {r['pooled']['worst']:.3f} alone {r['alone']['worst']:.3f}" for r in part
+            ),
+            flush=True,
+        )
+    if args.brands_only:
+        print(brands_summary(brand_rows, args.brands, args.draws))
+        return 0
     rows = []
     for name in gr.GENERATORS:
         for seed in range(seeds):
@@ -191,6 +306,8 @@ def main(argv=None) -> int:
                 flush=True,
             )
     text = summary(rows, args.regions, args.draws)
+    if brand_rows:
+        text += "\n\n" + brands_summary(brand_rows, args.brands, args.draws)
     if args.scale:
         text += "\n\n" + scaling([int(s) for s in args.scale.split(",")], args.draws, args.dask_from)
     print(text)

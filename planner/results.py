@@ -293,7 +293,7 @@ class PoolingCategory(_Section):
 class RegionDisagrees(_Section):
     """A region whose own estimate lies beyond what pooling allows."""
 
-    region: str = Field(description="The region.")
+    region: str = Field(description="The region, or the brand (or 'brand / region') when model.pooling.unit says so.")
     category: Category = Field(description="The category.")
     z: float = Field(description="Its own deviation from the market's effect in sds of the pooled spread.")
 
@@ -301,16 +301,28 @@ class RegionDisagrees(_Section):
 class RegionBorrows(_Section):
     """A region with little data on a category: its effect is mostly the market's."""
 
-    region: str = Field(description="The region.")
+    region: str = Field(description="The region, or the brand (or 'brand / region') when model.pooling.unit says so.")
     category: Category = Field(description="The category.")
     pooled_weight: float = Field(ge=0, le=1, description="Weight of the market's effect in the region's.")
 
 
 class Pooling(_Section):
-    """The pooled model over regions: how many regions, how far pooled, and where pooling does not hold."""
+    """The pooled model over regions or brands: what it pooled, how far, and where pooling does not hold."""
 
-    regions: int = Field(ge=2, description="How many regions the estimate pools.")
-    names: list[str] = Field(description="The regions, in the data's order.")
+    unit: Literal["region", "brand", "brand x region"] = Field(
+        default="region",
+        description="What the pooled units are: region (data.region), brand (data.group, or a batch's pool key) "
+        "or brand x region (both; a unit is named 'brand / region').",
+    )
+    units: int | None = Field(
+        default=None, ge=2, description="How many units the estimate pools; null in older files (see regions)."
+    )
+    regions: int = Field(
+        ge=2,
+        description="How many units the estimate pools (under its first name: the number of brands, or brand "
+        "and region pairs, when unit says so).",
+    )
+    names: list[str] = Field(description="The units (regions, brands or 'brand / region'), in the data's order.")
     categories: dict[Category, PoolingCategory] = Field(description="Per identified category, its pooling.")
     disagree: list[RegionDisagrees] = Field(
         default_factory=list, description="Regions that disagree (warning regions_disagree)."
@@ -409,7 +421,7 @@ class RegionCategory(_Section):
 class RegionPlan(_Section):
     """One region's euros over the horizon (plan.by_region)."""
 
-    region: str = Field(description="The region.")
+    region: str = Field(description="The region, or the brand (or 'brand / region') when model.pooling.unit says so.")
     current: Euros = Field(description="The last horizon's split at the plan's budget, per category.")
     recommended: Euros = Field(description="The recommended euros per category.")
     expected_encounters: float = Field(description="Spend-driven encounters of the recommended euros (steady state).")
@@ -428,7 +440,7 @@ class RegionalAllocation(_Section):
 class RegionContributions(_Section):
     """One region's contributions (pooled model)."""
 
-    region: str = Field(description="The region.")
+    region: str = Field(description="The region, or the brand (or 'brand / region') when model.pooling.unit says so.")
     size: float = Field(ge=0, le=1, description="Its share of all encounters over the data.")
     categories: PerCategory[RegionCategory] = Field(description="Per category.")
 
@@ -1037,8 +1049,15 @@ class Results(BaseModel):
     def to_dict(self) -> dict:
         """The JSON-ready dict, as written to results.json (sections not yet recorded left out)."""
         out = self.model_dump(mode="json", by_alias=True)
-        for name in (*OPTIONAL_SECTIONS, "funnel", "forecast", "track_record", "stability", "contributions_by_region",
-                     "allocation_by_region"):
+        for name in (
+            *OPTIONAL_SECTIONS,
+            "funnel",
+            "forecast",
+            "track_record",
+            "stability",
+            "contributions_by_region",
+            "allocation_by_region",
+        ):
             if name not in self.model_fields_set:
                 out.pop(name, None)
         return out

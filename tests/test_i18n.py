@@ -141,6 +141,8 @@ SAMPLE_BY_CODE = {
     "deals_above_leads": {"weeks": ["2024-01-01", "2024-12-30"]},
     "regions_disagree": {"region": "Uusimaa", "z": 3.4},
     "region_borrows_strength": {"region": "Kainuu", "pooled_weight": 0.8},
+    "brands_disagree": {"brand": "Acme", "z": 3.4},
+    "brand_borrows_strength": {"brand": "Tiny", "pooled_weight": 0.8},
 }
 
 

@@ -178,8 +178,8 @@ def geo_candidates(
     list of dict
         The candidates, each with ``design: "geo"``, ``treated_regions`` and ``control_regions``.
     """
-    if dataset is None or dataset.regions is None:
-        return []
+    if dataset is None or dataset.regions is None or dataset.unit_kind != "region":
+        return []  # brands share no geography: a split by brand is not a geo test
     horizon = int(model.horizon_weeks)
     region_y = dataset.region_y.unstack("region")[dataset.region_names]
     pre = int(min(PRE_WEEKS, len(region_y)))

@@ -11,7 +11,9 @@ cell far outside its column's range (`OUTLIER_FACTOR`) are named as such.
 With `data.region` the file is in long form (one row per week, or day, and region). The model reads
 the national weekly totals: spend, encounters, funnel counts and revenue summed over the regions,
 controls and the experience score averaged, an event marked when any region has it. The per-region
-weekly frame stays in `Dataset.regions` for the geo-split test design (`planner.inference.geo`).
+weekly frame stays in `Dataset.regions` for the pooled model and the geo-split test design
+(`planner.inference.geo`). `data.group` (a brand per row) works the same way: the units are the
+brands, or each brand and region pair when both are given (`Dataset.unit_kind`).
 """
 
 from __future__ import annotations
@@ -763,8 +765,10 @@ class Dataset:
     sha256: str
     warnings: list[dict] = field(default_factory=list)
     regions: pd.DataFrame | None = None
-    """With `data.region`: every used column per week and region, indexed by (``week_start``,
-    ``region``), on the same weeks as `frame` (whose rows are their national totals); else None."""
+    """With `data.region` and/or `data.group`: every used column per week and unit, indexed by
+    (``week_start``, ``region``), the ``region`` level holding each unit's name (a region, a brand or
+    'brand / region', see `unit_kind`), on the same weeks as `frame` (whose rows are their totals);
+    else None."""
 
     @property
     def weeks(self) -> int:
@@ -808,9 +812,16 @@ class Dataset:
         names = spec.columns()
         return pd.DataFrame({name: self.frame[col] for name, col in names.items()}, index=self.frame.index)
 
+    @property
+    def unit_kind(self) -> str | None:
+        """What `regions` is by: "region" (`data.region`), "brand" (`data.group`), "brand x region"
+        (both; a unit is named 'brand / region'), or None for national data of one brand."""
+        return unit_kind(self.params.data) if self.regions is not None else None
+
     @cached_property
     def region_names(self) -> list[str]:
-        """The regions in the order of their first row in the file (empty for national data)."""
+        """The pooling units (regions, brands, or 'brand / region' pairs, `unit_kind`) in the order of
+        their first row in the file (empty for national data of one brand)."""
         if self.regions is None:
             return []
         return list(dict.fromkeys(self.regions.index.get_level_values("region")))
@@ -887,13 +898,15 @@ def _check_columns(frame: pd.DataFrame, params: Params, problems: list[str]) -> 
         needed += list(params.funnel.columns().values())
     if spec.region is not None:
         needed.append(spec.region)
+    if spec.group is not None:
+        needed.append(spec.group)
     present = list(frame.columns)
     missing = [c for c in needed if c not in present]
     for col in missing:
         close = difflib.get_close_matches(col, present, n=3, cutoff=0.6)
         hint = f"; close matches: {', '.join(close)}" if close else f"; the file has: {_listed(present)}"
         problems.append(f"column '{col}' (named in the params file{_funnel_key(params, col)}) is missing{hint}")
-    used = set(needed) - {spec.date_column, spec.region}
+    used = set(needed) - {spec.date_column, spec.region, spec.group}
     unknown = [c for c in spec.accept_outliers if c not in used]
     if unknown:
         named = ", ".join(f"'{c}'" for c in unknown)
@@ -908,6 +921,8 @@ def _funnel_key(params: Params, column: str) -> str:
     """' as funnel.deals.assisted' for a funnel column, ' as data.region' for the region column, else ''."""
     if column == params.data.region:
         return " as data.region"
+    if column == params.data.group:
+        return " as data.group"
     if params.funnel is None:
         return ""
     for name, col in params.funnel.columns().items():
@@ -1171,56 +1186,92 @@ def _how(columns, params: Params) -> dict[str, str]:
     return how
 
 
+def unit_kind(spec) -> str | None:
+    """What the pooling units of data in long form are: "region" (`data.region`), "brand"
+    (`data.group`), "brand x region" (both), or None for national data of one brand."""
+    if spec.group is not None:
+        return "brand x region" if spec.region is not None else "brand"
+    return "region" if spec.region is not None else None
+
+
+def _unit_words(spec) -> tuple[str, str]:
+    """The unit's word and the column(s) that name it, for messages: ("brand", "'brand' (data.group)")."""
+    kind = unit_kind(spec)
+    if kind == "brand":
+        return "brand", f"'{spec.group}' (data.group)"
+    if kind == "brand x region":
+        return "brand and region", f"'{spec.group}' (data.group) and '{spec.region}' (data.region)"
+    return "region", f"'{spec.region}' (data.region)"
+
+
 def _region_labels(frame: pd.DataFrame, params: Params, columns: list[str], first_row: int, problems: list[str]):
-    """Each row's region as text (a number cell 3.0 reads '3'), or None without `data.region`;
-    an empty cell is a problem naming its rows."""
-    col = params.data.region
-    if col is None or col not in columns:
-        return None
-    labels, empty = [], []
-    for i, v in enumerate(frame[col]):
-        if v is None:
-            empty.append(str(first_row + i))
-            labels.append(None)
+    """Each row's pooling unit as text (a number cell 3.0 reads '3'): its region, its brand
+    (`data.group`) or 'brand / region' with both; None for national data of one brand. An empty
+    cell is a problem naming its rows."""
+    spec = params.data
+    parts = []
+    for col, key, word in ((spec.group, "data.group", "brand"), (spec.region, "data.region", "region")):
+        if col is None or col not in columns:
             continue
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        labels.append(str(v).strip())
-    if empty:
-        problems.append(
-            f"column '{col}' (data.region): empty region in row(s) {_listed(empty)}; name the region of every "
-            "row, or delete the rows"
-        )
-    return labels
+        labels, empty = [], []
+        for i, v in enumerate(frame[col]):
+            if v is None or (isinstance(v, str) and not v.strip()):
+                empty.append(str(first_row + i))
+                labels.append(None)
+                continue
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            labels.append(str(v).strip())
+        if empty:
+            problems.append(
+                f"column '{col}' ({key}): empty {word} in row(s) {_listed(empty)}; name the {word} of every "
+                "row, or delete the rows"
+            )
+        parts.append(labels)
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return [None if g is None or r is None else f"{g} / {r}" for g, r in zip(*parts, strict=True)]
 
 
 def _by_region(table: pd.DataFrame, labels: list[str], params: Params, first_row: int, problems: list[str]):
-    """The national table (rows summed over the regions, by `_how`) and the long table indexed by
-    (date, region); a problem for duplicated (week, region) rows, a single region and a region
-    missing weeks (or days) the others have."""
+    """The national table (rows summed over the units, by `_how`) and the long table indexed by
+    (date, region), the "region" level holding each row's unit (`_region_labels`); a problem for
+    duplicated (week, unit) rows, a single unit and a unit missing weeks (or days) the others have."""
     spec = params.data
     daily = spec.frequency == "daily"
     key = table.index if daily else table.index.to_period("W-SUN").start_time
     unit, per = ("day", "day") if daily else ("week starting", "week")
+    word, named = _unit_words(spec)
+    kind = unit_kind(spec)
+    plural = {"region": "regions", "brand": "brands"}.get(kind, "brand and region pairs")
+    key_name = "data.region" if kind == "region" else "data.group"
+    col_word = "columns" if kind == "brand x region" else "column"
+    where = {
+        "region": f"column '{spec.region}'",
+        "brand": f"column '{spec.group}', data.group",
+    }.get(kind, f"columns '{spec.group}' and '{spec.region}'")
     long = table.copy()
     long.index = pd.MultiIndex.from_arrays([key, labels], names=["date", "region"])
     rows = pd.Series(np.arange(len(table)) + first_row, index=long.index)
     dup = long.index.duplicated(keep=False)
     if dup.any():
         listed = [
-            f"region '{r}', {unit} {k.date().isoformat()} (rows {', '.join(str(x) for x in g)})"
+            f"{word} '{r}', {unit} {k.date().isoformat()} (rows {', '.join(str(x) for x in g)})"
             for (k, r), g in rows[dup].groupby(level=[0, 1], sort=False)
         ]
         fix = "" if daily else " (or set data.frequency: daily for daily rows)"
         problems.append(
-            f"columns '{spec.date_column}' and '{spec.region}' (data.region): more than one row for "
-            f"{_listed(listed)}; keep one row per {per} and region{fix}"
+            f"columns '{spec.date_column}' and {named}: more than one row for "
+            f"{_listed(listed)}; keep one row per {per} and {word}{fix}"
         )
     names = list(dict.fromkeys(labels))
     if len(names) == 1:
         problems.append(
-            f"column '{spec.region}' (data.region): every row is in the one region '{names[0]}'; data by region "
-            "need at least two regions: add the other regions' rows, or remove data.region for national data"
+            f"{col_word} {named}: every row is in the one {word} '{names[0]}'; data by {word} "
+            f"need at least two {plural}: add the other {plural}' rows, or remove {key_name}"
+            + (" for national data" if kind == "region" else " for one brand")
         )
     every = long.index.get_level_values(0).unique()
     for r in names:
@@ -1228,8 +1279,8 @@ def _by_region(table: pd.DataFrame, labels: list[str], params: Params, first_row
         if len(missing):
             gaps = _gaps(missing, "D" if daily else "W")
             problems.append(
-                f"region '{r}' (column '{spec.region}'): no row for the {per}(s) {gaps} "
-                "that other regions have; add them (0 where nothing was spent or seen), or remove the region's rows"
+                f"{word} '{r}' ({where}): no row for the {per}(s) {gaps} "
+                f"that other {plural} have; add them (0 where nothing was spent or seen), or remove the {word}'s rows"
             )
     if problems:
         return table, None
@@ -1407,7 +1458,7 @@ def _build(frame: pd.DataFrame, params: Params, source: str, sha256: str, first_
             "add one row per week (or day) below it"
         )
         raise DataError(source, problems, params.source)
-    numeric = [c for c in columns if c not in (spec.date_column, spec.region)]
+    numeric = [c for c in columns if c not in (spec.date_column, spec.region, spec.group)]
     total = _total_row(frame, spec.date_column, first_row)
     if total is not None:  # the other checks would see a row of sums in a date column as noise
         problems.append(total)

@@ -130,6 +130,12 @@ class DataSpec(_Strict):
         description="Column naming each row's region, for data in long form (one row per week and region); "
         "the model reads the national weekly totals and the next test may be a geo split. Default: national data.",
     )
+    group: str | None = Field(
+        None,
+        description="Column naming each row's brand (or business unit), for data in long form (one row per week "
+        "and brand, or per week, brand and region with data.region): the pooled model fits every brand at once, "
+        "each brand's effects partially pooled toward the others' (docs/regions.md). Default: one brand.",
+    )
     header_row: int | None = Field(
         None,
         ge=1,
@@ -171,6 +177,13 @@ class DataSpec(_Strict):
             raise ValueError("must name the column of each row's region; leave data.region out for national data")
         return v
 
+    @field_validator("group")
+    @classmethod
+    def _group_names_a_column(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must name the column of each row's brand; leave data.group out for one brand")
+        return v
+
     @model_validator(mode="after")
     def _no_column_twice(self) -> DataSpec:
         seen: dict[str, str] = {}
@@ -180,6 +193,8 @@ class DataSpec(_Strict):
         named += [("controls", self.controls), ("events", self.events)]
         if self.region is not None:
             named.append(("region", [self.region]))
+        if self.group is not None:
+            named.append(("group", [self.group]))
         for where, cols in named:
             for col in cols:
                 if col in seen and seen[col] != where:
@@ -322,8 +337,9 @@ class PlanSpec(_Strict):
     horizon_weeks: int = Field(13, gt=0, le=104, description="Weeks in the planning period.")
     by_region: bool = Field(
         False,
-        description="With the pooled model over regions: split the plan's euros by category and region too "
-        "(each region keeps its share of the budget and the same share bounds); plan.csv gains a region column.",
+        description="With the pooled model over regions (or brands, data.group): split the plan's euros by "
+        "category and region (or brand) too (each keeps its share of the budget and the same share bounds); "
+        "plan.csv gains a region column, holding the brand (or 'brand / region') for data by brand.",
     )
     total_budget: float | None = Field(
         None, gt=0, description="Euros for the horizon; default: actual spend of the last horizon_weeks."
@@ -696,6 +712,15 @@ class Params(_Strict):
         "the value of an encounter and plans for value. Default: none (plans for encounters only).",
     )
 
+    pool: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$",
+        description="Name of a pool of brands: params files run in one batch (planner run with several files) "
+        "that share this name are fitted together by the pooled model, each file's data one brand named by "
+        "the file's plan name, so that every brand's estimate borrows strength from the others "
+        "(docs/regions.md). The batch writes one pooled run named after the pool. Default: no pool.",
+    )
+
     # Where the file was read from; the data and output paths are relative to it.
     source: str | None = Field(None, exclude=True, description="Path of the params file (set by load).")
 
@@ -733,6 +758,8 @@ class Params(_Strict):
             roles.update({c: "data.events" for c in self.data.events})
             if self.data.region is not None:
                 roles[self.data.region] = "data.region"
+            if self.data.group is not None:
+                roles[self.data.group] = "data.group"
             for name, col in funnel.columns().items():
                 key = ("funnel", *FunnelSpec.key_of(name))
                 if col in roles:

@@ -75,7 +75,10 @@ def cmd_validate(args) -> int:
         if data.region_names:
             names = ", ".join(data.region_names)
             count = m.int(len(data.region_names))
-            print(f"  regions     {count} ({names}); the model reads their national weekly totals")
+            label = {"brand": "brands", "brand x region": "brand x region"}.get(data.unit_kind, "regions")
+            print(f"  {label:<12}{count} ({names}); model.regions: {p.model.regions}")
+        if p.pool is not None:
+            print(f"  pool        '{p.pool}': fitted with the other files of this pool when run in one batch")
         print(f"  {'spend mix':<12}{'all data':>18}{'share':>8}{f'last {m.int(h)} weeks':>20}{'share':>8}")
         for c in CATEGORIES:
             print(

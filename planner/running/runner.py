@@ -716,6 +716,10 @@ def run_many(
 ) -> list[RunOutcome]:
     """Run several params files; one failing file does not stop the others.
 
+    Files sharing a top-level ``pool:`` name are brands of one pooled fit (`planner.running.pool`):
+    they run once, as one pooled run named after the pool, and each file's outcome points at it (a
+    pool whose files disagree makes each of its files invalid, naming the files and keys).
+
     Parameters
     ----------
     files : params files.
@@ -736,6 +740,50 @@ def run_many(
     out = str(Path(out).resolve()) if out else None
     done = on_done or (lambda outcome: None)
     history = str(Path(history).resolve()) if history else None
+    from planner.running.pool import prepare
+
+    batch = prepare(files, out)
+    if batch.jobs == files:
+        return _run_jobs(files, out, jobs, executor, scheduler, done, notebook_dir, history)
+    # a pool runs once; each of its files' outcomes points at the pool's run
+    by_job: dict[int, list[int]] = {}
+    for i, (_, job, _) in enumerate(batch.members):
+        if job is not None:
+            by_job.setdefault(job, []).append(i)
+    outcomes: list[RunOutcome | None] = [None] * len(files)
+
+    def member_outcome(i: int, o: RunOutcome | None) -> RunOutcome:
+        f, job, note = batch.members[i]
+        if job is None:
+            return RunOutcome(params_file=f, status="invalid", message=note)
+        if not note:
+            return o
+        message = f"{note}; {o.message}" if o.message else note
+        return RunOutcome(f, o.status, o.run_dir, o.seconds, message, o.headline, list(o.notebooks))
+
+    for i, (_, job, _) in enumerate(batch.members):
+        if job is None:
+            outcomes[i] = member_outcome(i, None)
+            done(outcomes[i])
+
+    def job_done(o: RunOutcome) -> None:
+        job = batch.jobs.index(o.params_file) if o.params_file in batch.jobs else None
+        for i in by_job.get(job, []):
+            outcomes[i] = member_outcome(i, o)
+            done(outcomes[i])
+
+    results = _run_jobs(batch.jobs, out, jobs, executor, scheduler, job_done, notebook_dir, history)
+    for job, o in enumerate(results):
+        for i in by_job.get(job, []):
+            if outcomes[i] is None:
+                outcomes[i] = member_outcome(i, o)
+    return outcomes
+
+
+def _run_jobs(files, out, jobs, executor, scheduler, done, notebook_dir, history) -> list[RunOutcome]:
+    """`run_many`'s jobs: each params file once, locally or on Dask, in the order of `files`."""
+    if not files:
+        return []
     if executor == "dask":
         return _run_dask(files, out, jobs, scheduler, done, notebook_dir, history)
     if executor != "local":

@@ -89,7 +89,10 @@ def use_pooled(dataset, spec) -> bool:
     has = getattr(dataset, "regions", None) is not None and len(dataset.region_names) >= 2
     tests = bool(getattr(dataset.params, "experiments", None))
     if how == "pooled" and not has:
-        raise ValueError("model.regions: pooled needs data by region; set data.region or use model.regions: national")
+        raise ValueError(
+            "model.regions: pooled needs data by region or brand; set data.region or data.group, or use "
+            "model.regions: national"
+        )
     if how == "pooled" and tests:
         raise ValueError(
             "model.regions: pooled does not take lift tests (experiments) yet; use model.regions: national to "
@@ -477,7 +480,7 @@ class RegionalModel:
         self, dataset, spec=None, *, chains: int = 2, executor: str = "local", burn: int = BURN, steps: int = STEPS
     ):
         if dataset.regions is None:
-            raise ValueError("the pooled model needs data by region (data.region)")
+            raise ValueError("the pooled model needs data by region or brand (data.region or data.group)")
         self.dataset = dataset
         self.spec = spec if spec is not None else dataset.params.model
         self.chains, self.executor, self.burn, self.steps = int(chains), executor, int(burn), int(steps)
@@ -675,6 +678,8 @@ def _build(
     sampler,
     warnings,
     rho,
+    keep=None,
+    pooling=None,
 ) -> PooledResults:
     """A `PooledResults` whose national parameters reproduce the pooled fit's totals.
 
@@ -682,8 +687,17 @@ def _build(
     week); each category's national effect is the one whose national curve gives the same
     encounters over the data as the regions' effects together; the baseline's level and trend are
     the sums of the regions', its season and the rest the market's (the sizes sum to 1).
+
+    With `keep` (a mask over the units) the "market" is the kept units only (`ds` and `national`
+    then theirs): their sizes sum to ``W``, so the season is ``W`` times the market's and the
+    half-saturation in their euros ``W`` times the market's; `pooling` (the whole fit's) is reused.
     """
+    args = locals().copy()
     m = len(cats)
+    keep = np.ones(len(names), dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+    W = float(w[keep].sum())
+    w_all, names_all = w, list(names)
+    names = [n for n, k in zip(names, keep, strict=True) if k]
     index = pd.DatetimeIndex(ds.y.index)
     xn = ds.spend[list(CATEGORIES)].to_numpy(dtype=float)[:, pos]
     shared_cols = [c for c in design.columns if c not in local_names]
@@ -692,17 +706,17 @@ def _build(
         if m:
             lam, half, shape = problem.theta(d["u"][None, :])
             lam, half, shape = lam[0], half[0], shape[0]
-            eff = np.maximum(d["b"][None, :] + d["ur"], 0.0)  # (R, m)
-            region_totals = d["hsum"] * eff * w[:, None]  # (R, m) over the data
+            eff = np.maximum(d["b"][None, :] + d["ur"], 0.0)[keep]  # (R, m)
+            region_totals = d["hsum"][keep] * eff * w[keep][:, None]  # (R, m) over the data
             a = adstock(xn, lam, initial=backcast(xn, lam))
-            hn = hill(a, half * scale, shape).sum(axis=0)
+            hn = hill(a, half * scale * W, shape).sum(axis=0)
             beta = region_totals.sum(axis=0) / np.maximum(hn, 1e-300)
             theta = np.column_stack([lam, half, shape]).ravel()
         else:
             region_totals, beta, theta = np.zeros((len(names), 0)), np.zeros(0), np.zeros(0)
-        gam = dict(zip(shared_cols, d["gamma"], strict=True))
+        gam = dict(zip(shared_cols, d["gamma"] * W, strict=True))
         for i, c in enumerate(local_names):
-            gam[c] = float(d["local"][:, i].sum())
+            gam[c] = float(d["local"][keep, i].sum())
         gamma = np.array([gam[c] for c in design.columns])
         return np.concatenate([theta, beta, gamma]), region_totals
 
@@ -716,17 +730,24 @@ def _build(
     effects = np.zeros((len(draws) if draws is not None else 1, len(names), 3))
     for i, d in enumerate(draws if draws is not None else [mode]):
         if m:
-            effects[i][:, pos] = np.maximum(d["b"][None, :] + d["ur"], 0.0)
+            effects[i][:, pos] = np.maximum(d["b"][None, :] + d["ur"], 0.0)[keep]
     beta_mode = mode_row[3 * m : 4 * m]
     theta_mode = mode_row[: 3 * m].reshape(m, 3) if m else np.zeros((0, 3))
     gamma_mode = mode_row[4 * m :]
-    pooling = _pooling(problem, mode, draws, cats, names, w, region_draws, spec, ds)
-    warnings = warnings + pooling.pop("_warnings")
+    if pooling is None:
+        pooling = _pooling(problem, mode, draws, cats, names_all, w_all, None, spec, ds)
+    pooling = dict(pooling)
+    pool_warnings = pooling.pop("_warnings", [])
+    if not keep.all():  # the kept units' own pooling warnings
+        mine = set(names)
+        pool_warnings = [x for x in pool_warnings if x["context"].get("brand", x["context"].get("region")) in mine]
+    warnings = warnings + pool_warnings
     variation = pd.Series([row["variation"] for row in ident], index=list(CATEGORIES))
     return PooledResults(
         spec=spec,
         family="ols",
-        family_reason=f"the pooled model of {len(names)} regions is fitted by least squares",
+        family_reason=f"the pooled model of {len(names_all)} {_UNIT_PLURAL[pooling.get('unit', 'region')]} is "
+        "fitted by least squares",
         index=index,
         y=national.y,
         spend=national.spend,
@@ -736,7 +757,7 @@ def _build(
         variation=variation,
         identification=dict(zip(CATEGORIES, ident, strict=True)),
         theta=theta_mode,
-        scale=scale,
+        scale=scale * W,
         beta=beta_mode,
         gamma=gamma_mode,
         weights=np.ones(len(index)),
@@ -759,17 +780,31 @@ def _build(
         season=None,
         baseline_choice={"chosen_by": "params"},
         region_names=names,
-        region_size=pd.Series(w, index=names, name="size"),
+        region_size=pd.Series(w[keep] / W, index=names, name="size"),
         region_draws=region_draws,
         region_effects=effects,
         region_categories=cats,
         pooling=pooling,
         national=national,
+        parts={k: v for k, v in args.items() if k not in ("ds", "national", "keep", "pooling")},
+        pool_warnings=pool_warnings if keep.all() else None,
     )
 
 
+_UNIT_PLURAL = {"region": "regions", "brand": "brands", "brand x region": "brand x region pairs"}
+
+
+def _kind(ds) -> str:
+    """The dataset's pooling unit ("region" for a dataset without `unit_kind`)."""
+    return getattr(ds, "unit_kind", None) or "region"
+
+
 def _pooling(problem, mode, draws, cats, names, w, region_draws, spec, ds) -> dict:
-    """How much the regions were pooled, which disagree beyond it, which borrow strength."""
+    """How much the units were pooled, which disagree beyond it, which borrow strength.
+
+    Rows name the unit under ``region`` whatever the unit; the warnings of brands (and brand x
+    region pairs) are ``brands_disagree`` and ``brand_borrows_strength``."""
+    kind = _kind(ds)
     R, m = len(names), len(cats)
     out_warn: list[dict] = []
     per_cat: dict = {}
@@ -811,11 +846,27 @@ def _pooling(problem, mode, draws, cats, names, w, region_draws, spec, ds) -> di
                 "between_region_sd": round(rel, 4) if rel is not None and math.isfinite(rel) else None,
                 "pooling": round(float(np.mean(weight[:, j])), 4),
             }
+        by_brand = kind != "region"
         for row in disagree:
-            out_warn.append(warning("regions_disagree", **row))
+            if by_brand:
+                out_warn.append(warning("brands_disagree", brand=row["region"], category=row["category"], z=row["z"]))
+            else:
+                out_warn.append(warning("regions_disagree", **row))
         for row in borrowing:
-            out_warn.append(warning("region_borrows_strength", **row))
+            if by_brand:
+                out_warn.append(
+                    warning(
+                        "brand_borrows_strength",
+                        brand=row["region"],
+                        category=row["category"],
+                        pooled_weight=row["pooled_weight"],
+                    )
+                )
+            else:
+                out_warn.append(warning("region_borrows_strength", **row))
     return {
+        "unit": kind,
+        "units": R,
         "regions": R,
         "names": list(names),
         "categories": per_cat,
@@ -842,9 +893,22 @@ class PooledResults(ModelResults):
     """
 
     def __init__(
-        self, *, region_names, region_size, region_draws, region_effects, region_categories, pooling, national, **kw
+        self,
+        *,
+        region_names,
+        region_size,
+        region_draws,
+        region_effects,
+        region_categories,
+        pooling,
+        national,
+        parts=None,
+        pool_warnings=None,
+        **kw,
     ):
         super().__init__(**kw)
+        self._parts = parts  # what `_build` was given: a view of some units rebuilds from it
+        self._pool_warnings = pool_warnings
         self._region_effects = region_effects  # (d, R, 3) each region's effect per draw (0: none or unidentified)
         self.region_names = list(region_names)
         self.region_size = region_size
@@ -852,6 +916,42 @@ class PooledResults(ModelResults):
         self._region_categories = list(region_categories)
         self.pooling = pooling
         self.national = national
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_parts"] = None  # the fit's internals hold closures; a brand's view needs the fit in memory
+        return state
+
+    def brand_view(self, brand: str, dataset) -> PooledResults:
+        """This fit seen from one brand: the "market" is the brand's units (itself, or its regions).
+
+        Shares, intervals, curves and the response are the brand's own from the pooled fit (its
+        effects, drawn toward the other brands', on the shared curves at its size); `pooling` still
+        says what the whole fit pooled (the brief: "pools N brands"), its warnings only the brand's.
+
+        Parameters
+        ----------
+        brand : str
+            A brand of the fit (``pooling["unit"]`` brand or brand x region).
+        dataset : planner.reading.data.Dataset
+            The brand's own data (its file), on the fit's weeks.
+
+        Raises
+        ------
+        ValueError
+            For a fit over regions, an unknown brand, or data on other weeks.
+        """
+        unit = self.pooling.get("unit", "region")
+        if unit == "region" or self._parts is None:
+            raise ValueError("a brand's view needs a pooled fit over brands (data.group or a batch's pool:)")
+        keep = np.array([n == brand or n.startswith(f"{brand} / ") for n in self.pooling["names"]])
+        if not keep.any():
+            raise ValueError(f"no brand {brand!r} in the pooled fit; its brands are {', '.join(self.pooling['names'])}")
+        if not pd.DatetimeIndex(dataset.y.index).equals(pd.DatetimeIndex(self.index)):
+            raise ValueError(f"brand {brand!r}: its data's weeks are not the pooled fit's")
+        national = EncounterModel(dataset, self.spec.model_copy(update={"draws": 0})).fit()
+        pooling = {**self.pooling, "_warnings": list(self._pool_warnings or [])}
+        return _build(dataset, national=national, keep=keep, pooling=pooling, **self._parts)
 
     def region_effect_draws(self) -> np.ndarray:
         """Each region's effect per draw, (d, R, 3) in CATEGORIES order (the mode as one draw without

@@ -555,9 +555,13 @@ class BriefView:
 
     @property
     def pooled_note(self) -> str | None:
-        """That the estimate pools N regions (the pooled model over regions); None for a national fit."""
+        """That the estimate pools N regions, brands or brand and region pairs (the pooled model); None
+        for a fit of the totals."""
         pooling = getattr(self.model, "pooling", None)
-        return self.m("pooled_regions", count=self.m.int(pooling.regions)) if pooling is not None else None
+        if pooling is None:
+            return None
+        key = {"brand": "pooled_brands", "brand x region": "pooled_brand_regions"}.get(pooling.unit, "pooled_regions")
+        return self.m(key, count=self.m.int(pooling.units or pooling.regions))
 
     @property
     def stats_line(self) -> str:

@@ -1,4 +1,4 @@
-"""Charts of the pooled model over regions: each region's shares as small multiples."""
+"""Charts of the pooled model over regions or brands: each unit's shares as small multiples."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ MAX_PANELS = 24
 
 
 def small_multiples(res, lang: Any = "en", columns: int = 3) -> Figure:
-    """One small panel per region: its categories' shares with their intervals, the same axes.
+    """One small panel per region (or brand, or brand and region pair): its categories' shares with
+    their intervals, the same axes.
 
     Parameters
     ----------
@@ -57,5 +58,8 @@ def small_multiples(res, lang: Any = "en", columns: int = 3) -> Figure:
             ax.grid(axis="y", visible=False)
         for ax in axes[len(names) :]:
             ax.set_visible(False)
-        fig.suptitle(m("ch_regions_title", n=len(res.region_names)), fontsize=9, x=0.01, ha="left")
+        key = {"brand": "ch_brands_title", "brand x region": "ch_brand_regions_title"}.get(
+            res.pooling.get("unit", "region"), "ch_regions_title"
+        )
+        fig.suptitle(m(key, n=len(res.region_names)), fontsize=9, x=0.01, ha="left")
     return fig
