@@ -124,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_change is not None:
         plan["max_change"] = args.max_change
     rows = [
-        run_case(sc, seed, args.weeks, args.draws, args.response, plan)
-        for sc in args.scenarios
-        for seed in args.seeds
+        run_case(sc, seed, args.weeks, args.draws, args.response, plan) for sc in args.scenarios for seed in args.seeds
     ]
     table = pd.DataFrame(rows)
     limits = f", max_change {args.max_change:g}" if args.max_change is not None else ""
