@@ -260,3 +260,19 @@ def test_a_batch_pool_runs_pooled_end_to_end(case, tmp_path):
     assert results["model"]["pooling"]["unit"] == "brand"
     assert results["model"]["pooling"]["units"] == 3
     assert [r["region"] for r in results["contributions_by_region"]] == ["b1", "b3", "b5"]
+
+
+def test_a_brands_view_of_the_pooled_fit_is_that_brands_own_shares(case, pooled):
+    flat = case.truth["flat_brand"]
+    ds = case.brand_dataset(flat, model=MODEL)
+    view = pooled.brand_view(flat, ds)
+    table = pooled.region_contributions()
+    mine = table[table["region"] == flat].set_index("category").loc[list(CATEGORIES)]
+    shares = view.shares().loc[list(CATEGORIES)]
+    np.testing.assert_allclose(shares["share"].to_numpy(), mine["share"].to_numpy(), atol=1e-6)
+    # its fitted encounters are the brand's, not the pool's
+    assert abs(view.fitted.mean() / ds.y.mean() - 1) < 0.05
+    assert abs(pooled.fitted.mean() / ds.y.mean() - 1) > 0.5  # the pool's are several brands'
+    assert view.pooling["unit"] == "brand" and view.pooling["units"] == 5
+    with pytest.raises(ValueError, match="no brand"):
+        pooled.brand_view("nobody", ds)

@@ -177,3 +177,23 @@ def test_the_next_test_is_for_the_category_the_data_cannot_show():
     assert high - low > 0.3  # the range it could lie in, not a posterior it does not have
     # and it is expected to narrow that range
     assert test["share_interval_after"][1] - test["share_interval_after"][0] < high - low
+
+
+def test_a_held_categorys_next_test_quotes_the_same_share_range_as_the_claim():
+    """One range for one share: the next test's "share now" of a category the data cannot show is
+    the bound range the shares (and the claim, and the brief) give it."""
+    import json
+    from pathlib import Path
+
+    seen = 0
+    for path in sorted((Path(__file__).parent / "fixtures").glob("results_*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        test = raw.get("next_test")
+        if not test:
+            continue
+        share = raw["contributions"][test["category"]]
+        if share["identified"]:
+            continue
+        seen += 1
+        assert test["share_interval_now"] == pytest.approx([share["low"], share["high"]]), path.name
+    assert seen >= 1  # the held fixture at least
