@@ -29,7 +29,15 @@ import pandas as pd
 
 from planner import CATEGORIES
 from planner.inference.transforms import adstock, hill
-from planner.simulate.generators_regional import BURN_IN, NOISE, NOISE_RHO, REGION_SCATTER, SPEND_LEVEL, _bursts
+from planner.simulate.generators_regional import (
+    BURN_IN,
+    NOISE,
+    REGION_SCATTER,
+    SPEND_LEVEL,
+    _bursts,
+    ar1_noise,
+    calendar,
+)
 
 __all__ = ["BrandsCase", "SMALL_BRAND", "make_brands"]
 
@@ -149,16 +157,7 @@ def make_brands(seed: int = 0, n_brands: int = 5, weeks: int = 156) -> BrandsCas
     b = 0.3 * level * share_target / np.maximum(mean_h, 1e-9)
     effect = b[None, :] * np.exp(REGION_SCATTER * rng.standard_normal((n, 3)) - REGION_SCATTER**2 / 2)
 
-    t = np.arange(total) - BURN_IN
-    index = pd.date_range("2022-01-03", periods=total, freq="W-MON") - pd.Timedelta(weeks=BURN_IN)
-    thu = index + pd.Timedelta(days=3)
-    phase = 2 * np.pi * (np.asarray(thu.day_of_year, dtype=float) - 1) / 365.25
-    season = 0.10 * np.sin(phase) + 0.05 * np.cos(2 * phase)
-    christmas = np.asarray(((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7)), dtype=float)
-    july = np.asarray(thu.month == 7, dtype=float)
-    event = (rng.random(total) < 0.04).astype(float)
-    market = 100.0 + np.cumsum(rng.normal(0, 0.3, total))
-    common = 1.0 + season - 0.25 * christmas - 0.2 * july + 0.05 * event + 0.004 * (market - 100.0)
+    t, index, event, market, common = calendar(total, rng)
 
     names = [f"B{g + 1}" for g in range(n)]
     contrib = np.empty((total, n, 3))
@@ -167,11 +166,7 @@ def make_brands(seed: int = 0, n_brands: int = 5, weeks: int = 156) -> BrandsCas
         base = level * rng.uniform(0.9, 1.1) * (common + rng.uniform(-0.001, 0.003) * t)
         for c in range(3):
             contrib[:, g, c] = size[g] * effect[g, c] * hill(adstock(z[:, g, c], decay[c]), half[c], shape[c])
-        sd = NOISE * level * np.sqrt(size[g] / n)
-        e = np.empty(total)
-        e[0] = rng.normal(0, sd)
-        for k in range(1, total):
-            e[k] = NOISE_RHO * e[k - 1] + rng.normal(0, sd * np.sqrt(1 - NOISE_RHO**2))
+        e = ar1_noise(rng, total, NOISE * level * np.sqrt(size[g] / n))
         y[:, g] = np.maximum(np.round(size[g] * base + contrib[:, g].sum(axis=1) + e), 0.0)
 
     keep = slice(BURN_IN, None)

@@ -99,6 +99,31 @@ class RegionalCase:
         return from_frame(national.reset_index(), load_dict(raw))
 
 
+def calendar(total: int, rng: np.random.Generator):
+    """The weeks shared by every unit: (weeks since the burn-in, week starts, trade-fair weeks, market
+    index, the common multiplier of the baseline: season, Christmas and July dips, events, market)."""
+    t = np.arange(total) - BURN_IN
+    index = pd.date_range("2022-01-03", periods=total, freq="W-MON") - pd.Timedelta(weeks=BURN_IN)
+    thu = index + pd.Timedelta(days=3)
+    phase = 2 * np.pi * (np.asarray(thu.day_of_year, dtype=float) - 1) / 365.25
+    season = 0.10 * np.sin(phase) + 0.05 * np.cos(2 * phase)
+    christmas = np.asarray(((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7)), dtype=float)
+    july = np.asarray(thu.month == 7, dtype=float)
+    event = (rng.random(total) < 0.04).astype(float)
+    market = 100.0 + np.cumsum(rng.normal(0, 0.3, total))
+    common = 1.0 + season - 0.25 * christmas - 0.2 * july + 0.05 * event + 0.004 * (market - 100.0)
+    return t, index, event, market, common
+
+
+def ar1_noise(rng: np.random.Generator, total: int, sd: float) -> np.ndarray:
+    """AR(1) noise (correlation `NOISE_RHO`) of standard deviation `sd`."""
+    e = np.empty(total)
+    e[0] = rng.normal(0, sd)
+    for k in range(1, total):
+        e[k] = NOISE_RHO * e[k - 1] + rng.normal(0, sd * np.sqrt(1 - NOISE_RHO**2))
+    return e
+
+
 def _sizes(rng, n: int, name: str) -> np.ndarray:
     if name == "uneven_sizes":
         raw = np.exp(rng.uniform(np.log(0.2), np.log(4.0), n))
@@ -210,16 +235,7 @@ def make(name: str, seed: int = 0, n_regions: int = 8, weeks: int = 156) -> Regi
         effect[r, 0] *= 3.0
         differing = f"R{r + 1:02d}"
 
-    t = np.arange(total) - BURN_IN
-    index = pd.date_range("2022-01-03", periods=total, freq="W-MON") - pd.Timedelta(weeks=BURN_IN)
-    thu = index + pd.Timedelta(days=3)
-    phase = 2 * np.pi * (np.asarray(thu.day_of_year, dtype=float) - 1) / 365.25
-    season = 0.10 * np.sin(phase) + 0.05 * np.cos(2 * phase)
-    christmas = np.asarray(((thu.month == 12) & (thu.day >= 25)) | ((thu.month == 1) & (thu.day <= 7)), dtype=float)
-    july = np.asarray(thu.month == 7, dtype=float)
-    event = (rng.random(total) < 0.04).astype(float)
-    market = 100.0 + np.cumsum(rng.normal(0, 0.3, total))
-    common = 1.0 + season - 0.25 * christmas - 0.2 * july + 0.05 * event + 0.004 * (market - 100.0)
+    t, index, event, market, common = calendar(total, rng)
 
     names = [f"R{r + 1:02d}" for r in range(n_regions)]
     contrib = np.empty((total, n_regions, 3))
@@ -230,11 +246,7 @@ def make(name: str, seed: int = 0, n_regions: int = 8, weeks: int = 156) -> Regi
         base = level * lvl * (common + growth * t)
         for c in range(3):
             contrib[:, r, c] = size[r] * effect[r, c] * hill(adstock(z[:, r, c], decay[c]), half[c], shape[c])
-        sd = NOISE * level * np.sqrt(size[r] / n_regions)  # 5 % of an average region's encounters
-        e = np.empty(total)
-        e[0] = rng.normal(0, sd)
-        for k in range(1, total):
-            e[k] = NOISE_RHO * e[k - 1] + rng.normal(0, sd * np.sqrt(1 - NOISE_RHO**2))
+        e = ar1_noise(rng, total, NOISE * level * np.sqrt(size[r] / n_regions))  # 5 % of an average region's
         y[:, r] = np.maximum(np.round(size[r] * base + contrib[:, r].sum(axis=1) + e), 0.0)
 
     keep = slice(BURN_IN, None)
