@@ -40,9 +40,14 @@ def make_suite(folder: Path, *, fail_in_second: bool) -> Path:
         ]
     )
     for nb, name in ((first, "01_first.ipynb"), (second, "02_second.ipynb")):
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, folder / name)
+        write_notebook(nb, folder / name)
     return folder
+
+
+def write_notebook(nb, path: Path) -> None:
+    """Write a test notebook with the kernel papermill needs."""
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
 
 
 def finished_runs(root: Path) -> list[Path]:
@@ -609,8 +614,7 @@ def test_run_with_history_scores_the_runs_of_that_folder_and_not_those_beside_it
             ),
         ]
     )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, suite / "01_forecast.ipynb")
+    write_notebook(nb, suite / "01_forecast.ipynb")
     monkeypatch.setattr(runner, "NOTEBOOKS_DIR", suite)  # a one-notebook suite: the forecast stage only
     code = cli.main(["run", str(example_copy), "--history", str(old)])
     assert code == 0

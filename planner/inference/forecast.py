@@ -52,13 +52,18 @@ def weeks_sha256(frame: pd.DataFrame, start=None, end=None) -> str:
     its own data and compares, to tell a changed history from new weeks.
     """
     part = frame.loc[start:end] if (start is not None or end is not None) else frame
-    part = part.reindex(columns=sorted(part.columns))
-    values = np.asarray(part.to_numpy(dtype=float), dtype=float)
-    lines = [",".join(map(str, part.columns))]
-    for day, row in zip(part.index, values, strict=True):
-        lines.append(f"{day.date().isoformat()}," + ",".join(f"{v:.6g}" for v in row))
-    text = "\n".join(lines)
+    columns = sorted(part.columns)
+    text = "\n".join([",".join(map(str, columns)), *_week_lines(part, columns)])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _week_lines(frame: pd.DataFrame, columns: list) -> list[str]:
+    """Each week's row as text: its date, then `columns`' values rounded to 6 significant digits."""
+    values = np.asarray(frame[columns].to_numpy(dtype=float), dtype=float)
+    return [
+        f"{day.date().isoformat()}," + ",".join(f"{v:.6g}" for v in row)
+        for day, row in zip(frame.index, values, strict=True)
+    ]
 
 
 #: Hex digits kept of each week's fingerprint (`week_hashes`).
@@ -73,12 +78,7 @@ def week_hashes(frame: pd.DataFrame, columns: list[str] | None = None) -> list[s
     the weeks and columns the earlier run saw. Values are rounded as in `weeks_sha256`.
     """
     cols = sorted(frame.columns) if columns is None else list(columns)
-    values = np.asarray(frame[cols].to_numpy(dtype=float), dtype=float)
-    out = []
-    for day, row in zip(frame.index, values, strict=True):
-        line = f"{day.date().isoformat()}," + ",".join(f"{v:.6g}" for v in row)
-        out.append(hashlib.sha256(line.encode("utf-8")).hexdigest()[:WEEK_HASH_DIGITS])
-    return out
+    return [hashlib.sha256(line.encode("utf-8")).hexdigest()[:WEEK_HASH_DIGITS] for line in _week_lines(frame, cols)]
 
 
 @dataclass(frozen=True)
